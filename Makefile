@@ -1,0 +1,32 @@
+# Parley: `make run` to practise, `make test` to run every test.
+.PHONY: install train run test test-unit validate lint bench bench-evaluator clean
+
+install:
+	bash scripts/setup.sh
+
+train: install
+	bash scripts/train.sh
+
+run:
+	bash scripts/run.sh
+
+test: install
+	bash scripts/test.sh
+
+test-unit: install
+	.venv/bin/pytest tests/core tests/actions -q
+
+validate: install
+	RASA_TELEMETRY_ENABLED=false .venv/bin/rasa data validate --config config.yml --domain domain.yml --data data
+
+lint: install
+	.venv/bin/ruff check parley parley_rasa actions tests bench
+
+bench: train
+	.venv/bin/python bench/bench_turns.py
+
+bench-evaluator: install
+	.venv/bin/python bench/bench_evaluator.py
+
+clean:
+	rm -rf .rasa models var .parley .pytest_cache

@@ -1,0 +1,76 @@
+"""Thin rasa-sdk adapters: tracker in, core call, events and messages out.
+
+All the negotiation logic lives in the plain-Python `parley` package; these actions only translate.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from parley.moves import Analysis, detect
+from parley.personas import load_personas
+from parley.session import Reply, Trainer
+from parley.store import Store
+
+logger = logging.getLogger(__name__)
+ANALYSIS_KEY = "parley_analysis"  # set by parley_rasa.nlu.MoveClassifier
+
+
+@lru_cache(maxsize=1)
+def trainer() -> Trainer:
+    """One per action-server process: personas and the database are loaded once."""
+    return Trainer(load_personas(), Store(), detect)
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return str(value) if value is not None else None
+
+
+def _send(dispatcher: CollectingDispatcher, reply: Reply) -> List[EventType]:
+    for message in reply.messages:
+        if "text" in message:
+            dispatcher.utter_message(text=message["text"])
+        else:
+            dispatcher.utter_message(json_message=message["custom"])
+    return [SlotSet("session_active", reply.active)]
+
+
+class ActionStartSession(Action):
+    def name(self) -> str:
+        return "action_start_session"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        reply = trainer().start(tracker.sender_id, _entity(tracker, "persona"), _entity(tracker, "difficulty"),
+                                _entity(tracker, "mode"))
+        events = _send(dispatcher, reply)
+        if reply.persona:
+            events.append(SlotSet("persona", reply.persona))
+        return events
+
+
+class ActionCustomerTurn(Action):
+    def name(self) -> str:
+        return "action_customer_turn"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        message = tracker.latest_message or {}
+        analysis = Analysis.from_dict(message[ANALYSIS_KEY]) if message.get(ANALYSIS_KEY) else None
+        return _send(dispatcher, trainer().turn(tracker.sender_id, message.get("text"), analysis))
+
+
+class ActionEndSession(Action):
+    def name(self) -> str:
+        return "action_end_session"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        return _send(dispatcher, trainer().end(tracker.sender_id))

@@ -1,0 +1,274 @@
+"""The persona engine: how the customer reacts to a trainee turn.
+
+Pure functions from (persona, parameters, state, analysed turn) to a new state and the customer's
+lines.  Wording varies with an RNG seeded by the session and turn, so a session replays exactly.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import zlib
+from dataclasses import dataclass, replace
+from typing import Dict, List, Sequence, Tuple
+
+from parley.moves import Analysis, primary_move
+from parley.personas import Parameters, Persona
+from parley.taxonomy import Mood
+
+HOSTILE_BELOW, OPEN_FROM = 35, 65
+RAPPORT_GAIN = {"empathy": 12.0, "appreciation": 10.0}
+SUBSTANCE = {"open_question", "summary", "rationale", "concession", "value_add", "conditional_trade", "close"}
+BIG_STEP = 0.12  # a single drop of more than 12 % of the list price is a leap, not a step
+
+
+@dataclass(frozen=True)
+class CustomerState:
+    """Everything the customer remembers; stored as JSON between turns."""
+
+    persona_id: str
+    difficulty: str
+    seed: int
+    trust: float
+    patience: float
+    turn: int = 0
+    revealed: Tuple[str, ...] = ()
+    satisfied: Tuple[str, ...] = ()
+    move_counts: Tuple[Tuple[str, int], ...] = ()
+    rapport_streak: int = 0  # turns in a row of sympathy with nothing else
+    offers: Tuple[float, ...] = ()
+    extras: Tuple[str, ...] = ()  # tradable ids the rep has offered
+    counter: float | None = None
+    pushed: bool = False
+    outcome: str | None = None  # "deal", "walked_away" or "ended"
+    deal_price: float | None = None
+
+    @property
+    def mood(self) -> Mood:
+        if self.trust < HOSTILE_BELOW:
+            return Mood.hostile
+        return Mood.open if self.trust >= OPEN_FROM else Mood.guarded
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome is not None
+
+    def count(self, move: str) -> int:
+        return dict(self.move_counts).get(move, 0)
+
+    def to_dict(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CustomerState:
+        fields = {k: tuple(tuple(x) if isinstance(x, list) else x for x in v) if isinstance(v, list) else v
+                  for k, v in data.items()}
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class Reaction:
+    state: CustomerState
+    lines: Tuple[str, ...]
+    events: Tuple[str, ...]  # what happened, for scoring: "revealed:cash_flow", "accepted", ...
+    offer: float | None = None  # unit price the trainee offered in this turn, if any
+
+
+def session_seed(session_key: str) -> int:
+    return zlib.crc32(session_key.encode("utf-8"))
+
+
+def start(persona: Persona, params: Parameters, difficulty: str, seed: int) -> Tuple[CustomerState, str]:
+    state = CustomerState(persona.id, difficulty, seed, float(params.trust), float(params.patience))
+    return state, _fill(_pick(persona.opening, state, "opening"), persona, state)
+
+
+def willingness(persona: Persona, params: Parameters, state: CustomerState) -> float:
+    """The most the customer would pay now: the reservation price plus what met needs are worth."""
+    worth = sum(i.worth for i in persona.interests if i.id in state.satisfied)
+    return round(params.reservation_price + worth, 2)
+
+
+def offered_price(analysis: Analysis, list_price: float, current: float | None = None) -> float | None:
+    """The unit price a turn offers, read from its amounts: '$23/unit', '$2 off', '10% discount'."""
+    if not {"concession", "conditional_trade"} & set(analysis.moves):
+        return None
+    base = current if current is not None else list_price
+    for role in ("price", "reduction"):
+        for a in analysis.amounts:
+            if a.role != role:
+                continue
+            if a.kind == "money" and role == "price" and 0.3 * list_price <= a.value < list_price:
+                return round(a.value, 2)
+            if a.kind == "money" and role == "reduction" and 0 < a.value < base:
+                return round(base - a.value, 2)
+            if a.kind == "percent" and role == "reduction" and 0 < a.value < 100:
+                return round(base * (1 - a.value / 100), 2)
+    for a in analysis.amounts:  # "I can do 10%" says no "off" but means it
+        if a.kind == "percent" and a.role != "period" and 0 < a.value < 100:
+            return round(base * (1 - a.value / 100), 2)
+    return None
+
+
+def mentioned_extras(persona: Persona, text: str) -> Tuple[str, ...]:
+    lowered = text.lower()
+    return tuple(t.id for t in persona.company.tradables
+                 if any(re.search(r"\b" + re.escape(k.lower()), lowered) for k in t.keywords))
+
+
+def react(persona: Persona, params: Parameters, state: CustomerState, analysis: Analysis) -> Reaction:
+    """The customer's response to one trainee turn."""
+    if state.finished:
+        return Reaction(state, (), ("already_finished",))
+    moves = set(analysis.moves)
+    s = replace(state, turn=state.turn + 1,
+                move_counts=_bump(state.move_counts, analysis.moves))
+    events: List[str] = []
+    lines: List[str] = []
+
+    # rapport: real but wearing thin when nothing else comes with it
+    rapport_only = bool(moves & set(RAPPORT_GAIN)) and not moves & SUBSTANCE
+    streak = s.rapport_streak + 1 if rapport_only else 0
+    s = replace(s, rapport_streak=streak)
+    if rapport_only and streak >= 3:
+        s = replace(s, patience=s.patience - 1)
+        events.append("sympathy_fatigue")
+        lines.append(_line(persona, s, persona.lines.sympathy_fatigue, "fatigue"))
+    else:
+        for move, gain in RAPPORT_GAIN.items():
+            if move in moves:
+                s = replace(s, trust=s.trust + gain / s.count(move))  # 1st full, 2nd half, 3rd a third
+    if "greeting" in moves and s.count("greeting") == 1:
+        s = replace(s, trust=s.trust + 2)
+    if "rationale" in moves:
+        s = replace(s, trust=s.trust + 6 / s.count("rationale"))
+    if "open_question" in moves:
+        s = replace(s, trust=s.trust + 3)
+    if "summary" in moves and s.revealed:
+        s = replace(s, trust=s.trust + 4)
+    if "conditional_trade" in moves:
+        s = replace(s, trust=s.trust + 3)
+    if "closed_question" in moves and not moves & {"open_question", "summary"}:
+        s = replace(s, patience=s.patience - 0.5)
+    if "hold_position" in moves:
+        s = replace(s, trust=s.trust - 8, patience=s.patience - 1)
+        events.append("held_position")
+    if "pressure" in moves:
+        s = replace(s, trust=s.trust - 15, patience=s.patience - 2)
+        events.append("pressured")
+    if moves == {"other"}:
+        s = replace(s, patience=s.patience - 0.5)
+
+    # needs met by what the rep offers or does
+    extras = mentioned_extras(persona, analysis.text) if moves & {"value_add", "conditional_trade"} else ()
+    s = replace(s, extras=tuple(dict.fromkeys(s.extras + extras)))
+    for interest in persona.interests:
+        if interest.id in s.satisfied:
+            continue
+        hit = set(extras) & set(interest.satisfied_by) or (
+            interest.id in s.revealed and moves & set(interest.satisfied_by) - {"concession"})
+        if hit:
+            s = replace(s, satisfied=s.satisfied + (interest.id,),
+                        trust=s.trust + (8 if interest.id in s.revealed else 3))
+            events.append(f"satisfied:{interest.id}")
+
+    # interests come out when asked (or when rapport lets the customer say them)
+    reveal_line = None
+    for interest in persona.interests:
+        if interest.id in s.revealed or not moves & {m.value for m in interest.revealed_by}:
+            continue
+        if s.trust >= interest.min_trust:
+            s = replace(s, revealed=s.revealed + (interest.id,))
+            events.append(f"revealed:{interest.id}")
+            reveal_line = _line(persona, s, interest.reveal, f"reveal:{interest.id}")
+            break
+
+    s = replace(s, trust=max(0.0, min(100.0, s.trust)))
+    offer = offered_price(analysis, persona.briefing.list_price)
+    offer_line = None
+    if offer is not None:
+        s, offer_line, offer_events = _judge_offer(persona, params, s, offer, moves)
+        events.extend(offer_events)
+    elif "concession" in moves:
+        s = replace(s, satisfied=_satisfy_concession(persona, s))
+
+    if s.outcome is None and (s.patience <= 0 or s.trust <= 0):
+        s = replace(s, outcome="walked_away")
+        events.append("walked_away")
+        return Reaction(s, tuple(lines + [_line(persona, s, persona.lines.walk_away, "walk")]), tuple(events), offer)
+
+    if reveal_line:
+        lines.append(reveal_line)
+    if offer_line:
+        lines.append(offer_line)
+    if not lines:
+        move = primary_move(analysis.moves)
+        lines.append(_line(persona, s, persona.reactions[move][s.mood.value], f"react:{move}"))  # type: ignore[index]
+    return Reaction(s, tuple(lines), tuple(events), offer)
+
+
+def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: float,
+                 moves: set) -> Tuple[CustomerState, str, List[str]]:
+    list_price = persona.briefing.list_price
+    previous = s.offers[-1] if s.offers else list_price
+    leap = (previous - offer) / list_price > BIG_STEP
+    s = replace(s, offers=s.offers + (offer,), satisfied=_satisfy_concession(persona, s))
+    ceiling = willingness(persona, params, s)
+    values = {"price": _money(persona, offer)}
+    events = [f"offer:{offer:g}"] + (["leap"] if leap else [])
+    if offer <= ceiling and leap and not s.pushed and offer > persona.company.floor_price:
+        # giving a lot at once tells the customer there is more room
+        counter = _half(offer - (previous - offer) / 2)
+        s = replace(s, pushed=True, counter=counter)
+        return s, _line(persona, s, persona.lines.push_for_more, "push", counter=_money(persona, counter),
+                        **values), events + ["pushed_for_more"]
+    ready = s.trust >= params.accept_trust and s.count("empathy") + s.count("appreciation") >= params.empathy_needed
+    generous = offer <= persona.company.floor_price  # nobody turns down the company's own loss
+    if offer <= ceiling and (ready or generous):
+        s = replace(s, outcome="deal", deal_price=offer, trust=min(100.0, s.trust + 5))
+        return s, _line(persona, s, persona.lines.accept, "accept", **values), events + ["accepted"]
+    if offer <= ceiling:
+        s = replace(s, trust=s.trust + 2)
+        return s, _line(persona, s, persona.lines.reject, "reject", **values), events + ["rejected_low_trust"]
+    counter = _half(min(offer - 0.5, ceiling - 0.5))
+    s = replace(s, counter=counter)
+    return s, _line(persona, s, persona.lines.counter, "counter", counter=_money(persona, counter),
+                    **values), events + ["countered"]
+
+
+def _satisfy_concession(persona: Persona, s: CustomerState) -> Tuple[str, ...]:
+    met = tuple(i.id for i in persona.interests
+                if "concession" in i.satisfied_by and i.id in s.revealed and i.id not in s.satisfied)
+    return s.satisfied + met
+
+
+def _bump(counts: Tuple[Tuple[str, int], ...], moves: Sequence[str]) -> Tuple[Tuple[str, int], ...]:
+    merged: Dict[str, int] = dict(counts)
+    for m in set(moves):
+        merged[m] = merged.get(m, 0) + 1
+    return tuple(sorted(merged.items()))
+
+
+def _half(value: float) -> float:
+    return round(value * 2) / 2
+
+
+def _money(persona: Persona, value: float) -> str:
+    return f"{persona.briefing.currency}{value:,.2f}".replace(".00", "")
+
+
+def _pick(options: Sequence[str], state: CustomerState, salt: str) -> str:
+    return random.Random(f"{state.seed}:{state.turn}:{salt}").choice(list(options))
+
+
+def _line(persona: Persona, state: CustomerState, options: Sequence[str], salt: str, **values: str) -> str:
+    return _fill(_pick(options, state, salt), persona, state, **values)
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fill(line: str, persona: Persona, state: CustomerState, **values: str) -> str:
+    return line.format_map(_Blank(name=persona.name, currency=persona.briefing.currency, **values))

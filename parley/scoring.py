@@ -1,0 +1,229 @@
+"""The evaluator: points and feedback for each trainee turn, and the seven criteria for a session.
+
+Every point given or taken is a Note that quotes the trainee's own words and says what would have
+been better, so the score is never a hidden rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Sequence, Tuple
+
+from parley.engine import CustomerState, Reaction
+from parley.moves import Analysis
+from parley.personas import Persona
+
+CRITERIA: Dict[str, str] = {
+    "rapport": "Rapport & empathy",
+    "exploration": "Interest exploration",
+    "value_creation": "Value creation",
+    "concession_discipline": "Concession discipline",
+    "transparency": "Transparency",
+    "collaborative_tone": "Collaborative tone",
+    "closing": "Closing",
+}
+
+
+@dataclass(frozen=True)
+class Note:
+    criterion: str
+    points: int
+    quote: str
+    message: str
+    better: str = ""
+
+    def __str__(self) -> str:
+        quote = f"\u201c{_short(self.quote)}\u201d: " if self.quote else ""
+        better = f" Better: {self.better}" if self.better else ""
+        return f"{quote}{self.message}{better}"
+
+
+@dataclass(frozen=True)
+class TurnScore:
+    index: int
+    text: str
+    moves: Tuple[str, ...]
+    points: int
+    notes: Tuple[Note, ...]
+    events: Tuple[str, ...] = ()
+    offer: float | None = None
+    spans: Dict[str, List[str]] = field(default_factory=dict)
+
+    @property
+    def feedback(self) -> str:
+        return " ".join(str(n) for n in self.notes) or "This turn did not move the negotiation either way."
+
+    @property
+    def tip(self) -> str:
+        """The one thing to take from this turn: the costliest mistake, else the best move."""
+        worst = min(self.notes, key=lambda n: n.points, default=None)
+        if worst and worst.points < 0:
+            return worst.better or worst.message
+        best = max(self.notes, key=lambda n: n.points, default=None)
+        return f"Good: {best.message}" if best else "Try an open question to learn what the customer needs."
+
+    def to_dict(self) -> dict:
+        return {"index": self.index, "text": self.text, "moves": list(self.moves), "points": self.points,
+                "feedback": self.feedback, "tip": self.tip, "events": list(self.events), "offer": self.offer,
+                "spans": self.spans, "notes": [n.__dict__ for n in self.notes]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TurnScore:
+        return cls(data["index"], data["text"], tuple(data["moves"]), data["points"],
+                   tuple(Note(**n) for n in data["notes"]), tuple(data.get("events", ())), data.get("offer"),
+                   data.get("spans", {}))
+
+
+def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, reaction: Reaction) -> TurnScore:
+    moves, events = set(analysis.moves), set(reaction.events)
+    notes: List[Note] = []
+
+    def quote(move: str) -> str:
+        found = analysis.quotes(move)
+        return found[0] if found else analysis.text
+
+    def note(criterion: str, points: int, move: str, message: str, better: str = "") -> None:
+        notes.append(Note(criterion, points, quote(move), message, better))
+
+    if "greeting" in moves and before.count("greeting") == 0 and before.turn == 0:
+        note("rapport", 1, "greeting", "a friendly opening sets a calm tone.")
+    if "sympathy_fatigue" in events:
+        note("rapport", -1, "empathy", "sympathy with nothing behind it started to wear thin.",
+             "pair the acknowledgement with a question or a concrete option.")
+    else:
+        for move, what in (("empathy", "acknowledged how the customer feels"),
+                           ("appreciation", "thanked the customer for the relationship")):
+            if move in moves and before.count(move) == 0:
+                note("rapport", 2, move, f"{what}; that lowers the temperature.")
+            elif move in moves and not moves - {"empathy", "appreciation", "greeting"}:
+                note("rapport", 0, move, "repeated reassurance with no substance earns no more credit.",
+                     "move the conversation on with an open question or an option.")
+    if "open_question" in moves:
+        revealed = [e.split(":", 1)[1] for e in events if e.startswith("revealed:")]
+        found = next((i.description for i in persona.interests if i.id in revealed), None)
+        note("exploration", 3, "open_question",
+             f"an open question{f' that brought out a hidden need: {found}' if found else ' invites the customer to explain'}.")
+    if "summary" in moves:
+        note("exploration", 2, "summary", "checking your understanding shows you listened.")
+    if "closed_question" in moves and "open_question" not in moves and before.count("closed_question") >= 1 \
+            and before.count("open_question") == 0:
+        note("exploration", -1, "closed_question", "another yes/no question: it gets a short answer and little else.",
+             "ask 'what' or 'how' so the customer tells you what matters.")
+    if "rationale" in moves:
+        note("transparency", 2, "rationale", "you explained the reasons and numbers behind your position.")
+    if "value_add" in moves:
+        met = [e.split(":", 1)[1] for e in events if e.startswith("satisfied:")]
+        met_revealed = [i for i in persona.interests if i.id in met and i.id in before.revealed + reaction.state.revealed]
+        if met_revealed:
+            note("value_creation", 4, "value_add",
+                 f"a non-price option that meets a need the customer told you about ({met_revealed[0].description}).")
+        else:
+            note("value_creation", 2, "value_add", "a non-price option widens the deal beyond the price.")
+    if "conditional_trade" in moves:
+        note("value_creation", 3, "conditional_trade", "you tied what you give to something in return: a fair trade.")
+    if reaction.offer is not None:
+        notes.extend(_concession_notes(persona, before, analysis, reaction, quote("concession")))
+    elif "concession" in moves:
+        note("concession_discipline", 0, "concession", "a concession with no figure is hard for the customer to weigh.",
+             "state the exact price or amount and what it saves.")
+    if "hold_position" in moves:
+        note("collaborative_tone", -2, "hold_position", "you restated your position without engaging the customer's needs.",
+             "explain why the price is what it is and ask what would make it work for them.")
+    if "pressure" in moves:
+        note("collaborative_tone", -4, "pressure", "pressure or an ultimatum cost the customer's trust.",
+             "stay assertive without threats: set out the options and let the customer choose.")
+    if "close" in moves:
+        if "accepted" in events:
+            note("closing", 3, "close", "you checked the customer was happy and confirmed the terms.")
+        else:
+            note("closing", 1, "close", "you moved towards agreement and next steps.")
+    elif "accepted" in events:
+        note("closing", 0, "concession", "the customer accepted, but you did not confirm terms or next steps.",
+             "confirm the agreed price, start date and what happens next.")
+    points = sum(n.points for n in notes)
+    spans = {m: analysis.quotes(m) for m in analysis.moves if analysis.quotes(m)}
+    return TurnScore(before.turn + 1, analysis.text, analysis.moves, points, tuple(notes), reaction.events,
+                     reaction.offer, spans)
+
+
+def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysis, reaction: Reaction,
+                      said: str) -> List[Note]:
+    notes = []
+    offer = reaction.offer or 0.0
+    floor, list_price = persona.company.floor_price, persona.briefing.list_price
+    money = persona.briefing.currency
+    explored = bool(before.revealed) or before.count("open_question") + before.count("summary") > 0
+    if not explored:
+        notes.append(Note("concession_discipline", -2, said,
+                          "conceding before exploring interests: you offered a price before learning what matters.",
+                          "ask an open question first; the need you uncover may cost less than a discount."))
+    if "leap" in reaction.events:
+        previous = before.offers[-1] if before.offers else list_price
+        notes.append(Note("concession_discipline", -2, said,
+                          f"a leap from {money}{previous:g} to {money}{offer:g} in one go invites more pushing.",
+                          "concede in small steps, each with a reason."))
+    if offer < floor:
+        cut = round(100 * (list_price - offer) / list_price)
+        notes.append(Note("concession_discipline", -5, said,
+                          f"outside the company's parameters: {money}{offer:g} ({cut}% off) is below the floor "
+                          f"of {money}{floor:g}.",
+                          f"never go below {money}{floor:g}; trade extras instead of price."))
+    if "rationale" not in analysis.moves:
+        notes.append(Note("transparency", -1, said, "the offer came with no reason.",
+                          "say why you can offer it (loyalty, volume, commitment) and what it saves."))
+    if explored and "leap" not in reaction.events and offer >= floor:
+        notes.append(Note("concession_discipline", 2, said, "a measured concession inside the company's limits."))
+    return notes
+
+
+def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState) -> Dict[str, int]:
+    """The seven criteria, 0-100, from the evidence gathered turn by turn."""
+    def count(move: str) -> int:
+        return sum(move in t.moves for t in turns)
+
+    def noted(criterion: str, sign: int) -> List[Note]:
+        return [n for t in turns for n in t.notes if n.criterion == criterion and n.points * sign > 0]
+
+    fatigue = sum("sympathy_fatigue" in t.events for t in turns)
+    early = any({"empathy", "appreciation"} & set(t.moves) for t in turns[:2])
+    rapport = 20 + 40 * bool(count("empathy")) + 30 * bool(count("appreciation")) + 10 * early - 15 * fatigue
+    revealed = len(state.revealed) / max(1, len(persona.interests))
+    exploration = 15 + 60 * revealed + 12.5 * min(count("open_question"), 2) + 20 * bool(count("summary"))
+    offers = [t for t in turns if t.offer is not None]
+    below_floor = any((t.offer or 0) < persona.company.floor_price for t in offers)
+    deal_ok = state.outcome == "deal" and not below_floor
+    met_by_extras = len([n for n in noted("value_creation", 1) if n.points >= 4])
+    value = (30 + 20 * min(count("value_add"), 2) + 15 * min(met_by_extras, 2)
+             + 25 * bool(count("conditional_trade")) + 15 * deal_ok)
+    penalties = noted("concession_discipline", -1)
+    discipline = (100 if offers or state.outcome == "deal" else 70) + sum(n.points * 10 for n in penalties)
+    if below_floor:
+        discipline = min(discipline, 20)
+    unreasoned = len([n for n in noted("transparency", -1)])
+    transparency = 40 + 30 * min(count("rationale"), 2) - 15 * unreasoned
+    tone = 100 - 35 * count("pressure") - 15 * count("hold_position")
+    closed = bool(count("close"))
+    if state.outcome == "deal":
+        closing = 60 + 40 * closed
+    elif state.outcome == "walked_away":
+        closing = 10 * closed
+    else:
+        closing = 20 + 30 * closed
+    raw = {"rapport": rapport, "exploration": exploration, "value_creation": value,
+           "concession_discipline": discipline, "transparency": transparency, "collaborative_tone": tone,
+           "closing": closing}
+    return {k: int(round(max(0, min(100, v)))) for k, v in raw.items()}
+
+
+def overall(scores: Dict[str, int], outcome: dict) -> int:
+    """Four fifths for how the trainee negotiated, one fifth for where it ended."""
+    if outcome["deal"]:
+        ending = 20 if outcome["within_parameters"] else 5
+    else:
+        ending = 8 if outcome["customer_retained"] else 0
+    return int(round(0.8 * sum(scores.values()) / len(scores) + ending))
+
+
+def _short(text: str, limit: int = 140) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"

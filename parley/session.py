@@ -1,0 +1,173 @@
+"""One training session over the contract of DESIGN.md: start, trainee turns, end.
+
+Ties the core together (persona engine, evaluator, report, storage) behind three calls that any
+channel adapter can use: the Rasa actions, the offline `parley score`, the tests.  Bad input gets a
+clear answer here, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from typing import Callable, Dict, List
+
+from parley import engine
+from parley.engine import CustomerState
+from parley.moves import Analysis
+from parley.personas import DIFFICULTIES, Persona
+from parley.report import build_report, render_text
+from parley.scoring import TurnScore, assess_turn
+from parley.store import SessionRecord, Store
+
+MODES = ("practice", "assessment")
+START_HINT = '/start_session{"persona": "price_increase_charlie"}'
+
+
+@dataclass
+class Reply:
+    """What goes back to the trainee: text lines and custom payloads, in order."""
+
+    messages: List[dict] = field(default_factory=list)
+    active: bool = False  # a session is running after this reply
+    ended: bool = False  # this reply closed a session (the report is in it)
+    persona: str | None = None
+
+    def say(self, text: str) -> Reply:
+        self.messages.append({"text": text})
+        return self
+
+    def attach(self, payload: dict) -> Reply:
+        self.messages.append({"custom": payload})
+        return self
+
+    @property
+    def texts(self) -> List[str]:
+        return [m["text"] for m in self.messages if "text" in m]
+
+    def payload(self, key: str) -> dict | None:
+        return next((m["custom"][key] for m in self.messages if key in m.get("custom", {})), None)
+
+
+class Trainer:
+    def __init__(self, personas: Dict[str, Persona], store: Store, detect: Callable[[str], Analysis]):
+        self.personas = personas
+        self.store = store
+        self.detect = detect
+
+    # -- start ---------------------------------------------------------------------------------
+    def start(self, sender: str, persona_id: str | None, difficulty: str | None = None,
+              mode: str | None = None) -> Reply:
+        persona = self.personas.get(persona_id or "")
+        if persona is None:
+            known = ", ".join(sorted(self.personas))
+            asked = f"There is no persona called '{persona_id}'. " if persona_id else "Pick a persona to practise with. "
+            return Reply(active=self.store.active_session(sender) is not None).say(
+                f"{asked}Available: {known}. Start with /start_session{{\"persona\": \"<id>\"}}, "
+                f"optionally with \"difficulty\": \"easy|normal|hard\" and \"mode\": \"practice|assessment\".")
+        difficulty = difficulty if difficulty in DIFFICULTIES else persona.default_difficulty
+        mode = mode if mode in MODES else "practice"
+        params = persona.parameters(difficulty)
+        # wording varies between a trainee's sessions but replays exactly for the same one
+        key = f"{sender}:{persona.id}:{self.store.count_sessions(sender)}"
+        state, opening = engine.start(persona, params, difficulty, engine.session_seed(key))
+        self.store.start_session(sender, persona.id, difficulty, mode, state.to_dict())
+        reply = Reply(active=True, persona=persona.id)
+        reply.say(briefing_text(persona, difficulty, mode)).attach({"briefing": briefing_payload(persona, difficulty, mode)})
+        return reply.say(opening)
+
+    # -- turns ---------------------------------------------------------------------------------
+    def turn(self, sender: str, text: str | None, analysis: Analysis | None = None) -> Reply:
+        record = self.store.active_session(sender)
+        if record is None:
+            return Reply().say(
+                "No practice session is running, so nobody is listening yet. Start one with "
+                f"{START_HINT} (personas: {', '.join(sorted(self.personas))}).")
+        persona = self.personas.get(record.persona_id)
+        if persona is None:
+            return Reply().say(f"The persona '{record.persona_id}' is no longer installed; start a new session.")
+        text = _clean(text)
+        if not text:
+            return Reply(active=True, persona=persona.id).say(
+                f"({persona.name} is waiting for your reply. Type what you would say to the customer.)")
+        state = CustomerState.from_dict(record.state)
+        if not _looks_english(text):
+            analysis = Analysis(text, ("other",), ())
+            reaction = engine.Reaction(replace(state, turn=state.turn + 1), (
+                "Sorry, I can only do this in English. Could you say that again?",), ("not_english",))
+        else:
+            analysis = analysis if analysis is not None and analysis.text == text else self.detect(text)
+            reaction = engine.react(persona, persona.parameters(record.difficulty), state, analysis)
+        score = assess_turn(persona, state, analysis, reaction)
+        lines = list(reaction.lines)
+        if analysis.truncated:
+            lines.insert(0, "That's a lot to read in a chat. I skimmed the start; short version next time, please.")
+        reply_text = " ".join(lines)
+        self.store.record_turn(record.id, score.to_dict(), reply_text, reaction.state.to_dict())
+        reply = Reply(active=True, persona=persona.id).say(reply_text)
+        if record.mode == "practice":
+            reply.attach({"turn_feedback": {"moves": list(score.moves), "points": score.points, "tip": score.tip,
+                                            "feedback": score.feedback, "spans": score.spans}})
+        if reaction.state.finished:
+            return self._finish(record, persona, reaction.state, [*record.turns, score.to_dict()], reply)
+        return reply
+
+    # -- end -----------------------------------------------------------------------------------
+    def end(self, sender: str) -> Reply:
+        record = self.store.active_session(sender)
+        if record is None:
+            last = self.store.latest_report(sender)
+            hint = " Your last report is above in the chat." if last else ""
+            return Reply().say(f"There is no session to end.{hint} Start a new one with {START_HINT}.")
+        persona = self.personas.get(record.persona_id)
+        if persona is None:
+            return Reply().say("That session's persona is no longer installed; start a new session.")
+        state = CustomerState.from_dict(record.state)
+        state = replace(state, outcome=state.outcome or "ended")
+        return self._finish(record, persona, state, record.turns, Reply())
+
+    def _finish(self, record: SessionRecord, persona: Persona, state: CustomerState, turns: List[dict],
+                reply: Reply) -> Reply:
+        report = build_report(persona, state, [TurnScore.from_dict(t) for t in turns])
+        self.store.finish(record.id, state.to_dict(), report)
+        reply.ended, reply.active, reply.persona = True, False, persona.id
+        return reply.say(render_text(report, persona.briefing.currency)).attach({"report": report})
+
+
+def briefing_payload(persona: Persona, difficulty: str, mode: str) -> dict:
+    b, c = persona.briefing, persona.company
+    return {
+        "persona": persona.id, "name": persona.name, "title": persona.title, "difficulty": difficulty, "mode": mode,
+        "customer": b.customer, "situation": b.situation, "goal": b.goal, "product": b.product, "unit": b.unit,
+        "currency": b.currency, "list_price": b.list_price, "previous_price": b.previous_price,
+        "monthly_volume": b.monthly_volume, "floor_price": c.floor_price,
+        "tradables": [t.label for t in c.tradables],
+    }
+
+
+def briefing_text(persona: Persona, difficulty: str, mode: str) -> str:
+    b, c = persona.briefing, persona.company
+    money = b.currency
+    price = f"{money}{b.list_price:g} per {b.unit}" + (f" (was {money}{b.previous_price:g})" if b.previous_price else "")
+    extras = "; ".join(t.label for t in c.tradables) or "none"
+    volume = f" They buy about {b.monthly_volume} a month." if b.monthly_volume else ""
+    return (f"BRIEFING - {persona.title} ({difficulty}, {mode})\n"
+            f"Customer: {b.customer}{volume}\nSituation: {b.situation}\nProduct: {b.product}, list price {price}.\n"
+            f"Your limits: lowest price you may offer {money}{c.floor_price:g} per {b.unit}. Extras you may trade: "
+            f"{extras}.\nYour goal: {b.goal}\nType /end_session at any time for your report.")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\ufeff]")
+
+
+def _clean(text: str | None) -> str:
+    return _CONTROL.sub("", text or "").strip()
+
+
+def _looks_english(text: str) -> bool:
+    """Text in another script gets a polite in-character request; emoji and numbers pass through."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return True
+    latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
+    return latin / len(letters) >= 0.6

@@ -1,0 +1,73 @@
+"""A Rasa NLU component that runs Parley's move detector: the intent *is* the evaluator's reading.
+
+The intent is the turn's most consequential move; every move, with the span that triggered it, is
+in the parse data under `parley_analysis`, which the action server scores.  One detector, one
+source of truth: the NLU intent and the evaluator cannot disagree.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Dict, List
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from parley.moves import TRAIN_FILE, Detector, load_examples
+
+logger = logging.getLogger(__name__)
+ANALYSIS_KEY = "parley_analysis"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class MoveClassifier(GraphComponent, IntentClassifier):
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        # the labelled examples the detector learns from (multi-label, so richer than NLU intents)
+        return {"examples": str(TRAIN_FILE), "epochs": 12}
+
+    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 detector: Detector | None = None) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._detector = detector
+
+    @classmethod
+    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> MoveClassifier:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        # Rasa's NLU data carries the same examples (one intent each), so its fingerprint changes
+        # whenever they do and this retrains; the detector itself learns every label of each example.
+        self._detector = Detector.train(load_examples(Path(self._config["examples"])), epochs=self._config["epochs"])
+        with self._model_storage.write_to(self._resource) as directory:
+            self._detector.to_disk(Path(directory) / "detector")
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> MoveClassifier:
+        with model_storage.read_from(resource) as directory:
+            detector = Detector.from_disk(Path(directory) / "detector")
+        return cls(config, model_storage, resource, detector)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._detector is None:
+            return messages
+        texts = [m.get(TEXT) or "" for m in messages]
+        for message, analysis in zip(messages, self._detector.detect_many(texts)):
+            ranking = sorted(({INTENT_NAME_KEY: m, PREDICTED_CONFIDENCE_KEY: 1.0 if m in analysis.moves else s}
+                              for m, s in analysis.scores.items()), key=lambda r: -r[PREDICTED_CONFIDENCE_KEY])
+            message.set(INTENT, {INTENT_NAME_KEY: analysis.primary, PREDICTED_CONFIDENCE_KEY: 1.0}, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking[:10], add_to_output=True)
+            message.set(ANALYSIS_KEY, analysis.to_dict(), add_to_output=True)
+        return messages

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Creates .venv with Python 3.10 and installs Parley's pinned dependencies; a no-op when up to date.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PARLEY_PYTHON:-}
+if [ -z "$PY" ]; then
+  if command -v python3.10 >/dev/null 2>&1 && PYENV_VERSION=3.10.13 python3.10 --version >/dev/null 2>&1; then
+    PY="python3.10"
+  else
+    echo "Parley needs Python 3.10 (Rasa 3.6 does not run on 3.11+). Install it, or set PARLEY_PYTHON." >&2
+    exit 1
+  fi
+fi
+export PYENV_VERSION=${PYENV_VERSION:-3.10.13}
+
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv ($($PY --version))"
+  "$PY" -m venv .venv
+fi
+
+stamp=.venv/.parley-installed
+want=$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "==> installing dependencies (first time: a few minutes)"
+  .venv/bin/pip install --quiet --upgrade "pip<24.1"
+  # the lock pins every package; installing rasa, pytest and the rest in one resolve keeps Rasa's pins
+  .venv/bin/pip install --quiet -c requirements.lock -e ".[dev]"
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests, then the real model, action server and Rasa server end to end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3
+bash scripts/setup.sh
+bash scripts/train.sh
+.venv/bin/pytest -p no:cacheprovider "$@"

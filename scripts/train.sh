@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Trains the Rasa model when it is missing or stale; Rasa's own fingerprinting skips unchanged parts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore
+.venv/bin/rasa train --config config.yml --domain domain.yml --data data --out models --quiet

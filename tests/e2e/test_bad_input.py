@@ -1,0 +1,102 @@
+"""Bad input gets a clear answer, never a 5xx, and the session stays consistent."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from tests.e2e.conftest import Conversation, Stack
+
+pytestmark = pytest.mark.e2e
+
+
+def stored_turns(stack: Stack, sender: str) -> list:
+    engine = sa.create_engine(stack.db_url)
+    with engine.connect() as db:
+        return db.execute(sa.text(
+            "SELECT turns.text, turns.customer_reply FROM turns JOIN sessions ON sessions.id = turns.session_id "
+            "JOIN trainees ON trainees.id = sessions.trainee_id WHERE trainees.external_id = :s ORDER BY turns.id"),
+            {"s": sender}).all()
+
+
+def test_turn_before_any_session_gets_instructions(stack: Stack) -> None:
+    chat = stack.conversation()
+    texts = Conversation.texts(chat.send("hello? is anyone there"))
+    assert texts and "/start_session" in texts[0] and "price_increase_charlie" in texts[0]
+
+
+def test_unknown_persona_lists_the_real_ones(stack: Stack) -> None:
+    chat = stack.conversation("grumpy_pirate")
+    texts = Conversation.texts(chat.opening)
+    assert "no persona called 'grumpy_pirate'" in texts[0] and "loyal_customer" in texts[0]
+    # and there is still no session: a turn gets the instructions again
+    assert "/start_session" in Conversation.texts(chat.send("hi"))[0]
+
+
+@pytest.mark.parametrize("message", ["", "   ", "\n\t "])
+def test_empty_messages_get_a_nudge_and_cost_nothing(stack: Stack, message: str) -> None:
+    chat = stack.conversation("price_increase_charlie")
+    replies = chat.send(message)
+    assert replies, "an empty message still gets an answer"
+    assert stored_turns(stack, chat.sender) == []
+
+
+def test_huge_paste_is_answered_and_stored_whole(stack: Stack) -> None:
+    chat = stack.conversation("price_increase_charlie")
+    essay = ("I am sorry about the price. " * 400)[:10_000]
+    texts = Conversation.texts(chat.send(essay))
+    assert any("short version" in t for t in texts)
+    [(text, reply)] = stored_turns(stack, chat.sender)
+    assert len(text) == len(essay.strip()) and reply
+
+
+@pytest.mark.parametrize("message", ["\U0001F620\U0001F620\U0001F4B8", "Lo siento mucho, \u00bfqu\u00e9 necesita?",
+                                     "\u5bf9\u4e0d\u8d77\uff0c\u4ef7\u683c\u6da8\u4e86", "\x00\x01\x02binary\x7f\xff",
+                                     "<script>alert(1)</script> '; DROP TABLE turns; --"])
+def test_odd_messages_get_an_in_character_reply_and_are_kept(stack: Stack, message: str) -> None:
+    chat = stack.conversation("price_increase_charlie")
+    texts = Conversation.texts(chat.send(message))
+    assert texts and all(t.strip() for t in texts)
+    assert len(stored_turns(stack, chat.sender)) == 1
+    # the session goes on normally afterwards
+    assert Conversation.texts(chat.send("What would make this work for you?"))
+    assert len(stored_turns(stack, chat.sender)) == 2
+
+
+def test_non_english_gets_a_polite_request(stack: Stack) -> None:
+    chat = stack.conversation("price_increase_charlie")
+    texts = Conversation.texts(chat.send("\u5bf9\u4e0d\u8d77\uff0c\u4ef7\u683c\u6da8\u4e86"))
+    assert any("English" in t for t in texts)
+
+
+def test_end_session_twice(stack: Stack) -> None:
+    chat = stack.conversation("loyal_customer")
+    chat.send("I'm sorry the renewal price was a shock.")
+    first = chat.send("/end_session")
+    assert chat.payload("report", first) is not None
+    second = chat.send("/end_session")
+    assert chat.payload("report", second) is None
+    assert "no session to end" in Conversation.texts(second)[0]
+    # a new session starts cleanly after that
+    again = chat.send("/start_session" + json.dumps({"persona": "loyal_customer"}))
+    assert chat.payload("briefing", again)["persona"] == "loyal_customer"
+
+
+def test_restarting_mid_session_keeps_the_old_turns(stack: Stack) -> None:
+    chat = stack.conversation("price_increase_charlie")
+    chat.send("Hi Charlie, what happened?")
+    chat.send("/start_session" + json.dumps({"persona": "competitor_switcher"}))
+    chat.send("What does the other offer include?")
+    assert len(stored_turns(stack, chat.sender)) == 2
+
+
+def test_every_turn_is_stored_before_the_reply(stack: Stack) -> None:
+    chat = stack.conversation("competitor_switcher")
+    for i, line in enumerate(["Hi Jordan, thanks for talking to us.", "What does RelayDesk give you that we don't?",
+                              "So messaging is the gap, and the total cost over two years matters."], 1):
+        replies = chat.send(line)
+        rows = stored_turns(stack, chat.sender)
+        assert len(rows) == i and rows[-1][0] == line
+        assert rows[-1][1] == " ".join(Conversation.texts(replies))
