@@ -411,6 +411,7 @@ def get_detector() -> Detector:
         return Detector.from_disk(target)
     detector = Detector.train(load_examples())
     tmp = target.with_name(f"{target.name}.{random.getrandbits(32):x}.tmp")
+    tmp.parent.mkdir(parents=True, exist_ok=True)
     detector.to_disk(tmp)
     try:
         tmp.rename(target)  # atomic: a concurrent process may have written the same model first

@@ -98,7 +98,7 @@ class Trainer:
         else:
             analysis = analysis if analysis is not None and analysis.text == text else self.detect(text)
             reaction = engine.react(persona, persona.parameters(record.difficulty), state, analysis)
-        score = assess_turn(persona, state, analysis, reaction)
+        score = replace(assess_turn(persona, state, analysis, reaction), text=text)  # keep a long paste whole
         lines = list(reaction.lines)
         if analysis.truncated:
             lines.insert(0, "That's a lot to read in a chat. I skimmed the start; short version next time, please.")

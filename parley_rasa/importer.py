@@ -55,7 +55,7 @@ class PersonaImporter(TrainingDataImporter):
                      {"slot_was_set": [{"persona": persona.id}]}]
             for story in persona.stories:
                 stories.append({"story": f"{persona.id}: {story.story}", "steps": start + story.steps})
-        steps = YAMLStoryReader(self.get_domain()).read_from_parsed_yaml({"stories": stories})
+        steps = YAMLStoryReader(None).read_from_parsed_yaml({"stories": stories})
         return StoryGraph(steps)
 
     def get_conversation_tests(self) -> StoryGraph:
