@@ -42,12 +42,28 @@ def _send(dispatcher: CollectingDispatcher, reply: Reply) -> List[EventType]:
     return [SlotSet("session_active", reply.active)]
 
 
-class ActionStartSession(Action):
-    def name(self) -> str:
-        return "action_start_session"
+class ParleyAction(Action):
+    """Runs `handle`; an unexpected error becomes a plain apology in the chat, never a traceback."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[str, Any]) -> List[EventType]:
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        try:
+            return self.handle(dispatcher, tracker)
+        except Exception:  # the trainee must get an answer whatever broke; the log keeps the details
+            logger.exception("%s failed for sender %s", self.name(), tracker.sender_id)
+            dispatcher.utter_message(text="Sorry, the trainer hit a problem on our side and could not process "
+                                          "that message. Please send it again.")
+            return []
+
+    def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        raise NotImplementedError
+
+
+class ActionStartSession(ParleyAction):
+    def name(self) -> Text:
+        return "action_start_session"
+
+    def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         reply = trainer().start(tracker.sender_id, _entity(tracker, "persona"), _entity(tracker, "difficulty"),
                                 _entity(tracker, "mode"))
         events = _send(dispatcher, reply)
@@ -56,21 +72,19 @@ class ActionStartSession(Action):
         return events
 
 
-class ActionCustomerTurn(Action):
-    def name(self) -> str:
+class ActionCustomerTurn(ParleyAction):
+    def name(self) -> Text:
         return "action_customer_turn"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[str, Any]) -> List[EventType]:
+    def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         message = tracker.latest_message or {}
         analysis = Analysis.from_dict(message[ANALYSIS_KEY]) if message.get(ANALYSIS_KEY) else None
         return _send(dispatcher, trainer().turn(tracker.sender_id, message.get("text"), analysis))
 
 
-class ActionEndSession(Action):
-    def name(self) -> str:
+class ActionEndSession(ParleyAction):
+    def name(self) -> Text:
         return "action_end_session"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[str, Any]) -> List[EventType]:
+    def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         return _send(dispatcher, trainer().end(tracker.sender_id))

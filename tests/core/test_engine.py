@@ -1,0 +1,159 @@
+"""The persona engine: trust, patience, interests, offers, walking away; deterministic per session."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from parley import engine
+from parley.engine import CustomerState, offered_price, react, start
+from parley.personas import Persona
+from tests.core.conftest import turn
+
+
+def fresh(persona: Persona, difficulty: str = "normal", seed: int = 1) -> CustomerState:
+    return start(persona, persona.parameters(difficulty), difficulty, seed)[0]
+
+
+def play(persona: Persona, state: CustomerState, *turns):
+    params = persona.parameters(state.difficulty)
+    reaction = None
+    for analysis in turns:
+        reaction = react(persona, params, state, analysis)
+        state = reaction.state
+    return reaction
+
+
+def test_start_uses_the_difficulty_parameters_and_an_opening_line(charlie: Persona) -> None:
+    state, opening = start(charlie, charlie.parameters("hard"), "hard", 7)
+    assert state.trust == charlie.parameters("hard").trust < charlie.parameters("easy").trust
+    assert opening in charlie.opening and state.turn == 0 and state.outcome is None
+
+
+def test_empathy_raises_trust_with_diminishing_returns(charlie: Persona) -> None:
+    s0 = fresh(charlie)
+    s1 = play(charlie, s0, turn("I'm sorry this came as a shock.", "empathy")).state
+    s2 = play(charlie, s1, turn("I really am sorry.", "empathy")).state
+    assert s1.trust - s0.trust > s2.trust - s1.trust > 0
+
+
+def test_sympathy_without_substance_wears_thin(charlie: Persona) -> None:
+    state = fresh(charlie)
+    sorry = turn("I'm so sorry.", "empathy")
+    last = play(charlie, state, sorry, sorry, sorry)
+    assert "sympathy_fatigue" in last.events
+    assert last.lines[0] in charlie.lines.sympathy_fatigue
+    assert last.state.patience < state.patience
+
+
+def test_open_question_reveals_the_next_interest_once_trust_allows(charlie: Persona) -> None:
+    state = fresh(charlie)  # trust 30 on normal
+    ask = turn("What matters most to you about the new price?", "open_question")
+    hostile = fresh(charlie, "hard")  # trust 15: too guarded to open up yet
+    assert not any(e.startswith("revealed:") for e in play(charlie, hostile, ask).events)
+    first = play(charlie, state, turn("Thanks for five years, and I'm sorry it landed like this.",
+                                      "appreciation", "empathy"))
+    assert any(e.startswith("revealed:") for e in first.events)  # warmth lets Charlie say he'd stay
+    second = play(charlie, first.state, ask)
+    revealed = [e for e in second.events if e.startswith("revealed:")]
+    assert revealed and second.lines[0] in [line for i in charlie.interests for line in i.reveal]
+    assert len(second.state.revealed) == len(first.state.revealed) + 1
+
+
+def test_closed_questions_get_short_answers_and_cost_patience(charlie: Persona) -> None:
+    state = fresh(charlie)
+    reaction = play(charlie, state, turn("Do you order every month?", "closed_question"))
+    assert reaction.state.patience == state.patience - 0.5
+    assert reaction.lines[0] in charlie.reactions["closed_question"]["hostile"]
+
+
+def test_pressure_and_hold_position_drive_the_customer_away(charlie: Persona) -> None:
+    state = fresh(charlie)
+    hold, push = turn("The price is the price.", "hold_position"), turn("Take it or leave it.", "pressure")
+    after_hold = play(charlie, state, hold)
+    assert after_hold.state.trust < state.trust and after_hold.state.patience < state.patience
+    final = play(charlie, state, hold, push, hold)
+    assert final.state.outcome == "walked_away" and "walked_away" in final.events
+    assert final.lines[-1] in charlie.lines.walk_away
+
+
+def test_fair_offer_with_rapport_is_accepted(charlie: Persona) -> None:
+    warm = play(charlie, fresh(charlie), turn("Thanks for five loyal years, and sorry about the shock.",
+                                              "appreciation", "empathy")).state
+    offer = turn("We can offer $23/unit, which saves you $3,600 per year.", "concession", "rationale")
+    reaction = play(charlie, warm, offer)
+    assert reaction.offer == 23 and reaction.state.outcome == "deal" and reaction.state.deal_price == 23
+    assert reaction.lines[-1].startswith(("Yes, $23", "OK, $23"))
+
+
+def test_offer_above_what_he_will_pay_gets_a_counter(charlie: Persona) -> None:
+    warm = play(charlie, fresh(charlie), turn("Thank you, and I'm sorry.", "appreciation", "empathy")).state
+    reaction = play(charlie, warm, turn("I can do $24.50 per cartridge.", "concession"))
+    assert "countered" in reaction.events and reaction.state.outcome is None
+    assert reaction.state.counter is not None and reaction.state.counter < 24.5
+
+
+def test_offer_before_any_rapport_is_rejected_even_if_cheap_enough(charlie: Persona) -> None:
+    reaction = play(charlie, fresh(charlie), turn("I can do $23 per cartridge.", "concession"))
+    assert "rejected_low_trust" in reaction.events and reaction.state.outcome is None
+
+
+def test_a_big_fast_concession_invites_more_pushing(charlie: Persona) -> None:
+    warm = play(charlie, fresh(charlie), turn("Thank you, and I'm sorry.", "appreciation", "empathy")).state
+    reaction = play(charlie, warm, turn("Fine, I can knock it down to $21.50.", "concession"))
+    # below the floor the customer simply takes it; a leap that stays above the floor gets pushed
+    assert reaction.state.outcome == "deal"
+    persona = charlie.copy(update={"company": charlie.company.copy(update={"floor_price": 19})})
+    pushed = play(persona, warm, turn("Fine, I can knock it down to $21.", "concession"))
+    assert "pushed_for_more" in pushed.events and pushed.state.counter < 21
+
+
+def test_value_add_meeting_a_revealed_interest_raises_what_he_will_pay(charlie: Persona) -> None:
+    state = fresh(charlie)
+    params = charlie.parameters("normal")
+    state = replace(state, trust=60, revealed=("cash_flow",))
+    before = engine.willingness(charlie, params, state)
+    reaction = play(charlie, state, turn("We could invoice you quarterly to spread the cost.", "value_add"))
+    assert "satisfied:cash_flow" in reaction.events
+    assert engine.willingness(charlie, params, reaction.state) > before
+    assert "quarterly_invoicing" in reaction.state.extras
+
+
+@pytest.mark.parametrize("text,price", [
+    ("I can offer $23/unit", 23.0),
+    ("a $2 saving on the regular price", 23.0),
+    ("I can take 10% off", 22.5),
+    ("we can do 20 percent", 20.0),
+    ("that's $12.50 a cartridge", 12.5),
+])
+def test_offered_price_reads_prices_reductions_and_percentages(text: str, price: float) -> None:
+    assert offered_price(turn(text, "concession"), 25.0) == pytest.approx(price)
+
+
+def test_offered_price_ignores_yearly_savings_and_turns_without_a_concession() -> None:
+    assert offered_price(turn("This saves you $3,600 per year.", "concession"), 25.0) is None
+    assert offered_price(turn("You used to pay $20.", "rationale"), 25.0) is None
+
+
+def test_same_session_replays_exactly_and_other_sessions_vary(charlie: Persona) -> None:
+    lines = turn("Hmm.", "other")
+    a = play(charlie, fresh(charlie, seed=11), lines, lines)
+    b = play(charlie, fresh(charlie, seed=11), lines, lines)
+    assert a == b
+    openings = {start(charlie, charlie.parameters(), "normal", seed)[1] for seed in range(20)}
+    assert len(openings) == len(charlie.opening) > 1
+
+
+def test_state_round_trips_through_json(charlie: Persona) -> None:
+    import json
+
+    state = play(charlie, fresh(charlie), turn("Thanks and sorry. What matters to you?", "appreciation", "empathy",
+                                                "open_question")).state
+    assert CustomerState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
+
+
+def test_a_finished_customer_says_nothing_more(charlie: Persona) -> None:
+    done = replace(fresh(charlie), outcome="deal", deal_price=23)
+    reaction = play(charlie, done, turn("Anything else?", "closed_question"))
+    assert reaction.lines == () and reaction.state == done

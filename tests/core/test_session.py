@@ -1,0 +1,105 @@
+"""A whole session through the plain-Python core: contract replies, bad input, storage, report."""
+
+from __future__ import annotations
+
+from typing import Dict
+
+import pytest
+
+from parley.moves import detect
+from parley.personas import Persona
+from parley.session import Trainer
+from parley.store import Store
+
+SEED_TURNS = [
+    "Thank you for reaching out Charlie. I'm sorry to hear you're upset. I can see that you've been a loyal "
+    "customer of ours for five years, which I'd like to take the time to thank you for. We really appreciate "
+    "your business.",
+    "I understand Charlie. In appreciation of your long-term support of our business, we'd like to offer the price "
+    "of $23/unit; a $2 saving on our regular cost. I've done a quick calculation based on your regular monthly "
+    "shipment - this discount will save you $3,600 per year. Does this sound reasonable to you?",
+]
+
+
+@pytest.fixture()
+def trainer(personas: Dict[str, Persona], tmp_path) -> Trainer:
+    return Trainer(personas, Store(f"sqlite:///{tmp_path / 'parley.db'}"), detect)
+
+
+def test_start_sends_briefing_text_payload_then_opening(trainer: Trainer, charlie: Persona) -> None:
+    reply = trainer.start("u1", "price_increase_charlie", "hard", "assessment")
+    assert [list(m) for m in reply.messages] == [["text"], ["custom"], ["text"]]
+    briefing = reply.payload("briefing")
+    assert briefing["difficulty"] == "hard" and briefing["mode"] == "assessment"
+    assert briefing["list_price"] == 25 and briefing["floor_price"] == 22
+    assert "lowest price you may offer $22" in reply.texts[0]
+    assert reply.texts[1] in charlie.opening and reply.active
+
+
+def test_unknown_difficulty_and_mode_fall_back_to_defaults(trainer: Trainer) -> None:
+    briefing = trainer.start("u1", "loyal_customer", "nightmare", "exam").payload("briefing")
+    assert briefing["difficulty"] == "normal" and briefing["mode"] == "practice"
+
+
+def test_seed_dialogue_closes_at_23_with_a_high_score(trainer: Trainer) -> None:
+    trainer.start("u1", "price_increase_charlie")
+    first = trainer.turn("u1", SEED_TURNS[0])
+    assert {"empathy", "appreciation"} <= set(first.payload("turn_feedback")["moves"])
+    assert "stay" in first.texts[0]  # he admits he would stay with some compromise
+    final = trainer.turn("u1", SEED_TURNS[1])
+    report = final.payload("report")
+    assert final.ended and not final.active
+    assert report["outcome"]["deal"] and report["outcome"]["price"] == 23
+    assert report["outcome"]["within_parameters"] and report["overall"] >= 75
+    assert final.texts[-1].startswith("SESSION REPORT")
+
+
+def test_turn_feedback_only_in_practice_mode(trainer: Trainer) -> None:
+    trainer.start("p", "price_increase_charlie", mode="practice")
+    trainer.start("a", "price_increase_charlie", mode="assessment")
+    assert trainer.turn("p", "What happened?").payload("turn_feedback")
+    assert trainer.turn("a", "What happened?").payload("turn_feedback") is None
+
+
+def test_turn_without_session_explains_how_to_start(trainer: Trainer) -> None:
+    reply = trainer.turn("nobody", "hello")
+    assert "/start_session" in reply.texts[0] and not reply.active
+
+
+def test_empty_turn_is_not_counted(trainer: Trainer) -> None:
+    trainer.start("u1", "price_increase_charlie")
+    reply = trainer.turn("u1", "  \n ")
+    assert "waiting for your reply" in reply.texts[0]
+    assert trainer.store.active_session("u1").turns == []
+
+
+def test_control_characters_are_removed_and_the_turn_kept(trainer: Trainer) -> None:
+    trainer.start("u1", "price_increase_charlie")
+    trainer.turn("u1", "what\x00 happened\x07?")
+    [stored] = trainer.store.active_session("u1").turns
+    assert stored["text"] == "what happened?"
+
+
+def test_other_scripts_get_an_in_character_request_for_english(trainer: Trainer) -> None:
+    trainer.start("u1", "price_increase_charlie")
+    reply = trainer.turn("u1", "\u0418\u0437\u0432\u0438\u043d\u0438\u0442\u0435 \u0437\u0430 \u0446\u0435\u043d\u0443")
+    assert "English" in reply.texts[0]
+    assert len(trainer.store.active_session("u1").turns) == 1
+
+
+def test_end_twice_and_restart(trainer: Trainer) -> None:
+    trainer.start("u1", "loyal_customer")
+    trainer.turn("u1", "Thanks for your loyalty over the years.")
+    first = trainer.end("u1")
+    assert first.payload("report")["outcome"]["ended_by"] == "ended"
+    second = trainer.end("u1")
+    assert second.payload("report") is None and "no session to end" in second.texts[0]
+    assert trainer.start("u1", "loyal_customer").active
+
+
+def test_the_report_is_stored(trainer: Trainer) -> None:
+    trainer.start("u1", "price_increase_charlie")
+    for line in SEED_TURNS:
+        trainer.turn("u1", line)
+    stored = trainer.store.latest_report("u1")
+    assert stored["outcome"]["price"] == 23 and len(stored["turns"]) == 2
