@@ -6,6 +6,7 @@ All the negotiation logic lives in the plain-Python `parley` package; these acti
 from __future__ import annotations
 
 import logging
+from abc import ABCMeta, abstractmethod
 from functools import lru_cache
 from typing import Any, Dict, List
 
@@ -14,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from parley.moves import Analysis, detect
-from parley.personas import load_personas
+from parley.personas import PersonaWatcher
 from parley.session import Reply, Trainer
 from parley.store import Store
 
@@ -22,10 +23,22 @@ logger = logging.getLogger(__name__)
 ANALYSIS_KEY = "parley_analysis"  # set by parley_rasa.nlu.MoveClassifier
 
 
+PERSONAS = PersonaWatcher()  # re-reads personas/*.yml when a file changes: edits are live without a restart
+
+
 @lru_cache(maxsize=1)
+def _trainer() -> Trainer:
+    return Trainer(PERSONAS.current(), Store(), detect)
+
+
 def trainer() -> Trainer:
-    """One per action-server process: personas and the database are loaded once."""
-    return Trainer(load_personas(), Store(), detect)
+    """One per action-server process (the database is opened once), with the current persona files."""
+    current = _trainer()
+    current.personas = PERSONAS.current()
+    return current
+
+
+trainer.cache_clear = _trainer.cache_clear  # type: ignore[attr-defined]  # tests start from a fresh store
 
 
 def _entity(tracker: Tracker, name: str) -> str | None:
@@ -42,7 +55,7 @@ def _send(dispatcher: CollectingDispatcher, reply: Reply) -> List[EventType]:
     return [SlotSet("session_active", reply.active)]
 
 
-class ParleyAction(Action):
+class ParleyAction(Action, metaclass=ABCMeta):
     """Runs `handle`; an unexpected error becomes a plain apology in the chat, never a traceback."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -55,8 +68,9 @@ class ParleyAction(Action):
                                           "that message. Please send it again.")
             return []
 
+    @abstractmethod
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-        raise NotImplementedError
+        """The action's work; abstract, so rasa-sdk does not register this base class as an action."""
 
 
 class ActionStartSession(ParleyAction):

@@ -100,3 +100,32 @@ def test_every_turn_is_stored_before_the_reply(stack: Stack) -> None:
         rows = stored_turns(stack, chat.sender)
         assert len(rows) == i and rows[-1][0] == line
         assert rows[-1][1] == " ".join(Conversation.texts(replies))
+
+
+def test_a_missing_action_server_gets_a_clear_answer_not_silence(stack: Stack, tmp_path) -> None:
+    """Rasa up, action server down: a 200 with a message saying the turn was not recorded."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import requests
+
+    from tests.e2e.conftest import ROOT, free_port, latest_model, wait_until
+
+    port = free_port()
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{free_port()}/webhook"\n')
+    log = tmp_path / "rasa.log"
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "rasa"), "run", "--enable-api", "--port", str(port),
+                             "--model", str(latest_model()), "--endpoints", str(endpoints),
+                             "--credentials", str(ROOT / "credentials.yml")], cwd=ROOT, stdout=log.open("w"),
+                            stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: requests.get(f"{url}/status", timeout=2).json().get("model_id"), 600, "rasa", [proc], [log])
+        r = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": "lonely", "message": "Hello?"}, timeout=60)
+        assert r.status_code == 200
+        assert "not recorded" in r.json()[0]["text"] and "send it again" in r.json()[0]["text"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
