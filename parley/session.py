@@ -96,7 +96,8 @@ class Trainer:
             reaction = engine.Reaction(replace(state, turn=state.turn + 1), (
                 "Sorry, I can only do this in English. Could you say that again?",), ("not_english",))
         else:
-            analysis = analysis if analysis is not None and analysis.text == text else self.detect(text)
+            # the NLU component's analysis of this very message (one source of truth); detect only without it
+            analysis = analysis if analysis is not None else self.detect(text)
             reaction = engine.react(persona, persona.parameters(record.difficulty), state, analysis)
         score = replace(assess_turn(persona, state, analysis, reaction), text=text)  # keep a long paste whole
         lines = list(reaction.lines)
@@ -109,7 +110,7 @@ class Trainer:
             reply.attach({"turn_feedback": {"moves": list(score.moves), "points": score.points, "tip": score.tip,
                                             "feedback": score.feedback, "spans": score.spans}})
         if reaction.state.finished:
-            return self._finish(record, persona, reaction.state, [*record.turns, score.to_dict()], reply)
+            return self._finish(record, persona, reaction.state, reply)
         return reply
 
     # -- end -----------------------------------------------------------------------------------
@@ -124,11 +125,10 @@ class Trainer:
             return Reply().say("That session's persona is no longer installed; start a new session.")
         state = CustomerState.from_dict(record.state)
         state = replace(state, outcome=state.outcome or "ended")
-        return self._finish(record, persona, state, record.turns, Reply())
+        return self._finish(record, persona, state, Reply())
 
-    def _finish(self, record: SessionRecord, persona: Persona, state: CustomerState, turns: List[dict],
-                reply: Reply) -> Reply:
-        report = build_report(persona, state, [TurnScore.from_dict(t) for t in turns])
+    def _finish(self, record: SessionRecord, persona: Persona, state: CustomerState, reply: Reply) -> Reply:
+        report = build_report(persona, state, [TurnScore.from_dict(t) for t in self.store.turns(record.id)])
         self.store.finish(record.id, state.to_dict(), report)
         reply.ended, reply.active, reply.persona = True, False, persona.id
         return reply.say(render_text(report, persona.briefing.currency)).attach({"report": report})

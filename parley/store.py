@@ -75,7 +75,6 @@ class SessionRecord:
     mode: str
     status: str
     state: dict
-    turns: List[dict]  # TurnScore dicts, in order
 
 
 def database_url() -> str:
@@ -163,6 +162,12 @@ class Store:
             row = db.get(TrainingSession, session_id)
             return _record(row, row.trainee.external_id) if row else None
 
+    def turns(self, session_id: int) -> List[dict]:
+        """The session's scored turns (TurnScore dicts) in order; read only when a report is due."""
+        with self._tx() as db:
+            return [dict(d) for d in db.execute(
+                select(Turn.detail).where(Turn.session_id == session_id).order_by(Turn.index, Turn.id)).scalars()]
+
     def latest_report(self, sender: str) -> dict | None:
         with self._tx() as db:
             report = db.execute(
@@ -173,5 +178,4 @@ class Store:
 
 
 def _record(row: TrainingSession, sender: str) -> SessionRecord:
-    return SessionRecord(int(row.id), sender, row.persona_id, row.difficulty, row.mode, row.status,
-                         dict(row.state), [dict(t.detail) for t in row.turns])
+    return SessionRecord(int(row.id), sender, row.persona_id, row.difficulty, row.mode, row.status, dict(row.state))

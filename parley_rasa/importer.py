@@ -45,7 +45,9 @@ class PersonaImporter(TrainingDataImporter):
         ids = sorted(self.personas())
         return Domain.from_dict({"slots": {"persona": {
             "type": "categorical", "values": ids, "influence_conversation": True,
-            "mappings": [{"type": "custom", "action": "action_start_session"}]}}})
+            # set by action_start_session's SlotSet; naming the action here would make Rasa run it
+            # before every user message to extract the slot
+            "mappings": [{"type": "custom"}]}}})
 
     @cached_method
     def get_stories(self, exclusion_percentage: int | None = None) -> StoryGraph:

@@ -20,7 +20,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from parley.moves import TRAIN_FILE, Detector, load_examples
+from parley.moves import TRAIN_FILE, Detector, load_examples, training_fingerprint
 
 logger = logging.getLogger(__name__)
 ANALYSIS_KEY = "parley_analysis"
@@ -30,8 +30,10 @@ ANALYSIS_KEY = "parley_analysis"
 class MoveClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        # the labelled examples the detector learns from (multi-label, so richer than NLU intents)
-        return {"examples": str(TRAIN_FILE), "epochs": 12}
+        # the labelled examples the detector learns from (multi-label, so richer than NLU intents);
+        # `detector` fingerprints those examples and the detector's code, so Rasa retrains this
+        # component when either changes (Rasa's own fingerprint covers config and data, not code)
+        return {"examples": str(TRAIN_FILE), "epochs": 12, "detector": training_fingerprint()}
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  detector: Detector | None = None) -> None:
@@ -68,6 +70,7 @@ class MoveClassifier(GraphComponent, IntentClassifier):
             ranking = sorted(({INTENT_NAME_KEY: m, PREDICTED_CONFIDENCE_KEY: 1.0 if m in analysis.moves else s}
                               for m, s in analysis.scores.items()), key=lambda r: -r[PREDICTED_CONFIDENCE_KEY])
             message.set(INTENT, {INTENT_NAME_KEY: analysis.primary, PREDICTED_CONFIDENCE_KEY: 1.0}, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, ranking[:10], add_to_output=True)
+            # short: every event travels to the action server on every call
+            message.set(INTENT_RANKING_KEY, ranking[:5], add_to_output=True)
             message.set(ANALYSIS_KEY, analysis.to_dict(), add_to_output=True)
         return messages

@@ -70,13 +70,13 @@ def test_empty_turn_is_not_counted(trainer: Trainer) -> None:
     trainer.start("u1", "price_increase_charlie")
     reply = trainer.turn("u1", "  \n ")
     assert "waiting for your reply" in reply.texts[0]
-    assert trainer.store.active_session("u1").turns == []
+    assert trainer.store.turns(trainer.store.active_session("u1").id) == []
 
 
 def test_control_characters_are_removed_and_the_turn_kept(trainer: Trainer) -> None:
     trainer.start("u1", "price_increase_charlie")
     trainer.turn("u1", "what\x00 happened\x07?")
-    [stored] = trainer.store.active_session("u1").turns
+    [stored] = trainer.store.turns(trainer.store.active_session("u1").id)
     assert stored["text"] == "what happened?"
 
 
@@ -84,7 +84,7 @@ def test_other_scripts_get_an_in_character_request_for_english(trainer: Trainer)
     trainer.start("u1", "price_increase_charlie")
     reply = trainer.turn("u1", "\u0418\u0437\u0432\u0438\u043d\u0438\u0442\u0435 \u0437\u0430 \u0446\u0435\u043d\u0443")
     assert "English" in reply.texts[0]
-    assert len(trainer.store.active_session("u1").turns) == 1
+    assert len(trainer.store.turns(trainer.store.active_session("u1").id)) == 1
 
 
 def test_end_twice_and_restart(trainer: Trainer) -> None:

@@ -18,7 +18,7 @@ def test_a_session_round_trips_across_store_instances(tmp_path) -> None:
     store.record_turn(sid, score(1, "hello"), "hi there", {"trust": 42})
     again = Store(url).active_session("ann")
     assert again.id == sid and again.difficulty == "easy" and again.state == {"trust": 42}
-    assert [t["text"] for t in again.turns] == ["hello"]
+    assert [t["text"] for t in store.turns(again.id)] == ["hello"]
 
 
 def test_starting_again_abandons_the_running_session_but_keeps_its_turns(tmp_path) -> None:
@@ -27,7 +27,7 @@ def test_starting_again_abandons_the_running_session_but_keeps_its_turns(tmp_pat
     store.record_turn(old, score(1, "first"), "reply", {})
     new = store.start_session("ann", "price_increase_charlie", "normal", "practice", {})
     assert store.active_session("ann").id == new and store.count_sessions("ann") == 2
-    assert store.session(old).status == "abandoned" and len(store.session(old).turns) == 1
+    assert store.session(old).status == "abandoned" and len(store.turns(old)) == 1
 
 
 def test_finish_stores_the_report_and_closes_the_session(tmp_path) -> None:

@@ -1,0 +1,450 @@
+"""Parley in Slack: Rasa's Slack connector with trainee commands and Slack-formatted replies.
+
+Registered in credentials.yml as `parley_rasa.slack.SlackInput`.  On top of Rasa's `SlackInput`
+(signature check, retries, one conversation per Slack user with `conversation_granularity: sender`):
+
+- configuration from the environment: `SLACK_BOT_TOKEN` and `SLACK_SIGNING_SECRET` (values written
+  in credentials.yml win).  Rasa's own `${VAR}` substitution in credentials.yml stops the server
+  when a variable is unset, which would take REST and the web widget down on every machine without
+  Slack; so the variables are read here, and while they are missing the channel stays off: the
+  webhook answers 503 and everything else runs as usual.
+- `SLACK_API_URL` (default https://slack.com/api/) is the Web API base URL replies go to; tests
+  point it at a local fake.
+- trainee commands: `practice <persona words> [easy|normal|hard] [assessment]` becomes
+  `/start_session{...}` of the session contract, `end` / `report` / `stop` becomes `/end_session`,
+  `help` / `personas` lists the personas.  Anything else is a turn for the customer.
+- the session contract's custom payloads are posted as Slack blocks: the briefing card, the
+  coach's note after each turn in practice mode, and the report.
+- the URL-verification challenge is answered as `{"challenge": ...}` (Rasa answers a bare JSON
+  string, which Slack's stricter check can refuse).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from functools import lru_cache
+from http import HTTPStatus
+from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Sequence, Tuple
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.slack import SlackBot as RasaSlackBot
+from rasa.core.channels.slack import SlackInput as RasaSlackInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from parley.session import START_HINT
+from parley_rasa.channels import NO_REPLY
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+TOKEN_ENV, SECRET_ENV = "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"
+API_URL_ENV, CHANNEL_ENV = "SLACK_API_URL", "SLACK_CHANNEL"
+
+DIFFICULTY_WORDS = {"easy": "easy", "normal": "normal", "medium": "normal", "hard": "hard"}
+MODE_WORDS = {"assessment": "assessment", "assess": "assessment", "assessed": "assessment", "exam": "assessment",
+              "test": "assessment", "practice": "practice", "practise": "practice", "coached": "practice"}
+FILLER = {"with", "the", "a", "an", "on", "in", "at", "mode", "difficulty", "level", "persona", "please", "me",
+          "and", "of", "for", "to", "customer", "who"}
+START_WORDS = ("practice", "practise")
+END_WORDS = {"end", "end session", "report", "stop", "finish", "/end_session"}
+HELP_WORDS = {"help", "personas", "?", "hi parley", "menu"}
+
+
+# -- personas and commands ----------------------------------------------------------------------
+class PersonaCard(NamedTuple):
+    id: str
+    name: str
+    title: str
+    default_difficulty: str
+
+
+@lru_cache(maxsize=1)
+def persona_cards() -> Tuple[PersonaCard, ...]:
+    """The installed personas (the same files the action server reads), in a stable order."""
+    try:
+        from parley.personas import load_personas
+
+        personas = load_personas()
+    except Exception as exc:  # a broken persona file must not take the channel down
+        logger.error(f"Slack: could not load the personas ({exc}); `practice <id>` still works")
+        return ()
+    return tuple(PersonaCard(p.id, p.name, p.title, p.default_difficulty)
+                 for p in sorted(personas.values(), key=lambda p: p.id))
+
+
+class Command(NamedTuple):
+    """What to do with a Slack message: pass `text` to Rasa, or answer with `help` directly."""
+
+    text: str | None = None
+    help: str | None = None  # the reason shown above the persona list
+
+
+def _words(text: str) -> List[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def match_persona(words: Sequence[str], cards: Sequence[PersonaCard]) -> List[PersonaCard]:
+    """The best-matching personas for the words after `practice` (one when it is clear)."""
+    scores: Dict[str, int] = {}
+    for card in cards:
+        id_parts, name_words = set(card.id.split("_")), set(_words(card.name))
+        title_words = {w for w in _words(card.title) if len(w) > 3}
+        score = 0
+        for word in words:
+            if word in (card.id, card.name.lower()):
+                score += 4
+            elif word in id_parts or word in name_words:
+                score += 2
+            elif word in title_words:
+                score += 1
+        for i, c in enumerate(cards, 1):
+            if c is card and str(i) in words:
+                score += 4
+        scores[card.id] = score
+    best = max(scores.values(), default=0)
+    return [c for c in cards if best and scores[c.id] == best]
+
+
+def translate(text: str, cards: Sequence[PersonaCard]) -> Command:
+    """Slack words to the session contract; anything else is a trainee turn, unchanged."""
+    plain = " ".join(text.split())
+    lowered = plain.lower().rstrip(".!")
+    if lowered in HELP_WORDS:
+        return Command(help="Here is how to practise.")
+    if lowered in END_WORDS:
+        return Command(text="/end_session")
+    words = _words(plain)
+    if not words or words[0] not in START_WORDS:
+        return Command(text=plain)
+    difficulty = next((DIFFICULTY_WORDS[w] for w in words[1:] if w in DIFFICULTY_WORDS), None)
+    mode = next((MODE_WORDS[w] for w in words[1:] if w in MODE_WORDS), "practice")
+    rest = [w for w in words[1:] if w not in DIFFICULTY_WORDS and w not in MODE_WORDS and w not in FILLER]
+    if not rest:
+        return Command(help="Which customer would you like to practise with?")
+    if len(rest) > 3:  # "Practice makes perfect, and ..." is a turn for the customer, not a command
+        return Command(text=plain)
+    if not cards:  # personas could not be read here: let the trainer answer for the id given
+        found = "_".join(rest)
+    else:
+        matches = match_persona(rest, cards)
+        if len(matches) != 1:
+            said = " ".join(rest)
+            reason = (f"Several personas match '{said}'." if matches else f"I don't know a persona called '{said}'.")
+            return Command(help=reason)
+        found = matches[0].id
+    options = {"persona": found, "mode": mode, **({"difficulty": difficulty} if difficulty else {})}
+    return Command(text="/start_session" + json.dumps(options))
+
+
+# -- Slack formatting ---------------------------------------------------------------------------
+def escape(text: Any) -> str:
+    """Slack's three control characters; everything else is shown as typed."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def clip(text: Any, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def bar(value: float, width: int = 10) -> str:
+    filled = max(0, min(width, int(round(float(value) / 100 * width))))
+    return "\u2588" * filled + "\u2591" * (width - filled)
+
+
+def money(value: Any, currency: str = "$") -> str:
+    try:
+        return f"{currency}{float(value):,.2f}".replace(".00", "")
+    except (TypeError, ValueError):
+        return "?"
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+
+
+def _header(text: str) -> dict:
+    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, 150), "emoji": True}}
+
+
+def help_message(reason: str, cards: Sequence[PersonaCard]) -> Tuple[str, List[dict]]:
+    lines = [f"{i}. *{escape(c.name)}* \u2014 {escape(c.title)}  (`practice {escape(c.name.lower())}`)"
+             for i, c in enumerate(cards, 1)]
+    blocks = [
+        _section(f"{escape(reason)} I play a customer; you are the rep. Start a session with "
+                 "`practice <persona> [easy|normal|hard] [assessment]`, e.g. `practice charlie` or "
+                 "`practice loyal hard`. Type your replies as plain messages; say `end` for your report."),
+        _section("*Personas*\n" + ("\n".join(lines) or "_none installed_")),
+        _context("Practice mode coaches you after every turn; assessment mode keeps the feedback for the report."),
+    ]
+    return f"{reason} Say `practice <persona>` to start.", blocks
+
+
+def briefing_message(b: dict) -> Tuple[str, List[dict]]:
+    cur = str(b.get("currency") or "$")
+    price = f"{money(b.get('list_price'), cur)} per {escape(b.get('unit') or 'unit')}"
+    if b.get("previous_price"):
+        price += f" (was {money(b.get('previous_price'), cur)})"
+    tradables = ", ".join(escape(t) for t in b.get("tradables") or []) or "none"
+    fields = [
+        ("Customer", escape(b.get("customer", ""))),
+        ("Situation", escape(b.get("situation", ""))),
+        ("Product", f"{escape(b.get('product', ''))}, {price}"
+                    + (f"; about {escape(b['monthly_volume'])} a month" if b.get("monthly_volume") else "")),
+        ("Your limits", f"lowest price {money(b.get('floor_price'), cur)}; extras you may trade: {tradables}"),
+    ]
+    name = b.get("name") or "the customer"
+    blocks = [
+        _header(f"Briefing: {b.get('title') or name}"),
+        _context(f"*{escape(b.get('difficulty', ''))}* difficulty \u00b7 *{escape(b.get('mode', ''))}* mode"),
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{clip(v, 1900)}"} for k, v in fields]},
+        _section(f"*Your goal*\n{escape(b.get('goal', ''))}"),
+        _context(f"{escape(name)} speaks next. Reply as the rep; say `end` at any time for your report."),
+    ]
+    return f"Briefing: {clip(b.get('title') or name, 200)}", blocks
+
+
+def feedback_message(f: dict) -> Tuple[str, List[dict]]:
+    points = int(f.get("points") or 0)
+    moves = ", ".join(escape(m) for m in f.get("moves") or []) or "none"
+    line = f":compass: *Coach* \u00b7 {points:+d} pts \u00b7 moves: {moves}"
+    tip = f.get("tip") or f.get("feedback")
+    if tip:
+        line += f"\n{escape(clip(tip, 1500))}"
+    return f"Coach: {points:+d} points", [_context(line)]
+
+
+def report_message(r: dict) -> Tuple[str, List[dict]]:
+    o = r.get("outcome") or {}
+    currency = str(r.get("currency") or "$")  # the report payload has no currency yet: dollars
+    names = r.get("criteria_names") or {}
+    if o.get("deal"):
+        ending = f":handshake: *Deal* at {money(o.get('price'), currency)}"
+        if o.get("terms"):
+            ending += " with " + ", ".join(escape(t) for t in o["terms"])
+    elif o.get("ended_by") == "walked_away":
+        ending = ":door: *No deal*: the customer walked away"
+    else:
+        ending = ":pause_button: *No deal yet*: the session ended"
+    yes = {True: "yes", False: "*no*"}
+    facts = (f"{ending}\nWithin your limits: {yes[bool(o.get('within_parameters'))]} \u00b7 "
+             f"customer retained: {yes[bool(o.get('customer_retained'))]} \u00b7 "
+             f"satisfaction {int(o.get('satisfaction') or 0)}/100")
+    criteria = "\n".join(f"`{bar(v)}` {int(v):>3}  {escape(names.get(k, k.replace('_', ' ')))}"
+                         for k, v in (r.get("criteria") or {}).items())
+    blocks: List[dict] = [
+        _header(f"Session report: {int(r.get('overall') or 0)}/100"),
+        _section(facts),
+        _section(f"*Criteria*\n{criteria}"),
+        {"type": "divider"},
+        _section("*Your turns*"),
+    ]
+    turns = r.get("turns") or []
+    shown = turns[:30]  # Slack allows 50 blocks a message
+    for i, t in enumerate(shown, 1):
+        moves = ", ".join(escape(m) for m in t.get("moves") or []) or "none"
+        blocks.append(_section(f"*{i}.* \u201c{escape(clip(t.get('text', ''), 600))}\u201d\n"
+                               f"_{moves}_ \u00b7 *{int(t.get('points') or 0):+d}*\n"
+                               f"{escape(clip(t.get('feedback', ''), 1800))}"))
+    if len(turns) > len(shown):
+        blocks.append(_context(f"\u2026and {len(turns) - len(shown)} more turns (see the web report)."))
+    hidden = r.get("hidden") or {}
+    missed = [d for k, d in (hidden.get("interests") or {}).items() if k not in (hidden.get("revealed") or [])]
+    if missed:
+        blocks.append(_section("*Needs you did not uncover*\n" + "\n".join(f"\u2022 {escape(d)}" for d in missed)))
+    plan = r.get("improvement_plan") or []
+    blocks.append(_section("*Improvement plan*\n" + "\n".join(f"{i}. {escape(s)}" for i, s in enumerate(plan, 1))))
+    blocks.append(_context("Say `practice <persona>` to go again, or `help` for the list."))
+    deal = f"deal at {money(o.get('price'), currency)}" if o.get("deal") else "no deal"
+    return f"Session report: {int(r.get('overall') or 0)}/100, {deal}", blocks
+
+
+# -- output ---------------------------------------------------------------------------------------
+class SlackBot(RasaSlackBot):
+    """Posts through a Web API client whose base URL is configurable; Parley payloads as blocks.
+
+    While a trainee's message is handled (`hold`), the turn's messages are collected and posted by
+    `flush()`, so the readable text that precedes a briefing or report payload is replaced by its
+    blocks instead of being posted twice.
+    """
+
+    def __init__(self, token: str, slack_channel: str | None = None, thread_id: str | None = None,
+                 proxy: str | None = None, api_url: str = DEFAULT_API_URL, hold: bool = False) -> None:
+        super().__init__(token, slack_channel, thread_id, proxy)
+        self.client = AsyncWebClient(token=token, base_url=api_url, proxy=proxy)
+        self.hold = hold
+        self.replied = False
+        self._held: List[Tuple[str, Any]] = []
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        self.replied = True
+        await super().send_response(recipient_id, message)
+
+    def _recipient(self, recipient_id: str) -> str:
+        return self.slack_channel or recipient_id
+
+    async def _post(self, recipient_id: str, text: str, blocks: List[dict] | None = None) -> None:
+        extra = {"blocks": blocks} if blocks else {}
+        await self._post_message(channel=self._recipient(recipient_id), text=text, unfurl_links=False, **extra)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        text = text.replace(START_HINT, "`practice <persona>` (say `help` for the list)")
+        if self.hold:
+            self._held.append(("text", (recipient_id, text)))
+        else:
+            await self._post(recipient_id, escape(text))
+
+    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+        if not any(k in json_message for k in ("briefing", "report", "turn_feedback")):
+            await self.flush()
+            await super().send_custom_json(recipient_id, json_message, **kwargs)  # raw Slack JSON
+            return
+        if self.hold:
+            if (any(k in json_message for k in ("briefing", "report")) and self._held
+                    and self._held[-1][0] == "text"):
+                self._held.pop()  # the payload's blocks say the same, better
+            self._held.append(("custom", (recipient_id, json_message)))
+        else:
+            await self._post_payload(recipient_id, json_message)
+
+    async def _post_payload(self, recipient_id: str, payload: Dict[str, Any]) -> None:
+        if "briefing" in payload:
+            await self._post(recipient_id, *briefing_message(payload["briefing"]))
+        if "turn_feedback" in payload:
+            await self._post(recipient_id, *feedback_message(payload["turn_feedback"]))
+        if "report" in payload:
+            await self._post(recipient_id, *report_message(payload["report"]))
+
+    async def send_help(self, recipient_id: str, reason: str) -> None:
+        await self._post(recipient_id, *help_message(reason, persona_cards()))
+
+    async def flush(self) -> None:
+        held, self._held = self._held, []
+        for kind, (recipient_id, item) in held:
+            if kind == "text":
+                await self._post(recipient_id, escape(item))
+            else:
+                await self._post_payload(recipient_id, item)
+
+
+# -- input ----------------------------------------------------------------------------------------
+class SlackOff(InputChannel):
+    """Stands in for the Slack channel while it is not configured: the webhook answers 503."""
+
+    def __init__(self, missing: Sequence[str]) -> None:
+        self.missing = list(missing)
+
+    @classmethod
+    def name(cls) -> str:
+        return "slack"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        off = Blueprint("slack_webhook_off", __name__)
+        message = f"Slack is not configured on this Parley server: set {' and '.join(self.missing)}."
+
+        @off.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "off", "missing": self.missing})
+
+        @off.route("/webhook", methods=["GET", "POST"])
+        async def webhook(_: Request) -> HTTPResponse:
+            return response.text(message, status=HTTPStatus.SERVICE_UNAVAILABLE)
+
+        return off
+
+
+class SlackInput(RasaSlackInput):
+    """Rasa's Slack input channel, configured from the environment, speaking Parley."""
+
+    def __init__(self, *args: Any, api_url: str = DEFAULT_API_URL, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.api_url = api_url if api_url.endswith("/") else api_url + "/"
+
+    @classmethod
+    def from_credentials(cls, credentials: Dict[str, Any] | None) -> InputChannel:
+        credentials = dict(credentials or {})
+        token = credentials.get("slack_token") or os.environ.get(TOKEN_ENV, "")
+        secret = credentials.get("slack_signing_secret") or os.environ.get(SECRET_ENV, "")
+        missing = [name for name, value in ((TOKEN_ENV, token), (SECRET_ENV, secret)) if not value]
+        if missing:
+            log = logger.error if len(missing) == 1 else logger.info
+            log(f"Slack channel off: {' and '.join(missing)} not set (docs/slack.md). REST and the web widget "
+                f"are not affected.")
+            return SlackOff(missing)
+        return cls(
+            token,
+            credentials.get("slack_channel") or os.environ.get(CHANNEL_ENV) or None,
+            credentials.get("proxy"),
+            credentials.get("slack_retry_reason_header", "x-slack-retry-reason"),
+            credentials.get("slack_retry_number_header", "x-slack-retry-num"),
+            credentials.get("errors_ignore_retry", None),
+            credentials.get("use_threads", False),
+            secret,
+            credentials.get("conversation_granularity", "sender"),
+            api_url=credentials.get("slack_api_url") or os.environ.get(API_URL_ENV) or DEFAULT_API_URL,
+        )
+
+    def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
+        return SlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, api_url=self.api_url)
+
+    @staticmethod
+    def _is_user_message(slack_event: Dict[str, Any]) -> bool:
+        # joins, edits, deletions and the like carry a subtype; people's messages do not
+        subtype = (slack_event.get("event") or {}).get("subtype")
+        return RasaSlackInput._is_user_message(slack_event) and subtype in (None, "file_share", "thread_broadcast")
+
+    async def process_message(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                              text: str, sender_id: str | None, metadata: Dict | None) -> Any:
+        command = translate(unescape(text or ""), persona_cards())
+
+        async def handle(message: UserMessage) -> None:
+            output = message.output_channel
+            if isinstance(output, SlackBot):
+                output.hold = True
+            try:
+                if command.help is not None and isinstance(output, SlackBot):
+                    await output.send_help(message.sender_id or "", command.help)
+                else:
+                    await on_new_message(message)
+                    if isinstance(output, SlackBot) and not output.replied:  # a service is missing
+                        await output.send_text_message(message.sender_id or "", NO_REPLY)
+            finally:
+                if isinstance(output, SlackBot):
+                    await output.flush()
+
+        return await super().process_message(request, handle, command.text or "", sender_id, metadata)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = super().blueprint(on_new_message)
+
+        @webhook.middleware("request")
+        async def url_verification(request: Request) -> HTTPResponse | None:
+            if (request.method != "POST" or request.headers.get("content-type") != "application/json"
+                    or not request.path.endswith("/webhook")):
+                return None
+            try:
+                body = json.loads(request.body or b"{}")
+            except ValueError:
+                return None
+            if isinstance(body, dict) and body.get("type") == "url_verification" and "challenge" in body:
+                if not self.is_request_from_slack_authentic(request):
+                    return response.text("Message is not properly signed with a valid X-Slack-Signature header",
+                                         status=HTTPStatus.BAD_REQUEST)
+                return response.json({"challenge": body["challenge"]})
+            return None
+
+        return webhook
