@@ -65,6 +65,8 @@ def build_report(persona: Persona, state: CustomerState, turns: Sequence[TurnSco
     return {
         "persona": persona.id,
         "difficulty": state.difficulty,
+        "currency": persona.briefing.currency,
+        "unit": persona.briefing.unit,
         "overall": overall(scores, result),
         "criteria": scores,
         "criteria_names": dict(CRITERIA),
@@ -77,9 +79,9 @@ def build_report(persona: Persona, state: CustomerState, turns: Sequence[TurnSco
     }
 
 
-def render_text(report: dict, currency: str = "$") -> str:
+def render_text(report: dict) -> str:
     """The report as plain text for a terminal, REST client or Slack."""
-    o = report["outcome"]
+    o, currency = report["outcome"], report.get("currency", "$")
     if o["deal"]:
         ending = f"Deal at {currency}{o['price']:g}" + (f" with {', '.join(o['terms'])}" if o["terms"] else "")
     elif o["ended_by"] == "walked_away":

@@ -61,7 +61,8 @@ class Trainer:
         persona = self.personas.get(persona_id or "")
         if persona is None:
             known = ", ".join(sorted(self.personas))
-            asked = f"There is no persona called '{persona_id}'. " if persona_id else "Pick a persona to practise with. "
+            asked = (f"There is no persona called '{persona_id}'. " if persona_id
+                     else "Pick a persona to practise with. ")
             return Reply(active=self.store.active_session(sender) is not None).say(
                 f"{asked}Available: {known}. Start with /start_session{{\"persona\": \"<id>\"}}, "
                 f"optionally with \"difficulty\": \"easy|normal|hard\" and \"mode\": \"practice|assessment\".")
@@ -73,7 +74,8 @@ class Trainer:
         state, opening = engine.start(persona, params, difficulty, engine.session_seed(key))
         self.store.start_session(sender, persona.id, difficulty, mode, state.to_dict())
         reply = Reply(active=True, persona=persona.id)
-        reply.say(briefing_text(persona, difficulty, mode)).attach({"briefing": briefing_payload(persona, difficulty, mode)})
+        reply.say(briefing_text(persona, difficulty, mode))
+        reply.attach({"briefing": briefing_payload(persona, difficulty, mode)})
         return reply.say(opening)
 
     # -- turns ---------------------------------------------------------------------------------
@@ -131,7 +133,7 @@ class Trainer:
         report = build_report(persona, state, [TurnScore.from_dict(t) for t in self.store.turns(record.id)])
         self.store.finish(record.id, state.to_dict(), report)
         reply.ended, reply.active, reply.persona = True, False, persona.id
-        return reply.say(render_text(report, persona.briefing.currency)).attach({"report": report})
+        return reply.say(render_text(report)).attach({"report": report})
 
 
 def briefing_payload(persona: Persona, difficulty: str, mode: str) -> dict:
@@ -148,7 +150,8 @@ def briefing_payload(persona: Persona, difficulty: str, mode: str) -> dict:
 def briefing_text(persona: Persona, difficulty: str, mode: str) -> str:
     b, c = persona.briefing, persona.company
     money = b.currency
-    price = f"{money}{b.list_price:g} per {b.unit}" + (f" (was {money}{b.previous_price:g})" if b.previous_price else "")
+    was = f" (was {money}{b.previous_price:g})" if b.previous_price else ""
+    price = f"{money}{b.list_price:g} per {b.unit}{was}"
     extras = "; ".join(t.label for t in c.tradables) or "none"
     volume = f" They buy about {b.monthly_volume} a month." if b.monthly_volume else ""
     return (f"BRIEFING - {persona.title} ({difficulty}, {mode})\n"

@@ -72,5 +72,6 @@ class PersonaImporter(TrainingDataImporter):
     @cached_method
     def get_nlu_data(self, language: str | None = "en") -> TrainingData:
         # One intent per example (its most consequential move); the MoveClassifier learns all of them.
-        examples = [Message.build(text=e.text, intent=primary_move(e.moves)) for e in load_examples(self._move_examples)]
+        examples = [Message.build(text=e.text, intent=primary_move(e.moves))
+                    for e in load_examples(self._move_examples)]
         return TrainingData(training_examples=examples)

@@ -230,7 +230,7 @@ def feedback_message(f: dict) -> Tuple[str, List[dict]]:
 
 def report_message(r: dict) -> Tuple[str, List[dict]]:
     o = r.get("outcome") or {}
-    currency = str(r.get("currency") or "$")  # the report payload has no currency yet: dollars
+    currency = str(r.get("currency") or "$")
     names = r.get("criteria_names") or {}
     if o.get("deal"):
         ending = f":handshake: *Deal* at {money(o.get('price'), currency)}"

@@ -1,21 +1,42 @@
 #!/usr/bin/env bash
-# One command: set up, train if needed, start the action server and Rasa (REST + socket.io), chat.
+# One command: set up, train if needed, start the action server, Rasa (REST, socket.io for the web
+# page, Slack when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set) and the trainee web page, then chat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
+WEB_PORT=${WEB_PORT:-8080}
+WEB_HOST=${WEB_HOST:-0.0.0.0}  # like `rasa run`, reachable from other machines; 127.0.0.1 keeps it local
 
 bash scripts/setup.sh
 bash scripts/train.sh
 mkdir -p var/log
 
+ENDPOINTS=endpoints.yml
+if [ "$ACTIONS_PORT" != "5055" ]; then  # the action server is elsewhere: point Rasa at it
+  ENDPOINTS=var/endpoints.run.yml
+  sed "s#localhost:5055/webhook#localhost:$ACTIONS_PORT/webhook#" endpoints.yml >"$ENDPOINTS"
+fi
+
 .venv/bin/rasa run actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
 ACTIONS_PID=$!
-.venv/bin/rasa run --enable-api --cors "*" --port "$RASA_PORT" --endpoints endpoints.yml \
+.venv/bin/rasa run --enable-api --cors "*" --port "$RASA_PORT" --endpoints "$ENDPOINTS" \
   --credentials credentials.yml >var/log/rasa.log 2>&1 &
 RASA_PID=$!
-trap 'kill $ACTIONS_PID $RASA_PID 2>/dev/null || true' EXIT INT TERM
+PIDS="$ACTIONS_PID $RASA_PID"
+# The web page (web/server.py): Rasa serves no static files, so a small server sends the page, the
+# rasa-webchat bundle and the persona list; the widget talks to Rasa's socket.io on $RASA_PORT.
+WEB_PID=""
+if [ -f web/node_modules/rasa-webchat/lib/index.js ]; then
+  .venv/bin/python web/server.py --host "$WEB_HOST" --port "$WEB_PORT" --rasa-port "$RASA_PORT" \
+    >var/log/web.log 2>&1 &
+  WEB_PID=$!
+  PIDS="$PIDS $WEB_PID"
+else
+  echo "(web page not started: web/node_modules is missing; install Node.js/npm and rerun)" >&2
+fi
+trap 'kill $PIDS 2>/dev/null || true' EXIT INT TERM
 
 echo "==> starting the trainer (Rasa takes about a minute to load; logs in var/log/)"
 for _ in $(seq 1 240); do
@@ -30,6 +51,18 @@ for _ in $(seq 1 240); do
   sleep 1
 done
 echo "==> Parley is up: REST at http://localhost:$RASA_PORT/webhooks/rest/webhook"
+if [ -n "$WEB_PID" ]; then
+  if kill -0 "$WEB_PID" 2>/dev/null && curl -sf "http://localhost:$WEB_PORT/personas.json" >/dev/null 2>&1; then
+    echo "==> Practise in the browser: http://localhost:$WEB_PORT/"
+  else
+    echo "The web page did not start; see var/log/web.log" >&2
+  fi
+fi
+if grep -q "Slack channel off" var/log/rasa.log 2>/dev/null; then
+  echo "    (Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on, see docs/slack.md)"
+else
+  echo "==> Slack events URL: https://<this server>/webhooks/slack/webhook (docs/slack.md)"
+fi
 if [ -t 0 ]; then
   .venv/bin/parley chat --url "http://localhost:$RASA_PORT"
 else

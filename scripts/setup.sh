@@ -28,3 +28,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install --quiet -c requirements.lock -e ".[dev]"
   echo "$want" > "$stamp"
 fi
+
+# The web page's chat widget: rasa-webchat from the npm registry, pinned by web/package-lock.json.
+if command -v npm >/dev/null 2>&1; then
+  wstamp=web/node_modules/.parley-installed
+  wwant=$(cat web/package.json web/package-lock.json | sha256sum | cut -c1-16)
+  if [ "$(cat "$wstamp" 2>/dev/null)" != "$wwant" ]; then
+    echo "==> installing the web chat widget (npm ci in web/)"
+    (cd web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+    echo "$wwant" > "$wstamp"
+  fi
+else
+  echo "(npm not found: the web page needs Node.js and npm; run scripts/system-deps.sh as root)" >&2
+fi

@@ -1,6 +1,9 @@
 """Real servers for end-to-end tests: the trained model, `rasa run actions` and `rasa run`.
 
-Started once per test session on free ports, with Parley's database in a temporary folder.
+Started once per test session on free ports, with Parley's database in a temporary folder.  Rasa
+runs with the Slack channel on (a test bot token and signing secret) and its Slack Web API base
+URL pointed at `FakeSlack`, a local stand-in that records what the connector posts.  The
+`web_page` fixture adds the trainee page server (web/server.py) in front of the same Rasa.
 """
 
 from __future__ import annotations
@@ -10,10 +13,13 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
+from urllib.parse import parse_qsl
 
 import pytest
 import requests
@@ -51,11 +57,70 @@ def wait_until(check, timeout: float, what: str, procs: List[subprocess.Popen], 
     raise RuntimeError(f"{what} did not come up in {timeout:.0f}s:\n" + "\n".join(f.read_text()[-3000:] for f in logs))
 
 
+class FakeSlack:
+    """A local Slack Web API: records every call (`chat.postMessage` and anything else) and says ok."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.calls: List[Dict[str, Any]] = []
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    body = json.loads(raw or "{}")
+                else:
+                    body = dict(parse_qsl(raw))
+                method = self.path.rstrip("/").rsplit("/", 1)[-1]
+                with fake.lock:
+                    fake.calls.append({"method": method, "body": body, "auth": self.headers.get("Authorization")})
+                    ts = f"{time.time():.6f}"
+                answer = {"ok": True, "channel": body.get("channel"), "ts": ts}
+                if method == "auth.test":
+                    answer = {"ok": True, "user_id": "UPARLEYBOT", "bot_id": "BPARLEY"}
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def posts(self, channel: str | None = None) -> List[Dict[str, Any]]:
+        """The bodies of `chat.postMessage` calls, in order, optionally for one channel."""
+        with self.lock:
+            return [c["body"] for c in self.calls
+                    if c["method"] == "chat.postMessage" and (channel is None or c["body"].get("channel") == channel)]
+
+    def wait_for(self, channel: str, check: Callable[[List[Dict[str, Any]]], bool], timeout: float = 90) -> List[dict]:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            posts = self.posts(channel)
+            if check(posts):
+                return posts
+            time.sleep(0.2)
+        raise AssertionError(f"Slack posts to {channel} never matched; got {json.dumps(self.posts(channel))[:3000]}")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class Stack:
     """Handles to the running servers and a way to talk to them."""
 
-    def __init__(self, rasa_url: str, actions_url: str, db_url: str, workdir: Path):
+    def __init__(self, rasa_url: str, actions_url: str, db_url: str, workdir: Path,
+                 slack: FakeSlack | None = None, slack_secret: str = "", slack_token: str = ""):
         self.rasa_url, self.actions_url, self.db_url, self.workdir = rasa_url, actions_url, db_url, workdir
+        self.slack, self.slack_secret, self.slack_token = slack, slack_secret, slack_token
 
     def send(self, sender: str, message: str, timeout: float = 60) -> List[dict]:
         r = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
@@ -99,7 +164,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     db_url = f"sqlite:///{workdir / 'parley.db'}"
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
-    env = {**os.environ, "PARLEY_DB_URL": db_url, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    slack, slack_secret, slack_token = FakeSlack(), uuid.uuid4().hex, f"xoxb-parley-test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "PARLEY_DB_URL": db_url, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
+           "SLACK_BOT_TOKEN": slack_token, "SLACK_SIGNING_SECRET": slack_secret, "SLACK_API_URL": f"{slack.url}/api/"}
     logs = [workdir / "actions.log", workdir / "rasa.log"]
     procs = [
         subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--port", str(actions_port)], cwd=ROOT, env=env,
@@ -111,9 +178,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     rasa_url, actions_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}"
     try:
         wait_until(lambda: requests.get(f"{actions_url}/health", timeout=2).ok, 180, "action server", procs, logs)
-        wait_until(lambda: requests.get(f"{rasa_url}/status", timeout=2).json().get("model_id"), 300, "rasa server",
+        wait_until(lambda: requests.get(f"{rasa_url}/status", timeout=2).json().get("model_id"), 600, "rasa server",
                    procs, logs)
-        yield Stack(rasa_url, actions_url, db_url, workdir)
+        yield Stack(rasa_url, actions_url, db_url, workdir, slack, slack_secret, slack_token)
     finally:
         for proc in procs:
             proc.terminate()
@@ -122,3 +189,26 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        slack.close()
+
+
+@pytest.fixture(scope="session")
+def web_page(stack: Stack) -> Iterator[str]:
+    """The trainee page server (web/server.py, as scripts/run.sh starts it) for the running Rasa."""
+    if not (ROOT / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=ROOT / "web", check=True)
+    port = free_port()
+    log = stack.workdir / "web.log"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "web" / "server.py"), "--port", str(port),
+                             "--socket-url", stack.rasa_url, "--quiet"], cwd=ROOT, stdout=log.open("w"),
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: requests.get(f"{url}/personas.json", timeout=2).ok, 60, "web page server", [proc], [log])
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -1,0 +1,157 @@
+"""Serves Parley's trainee page: the HTML, its script and style, the rasa-webchat bundle from npm,
+`/personas.json` (from the persona files) and `/config.json` (where Rasa's socket.io channel is).
+
+Rasa serves no static files, so this tiny standard-library server runs next to it (scripts/run.sh
+starts both).  It serves a fixed list of files, nothing else, and sends a strict
+Content-Security-Policy: scripts only from this server, no inline script, no eval, connections
+only to this server and the Rasa server.
+
+    python web/server.py --port 8080 --rasa-port 5005
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from functools import partial
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Dict, Tuple
+from urllib.parse import urlsplit
+
+WEB = Path(__file__).resolve().parent
+ROOT = WEB.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+FILES: Dict[str, Tuple[Path, str]] = {
+    "/": (WEB / "static" / "index.html", "text/html; charset=utf-8"),
+    "/index.html": (WEB / "static" / "index.html", "text/html; charset=utf-8"),
+    "/app.js": (WEB / "static" / "app.js", "text/javascript; charset=utf-8"),
+    "/app.css": (WEB / "static" / "app.css", "text/css; charset=utf-8"),
+    "/vendor/rasa-webchat.js": (WEB / "node_modules" / "rasa-webchat" / "lib" / "index.js",
+                                "text/javascript; charset=utf-8"),
+}
+HOSTNAME = re.compile(r"^(?:[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]+\])$")
+
+
+def persona_catalog(directory: Path | None = None) -> dict:
+    """What the picker shows: no hidden parameters, only what a trainee may read before starting."""
+    from parley.personas import DIFFICULTIES, load_personas
+
+    personas = load_personas(directory) if directory else load_personas()
+    return {
+        "personas": [
+            {"id": p.id, "name": p.name, "title": p.title, "default_difficulty": p.default_difficulty,
+             "customer": p.briefing.customer, "product": p.briefing.product}
+            for p in sorted(personas.values(), key=lambda p: p.name.lower())
+        ],
+        "difficulties": list(DIFFICULTIES),
+        "modes": ["practice", "assessment"],
+    }
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "ParleyWeb"
+    sys_version = ""
+
+    def __init__(self, *args, catalog: bytes, socket_url: str | None, rasa_port: int, **kwargs) -> None:
+        self.catalog, self.socket_url, self.rasa_port = catalog, socket_url, rasa_port
+        super().__init__(*args, **kwargs)
+
+    # -- where the browser finds Rasa ------------------------------------------------------------
+    def rasa_url(self) -> str:
+        if self.socket_url:
+            return self.socket_url
+        host = (self.headers.get("Host") or "localhost").strip()
+        hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if not HOSTNAME.match(hostname):
+            hostname = "localhost"
+        return f"http://{hostname}:{self.rasa_port}"
+
+    def csp(self) -> str:
+        rasa = urlsplit(self.rasa_url())
+        origin = f"{rasa.scheme}://{rasa.netloc}"
+        socket = f"{'wss' if rasa.scheme == 'https' else 'ws'}://{rasa.netloc}"
+        return ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                f"font-src 'self' data:; connect-src 'self' {origin} {socket}; base-uri 'none'; form-action 'none'; "
+                "frame-ancestors 'none'; object-src 'none'")
+
+    # -- responses -------------------------------------------------------------------------------
+    def send(self, status: int, body: bytes, content_type: str, cache: str = "no-cache") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", cache)
+        self.send_header("Content-Security-Policy", self.csp())
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("X-Frame-Options", "DENY")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        path = urlsplit(self.path).path
+        if path == "/personas.json":
+            return self.send(HTTPStatus.OK, self.catalog, "application/json", "no-store")
+        if path == "/config.json":
+            config = {"socket_url": self.rasa_url(), "socket_path": "/socket.io/"}
+            return self.send(HTTPStatus.OK, json.dumps(config).encode(), "application/json", "no-store")
+        if path == "/favicon.ico":
+            return self.send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
+        if path in FILES:
+            file, content_type = FILES[path]
+            try:
+                return self.send(HTTPStatus.OK, file.read_bytes(), content_type)
+            except FileNotFoundError:
+                hint = b"Not installed: run `bash scripts/setup.sh` (npm ci in web/)." if "vendor" in path else b""
+                return self.send(HTTPStatus.NOT_FOUND, hint, "text/plain; charset=utf-8")
+        return self.send(HTTPStatus.NOT_FOUND, b"Not found", "text/plain; charset=utf-8")
+
+    do_HEAD = do_GET
+
+    def log_message(self, format: str, *args) -> None:  # quieter than the default, still to stderr
+        if not getattr(self.server, "quiet", False):
+            super().log_message(format, *args)
+
+
+def make_server(host: str, port: int, rasa_port: int = 5005, socket_url: str | None = None,
+                personas: Path | None = None, quiet: bool = False) -> ThreadingHTTPServer:
+    catalog = json.dumps(persona_catalog(personas)).encode()
+    handler = partial(Handler, catalog=catalog, socket_url=socket_url.rstrip("/") if socket_url else None,
+                      rasa_port=rasa_port)
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    server.quiet = quiet  # type: ignore[attr-defined]
+    return server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--rasa-port", type=int, default=5005, help="Rasa's port, on the host the page came from")
+    parser.add_argument("--socket-url", help="Rasa's URL as the browser reaches it (overrides --rasa-port)")
+    parser.add_argument("--personas", type=Path, help="persona folder (default: personas/)")
+    parser.add_argument("--quiet", action="store_true", help="no request log")
+    args = parser.parse_args(argv)
+    if not FILES["/vendor/rasa-webchat.js"][0].exists():
+        print("web/node_modules is missing: run `bash scripts/setup.sh` (it runs `npm ci` in web/).", file=sys.stderr)
+        return 1
+    server = make_server(args.host, args.port, args.rasa_port, args.socket_url, args.personas, args.quiet)
+    print(f"Parley web page on http://{args.host}:{server.server_address[1]}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

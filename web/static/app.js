@@ -1,0 +1,332 @@
+/* Parley's trainee page around the rasa-webchat widget (socket.io channel of the Rasa server).
+ *
+ * The widget carries the conversation: the session starts with its initPayload
+ * `/start_session{"persona": ..., "difficulty": ..., "mode": ...}` (the session contract), the
+ * trainee types into it, and `/end_session` goes through it too.  Every bot message also reaches
+ * `receive()` through the widget's `onSocketEvent.bot_uttered` hook; custom payloads (briefing,
+ * turn_feedback, report) are drawn beside the chat.
+ *
+ * Safety: data from the server (persona files, the trainee's own words quoted back) is only ever
+ * put into the page with textContent / createElement / setAttribute on fixed attribute names, never
+ * as HTML; the page's Content-Security-Policy forbids inline script anyway.
+ */
+(function () {
+  'use strict';
+
+  var STORAGE_KEY = 'chat_session'; // rasa-webchat keeps its conversation here (params.storage)
+  var state = { config: null, catalog: null, persona: null, difficulty: null, mode: 'practice',
+                widget: null, turns: 0, currency: '$', unit: 'unit', ended: false };
+
+  // -- tiny DOM helpers: text only, attribute names fixed in this file ----------------------------
+  function h(tag, opts, children) {
+    var node = document.createElement(tag);
+    opts = opts || {};
+    if (opts.className) node.className = opts.className;
+    if (opts.text !== undefined && opts.text !== null) node.textContent = String(opts.text);
+    if (opts.attrs) {
+      Object.keys(opts.attrs).forEach(function (name) { node.setAttribute(name, String(opts.attrs[name])); });
+    }
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined || child === false) return;
+      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+  function $(id) { return document.getElementById(id); }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
+  function str(value) { return value === undefined || value === null ? '' : String(value); }
+  function num(value, fallback) { var n = Number(value); return isFinite(n) ? n : (fallback || 0); }
+  function pct(value) { return Math.max(0, Math.min(100, Math.round(num(value)))); }
+  function list(value) { return Array.isArray(value) ? value : []; }
+  function obj(value) { return value && typeof value === 'object' && !Array.isArray(value) ? value : {}; }
+  function money(value) {
+    var n = num(value, NaN);
+    if (!isFinite(n)) return '?';
+    return state.currency + (Math.round(n * 100) % 100 === 0 ? n.toFixed(0) : n.toFixed(2));
+  }
+  function signed(n) { n = Math.round(num(n)); return (n > 0 ? '+' : '') + n; }
+  function band(v) { return v >= 75 ? 'good' : v >= 50 ? 'fair' : 'weak'; }
+  function status(text, kind) { var s = $('status'); s.textContent = text || ''; s.className = 'status ' + (kind || ''); }
+
+  function meter(value, label) {
+    var v = pct(value);
+    var fill = h('span', { className: 'fill ' + band(v) });
+    fill.style.width = v + '%'; // CSSOM, not an inline style attribute
+    return h('span', { className: 'bar', attrs: { role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100,
+                                                  'aria-valuenow': v, 'aria-label': label } }, [fill]);
+  }
+  function chips(moves) {
+    return h('span', { className: 'chips' }, list(moves).map(function (m) {
+      return h('span', { className: 'chip', text: str(m).replace(/_/g, ' ') });
+    }));
+  }
+
+  // -- picker ---------------------------------------------------------------------------------------
+  function renderPicker() {
+    var box = clear($('persona-list'));
+    var personas = list(state.catalog.personas);
+    if (!personas.length) {
+      box.appendChild(h('p', { className: 'error', text: 'No personas are installed on this server.' }));
+      return;
+    }
+    personas.forEach(function (p, i) {
+      var input = h('input', { attrs: { type: 'radio', name: 'persona', value: str(p.id), id: 'persona-' + i } });
+      input.dataset.difficulty = str(p.default_difficulty);
+      if (i === 0) input.checked = true;
+      var label = h('label', { className: 'persona-card', attrs: { 'for': 'persona-' + i } }, [
+        h('span', { className: 'persona-name', text: p.name }),
+        h('span', { className: 'persona-title', text: p.title }),
+        h('span', { className: 'persona-about', text: p.customer })
+      ]);
+      label.dataset.persona = str(p.id);
+      box.appendChild(h('div', { className: 'persona-option' }, [input, label]));
+      input.addEventListener('change', function () { selectDifficulty(input.dataset.difficulty); });
+    });
+    var diffs = clear($('difficulty-list'));
+    list(state.catalog.difficulties).forEach(function (d) {
+      diffs.appendChild(h('label', null, [h('input', { attrs: { type: 'radio', name: 'difficulty', value: str(d) } }),
+                                          ' ' + str(d).charAt(0).toUpperCase() + str(d).slice(1)]));
+    });
+    selectDifficulty(personas[0].default_difficulty);
+  }
+
+  function selectDifficulty(value) {
+    var inputs = document.querySelectorAll('input[name="difficulty"]');
+    Array.prototype.forEach.call(inputs, function (input) { input.checked = input.value === value; });
+    if (!document.querySelector('input[name="difficulty"]:checked') && inputs.length) inputs[0].checked = true;
+  }
+
+  function checked(name) {
+    var input = document.querySelector('input[name="' + name + '"]:checked');
+    return input ? input.value : null;
+  }
+
+  function onStart(event) {
+    event.preventDefault();
+    var id = checked('persona');
+    var persona = list(state.catalog.personas).filter(function (p) { return p.id === id; })[0];
+    if (!persona) { showPickerError('Pick a customer first.'); return; }
+    if (!window.WebChat || typeof window.WebChat.default !== 'function') {
+      showPickerError('The chat widget did not load (web/node_modules missing? run scripts/setup.sh).');
+      return;
+    }
+    state.persona = persona;
+    state.difficulty = checked('difficulty') || persona.default_difficulty;
+    state.mode = checked('mode') || 'practice';
+    $('picker').hidden = true;
+    $('session').hidden = false;
+    $('coach-mode').textContent = state.mode === 'practice'
+      ? 'Practice mode: after each of your turns the coach shows the moves it heard and a tip.'
+      : 'Assessment mode: no coaching during the conversation; everything is in the report.';
+    mountWidget();
+  }
+
+  function showPickerError(text) { var e = $('picker-error'); e.textContent = text; e.hidden = false; }
+
+  // -- the widget -----------------------------------------------------------------------------------
+  function mountWidget() {
+    var start = '/start_session' + JSON.stringify({ persona: state.persona.id, difficulty: state.difficulty,
+                                                   mode: state.mode });
+    status('Connecting to the trainer\u2026');
+    window.WebChat.default({
+      socketUrl: state.config.socket_url,
+      socketPath: state.config.socket_path || '/socket.io/',
+      initPayload: start,
+      embedded: true,
+      withRules: false,
+      title: str(state.persona.name),
+      subtitle: 'Customer \u00b7 ' + state.difficulty + ' \u00b7 ' + state.mode,
+      inputTextFieldHint: 'Your reply to ' + str(state.persona.name) + '\u2026',
+      connectingText: 'Connecting to the trainer\u2026',
+      hideWhenNotConnected: false,
+      showCloseButton: false,
+      showFullScreenButton: false,
+      displayUnreadCount: false,
+      params: { storage: 'session' },
+      customMessageDelay: function (text) { return Math.min(900, 250 + 8 * str(text).length); },
+      innerRef: function (ref) { if (ref) state.widget = ref; },
+      onSocketEvent: {
+        bot_uttered: receive,
+        connect: function () { status('Connected.', 'ok'); },
+        disconnect: function () { status('Connection to the trainer lost; is the Rasa server running?', 'bad'); },
+        connect_error: function () { status('Cannot reach the trainer at ' + state.config.socket_url + '.', 'bad'); }
+      }
+    }, $('chat'));
+  }
+
+  function send(payload) {
+    if (state.widget && typeof state.widget.sendMessage === 'function') state.widget.sendMessage(payload);
+  }
+
+  // -- messages from the bot ------------------------------------------------------------------------
+  function receive(message) {
+    var custom = obj(obj(message).custom);
+    if (custom.briefing) renderBriefing(obj(custom.briefing));
+    if (custom.turn_feedback) addFeedback(obj(custom.turn_feedback));
+    if (custom.report) renderReport(obj(custom.report));
+  }
+
+  function renderBriefing(b) {
+    state.currency = str(b.currency) || '$';
+    state.turns = 0;
+    state.ended = false;
+    $('end-session').disabled = false;
+    clear($('feedback-list'));
+    var unit = str(b.unit) || 'unit';
+    state.unit = unit;
+    var price = money(b.list_price) + ' per ' + unit + (b.previous_price ? ' (was ' + money(b.previous_price) + ')' : '');
+    var rows = [
+      ['Customer', str(b.customer)],
+      ['Situation', str(b.situation)],
+      ['Product', str(b.product) + ', ' + price],
+      ['Volume', b.monthly_volume ? 'about ' + num(b.monthly_volume) + ' a month' : ''],
+      ['Your lowest price', money(b.floor_price) + ' per ' + unit]
+    ];
+    var dl = h('dl', { className: 'facts' });
+    rows.forEach(function (row) {
+      if (!row[1]) return;
+      dl.appendChild(h('dt', { text: row[0] }));
+      dl.appendChild(h('dd', { text: row[1] }));
+    });
+    var extras = list(b.tradables);
+    dl.appendChild(h('dt', { text: 'Extras you may trade' }));
+    dl.appendChild(h('dd', null, [extras.length
+      ? h('ul', { className: 'extras' }, extras.map(function (t) { return h('li', { text: t }); }))
+      : 'none']));
+    var card = clear($('briefing'));
+    card.appendChild(h('h2', { attrs: { id: 'briefing-title' }, text: 'Briefing' }));
+    card.appendChild(h('p', { className: 'persona-heading', text: str(b.title || b.name) }));
+    card.appendChild(h('p', { className: 'tags' }, [h('span', { className: 'tag', text: str(b.difficulty) }),
+                                                     h('span', { className: 'tag', text: str(b.mode) + ' mode' })]));
+    card.appendChild(dl);
+    card.appendChild(h('div', { className: 'goal' }, [h('strong', { text: 'Your goal: ' }), str(b.goal)]));
+    card.appendChild(h('p', { className: 'muted', text: str(b.name || 'The customer') +
+      ' speaks first. Reply in the chat; end the session whenever you like to get your report.' }));
+  }
+
+  function addFeedback(f) {
+    state.turns += 1;
+    var points = Math.round(num(f.points));
+    var item = h('li', { className: 'feedback ' + (points > 0 ? 'plus' : points < 0 ? 'minus' : 'zero') }, [
+      h('div', { className: 'feedback-head' }, [
+        h('span', { className: 'turn-no', text: 'Turn ' + state.turns }),
+        h('span', { className: 'points', text: signed(points) + ' pts' })
+      ]),
+      chips(f.moves),
+      f.tip ? h('p', { className: 'tip', text: str(f.tip) }) : null,
+      f.feedback && f.feedback !== f.tip
+        ? h('details', null, [h('summary', { text: 'What the coach heard' }),
+                              h('p', { className: 'muted', text: str(f.feedback) })])
+        : null
+    ]);
+    $('feedback-list').appendChild(item);
+    item.scrollIntoView({ block: 'nearest' });
+  }
+
+  function renderReport(r) {
+    if (r.currency) state.currency = str(r.currency);
+    state.ended = true;
+    $('end-session').disabled = true;
+    var o = obj(r.outcome);
+    var names = obj(r.criteria_names);
+    $('overall-score').textContent = String(pct(r.overall));
+    $('overall-score').className = 'score ' + band(pct(r.overall));
+    $('report-subtitle').textContent = [state.persona ? state.persona.name : str(r.persona), str(r.difficulty),
+                                         state.mode].filter(Boolean).join(' \u00b7 ');
+
+    var result;
+    if (o.deal) result = 'Deal at ' + money(o.price) + ' per ' + state.unit;
+    else if (o.ended_by === 'walked_away') result = 'No deal: the customer walked away';
+    else result = 'No deal yet: the session ended';
+    var terms = list(o.terms);
+    var outcome = clear($('outcome'));
+    [['Result', result, o.deal ? 'good' : 'weak'],
+     ['Terms', terms.length ? terms.join(', ') : (o.deal ? 'price only' : '\u2014')],
+     ['Within your limits', o.within_parameters ? 'yes' : 'no', o.within_parameters ? 'good' : 'weak'],
+     ['Customer retained', o.customer_retained ? 'yes' : 'no', o.customer_retained ? 'good' : 'weak'],
+     ['Satisfaction', null, null, o.satisfaction],
+     ['Trust at the end', null, null, o.trust]].forEach(function (row) {
+      if (row[3] === undefined && row[1] === null) return;
+      outcome.appendChild(h('dt', { text: row[0] }));
+      var dd = row[1] !== null ? h('dd', { className: row[2] || '', text: row[1] })
+                               : h('dd', null, [meter(row[3], row[0]), h('span', { className: 'value', text: pct(row[3]) })]);
+      outcome.appendChild(dd);
+    });
+    outcome.dataset.deal = o.deal ? 'yes' : 'no';
+
+    var criteria = clear($('criteria'));
+    Object.keys(obj(r.criteria)).forEach(function (key) {
+      var label = str(names[key] || key.replace(/_/g, ' '));
+      var v = pct(r.criteria[key]);
+      var li = h('li', { className: 'criterion' }, [h('span', { className: 'label', text: label }), meter(v, label),
+                                                    h('span', { className: 'value', text: v })]);
+      li.dataset.criterion = key;
+      criteria.appendChild(li);
+    });
+
+    var turns = clear($('turns'));
+    list(r.turns).forEach(function (t) {
+      t = obj(t);
+      var points = Math.round(num(t.points));
+      turns.appendChild(h('li', { className: 'turn' }, [
+        h('blockquote', { text: str(t.text) }),
+        h('div', { className: 'turn-meta' }, [chips(t.moves),
+          h('span', { className: 'points ' + (points > 0 ? 'plus' : points < 0 ? 'minus' : ''),
+                      text: signed(points) + ' pts' })]),
+        h('p', { className: 'feedback-text', text: str(t.feedback) })
+      ]));
+    });
+    if (!list(r.turns).length) turns.appendChild(h('li', { className: 'muted', text: 'No turns were played.' }));
+
+    var hidden = obj(r.hidden);
+    var revealed = list(hidden.revealed);
+    var interests = clear($('interests'));
+    Object.keys(obj(hidden.interests)).forEach(function (key) {
+      var found = revealed.indexOf(key) >= 0;
+      interests.appendChild(h('li', { className: found ? 'found' : 'missed' }, [
+        h('span', { className: 'mark', text: found ? 'uncovered' : 'missed' }), ' ' + str(hidden.interests[key])]));
+    });
+    $('batna').textContent = hidden.batna ? 'Their alternative if you had not agreed: ' + str(hidden.batna) : '';
+
+    var plan = clear($('plan'));
+    list(r.improvement_plan).forEach(function (step) { plan.appendChild(h('li', { text: step })); });
+
+    $('report').hidden = false;
+    $('report').scrollIntoView({ behavior: 'smooth', block: 'start' });
+  }
+
+  // -- start again ----------------------------------------------------------------------------------
+  function startAgain() {
+    try { window.sessionStorage.removeItem(STORAGE_KEY); } catch (e) { /* storage disabled */ }
+    window.location.reload();
+  }
+
+  // -- boot -----------------------------------------------------------------------------------------
+  function getJSON(url) {
+    return fetch(url, { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+      if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
+      return r.json();
+    });
+  }
+
+  function boot() {
+    // every page load is a fresh conversation: the previous one's report was already shown
+    try { window.sessionStorage.removeItem(STORAGE_KEY); } catch (e) { /* storage disabled */ }
+    $('picker-form').addEventListener('submit', onStart);
+    $('end-session').addEventListener('click', function () { send('/end_session'); });
+    $('again').addEventListener('click', startAgain);
+    Promise.all([getJSON('/config.json'), getJSON('/personas.json')]).then(function (results) {
+      state.config = obj(results[0]);
+      state.catalog = obj(results[1]);
+      renderPicker();
+    }).catch(function (err) {
+      showPickerError('Could not load the persona list: ' + err.message);
+    });
+  }
+
+  // the handler the widget's socket calls, reachable for tests; it only ever draws text
+  window.Parley = Object.freeze({ receive: receive });
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
+  else boot();
+})();
