@@ -1,5 +1,5 @@
 # Parley: `make run` to practise, `make test` to run every test.
-.PHONY: install train run test test-unit validate lint bench bench-evaluator clean
+.PHONY: install train run test test-unit validate personas-check personas-test lint bench bench-evaluator clean
 
 install:
 	bash scripts/setup.sh
@@ -18,6 +18,12 @@ test-unit: install
 
 validate: install
 	RASA_TELEMETRY_ENABLED=false .venv/bin/rasa data validate --config config.yml --domain domain.yml --data data
+
+personas-check: install
+	.venv/bin/parley personas check
+
+personas-test: install
+	.venv/bin/parley personas test
 
 lint: install
 	.venv/bin/ruff check parley parley_rasa actions tests bench

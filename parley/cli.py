@@ -2,7 +2,10 @@
 
     parley detect < turns.jsonl          JSON lines {"text": ...} in, the same with "moves" out
     parley score transcript.yml          replay a saved transcript and print its report
-    parley personas check|list           validate / list persona files
+    parley personas check|list           validate / list persona files (every problem, file:line: field)
+    parley personas new ID               write a complete, commented persona file to edit
+    parley personas schema [--write]     the persona field reference, rendered into docs/personas.md
+    parley personas test [FILES...]      play conversation tests offline (default personas/tests/*.yml)
     parley chat [--url URL]              chat with the running Rasa server over REST
 """
 
@@ -53,16 +56,20 @@ def load_transcript(path: Path) -> dict:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from parley.moves import detect
-    from parley.personas import load_personas
+    from parley.personas import PersonaError, load_personas
     from parley.session import Trainer
     from parley.store import Store
 
     try:
         transcript = load_transcript(Path(args.file))
+        personas = load_personas()
+    except PersonaError as exc:
+        _print_problems(exc)
+        return 1
     except (OSError, ValueError, yaml.YAMLError) as exc:
         print(f"parley score: {exc}", file=sys.stderr)
         return 2
-    trainer = Trainer(load_personas(), Store("sqlite:///:memory:"), detect)
+    trainer = Trainer(personas, Store("sqlite:///:memory:"), detect)
     reply = trainer.start("offline", transcript["persona"], transcript["difficulty"], "assessment")
     if not reply.persona:
         print(f"parley score: {reply.texts[0]}", file=sys.stderr)
@@ -78,23 +85,133 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_personas(args: argparse.Namespace) -> int:
-    from parley.personas import PERSONA_DIR, PersonaError, load_personas
+def _print_problems(exc: Exception, what: str = "persona") -> None:
+    from parley.personas import PersonaError
+
+    if isinstance(exc, PersonaError):
+        print(exc.report().replace("persona file", f"{what} file"), file=sys.stderr)
+    else:
+        print(f"parley personas: {exc}", file=sys.stderr)
+
+
+def cmd_personas_check(args: argparse.Namespace) -> int:
+    """Every problem in every persona file (and conversation test file), with file, line and field."""
+    from parley.persona_tests import TEST_DIR, conversation_files, load_cases
+    from parley.personas import PERSONA_DIR, PersonaError, Problem, display_path, load_personas
 
     directory = Path(args.dir or PERSONA_DIR)
+    problems: List[Problem] = []
+    personas = {}
     try:
         personas = load_personas(directory)
     except PersonaError as exc:
-        print(f"{len(exc.problems)} problem(s) in persona files:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+        problems += exc.problems
+    tests = conversation_files(directory=directory / "tests" if args.dir else TEST_DIR)
+    for path in tests:
+        try:
+            load_cases(path, personas or None)
+        except PersonaError as exc:
+            problems += exc.problems
+    if problems:
+        _print_problems(PersonaError(problems))
+        print("Fix these and run `parley personas check` again.", file=sys.stderr)
         return 1
-    if args.action == "list":
-        for p in personas.values():
-            print(f"{p.id:<28} {p.title}")
-    else:
-        print(f"{len(personas)} persona file(s) OK: {', '.join(sorted(personas))}")
+    print(f"{len(personas)} persona file(s) OK in {display_path(directory)}: {', '.join(sorted(personas))}")
+    if tests:
+        print(f"{len(tests)} conversation test file(s) OK; run them with `parley personas test`")
     return 0
+
+
+def cmd_personas_list(args: argparse.Namespace) -> int:
+    from parley.personas import PERSONA_DIR, PersonaError, load_personas
+
+    try:
+        personas = load_personas(Path(args.dir or PERSONA_DIR))
+    except PersonaError as exc:
+        _print_problems(exc)
+        return 1
+    for p in personas.values():
+        print(f"{p.id:<28} {p.title}")
+    return 0
+
+
+def cmd_personas_new(args: argparse.Namespace) -> int:
+    from parley.personas import PERSONA_DIR, PersonaError, display_path
+    from parley.scaffold import new_persona
+
+    try:
+        written = new_persona(args.id, Path(args.dir or PERSONA_DIR), name=args.name, with_test=not args.no_test)
+    except PersonaError as exc:
+        for problem in exc.problems:
+            print(f"parley personas new: {problem.message}", file=sys.stderr)
+        return 1
+    print(f"Wrote {display_path(written[0])}: a complete persona to edit (every field is explained in it).")
+    if len(written) > 1:
+        print(f"Wrote {display_path(written[1])}: two conversation tests for it.")
+    print("Next: edit the file, then run `parley personas check` and `parley personas test`; "
+          "`bash scripts/train.sh` adds it to the model (docs/personas.md explains every field).")
+    return 0
+
+
+def cmd_personas_schema(args: argparse.Namespace) -> int:
+    from parley import persona_docs
+
+    path = Path(args.doc) if args.doc else persona_docs.DOC
+    if args.check:
+        if persona_docs.stale(path):
+            print(f"{path} is out of date with the persona schema; run `parley personas schema --write`",
+                  file=sys.stderr)
+            return 1
+        print(f"{path} matches the persona schema")
+        return 0
+    if args.write:
+        changed = persona_docs.write(path)
+        print(f"{'Updated' if changed else 'Already up to date:'} {path}")
+        return 0
+    sys.stdout.write(persona_docs.render_reference())
+    return 0
+
+
+def cmd_personas_test(args: argparse.Namespace) -> int:
+    """Play conversation tests offline through the core Trainer; PASS/FAIL each, non-zero on any failure."""
+    from parley.moves import detect
+    from parley.persona_tests import TEST_DIR, conversation_files, load_cases, run_case
+    from parley.personas import PERSONA_DIR, PersonaError, display_path, load_personas
+
+    try:
+        personas = load_personas(Path(args.dir or PERSONA_DIR))
+    except PersonaError as exc:
+        _print_problems(exc)
+        return 1
+    files = conversation_files(args.files, TEST_DIR if not args.dir else Path(args.dir) / "tests")
+    if not files:
+        where = " ".join(args.files) if args.files else display_path(TEST_DIR)
+        print(f"No conversation tests found in {where}. Write one (see docs/personas.md) or run "
+              "`parley personas new <id>`, which writes a starter test.", file=sys.stderr)
+        return 1
+    cases, problems = [], []
+    for path in files:
+        try:
+            cases += load_cases(path, personas)
+        except PersonaError as exc:
+            problems += exc.problems
+    if problems:
+        _print_problems(PersonaError(problems), "test")
+        return 1
+    if args.persona:
+        cases = [c for c in cases if c.test.persona in args.persona]
+    failed = 0
+    for case in cases:
+        result = run_case(case, personas, detect)
+        failed += not result.passed
+        print(f"{'PASS' if result.passed else 'FAIL'}  {case.name}")
+        for failure in result.failures:
+            print(f"      - {failure}")
+        if args.verbose or not result.passed:
+            print("\n".join(result.transcript))
+    total = len(cases)
+    print(f"\n{total - failed} passed, {failed} failed ({total} conversation{'s' * (total != 1)})")
+    return 1 if failed else 0
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -113,10 +230,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print the report payload as JSON")
     p.set_defaults(func=cmd_score)
-    p = sub.add_parser("personas", help="check or list persona files")
-    p.add_argument("action", choices=["check", "list"])
-    p.add_argument("--dir", help="persona folder (default: personas/)")
-    p.set_defaults(func=cmd_personas)
+    p = sub.add_parser("personas", help="check, list, create, document and test persona files")
+    psub = p.add_subparsers(dest="personas_command", required=True, metavar="{check,list,new,schema,test}")
+    q = psub.add_parser("check", help="report every problem in every persona file (file:line: field: problem)")
+    q.add_argument("--dir", help="persona folder (default: personas/)")
+    q.set_defaults(func=cmd_personas_check)
+    q = psub.add_parser("list", help="list the personas")
+    q.add_argument("--dir", help="persona folder (default: personas/)")
+    q.set_defaults(func=cmd_personas_list)
+    q = psub.add_parser("new", help="write a complete, commented persona file to edit (never overwrites)")
+    q.add_argument("id", help="the new persona's id, lower_case_with_underscores (e.g. angry_dentist)")
+    q.add_argument("--name", default="Sam", help="the customer's name (default: Sam)")
+    q.add_argument("--dir", help="persona folder (default: personas/)")
+    q.add_argument("--no-test", action="store_true", help="do not write personas/tests/<id>.yml")
+    q.set_defaults(func=cmd_personas_new)
+    q = psub.add_parser("schema", help="print the persona field reference rendered from the schema")
+    q.add_argument("--write", action="store_true", help="update the generated parts of docs/personas.md")
+    q.add_argument("--check", action="store_true", help="exit 1 if docs/personas.md is out of date")
+    q.add_argument("--doc", help=argparse.SUPPRESS)
+    q.set_defaults(func=cmd_personas_schema)
+    q = psub.add_parser("test", help="play conversation tests (default: personas/tests/*.yml) and check outcomes")
+    q.add_argument("files", nargs="*", help="test files or folders (default: personas/tests/)")
+    q.add_argument("--persona", action="append", help="only tests for this persona (repeatable)")
+    q.add_argument("--dir", help="persona folder (default: personas/; its tests/ holds the default tests)")
+    q.add_argument("-v", "--verbose", action="store_true", help="print every conversation, not only failures")
+    q.set_defaults(func=cmd_personas_test)
     p = sub.add_parser("chat", help="chat with the running trainer in the terminal")
     p.add_argument("--url", default="http://localhost:5005")
     p.add_argument("--persona")

@@ -223,6 +223,9 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
         return s, _line(persona, s, persona.lines.push_for_more, "push", counter=_money(persona, counter),
                         **values), events + ["pushed_for_more"]
     ready = s.trust >= params.accept_trust and s.count("empathy") + s.count("appreciation") >= params.empathy_needed
+    # difficulty (issue 4): the customer also needs to have been heard, i.e. to have told the rep at least
+    # `explore_needed` hidden interests (0 at 'normal' for the seed personas, +1 on 'hard', see personas.py)
+    ready = ready and len(s.revealed) >= params.explore_needed
     generous = offer <= persona.company.floor_price  # nobody turns down the company's own loss
     if offer <= ceiling and (ready or generous):
         s = replace(s, outcome="deal", deal_price=offer, trust=min(100.0, s.trust + 5))

@@ -1,28 +1,58 @@
 """Persona files: the schema (defined once, here) and a loader whose errors name file, line and field.
 
 A persona is data a trainer writes in YAML; nothing here knows about Rasa.  The importer turns the
-`stories` into Rasa training data, the engine plays the rest.
+`stories` into Rasa training data, the engine plays the rest.  Trainers are not programmers, so:
+
+* every field has a description; `parley personas schema` renders them into docs/personas.md;
+* loading never stops at the first mistake: `load_personas` collects every problem of every file,
+  each with file, line and field and a sentence in plain words (`Problem`);
+* YAML is read with the safe loader only (object tags such as `!!python/object` are refused).
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
+import os
 import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Literal, Tuple
+from typing import Any, Dict, Iterable, List, Literal, Tuple
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, root_validator, validator
+from pydantic import (
+    BaseModel,
+    Field,
+    conint,
+    constr,
+    create_model,
+    errors,
+    root_validator,
+    validate_model,
+    validator,
+)
 
-from parley.taxonomy import MOODS, MOVES, Move
+from parley.taxonomy import MOODS, MOVE_DESCRIPTIONS, MOVES, Move
 
-PERSONA_DIR = Path(__file__).resolve().parent.parent / "personas"
+logger = logging.getLogger(__name__)
+
+# personas/ next to the package; PARLEY_PERSONA_DIR points the action server and the CLI elsewhere
+PERSONA_DIR = Path(os.environ.get("PARLEY_PERSONA_DIR") or Path(__file__).resolve().parent.parent / "personas")
 Difficulty = Literal["easy", "normal", "hard"]
 DIFFICULTIES: Tuple[str, ...] = ("easy", "normal", "hard")
-# Intents and actions a persona story may use besides the moves (they exist in domain.yml).
+# Intents and actions a persona story may use besides the moves (they exist in domain.yml), and the
+# action data/rules.yml makes Rasa run after each intent: a story must agree with those rules.
 SESSION_INTENTS = ("start_session", "end_session")
 STORY_ACTIONS = ("action_customer_turn", "action_start_session", "action_end_session", "action_listen")
+ACTION_AFTER = {"start_session": "action_start_session", "end_session": "action_end_session"}
+STORY_SLOTS = ("persona", "difficulty", "mode", "session_active")
+# A customer does not open up to a refusal, a threat or a turn that says nothing: an interest listed
+# as revealed only by these could never come out.
+NEVER_REVEAL: Tuple[str, ...] = ("hold_position", "pressure", "other")
 IDENT = r"^[a-z][a-z0-9_]*$"
+Ident = constr(strict=True, strip_whitespace=True, regex=IDENT)
+Text = constr(strict=True, strip_whitespace=True, min_length=1)
 
 
 class Schema(BaseModel):
@@ -31,165 +61,198 @@ class Schema(BaseModel):
         anystr_strip_whitespace = True
         min_anystr_length = 1
 
+    @validator("*", pre=True)
+    def _numbers_are_numbers(cls, value: Any, field: Any) -> Any:
+        # pydantic would read `list_price: "25$"` as an error but `yes` as 1.0; neither is a number
+        kind = field.outer_type_
+        number = isinstance(kind, type) and issubclass(kind, (int, float)) and not issubclass(kind, bool)
+        if number and isinstance(value, (bool, str)):
+            raise errors.IntegerError() if issubclass(kind, int) else errors.FloatError()
+        return value
 
+
+# -- the schema ------------------------------------------------------------------------------------
 class Tradable(Schema):
-    """Something the rep may offer besides price (shown to the trainee in the briefing)."""
+    """Something the rep may offer besides price (listed for the trainee in the briefing)."""
 
-    id: str = Field(..., regex=IDENT, description="short name used by interests' `satisfied_by`")
-    label: str = Field(..., description="how the briefing names it, e.g. 'free shipping'")
-    keywords: List[str] = Field(..., min_items=1, description="words in a trainee turn that mean this extra")
+    id: Ident = Field(..., description="short name that interests' `satisfied_by` refer to, e.g. `free_shipping`")
+    label: Text = Field(..., description="how the briefing and the report name it, e.g. 'free shipping on monthly "
+                                         "orders'")
+    keywords: List[Text] = Field(..., min_items=1, description="words that mean this extra when the trainee offers "
+                                                               "it (matched as word beginnings, any case)")
 
 
 class Company(Schema):
     """The company's bargaining parameters: what the rep is allowed to give."""
 
-    floor_price: float = Field(..., gt=0, description="lowest unit price the rep may offer")
-    tradables: List[Tradable] = Field(default_factory=list, description="non-price extras the rep may offer")
+    floor_price: float = Field(..., gt=0, description="lowest unit price the rep may offer; an offer below it is "
+                                                      "marked 'outside the company's parameters' in the report")
+    tradables: List[Tradable] = Field(default_factory=list, description="extras the rep may offer besides price")
 
 
 class Briefing(Schema):
     """What the trainee reads before the conversation starts."""
 
-    customer: str = Field(..., description="who the customer is, one or two sentences")
-    situation: str = Field(..., description="why they are getting in touch")
-    goal: str = Field(..., description="what the trainee should try to achieve")
-    product: str
-    unit: str = Field("unit", description="what one unit of the product is called")
-    currency: str = "$"
-    list_price: float = Field(..., gt=0, description="current unit price")
-    previous_price: float | None = Field(None, gt=0, description="unit price before a change, if any")
-    monthly_volume: int | None = Field(None, gt=0, description="units the customer buys per month")
+    customer: Text = Field(..., description="who the customer is, one or two sentences")
+    situation: Text = Field(..., description="why they are getting in touch")
+    goal: Text = Field(..., description="what the trainee should try to achieve")
+    product: Text = Field(..., description="what the customer buys, e.g. 'toner cartridges'")
+    unit: Text = Field("unit", description="what one unit of the product is called, e.g. 'cartridge'")
+    currency: Text = Field("$", description="the money sign put in front of prices")
+    list_price: float = Field(..., gt=0, description="the current unit price; offers are read against it")
+    previous_price: float | None = Field(None, gt=0, description="the unit price before a change, if there was one")
+    monthly_volume: int | None = Field(None, gt=0, description="units the customer buys per month, if it matters")
 
 
 class Interest(Schema):
     """A hidden need behind the customer's position."""
 
-    id: str = Field(..., regex=IDENT)
-    description: str = Field(..., description="the need in plain words, quoted in the report")
-    revealed_by: List[Move] = Field(..., min_items=1, description="trainee moves that can bring it out")
-    min_trust: float = Field(0, ge=0, le=100, description="trust the customer needs before saying it")
-    reveal: List[str] = Field(..., min_items=1, description="lines the customer says when it comes out")
-    satisfied_by: List[str] = Field(
-        default_factory=list, description="tradable ids or moves (e.g. appreciation) that meet this need"
-    )
-    worth: float = Field(0, ge=0, description="extra the customer would pay per unit once it is met")
+    id: Ident = Field(..., description="short name, e.g. `cash_flow`; shows in the report as revealed or not")
+    description: Text = Field(..., description="the need in plain words; the report quotes it")
+    revealed_by: List[Move] = Field(..., min_items=1, description="trainee moves that can bring it out, usually "
+                                                                  "`open_question` and `summary`")
+    min_trust: float = Field(0, ge=0, le=100, description="the customer only says it once trust is at least this")
+    reveal: List[Text] = Field(..., min_items=1, description="what the customer says when it comes out (one is "
+                                                             "picked)")
+    satisfied_by: List[Text] = Field(default_factory=list, description="tradable ids or moves (e.g. `appreciation`, "
+                                                                       "`concession`) that meet this need")
+    worth: float = Field(0, ge=0, description="how much more per unit the customer will pay once the need is met")
 
 
 class Hidden(Schema):
-    """Parameters the trainee has to discover or respect; never shown before the report."""
+    """Parameters the trainee has to discover or respect; shown only in the report."""
 
-    reservation_price: float = Field(..., gt=0, description="the most the customer will pay per unit")
-    batna: str = Field(..., description="the customer's best alternative if there is no deal")
-    trust: int = Field(..., ge=0, le=100, description="starting trust, 0-100")
-    patience: int = Field(..., ge=1, le=30, description="unproductive turns the customer will sit through")
-    accept_trust: int = Field(50, ge=0, le=100, description="trust needed before accepting any offer")
-    empathy_needed: int = Field(1, ge=0, le=5, description="rapport moves needed before talking price")
+    reservation_price: float = Field(..., gt=0, description="the most the customer will pay per unit; the `worth` "
+                                                            "of each need met is added to it, and an offer above the "
+                                                            "total gets a counter-offer")
+    batna: Text = Field(..., description="the customer's best alternative if there is no deal, e.g. a rival quote")
+    trust: conint(strict=True, ge=0, le=100) = Field(..., description="starting trust; it sets the mood, rises with "
+                                                                      "empathy, thanks, reasons and questions, falls "
+                                                                      "with refusals and pressure; at 0 the customer "
+                                                                      "walks away")
+    patience: conint(strict=True, ge=1, le=30) = Field(..., description="unproductive turns the customer sits through: "
+                                                                        "a refusal costs 1, pressure 2, a yes/no "
+                                                                        "question or an empty turn 0.5, a third "
+                                                                        "sympathy-only turn 1; at 0 they walk away")
+    accept_trust: conint(strict=True, ge=0, le=100) = Field(50, description="trust needed before an affordable offer "
+                                                                            "is accepted (below it: a `reject` line)")
+    empathy_needed: conint(strict=True, ge=0, le=5) = Field(1, description="empathy or appreciation moves needed "
+                                                                           "before accepting an offer")
+    explore_needed: conint(strict=True, ge=0, le=5) = Field(0, description="hidden interests the rep must have "
+                                                                           "brought out before an offer is accepted")
 
 
 class Overrides(Schema):
-    """Per-difficulty values; anything left out keeps the built-in adjustment for that level."""
+    """Values for one difficulty level; anything left out keeps the built-in adjustment."""
 
-    reservation_price: float | None = Field(None, gt=0)
-    trust: int | None = Field(None, ge=0, le=100)
-    patience: int | None = Field(None, ge=1, le=30)
-    accept_trust: int | None = Field(None, ge=0, le=100)
-    empathy_needed: int | None = Field(None, ge=0, le=5)
+    reservation_price: float | None = Field(None, gt=0, description="replaces `hidden.reservation_price`")
+    trust: conint(strict=True, ge=0, le=100) | None = Field(None, description="replaces `hidden.trust`")
+    patience: conint(strict=True, ge=1, le=30) | None = Field(None, description="replaces `hidden.patience`")
+    accept_trust: conint(strict=True, ge=0, le=100) | None = Field(None, description="replaces `hidden.accept_trust`")
+    empathy_needed: conint(strict=True, ge=0, le=5) | None = Field(None, description="replaces "
+                                                                                     "`hidden.empathy_needed`")
+    explore_needed: conint(strict=True, ge=0, le=5) | None = Field(None, description="replaces "
+                                                                                     "`hidden.explore_needed`")
+
+
+class DifficultyLevels(Schema):
+    """Per-difficulty overrides of the hidden parameters."""
+
+    easy: Overrides | None = Field(None, description="values for 'easy'")
+    normal: Overrides | None = Field(None, description="values for 'normal' (normally the `hidden` values)")
+    hard: Overrides | None = Field(None, description="values for 'hard'")
+
+
+class MoodLines(Schema):
+    """What the customer may say in each mood (one line is picked)."""
+
+    hostile: List[Text] = Field(..., min_items=1, description="trust below the hostile threshold")
+    guarded: List[Text] = Field(..., min_items=1, description="trust in between")
+    open: List[Text] = Field(..., min_items=1, description="trust at or above the open threshold")
+
+    def __getitem__(self, mood: str) -> List[str]:
+        return list(getattr(self, str(mood)))
+
+
+class _ReactionsBase(Schema):
+    def __getitem__(self, move: str) -> MoodLines:
+        return getattr(self, Move(move).value)
+
+
+# One section per move (parley/taxonomy.py), each with lines per mood: the customer's answer when
+# nothing bigger happens in the turn (an interest coming out, an offer, walking away).
+Reactions = create_model(  # type: ignore[call-overload]
+    "Reactions", __base__=_ReactionsBase,
+    **{move: (MoodLines, Field(..., description=f"when the rep {MOVE_DESCRIPTIONS[move]}" if move != "other" else
+                               "when the turn carries none of the moves above")) for move in MOVES},
+)
+Reactions.__doc__ = "The customer's answer to each trainee move, per mood; every move needs lines."
 
 
 class Lines(Schema):
-    """Situational customer lines. `{price}`, `{counter}`, `{name}`, `{currency}` are filled in."""
+    """Situational customer lines; the placeholders in braces are filled in by the engine."""
 
-    accept: List[str] = Field(..., min_items=1, description="the customer takes the offer")
-    counter: List[str] = Field(..., min_items=1, description="asks for a lower price, `{counter}`")
-    push_for_more: List[str] = Field(..., min_items=1, description="after a big fast concession")
-    reject: List[str] = Field(..., min_items=1, description="an offer while trust is still too low")
-    walk_away: List[str] = Field(..., min_items=1, description="patience or trust ran out")
-    sympathy_fatigue: List[str] = Field(..., min_items=1, description="sympathy with no substance")
+    accept: List[Text] = Field(..., min_items=1, description="the customer takes the offer; may use `{price}`")
+    counter: List[Text] = Field(..., min_items=1, description="asks for a lower price; may use `{price}` and "
+                                                              "`{counter}`")
+    push_for_more: List[Text] = Field(..., min_items=1, description="after a big fast concession; may use `{price}` "
+                                                                    "and `{counter}`")
+    reject: List[Text] = Field(..., min_items=1, description="an acceptable offer while the customer is not ready "
+                                                             "(trust, empathy or exploration too low); may use "
+                                                             "`{price}`")
+    walk_away: List[Text] = Field(..., min_items=1, description="patience or trust ran out; the session ends")
+    sympathy_fatigue: List[Text] = Field(..., min_items=1, description="the third sympathy-only turn in a row")
 
 
 class Story(Schema):
-    story: str
-    steps: List[Dict[str, Any]] = Field(..., min_items=1, description="Rasa story steps: intent / action / slot_was_set")
+    """A Rasa story: an example conversation for the dialogue model, written as moves and actions."""
+
+    story: Text = Field(..., description="a name saying what happens, e.g. 'charlie accepts a fair offer'")
+    steps: List[Dict[str, Any]] = Field(..., min_items=1, description="`- intent: <move>` then `- action: "
+                                                                      "action_customer_turn`, repeated")
 
 
 class Persona(Schema):
-    id: str = Field(..., regex=IDENT, description="stable id used by /start_session")
-    name: str = Field(..., description="the customer's name")
-    title: str = Field(..., description="one line for the persona picker")
-    default_difficulty: Difficulty = "normal"
-    briefing: Briefing
-    company: Company
-    opening: List[str] = Field(..., min_items=1, description="the customer's first line (one is picked)")
-    hidden: Hidden
-    interests: List[Interest] = Field(..., min_items=1)
-    reactions: Dict[Move, Dict[str, List[str]]] = Field(
-        ..., description="per move, per mood (hostile / guarded / open), lines the customer may say"
-    )
-    lines: Lines
-    stories: List[Story] = Field(default_factory=list, description="Rasa stories for this persona")
-    difficulty: Dict[Difficulty, Overrides] = Field(default_factory=dict)
+    """One customer the trainee can practise with."""
 
-    @validator("reactions")
-    def every_move_and_mood(cls, reactions: Dict[Move, Dict[str, List[str]]]) -> Dict[Move, Dict[str, List[str]]]:
-        missing = [m for m in MOVES if Move(m) not in reactions]
-        if missing:
-            raise ValueError(f"needs lines for every move; missing: {', '.join(missing)}")
-        for move, by_mood in reactions.items():
-            unknown = sorted(set(by_mood) - set(MOODS))
-            if unknown:
-                raise ValueError(f"{move.value}: unknown mood {', '.join(unknown)} (moods: {', '.join(MOODS)})")
-            for mood in MOODS:
-                lines = by_mood.get(mood)
-                if not lines or not all(isinstance(x, str) and x.strip() for x in lines):
-                    raise ValueError(f"{move.value}.{mood}: needs at least one line")
-        return reactions
+    id: Ident = Field(..., description="stable id used by /start_session and the `persona` slot; name the file "
+                                       "`<id>.yml`")
+    name: Text = Field(..., description="the customer's name; `{name}` in any line")
+    title: Text = Field(..., description="one line for the persona picker and the briefing")
+    default_difficulty: Difficulty = Field("normal", description="level used when the trainee does not choose one")
+    briefing: Briefing = Field(..., description="what the trainee reads first")
+    company: Company = Field(..., description="the company's bargaining parameters")
+    opening: List[Text] = Field(..., min_items=1, description="the customer's first line (one is picked)")
+    hidden: Hidden = Field(..., description="hidden parameters at 'normal' difficulty")
+    interests: List[Interest] = Field(..., min_items=1, description="the needs behind the customer's position")
+    reactions: Reactions = Field(..., description="per move, per mood, what the customer may say")
+    lines: Lines = Field(..., description="lines for offers, walking away and sympathy fatigue")
+    stories: List[Story] = Field(default_factory=list, description="Rasa stories for this persona (each starts "
+                                                                   "after the session start)")
+    difficulty: DifficultyLevels = Field(default_factory=DifficultyLevels, description="per-level overrides")
 
     @root_validator(skip_on_failure=True)
-    def coherent_numbers(cls, values: Dict[str, Any]) -> Dict[str, Any]:
-        list_price = values["briefing"].list_price
-        if values["company"].floor_price > list_price:
-            raise ValueError(
-                f"company.floor_price ({values['company'].floor_price}) is above briefing.list_price ({list_price})"
-            )
-        if values["hidden"].reservation_price > list_price:
-            raise ValueError(
-                f"hidden.reservation_price ({values['hidden'].reservation_price}) is above "
-                f"briefing.list_price ({list_price}): the customer would accept the price as it is"
-            )
-        tradables = {t.id for t in values["company"].tradables}
-        for interest in values["interests"]:
-            unknown = [s for s in interest.satisfied_by if s not in tradables and s not in MOVES]
-            if unknown:
-                raise ValueError(
-                    f"interest {interest.id}: satisfied_by names {', '.join(unknown)}, which is neither a "
-                    f"tradable ({', '.join(sorted(tradables)) or 'none defined'}) nor a move"
-                )
+    def coherent(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        found = coherence_problems(values) + story_problems(values.get("stories") or [])
+        if found:
+            raise ValueError("; ".join(f"{_field_name(loc)}: {message}" for loc, message in found))
         return values
 
     # -- derived values -------------------------------------------------------------------------
     def parameters(self, difficulty: str | None = None) -> Parameters:
         """Hidden parameters at a difficulty: built-in adjustments, then the file's overrides."""
-        level = difficulty or self.default_difficulty
-        if level not in DIFFICULTIES:
-            raise ValueError(f"unknown difficulty {level!r}; choose one of {', '.join(DIFFICULTIES)}")
-        h, list_price, floor = self.hidden, self.briefing.list_price, self.company.floor_price
-        step = {"easy": 1, "normal": 0, "hard": -1}[level]
-        params = Parameters(
-            reservation_price=min(list_price, max(floor, h.reservation_price + step * 0.05 * list_price)),
-            trust=max(0, min(100, h.trust + 15 * step)),
-            patience=max(2, h.patience + (3 if step > 0 else 2 * step)),
-            accept_trust=max(0, min(100, h.accept_trust - 10 * step)),
-            empathy_needed=max(0, h.empathy_needed - step),
-        )
-        override = self.difficulty.get(level)  # type: ignore[call-overload]
-        if override:
-            params = Parameters(**{**params.__dict__, **override.dict(exclude_none=True)})
-        return params
+        return parameters_at(self.hidden, self.briefing.list_price, self.company.floor_price,
+                             self.difficulty, difficulty or self.default_difficulty, len(self.interests))
 
     def tradable(self, tradable_id: str) -> Tradable | None:
         return next((t for t in self.company.tradables if t.id == tradable_id), None)
 
 
+SECTIONS: Tuple[type, ...] = (Persona, Briefing, Company, Tradable, Hidden, Interest, Reactions, MoodLines, Lines,
+                              Story, DifficultyLevels, Overrides)
+
+
+# -- difficulty ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Parameters:
     """The hidden parameters in force for one session."""
@@ -199,6 +262,253 @@ class Parameters:
     patience: int
     accept_trust: int
     empathy_needed: int
+    explore_needed: int = 0
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """How a level moves one hidden parameter away from the file's value (which is 'normal')."""
+
+    easy: float
+    hard: float
+    unit: str
+    easier: int  # +1: a higher value makes the customer easier to win; -1: a lower one does
+
+
+# The built-in adjustments; a file's `difficulty:` section overrides any of them.
+ADJUSTMENTS: Dict[str, Adjustment] = {
+    "reservation_price": Adjustment(+0.05, -0.05, "of the list price", +1),
+    "trust": Adjustment(+15, -15, "points", +1),
+    "patience": Adjustment(+3, -2, "", +1),
+    "accept_trust": Adjustment(-10, +10, "points", -1),
+    "empathy_needed": Adjustment(-1, +1, "", -1),
+    "explore_needed": Adjustment(-1, +1, "", -1),
+}
+PATIENCE_FLOOR = 2  # even on hard the customer listens to a couple of unproductive turns
+
+
+def parameters_at(hidden: Hidden, list_price: float, floor: float, levels: DifficultyLevels, level: str,
+                  interests: int) -> Parameters:
+    if level not in DIFFICULTIES:
+        raise ValueError(f"unknown difficulty {level!r}; choose one of {', '.join(DIFFICULTIES)}")
+    step = None if level == "normal" else level  # 'normal' is the file's `hidden` values as written
+
+    def moved(name: str) -> float:
+        base = getattr(hidden, name)
+        return base if step is None else base + getattr(ADJUSTMENTS[name], step)
+
+    params = Parameters(
+        reservation_price=round(min(list_price, max(floor, hidden.reservation_price + (
+            0 if step is None else getattr(ADJUSTMENTS["reservation_price"], step) * list_price))), 2),
+        trust=int(max(0, min(100, moved("trust")))),
+        patience=int(max(PATIENCE_FLOOR if step else 1, moved("patience"))),
+        accept_trust=int(max(0, min(100, moved("accept_trust")))),
+        empathy_needed=int(max(0, moved("empathy_needed"))),
+        explore_needed=int(max(0, min(interests, moved("explore_needed")))),
+    )
+    override = getattr(levels, level, None)
+    if override:
+        params = Parameters(**{**params.__dict__, **override.dict(exclude_none=True)})
+    return params
+
+
+# -- checks across fields --------------------------------------------------------------------------
+PLACEHOLDERS = {"name", "currency"}
+LINE_PLACEHOLDERS = {"accept": {"price"}, "counter": {"price", "counter"}, "push_for_more": {"price", "counter"},
+                     "reject": {"price"}}
+
+
+def coherence_problems(values: Dict[str, Any]) -> List[Tuple[Tuple[Any, ...], str]]:
+    """Problems between fields, on whatever parts of a persona validated on their own."""
+    found: List[Tuple[Tuple[Any, ...], str]] = []
+    briefing, company, hidden = values.get("briefing"), values.get("company"), values.get("hidden")
+    interests: List[Interest] | None = values.get("interests")  # None when they did not validate
+    list_price = briefing.list_price if briefing else None
+    if company and list_price is not None and company.floor_price > list_price:
+        found.append((("company", "floor_price"), f"the floor price ({company.floor_price:g}) is above "
+                      f"briefing.list_price ({list_price:g}); the lowest price the rep may offer must be at or "
+                      "below the current price"))
+    if hidden and list_price is not None and hidden.reservation_price > list_price:
+        found.append((("hidden", "reservation_price"), f"the reservation price ({hidden.reservation_price:g}) is "
+                      f"above briefing.list_price ({list_price:g}): the customer would happily pay the price as it "
+                      "is, so there is nothing to negotiate"))
+    elif hidden and company and hidden.reservation_price < company.floor_price:
+        found.append((("hidden", "reservation_price"), f"the reservation price ({hidden.reservation_price:g}) is "
+                      f"below company.floor_price ({company.floor_price:g}): no price the rep may offer would ever "
+                      "be accepted"))
+
+    tradable_ids = [t.id for t in company.tradables] if company else []
+    for i, t_id in _duplicates(tradable_ids):
+        found.append((("company", "tradables", i, "id"), f"'{t_id}' is used by two tradables; ids must differ"))
+    for i, i_id in _duplicates([x.id for x in interests or []]):
+        found.append((("interests", i, "id"), f"'{i_id}' is used by two interests; ids must differ"))
+    for i, interest in enumerate(interests or []):
+        loc = ("interests", i)
+        blocked = [m.value for m in interest.revealed_by if m.value in NEVER_REVEAL]
+        if blocked and len(blocked) == len(interest.revealed_by):
+            found.append((loc + ("revealed_by",), f"only {', '.join(blocked)}, which never bring an interest out "
+                          "(a customer does not open up to refusals, pressure or small talk), so nothing can reveal "
+                          "this interest; use moves like open_question, summary or empathy"))
+        elif blocked:
+            for j, move in enumerate(interest.revealed_by):
+                if move.value in NEVER_REVEAL:
+                    found.append((loc + ("revealed_by", j), f"{move.value} never brings an interest out; remove it"))
+        if company is not None:
+            for j, name in enumerate(interest.satisfied_by):
+                if name not in tradable_ids and name not in MOVES:
+                    hint = _did_you_mean(name, tradable_ids + list(MOVES))
+                    found.append((loc + ("satisfied_by", j), f"'{name}' is neither a tradable "
+                                  f"({', '.join(tradable_ids) or 'none defined'}) nor a move{hint}"))
+        if interest.worth > 0 and not interest.satisfied_by:
+            found.append((loc + ("worth",), "is more than 0 but nothing satisfies this interest (satisfied_by is "
+                          "empty), so the worth could never count"))
+
+    if hidden and company and briefing and interests is not None:
+        levels = values.get("difficulty") or DifficultyLevels()
+        found.extend(_difficulty_problems(hidden, briefing.list_price, company.floor_price, levels, len(interests)))
+    found.extend(_placeholder_problems(values))
+    return found
+
+
+def _difficulty_problems(hidden: Hidden, list_price: float, floor: float, levels: DifficultyLevels,
+                         interests: int) -> List[Tuple[Tuple[Any, ...], str]]:
+    found: List[Tuple[Tuple[Any, ...], str]] = []
+    for level in DIFFICULTIES:
+        override = getattr(levels, level)
+        price = override.reservation_price if override else None
+        if price is not None and price > list_price:
+            found.append((("difficulty", level, "reservation_price"), f"{price:g} is above briefing.list_price "
+                          f"({list_price:g}); the customer would pay the price as it is"))
+        elif price is not None and price < floor:
+            found.append((("difficulty", level, "reservation_price"), f"{price:g} is below company.floor_price "
+                          f"({floor:g}); no price the rep may offer would be accepted"))
+        explore = override.explore_needed if override else None
+        if explore is not None and explore > interests:
+            found.append((("difficulty", level, "explore_needed"), f"{explore} is more than the {interests} "
+                          "interest(s) this persona has"))
+    if hidden.explore_needed > interests:
+        found.append((("hidden", "explore_needed"), f"{hidden.explore_needed} is more than the {interests} "
+                      "interest(s) this persona has, so no offer could ever be accepted"))
+    if found:
+        return found
+    at = {level: parameters_at(hidden, list_price, floor, levels, level, interests) for level in DIFFICULTIES}
+    for easier, harder in (("easy", "normal"), ("normal", "hard")):
+        changed = False
+        for name, adj in ADJUSTMENTS.items():
+            a, b = getattr(at[easier], name), getattr(at[harder], name)
+            changed = changed or a != b
+            if (a - b) * adj.easier < 0:
+                where = harder if getattr(levels, harder) and getattr(getattr(levels, harder), name) is not None \
+                    else easier
+                found.append((("difficulty", where, name), f"makes '{easier}' harder than '{harder}' ({name} "
+                              f"{a:g} on {easier}, {b:g} on {harder}); each level must be at least as hard as the "
+                              "one before"))
+        if not changed:
+            found.append((("difficulty", harder), f"'{harder}' ends up exactly like '{easier}'; the overrides cancel "
+                          "the built-in adjustments, so the level would change nothing"))
+    return found
+
+
+def _placeholder_problems(values: Dict[str, Any]) -> List[Tuple[Tuple[Any, ...], str]]:
+    found: List[Tuple[Tuple[Any, ...], str]] = []
+
+    def check(loc: Tuple[Any, ...], texts: Iterable[str], allowed: set) -> None:
+        for j, text in enumerate(texts):
+            try:
+                names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+            except ValueError:
+                found.append((loc + (j,), "has a lone '{' or '}'; placeholders look like {price}, and a brace on "
+                              "its own is written {{ or }}"))
+                continue
+            unknown = sorted(n for n in names if n not in allowed)
+            if unknown:
+                found.append((loc + (j,), f"uses {', '.join('{' + n + '}' for n in unknown)}, which is not filled in "
+                              f"here; this line may use {', '.join('{' + n + '}' for n in sorted(allowed))}"))
+
+    check(("opening",), values.get("opening") or [], PLACEHOLDERS)
+    for i, interest in enumerate(values.get("interests") or []):
+        check(("interests", i, "reveal"), interest.reveal, PLACEHOLDERS)
+    reactions = values.get("reactions")
+    if reactions is not None:
+        for move in MOVES:
+            for mood in MOODS:
+                check(("reactions", move, mood), reactions[move][mood], PLACEHOLDERS)
+    lines = values.get("lines")
+    if lines is not None:
+        for name in Lines.__fields__:
+            check(("lines", name), getattr(lines, name), PLACEHOLDERS | LINE_PLACEHOLDERS.get(name, set()))
+    return found
+
+
+def _duplicates(items: List[str]) -> List[Tuple[int, str]]:
+    seen: set = set()
+    out = []
+    for i, item in enumerate(items):
+        if item in seen:
+            out.append((i, item))
+        seen.add(item)
+    return out
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+# -- stories ---------------------------------------------------------------------------------------
+def story_problems(stories: List[Story]) -> List[Tuple[Tuple[Any, ...], str]]:
+    """Stories may only name moves, the session intents and Parley's actions, in an order the rules allow."""
+    intents = set(MOVES) | set(SESSION_INTENTS)
+    found: List[Tuple[Tuple[Any, ...], str]] = []
+    for i, story in enumerate(stories):
+        expected_action: str | None = None  # what data/rules.yml makes Rasa do after the last intent
+        for j, step in enumerate(story.steps):
+            loc = ("stories", i, "steps", j)
+            kinds = [k for k in ("intent", "action", "slot_was_set") if k in step]
+            unknown = sorted(set(step) - {"intent", "action", "slot_was_set"})
+            if unknown:
+                found.append((loc + (unknown[0],), f"a story step has 'intent:', 'action:' or 'slot_was_set:', not "
+                              f"'{unknown[0]}'{_did_you_mean(unknown[0], ['intent', 'action', 'slot_was_set'])}"))
+                continue
+            if len(kinds) != 1:
+                found.append((loc, "a story step needs exactly one of 'intent:', 'action:' or 'slot_was_set:'"))
+                continue
+            kind, value = kinds[0], step[kinds[0]]
+            if kind == "intent":
+                if not isinstance(value, str) or value not in intents:
+                    found.append((loc + ("intent",), f"'{value}' is not a move{_did_you_mean(value, intents)} "
+                                  f"(moves: {', '.join(MOVES)})"))
+                    expected_action = None
+                    continue
+                if expected_action:
+                    found.append((loc + ("intent",), f"two trainee moves in a row: after the previous intent the "
+                                  f"story needs '- action: {expected_action}'"))
+                expected_action = ACTION_AFTER.get(value, "action_customer_turn")
+            elif kind == "action":
+                if not isinstance(value, str) or value not in STORY_ACTIONS:
+                    what = "a response" if isinstance(value, str) and value.startswith("utter_") else "an action"
+                    found.append((loc + ("action",), f"'{value}' is not {what} a persona story can use; Parley has "
+                                  f"no utter_ responses, the customer speaks through action_customer_turn "
+                                  f"(actions: {', '.join(STORY_ACTIONS)})"))
+                elif expected_action and value != expected_action:
+                    found.append((loc + ("action",), f"after that intent Parley always runs {expected_action} "
+                                  f"(data/rules.yml), so '{value}' here would contradict the rules"))
+                expected_action = None
+            else:
+                entries = value if isinstance(value, list) else [value]
+                for entry in entries:
+                    if not isinstance(entry, dict):
+                        found.append((loc + ("slot_was_set",), "must be a list of 'slot: value' entries"))
+                        continue
+                    for slot in entry:
+                        if slot not in STORY_SLOTS:
+                            found.append((loc + ("slot_was_set",), f"'{slot}' is not a slot "
+                                          f"(slots: {', '.join(STORY_SLOTS)})"))
+        if expected_action:
+            last = len(story.steps) - 1
+            found.append((("stories", i, "steps", last), f"the story ends on a trainee move; add "
+                          f"'- action: {expected_action}' after it"))
+    return found
 
 
 # -- loading with file / line / field errors -----------------------------------------------------
@@ -221,43 +531,139 @@ class PersonaError(Exception):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
-
-_PLAIN = {
-    "value_error.missing": "is missing (it is required)",
-    "value_error.extra": "is not a field a persona has (check the spelling)",
-    "type_error.float": "must be a number",
-    "type_error.integer": "must be a whole number",
-    "type_error.list": "must be a list (lines starting with '- ')",
-    "type_error.dict": "must be a mapping (key: value lines)",
-    "type_error.str": "must be text",
-    "type_error.enum": "is not a known move",
-}
+    def report(self) -> str:
+        files = len({p.file for p in self.problems})
+        head = f"{len(self.problems)} problem{'s' * (len(self.problems) != 1)} in {files} persona " \
+               f"file{'s' * (files != 1)}:"
+        return "\n".join([head] + [f"  {p}" for p in self.problems])
 
 
-def _plain(error: Dict[str, Any]) -> str:
-    kind = error.get("type", "")
-    if kind in _PLAIN:
-        return _PLAIN[kind]
-    if kind == "type_error.enum" or "enumeration" in error.get("msg", ""):
-        return f"is not a known move (moves: {', '.join(MOVES)})"
+def display_path(path: Path | str) -> str:
+    """A path as the trainer would type it: relative to the current folder when inside it."""
+    try:
+        return os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+    except ValueError:
+        return str(path)
+
+
+def _model_at(loc: Tuple[Any, ...], root: type | None = None) -> Tuple[type | None, str | None]:
+    """The schema section that holds the last field of `loc`, and that field's name."""
+    model: Any = root or Persona
+    for part in loc[:-1]:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.__fields__.get(part)
+        inner = field.type_ if field is not None else None
+        model = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
+    last = loc[-1] if loc else None
+    return model, last if isinstance(last, str) else None
+
+
+def _value_at(data: Any, loc: Tuple[Any, ...]) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _plain(error: Dict[str, Any], loc: Tuple[Any, ...], data: Any, root: type | None = None) -> str:
+    """A pydantic error in words a trainer understands."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    model, name = _model_at(loc, root)
+    field = model.__fields__.get(name) if model is not None and name else None
+    value = _value_at(data, loc)
+    about = f": {field.field_info.description}" if field is not None and field.field_info.description else ""
+    if kind == "value_error.missing":
+        return f"is missing; it is required{about}"
+    if kind == "value_error.extra":
+        parent = loc[:-1]
+        if parent == ("reactions",):
+            return f"is not a move{_did_you_mean(name or '', MOVES)} (moves: {', '.join(MOVES)})"
+        if len(parent) == 2 and parent[0] == "reactions":
+            return f"is not a mood{_did_you_mean(name or '', MOODS)} (moods: {', '.join(MOODS)})"
+        if parent == ("difficulty",):
+            return f"is not a difficulty level (levels: {', '.join(DIFFICULTIES)})"
+        here = sorted(model.__fields__) if model is not None else []
+        return f"is not a field here{_did_you_mean(name or '', here)}; fields here: {', '.join(here)}"
+    if kind == "type_error.none.not_allowed":
+        return "is empty; write a value after the colon, or remove the line if the field is optional"
+    if kind == "type_error.str":
+        return (f"must be text, not {_yaml_kind(value)}; put it in quotes" if value is not None
+                else "must be text")
+    if kind == "type_error.float":
+        return f"must be a number like 25 or 22.5 (no currency sign or words){_got(value)}"
+    if kind == "type_error.integer":
+        return f"must be a whole number like 30{_got(value)}"
+    if kind == "type_error.bool":
+        return f"must be yes or no (true or false){_got(value)}"
+    if kind == "type_error.list":
+        return f"must be a list: one '- ' line per item, or [a, b] on one line{_got(value)}"
+    if kind in {"type_error.dict", "type_error.mapping"}:
+        return f"must be a section of 'key: value' lines{_got(value)}"
+    if kind == "type_error.enum":
+        return f"'{value}' is not a move{_did_you_mean(str(value), MOVES)} (moves: {', '.join(MOVES)})"
+    if kind == "value_error.const":
+        permitted = ", ".join(str(v) for v in ctx.get("permitted", ()))
+        return f"must be one of {permitted}{_got(value)}"
     if kind.startswith("value_error.list.min_items"):
-        return "must not be empty"
+        if name == "revealed_by":
+            return ("is empty, so nothing can ever reveal this interest; list the moves that bring it out, "
+                    "e.g. [open_question, summary]")
+        return "is empty; it needs at least one line" if model in (MoodLines, Lines) or name in {
+            "opening", "reveal"} else "must not be empty"
     if kind == "value_error.str.regex":
-        return "must be lower_case_with_underscores, starting with a letter"
-    if kind == "value_error.const" or "permitted" in error.get("msg", ""):
-        return error["msg"].replace("unexpected value; permitted:", "must be one of")
+        return f"'{value}' must be lower_case_with_underscores and start with a letter, e.g. free_shipping"
+    if kind == "value_error.any_str.min_length":
+        return "is empty; write some text"
+    limit = ctx.get("limit_value")
+    if kind == "value_error.number.not_le" and name in {"min_trust", "accept_trust"}:
+        return f"is {value}, but trust only goes from 0 to 100, so no trust level can reach it"
+    if kind == "value_error.number.not_gt":
+        return f"must be more than {limit}{_got(value)}"
+    if kind == "value_error.number.not_ge":
+        return f"must be at least {limit}{_got(value)}"
+    if kind == "value_error.number.not_le":
+        return f"must be at most {limit}{_got(value)}"
     return error.get("msg", "is not valid")
 
 
-def _line_map(text: str) -> Dict[Tuple[Any, ...], int]:
-    """YAML path -> 1-based line, so validation errors can point at the line to fix."""
+def _yaml_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"yes/no ({str(value).lower()}; YAML reads yes, no, on, off, true and false that way)"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, dict):
+        return "a section of key: value lines (a line starting with { or containing ': ' needs quotes)"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _got(value: Any) -> str:
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    return f"; it says {value!r}" if isinstance(value, str) else f"; it says {value}"
+
+
+def _line_map(text: str) -> Tuple[Dict[Tuple[Any, ...], int], List[Tuple[int, str]]]:
+    """YAML path -> 1-based line, and keys written twice in one section (line, message)."""
     lines: Dict[Tuple[Any, ...], int] = {}
+    twice: List[Tuple[int, str]] = []
 
     def walk(node: yaml.Node, path: Tuple[Any, ...]) -> None:
-        lines[path] = node.start_mark.line + 1
+        lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
+            seen: Dict[Any, int] = {}
             for key, value in node.value:
-                lines[path + (key.value,)] = key.start_mark.line + 1
+                line = key.start_mark.line + 1
+                if key.value in seen:
+                    twice.append((line, f"'{key.value}' is written twice in the same section (first on line "
+                                        f"{seen[key.value]}); the second one would silently replace the first"))
+                    continue
+                seen[key.value] = line
+                lines[path + (key.value,)] = line
                 walk(value, path + (key.value,))
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
@@ -266,13 +672,11 @@ def _line_map(text: str) -> Dict[Tuple[Any, ...], int]:
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     if root is not None:
         walk(root, ())
-    return lines
+    return lines, twice
 
 
 def _line_for(loc: Tuple[Any, ...], lines: Dict[Tuple[Any, ...], int]) -> int:
-    loc = tuple(loc)
-    if loc and loc[-1] == "__root__":
-        loc = loc[:-1]
+    loc = tuple(p for p in loc if p != "__root__")
     for cut in range(len(loc), -1, -1):
         if loc[:cut] in lines:
             return lines[loc[:cut]]
@@ -284,70 +688,91 @@ def _field_name(loc: Tuple[Any, ...]) -> str:
     return ".".join(parts).replace(".[", "[")
 
 
-def parse_persona(text: str, file: str) -> Persona:
-    """Validate one persona file's text; raises PersonaError listing every problem in it."""
+def _yaml_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if "while parsing a flow" in str(getattr(exc, "context", "")) and getattr(exc, "context_mark", None):
+        mark = exc.context_mark  # an unclosed [ or {: point at the line that opened it
+    line = mark.line + 1 if mark else 0
+    source = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+    detail = " ".join(str(x) for x in (getattr(exc, "context", None), getattr(exc, "problem", None)) if x) or str(exc)
+    if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in str(exc):
+        tag = re.search(r"tag '([^']+)'", str(exc))
+        name = tag.group(1).replace("tag:yaml.org,2002:", "!!") if tag else "here"
+        detail = (f"uses the YAML tag {name}; tags such as !!python/object could run code or build objects, so "
+                  "they are not allowed in persona files")
+    elif "\t" in source[: len(source) - len(source.lstrip())] or "'\\t'" in detail:
+        detail = "a tab is used to indent; indent with spaces only"
+    elif re.match(r"\s*(-\s+)?([\w ]+:\s+)?\{", source):
+        detail = "a line that starts with { (such as {price} ...) must be put in quotes"
+    elif "mapping values are not allowed" in detail:
+        detail = "a ': ' inside a line reads as a new field; put the whole line in quotes"
+    elif "expected a single document" in detail:
+        detail = "a persona file holds one persona; remove the extra '---'"
+    return Problem(file, line, "", f"not valid YAML: {detail}")
+
+
+def read_yaml(text: str, file: str) -> Tuple[Any, Dict[Tuple[Any, ...], int], List[Problem]]:
+    """Safely parsed YAML, its line map and the keys written twice; raises PersonaError on bad YAML."""
     try:
         data = yaml.safe_load(text)
-        lines = _line_map(text)
+        lines, twice = _line_map(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        detail = getattr(exc, "problem", None) or str(exc)
-        if "could not determine a constructor" in str(exc):
-            detail = "uses a YAML tag that could run code or build objects; tags like !!python are not allowed"
-        raise PersonaError([Problem(file, mark.line + 1 if mark else 0, "", f"not valid YAML: {detail}")])
-    if not isinstance(data, dict):
-        raise PersonaError([Problem(file, 1, "", "a persona file must be a mapping of fields (id:, name:, ...)")])
-    try:
-        return Persona.parse_obj(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            # root validators report their field in the message; point at it when we can
-            named = re.match(r"(hidden|company|briefing)\.(\w+)", err.get("msg", ""))
-            if loc in {("__root__",), ()} and named:
-                loc = (named.group(1), named.group(2))
-            problems.append(Problem(file, _line_for(loc, lines), _field_name(loc), _plain(err)))
-        raise PersonaError(problems) from None
+        raise PersonaError([_yaml_problem(exc, text, file)]) from None
+    return data, lines, [Problem(file, line, "", message) for line, message in twice]
 
 
-def story_problems(persona: Persona, text: str, file: str) -> List[Problem]:
-    """Stories may only name moves, the session intents and Parley's actions."""
-    lines = _line_map(text)
-    intents = set(MOVES) | set(SESSION_INTENTS)
+def schema_problems(model: type, data: Any, lines: Dict[Tuple[Any, ...], int], file: str,
+                    prefix: Tuple[Any, ...] = ()) -> Tuple[Dict[str, Any], List[Problem]]:
+    """Validate `data` against a schema section: the values that passed, and a Problem per error."""
+    values, _, error = validate_model(model, data)
     problems = []
-    for i, story in enumerate(persona.stories):
-        for j, step in enumerate(story.steps):
-            loc = ("stories", i, "steps", j)
-            if "intent" in step and step["intent"] not in intents:
-                problems.append(Problem(file, _line_for(loc, lines), _field_name(loc + ("intent",)),
-                                        f"'{step['intent']}' is not a move (moves: {', '.join(MOVES)})"))
-            elif "action" in step and step["action"] not in STORY_ACTIONS:
-                problems.append(Problem(file, _line_for(loc, lines), _field_name(loc + ("action",)),
-                                        f"'{step['action']}' is not an action a persona story can use "
-                                        f"({', '.join(STORY_ACTIONS)})"))
-            elif not {"intent", "action", "slot_was_set", "checkpoint", "or"} & set(step):
-                problems.append(Problem(file, _line_for(loc, lines), _field_name(loc),
-                                        "a story step needs 'intent:' or 'action:'"))
-    return problems
+    for err in error.errors() if error else []:
+        loc = tuple(err["loc"])
+        if loc == ("__root__",):
+            continue  # cross-field checks report themselves with their own places
+        problems.append(Problem(file, _line_for(prefix + loc, lines), _field_name(prefix + loc),
+                                _plain(err, loc, data, model)))
+    return values, problems
+
+
+def parse_persona(text: str, file: str) -> Persona:
+    """Validate one persona file's text; raises PersonaError listing every problem in it."""
+    data, lines, problems = read_yaml(text, file)
+    if data is None:
+        raise PersonaError([Problem(file, 1, "", "the file is empty; `parley personas new <id>` writes a starting "
+                                                 "point")])
+    if not isinstance(data, dict):
+        raise PersonaError([Problem(file, 1, "", "a persona file must be a section of fields (id:, name:, ...), "
+                                                 f"not {_yaml_kind(data)}")])
+    values, found = schema_problems(Persona, data, lines, file)
+    problems += found
+    checks = coherence_problems(values)
+    if values.get("stories") is not None:
+        checks += story_problems(values["stories"])
+    for loc, message in checks:
+        problems.append(Problem(file, _line_for(loc, lines), _field_name(loc), message))
+    if problems:
+        raise PersonaError(sorted(problems, key=lambda p: p.line))
+    return Persona.parse_obj(data)
+
+
+def read_text(path: Path) -> str:
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise PersonaError([Problem(display_path(path), line, "", "is not UTF-8 text (byte "
+                                    f"0x{raw[exc.start]:02x}); save the file as UTF-8")]) from None
 
 
 def load_persona(path: Path) -> Persona:
-    raw = Path(path).read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise PersonaError([Problem(str(path), line, "", "is not UTF-8 text; save the file as UTF-8")]) from None
-    persona = parse_persona(text, str(path))
-    problems = story_problems(persona, text, str(path))
-    if problems:
-        raise PersonaError(problems)
-    return persona
+    return parse_persona(read_text(path), display_path(path))
 
 
 def persona_files(directory: Path = PERSONA_DIR) -> List[Path]:
-    return sorted(p for p in Path(directory).glob("*.y*ml") if p.suffix in {".yml", ".yaml"})
+    """Persona files are the *.yml / *.yaml directly in the folder (sub-folders such as tests/ are not)."""
+    return sorted(p for p in Path(directory).glob("*.y*ml") if p.suffix in {".yml", ".yaml"} and p.is_file())
 
 
 def load_personas(directory: Path = PERSONA_DIR) -> Dict[str, Persona]:
@@ -355,6 +780,9 @@ def load_personas(directory: Path = PERSONA_DIR) -> Dict[str, Persona]:
     personas: Dict[str, Persona] = {}
     where: Dict[str, str] = {}
     problems: List[Problem] = []
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise PersonaError([Problem(display_path(directory), 0, "", "there is no such persona folder")])
     for path in persona_files(directory):
         try:
             persona = load_persona(path)
@@ -362,10 +790,68 @@ def load_personas(directory: Path = PERSONA_DIR) -> Dict[str, Persona]:
             problems.extend(exc.problems)
             continue
         if persona.id in personas:
-            problems.append(Problem(str(path), 1, "id", f"'{persona.id}' is already used by {where[persona.id]}"))
+            text = read_text(path)
+            line = _line_map(text)[0].get(("id",), 1)
+            problems.append(Problem(display_path(path), line, "id", f"'{persona.id}' is already the id of "
+                                    f"{where[persona.id]}; every persona needs its own id"))
             continue
         personas[persona.id] = persona
-        where[persona.id] = str(path)
+        where[persona.id] = display_path(path)
+    if not problems and not personas:
+        problems.append(Problem(display_path(directory), 0, "", "has no persona files (*.yml); "
+                                "`parley personas new <id>` writes one"))
     if problems:
         raise PersonaError(problems)
     return personas
+
+
+class PersonaWatcher:
+    """The personas of a folder, reloaded when any persona file is added, removed or edited.
+
+    The action server asks for `current()` on every turn (a few `stat` calls), so a trainer's edit is
+    live at the next message without a restart.  A broken edit keeps the last good personas and logs
+    the problems once; the first load raises them.
+    """
+
+    def __init__(self, directory: Path = PERSONA_DIR):
+        self.directory = Path(directory)
+        self._signature: Tuple[Tuple[str, int, int], ...] | None = None
+        self._personas: Dict[str, Persona] | None = None
+
+    def signature(self) -> Tuple[Tuple[str, int, int], ...]:
+        out = []
+        for path in persona_files(self.directory):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            out.append((path.name, stat.st_mtime_ns, stat.st_size))
+        return tuple(out)
+
+    def current(self) -> Dict[str, Persona]:
+        signature = self.signature()
+        if self._personas is not None and signature == self._signature:
+            return self._personas
+        try:
+            personas = load_personas(self.directory)
+        except PersonaError as exc:
+            if self._personas is None:
+                raise
+            logger.warning("Persona files changed but have problems; still using the previous version.\n%s",
+                           exc.report())
+        else:
+            if self._personas is not None:
+                logger.info("Reloaded persona files: %s", ", ".join(sorted(personas)))
+            self._personas = personas
+        self._signature = signature
+        return self._personas
+
+
+def describe_adjustments() -> List[Tuple[str, str, str]]:
+    """(field, easy, hard) in words, for the docs."""
+    def words(value: float, unit: str) -> str:
+        return f"{value * 100:+g}% {unit}" if unit == "of the list price" else f"{value:+g} {unit}".strip()
+
+    return [(name, words(adj.easy, adj.unit), words(adj.hard, adj.unit)) for name, adj in ADJUSTMENTS.items()]
+
+

@@ -1,0 +1,198 @@
+"""Conversation tests a trainer can write: trainee lines and what should happen, in YAML.
+
+The format is the one of tests/e2e/conversations/*.yml (which the end-to-end suite plays over REST):
+
+    title: the seed dialogue closes a deal at $23      # optional
+    persona: price_increase_charlie
+    difficulty: normal                                 # optional: the persona's default
+    turns:
+      - "Thank you for five years with us, Charlie..."
+      - "I can offer $23 a cartridge, which saves you..."
+    expect:
+      outcome: deal            # deal | walked_away | ended (nobody finished; the report was asked for)
+      price: 23
+      within_parameters: true
+      overall_at_least: 75
+      overall_at_most: 100
+      feedback_mentions: "some words in the coach's feedback"
+      customer_says: "some words in any customer reply"
+      revealed: [cash_flow]    # hidden interests that must have come out
+
+A file holds one such test or a list of them.  `parley personas test` plays them offline through the
+core Trainer (no Rasa server needed) and prints PASS / FAIL per conversation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Literal
+
+from pydantic import Field
+
+from parley.personas import (
+    PERSONA_DIR,
+    Difficulty,
+    Ident,
+    Persona,
+    PersonaError,
+    Problem,
+    Schema,
+    Text,
+    display_path,
+    read_text,
+    read_yaml,
+    schema_problems,
+)
+
+TEST_DIR = PERSONA_DIR / "tests"
+Outcome = Literal["deal", "walked_away", "ended"]
+
+
+class Expect(Schema):
+    """What should have happened by the end of the conversation; every line is optional."""
+
+    outcome: Outcome | None = Field(None, description="deal, walked_away, or ended (no decision by the last line)")
+    price: float | None = Field(None, gt=0, description="the agreed unit price")
+    within_parameters: bool | None = Field(None, description="every offer at or above the floor price")
+    overall_at_least: int | None = Field(None, ge=0, le=100, description="lowest acceptable overall score")
+    overall_at_most: int | None = Field(None, ge=0, le=100, description="highest acceptable overall score")
+    feedback_mentions: Text | None = Field(None, description="words that must appear in some turn's feedback")
+    customer_says: Text | None = Field(None, description="words that must appear in some customer reply")
+    revealed: List[Ident] | None = Field(None, description="interest ids that must have come out")
+
+
+class ConversationTest(Schema):
+    """One scripted conversation: the trainee's lines in order, then the expected result."""
+
+    title: Text | None = Field(None, description="what the test shows, printed with PASS or FAIL")
+    persona: Ident = Field(..., description="the persona id")
+    difficulty: Difficulty | None = Field(None, description="easy, normal or hard (default: the persona's)")
+    mode: Literal["practice", "assessment"] | None = Field(None, description="practice (default) or assessment")
+    turns: List[Text] = Field(..., min_items=1, description="what the trainee types, one line per turn")
+    expect: Expect = Field(..., description="the expected result")
+
+
+@dataclass
+class Case:
+    file: str
+    line: int
+    test: ConversationTest
+
+    @property
+    def name(self) -> str:
+        level = self.test.difficulty or "default"
+        return f"{self.file}:{self.line} {self.test.title or self.test.persona} ({self.test.persona}, {level})"
+
+
+@dataclass
+class Result:
+    case: Case
+    failures: List[str]
+    transcript: List[str] = field(default_factory=list)
+    report: dict | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def conversation_files(paths: List[Path] | None = None, directory: Path = TEST_DIR) -> List[Path]:
+    if paths:
+        out: List[Path] = []
+        for p in map(Path, paths):
+            out.extend(sorted(p.glob("*.y*ml")) if p.is_dir() else [p])
+        return out
+    return sorted(p for p in Path(directory).glob("*.y*ml") if p.suffix in {".yml", ".yaml"})
+
+
+def load_cases(path: Path, personas: Dict[str, Persona] | None = None) -> List[Case]:
+    """The tests in one file; raises PersonaError with every problem (file, line, field)."""
+    file = display_path(path)
+    if not Path(path).is_file():
+        raise PersonaError([Problem(file, 0, "", "there is no such test file")])
+    data, lines, problems = read_yaml(read_text(Path(path)), file)
+    items, prefix = (data, True) if isinstance(data, list) else ([data], False)
+    cases = []
+    for i, item in enumerate(items):
+        loc = (i,) if prefix else ()
+        if not isinstance(item, dict):
+            problems.append(Problem(file, lines.get(loc, 1), "", "a conversation test is a section with persona:, "
+                                    "turns: and expect:"))
+            continue
+        values, found = schema_problems(ConversationTest, item, lines, file, loc)
+        problems += found
+        if personas is not None and values.get("persona") and values["persona"] not in personas:
+            known = ", ".join(sorted(personas))
+            problems.append(Problem(file, lines.get(loc + ("persona",), 1), _name(loc, "persona"),
+                                    f"there is no persona '{values['persona']}' (personas: {known})"))
+        if not found:
+            cases.append(Case(file, lines.get(loc, 1), ConversationTest.parse_obj(item)))
+    if problems:
+        raise PersonaError(problems)
+    return cases
+
+
+def _name(loc: tuple, key: str) -> str:
+    return f"[{loc[0]}].{key}" if loc else key
+
+
+def check(report: dict, expect: Dict[str, Any], customer_lines: List[str] | None = None) -> List[str]:
+    """Each expectation that the report does not meet, in words; empty when all are met."""
+    failures = []
+    outcome = report["outcome"]
+    if expect.get("outcome") is not None and outcome["ended_by"] != expect["outcome"]:
+        price = f" at {outcome['price']:g}" if outcome.get("price") else ""
+        failures.append(f"expected outcome {expect['outcome']}, got {outcome['ended_by']}{price} "
+                        f"(customer trust {outcome.get('trust')})")
+    if expect.get("price") is not None and (outcome.get("price") is None or
+                                           abs(outcome["price"] - float(expect["price"])) > 0.005):
+        failures.append(f"expected a deal at {expect['price']:g}, got {outcome.get('price')}")
+    if expect.get("within_parameters") is not None and outcome["within_parameters"] is not expect["within_parameters"]:
+        failures.append(f"expected within_parameters {expect['within_parameters']}, got {outcome['within_parameters']}")
+    if expect.get("overall_at_least") is not None and report["overall"] < expect["overall_at_least"]:
+        failures.append(f"expected an overall score of at least {expect['overall_at_least']}, got {report['overall']} "
+                        f"({_criteria(report)})")
+    if expect.get("overall_at_most") is not None and report["overall"] > expect["overall_at_most"]:
+        failures.append(f"expected an overall score of at most {expect['overall_at_most']}, got {report['overall']} "
+                        f"({_criteria(report)})")
+    mentions = expect.get("feedback_mentions")
+    if mentions and not any(mentions in t["feedback"] for t in report["turns"]):
+        failures.append(f"no turn's feedback mentions {expect['feedback_mentions']!r}")
+    if expect.get("customer_says") and not any(expect["customer_says"].lower() in line.lower()
+                                               for line in customer_lines or []):
+        failures.append(f"the customer never said {expect['customer_says']!r}")
+    missing = [i for i in expect.get("revealed") or [] if i not in report.get("hidden", {}).get("revealed", [])]
+    if missing:
+        failures.append(f"these interests did not come out: {', '.join(missing)} (revealed: "
+                        f"{', '.join(report.get('hidden', {}).get('revealed', [])) or 'none'})")
+    return failures
+
+
+def _criteria(report: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in report.get("criteria", {}).items())
+
+
+def run_case(case: Case, personas: Dict[str, Persona], detect: Callable) -> Result:
+    """Play one conversation through the core Trainer (in-memory database) and check it."""
+    from parley.session import Trainer
+    from parley.store import Store
+
+    test = case.test
+    trainer = Trainer(personas, Store("sqlite:///:memory:"), detect)
+    reply = trainer.start("persona-test", test.persona, test.difficulty, test.mode)
+    transcript = [f"  [{t}]" for t in reply.texts[1:]]
+    customer = list(reply.texts[1:])
+    for text in test.turns:
+        if reply.ended:
+            transcript.append(f"  (the conversation ended before: {text!r})")
+            break
+        reply = trainer.turn("persona-test", text)
+        moves = (reply.payload("turn_feedback") or {}).get("moves", [])
+        answer = reply.texts[0] if reply.texts else ""
+        customer.append(answer)
+        transcript += [f"  rep: {text}", f"       moves: {', '.join(moves)}", f"  customer: {answer}"]
+    if not reply.ended:
+        reply = trainer.end("persona-test")
+    report = reply.payload("report") or {}
+    return Result(case, check(report, test.expect.dict(exclude_none=True), customer), transcript, report)

@@ -1,0 +1,295 @@
+"""`parley personas new <id>`: a complete, valid, commented persona file a trainer can edit.
+
+The template is also the annotated example in docs/personas.md (rendered there by
+`parley personas schema --write`), so the example a trainer reads is one that loads, trains and plays.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Dict, List
+
+from parley.personas import IDENT, PERSONA_DIR, PersonaError, Problem, display_path, load_personas, persona_files
+
+TEMPLATE = """\
+# Persona: __NAME__, a café owner whose coffee-bean price just went up.
+# Written by `parley personas new __ID__`. Everything below is an example: change the words and
+# numbers to your own customer, then run
+#     parley personas check      (finds mistakes, with the line to fix)
+#     parley personas test       (plays the conversations in personas/tests/)
+#     bash scripts/train.sh      (only needed when you change the id or the stories)
+# Lines starting with # are comments; the trainee never sees them. Indent with spaces, never tabs.
+# Put a line in "quotes" when it starts with { or contains ': ' (for example "{price} works").
+
+id: __ID__            # used in /start_session{"persona": "__ID__"}; lower_case_with_underscores
+name: __NAME__        # the customer's name; {name} in any line below is replaced by it
+title: "__NAME__ - café owner, unhappy about a price rise"   # one line in the persona picker
+default_difficulty: normal   # easy, normal or hard, when the trainee does not choose
+
+# What the trainee reads before the chat starts.
+briefing:
+  customer: >-
+    __NAME__ owns a small café and has bought coffee beans from you every week for three years.
+  situation: >-
+    The price of a 5 kg bag went up from $40 to $46 this month. __NAME__ has opened a chat about it.
+  goal: >-
+    Keep __NAME__ as a customer on terms inside the company's limits. Find out what matters before
+    you talk numbers.
+  product: coffee beans
+  unit: bag              # "per bag" in the briefing and in the customer's lines
+  currency: "$"
+  list_price: 46         # the price now, per unit; offers are read against it
+  previous_price: 40     # optional: the price before the change
+  monthly_volume: 20     # optional: units bought per month
+
+# What the rep is allowed to give. The trainee sees all of this in the briefing.
+company:
+  floor_price: 42        # lowest price the rep may offer; below it the report says "outside the parameters"
+  tradables:             # extras the rep may offer instead of (or as well as) money off
+    - id: free_delivery
+      label: free delivery on weekly orders
+      keywords: [delivery, deliver, shipping, carriage]   # words that mean this extra in a trainee's turn
+    - id: monthly_invoice
+      label: one invoice a month instead of paying per order
+      keywords: [monthly invoice, invoice monthly, once a month, payment terms, pay monthly, instalment]
+    - id: price_lock
+      label: a 12-month price lock
+      keywords: [price lock, lock the price, lock in, freeze, fixed price, guarantee the price]
+
+# The customer's first line; one is picked at random (the same one every time for a given session).
+opening:
+  - "My beans went from $40 to $46 a bag overnight. That's not how you treat a regular."
+  - "Forty-six dollars a bag now? Nobody told me. I want to know what's going on."
+
+# Hidden parameters: the trainee must discover or respect these; they appear only in the report.
+# These are the 'normal' values; see `difficulty:` at the end for easy and hard.
+hidden:
+  reservation_price: 44  # the most __NAME__ will pay per bag (plus the worth of any need you meet)
+  batna: "A roaster in town sells similar beans at $43 a bag, but delivers only once a fortnight."
+  trust: 35              # 0-100 at the start. Below 35 the mood is hostile, from 65 it is open
+  patience: 6            # unproductive turns (refusals, pressure, yes/no questions) before walking away
+  accept_trust: 50       # trust needed before any offer is accepted
+  empathy_needed: 1      # empathy or thanks the rep must show before an offer is accepted
+  explore_needed: 0      # hidden interests the rep must have brought out before an offer is accepted
+
+# The needs behind the position. An interest comes out when the trainee uses one of its
+# `revealed_by` moves while trust is at least `min_trust`; one interest per turn.
+interests:
+  - id: wants_to_stay
+    description: "__NAME__ would rather stay than change supplier, if you meet them part-way."
+    revealed_by: [empathy, appreciation, open_question, summary]
+    min_trust: 45
+    reveal:
+      - "Honestly, I don't want to change supplier. I just need you to meet me somewhere."
+      - "Three years with you. I'd like to stay, but not at any price."
+    satisfied_by: [concession]   # a price move meets this need once it is out
+  - id: cash_flow
+    description: "Paying for every delivery up front squeezes the café's cash in quiet weeks."
+    revealed_by: [open_question, summary]
+    min_trust: 40
+    reveal:
+      - "It's the cash, really. I pay for every order up front and some weeks are slow."
+      - "In a quiet week, paying for beans before I've sold the coffee really hurts."
+    satisfied_by: [monthly_invoice]   # a tradable id from company.tradables
+    worth: 1                          # __NAME__ pays up to $1 more per bag once this is met
+  - id: feels_taken_for_granted
+    description: "Three years of weekly orders should count for something."
+    revealed_by: [open_question, summary, empathy]
+    min_trust: 30
+    reveal:
+      - "Three years of orders every single week, and nobody even warned me."
+      - "New customers get a welcome offer and regulars get a price rise. That's what annoys me."
+    satisfied_by: [appreciation, price_lock]   # a move (thanks) or a tradable
+    worth: 0.5
+
+# What __NAME__ says to each kind of trainee move, per mood (hostile / guarded / open).
+# Used when nothing bigger happens in the turn (an interest coming out, an offer, walking away).
+reactions:
+  greeting:
+    hostile: ["Hi. Can we talk about the price?", "Hello. I haven't got long."]
+    guarded: ["Hi. So, about this price.", "Hello. I hope you can help."]
+    open: ["Hi, thanks for picking this up.", "Hello, good to hear from you."]
+  empathy:
+    hostile: ["Sorry doesn't pay my bills.", "Fine, you're sorry. And?"]
+    guarded: ["Thanks. It did catch me off guard.", "I appreciate that."]
+    open: ["Thanks, that helps.", "I appreciate you saying that."]
+  appreciation:
+    hostile: ["If you valued my business you'd have warned me.", "Nice words. The invoice says otherwise."]
+    guarded: ["Three years is a while, yes.", "Good to hear that counts for something."]
+    open: ["Thanks, it's been a good three years.", "That's nice to hear."]
+  open_question:
+    hostile: ["What matters? The price I used to pay.", "I want the old price back."]
+    guarded: ["Mostly the price. And the way it happened.", "The price is the main thing."]
+    open: ["Good question. Let me explain.", "Happy to tell you."]
+  closed_question:
+    hostile: ["Yes.", "No."]
+    guarded: ["Yes, roughly.", "Not really."]
+    open: ["Yes, that's right.", "Mostly, yes."]
+  summary:
+    hostile: ["Something like that.", "If you say so."]
+    guarded: ["Yes, that's about it.", "That's fair, yes."]
+    open: ["Exactly. You've got it.", "Yes, that's it."]
+  rationale:
+    hostile: ["Your costs aren't my problem.", "Everyone says costs went up."]
+    guarded: ["OK, I can see that. It's still a big jump.", "That explains it, I suppose."]
+    open: ["That makes sense, thanks for explaining.", "Fair enough."]
+  concession:
+    hostile: ["That's a start.", "Hm."]
+    guarded: ["Go on.", "OK."]
+    open: ["That helps.", "Thank you."]
+  value_add:
+    hostile: ["I don't need extras, I need a fair price.", "Don't sell me add-ons."]
+    guarded: ["That could help a bit.", "Maybe. What else?"]
+    open: ["That would actually be useful.", "Now that's helpful."]
+  conditional_trade:
+    hostile: ["So there's a catch.", "Always strings attached."]
+    guarded: ["I could consider that.", "Depends on the details."]
+    open: ["That sounds fair.", "I can work with that."]
+  hold_position:
+    hostile: ["Then we have a problem.", "That's not an answer."]
+    guarded: ["So you won't move at all?", "That's disappointing."]
+    open: ["I hoped for a bit more flexibility.", "Really? Nothing at all?"]
+  pressure:
+    hostile: ["Don't threaten me. There are other roasters.", "Is that how you talk to regulars?"]
+    guarded: ["I don't like being pushed.", "That's not the tone I expected."]
+    open: ["Steady on, we were getting somewhere.", "There's no need for that."]
+  close:
+    hostile: ["We're not there yet.", "Agree to what?"]
+    guarded: ["Not yet, I'm not convinced.", "Let's not rush."]
+    open: ["Nearly there, I think.", "Let's go over the terms first."]
+  other:
+    hostile: ["Sorry?", "What's that got to do with my beans?"]
+    guarded: ["I'm not sure what you mean.", "OK..."]
+    open: ["Sorry, I'm not sure I follow.", "Right."]
+
+# Lines for offers and endings. {price} is the offered price, {counter} __NAME__'s counter-offer.
+lines:
+  accept:     # the customer takes the offer (may use {price})
+    - "OK, {price} a bag works for me. Thanks for sorting it out."
+    - "Yes, {price} it is. Thank you for listening; I'll keep ordering."
+  counter:    # the offer is above what __NAME__ will pay (may use {price} and {counter})
+    - "{price} is still more than I can justify. Could you do {counter}?"
+    - "Closer, but not there. Meet me at {counter} and we have a deal."
+  push_for_more:   # a big price drop in one go invites more pushing (may use {price} and {counter})
+    - "If you can drop to {price} that easily, why not {counter}?"
+    - "That came quickly. So there's more room: how about {counter}?"
+  reject:     # a good offer, but __NAME__ is not ready: trust, empathy or exploration too low
+    - "A number on its own doesn't fix this. You haven't asked why I'm upset."
+    - "I don't feel you're hearing me. It isn't just about {price}."
+  walk_away:  # patience or trust ran out: the session ends
+    - "I've heard enough. I'll buy my beans elsewhere. Goodbye."
+    - "This isn't going anywhere. I'm switching roasters."
+  sympathy_fatigue:   # the third turn in a row of sympathy with nothing else
+    - "I don't need sympathy, I need a solution."
+    - "You keep saying you understand. What are you going to do about it?"
+
+# Example conversations for Rasa's dialogue model, written as trainee moves. Each one starts just
+# after the session start. After every `intent` (a trainee move) comes `action: action_customer_turn`.
+stories:
+  - story: __ID__ warms up when thanked and accepts a fair offer
+    steps:
+      - intent: appreciation
+      - action: action_customer_turn
+      - intent: open_question
+      - action: action_customer_turn
+      - intent: concession
+      - action: action_customer_turn
+  - story: __ID__ leaves a rep who will not move
+    steps:
+      - intent: hold_position
+      - action: action_customer_turn
+      - intent: pressure
+      - action: action_customer_turn
+
+# Optional: change the hidden values per level. Anything not written here keeps the built-in
+# adjustment (easy: more trust, patience and budget; hard: less, and more empathy and
+# exploration needed). Each level must be at least as hard as the one before it.
+difficulty:
+  easy:
+    trust: 50
+  hard:
+    patience: 4
+    explore_needed: 1
+"""
+
+TEST_TEMPLATE = """\
+# Conversation tests for __ID__: trainee lines and what should happen.
+# Run them with `parley personas test` (all files in personas/tests/) or
+# `parley personas test personas/tests/__ID__.yml`. Each test plays the lines in order, offline,
+# and stops early if the customer accepts or walks away.
+- title: thanked, asked and offered a fair price, __NAME__ accepts
+  persona: __ID__
+  difficulty: normal
+  turns:
+    - "Hi __NAME__, thank you for three years of orders. I'm sorry the new price came as a surprise."
+    - "What would make this work for you?"
+    - "Because you're a regular, I can offer $44 a bag, which saves you $40 a month."
+  expect:
+    outcome: deal
+    price: 44
+    within_parameters: true
+
+- title: a rep who refuses and pushes loses __NAME__
+  persona: __ID__
+  difficulty: normal
+  turns:
+    - "The price is $46 now. That's the standard rate."
+    - "I can't change it, it's company policy."
+    - "Take it or leave it."
+    - "Final offer. You won't find better anywhere."
+  expect:
+    outcome: walked_away
+    overall_at_most: 40
+"""
+
+
+def render(persona_id: str, name: str = "Sam", template: str = TEMPLATE) -> str:
+    return template.replace("__ID__", persona_id).replace("__NAME__", name)
+
+
+def id_problems(persona_id: str, directory: Path = PERSONA_DIR) -> List[str]:
+    """Why `persona_id` cannot be used for a new persona in `directory` (empty when it can)."""
+    if not re.match(IDENT, persona_id):
+        return [f"'{persona_id}' is not a valid id: use lower_case_with_underscores, starting with a letter "
+                "(e.g. angry_dentist)"]
+    target = Path(directory) / f"{persona_id}.yml"
+    if target.exists() or target.with_suffix(".yaml").exists():
+        return [f"{display_path(target)} already exists; edit it, or pick another id (nothing was overwritten)"]
+    taken: Dict[str, str] = {}
+    try:
+        taken = {p: "" for p in load_personas(directory)}
+    except PersonaError:
+        # a broken file elsewhere must not stop a new one; look for the id as written instead
+        for path in persona_files(directory):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            found = re.search(r"^id:\s*['\"]?([\w-]+)", text, re.M)
+            if found:
+                taken[found.group(1)] = display_path(path)
+    if persona_id in taken:
+        where = f" in {taken[persona_id]}" if taken[persona_id] else ""
+        return [f"a persona with the id '{persona_id}' already exists{where}; pick another id"]
+    return []
+
+
+def new_persona(persona_id: str, directory: Path = PERSONA_DIR, name: str = "Sam",
+                with_test: bool = True) -> List[Path]:
+    """Write personas/<id>.yml (and personas/tests/<id>.yml); never overwrites anything."""
+    problems = id_problems(persona_id, directory)
+    if problems:
+        raise PersonaError([Problem(display_path(Path(directory) / f"{persona_id}.yml"), 0, "id", p)
+                            for p in problems])
+    if not re.fullmatch(r"[^\n\"#{}:]+", name):
+        raise PersonaError([Problem("--name", 0, "", "a name is plain words (no quotes, braces, colons or #)")])
+    target = Path(directory) / f"{persona_id}.yml"
+    written = [target]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("x", encoding="utf-8") as f:  # "x": fails rather than overwrite
+        f.write(render(persona_id, name))
+    test = Path(directory) / "tests" / f"{persona_id}.yml"
+    if with_test and not test.exists():
+        test.parent.mkdir(parents=True, exist_ok=True)
+        with test.open("x", encoding="utf-8") as f:
+            f.write(render(persona_id, name, TEST_TEMPLATE))
+        written.append(test)
+    return written

@@ -1,0 +1,164 @@
+"""Personas end to end: the fourth persona is in the trained model and plays over REST, the seed
+personas are unaffected, and a freshly scaffolded persona trains and plays as it is.
+
+The scaffold test builds its own small project in a temporary folder (the repository's config,
+domain, rules and personas plus `parley personas new`), trains it with `rasa train` and starts a
+second action server and Rasa server on it, so the working tree and models/ are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from typing import Dict, Iterator, List
+
+import pytest
+import requests
+import yaml
+
+from parley.persona_tests import check, load_cases
+from parley.personas import load_personas
+from parley.scaffold import new_persona
+from tests.e2e.conftest import BIN, ROOT, Conversation, Stack, free_port, wait_until
+
+pytestmark = pytest.mark.e2e
+SEEDS = ("price_increase_charlie", "loyal_customer", "competitor_switcher")
+CONVERSATIONS = ROOT / "tests" / "e2e" / "conversations"
+
+
+def play(stack: Stack, persona: str, difficulty: str | None, turns: List[str]) -> Conversation:
+    chat = stack.conversation(persona, **({"difficulty": difficulty} if difficulty else {}))
+    for line in turns:
+        replies = chat.send(line)
+        assert Conversation.texts(replies), f"no customer reply to {line!r}"
+        if chat.payload("report"):
+            break
+    if not chat.payload("report"):
+        chat.send("/end_session")
+    return chat
+
+
+def customer_lines(chat: Conversation) -> List[str]:
+    return [t for t in Conversation.texts(chat.log) if not t.startswith(("BRIEFING", "SESSION REPORT"))]
+
+
+def model_personas(stack: Stack) -> List[str]:
+    domain = requests.get(f"{stack.rasa_url}/domain", headers={"Accept": "application/json"}, timeout=30).json()
+    return [v for v in domain["slots"]["persona"]["values"] if v != "__other__"]
+
+
+def test_the_trained_model_knows_every_persona_file(stack: Stack) -> None:
+    assert set(model_personas(stack)) == set(load_personas()), "retrain: bash scripts/train.sh"
+
+
+def test_the_procurement_manager_plays_end_to_end(stack: Stack) -> None:
+    script = yaml.safe_load((CONVERSATIONS / "procurement_multi_year_deal.yml").read_text(encoding="utf-8"))
+    chat = play(stack, script["persona"], script["difficulty"], script["turns"])
+    briefing = chat.payload("briefing")
+    assert briefing["persona"] == "procurement_manager" and briefing["name"] == "Morgan"
+    assert briefing["floor_price"] == 25.5 and "three-year" in " ".join(briefing["tradables"])
+    report = chat.payload("report")
+    assert check(report, script["expect"], customer_lines(chat)) == []
+    assert report["outcome"]["terms"] and "budget_cut" in report["hidden"]["revealed"]
+    # live coaching came with every turn (practice mode) and named the moves it found
+    feedback = [r["custom"]["turn_feedback"] for r in chat.log if "turn_feedback" in (r.get("custom") or {})]
+    assert len(feedback) == len(report["turns"]) and "open_question" in feedback[1]["moves"]
+
+
+@pytest.mark.parametrize("persona", SEEDS)
+def test_the_seed_personas_are_unaffected(stack: Stack, persona: str) -> None:
+    chat = stack.conversation(persona)
+    on_file = load_personas()[persona]
+    assert chat.payload("briefing")["persona"] == persona
+    assert Conversation.texts(chat.opening)[1] in on_file.opening
+    replies = chat.send("What would make this work for you?")
+    assert Conversation.texts(replies) and chat.payload("turn_feedback", replies)["moves"]
+
+
+def test_the_same_rep_gets_a_deal_on_easy_and_loses_charlie_on_hard(stack: Stack) -> None:
+    # the middling rep of personas/tests/price_increase_charlie.yml, played at each level over REST
+    cases = {c.test.difficulty: c for c in load_cases(ROOT / "personas" / "tests" / "price_increase_charlie.yml")
+             if c.test.turns[0] == "Hi Charlie, thanks for getting in touch."}
+    outcomes = {}
+    for level in ("easy", "hard"):
+        chat = play(stack, "price_increase_charlie", level, cases[level].test.turns)
+        outcomes[level] = chat.payload("report")["outcome"]["ended_by"]
+    assert outcomes == {"easy": "deal", "hard": "walked_away"}
+
+
+# -- a scaffolded persona trains and plays as it is --------------------------------------------------
+@pytest.fixture(scope="module")
+def scaffold_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    project = tmp_path_factory.mktemp("scaffold_project")
+    for name in ("config.yml", "domain.yml"):
+        shutil.copy2(ROOT / name, project / name)
+    shutil.copytree(ROOT / "data", project / "data")
+    (project / "personas").mkdir()
+    for path in (ROOT / "personas").glob("*.yml"):
+        shutil.copy2(path, project / "personas" / path.name)
+    new_persona("scaffold_sam", project / "personas")
+    (project / "credentials.yml").write_text("rest:\n", encoding="utf-8")
+    if (ROOT / ".rasa" / "cache").is_dir():  # start from the project's cache, as a trainer's machine would
+        shutil.copytree(ROOT / ".rasa" / "cache", project / ".rasa" / "cache")
+    env: Dict[str, str] = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
+                           "RASA_CACHE_DIRECTORY": str(project / ".rasa" / "cache"),
+                           "PARLEY_PERSONA_DIR": str(project / "personas"),
+                           "PARLEY_DB_URL": f"sqlite:///{project / 'parley.db'}"}
+    trained = subprocess.run([str(BIN / "rasa"), "train", "--config", "config.yml", "--domain", "domain.yml", "--data",
+                              "data", "--out", "models", "--fixed-model-name", "scaffold", "--quiet"], cwd=project,
+                             env=env, capture_output=True, text=True, timeout=1200)
+    assert trained.returncode == 0, trained.stdout[-3000:] + trained.stderr[-3000:]
+    rasa_port, actions_port = free_port(), free_port()
+    (project / "endpoints.yml").write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    logs = [project / "actions.log", project / "rasa.log"]
+    procs = [
+        subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--port", str(actions_port)], cwd=ROOT, env=env,
+                         stdout=logs[0].open("w"), stderr=subprocess.STDOUT),
+        subprocess.Popen([str(BIN / "rasa"), "run", "--enable-api", "--port", str(rasa_port), "--model",
+                          str(project / "models" / "scaffold.tar.gz"), "--endpoints", "endpoints.yml",
+                          "--credentials", "credentials.yml"], cwd=project, env=env, stdout=logs[1].open("w"),
+                         stderr=subprocess.STDOUT),
+    ]
+    rasa_url, actions_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}"
+    try:
+        wait_until(lambda: requests.get(f"{actions_url}/health", timeout=2).ok, 300, "action server", procs, logs)
+        wait_until(lambda: requests.get(f"{rasa_url}/status", timeout=2).json().get("model_id"), 600, "rasa server",
+                   procs, logs)
+        yield Stack(rasa_url, actions_url, env["PARLEY_DB_URL"], project)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def test_a_scaffolded_persona_trains_and_plays_as_it_is(scaffold_stack: Stack) -> None:
+    assert "scaffold_sam" in model_personas(scaffold_stack)
+    persona_dir = scaffold_stack.workdir / "personas"
+    cases = load_cases(persona_dir / "tests" / "scaffold_sam.yml", load_personas(persona_dir))
+    assert len(cases) == 2
+    for case in cases:
+        chat = play(scaffold_stack, case.test.persona, case.test.difficulty, case.test.turns)
+        assert chat.payload("briefing")["name"] == "Sam"
+        failures = check(chat.payload("report"), case.test.expect.dict(exclude_none=True), customer_lines(chat))
+        assert failures == [], json.dumps(chat.log, indent=1)[-4000:]
+
+
+def test_the_action_server_picks_up_an_edited_line_without_a_restart(scaffold_stack: Stack) -> None:
+    path = scaffold_stack.workdir / "personas" / "scaffold_sam.yml"
+    text = path.read_text(encoding="utf-8")
+    edited = text.replace('  - "My beans went from $40 to $46 a bag overnight. That\'s not how you treat a regular."',
+                          '  - "EDITED: my beans cost $46 now."').replace(
+        '  - "Forty-six dollars a bag now? Nobody told me. I want to know what\'s going on."',
+        '  - "EDITED: forty-six dollars a bag."')
+    assert edited != text
+    stat = path.stat()
+    path.write_text(edited, encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    chat = scaffold_stack.conversation("scaffold_sam")
+    assert Conversation.texts(chat.opening)[1].startswith("EDITED:")
