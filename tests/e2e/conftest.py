@@ -156,6 +156,29 @@ class Conversation:
         return None
 
 
+def play(stack: Stack, persona: str, difficulty: str | None, turns: List[str]) -> Conversation:
+    """A scripted trainee: every line must get a customer reply; ends with a report one way or another."""
+    chat = stack.conversation(persona, **({"difficulty": difficulty} if difficulty else {}))
+    for line in turns:
+        replies = chat.send(line)
+        assert Conversation.texts(replies), f"no customer reply to {line!r}"
+        if chat.payload("report"):
+            break
+    if not chat.payload("report"):
+        chat.send("/end_session")
+    return chat
+
+
+def stop(procs: List[subprocess.Popen]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("stack")
@@ -182,13 +205,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                    procs, logs)
         yield Stack(rasa_url, actions_url, db_url, workdir, slack, slack_secret, slack_token)
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(procs)
         slack.close()
 
 

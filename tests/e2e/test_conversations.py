@@ -7,28 +7,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e.conftest import Conversation, Stack
+from tests.e2e.conftest import Conversation, Stack, play
 
 CONVERSATIONS = sorted((Path(__file__).parent / "conversations").glob("*.yml"))
 
 
-def play(stack: Stack, script: dict) -> Conversation:
-    chat = stack.conversation(script["persona"], difficulty=script.get("difficulty", "normal"))
-    for line in script["turns"]:
-        replies = chat.send(line)
-        assert Conversation.texts(replies), f"no customer reply to {line!r}"
-        if chat.payload("report"):
-            break
-    if not chat.payload("report"):
-        chat.send("/end_session")
-    return chat
+def play_script(stack: Stack, script: dict) -> Conversation:
+    return play(stack, script["persona"], script.get("difficulty", "normal"), script["turns"])
 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("path", CONVERSATIONS, ids=[p.stem for p in CONVERSATIONS])
 def test_conversation_fixture(stack: Stack, path: Path) -> None:
     script = yaml.safe_load(path.read_text())
-    chat = play(stack, script)
+    chat = play_script(stack, script)
     report = chat.payload("report")
     assert report is not None, "every conversation ends with a report payload"
     expect = script["expect"]
@@ -50,7 +42,7 @@ def test_conversation_fixture(stack: Stack, path: Path) -> None:
 
 @pytest.mark.e2e
 def test_report_payload_has_the_contract_keys(stack: Stack) -> None:
-    chat = play(stack, yaml.safe_load((CONVERSATIONS[0].parent / "charlie_seed_000.yml").read_text()))
+    chat = play_script(stack, yaml.safe_load((CONVERSATIONS[0].parent / "charlie_seed_000.yml").read_text()))
     report = chat.payload("report")
     assert 0 <= report["overall"] <= 100
     assert set(report["criteria"]) == {"rapport", "exploration", "value_creation", "concession_discipline",
@@ -67,8 +59,8 @@ def test_report_payload_has_the_contract_keys(stack: Stack) -> None:
 @pytest.mark.e2e
 def test_positional_rep_ends_with_lower_trust_and_a_clearly_lower_score(stack: Stack) -> None:
     folder = CONVERSATIONS[0].parent
-    good = play(stack, yaml.safe_load((folder / "charlie_seed_000.yml").read_text())).payload("report")
-    bad = play(stack, yaml.safe_load((folder / "charlie_take_it_or_leave_it.yml").read_text())).payload("report")
+    good = play_script(stack, yaml.safe_load((folder / "charlie_seed_000.yml").read_text())).payload("report")
+    bad = play_script(stack, yaml.safe_load((folder / "charlie_take_it_or_leave_it.yml").read_text())).payload("report")
     assert bad["outcome"]["trust"] < good["outcome"]["trust"]
     assert bad["outcome"]["trust"] < 30  # Charlie starts at 30 on normal: it went down
     assert good["overall"] - bad["overall"] >= 30

@@ -21,23 +21,11 @@ import yaml
 from parley.persona_tests import check, load_cases
 from parley.personas import load_personas
 from parley.scaffold import new_persona
-from tests.e2e.conftest import BIN, ROOT, Conversation, Stack, free_port, wait_until
+from tests.e2e.conftest import BIN, ROOT, Conversation, Stack, free_port, play, stop, wait_until
 
 pytestmark = pytest.mark.e2e
 SEEDS = ("price_increase_charlie", "loyal_customer", "competitor_switcher")
 CONVERSATIONS = ROOT / "tests" / "e2e" / "conversations"
-
-
-def play(stack: Stack, persona: str, difficulty: str | None, turns: List[str]) -> Conversation:
-    chat = stack.conversation(persona, **({"difficulty": difficulty} if difficulty else {}))
-    for line in turns:
-        replies = chat.send(line)
-        assert Conversation.texts(replies), f"no customer reply to {line!r}"
-        if chat.payload("report"):
-            break
-    if not chat.payload("report"):
-        chat.send("/end_session")
-    return chat
 
 
 def customer_lines(chat: Conversation) -> List[str]:
@@ -128,13 +116,7 @@ def scaffold_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                    procs, logs)
         yield Stack(rasa_url, actions_url, env["PARLEY_DB_URL"], project)
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(procs)
 
 
 def test_a_scaffolded_persona_trains_and_plays_as_it_is(scaffold_stack: Stack) -> None:
