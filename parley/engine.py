@@ -197,7 +197,7 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
         events.append("walked_away")
         return Reaction(s, tuple(lines + [_line(persona, s, persona.lines.walk_away, "walk")]), tuple(events), offer)
 
-    if reveal_line:
+    if reveal_line and "accepted" not in events:  # a grievance is moot once the customer says yes
         lines.append(reveal_line)
     if offer_line:
         lines.append(offer_line)
