@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from abc import ABCMeta, abstractmethod
 from functools import lru_cache
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -59,7 +59,7 @@ class ParleyAction(Action, metaclass=ABCMeta):
     """Runs `handle`; an unexpected error becomes a plain apology in the chat, never a traceback."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+                  domain: Dict[str, Any]) -> List[EventType]:
         try:
             return self.handle(dispatcher, tracker)
         except Exception:  # the trainee must get an answer whatever broke; the log keeps the details
@@ -74,7 +74,7 @@ class ParleyAction(Action, metaclass=ABCMeta):
 
 
 class ActionStartSession(ParleyAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_session"
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -87,7 +87,7 @@ class ActionStartSession(ParleyAction):
 
 
 class ActionCustomerTurn(ParleyAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_customer_turn"
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -97,7 +97,7 @@ class ActionCustomerTurn(ParleyAction):
 
 
 class ActionEndSession(ParleyAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_end_session"
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:

@@ -38,9 +38,12 @@ def cmd_detect(args: argparse.Namespace) -> int:
         records.append(record)
     for record, analysis in zip(records, detector.detect_many([r["text"] for r in records])):
         record["moves"] = [m for m in analysis.moves]
-        if args.spans:
-            record["spans"] = [{"move": d.move, "start": d.start, "end": d.end, "text": d.trigger}
-                               for d in analysis.detections]
+        if args.spans:  # the words that triggered each move, and the clause feedback would quote
+            record["spans"] = [{"move": d.move, "start": d.start, "end": d.end, "text": d.trigger, "quote": d.quote,
+                                "source": d.source} for d in analysis.detections]
+        if args.amounts:
+            record["amounts"] = [{"value": a.value, "kind": a.kind, "role": a.role, "start": a.start, "end": a.end}
+                                 for a in analysis.amounts]
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     return 0
 
@@ -217,14 +220,17 @@ def cmd_personas_test(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     from parley.chat import run_chat
 
-    return run_chat(args.url, args.persona, args.difficulty, args.mode, sender=args.sender or f"cli-{uuid.uuid4().hex[:8]}")
+    sender = args.sender or f"cli-{uuid.uuid4().hex[:8]}"
+    return run_chat(args.url, args.persona, args.difficulty, args.mode, sender=sender)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="parley", description="Parley negotiation trainer")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("detect", help="read JSON lines {\"text\": ...} on stdin, add \"moves\"")
-    p.add_argument("--spans", action="store_true", help="also write the words that triggered each move")
+    p.add_argument("--spans", action="store_true",
+                   help="also write, per move, the words that triggered it and the clause feedback quotes")
+    p.add_argument("--amounts", action="store_true", help="also write the money amounts and percentages found")
     p.set_defaults(func=cmd_detect)
     p = sub.add_parser("score", help="score a saved transcript (YAML or JSON)")
     p.add_argument("file")

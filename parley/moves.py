@@ -1,39 +1,63 @@
 """Move detection: which negotiation moves a trainee turn carries, and the words that show each one.
 
-Built on a blank spaCy English pipeline (no pretrained model can be downloaded): the sentencizer
-splits a turn, lookup lemmas and token patterns catch the forms a move has (question shapes, money
-and percentages, "if you..., I can..."), and a multi-label text classifier trained from the
-project's own labelled examples (parley/data/moves/train.yml) catches the wording patterns miss.
-Every detection keeps the character span that triggered it, so feedback can quote the trainee.
-This module is the one source of truth: the Rasa NLU component and `parley detect` both call it.
+Built on a blank spaCy English pipeline (no pretrained model can be downloaded here):
+
+* the sentencizer splits a turn into sentences, and each sentence into clauses;
+* a lookup lemmatizer (tables from spacy-lookups-data, applied to the lower-cased word, so
+  "Apologised", "apologize" and "apologies" meet) lets one pattern cover every inflection;
+* pattern rules catch the forms a move takes: the shape of a question (open, closed, a proposal
+  dressed as a question, a rhetorical jab), money and percentages, "if you..., I can...", and
+  the phrases of each move, with guards for look-alikes ("I understand, but..." is a refusal,
+  "sorry, I meant 3" is a typo fix, "how are you?" is a greeting);
+* a multi-label text classifier (spaCy `textcat_multilabel`, bag of lemma n-grams) trained from
+  the project's own labelled examples (parley/data/moves/train.yml) scores each sentence and
+  catches the wording the patterns miss.
+
+Every detection keeps the character span that triggered it and the clause it stands in, so
+feedback quotes the trainee's own words.  This module is the one source of truth: the Rasa NLU
+component, `parley detect` and the session core all call it.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import logging
 import random
 import re
 import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Sequence, Set, Tuple
 
 import spacy
 import yaml
 from spacy.language import Language
-from spacy.matcher import Matcher
-from spacy.tokens import Doc, Span
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.pipeline import Lemmatizer
+from spacy.tokens import Doc, Span, Token
 from spacy.training import Example
 
 from parley.taxonomy import REAL_MOVES, Move
 
+logger = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parent / "data" / "moves"
 TRAIN_FILE = DATA_DIR / "train.yml"
 HELDOUT_FILE = DATA_DIR / "heldout.yml"
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".parley" / "detector"
 MAX_CHARS = 2000  # a pasted essay is analysed on its first 2,000 characters
 THRESHOLD = 0.5
+# Per-move decision thresholds of the classifier, chosen by cross-validation on train.yml only.
+THRESHOLDS: Dict[str, float] = {m: THRESHOLD for m in REAL_MOVES}
+THRESHOLDS.update({"greeting": 0.6, "summary": 0.45, "rationale": 0.55, "concession": 0.55, "hold_position": 0.55,
+                   "pressure": 0.55})
+# A "weak" pattern (a word that often, but not always, carries the move) needs this much support
+# from the classifier as well.
+SUPPORT = 0.3
+# When nothing passes its threshold, the best move is still taken if the classifier gives it this.
+FALLBACK = 0.4
+QUESTIONS = ("open_question", "closed_question")
 
 # When a turn carries several moves, the Rasa intent is the most consequential one.
 PRIORITY: Tuple[str, ...] = (
@@ -48,7 +72,7 @@ class Detection:
     start: int  # character span of the words that triggered the move
     end: int
     trigger: str  # those words
-    quote: str  # the sentence they stand in, which feedback cites
+    quote: str  # the clause they stand in, which feedback cites
     source: str  # "pattern" or "model"
     score: float
 
@@ -110,105 +134,679 @@ def load_examples(path: Path = TRAIN_FILE) -> List[Labelled]:
     return [Labelled(str(e["text"]), tuple(e["moves"])) for e in data.get("examples", [])]
 
 
-# -- patterns -------------------------------------------------------------------------------------
-_AUX = ["is", "are", "am", "was", "were", "do", "does", "did", "can", "could", "would", "will", "shall",
-        "should", "have", "has", "had", "may", "might", "isn't", "aren't", "don't", "doesn't", "didn't",
-        "won't", "wouldn't", "can't", "couldn't", "shouldn't"]
-_LEAD = {"so", "and", "ok", "okay", "well", "also", "but", "right", "then", "now", "alright", "just", "oh", "sure"}
-_OPEN_STARTS = {"what", "how", "why", "which", "tell", "describe", "explain", "walk", "help", "talk", "share"}
-_FACT_AFTER_HOW = {"many", "much", "long", "often", "old", "soon", "far"}
-_FACT_AFTER_WHAT = {"time", "day", "date", "year", "month", "size", "model", "number", "is"}
-
-# Phrase patterns per move: lists of lower-case token sequences ("*" matches any one token).
-_PHRASES: Dict[str, List[str]] = {
-    "greeting": ["hi", "hello", "hey", "good morning", "good afternoon", "good evening", "dear",
-                 "thanks for reaching out", "thank you for reaching out", "thanks for getting in touch",
-                 "thank you for getting in touch", "thanks for contacting", "thank you for contacting",
-                 "nice to meet you", "welcome"],
-    "empathy": ["sorry", "apologise", "apologize", "apologies", "my apologies", "i understand how",
-                "i understand why", "i understand that", "i can see why", "i can imagine", "i can understand",
-                "must be frustrating", "must be annoying", "must have been", "that sounds frustrating",
-                "i hear you", "i get why", "i get that", "completely understand", "totally understand",
-                "i understand your frustration", "frustrating", "that's not what you expected",
-                "i know how", "understandable"],
-    "appreciation": ["thank you for your loyalty", "thanks for your loyalty", "thank you for your business",
-                     "thanks for your business", "appreciate your business", "appreciate your loyalty",
-                     "appreciate your support", "value your business", "value you", "valued customer",
-                     "loyal customer", "thank you for being", "thanks for being", "thank you for sticking",
-                     "thanks for sticking", "thank you for staying", "grateful", "appreciate you",
-                     "thank you for choosing", "thanks for choosing", "long-term support", "in appreciation"],
-    "open_question": ["tell me", "walk me through", "help me understand", "i'd love to hear", "i would love to hear",
-                      "could you explain", "can you explain", "could you share", "can you share", "say more",
-                      "tell us", "what would", "what matters", "how would", "how does", "how do you",
-                      "what do you", "what's important", "what is important", "how can we", "what can we"],
-    "summary": ["so what i'm hearing", "what i'm hearing", "what i am hearing", "if i understand",
-                "if i've understood", "if i have understood", "so you're saying", "so you are saying",
-                "it sounds like", "sounds like", "just to confirm", "to recap", "let me recap", "in other words",
-                "let me make sure", "if i've got this right", "if i got this right", "so for you",
-                "correct me if", "to summarise", "to summarize", "so basically you", "if i'm hearing"],
-    "rationale": ["because", "since our", "due to", "the reason", "reason is", "went up", "gone up",
-                  "increased", "costs", "calculation", "calculated", "works out", "that means", "which means",
-                  "save you", "saves you", "saving you", "per year", "a year", "annually", "per month",
-                  "our supplier", "inflation", "to explain", "let me explain", "the math", "the maths"],
-    "concession": ["discount", "% off", "percent off", "off the price", "off per", "reduce the price",
-                   "lower the price", "knock", "waive", "waived", "credit", "refund", "price match",
-                   "match their price", "match that price", "bring it down", "drop the price", "can do $",
-                   "can offer you $", "offer you $", "offer the price", "special price", "reduced rate",
-                   "reduced price", "can do it for", "cut the price", "off your", "rebate"],
-    "value_add": ["free shipping", "free delivery", "shipping", "delivery", "instalment", "installment",
-                  "payment plan", "spread the cost", "split the payment", "upgrade", "free trial", "trial",
-                  "priority support", "training", "extra seats", "bonus", "lock the price", "price lock",
-                  "lock in", "freeze", "at no extra cost", "at no cost", "for free", "complimentary",
-                  "extended warranty", "payment terms", "quarterly invoicing", "invoice quarterly"],
-    "conditional_trade": ["if you * i can", "if you * we can", "if you * i could", "if you * we could",
-                          "provided you", "provided that you", "as long as you", "in exchange for",
-                          "in return for", "in return", "on condition", "if you commit", "if you sign",
-                          "if you agree", "if you order", "if you renew", "if you'd be willing",
-                          "if you were willing", "if you can commit"],
-    "hold_position": ["the price is the price", "can't change", "cannot change", "can't lower", "cannot lower",
-                      "can't go lower", "cannot go lower", "can't offer", "cannot offer", "can't do anything",
-                      "nothing i can do", "company policy", "non-negotiable", "not negotiable", "standard rate",
-                      "our price is", "the price stays", "i understand, but", "i understand but",
-                      "unable to", "not able to", "that's our price", "that is our price", "it is what it is",
-                      "won't change", "no discounts", "no exceptions"],
-    "pressure": ["take it or leave it", "final offer", "last chance", "expires", "or else", "your problem",
-                 "not my problem", "not our problem", "you should have", "you should've", "go elsewhere",
-                 "find another supplier", "nobody else", "you won't find", "you will not find", "today only",
-                 "or lose", "deal with it", "like it or not", "not for you", "can't afford", "cant afford",
-                 "you people", "stop complaining", "everyone else pays", "be reasonable"],
-    "close": ["shall i", "should i go ahead", "i'll send", "i will send", "go ahead and", "set that up",
-              "set it up", "does that work", "does this work", "does that sound", "does this sound",
-              "are we agreed", "do we have a deal", "deal?", "confirm", "next step", "put that through",
-              "process that", "i'll update", "i will update", "get that sorted", "can we agree",
-              "sound reasonable", "sound good", "work for you", "agreed?", "lock that in", "finalise",
-              "finalize", "i'll email", "i will email", "paperwork", "sign off"],
+# -- lemmas ---------------------------------------------------------------------------------------
+# Chat spellings and the lookup table's few surprises ("does" -> "doe", "'s" -> "have").
+_LEMMA_FIXES: Dict[str, str] = {
+    "does": "do", "doesn": "do", "'s": "'s", "s": "'s", "ca": "can", "wo": "will", "sha": "shall", "'re": "be",
+    "re": "be", "m": "be", "r": "be", "ve": "have", "nt": "not", "n't": "not", "u": "you", "ya": "you",
+    "ur": "your", "yr": "your", "thx": "thank", "thanks": "thank", "ty": "thank", "pls": "please",
+    "plz": "please", "wanna": "want", "gon": "go", "na": "to", "better": "better", "worse": "worse",
+    "left": "left", "data": "data", "us": "us", "cos": "because", "coz": "because", "cuz": "because",
+    "bc": "because", "apologies": "apology", "sorry": "sorry", "sry": "sorry", "soz": "sorry",
+    "hiya": "hi", "howdy": "hi", "ok": "okay", "k": "okay", "kk": "okay", "dunno": "know", "lemme": "let",
+    "gimme": "give", "gotta": "have", "importantly": "importantly", "frustrated": "frustrate",
 }
 
 
-def _phrase_pattern(phrase: str) -> List[dict]:
-    pattern: List[dict] = []
-    for token in _tokenizer().make_doc(phrase):
-        pattern.append({} if token.text == "*" else {"LOWER": token.lower_})
-    # "*" stands for one to six words, as in "if you [sign for two years] I can"
-    expanded: List[dict] = []
-    for part in pattern:
-        expanded.append({"OP": "{1,6}"} if part == {} else part)
-    return expanded
+class LowercaseLemmatizer(Lemmatizer):
+    """spaCy's lookup lemmatizer, applied to the lower-cased word (the table is case-sensitive)."""
+
+    _table: dict | None = None
+
+    def lookup_lemmatize(self, token: Token) -> List[str]:
+        if self._table is None:
+            self._table = self.lookups.get_table("lemma_lookup", {}) if self.lookups else {}
+        text = token.lower_.lstrip("-") or token.lower_
+        fixed = _LEMMA_FIXES.get(text)
+        return [fixed if fixed else self._table.get(text, text)]
+
+    def initialize(self, get_examples=None, *, nlp=None, lookups=None):  # type: ignore[override]
+        super().initialize(get_examples, nlp=nlp, lookups=lookups)
+        self._table = None
 
 
-@lru_cache(maxsize=1)
-def _tokenizer() -> Language:
-    return spacy.blank("en")
+@Language.factory("parley_lemmatizer", default_config={"model": None, "mode": "lookup", "overwrite": True})
+def make_lemmatizer(nlp, model, name, mode, overwrite):  # no annotations: spaCy's config reads them
+    return LowercaseLemmatizer(nlp.vocab, model, name, mode=mode, overwrite=overwrite)
 
 
+# -- the phrase lexicon ---------------------------------------------------------------------------
+# Each phrase is written as plain words and matched on lemmas, so one line covers its inflections.
+# Mini-syntax: "a|b" either word, "word?" optional, "*" one to five words, "#" a number, "=word" this
+# exact form (tense matters: "we can go to $23" offers, "it went to $25" reports).
+_PHRASES: Dict[str, List[str]] = {
+    "greeting": [
+        "hi", "hello", "hey", "hiya", "good morning", "good afternoon", "good evening", "morning", "afternoon",
+        "evening", "dear", "greetings", "welcome", "thank for reach out", "thank you for reach out",
+        "thank for get in touch", "thank you for get in touch", "thank for contact", "thank you for contact",
+        "thank you for call", "thank for call", "thank you for your message", "thank for your message",
+        "thank for the message", "thank you for the message", "thank for write in", "nice to meet you",
+        "lovely to meet you", "nice to hear from you", "good to speak with you", "good to hear from you",
+        "you be through to", "you be speak with", "you be speak to", "this be * from", "my name be",
+    ],
+    "empathy": [
+        "sorry", "apologise", "apologize", "apology", "i regret", "we regret",
+        "i understand", "we understand", "i can understand", "i do understand", "understandable",
+        "i totally|completely|fully|really|absolutely get it|that|why|how", "i get it", "i get that", "i get why",
+        "i get how", "i hear you", "i hear what you", "i hear that", "i can imagine", "i can only imagine",
+        "i imagine that", "i can see why", "i can see how", "i can see that", "i see why", "i see what you mean",
+        "i see where you be come from", "i know how", "i know what it be like", "i know this be", "i know that be",
+        "i know it be", "i know you be", "i realise", "i realize", "i can tell", "no wonder",
+        "must be frustrating|annoying|stressful|hard|difficult|tough|rough|awful|upsetting|disappointing|worrying",
+        "must have be", "must feel", "sound frustrating|annoying|stressful|hard|difficult|tough|rough|awful|"
+        "terrible|horrible|upsetting|disappointing|worrying|exhausting|scary|serious|painful|unfair",
+        "sound like a nightmare|pain|headache|hassle|lot|shock|blow|worry", "sound like you have have",
+        "sound like you be have", "that do not sound good|great|fun|right|fair",
+        "that be not what you expect", "not what you be expect", "not what you be hope", "not what you expect",
+        "that be frustrating|annoying|stressful|hard|difficult|tough|rough|awful|terrible|horrible|upsetting|"
+        "disappointing|worrying|unfortunate|unfair|rubbish", "that be not good|great|okay|ideal|fair|right",
+        "that be no fun", "that be a shame|pain|blow|nightmare|headache", "that be not on",
+        "that be really|so|very|such frustrating|annoying|stressful|hard|difficult|tough|rough|awful|terrible|"
+        "horrible|upsetting|disappointing|worrying|unfortunate|unfair|rubbish",
+        "that be too bad", "that be such a", "how frustrating|annoying|awful|stressful|unfortunate",
+        "what a shame|pain|nightmare|hassle", "oh no", "oh dear", "oh man", "yikes", "ouch",
+        "frustrating", "frustrate", "infuriating", "understandably", "in your shoes|position",
+        "i would be upset|annoyed|frustrated|angry|worried|cross|furious too",
+        "i would feel the same", "i would feel * too", "you be right to be", "you have every right",
+        "your frustration", "your concern be valid", "fair point", "that be a fair point", "you make a fair|good point",
+        "you be right", "you be absolutely|completely|totally right", "i do not want you to", "i would not want you to",
+        "i do not blame you", "i can not blame you", "can not blame you", "i feel for you", "i be with you",
+        "that be a lot to", "a lot to deal with", "a lot on your plate", "i can relate", "we have let you down",
+        "let you down", "not the experience", "should not have happen", "should have tell you",
+        "should have warn you", "should have give you", "should have explain",
+        "i be sad|sorry to hear", "to hear that", "understand your situation|position|point|concern|frustration|"
+        "feeling|perspective|worry|worries|frustrations|concerns", "i would not want for you", "i do not want you get",
+        "i do not want you getting", "i be worried about you", "i worry about you",
+        "i really understand", "i really do understand", "i do really understand", "i fully understand",
+        "i totally understand", "i completely understand", "i absolutely understand", "i can totally understand",
+        "i can completely understand", "i can see this", "i can see it", "the last thing you need",
+        "put you in a difficult|tough|hard|awkward|horrible|terrible|bad spot|position|situation",
+        "that must", "i know it feel", "i know how it feel", "i know this feel",
+        "a horrible|terrible|awful|tough|difficult|hard|rough|stressful position|spot|situation",
+        "would upset anyone", "would frustrate anyone", "would annoy anyone", "anyone would be",
+        "make sense that you", "make total|complete|perfect sense that you", "fair to feel", "right to feel",
+        "understandable to feel", "natural to feel", "i would hate for you to",
+        "of course you be worried|upset|annoyed|frustrated|concerned|angry|cross|disappointed",
+    ],
+    "appreciation": [
+        "thank you for your loyalty", "thank for your loyalty", "thank you for your business",
+        "thank for your business", "thank you for your custom", "appreciate your business", "appreciate your custom",
+        "appreciate your loyalty", "appreciate your support", "appreciate your patience", "appreciate you",
+        "appreciate the business", "appreciate every", "appreciate all", "appreciate have you",
+        "value your business", "value your custom", "value your loyalty", "value you", "value the relationship",
+        "value our relationship", "value have you", "valued customer", "loyal customer", "loyalty",
+        "thank you for be", "thank for be", "thank you for stick", "thank for stick", "thank you for stay",
+        "thank for stay", "thank you for choose", "thank for choose", "thank you for all", "thank for all",
+        "thank you for * year", "thank for * year", "grateful", "gratitude", "long-term support", "in appreciation",
+        "your * year with us", "mean a lot to us", "it be appreciate", "be much appreciate",
+        "be really appreciate", "be genuinely appreciate", "be truly appreciate", "we do not take * for granted",
+        "one of our long", "one of our most", "one of our best", "one of our first", "such a long time",
+        "proud to have you", "proud to count", "proud to serve", "proud to work with", "privilege",
+        "relationship with you", "matter to us", "matter a lot to us",
+        "pleasure work with you", "pleasure to work with", "pleasure have you",
+    ],
+    "summary": [
+        "so what i be hear", "what i be hear", "what i hear be", "what i be understand", "if i understand",
+        "if i have understand", "so you be say", "so you be tell me", "you be say that", "it sound like",
+        "sound like you", "so it sound", "just to confirm", "just to check", "to recap", "let me recap",
+        "in other word", "let me make sure", "make sure i understand", "make sure i have", "make sure i get",
+        "if i have get this right", "if i get this right", "if i be hear", "if i hear you", "so for you",
+        "correct me if", "to summarise", "to summarize", "so basically", "so the main", "so the real",
+        "so the key", "so the big", "so your main", "so your biggest", "so your real", "so your concern",
+        "so the issue", "so the problem", "so the sticking point", "the sticking point be", "so it be the",
+        "so it be not", "so what matter", "so you need", "so you want", "so you would", "so you feel",
+        "so you have", "so you be", "you feel that", "you be feel", "you feel like", "you be worried",
+        "you be concerned", "you be look for", "you be hope", "if i follow", "do i have that right",
+        "have i get that right", "did i get that right", "be that right", "be that correct", "be that fair",
+        "be that a fair", "be i right", "i be hear that", "if i be right", "so, basically",
+        "sound like your", "repeat that back", "play that back", "play it back", "what i be take from",
+        "you be tell me", "let me summarise", "let me summarize", "to sum up", "so two thing", "so three thing",
+        "if i be understand", "the way i understand it", "as i understand it",
+    ],
+    "rationale": [
+        "because", "since our", "since the", "due to", "the reason", "reason be", "reason for", "go up", "rise",
+        "increase by", "increase in", "have increase", "cost", "calculation", "work out", "that mean",
+        "which mean", "this mean", "save you", "saving", "per year", "a year", "annually", "per month",
+        "over the year", "over a year", "over twelve month", "over 12 month", "over the contract", "our supplier",
+        "supplier", "inflation", "let me explain", "to explain", "the math", "the maths", "as a result",
+        "in total", "total", "come to", "add up", "compared to", "compared with", "comparison", "market rate",
+        "benchmark", "break down", "breakdown", "price rise", "price increase", "wholesale", "raw material",
+        "shipping cost", "freight cost", "fuel", "wage", "energy", "tariff", "the data", "your usage",
+        "fund", "pay for", "invest", "so we can", "which be why", "that be why", "this be why", "in fact",
+        "reflect", "according to", "last twice as long", "a saving of", "per cup|user|person|seat|head|unit|day",
+        "we have add", "pay for the", "in comparison",
+    ],
+    "concession": [
+        "discount", "# % off", "# percent off", "off the price", "off per", "off each", "off your", "off the",
+        "reduce the price", "reduce it", "reduce your", "lower the price", "lower your", "knock", "waive", "credit",
+        "refund", "price match", "match their", "match that price", "match the", "bring it down", "bring the price",
+        "drop the price", "drop it to", "drop to", "can do #", "could do #", "can go to #", "could go to #",
+        "offer you #", "offer the price", "special price", "special rate", "reduced rate", "reduced price",
+        "reduce rate", "reduce price", "can do it for", "could do it for", "cut the price", "cut your",
+        "rebate", "money off", "month free", "months free", "free month", "free months", "on the house",
+        "price cut", "meet you halfway", "meet you in the middle", "split the difference", "let you have it for",
+        "=go down to", "=come down to", "=come down", "back to $", "return to", "cheaper", "keep you at", "hold you at",
+        "can do $|£|€ #", "could do $|£|€ #", "can offer $|£|€ #", "could offer $|£|€ #", "offer you $|£|€ #",
+        "=go to $|£|€ #", "=drop to $|£|€ #", "=drop it to $|£|€ #", "=bring it to $|£|€ #", "=bring it down to",
+        "let you have it at", "do it at $|£|€ #", "do it for $|£|€ #", "for just $|£|€ #", "at $|£|€ # instead",
+        "half price", "half-price", "honour|honor * price", "honour|honor * rate", "remove|reverse|cancel|scrap "
+        "the increase|rise", "take back the increase", "freeze the increase",
+    ],
+    "value_add": [
+        "free shipping", "free delivery", "shipping", "delivery", "instalment", "installment", "payment plan",
+        "spread the cost", "spread it", "spread the payment", "split the payment", "upgrade", "free trial", "trial",
+        "priority support", "priority", "training", "extra seat", "extra user", "extra licence", "extra license",
+        "bonus", "lock the price", "lock your price", "price lock", "lock in", "lock it", "freeze", "guarantee",
+        "at no extra cost", "at no extra charge", "at no cost", "at no charge", "for free", "free of charge",
+        "complimentary", "extended warranty", "warranty", "payment term", "quarterly invoicing",
+        "invoice quarterly", "bill quarterly", "pay monthly", "monthly payment", "throw in", "include *",
+        "add * for free", "free", "perk", "dedicated", "account manager", "named contact", "setup", "onboarding",
+        "workshop", "pause", "flexible", "flexibility", "extend", "extension", "early access", "loan",
+        "monthly billing", "quarterly billing", "billing", "spread it over", "extend the support", "extra support",
+    ],
+    "conditional_trade": [
+        "if you * i can", "if you * we can", "if you * i could", "if you * we could", "if you * i will",
+        "if you * we will", "if you * i would", "if you * we would", "if you * i 'll", "if you * we 'll",
+        "provided you", "provided that you", "as long as you", "in exchange for", "in exchange", "in return for",
+        "in return", "on condition", "on the condition", "if you commit", "if you sign", "if you agree",
+        "if you order", "if you renew", "if you would be willing", "if you be willing", "if you can commit",
+        "if you prepay", "if you pay", "if you switch", "if you move", "if you extend", "if you stay",
+        "if you take", "if you go", "if you increase", "if you buy", "if you book", "if you lock",
+        "would you be willing to", "be you willing to", "would you commit", "would you consider sign",
+        "would you agree to", "in return would you", "when you sign", "when you commit", "once you sign",
+        "for a * commitment", "with a * commitment", "for a * contract", "on a * contract", "for a * term",
+        "on a * term", "on a * plan", "if we can agree", "you * and i will", "you * and we will",
+        "you * and i can", "you * and we can",
+    ],
+    "hold_position": [
+        "the price be the price", "can not change", "can not lower", "can not go lower", "can not go any lower",
+        "can not go below", "can not offer", "can not do anything", "can not do any", "can not move",
+        "can not budge", "can not reduce", "can not discount", "can not make an exception", "can not make exception",
+        "can not help", "can not go down", "not in a position to", "nothing i can do", "nothing we can do",
+        "nothing more i can", "nothing more we can", "there be no room", "no room to", "no flexibility",
+        "company policy", "our policy", "the policy", "non-negotiable", "not negotiable", "standard rate",
+        "standard price", "our price be", "the price stay", "the price will stay", "stay at", "remain at",
+        "unable to", "not able to", "that be our price", "that be the price", "it be what it be",
+        "will not change", "no discount", "no exception", "out of my hand", "not up to me", "not my decision",
+        "fixed", "final", "set in stone", "the same for everyone", "everyone pay the same", "apply to everyone",
+        "apply to all", "be set by", "not something i can", "not something we can", "i be afraid not",
+        "afraid that be", "i be afraid the", "i be afraid we", "i be afraid i", "not possible", "not go to change",
+        "not go to happen", "that be the best i can", "that be as low as", "as low as i can", "as low as we can",
+        "as far as i can go", "stand", "have to stay", "have to remain",
+        "price stay the same", "those be the terms", "that be the terms", "already tell you", "regardless of",
+        "the contract say", "as i say", "as i have say",
+    ],
+    "pressure": [
+        "take it or leave it", "final offer", "last chance", "last offer", "last time i", "expire", "or else",
+        "your problem", "not my problem", "not our problem", "not my concern", "not our concern", "you should have",
+        "you should 've", "go elsewhere", "shop elsewhere", "look elsewhere", "take your business elsewhere",
+        "find another supplier", "nobody else", "no one else", "you will not find", "good luck find",
+        "today only", "only today", "or lose", "deal with it", "like it or not", "not for you", "can not afford",
+        "you people", "stop complain", "stop whine", "stop moan", "stop make a fuss", "stop make such a fuss",
+        "make a fuss", "everyone else pay", "be reasonable", "be realistic", "grow up", "get real", "yes or no",
+        "before i change my mind", "withdraw the offer", "withdraw it", "pull the offer", "off the table",
+        "foolish", "stupid", "silly", "crazy", "mad to", "huge mistake", "big mistake", "a mistake",
+        "do not come cry", "do not come back", "come crying", "come running back", "regret it", "regret this",
+        "you will not last", "clock be tick", "time be run out", "run out of time", "do not have all day",
+        "have not get all day", "other customers", "other people", "lucky", "your fault", "you clearly",
+        "you obviously", "you do not understand", "you do not get it", "read the contract", "read the small print",
+        "should have read", "not a charity", "we be not a charity", "in or out", "now or never", "decide now",
+        "decide today", "by end of day", "by the end of the day", "by tonight", "by today", "within the hour",
+        "in the next hour", "ten minutes", "10 minutes", "right now or", "sign now", "sign today or",
+        "or the price go up", "or we will", "or i will", "or you will", "up to you if you want to lose",
+        "throw away", "complain", "whatever", "do not waste", "waste my time", "waste of time",
+        "waste each other 's time", "waste both our time", "waste our time", "do not bother", "waiting list",
+        "queue of", "would kill for", "bite my hand off", "bite your hand off", "take your slot", "take your place",
+        "your slot go", "spot left", "spots left", "place left", "places left", "move fast", "act fast", "hurry",
+        "not go to beg", "your lookout", "on you", "a them problem", "overreact", "overreacting", "bigger client",
+        "nothing to discuss", "not able to rejoin", "will not be able to rejoin", "last call", "only offer this once",
+        "one-time offer", "no extension", "no extensions", "deadline be today", "do not expect",
+        "we be do you a favour",
+        "do you a favour", "do you a favor", "ridiculous", "embarrassing", "pathetic", "see how that work out",
+        "good luck with that", "your own fault", "not our fault", "not my fault", "you be lucky", "you be not special",
+        "only valid while", "begging to come back", "beg to come back", "haggle over", "haggling over",
+        "quibble over", "calm down", "be petty", "so petty", "be childish", "be dramatic", "do not be difficult",
+        "stop be difficult", "make such a fuss", "such a big deal", "only a few dollars|pounds|quid|bucks",
+        "surely a business", "surely you can afford", "cut you off", "cancel your account", "suspend your",
+        "collection", "cancellation fee", "lose your discount|rate|slot|priority|data|account|place",
+        "price go up tomorrow", "until midnight", "by midnight", "before i hang up", "final answer",
+        "end of story", "end of discussion", "this or nothing", "or nothing",
+        "should have check|checked|notice|noticed|pay attention|paid attention|know|known",
+        "not rocket science",
+        "let 's be adult", "let us be adult", "everyone else accept", "nobody else complain", "no one else complain",
+    ],
+    "close": [
+        "shall i", "shall we", "should i go ahead", "i will send", "i 'll send", "go ahead and", "set that up",
+        "set it up", "set you up", "do that work", "do this work", "do that sound", "do this sound",
+        "how do that sound", "how do this sound", "be we agreed", "be we agree", "do we have a deal",
+        "confirm", "next step", "put that through", "put it through", "process that", "process it", "i will update",
+        "i 'll update", "get that sorted", "get it sorted", "can we agree", "sound reasonable", "sound fair",
+        "sound good", "work for you", "lock that in", "finalise", "finalize", "i will email",
+        "i 'll email", "paperwork", "sign off", "are you happy with", "be you happy with", "be you happy to",
+        "happy to go ahead", "happy to proceed", "proceed", "move forward", "get this do", "get that do",
+        "update your account", "apply it", "apply that", "i will apply", "i 'll apply", "from your next",
+        "start from", "take effect", "good to go", "all set", "we have a deal", "it be a deal", "deal", "deal ?",
+        "agree ?", "agreement",
+        "contract over", "send it over", "send over", "draw up", "in writing", "the new terms", "let us do it",
+        "let 's do it", "let 's go with", "let us go with", "go with that", "anything else i can help",
+        "anything else we can help", "can i help with anything else",
+        "be live", "written quote", "docusign", "e-sign", "sign electronically", "complete the setup",
+        "send it across", "call you tomorrow to", "get you a quote",
+    ],
+}
+
+# Words that often but not always carry a move: they count only when the classifier agrees a
+# little (SUPPORT), so "our delivery costs rose" is not an offer of free delivery.
+_WEAK: Dict[str, Set[str]] = {
+    "greeting": {"morning", "afternoon", "evening", "dear", "welcome", "you be through to", "you be speak with",
+                 "you be speak to", "this be * from", "my name be"},
+    "empathy": {"i know this be", "i know that be", "i know it be", "i know you be", "i realise", "i realize",
+                "i can tell", "must feel", "sound like you have have", "sound like you be have", "frustrating",
+                "frustrate", "fair point", "that be a fair point", "you make a fair|good point", "you be right",
+                "let you down", "not the experience", "to hear that", "i can see it", "that must", "i know it feel",
+                "anyone would be", "right to feel"},
+    "appreciation": {"appreciate you", "appreciate every", "appreciate all", "loyalty", "thank you for be",
+                     "thank for be", "thank you for all", "thank for all", "one of our long", "one of our most",
+                     "one of our best", "one of our first", "such a long time", "privilege", "relationship with you",
+                     "matter to us"},
+    "summary": {"it sound like", "sound like you", "so it sound", "just to check", "so basically", "so the main",
+                "so the real", "so the key", "so the big", "so your main", "so your biggest", "so your real",
+                "so your concern", "so the issue", "so the problem", "so it be the", "so it be not", "so what matter",
+                "so you need", "so you want", "so you would", "so you feel", "so you have", "so you be",
+                "you feel that", "you be feel", "you feel like", "you be worried", "you be concerned",
+                "you be look for", "you be hope", "be that fair", "be that a fair", "so, basically", "sound like your",
+                "you be tell me", "so two thing", "so three thing"},
+    "rationale": {"since the", "reason for", "go up", "rise", "increase by", "increase in", "have increase", "cost",
+                  "work out", "that mean", "this mean", "save you", "saving", "per year", "a year", "annually",
+                  "per month", "over the year", "over a year", "over the contract", "supplier", "in total", "total",
+                  "come to", "add up", "comparison", "market rate", "benchmark", "break down", "breakdown",
+                  "price rise", "price increase", "wholesale", "shipping cost", "freight cost", "fuel", "wage",
+                  "energy", "tariff", "the data", "your usage", "fund", "pay for", "invest", "so we can", "in fact",
+                  "reflect", "according to", "per cup|user|person|seat|head|unit|day", "we have add", "pay for the",
+                  "in comparison"},
+    "concession": {"off your", "off the", "reduce it", "reduce your", "lower your", "knock", "credit", "refund",
+                   "match their", "match the", "drop it to", "drop to", "cut your", "=go down to", "=come down to",
+                   "=come down", "back to $", "return to", "cheaper", "keep you at", "hold you at"},
+    "value_add": {"shipping", "delivery", "spread it", "upgrade", "trial", "priority", "training", "bonus", "lock in",
+                  "lock it", "freeze", "guarantee", "warranty", "pay monthly", "monthly payment", "throw in",
+                  "include *", "free", "perk", "dedicated", "account manager", "named contact", "setup", "onboarding",
+                  "workshop", "pause", "flexible", "flexibility", "extend", "extension", "early access", "loan",
+                  "billing", "spread it over", "extra support"},
+    "conditional_trade": {"in exchange", "in return", "if you pay", "if you move", "if you stay", "if you take",
+                          "if you go", "would you be willing to", "be you willing to", "would you commit",
+                          "would you consider sign", "would you agree to", "when you sign", "when you commit",
+                          "once you sign", "for a * commitment", "with a * commitment", "for a * contract",
+                          "on a * contract", "for a * term", "on a * term", "on a * plan", "if we can agree",
+                          "you * and i will", "you * and we will", "you * and i can", "you * and we can"},
+    "hold_position": {"can not help", "our policy", "the policy", "standard rate", "standard price", "stay at",
+                      "remain at", "unable to", "not able to", "fixed", "final", "not possible",
+                      "that be the best i can", "that be as low as", "as low as i can", "as low as we can",
+                      "as far as i can go", "stand", "have to stay", "have to remain", "already tell you",
+                      "regardless of", "the contract say", "as i say", "as i have say"},
+    "pressure": {"last time i", "expire", "your problem", "nobody else", "no one else", "not for you", "can not afford",
+                 "make a fuss", "be reasonable", "be realistic", "withdraw it", "off the table", "foolish", "stupid",
+                 "silly", "crazy", "mad to", "big mistake", "a mistake", "do not come back", "regret it", "regret this",
+                 "run out of time", "other customers", "other people", "lucky", "your fault", "you clearly",
+                 "you obviously", "read the contract", "should have read", "in or out", "decide today", "by end of day",
+                 "by the end of the day", "by tonight", "by today", "within the hour", "in the next hour",
+                 "ten minutes", "10 minutes", "sign now", "or we will", "or i will", "or you will", "throw away",
+                 "complain", "whatever", "queue of", "spot left", "place left", "move fast", "act fast", "hurry",
+                 "on you", "overreact", "do not expect", "calm down", "cancel your account", "suspend your",
+                 "collection", "cancellation fee", "lose your discount|rate|slot|priority|data|account|place",
+                 "until midnight", "by midnight", "or nothing",
+                 "should have check|checked|notice|noticed|pay attention|paid attention|know|known"},
+    "close": {"shall we", "set you up", "confirm", "next step", "sound fair", "work for you", "are you happy with",
+              "be you happy with", "be you happy to", "happy to go ahead", "happy to proceed", "proceed",
+              "move forward", "get this do", "get that do", "apply it", "apply that", "from your next", "start from",
+              "take effect", "good to go", "all set", "deal", "agreement", "contract over", "send it over", "send over",
+              "draw up", "in writing", "the new terms", "let 's go with", "let us go with", "go with that",
+              "anything else i can help", "anything else we can help", "can i help with anything else", "be live",
+              "written quote", "complete the setup", "send it across", "call you tomorrow to", "get you a quote"},
+}
+
+
+# -- question shapes ------------------------------------------------------------------------------
+_FILLERS = {
+    "so", "and", "ok", "okay", "well", "also", "but", "right", "then", "now", "alright", "just", "oh", "sure",
+    "um", "uh", "er", "erm", "ah", "yeah", "yes", "yep", "hmm", "mm", "mhm", "mm-hmm", "uh-huh", "great", "cool",
+    "like", "anyway", "look", "listen", "hey", "hi", "hello", "fine", "good", "perfect", "thanks", "thank",
+    "honestly", "actually", "first", "firstly", "second", "next", "finally", "lastly", "wow", "hm", "ooh",
+    "or", "because", "cause", "'cause", "no", "absolutely", "exactly", "indeed", "interesting", "wonderful",
+    "excellent", "nice", "gotcha", "understood",
+}
+# a filler run like "you know" or "I mean" is skipped only as a whole (the words alone are not fillers)
+_FILLER_PAIRS = {("you", "know"), ("i", "mean"), ("i", "guess"), ("i", "see"), ("got", "it"), ("all", "right")}
+_WH = {"what", "how", "why", "where", "when", "who", "whom", "whose", "which", "whats", "hows", "whys"}
+_AUX = {"be", "do", "can", "could", "would", "will", "shall", "should", "have", "may", "might", "must", "need"}
+_AUX_FORMS = {"is", "are", "am", "was", "were", "do", "does", "did", "can", "could", "would", "will", "shall",
+              "should", "have", "has", "had", "may", "might", "must", "ca", "wo", "sha", "isnt", "arent", "dont",
+              "doesnt", "didnt", "cant", "wont", "wouldnt", "couldnt", "shouldnt", "havent", "hasnt", "aint"}
+_PREP = {"in", "to", "for", "on", "from", "at", "by", "with", "of", "about", "into", "under", "between", "since"}
+_ASK_VERBS = {"tell", "describe", "explain", "walk", "talk", "share", "elaborate", "expand", "outline", "paint",
+              "fill", "catch", "run", "say"}
+_SUBJECTS = {"you", "we", "i", "it", "they", "he", "she", "that", "this", "there", "your", "the", "these", "those",
+             "anyone", "anybody", "anything", "everything", "everyone", "something", "someone", "people", "u"}
+_INVERTED_SUBJECTS = {"you", "u", "your", "we", "our", "they", "their", "it", "that", "this", "the", "he", "she",
+                      "his", "her"}
+_FACT_HOW = {"many", "much", "long", "often", "old", "soon", "far", "big", "large", "frequently", "late", "early"}
+_FACT_NOUNS = {
+    "time", "day", "date", "year", "month", "week", "size", "model", "number", "name", "address", "email",
+    "postcode", "zip", "account", "reference", "version", "plan", "package", "tier", "colour", "color", "age",
+    "percentage", "price", "budget", "amount", "quantity", "volume", "figure", "total", "deadline", "brand",
+    "kind", "type", "sort", "make", "quote", "rate", "fee", "cost", "phone", "contract", "length", "term",
+}
+_OPEN_NOUNS = {
+    "thought", "concern", "worry", "priority", "need", "goal", "plan", "idea", "view", "feeling", "experience",
+    "reason", "situation", "challenge", "problem", "issue", "question", "take", "sense", "opinion", "impression",
+    "preference", "main", "big", "biggest", "top", "most", "real", "ideal", "hope", "expectation", "objective",
+    "requirement", "option", "alternative", "suggestion", "story", "process", "approach",
+}
+_EMBED_OPEN = re.compile(
+    r"\b(i|we)(?: a?m|'m| are|'re| would|'d| really| just| was| were|'ve| have| do| also| still)*\s*(?:be\s+)?"
+    r"(wonder(?:ing)?|curious|interested|keen|eager|(?:like|love|want|need|trying|hoping) to (?:know|hear|"
+    r"understand|learn|ask|find out|get a sense)|wanna (?:know|hear))\b"
+    r"(?:[\w\s,'-]{0,40}?)\b(what|how|why|where|who)\b"
+    r"|\b(i|we)(?: a?m|'m| are|'re| would|'d| really| just| also)*\s*(?:be\s+)?"
+    r"((?:like|love|want|keen|eager|interested|happy) (?:to|in) (?:know|hear|learn|understand|hearing|knowing|"
+    r"learning|understanding)(?: a (?:bit|little))? (?:more|about)|curious about)\b",
+    re.I,
+)
+_IMPERATIVE_OPEN = re.compile(
+    r"^(?:(?:so|and|but|okay|ok|well|now|then|please|just|also|yeah|right|alright|first|actually)\b[,\s]*)*"
+    r"(?:can you |could you |would you |will you |do you mind |would you mind |maybe |perhaps )?"
+    r"(tell me|tell us|talk me|talk to me|talk us|walk me|walk us|describe|explain|share|say more|elaborate|"
+    r"expand on|help me understand|help me see|help me get|help us understand|give me (?:a|an|some) "
+    r"(?:sense|idea|picture|feel|flavour|flavor|overview)|paint (?:me )?a picture|fill me in|catch me up|"
+    r"run me through|take me through|let me know (?:what|how|why|where|more))\b",
+    re.I,
+)
+_RHETORICAL = re.compile(
+    r"\b(?:you|u) (?:really|honestly|seriously) (?:think|believe|expect|imagine|suppose)\b|"
+    r"\bwhat did you expect\b|\bwho else (?:is going to|will|would|'s going to)\b|"
+    r"\bwhere else (?:are you going to|will you|would you|'re you going to)\b|"
+    r"\b(?:do|did|can|could|would|will) (?:you|u) (?:really|honestly|seriously) (?:think|want|need|believe|expect|"
+    r"imagine|suppose|care|mean to)\b|\bare you (?:really|seriously|"
+    r"honestly|kidding|joking|serious)\b|\bdo you (?:even|actually) (?:know|understand|realise|realize|read)\b|"
+    r"\bwhy (?:are|do|would|should) you (?:even|keep|always)\b|\bis (?:\$?\d+|it|that|this) really worth\b|"
+    r"\bhave you (?:even|actually) (?:read|looked|thought)\b|\bwhat (?:more|else) do you want\b|"
+    r"\bwho do you think\b|\byes or no\b|\bhow (?:hard|difficult) (?:can it be|is it)\b",
+    re.I,
+)
+_PHATIC = re.compile(
+    r"^(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening))?[\s,!.]*(?:[a-z]+[\s,!.]+)?"
+    r"(how are (?:you|u|things)(?: doing| keeping| today| this (?:morning|afternoon|evening)| going)*|"
+    r"how(?:'s| is| has) (?:it going|your (?:day|week|morning|afternoon)(?: going| been)?|everything)|"
+    r"how have you been|how(?:'s| is) life|how do you do|you (?:ok|okay|alright|well)|are you well|"
+    r"hope you(?:'re| are) (?:well|good|keeping well))\s*(?:today|this morning|this afternoon)?[?!.\s]*$",
+    re.I,
+)
+_PROPOSAL_NEXT = {"i", "we", "you", "me", "us", "this", "that", "#", "a", "an", "if", "$", "£", "€", "my", "our",
+                  "just", "the", "doing", "making", "giving", "taking", "getting", "going", "meeting", "moving",
+                  "splitting", "switching", "signing", "paying", "adding", "u"}
+_CHECK_TAIL = re.compile(
+    r"(?:,|\s)\s*(right|correct|yeah|yes|no|ok|okay|yep|eh|true|isn't it|aren't you|don't you|didn't you|"
+    r"wasn't it|doesn't it|is that right|is that correct|is that fair|am i right|yeah\?|no\?|fair|innit|do you)"
+    r"[\s?!.]*$",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the form of a clause says: a question (open / closed), a proposal, a check, a jab."""
+
+    kind: str  # "open", "closed", "proposal", "check", "rhetorical", "phatic", "question" (type unclear)
+    start: int  # token index (in the doc) where the question begins
+
+
+def _word(token: Token) -> str:
+    return token.lower_.strip("-") or token.lower_
+
+
+def _clause_starts(sent: Span) -> List[int]:
+    """Token indices (in the doc) where a clause of the sentence may begin."""
+    starts = [sent.start]
+    for token in sent[:-1]:
+        if token.is_punct and token.text not in {"'", '"', "?", "(", ")"} or token.text in {"--", "-", "—", "–"} \
+                or len(token.text) > 1 and token.text.endswith("-"):  # "what- what ideas": a restart
+            starts.append(token.i + 1)
+    return starts
+
+
+def _skip_fillers(doc: Doc, i: int, end: int) -> int:
+    while i < end - 1:
+        w = _word(doc[i])
+        if doc[i].is_punct or doc[i].is_space or not w:
+            i += 1
+        elif (w, _word(doc[i + 1])) in _FILLER_PAIRS and i + 2 < end:
+            i += 2
+        elif w in _FILLERS:
+            i += 1
+        elif doc[i].is_title and i + 1 < end and doc[i + 1].text == "," and doc[i].lemma_ not in _WH | _AUX:
+            i += 2  # a name said first: "Barbara, what ..."
+        else:
+            break
+    return i
+
+
+def _question_shape(sent: Span) -> Shape | None:
+    """The question form of a sentence, from its words alone (None: not a question)."""
+    text = sent.text.strip()
+    if not text:
+        return None
+    asks = "?" in text
+    lowered = " ".join(text.lower().split())
+    if _PHATIC.match(lowered):
+        return Shape("phatic", sent.start)
+    if asks and _RHETORICAL.search(lowered):
+        return Shape("rhetorical", sent.start)
+    doc = sent.doc
+    end = sent.end
+    embedded = _EMBED_OPEN.search(lowered)
+    if embedded and not (embedded.group(2) and re.match(r"\s*(?:if|whether)\b", lowered[embedded.end(2):])):
+        return Shape("open", _char_to_token(sent, embedded.start(1) if embedded.group(1) else embedded.start(4)))
+    if asks and re.search(r"\bscale\b|\b(?:1|one|0|zero) (?:to|and|-) (?:10|ten|5|five|100)\b", lowered):
+        return Shape("closed", sent.start)  # "on a scale of 1 to 10, ...?" asks for one number
+    found: List[Shape] = []
+    for start in _clause_starts(sent):
+        i = _skip_fillers(doc, start, end)
+        if i >= end:
+            continue
+        clause = " ".join(doc[i:end].text.lower().split())
+        if _IMPERATIVE_OPEN.match(clause):
+            return Shape("open", i)
+        head = _word(doc[i])
+        if asks and head in {"any", "anything", "anyone", "anybody", "anywhere"}:
+            shape = _any_shape(doc, i, end)
+        else:
+            shape = _clause_shape(doc, i, end, asks)
+        if shape:
+            found.append(shape)
+            if shape.kind == "open":
+                return shape
+    if found:
+        kinds = [s.kind for s in found]
+        for kind in ("question", "closed", "proposal", "check"):
+            if kind in kinds:
+                return found[kinds.index(kind)]
+    if not asks:
+        return None
+    words = [t for t in sent if not t.is_punct and not t.is_space and not _is_symbol(t)]
+    if not words or all(_word(t) in _BACKCHANNEL for t in words):
+        return None  # "Yeah?", "Okay?": a continuer that hands the turn back, not a question
+    if _word(words[-1]) == "or" or _word(words[-1]) in _WH and len(words) > 1:
+        return Shape("open", sent.start)  # "... or?" leaves it open; "acting out would be what?"
+    if _CHECK_TAIL.search(lowered):
+        return Shape("check", sent.start)
+    if len(words) <= 4:
+        return Shape("closed", sent.start)
+    if any(not t.is_punct and not t.is_space for t in doc[end:]) and "?" not in doc[end:].text:
+        return None  # a statement with a lilt, then the speaker carries on: a reflection, not a question
+    return Shape("question", sent.start)  # a statement said as a question: closed, or checking a summary
+
+
+_BACKCHANNEL = {"yeah", "yes", "yep", "yup", "okay", "ok", "right", "alright", "all", "really", "hmm", "huh", "mm",
+                "mhm", "mm-hmm", "uh-huh", "sure", "eh", "oh", "so", "no", "and"}
+
+
+def _any_shape(doc: Doc, i: int, end: int) -> Shape:
+    """"Anything else?", "any thoughts on that?": elliptical questions that invite more."""
+    following = [_word(t) for t in doc[i:end]]
+    if {"question", "questions"} & set(following) or \
+            ({"i", "we"} & set(following) and {"help", "do"} & set(following)):
+        return Shape("closed", i)
+    return Shape("open", i)
+
+
+def _is_symbol(token: Token) -> bool:
+    return not any(ch.isalnum() for ch in token.text)
+
+
+def _char_to_token(sent: Span, offset: int) -> int:
+    """The token of `sent` at a character offset of its whitespace-normalised lower-case text."""
+    normalised = 0
+    for token in sent:
+        if normalised >= offset:
+            return token.i
+        normalised += len(token.text) + (1 if token.whitespace_ else 0)
+    return sent.start
+
+
+def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
+    if i + 1 >= end:
+        return None
+    w0 = _word(doc[i])
+    w1 = _word(doc[i + 1])
+    w2 = _word(doc[i + 2]) if i + 2 < end else ""
+    lemma1 = doc[i + 1].lemma_ if i + 1 < end else ""
+    rest = [_word(t) for t in doc[i + 1: end] if not t.is_punct]
+    if w0 in _PREP and w1 in _WH:  # "in what ways ...", "to what extent ..."
+        return Shape("open", i) if asks or len(rest) > 3 else None
+    if w0 in _WH:
+        return _wh_shape(doc, i, end, asks, w0, w1, w2, rest)
+    if w0 in _AUX_FORMS and asks and (w1 in _SUBJECTS or doc[i + 1].lemma_ in _SUBJECTS or w1 == "n't"
+                                      or doc[i + 1].like_num or doc[i + 1].is_title):
+        subject_at = i + 2 if w1 in {"n't", "not", "nt"} else i + 1
+        after = [_word(t) for t in doc[subject_at + 1: end] if not t.is_punct]
+        verb = doc[subject_at + 1].lemma_ if subject_at + 1 < end else ""
+        if w1 in {"you", "u"} and (verb in _ASK_VERBS or verb == "help" and after[1:2] in (["me"], ["us"])):
+            return Shape("open", i)
+        if w1 in {"you", "u"} and verb == "mind" and after[1:2] and after[1].endswith("ing") and \
+                doc[subject_at + 2].lemma_ in _ASK_VERBS:
+            return Shape("open", i)
+        if w0 in {"can", "could", "may"} and w1 == "i" and verb == "ask":
+            nested = [j for j in range(subject_at + 2, min(end, subject_at + 5)) if _word(doc[j]) in _WH]
+            if nested:
+                return _wh_shape(doc, nested[0], end, True, _word(doc[nested[0]]),
+                                 _word(doc[nested[0] + 1]) if nested[0] + 1 < end else "",
+                                 _word(doc[nested[0] + 2]) if nested[0] + 2 < end else "",
+                                 [_word(t) for t in doc[nested[0] + 1: end] if not t.is_punct])
+        if w1 in {"you", "u"} and verb == "have" and "any" in after[:2] and \
+                any(doc[j].lemma_ in {"thought", "idea", "view", "sense", "feeling", "suggestion", "theory"}
+                    for j in range(subject_at + 2, min(end, subject_at + 5))):
+            return Shape("open", i)
+        lemmas_after = [doc[j].lemma_ for j in range(subject_at + 1, end)]
+        if w1 in {"you", "u"} and (verb == "think" and "of" in after[1:2] or verb == "give" and "example" in after[:5]):
+            return Shape("open", i)  # "can you think of ...?", "could you give me an example?"
+        if w1 in {"you", "u"} and verb == "have" and {"thought", "think"} & set(lemmas_after[1:4]) and \
+                "about" in after[:6]:
+            return Shape("open", i)  # "have you thought about ...?"
+        wider = " ".join(after)
+        if re.search(r"\bany ?(?:thing|one|body)? (?:other|else)\b|\bany other\b", wider) and \
+                not re.search(r"\b(?:i|we) (?:can|could) (?:help|do)\b", wider):
+            return Shape("open", i)  # "is there anything else ...?", "are there any other ...?" invite more
+        if _either_or(rest):
+            return Shape("closed", i)
+        if lemma1 in {"that", "this", "it"} and verb in {"work", "sound", "suit", "seem"}:
+            return Shape("check", i)
+        return Shape("closed", i)
+    if w0 in _AUX_FORMS and asks and w1 in {"we", "i"}:
+        return Shape("proposal", i)
+    return None
+
+
+def _asks_back(doc: Doc, i: int, end: int) -> bool:
+    """After "how about" / "why don't": "you tell me ...", "you?" hand the floor to the customer."""
+    words = [t for t in doc[i:min(end, i + 6)] if not t.is_punct]
+    if not words:
+        return False
+    if [_word(t) for t in words][:1] in (["you"], ["u"]) and len(words) == 1:
+        return True
+    return any(t.lemma_ in _ASK_VERBS or t.lemma_ == "start" and "tell" in {x.lemma_ for x in words}
+               for t in words[:5]) and any(_word(t) in {"you", "u"} for t in words[:4])
+
+
+def _either_or(rest: List[str]) -> bool:
+    if "or" not in rest:
+        return False
+    k = len(rest) - 1 - rest[::-1].index("or")
+    return k < len(rest) - 1 and rest[k + 1] not in {"not", "anything", "something", "so", "what"}
+
+
+def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str, rest: List[str]) -> Shape | None:
+    if not asks:
+        # "what would help you most", "how many do you order" typed without "?" still ask (the verb
+        # comes before its subject); "what I can do is ..." states
+        aux_next = w1 in _AUX_FORMS or doc[i + 1].lemma_ in _AUX if i + 1 < end else False
+        inverted = any((a in _AUX_FORMS or a in {"'s", "s", "'re", "re"}) and b in _INVERTED_SUBJECTS
+                       for a, b in zip(rest[:8], rest[1:9]))
+        if not (aux_next and w2 in {"you", "u", "your", "we", "it", "that", "this", "matter", "help"}) \
+                and not (w0 in {"why", "how"} and w1 in {"not", "about"} and len(rest) <= 6) and not inverted:
+            return None
+    if w1 in {"i", "we", "you", "he", "she", "they", "u"} and w0 in {"what", "how", "why", "where", "when"} and \
+            i + 2 < end and not doc[i + 2].is_punct:
+        return None  # "what I'm hearing is ...", "how you feel matters": a clause, not a question
+    if w0 in {"how", "what"} and w1 == "about":
+        nxt = w2
+        asks_back = _asks_back(doc, i + 2, end)
+        if asks_back:
+            return Shape("open", i)  # "how about you tell me ...", "what about you?"
+        if nxt in _PROPOSAL_NEXT or (i + 2 < end and (doc[i + 2].like_num or doc[i + 2].is_currency)) or \
+                (w0 == "how" and nxt.endswith("ing")):
+            return Shape("proposal", i)  # "how about $23?", "what if we ...": an offer, answered yes or no
+        return Shape("open", i)  # "what about the delivery side?" opens a topic
+    if w0 == "what" and w1 == "if" and w2 in {"i", "we", "you", "u"}:
+        return Shape("proposal", i)
+    if w0 == "why" and (w1 == "not" or (w1 in {"don't", "do", "dont"} and w2 in {"we", "i", "n't", "nt", "not"})):
+        return Shape("open", i) if _asks_back(doc, i + 2, end) else Shape("proposal", i)
+    if w0 in {"how", "hows"} and (w1 in {"do", "does", "'s", "is", "s", "would", "will"}) and \
+            w2 in {"that", "this", "it"} and any(r in {"sound", "sounds", "work", "works", "suit", "seem", "seems",
+                                                       "feel", "look", "looks"} for r in rest[2:4]):
+        return Shape("check", i)  # "how does that sound?" after an offer checks agreement
+    if w0 in {"how", "hows"} and w1 in _FACT_HOW:
+        return Shape("closed", i)
+    if w0 in {"what", "whats"} and (w1 in _FACT_NOUNS or doc[i + 1].lemma_ in _FACT_NOUNS if i + 1 < end else False) \
+            and len(rest) <= 7 and "you" not in rest[1:2]:
+        return Shape("closed", i)
+    if w0 in {"what", "whats"} and w1 in {"'s", "is", "s", "are", "was"} and len(rest) <= 4:
+        nouns = {doc[j].lemma_ for j in range(i + 2, end)}
+        if nouns & _FACT_NOUNS and not nouns & _OPEN_NOUNS:
+            return Shape("closed", i)
+    if w0 in {"which", "whose"}:
+        return Shape("closed", i)
+    if w0 in {"when", "where", "who", "whom"}:
+        modal = w1 in {"would", "could", "might", "should", "can", "ca", "will", "d", "'d", "else"}
+        thinks = bool({"think", "feel", "see", "want", "plan", "imagine", "hope"} &
+                      {doc[j].lemma_ for j in range(i + 1, min(end, i + 5))})
+        if modal or thinks or (w0 in {"who", "where"} and "else" in rest[:2]):
+            return Shape("open", i)
+        return Shape("question", i)
+    return Shape("open", i)
+
+
+# -- amounts --------------------------------------------------------------------------------------
 _MONEY = re.compile(
     r"(?P<cur>[$£€])\s?(?P<num>\d[\d,]*(?:\.\d+)?)(?P<k>k\b)?"
-    r"|(?P<num2>\d[\d,]*(?:\.\d+)?)\s?(?:(?P<pct>%|percent|per cent|pc\b)|(?P<word>dollars?|bucks|pounds?|euros?|usd|gbp|eur)\b)",
+    r"|(?P<num2>\d[\d,]*(?:\.\d+)?)\s?(?:(?P<pct>%|percent|per cent|pc\b)"
+    r"|(?P<word>dollars?|bucks|pounds?|euros?|usd|gbp|eur|quid)\b)",
     re.IGNORECASE,
 )
-_REDUCTION_AFTER = re.compile(r"^\s*(off|less|cheaper|lower|discount|saving|reduction|back|credit)", re.I)
-_REDUCTION_BEFORE = re.compile(r"(sav(e|es|ing)( you)?( of)?|discount of|knock(ed)?|take|reduc\w* by|cut by|drop(ped)? by|credit of|refund of|rebate of)\s*(about |around |a |an )?$", re.I)
-_PERIOD_AFTER = re.compile(r"^\s*(/|per|a|an|each|every)?\s*(year|yr|annum|month|mo|quarter|week)\b|^\s*(annually|yearly|monthly|a year|a month)", re.I)
+_REDUCTION_AFTER = re.compile(r"^\s*(off|less|cheaper|lower|discount|saving|reduction|back|credit|rebate|refund)", re.I)
+_REDUCTION_BEFORE = re.compile(r"(sav(e|es|ing)( you)?( of)?|discount of|knock(ed|ing)?( off)?|take|taking|"
+                               r"reduc\w* by|cut by|drop(ped)? by|credit of|refund of|rebate of|lower by)"
+                               r"\s*(about |around |a |an )?$", re.I)
+_PERIOD_AFTER = re.compile(r"^\s*(/|per|a|an|each|every)?\s*(year|yr|annum|month|mo|quarter|week)\b|"
+                           r"^\s*(annually|yearly|monthly|a year|a month)", re.I)
 
 
 def find_amounts(text: str) -> Tuple[Amount, ...]:
@@ -235,53 +833,189 @@ def find_amounts(text: str) -> Tuple[Amount, ...]:
     return tuple(amounts)
 
 
-def _question_shape(sent: Span) -> str | None:
-    """'open_question', 'closed_question' or None, from the sentence's form alone."""
-    words = [t for t in sent if not t.is_punct and not t.is_space]
-    if not words:
-        return None
-    i = 0
-    while i < len(words) - 1 and (words[i].lower_ in _LEAD or words[i].lower_ == ","):
-        i += 1
-    first = words[i].lower_
-    second = words[i + 1].lower_ if i + 1 < len(words) else ""
-    asks = sent.text.rstrip().endswith("?")
-    if first in {"tell", "describe", "explain", "walk", "talk"} or (first == "help" and second == "me"):
-        return "open_question"
-    if first in {"what", "how", "why", "which"} and (asks or len(words) > 3):
-        if first == "how" and second in _FACT_AFTER_HOW:
-            return "closed_question"
-        if first == "what" and second in _FACT_AFTER_WHAT and len(words) <= 5:
-            return "closed_question"
-        if first == "which":
-            return "closed_question"
-        return "open_question"
-    if first in _AUX and asks:
-        rest = " ".join(w.lower_ for w in words[i + 1: i + 5])
-        if re.match(r"(you|we) (tell|explain|share|walk|describe|help)", rest):
-            return "open_question"
-        return "closed_question"
-    if asks and re.search(r"\bor\b", sent.text, re.I):
-        return "closed_question"
-    if asks and len(words) <= 4:
-        return "closed_question"
-    return None
+_OFFER_WORDS = re.compile(r"\b(offer|can do|could do|give you|bring|reduce|lower|drop|knock|take|match|"
+                          r"discount|off|deal|for you|price of|special|let you have|how about|what about|"
+                          r"i can|we can|i could|we could|i'll|we'll|i will|we will|go to|come down|"
+                          r"meet you|settle)\b", re.I)
+_NOT_OFFER = re.compile(r"\b(went up|gone up|put up|puts up|went to|gone to|moved to|jumped to|rose to|climbed to|"
+                        r"increase[ds]?|rose|raised|used to|was|were|last year|last quarter|"
+                        r"competitor|rival|they|their|quoted|paid|paying|cost us|costs us|our costs)\b", re.I)
 
 
+def _offers(sent: Span) -> bool:
+    return bool(_OFFER_WORDS.search(sent.text))
+
+
+# -- guards ---------------------------------------------------------------------------------------
+_ACK = (r"(?:understand|hear you|hear that|get it|get that|see that|appreciate that|appreciate it|know|sorry|"
+        r"apologi[sz]e)")
+_REFUSAL = re.compile(
+    r"\b(can(?:'|no)?t|cannot|won'?t|will not|unable|not able|no room|nothing|not possible|isn'?t possible|"
+    r"not negotiable|non-negotiable|fixed|stays?|remains?|final|policy|have to|has to|not going to|"
+    r"is the price|is what it is|not (?:something|in a position)|no,|that doesn'?t work|that won'?t work|"
+    r"will only|only (?:consider|do|accept)|not willing|not my|(?:we|i) (?:don'?t|do not|never) (?:match|do|offer|"
+    r"give|discount|negotiate|change|budge|move))\b",
+    re.I,
+)
+_DISMISSIVE = re.compile(_ACK + r"\w*(?:\s+[\w']+){0,6}?[,.]?\s*(but|however|though|still|unfortunately)\b", re.I)
+# an "understand" / "see" that is not acknowledgement: negated, or asked for ("help me understand")
+_NOT_ACK_BEFORE = re.compile(
+    r"(?:n'?t|\bnot|\bnever|\bno one|\bnobody|\bif|\bso|\bmake sure|\bto|\bhelp me|\btrying to|\bwant to|\bneed to|"
+    r"\blike to|\bkeen to|\blet me|\bdo you|\bcan you|\bcould you|\bwhat)\s+(?:\w+\s+)?(?:i\s+)?$",
+    re.I,
+)
+_NOT_ACK_AFTER = re.compile(r"^\s*(?:(?:that\s+)?you(?:'re| are)?\s+(?:want|asking|need|would like|'d like|"
+                            r"looking for|after)|correctly|right\b|what you(?:'re| are) (?:asking|saying))", re.I)
+# a "sorry" that apologises for a typo or asks "pardon?", not for the customer's trouble
+_SORRY_NOT_EMPATHY = re.compile(
+    r"\b(?:sorry|sry|soz)\s*\?|\b(?:sorry|sry|soz)\b[^?]{0,40}\b(meant|mean to|typo|misspell\w*|mistyp\w*|misread|"
+    r"misclick\w*|click\w*|button|pressed|hit (?:the|enter|send)|too (?:early|soon)|submitted|sent (?:that|it) too|"
+    r"autocorrect|keyboard|glitch\w*|emoticons?|emojis?|spelling|wrong (?:number|key|button|figure)|"
+    r"accidentally (?:sent|hit|pressed|clicked|submitted|typed)|i was mistaken|i misunderstood|i misspoke|"
+    r"(?:not|n't|didn'?t|don'?t) (?:understand|follow|catch|get) (?:you|that|what|it|the)?|what do you mean|"
+    r"come again|(?:say|repeat|explain) (?:that|it)? ?again|can you (?:explain|repeat|rephrase))\b",
+    re.I,
+)
+
+
+_SORRY = re.compile(r"\b(?:sorry|apologies|sry|soz)\b", re.I)
+_SORRY_REFUSAL = re.compile(
+    r"^[\s,.!]*(?:\w+[\s,.!]+)?(?:but\b|however\b|i(?:'m| am) afraid\b|no\b|nope\b|"
+    r"(?:[\w']+\s+){0,3}?(?:i|we)\s+(?:really\s+|just\s+|simply\s+)?(?:can'?t|cannot|can not|won'?t|will not|"
+    r"couldn'?t|could not|(?:am|'m|are|'re) (?:not able|unable|not going)|don'?t|do not|will only|only|need|want)\b|"
+    r"(?:that|this|it)(?:'s| is)? (?:won'?t|doesn'?t|can'?t|will not|does not|cannot|not going to|isn'?t going to|"
+    r"is not going to) (?:work|do|happen)|(?:that|this|it)(?:'s| is) not (?:possible|going to work|an option))",
+    re.I,
+)
+_REFUSAL_BEFORE = re.compile(r"(?:\bno\b|not possible|can'?t|cannot|won'?t|not going to|locked|fixed|final|"
+                             r"isn'?t negotiable|not negotiable)[^.!?]*$", re.I)
+
+
+def _dismissive(sent: Span) -> bool:
+    """"I understand, but..." acknowledges nothing: it is a refusal dressed as empathy."""
+    m = _DISMISSIVE.search(sent.text)
+    if m and (_REFUSAL.search(sent.text[m.end():]) or
+              re.search(r"\b(?:i|we) (?:really |just |still |also )?(?:need|want|do not need|don'?t need)\b",
+                        sent.text[m.end():], re.I)):
+        return True
+    for sorry in _SORRY.finditer(sent.text):
+        if _SORRY_REFUSAL.match(sent.text[sorry.end(): sorry.end() + 60]):
+            return True
+        if _REFUSAL_BEFORE.search(sent.text[: sorry.start()]):
+            return True
+        words = [t for t in sent if not t.is_punct and not _is_symbol(t)]
+        if len(words) <= 3 and sent.start > 0:  # "Oh, that's not possible. Sorry."
+            previous = sent.doc[: sent.start]
+            if _REFUSAL.search(previous.text[-80:]):
+                return True
+    return False
+
+
+def _not_empathy(sent: Span, span: Span | None = None) -> bool:
+    """Look-alikes of empathy: a typo apology, "sorry?", a negated or requested "understand"."""
+    if _SORRY_NOT_EMPATHY.search(sent.doc.text[sent.start_char: sent.end_char + 50]):
+        return True
+    if span is None:
+        return bool(re.search(r"(?:n'?t|\bnot|\bnever)\s+(?:\w+\s+)?(?:understand|get it|see why)\b", sent.text, re.I))
+    if any(t.lemma_ in {"understand", "see", "get", "know", "hear", "imagine"} for t in span):
+        before = sent.doc.text[sent.start_char: span.start_char]
+        after = sent.doc.text[span.end_char: sent.end_char]
+        return bool(_NOT_ACK_BEFORE.search(before) or _NOT_ACK_AFTER.search(after))
+    return False
+
+
+_NEGATIONS = {"not", "no", "never", "nothing", "without", "nobody", "none", "neither", "nor"}
+# Empathy is a marked speech act: the classifier may find it only where one of these words is.
+_EMPATHY_CUES = {
+    "sorry", "apologise", "apologize", "apology", "regret", "understandable", "understandably", "hear",
+    "imagine", "realise", "realize", "feeling", "frustrate", "frustrating", "frustration", "annoy", "annoying",
+    "annoyed", "upset", "upsetting", "stress", "stressful", "stressed", "worry", "worrying", "worried", "concern",
+    "concerned", "disappoint", "disappointing", "disappointed", "hard", "difficult", "tough", "rough", "awful",
+    "terrible", "horrible", "unfair", "shame", "pain", "headache", "nightmare", "hassle", "blow", "shock", "shocking",
+    "surprise", "unfortunate", "sad", "valid", "sympathise", "sympathize", "empathise", "empathize", "sympathy",
+    "blame", "relate", "rubbish", "ugh", "yikes", "ouch", "brutal", "mess", "disruption", "inconvenience",
+    "trouble", "struggle", "angry", "cross", "furious", "heard", "wonder",
+}
+
+
+def _negated(span: Span, window: int = 8) -> bool:
+    """A negation shortly before the trigger, inside its clause: "we can't offer a discount"."""
+    doc = span.doc
+    i = span.start - 1
+    while i >= max(span.sent.start, span.start - window):
+        token = doc[i]
+        if token.text in {",", ";", ":", ".", "!", "?"} or token.lower_ in {"but", "however", "though"}:
+            return False
+        if token.lemma_ in _NEGATIONS and not (token.lower_ == "no" and i + 1 < len(doc) and doc[i + 1].lower_ in
+                                                {"extra", "additional", "cost", "charge"}):
+            return True
+        i -= 1
+    return False
+
+
+# -- the detector ---------------------------------------------------------------------------------
 class Detector:
-    """A trained move detector: sentence splitter, patterns and a per-sentence text classifier."""
+    """A trained move detector: sentences and clauses, lemma patterns, question shapes, a classifier."""
 
     def __init__(self, nlp: Language):
         self.nlp = nlp
+        self.lemmatizer = nlp.get_pipe("parley_lemmatizer")
+        self.textcat = nlp.get_pipe("textcat_multilabel")
+        # Plain phrases go to a PhraseMatcher on lemmas (one pass, however many phrases); phrases with
+        # gaps, numbers or exact forms need the token Matcher.
         self.matcher = Matcher(nlp.vocab)
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self.weak: Set[str] = set()
+        self.move_words: Dict[str, Set[str]] = {}
         for move, phrases in _PHRASES.items():
-            self.matcher.add(move, [_phrase_pattern(p) for p in phrases])
+            self.move_words[move] = {lemma for p in phrases for w in p.split() if w not in {"*", "#"}
+                                     for alt in w.lstrip("=").split("|") for lemma in self._lemmas(alt.rstrip("?"))
+                                     } - _STOP
+            for n, phrase in enumerate(phrases):
+                key = f"{move}|{n}"
+                pattern = self._pattern(phrase)
+                sequences = _expand(pattern)
+                if sequences is None:
+                    self.matcher.add(key, [pattern])
+                else:
+                    self.phrases.add(key, [Doc(nlp.vocab, words=seq, lemmas=seq) for seq in sequences])
+                if phrase in _WEAK.get(move, set()):
+                    self.weak.add(key)
+
+    def _pattern(self, phrase: str) -> List[dict]:
+        pattern: List[dict] = []
+        for chunk in phrase.split():
+            optional = chunk.endswith("?") and len(chunk) > 1
+            chunk = chunk[:-1] if optional else chunk
+            if chunk == "*":
+                pattern.append({"OP": "{1,5}"})
+                continue
+            if chunk == "#":
+                pattern.append({"LIKE_NUM": True})
+                continue
+            if chunk.startswith("=") and len(chunk) > 1:  # this exact word form, not its lemma
+                pattern.extend({"LOWER": t.lower_} for t in self.nlp.make_doc(chunk[1:]))
+                continue
+            if "|" in chunk:
+                lemmas = [self._lemmas(alt)[0] for alt in chunk.split("|")]
+                pattern.append({"LEMMA": {"IN": lemmas}})
+            else:
+                for lemma in self._lemmas(chunk):
+                    # "'s" is "is" or "has" ("that's", "it's been"): let it stand for either
+                    pattern.append({"LEMMA": {"IN": [lemma, "'s"]}} if lemma in {"be", "have"} else {"LEMMA": lemma})
+            if optional:
+                pattern[-1]["OP"] = "?"
+        return pattern
+
+    def _lemmas(self, text: str) -> List[str]:
+        return [self.lemmatizer.lookup_lemmatize(t)[0] for t in self.nlp.make_doc(text)]
 
     # -- building ------------------------------------------------------------------------------
     @staticmethod
     def blank() -> Language:
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
+        nlp.add_pipe("parley_lemmatizer")
         nlp.add_pipe(
             "textcat_multilabel",
             config={"model": {"@architectures": "spacy.TextCatBOW.v2", "exclusive_classes": False,
@@ -296,11 +1030,11 @@ class Detector:
         textcat = nlp.get_pipe("textcat_multilabel")
         for move in REAL_MOVES:
             textcat.add_label(move)
-        data = [
-            Example.from_dict(nlp.make_doc(_normalise(e.text)),
-                              {"cats": {m: float(m in e.moves) for m in REAL_MOVES}})
-            for e in examples
-        ]
+        nlp.get_pipe("parley_lemmatizer").initialize(nlp=nlp)
+        with nlp.select_pipes(enable=["parley_lemmatizer"]):
+            docs = list(nlp.pipe(e.text for e in examples))
+        data = [Example.from_dict(_features(nlp, doc[:]), {"cats": {m: float(m in e.moves) for m in REAL_MOVES}})
+                for doc, e in zip(docs, examples)]
         optimizer = nlp.initialize(lambda: data)
         rng = random.Random(seed)
         for _ in range(epochs):
@@ -314,7 +1048,13 @@ class Detector:
 
     @classmethod
     def from_disk(cls, path: Path) -> Detector:
-        return cls(spacy.load(path))
+        nlp = spacy.load(path)
+        if "parley_lemmatizer" not in nlp.pipe_names:
+            # saved by an older Parley (e.g. inside a Rasa model trained before this version): its
+            # classifier read other features, so use the current detector trained from the same data
+            logger.warning("detector at %s predates lemma features; using one retrained from %s", path, TRAIN_FILE)
+            return get_detector()
+        return cls(nlp)
 
     # -- detecting -----------------------------------------------------------------------------
     def detect(self, text: str) -> Analysis:
@@ -322,70 +1062,264 @@ class Detector:
 
     def detect_many(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[Analysis]:
         prepared = [_prepare(t) for t in texts]
-        docs = self.nlp.pipe((p[0] for p in prepared), disable=["textcat_multilabel"], batch_size=batch_size)
-        docs = list(docs)
+        docs = list(self.nlp.pipe((p[0] for p in prepared), disable=["textcat_multilabel"], batch_size=batch_size))
         sentences = [[s for s in doc.sents if s.text.strip()] for doc in docs]
-        flat = [_normalise(s.text) for sents in sentences for s in sents]
-        textcat = self.nlp.get_pipe("textcat_multilabel")
-        scored = iter(textcat.pipe((self.nlp.make_doc(t) for t in flat), batch_size=batch_size))
-        for (text, truncated), doc, sents in zip(prepared, docs, sentences):
-            yield self._analyse(text, truncated, doc, sents, [next(scored).cats for _ in sents])
+        lemmas = [[t.lemma_ for t in doc] for doc in docs]
+        features = []
+        for doc, doc_lemmas, sents in zip(docs, lemmas, sentences):
+            words = _feature_words(doc, doc_lemmas)
+            features.extend(Doc(self.nlp.vocab, words=[w for w in words[s.start:s.end] if w] or ["<empty>"])
+                            for s in sents)
+        scored = iter(self.textcat.pipe(features, batch_size=batch_size))
+        for (text, truncated), doc, doc_lemmas, sents in zip(prepared, docs, lemmas, sentences):
+            yield self._analyse(text, truncated, doc, sents, [next(scored).cats for _ in sents],
+                                [set(doc_lemmas[s.start:s.end]) for s in sents])
 
     def _analyse(self, text: str, truncated: bool, doc: Doc, sents: List[Span],
-                 cats: List[Dict[str, float]]) -> Analysis:
-        found: Dict[Tuple[str, int], Detection] = {}
+                 cats: List[Dict[str, float]], lemma_sets: List[Set[str]]) -> Analysis:
+        # (move, sentence index) -> (rank, span, sentence, source, score); the best evidence wins
+        found: Dict[Tuple[str, int], Tuple[Tuple[int, int, int], Span, Span, str, float]] = {}
 
-        def add(move: str, span: Span, source: str, score: float) -> None:
-            key = (move, span.sent.start)  # one detection per move and sentence
-            if key not in found or found[key].source == "model" and source == "pattern":
-                found[key] = Detection(move, span.start_char, span.end_char, span.text, span.sent.text.strip(),
-                                       source, round(score, 3))
+        def add(move: str, span: Span, source: str, score: float, k: int) -> None:
+            # a pattern beats the classifier; among patterns the earlier (then longer) match, among model
+            # spans the shorter
+            length = span.end - span.start
+            rank = (1, -span.start, length) if source == "pattern" else (0, 0, -length)
+            old = found.get((move, k))
+            if old is None or rank > old[0]:
+                found[(move, k)] = (rank, span, sents[k], source, score)
 
-        for match_id, start, end in self.matcher(doc):
-            move = self.nlp.vocab.strings[match_id]
-            span = doc[start:end]
-            if move == "greeting" and span.sent.start != 0:
-                continue  # a greeting opens the turn
-            if move == "empathy" and _dismissive(span.sent):
-                add("hold_position", span.sent, "pattern", 1.0)
+        starts = [s.start for s in sents]
+        shapes = [_question_shape(s) if _may_ask(s, lemmas) else None for s, lemmas in zip(sents, lemma_sets)]
+        dismissive_at: Dict[int, bool] = {}
+
+        def dismissive(k: int) -> bool:  # worked out only for sentences where empathy shows up
+            if k not in dismissive_at:
+                dismissive_at[k] = _dismissive(sents[k])
+            return dismissive_at[k]
+
+        def empathy_ok(k: int) -> bool:  # may the classifier's empathy stand in sentence k?
+            # it needs a feeling word, turned towards the customer or their situation, not a refusal
+            return bool(lemma_sets[k] & _EMPATHY_CUES) and bool(lemma_sets[k] & _TOWARDS) and not dismissive(k) \
+                and not _not_empathy(sents[k])
+
+        for match_id, start, end in sorted(self.matcher(doc) + self.phrases(doc), key=lambda m: (m[1], -m[2])):
+            key = self.nlp.vocab.strings[match_id]
+            move = key.split("|", 1)[0]
+            k = bisect.bisect_right(starts, start) - 1
+            if k < 0 or start >= sents[k].end:
                 continue
-            add(move, span, "pattern", 1.0)
-        for sent, sent_cats in zip(sents, cats):
-            shape = _question_shape(sent)
-            if shape:
-                add(shape, sent, "pattern", 1.0)
-            for move, score in sent_cats.items():
-                if score >= THRESHOLD:
-                    if move in {"open_question", "closed_question"} and shape and shape != move:
-                        continue  # the sentence's form decides which kind of question it is
-                    add(move, sent, "model", score)
+            sent = sents[k]
+            score = cats[k].get(move, 0.0)
+            weak = key in self.weak
+            if weak and score < SUPPORT:
+                continue
+            if move == "greeting" and (k != 0 or start - sent.start > 3):
+                continue  # a greeting opens the turn
+            span = doc[start:end]
+            if move == "empathy":
+                if dismissive(k):
+                    add("hold_position", sent, "pattern", 1.0, k)
+                    continue
+                if _not_empathy(sent, span):
+                    continue
+            if move in _NEGATABLE and _negated(span):
+                continue
+            add(move, span, "pattern", 1.0 if not weak else max(score, SUPPORT), k)
+        for k, sent in enumerate(sents):
+            scores = cats[k]
+            shape = shapes[k]
+            if shape is not None:
+                span = doc[shape.start: sent.end]
+                if shape.kind == "open":
+                    add("open_question", span, "pattern", 1.0, k)
+                elif shape.kind in {"closed", "proposal"}:  # "how about $23?" asks for a yes or a no
+                    add("closed_question", span, "pattern", 1.0, k)
+                elif shape.kind == "question":
+                    # a statement said as a question asks for a yes or a no, unless it checks a summary
+                    if scores.get("summary", 0.0) < THRESHOLDS["summary"] or \
+                            scores.get("closed_question", 0.0) >= scores.get("summary", 0.0):
+                        add("closed_question", span, "pattern", 1.0, k)
+                elif shape.kind == "check":
+                    if ("close", k) not in found and ("summary", k) not in found:
+                        add("summary" if scores.get("summary", 0) >= scores.get("close", 0) else "close",
+                            span, "pattern", 1.0, k)
+                elif shape.kind == "rhetorical":
+                    add("pressure", span, "pattern", 1.0, k)
+                elif shape.kind == "phatic" and k == 0:
+                    add("greeting", span, "pattern", 1.0, k)
+            for move, score in scores.items():
+                if score < THRESHOLDS[move] or (move, k) in found:
+                    continue
+                if move in QUESTIONS:
+                    continue  # the sentence's form decides whether, and which kind of, question it asks
+                if move == "empathy" and not empathy_ok(k):
+                    continue
+                if move == "greeting" and k != 0:
+                    continue
+                if shape is not None and shape.kind == "rhetorical" and move in {"summary", "close"}:
+                    continue
+                span = self._model_span(sent, move)
+                if move in _NEGATABLE:
+                    cue = next((t for t in span if t.lemma_ in self.move_words.get(move, ())), None)
+                    if cue is not None and _negated(span.doc[cue.i: cue.i + 1]):
+                        continue  # "nobody else will give you free delivery" offers nothing
+                add(move, span, "model", score, k)
         amounts = find_amounts(text)
-        if any(a.role in {"price", "reduction"} or a.kind == "percent" for a in amounts):
-            for sent in sents:
-                if _offers(sent) and any(sent.start_char <= a.start < sent.end_char for a in amounts):
-                    add("concession", sent, "pattern", 1.0)
-        detections = tuple(sorted(found.values(), key=lambda d: (d.start, PRIORITY.index(d.move))))
+        for amount in amounts:
+            if amount.role == "period" or amount.kind == "money" and amount.role == "other":
+                continue
+            span = doc.char_span(amount.start, amount.end, alignment_mode="expand")
+            if span is None:
+                continue
+            k = bisect.bisect_right(starts, span.start) - 1
+            if k < 0 or span.start >= sents[k].end:
+                continue
+            clause = next((c for c in _clauses(sents[k]) if c.start <= span.start < c.end), sents[k])
+            if not _offers(clause):
+                continue
+            if (_NOT_OFFER.search(clause.text) or _CALCULATION.search(clause.text)) and not _WE_CAN.search(clause.text):
+                continue  # "it went up to $25", "that saves you $600 a year": numbers explained, not given
+            if not _negated(span, window=8):
+                add("concession", span, "pattern", 1.0, k)
+        for move, k in list(found):
+            if move == "closed_question" and (("open_question", k) in found or any(
+                    (m, k) in found and (found[(m, k)][3] == "pattern" or found[(m, k)][4] > cats[k].get(move, 0.0))
+                    for m in ("close", "summary"))):
+                # one sentence, one kind of question: an open one wins, and a yes/no question that
+                # proposes to finalise ("shall I set that up?") or checks a summary is that move
+                del found[(move, k)]
+        if not found and sents and sum(1 for t in doc if not t.is_punct) >= 3:
+            best, top = max(((m, max(c.get(m, 0.0) for c in cats)) for m in REAL_MOVES if m not in QUESTIONS),
+                            key=lambda ms: ms[1])
+            if top >= FALLBACK:
+                k = max(range(len(sents)), key=lambda j: cats[j].get(best, 0.0))
+                reported = best in {"concession", "value_add"} and bool(_NOT_OFFER.search(sents[k].text)) \
+                    and not _WE_CAN.search(sents[k].text)  # "the price went to $25" offers nothing
+                if (best != "empathy" or empathy_ok(k)) and not reported:
+                    add(best, sents[k], "model", top, k)
+        detections = tuple(sorted(
+            (Detection(move, span.start_char, span.end_char, span.text, _quote(span, sent), source, round(score, 3))
+             for (move, _k), (_rank, span, sent, source, score) in found.items()),
+            key=lambda d: (d.start, PRIORITY.index(d.move))))
         moves = tuple(dict.fromkeys(d.move for d in detections)) or (Move.other.value,)
-        scores = {m: max((c.get(m, 0.0) for c in cats), default=0.0) for m in REAL_MOVES}
+        scores = {m: round(max((c.get(m, 0.0) for c in cats), default=0.0), 4) for m in REAL_MOVES}
         return Analysis(text, moves, detections, amounts, truncated, scores)
 
+    def _model_span(self, sent: Span, move: str) -> Span:
+        """The clause of a long sentence that carries a move the classifier found in it: the one with
+        most of the move's own words (from the phrase lexicon), else the whole sentence."""
+        if len(sent) < 12:
+            return sent
+        clauses = _clauses(sent)
+        if len(clauses) < 2:
+            return sent
+        words = self.move_words.get(move, set())
+        hits = [sum(t.lemma_ in words for t in c) for c in clauses]
+        best = max(range(len(clauses)), key=lambda j: hits[j])
+        return clauses[best] if hits[best] else sent
 
-_OFFER_WORDS = re.compile(r"\b(offer|can do|could do|give you|bring|reduce|lower|drop|knock|take|match|"
-                          r"discount|off|deal|for you|price of|special|let you have|how about|what about|"
-                          r"i can|we can|i could|we could)\b", re.I)
+
+_TOWARDS = {"you", "your", "yours", "u", "ur", "that", "this", "it", "must", "sound", "such", "how", "what"}
+_NEGATABLE = {"concession", "value_add", "conditional_trade", "appreciation", "close"}
+_CALCULATION = re.compile(r"\b(works? out|sav(?:e|es|ing) you|comes? to|adds? up|in total|that's|that is|which is|"
+                          r"compared|versus|vs)\b", re.I)
+_WE_CAN = re.compile(r"\b(i|we) (can|could|'ll|will)\b", re.I)
+_STOP = {"i", "you", "we", "the", "a", "an", "be", "to", "for", "of", "it", "that", "this", "and", "in", "on", "at",
+         "your", "our", "my", "do", "have", "'s", "not", "can", "will", "would", "so", "what", "with", "by", "me", "us"}
+_ASKING_WORDS = _WH | {"tell", "describe", "explain", "walk", "talk", "share", "say", "elaborate", "expand", "help",
+                       "give", "fill", "catch", "run", "take", "paint", "outline", "wonder", "curious", "interested",
+                       "keen", "like", "love", "want", "need", "hope", "eager", "let"}
 
 
-def _offers(sent: Span) -> bool:
-    return bool(_OFFER_WORDS.search(sent.text))
+def _may_ask(sent: Span, lemmas: Set[str]) -> bool:
+    """Cheap pre-check: a sentence can only be a question if it has '?' or an asking word."""
+    return "?" in sent.text or bool(lemmas & _ASKING_WORDS)
 
 
-def _dismissive(sent: Span) -> bool:
-    """"I understand, but..." acknowledges nothing: it is a refusal dressed as empathy."""
-    return bool(re.search(r"\b(understand|hear you|get it|appreciate that)\b[,.]?\s*(but|however)\b", sent.text, re.I))
+def _expand(pattern: List[dict]) -> List[List[str]] | None:
+    """The lemma sequences a token pattern stands for, if it only uses lemmas (else None)."""
+    sequences: List[List[str]] = [[]]
+    for part in pattern:
+        if set(part) - {"LEMMA", "OP"} or part.get("OP") not in {None, "?"} or "LEMMA" not in part:
+            return None
+        value = part["LEMMA"]
+        options = list(value["IN"]) if isinstance(value, dict) else [value]
+        grown = [seq + [o] for seq in sequences for o in options]
+        sequences = grown + (sequences if part.get("OP") == "?" else [])
+    return [seq for seq in sequences if seq]
 
 
-def _normalise(text: str) -> str:
-    return " ".join(text.lower().split())
+# -- clauses and quotes ---------------------------------------------------------------------------
+_CLAUSE_BREAK = {",", ";", ":", "—", "–", "--", "-", "(", ")"}
+_CLAUSE_WORDS = {"but", "however", "although", "though", "whereas", "so", "and", "because"}
+
+
+def _clauses(sent: Span) -> List[Span]:
+    """Split a sentence at punctuation that separates clauses (and before "but" / "however")."""
+    doc = sent.doc
+    cuts = [sent.start]
+    for token in sent[1:]:
+        if token.text in _CLAUSE_BREAK or (token.lower_ in {"but", "however"} and not doc[token.i - 1].is_punct):
+            cuts.append(token.i if token.lower_ in {"but", "however"} else token.i + 1)
+    cuts.append(sent.end)
+    spans = [doc[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
+    return [s for s in spans if any(not t.is_punct for t in s)] or [sent]
+
+
+def _quote(span: Span, sent: Span) -> str:
+    """The words feedback cites for a detection: the clause carrying it, at least a few words long."""
+    words = [t for t in sent if not t.is_punct]
+    if len(words) <= 10:
+        return sent.text.strip()  # a short sentence is its own clause
+    clauses = _clauses(sent)
+    first = next((k for k, c in enumerate(clauses) if c.start <= span.start < c.end), 0)
+    last = next((k for k, c in enumerate(clauses) if c.start < span.end <= c.end), first)
+    last = max(first, last)
+
+    def length(a: int, b: int) -> int:  # words that say something: a name alone ("Charlie,") does not count
+        return sum(len(w) for w in ([t for t in c if not t.is_punct] for c in clauses[a: b + 1])
+                   if not (len(w) <= 2 and all(t.is_title for t in w)))
+
+    while length(first, last) < 5 and (first > 0 or last < len(clauses) - 1):
+        if last < len(clauses) - 1:
+            last += 1
+        else:
+            first -= 1
+    doc = sent.doc
+    chosen = doc[clauses[first].start: clauses[last].end]
+    return _LEADING_LINK.sub("", chosen.text.strip(" ,;:-—–").strip())
+
+
+_LEADING_LINK = re.compile(r"^(?:and|but|so|or|then)\s+(?=\S)", re.I)
+
+
+# -- classifier input -----------------------------------------------------------------------------
+def _feature_words(doc: Doc, lemmas: Sequence[str]) -> List[str]:
+    """What the classifier reads, token by token: lemmas, with numbers and amounts as placeholders
+    ("" for whitespace, which it skips)."""
+    words: List[str] = []
+    for token, lemma in zip(doc, lemmas):
+        if token.is_space:
+            words.append("")
+        elif token.is_currency:
+            words.append("<cur>")
+        elif token.like_num or any(ch.isdigit() for ch in token.text):
+            if words and words[-1] == "<cur>":
+                words[-1] = "<money>"
+                words.append("")
+            else:
+                words.append("<num>")
+        elif token.text == "%":
+            words.append("<pct>")
+        else:
+            words.append(lemma or token.lower_)
+    return words
+
+
+def _features(nlp: Language, span: Span) -> Doc:
+    words = _feature_words(span.as_doc(), [t.lemma_ for t in span])
+    return Doc(nlp.vocab, words=[w for w in words if w] or ["<empty>"])
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

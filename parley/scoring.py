@@ -101,8 +101,8 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
     if "open_question" in moves:
         revealed = [e.split(":", 1)[1] for e in events if e.startswith("revealed:")]
         found = next((i.description for i in persona.interests if i.id in revealed), None)
-        note("exploration", 3, "open_question",
-             f"an open question{f' that brought out a hidden need: {found}' if found else ' invites the customer to explain'}.")
+        what = f" that brought out a hidden need: {found}" if found else " invites the customer to explain"
+        note("exploration", 3, "open_question", f"an open question{what}.")
     if "summary" in moves:
         note("exploration", 2, "summary", "checking your understanding shows you listened.")
     if "closed_question" in moves and "open_question" not in moves and before.count("closed_question") >= 1 \
@@ -113,7 +113,8 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
         note("transparency", 2, "rationale", "you explained the reasons and numbers behind your position.")
     if "value_add" in moves:
         met = [e.split(":", 1)[1] for e in events if e.startswith("satisfied:")]
-        met_revealed = [i for i in persona.interests if i.id in met and i.id in before.revealed + reaction.state.revealed]
+        known = before.revealed + reaction.state.revealed
+        met_revealed = [i for i in persona.interests if i.id in met and i.id in known]
         if met_revealed:
             note("value_creation", 4, "value_add",
                  f"a non-price option that meets a need the customer told you about ({met_revealed[0].description}).")
@@ -122,12 +123,18 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
     if "conditional_trade" in moves:
         note("value_creation", 3, "conditional_trade", "you tied what you give to something in return: a fair trade.")
     if reaction.offer is not None:
-        notes.extend(_concession_notes(persona, before, analysis, reaction, quote("concession")))
+        said = quote("concession") if "concession" in moves else quote("conditional_trade")
+        notes.extend(_concession_notes(persona, before, analysis, reaction, said))
     elif "concession" in moves:
+        if not _explored(before):
+            note("concession_discipline", -2, "concession",
+                 "conceding before exploring interests: you gave something away before learning what matters.",
+                 "ask an open question first; the need you uncover may cost less than a discount.")
         note("concession_discipline", 0, "concession", "a concession with no figure is hard for the customer to weigh.",
              "state the exact price or amount and what it saves.")
     if "hold_position" in moves:
-        note("collaborative_tone", -2, "hold_position", "you restated your position without engaging the customer's needs.",
+        note("collaborative_tone", -2, "hold_position",
+             "you restated your position without engaging the customer's needs.",
              "explain why the price is what it is and ask what would make it work for them.")
     if "pressure" in moves:
         note("collaborative_tone", -4, "pressure", "pressure or an ultimatum cost the customer's trust.",
@@ -152,7 +159,7 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
     offer = reaction.offer or 0.0
     floor, list_price = persona.company.floor_price, persona.briefing.list_price
     money = persona.briefing.currency
-    explored = bool(before.revealed) or before.count("open_question") + before.count("summary") > 0
+    explored = _explored(before)
     if not explored:
         notes.append(Note("concession_discipline", -2, said,
                           "conceding before exploring interests: you offered a price before learning what matters.",
@@ -174,6 +181,11 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
     if explored and "leap" not in reaction.events and offer >= floor:
         notes.append(Note("concession_discipline", 2, said, "a measured concession inside the company's limits."))
     return notes
+
+
+def _explored(before: CustomerState) -> bool:
+    """Has the trainee explored interests yet: an open question or summary asked, or a need revealed?"""
+    return bool(before.revealed) or before.count("open_question") + before.count("summary") > 0
 
 
 def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState) -> Dict[str, int]:

@@ -1,0 +1,247 @@
+"""Move detection: multi-move turns, question shapes, look-alikes, spans and quotes, amounts."""
+
+from __future__ import annotations
+
+import pytest
+
+from parley.moves import (
+    HELDOUT_FILE,
+    MAX_CHARS,
+    PRIORITY,
+    TRAIN_FILE,
+    Analysis,
+    Detection,
+    find_amounts,
+    get_detector,
+    load_examples,
+    primary_move,
+)
+from parley.taxonomy import MOVES, REAL_MOVES
+
+
+@pytest.fixture(scope="session")
+def detector():
+    return get_detector()  # trained once, then cached on disk under .parley/
+
+
+@pytest.fixture(scope="session")
+def moves_of(detector):
+    def run(text: str) -> set:
+        return set(detector.detect(text).moves)
+
+    return run
+
+
+# -- several moves in one turn --------------------------------------------------------------------
+def test_one_turn_carries_several_moves(detector):
+    analysis = detector.detect("Hi Charlie, thanks for five years with us. I'm sorry about the jump; "
+                               "what would make this work for you?")
+    assert set(analysis.moves) == {"greeting", "appreciation", "empathy", "open_question"}
+    assert analysis.primary == "open_question"
+
+
+def test_offer_turn_with_reason_condition_and_close(moves_of):
+    found = moves_of("Our supplier raised prices by 18% this year. If you commit to 12 months, I can do $23 "
+                     "and include free shipping. Shall I set that up?")
+    assert {"rationale", "conditional_trade", "concession", "value_add", "close"} <= found
+
+
+def test_plain_acknowledgement_is_other_only(moves_of):
+    assert moves_of("ok") == {"other"}
+    assert moves_of("one sec, pulling up your account") == {"other"}
+
+
+# -- empathy and its look-alikes ------------------------------------------------------------------
+def test_dismissive_i_understand_but_is_a_refusal_not_empathy(moves_of):
+    assert moves_of("I understand, but the price is the price.") == {"hold_position"}
+    assert "empathy" not in moves_of("I hear you, but we don't match competitor prices.")
+    assert "empathy" not in moves_of("Sorry, no, we can't go under $24.")
+
+
+def test_acknowledgement_then_a_separate_refusal_is_both(moves_of):
+    assert moves_of("I understand this is frustrating. Unfortunately I can't change the rate.") == \
+        {"empathy", "hold_position"}
+
+
+@pytest.mark.parametrize("text", [
+    "Apologies for the confusion over the new rates.",
+    "that must be stressful with the team already stretched",
+    "Oh no, that's the opposite of what we want for you.",
+    "I completely understand why a 25% jump would worry you.",
+])
+def test_empathy_in_several_forms_and_inflections(moves_of, text):
+    assert "empathy" in moves_of(text)
+
+
+@pytest.mark.parametrize("text", ["sorry, I meant $23", "Sorry?", "I don't understand what you mean."])
+def test_apologising_for_a_typo_or_not_understanding_is_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+
+
+# -- questions ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, kind", [
+    ("What matters most to you in a supplier?", "open_question"),
+    ("Tell me about your budget", "open_question"),  # no question mark, still an invitation
+    ("Could you walk me through how the cartridges get used?", "open_question"),
+    ("I'm curious what made you start looking at other options.", "open_question"),
+    ("So, in what ways has the increase changed your plans?", "open_question"),
+    ("How many cartridges do you order each month?", "closed_question"),
+    ("Would you prefer monthly or quarterly invoices?", "closed_question"),
+    ("Is the contract in your name?", "closed_question"),
+    ("Is there anything else I can help with?", "closed_question"),
+])
+def test_question_shape_decides_open_or_closed(moves_of, text, kind):
+    found = moves_of(text)
+    assert kind in found
+    assert ({"open_question", "closed_question"} - {kind}).isdisjoint(found)
+
+
+def test_offer_as_a_question_is_concession_and_closed_question(moves_of):
+    assert {"concession", "closed_question"} <= moves_of("How about $23 a cartridge?")
+
+
+def test_small_talk_and_rhetorical_questions_are_not_questions(moves_of):
+    assert moves_of("hi, how are you today?") == {"greeting"}
+    found = moves_of("Do you really think anyone will beat this price?")
+    assert "pressure" in found and not {"open_question", "closed_question"} & found
+
+
+def test_a_pseudo_cleft_is_a_summary_not_a_question(moves_of):
+    found = moves_of("So what I'm hearing is the timing hurts more than the amount.")
+    assert "summary" in found and "open_question" not in found
+
+
+# -- negation and pressure ------------------------------------------------------------------------
+@pytest.mark.parametrize("text, absent", [
+    ("We can't offer free shipping.", "value_add"),
+    ("We don't do discounts on this plan.", "concession"),
+    ("Nobody else will give you next-day delivery.", "value_add"),
+    ("The price went to $25 in March.", "concession"),
+])
+def test_a_negated_or_reported_offer_is_no_offer(moves_of, text, absent):
+    assert absent not in moves_of(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Take it or leave it.",
+    "Sign by five today or the quote goes back up.",
+    "You clearly haven't read the contract.",
+    "Honestly, you won't find anyone cheaper, so sign before the offer expires.",
+])
+def test_pressure(moves_of, text):
+    assert "pressure" in moves_of(text)
+
+
+# -- spans and quotes -----------------------------------------------------------------------------
+EXPLAINED = [
+    "Hi Charlie, thanks for five years with us. I'm sorry about the jump; what would make this work for you?",
+    "I'm really sorry, Charlie, that must have been a shock when the invoice arrived and you saw the new price.",
+    "Our supplier put up prices 18% this year, which is why the unit price moved, but if you commit to 12 months "
+    "I can do $23 and include free shipping. Shall I set that up?",
+    "I understand, but the price is the price.",
+]
+
+
+@pytest.mark.parametrize("text", EXPLAINED)
+def test_every_detection_keeps_the_words_that_triggered_it(detector, text):
+    analysis = detector.detect(text)
+    assert analysis.detections
+    for d in analysis.detections:
+        assert text[d.start:d.end] == d.trigger
+        assert d.quote in text  # the trainee's own words, verbatim
+        at = text.index(d.quote)
+        assert at <= d.start < at + len(d.quote) or d.quote in d.trigger  # the quote is where the trigger is
+        assert len(d.quote.split()) >= 3, "a quote is a clause, not one keyword"
+    assert set(analysis.moves) == {d.move for d in analysis.detections}
+
+
+def test_quotes_are_the_clause_that_carries_the_move(detector):
+    analysis = detector.detect(EXPLAINED[0])
+    assert analysis.quotes("empathy") == ["I'm sorry about the jump"]
+    assert analysis.quotes("open_question") == ["what would make this work for you?"]
+    long_turn = detector.detect(EXPLAINED[2])
+    for move in ("rationale", "conditional_trade", "close"):
+        (quote,) = long_turn.quotes(move)
+        assert len(quote) < len(EXPLAINED[2]) / 2  # tight: never the whole turn
+    assert "$23" in long_turn.quotes("concession")[0]
+
+
+def test_amounts_with_their_roles():
+    amounts = find_amounts("I can do $23 a cartridge, that's 10% off, and it saves you $3,600 a year. "
+                           "Or £2 off each seat.")
+    as_tuples = [(a.value, a.kind, a.role) for a in amounts]
+    assert (23.0, "money", "price") in as_tuples
+    assert (10.0, "percent", "reduction") in as_tuples
+    assert (3600.0, "money", "reduction") in as_tuples or (3600.0, "money", "period") in as_tuples
+    assert (2.0, "money", "reduction") in as_tuples
+    text = "We can go to $1.5k for the bundle."
+    (amount,) = find_amounts(text)
+    assert amount.value == 1500.0 and text[amount.start:amount.end] == "$1.5k"
+
+
+def test_concession_span_is_the_offered_amount_not_a_reported_one(detector):
+    text = "The price went up to $25 in March, but I can do $23 for you."
+    (concession,) = [d for d in detector.detect(text).detections if d.move == "concession"]
+    assert "$23" in concession.trigger and "$25" not in concession.quote
+
+
+# -- lemmas, API, robustness ----------------------------------------------------------------------
+def test_pipeline_uses_lookup_lemmas_on_lower_case_words(detector):
+    doc = detector.nlp("Apologised, we WAIVED the fees and lowered prices.")
+    lemmas = [t.lemma_ for t in doc]
+    assert {"apologise", "waive", "fee", "lower", "price"} <= set(lemmas)
+
+
+def test_analysis_round_trips_through_json(detector):
+    analysis = detector.detect("If you sign for two years, I can do $22. Shall I send the paperwork?")
+    again = Analysis.from_dict(analysis.to_dict())
+    assert again == analysis
+    assert isinstance(again.detections[0], Detection)
+    assert set(analysis.scores) == set(REAL_MOVES)
+
+
+def test_primary_move_follows_priority():
+    assert primary_move(["greeting", "pressure", "empathy"]) == "pressure"
+    assert primary_move([]) == "other"
+    assert set(PRIORITY) == set(MOVES)
+
+
+def test_batch_and_single_detection_agree(detector):
+    texts = [e.text for e in load_examples(HELDOUT_FILE)[:60]]
+    batch = list(detector.detect_many(texts))
+    assert [a.moves for a in batch] == [detector.detect(t).moves for t in texts]
+
+
+def test_long_or_odd_input_is_handled(detector):
+    long = "I'm sorry about the price. " * 200
+    analysis = detector.detect(long)
+    assert analysis.truncated and len(analysis.text) == MAX_CHARS
+    assert "empathy" in analysis.moves
+    for odd in ["", "   ", "\x00\x07", "🙂🙂", "?"]:
+        assert detector.detect(odd).moves  # never empty, never an exception
+
+
+def test_labelled_data_is_valid_and_held_out_is_independent():
+    train, held = load_examples(TRAIN_FILE), load_examples(HELDOUT_FILE)
+    for examples, minimum in ((train, 90), (held, 25)):
+        for e in examples:
+            assert e.moves and set(e.moves) <= set(MOVES)
+            assert "other" not in e.moves or e.moves == ("other",)
+        for move in MOVES:
+            assert sum(move in e.moves for e in examples) >= minimum, move
+    norm = {e.text.strip().lower() for e in train}
+    assert len(norm) == len(train), "duplicate training text"
+    assert norm.isdisjoint({e.text.strip().lower() for e in held}), "held-out text leaked into training"
+
+
+def test_held_out_quality_floor(detector):
+    """Not the benchmark (bench/bench_evaluator.py prints the figures); a guard against regressions."""
+    examples = load_examples(HELDOUT_FILE)
+    predicted = [set(a.moves) for a in detector.detect_many([e.text for e in examples])]
+    f1s = []
+    for move in REAL_MOVES:
+        tp = sum(move in p and move in e.moves for p, e in zip(predicted, examples))
+        fp = sum(move in p and move not in e.moves for p, e in zip(predicted, examples))
+        fn = sum(move not in p and move in e.moves for p, e in zip(predicted, examples))
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    assert sum(f1s) / len(f1s) >= 0.85

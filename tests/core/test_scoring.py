@@ -1,0 +1,174 @@
+"""Context-aware scoring: every point cites the trainee's words, and the same move scores differently
+depending on what came before (concession before exploring, sympathy with no substance, the floor)."""
+
+from __future__ import annotations
+
+from typing import List
+
+import pytest
+
+from parley import engine
+from parley.moves import get_detector
+from parley.scoring import CRITERIA, TurnScore, assess_turn, criteria, overall
+from parley.session import Trainer
+from parley.store import Store
+
+
+@pytest.fixture(scope="session")
+def detector():
+    return get_detector()
+
+
+class Conversation:
+    """Drives the pure core (engine + evaluator) turn by turn, as the session does."""
+
+    def __init__(self, persona, detector, difficulty: str = "normal"):
+        self.persona, self.detector = persona, detector
+        self.params = persona.parameters(difficulty)
+        self.state, _ = engine.start(persona, self.params, difficulty, seed=7)
+        self.turns: List[TurnScore] = []
+
+    def say(self, text: str) -> TurnScore:
+        analysis = self.detector.detect(text)
+        reaction = engine.react(self.persona, self.params, self.state, analysis)
+        score = assess_turn(self.persona, self.state, analysis, reaction)
+        self.state = reaction.state
+        self.turns.append(score)
+        return score
+
+    def criteria(self):
+        return criteria(self.persona, self.turns, self.state)
+
+
+@pytest.fixture
+def talk(personas, detector):
+    """A fresh conversation with Charlie (personas comes from tests/core/conftest.py)."""
+    return Conversation(personas["price_increase_charlie"], detector)
+
+
+def messages(score: TurnScore) -> str:
+    return " | ".join(n.message for n in score.notes)
+
+
+def test_every_note_quotes_the_trainees_own_words(talk):
+    texts = ["Hi Charlie, thanks for five years with us. I'm sorry the price jumped; what would help most?",
+             "The price is the price, take it or leave it.",
+             "I can do $23 a cartridge."]
+    for text in texts:
+        score = talk.say(text)
+        assert score.notes
+        for note in score.notes:
+            assert note.quote and note.quote in text
+            assert note.criterion in CRITERIA
+        assert score.points == sum(n.points for n in score.notes)
+
+
+def test_feedback_cites_the_clause_not_the_whole_turn(talk):
+    text = ("Hi Charlie, thanks for five years with us. I'm sorry the new price landed without warning; "
+            "what has been the hardest part for you?")
+    score = talk.say(text)
+    empathy = next(n for n in score.notes if n.criterion == "rapport" and "feels" in n.message)
+    assert empathy.quote == "I'm sorry the new price landed without warning"
+    assert "\u201cI'm sorry the new price landed without warning\u201d" in score.feedback
+    assert score.spans["open_question"] == ["what has been the hardest part for you?"]
+
+
+def test_concession_before_exploring_interests_is_flagged_with_the_offer_quoted(talk):
+    score = talk.say("I can do $24 a cartridge.")
+    note = next(n for n in score.notes if "conceding before exploring interests" in n.message)
+    assert note.points < 0 and note.criterion == "concession_discipline"
+    assert "$24" in note.quote
+    assert "open question" in note.better
+
+
+def test_same_concession_after_an_open_question_is_not_flagged(talk):
+    talk.say("What would make the new price workable for you?")
+    score = talk.say("I can do $24 a cartridge.")
+    assert "conceding before exploring" not in messages(score)
+    assert any(n.points > 0 and n.criterion == "concession_discipline" for n in score.notes)
+
+
+def test_concession_without_a_figure_before_exploring_is_flagged_too(talk):
+    score = talk.say("I'll waive the delivery charge for you.")
+    assert "conceding before exploring interests" in messages(score)
+
+
+def test_discount_below_the_floor_is_flagged_with_the_numbers(talk):
+    score = talk.say("Fine, I'll do $15 a cartridge.")
+    floor = next(n for n in score.notes if "below the floor" in n.message)
+    assert floor.points <= -5
+    assert "$15" in floor.message and "$22" in floor.message and "40% off" in floor.message
+    assert "$15" in floor.quote
+    assert talk.criteria()["concession_discipline"] <= 20
+
+
+def test_a_leap_is_named_with_both_prices(personas, detector):
+    dana = Conversation(personas["loyal_customer"], detector)
+    dana.say("What would a fair renewal look like for you?")
+    score = dana.say("I can do $41 a seat.")
+    assert any("leap from $48 to $41" in n.message for n in score.notes)
+
+
+def test_repeated_empathy_with_no_substance_stops_earning_points(talk):
+    first = talk.say("I'm so sorry about the increase.")
+    second = talk.say("I really do understand how frustrating this is.")
+    third = talk.say("Honestly, I'm so sorry.")
+    assert first.points > 0
+    assert second.points == 0 and "no more credit" in messages(second)
+    assert third.points < 0 and "wear thin" in messages(third)
+    assert talk.criteria()["rapport"] < 60
+
+
+def test_repeated_empathy_with_substance_keeps_the_turn_positive(talk):
+    talk.say("I'm so sorry about the increase.")
+    score = talk.say("I understand it's frustrating. What would make this work for you?")
+    assert score.points > 0
+    assert "no more credit" not in messages(score)
+
+
+def test_dismissive_understanding_earns_nothing_for_rapport(talk):
+    score = talk.say("I understand, but the price is the price.")
+    assert all(n.criterion != "rapport" or n.points <= 0 for n in score.notes)
+    assert any(n.criterion == "collaborative_tone" and n.points < 0 for n in score.notes)
+
+
+def test_pressure_costs_more_than_holding_position(talk):
+    held = talk.say("I'm afraid the price stays at $25.")
+    pushed = talk.say("Take it or leave it.")
+    assert pushed.points < held.points < 0
+    assert "ultimatum" in messages(pushed)
+
+
+def test_closed_questions_in_a_row_before_any_open_one(talk):
+    talk.say("Are you still ordering 150 a month?")
+    score = talk.say("Is it the price that bothers you?")
+    assert score.points < 0 and "yes/no" in messages(score)
+
+
+def test_value_add_that_meets_a_revealed_need_is_worth_more(personas, detector):
+    easy = Conversation(personas["price_increase_charlie"], detector, difficulty="easy")
+    easy.say("I'm sorry about the increase, and thank you for five years with us.")
+    easy.say("How does the timing of the increase affect your budget?")
+    assert "cash_flow" in easy.state.revealed
+    score = easy.say("We can move you to quarterly invoicing so it matches your budget.")
+    assert any(n.points >= 4 and n.criterion == "value_creation" for n in score.notes)
+
+
+def test_overall_rewards_a_deal_inside_the_limits():
+    scores = {name: 60 for name in CRITERIA}
+    inside = {"deal": True, "within_parameters": True, "customer_retained": True}
+    outside = {"deal": True, "within_parameters": False, "customer_retained": True}
+    lost = {"deal": False, "within_parameters": True, "customer_retained": False}
+    assert overall(scores, inside) > overall(scores, outside) > overall(scores, lost)
+
+
+def test_session_feedback_payload_carries_moves_spans_and_tip(personas, detector):
+    trainer = Trainer(personas, Store("sqlite:///:memory:"), detector.detect)
+    trainer.start("t1", "price_increase_charlie")
+    reply = trainer.turn("t1", "I'm sorry the price went up so suddenly. What matters most to you?")
+    feedback = reply.payload("turn_feedback")
+    assert set(feedback["moves"]) == {"empathy", "open_question"}
+    assert feedback["spans"]["empathy"] == ["I'm sorry the price went up so suddenly."]
+    assert feedback["points"] > 0 and feedback["tip"]
+    report = trainer.end("t1").payload("report")
+    assert report["turns"][0]["feedback"].count("\u201c") >= 2  # quotes the trainee twice
