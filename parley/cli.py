@@ -60,8 +60,7 @@ def load_transcript(path: Path) -> dict:
 def cmd_score(args: argparse.Namespace) -> int:
     from parley.moves import detect
     from parley.personas import PersonaError, load_personas
-    from parley.session import Trainer
-    from parley.store import Store
+    from parley.session import replay
 
     try:
         transcript = load_transcript(Path(args.file))
@@ -72,19 +71,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     except (OSError, ValueError, yaml.YAMLError) as exc:
         print(f"parley score: {exc}", file=sys.stderr)
         return 2
-    trainer = Trainer(personas, Store("sqlite:///:memory:"), detect)
-    reply = trainer.start("offline", transcript["persona"], transcript["difficulty"], "assessment")
-    if not reply.persona:
-        print(f"parley score: {reply.texts[0]}", file=sys.stderr)
+    played = replay(personas, detect, transcript["persona"], transcript["turns"], transcript["difficulty"])
+    if not played.start.persona:
+        print(f"parley score: {played.start.texts[0]}", file=sys.stderr)
         return 2
-    for text in transcript["turns"]:
-        if reply.ended:
-            break
-        reply = trainer.turn("offline", text)
-    if not reply.ended:
-        reply = trainer.end("offline")
-    report = reply.payload("report")
-    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else reply.texts[-1])
+    print(json.dumps(played.report, indent=2, ensure_ascii=False) if args.json else played.end.texts[-1])
     return 0
 
 

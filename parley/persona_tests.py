@@ -175,24 +175,18 @@ def _criteria(report: dict) -> str:
 
 def run_case(case: Case, personas: Dict[str, Persona], detect: Callable) -> Result:
     """Play one conversation through the core Trainer (in-memory database) and check it."""
-    from parley.session import Trainer
-    from parley.store import Store
+    from parley.session import replay
 
     test = case.test
-    trainer = Trainer(personas, Store("sqlite:///:memory:"), detect)
-    reply = trainer.start("persona-test", test.persona, test.difficulty, test.mode)
-    transcript = [f"  [{t}]" for t in reply.texts[1:]]
-    customer = list(reply.texts[1:])
-    for text in test.turns:
-        if reply.ended:
-            transcript.append(f"  (the conversation ended before: {text!r})")
-            break
-        reply = trainer.turn("persona-test", text)
+    played = replay(personas, detect, test.persona, list(test.turns), test.difficulty, test.mode, "persona-test")
+    transcript = [f"  [{t}]" for t in played.start.texts[1:]]
+    customer = list(played.start.texts[1:])
+    for text, reply in played.turns:
         moves = (reply.payload("turn_feedback") or {}).get("moves", [])
         answer = reply.texts[0] if reply.texts else ""
         customer.append(answer)
         transcript += [f"  rep: {text}", f"       moves: {', '.join(moves)}", f"  customer: {answer}"]
-    if not reply.ended:
-        reply = trainer.end("persona-test")
-    report = reply.payload("report") or {}
+    if len(played.turns) < len(test.turns):
+        transcript.append(f"  (the conversation ended before: {test.turns[len(played.turns)]!r})")
+    report = played.report or {}
     return Result(case, check(report, test.expect.dict(exclude_none=True), customer), transcript, report)

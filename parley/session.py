@@ -174,3 +174,32 @@ def _looks_english(text: str) -> bool:
         return True
     latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
     return latin / len(letters) >= 0.6
+
+
+@dataclass
+class Replay:
+    """A scripted trainee played offline: the start reply, each played turn with its reply, the end."""
+
+    start: Reply
+    turns: List[tuple[str, Reply]]
+    end: Reply
+
+    @property
+    def report(self) -> dict | None:
+        return self.end.payload("report")
+
+
+def replay(personas: Dict[str, Persona], detect: Callable[[str], Analysis], persona_id: str, turns: List[str],
+           difficulty: str | None = None, mode: str = "assessment", sender: str = "offline") -> Replay:
+    """Plays `turns` against a persona with an in-memory database; stops early when the customer ends it."""
+    trainer = Trainer(personas, Store("sqlite:///:memory:"), detect)
+    start = reply = trainer.start(sender, persona_id, difficulty, mode)
+    played: List[tuple[str, Reply]] = []
+    if not start.persona:
+        return Replay(start, played, start)
+    for text in turns:
+        if reply.ended:
+            break
+        reply = trainer.turn(sender, text)
+        played.append((text, reply))
+    return Replay(start, played, reply if reply.ended else trainer.end(sender))

@@ -11,8 +11,7 @@ import pytest
 import yaml
 
 from parley.moves import Analysis, get_detector
-from parley.session import Trainer
-from parley.store import Store
+from parley.session import replay
 
 FIXTURES = Path(__file__).resolve().parent / "calibration"
 PERSONAS = ("price_increase_charlie", "loyal_customer", "competitor_switcher")
@@ -30,18 +29,9 @@ def detect():
 
 
 def play(personas, detect, persona_id: str, turns) -> dict:
-    trainer = Trainer(personas, Store("sqlite:///:memory:"), detect)
-    reply = trainer.start("calibration", persona_id, None, "assessment")
-    assert reply.persona == persona_id
-    for text in turns:
-        if reply.ended:
-            break
-        reply = trainer.turn("calibration", text)
-    if not reply.ended:
-        reply = trainer.end("calibration")
-    report = reply.payload("report")
-    assert report is not None
-    return report
+    played = replay(personas, detect, persona_id, list(turns), sender="calibration")
+    assert played.start.persona == persona_id and played.report is not None
+    return played.report
 
 
 @pytest.fixture(scope="session")
