@@ -214,13 +214,13 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
     leap = (previous - offer) / list_price > BIG_STEP
     s = replace(s, offers=s.offers + (offer,), satisfied=_satisfy_concession(persona, s))
     ceiling = willingness(persona, params, s)
-    values = {"price": _money(persona, offer)}
+    values = {"price": persona.money(offer)}
     events = [f"offer:{offer:g}"] + (["leap"] if leap else [])
     if offer <= ceiling and leap and not s.pushed and offer > persona.company.floor_price:
         # giving a lot at once tells the customer there is more room
         counter = _half(offer - (previous - offer) / 2)
         s = replace(s, pushed=True, counter=counter)
-        return s, _line(persona, s, persona.lines.push_for_more, "push", counter=_money(persona, counter),
+        return s, _line(persona, s, persona.lines.push_for_more, "push", counter=persona.money(counter),
                         **values), events + ["pushed_for_more"]
     ready = s.trust >= params.accept_trust and s.count("empathy") + s.count("appreciation") >= params.empathy_needed
     # difficulty (issue 4): the customer also needs to have been heard, i.e. to have told the rep at least
@@ -235,7 +235,7 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
         return s, _line(persona, s, persona.lines.reject, "reject", **values), events + ["rejected_low_trust"]
     counter = _half(min(offer - 0.5, ceiling - 0.5))
     s = replace(s, counter=counter)
-    return s, _line(persona, s, persona.lines.counter, "counter", counter=_money(persona, counter),
+    return s, _line(persona, s, persona.lines.counter, "counter", counter=persona.money(counter),
                     **values), events + ["countered"]
 
 
@@ -254,10 +254,6 @@ def _bump(counts: Tuple[Tuple[str, int], ...], moves: Sequence[str]) -> Tuple[Tu
 
 def _half(value: float) -> float:
     return round(value * 2) / 2
-
-
-def _money(persona: Persona, value: float) -> str:
-    return f"{persona.briefing.currency}{value:,.2f}".replace(".00", "")
 
 
 def _pick(options: Sequence[str], state: CustomerState, salt: str) -> str:

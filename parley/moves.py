@@ -303,6 +303,8 @@ _PHRASES: Dict[str, List[str]] = {
         "add * for free", "free", "perk", "dedicated", "account manager", "named contact", "setup", "onboarding",
         "workshop", "pause", "flexible", "flexibility", "extend", "extension", "early access", "loan",
         "monthly billing", "quarterly billing", "billing", "spread it over", "extend the support", "extra support",
+        "invoice you quarterly", "invoice you monthly", "bill you quarterly", "bill you monthly", "cost is spread",
+        "spread the payments", "spread payments",
     ],
     "conditional_trade": [
         "if you * i can", "if you * we can", "if you * i could", "if you * we could", "if you * i will",
@@ -567,6 +569,8 @@ def _clause_starts(sent: Span) -> List[int]:
     """Token indices (in the doc) where a clause of the sentence may begin."""
     starts = [sent.start]
     for token in sent[:-1]:
+        if token.text in {"-", "—", "–"} and token.i > 0 and not token.doc[token.i - 1].whitespace_:
+            continue  # a hyphen inside a word ("mid-quarter") is no clause break
         if token.is_punct and token.text not in {"'", '"', "?", "(", ")"} or token.text in {"--", "-", "—", "–"} \
                 or len(token.text) > 1 and token.text.endswith("-"):  # "what- what ideas": a restart
             starts.append(token.i + 1)
@@ -1260,6 +1264,8 @@ def _clauses(sent: Span) -> List[Span]:
     doc = sent.doc
     cuts = [sent.start]
     for token in sent[1:]:
+        if token.text in {"-", "–", "—"} and not doc[token.i - 1].whitespace_:
+            continue  # a hyphen inside a word ("mid-quarter") is no clause break
         if token.text in _CLAUSE_BREAK or (token.lower_ in {"but", "however"} and not doc[token.i - 1].is_punct):
             cuts.append(token.i if token.lower_ in {"but", "however"} else token.i + 1)
     cuts.append(sent.end)

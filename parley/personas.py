@@ -244,6 +244,11 @@ class Persona(Schema):
         return parameters_at(self.hidden, self.briefing.list_price, self.company.floor_price,
                              self.difficulty, difficulty or self.default_difficulty, len(self.interests))
 
+    def money(self, value: float) -> str:
+        """An amount as the trainee reads it: $23, $23.50, $3,600."""
+        text = f"{value:,.2f}"
+        return f"{self.briefing.currency}{text[:-3] if text.endswith('.00') else text}"
+
     def tradable(self, tradable_id: str) -> Tradable | None:
         return next((t for t in self.company.tradables if t.id == tradable_id), None)
 

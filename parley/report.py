@@ -83,7 +83,7 @@ def render_text(report: dict) -> str:
     """The report as plain text for a terminal, REST client or Slack."""
     o, currency = report["outcome"], report.get("currency", "$")
     if o["deal"]:
-        ending = f"Deal at {currency}{o['price']:g}" + (f" with {', '.join(o['terms'])}" if o["terms"] else "")
+        ending = f"Deal at {_money(currency, o['price'])}" + (f" with {', '.join(o['terms'])}" if o["terms"] else "")
     elif o["ended_by"] == "walked_away":
         ending = "No deal: the customer walked away"
     else:
@@ -108,6 +108,11 @@ def render_text(report: dict) -> str:
         lines += ["", "Needs you did not uncover:"] + [f"  - {d}" for d in missed]
     lines += ["", "Improvement plan:"] + [f"  {i}. {step}" for i, step in enumerate(report["improvement_plan"], 1)]
     return "\n".join(lines)
+
+
+def _money(currency: str, value: float) -> str:
+    text = f"{value:,.2f}"
+    return currency + (text[:-3] if text.endswith(".00") else text)
 
 
 def _clip(text: str, limit: int = 80) -> str:

@@ -101,7 +101,7 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
     if "open_question" in moves:
         revealed = [e.split(":", 1)[1] for e in events if e.startswith("revealed:")]
         found = next((i.description for i in persona.interests if i.id in revealed), None)
-        what = f" that brought out a hidden need: {found}" if found else " invites the customer to explain"
+        what = f" that brought out a hidden need: {found.rstrip('.')}" if found else " invites the customer to explain"
         note("exploration", 3, "open_question", f"an open question{what}.")
     if "summary" in moves:
         note("exploration", 2, "summary", "checking your understanding shows you listened.")
@@ -158,7 +158,6 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
     notes = []
     offer = reaction.offer or 0.0
     floor, list_price = persona.company.floor_price, persona.briefing.list_price
-    money = persona.briefing.currency
     explored = _explored(before)
     if not explored:
         notes.append(Note("concession_discipline", -2, said,
@@ -167,14 +166,15 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
     if "leap" in reaction.events:
         previous = before.offers[-1] if before.offers else list_price
         notes.append(Note("concession_discipline", -2, said,
-                          f"a leap from {money}{previous:g} to {money}{offer:g} in one go invites more pushing.",
+                          f"a leap from {persona.money(previous)} to {persona.money(offer)} in one go invites "
+                          "more pushing.",
                           "concede in small steps, each with a reason."))
     if offer < floor:
         cut = round(100 * (list_price - offer) / list_price)
         notes.append(Note("concession_discipline", -5, said,
-                          f"outside the company's parameters: {money}{offer:g} ({cut}% off) is below the floor "
-                          f"of {money}{floor:g}.",
-                          f"never go below {money}{floor:g}; trade extras instead of price."))
+                          f"outside the company's parameters: {persona.money(offer)} ({cut}% off) is below the floor "
+                          f"of {persona.money(floor)}.",
+                          f"never go below {persona.money(floor)}; trade extras instead of price."))
     if "rationale" not in analysis.moves:
         notes.append(Note("transparency", -1, said, "the offer came with no reason.",
                           "say why you can offer it (loyalty, volume, commitment) and what it saves."))

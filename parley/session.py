@@ -149,15 +149,14 @@ def briefing_payload(persona: Persona, difficulty: str, mode: str) -> dict:
 
 def briefing_text(persona: Persona, difficulty: str, mode: str) -> str:
     b, c = persona.briefing, persona.company
-    money = b.currency
-    was = f" (was {money}{b.previous_price:g})" if b.previous_price else ""
-    price = f"{money}{b.list_price:g} per {b.unit}{was}"
+    was = f" (was {persona.money(b.previous_price)})" if b.previous_price else ""
+    price = f"{persona.money(b.list_price)} per {b.unit}{was}"
     extras = "; ".join(t.label for t in c.tradables) or "none"
     volume = f" They buy about {b.monthly_volume} a month." if b.monthly_volume else ""
     return (f"BRIEFING - {persona.title} ({difficulty}, {mode})\n"
             f"Customer: {b.customer}{volume}\nSituation: {b.situation}\nProduct: {b.product}, list price {price}.\n"
-            f"Your limits: lowest price you may offer {money}{c.floor_price:g} per {b.unit}. Extras you may trade: "
-            f"{extras}.\nYour goal: {b.goal}\nType /end_session at any time for your report.")
+            f"Your limits: lowest price you may offer {persona.money(c.floor_price)} per {b.unit}. "
+            f"Extras you may trade: {extras}.\nYour goal: {b.goal}\nType /end_session at any time for your report.")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\ufeff]")
