@@ -79,6 +79,17 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _personas_or_report(directory: Path | None = None) -> dict | None:
+    """All personas, or None after printing every problem in every file."""
+    from parley.personas import PERSONA_DIR, PersonaError, load_personas
+
+    try:
+        return load_personas(directory or PERSONA_DIR)
+    except PersonaError as exc:
+        _print_problems(exc)
+        return None
+
+
 def _print_problems(exc: Exception, what: str = "persona") -> None:
     from parley.personas import PersonaError
 
@@ -117,12 +128,9 @@ def cmd_personas_check(args: argparse.Namespace) -> int:
 
 
 def cmd_personas_list(args: argparse.Namespace) -> int:
-    from parley.personas import PERSONA_DIR, PersonaError, load_personas
 
-    try:
-        personas = load_personas(Path(args.dir or PERSONA_DIR))
-    except PersonaError as exc:
-        _print_problems(exc)
+    personas = _personas_or_report(Path(args.dir) if args.dir else None)
+    if personas is None:
         return 1
     for p in personas.values():
         print(f"{p.id:<28} {p.title}")
@@ -170,12 +178,10 @@ def cmd_personas_test(args: argparse.Namespace) -> int:
     """Play conversation tests offline through the core Trainer; PASS/FAIL each, non-zero on any failure."""
     from parley.moves import detect
     from parley.persona_tests import TEST_DIR, conversation_files, load_cases, run_case
-    from parley.personas import PERSONA_DIR, PersonaError, display_path, load_personas
+    from parley.personas import PersonaError, display_path
 
-    try:
-        personas = load_personas(Path(args.dir or PERSONA_DIR))
-    except PersonaError as exc:
-        _print_problems(exc)
+    personas = _personas_or_report(Path(args.dir) if args.dir else None)
+    if personas is None:
         return 1
     files = conversation_files(args.files, TEST_DIR if not args.dir else Path(args.dir) / "tests")
     if not files:

@@ -212,6 +212,12 @@ class Story(Schema):
                                                                       "action_customer_turn`, repeated")
 
 
+def format_money(currency: str, value: float) -> str:
+    """An amount as the trainee reads it: $23, $23.50, $3,600."""
+    text = f"{value:,.2f}"
+    return currency + (text[:-3] if text.endswith(".00") else text)
+
+
 class Persona(Schema):
     """One customer the trainee can practise with."""
 
@@ -245,9 +251,7 @@ class Persona(Schema):
                              self.difficulty, difficulty or self.default_difficulty, len(self.interests))
 
     def money(self, value: float) -> str:
-        """An amount as the trainee reads it: $23, $23.50, $3,600."""
-        text = f"{value:,.2f}"
-        return f"{self.briefing.currency}{text[:-3] if text.endswith('.00') else text}"
+        return format_money(self.briefing.currency, value)
 
     def tradable(self, tradable_id: str) -> Tradable | None:
         return next((t for t in self.company.tradables if t.id == tradable_id), None)

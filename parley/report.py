@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Dict, List, Sequence
 
 from parley.engine import CustomerState
-from parley.personas import Persona
+from parley.personas import Persona, format_money
 from parley.scoring import CRITERIA, TurnScore, criteria, overall
 
 # One concrete next step per criterion, used when that criterion is the trainee's weakest.
@@ -83,7 +83,8 @@ def render_text(report: dict) -> str:
     """The report as plain text for a terminal, REST client or Slack."""
     o, currency = report["outcome"], report.get("currency", "$")
     if o["deal"]:
-        ending = f"Deal at {_money(currency, o['price'])}" + (f" with {', '.join(o['terms'])}" if o["terms"] else "")
+        terms = f" with {', '.join(o['terms'])}" if o["terms"] else ""
+        ending = f"Deal at {format_money(currency, o['price'])}{terms}"
     elif o["ended_by"] == "walked_away":
         ending = "No deal: the customer walked away"
     else:
@@ -108,11 +109,6 @@ def render_text(report: dict) -> str:
         lines += ["", "Needs you did not uncover:"] + [f"  - {d}" for d in missed]
     lines += ["", "Improvement plan:"] + [f"  {i}. {step}" for i, step in enumerate(report["improvement_plan"], 1)]
     return "\n".join(lines)
-
-
-def _money(currency: str, value: float) -> str:
-    text = f"{value:,.2f}"
-    return currency + (text[:-3] if text.endswith(".00") else text)
 
 
 def _clip(text: str, limit: int = 80) -> str:
