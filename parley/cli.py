@@ -276,5 +276,14 @@ def main(argv: List[str] | None = None) -> int:
         return 130
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The `parley` console script.  spaCy's thinc imports TensorFlow whenever it is installed (Rasa
+    brings it), which costs seconds per command; nothing the CLI does needs it, so it is kept out here.
+    (Only in this entry point: a process that also runs Rasa needs the real import.)"""
+    if "tensorflow" not in sys.modules:
+        sys.modules["tensorflow"] = None  # type: ignore[assignment]  # makes `import tensorflow` fail fast
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -202,9 +202,55 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
     if offer_line:
         lines.append(offer_line)
     if not lines:
-        move = primary_move(analysis.moves)
-        lines.append(_line(persona, s, persona.reactions[move][s.mood.value], f"react:{move}"))  # type: ignore[index]
+        fact = _answer_fact(persona, s, analysis)
+        if fact is not None:
+            lines.append(fact)
+        else:
+            move = primary_move(analysis.moves)
+            lines.append(_line(persona, s, persona.reactions[move][s.mood.value],  # type: ignore[index]
+                               f"react:{move}"))
     return Reaction(s, tuple(lines), tuple(events), offer)
+
+
+# Facts every persona can answer from its briefing, unless its own `facts` say otherwise.
+_BRIEFING_FACTS = (
+    ("volume", ("how many", "how much do you order", "how much do you buy", "how much do you use", "volume",
+                "a month", "per month", "each month", "every month", "monthly", "quantity", "order size"),
+     "{volume_answer}"),
+    ("previous_price", ("before", "used to pay", "previous", "old price", "last quarter", "last year",
+                        "were you paying", "was the price"),
+     "{previous_price} a {unit}, until this change."),
+)
+_SMALL_MOVES = {"greeting", "empathy", "appreciation", "closed_question", "other"}
+_WH_START = re.compile(r"^\W*(?:(?:so|and|ok|okay|well|right|just|also|quick question)\W+)*"
+                       r"(?:how|what|which|when|where|who|whose)\b", re.I)
+
+
+def _mentions(question: str, phrases: Sequence[str]) -> bool:
+    return any(re.search(r"\b" + re.escape(p.lower()) + r"\b", question) for p in phrases)
+
+
+def _answer_fact(persona: Persona, s: CustomerState, analysis: Analysis) -> str | None:
+    """A factual question gets a factual answer ("About 150 cartridges a month."), not a yes or a no."""
+    asked = [d.quote for d in analysis.detections if d.move == "closed_question"]
+    if not asked or set(analysis.moves) - _SMALL_MOVES:
+        return None  # "would free delivery help?" offers something: the offer gets the reaction
+    b = persona.briefing
+    counted, per, _period = b.unit.partition(" per ")  # "seat per month": 25 seats, not 25 a month
+    volume = f"{b.monthly_volume:,} {counted if counted.endswith('s') else counted + 's'}" if b.monthly_volume else ""
+    values = {"unit": b.unit, "product": b.product, "list_price": persona.money(b.list_price),
+              "previous_price": persona.money(b.previous_price) if b.previous_price else "", "volume": volume,
+              "volume_answer": (f"{volume}, at the moment." if per else f"About {volume} a month.") if volume else ""}
+    for question in (q.lower() for q in asked):
+        for n, fact in enumerate(persona.facts):
+            if _mentions(question, fact.about):
+                return _line(persona, s, fact.answer, f"fact:{n}", **values)
+        for key, phrases, answer in _BRIEFING_FACTS:
+            if values[key] and _mentions(question, phrases):  # key: the briefing value it needs
+                return _fill(answer, persona, s, **values)
+    if primary_move(analysis.moves) == "closed_question" and any(_WH_START.match(q) for q in asked):
+        return _line(persona, s, persona.lines.unknown_fact, "unknown_fact", **values)
+    return None
 
 
 def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: float,

@@ -226,6 +226,9 @@ _PHRASES: Dict[str, List[str]] = {
         "would upset anyone", "would frustrate anyone", "would annoy anyone", "anyone would be",
         "make sense that you", "make total|complete|perfect sense that you", "fair to feel", "right to feel",
         "understandable to feel", "natural to feel", "i would hate for you to",
+        "that make sense", "that make total|complete|perfect sense", "that totally|completely|really make sense",
+        "make total|complete|perfect sense", "make sense", "do not worry", "no need to worry",
+        "glad|good|happy|pleased|great to hear", "reasonable|fair|natural|normal|understandable for you to",
         "of course you be worried|upset|annoyed|frustrated|concerned|angry|cross|disappointed",
     ],
     "appreciation": [
@@ -491,6 +494,10 @@ _SUBJECTS = {"you", "we", "i", "it", "they", "he", "she", "that", "this", "there
 _INVERTED_SUBJECTS = {"you", "u", "your", "we", "our", "they", "their", "it", "that", "this", "the", "he", "she",
                       "his", "her"}
 _FACT_HOW = {"many", "much", "long", "often", "old", "soon", "far", "big", "large", "frequently", "late", "early"}
+# "how important / confident / ready ...": the answer is a judgement the other side explains
+_WEIGH_HOW = {"important", "confident", "ready", "willing", "motivated", "committed", "comfortable", "concerned",
+              "worried", "satisfied", "happy", "serious", "keen", "interested", "likely", "critical", "essential",
+              "flexible", "attached", "open"}
 _FACT_NOUNS = {
     "time", "day", "date", "year", "month", "week", "size", "model", "number", "name", "address", "email",
     "postcode", "zip", "account", "reference", "version", "plan", "package", "tier", "colour", "color", "age",
@@ -562,15 +569,21 @@ class Shape:
 
 
 def _word(token: Token) -> str:
-    return token.lower_.strip("-") or token.lower_
+    word = token.lower_.strip("-") or token.lower_
+    # "what's" / "how'd" left whole when a hyphen split them off ("what's-how have you ...")
+    return _CLITIC.sub("", word) if _CLITIC.search(word) and _CLITIC.sub("", word) in _WH else word
+
+
+_CLITIC = re.compile(r"(?:'|’)(?:s|d|re|ll|ve)$")
 
 
 def _clause_starts(sent: Span) -> List[int]:
     """Token indices (in the doc) where a clause of the sentence may begin."""
     starts = [sent.start]
     for token in sent[:-1]:
-        if token.text in {"-", "—", "–"} and token.i > 0 and not token.doc[token.i - 1].whitespace_:
-            continue  # a hyphen inside a word ("mid-quarter") is no clause break
+        if token.text in {"-", "—", "–"} and token.i > 0 and not token.doc[token.i - 1].whitespace_ and \
+                not (token.i + 1 < sent.end and _word(token.doc[token.i + 1]) in _WH):
+            continue  # a hyphen inside a word ("mid-quarter") is no clause break; "what's-how do you" restarts
         if token.is_punct and token.text not in {"'", '"', "?", "(", ")"} or token.text in {"--", "-", "—", "–"} \
                 or len(token.text) > 1 and token.text.endswith("-"):  # "what- what ideas": a restart
             starts.append(token.i + 1)
@@ -588,9 +601,19 @@ def _skip_fillers(doc: Doc, i: int, end: int) -> int:
             i += 1
         elif doc[i].is_title and i + 1 < end and doc[i + 1].text == "," and doc[i].lemma_ not in _WH | _AUX:
             i += 2  # a name said first: "Barbara, what ..."
+        elif _stutter(doc, i, end):
+            i += 2  # a false start typed as said: "w-where", "Wh-What", "so-so"
         else:
             break
     return i
+
+
+def _stutter(doc: Doc, i: int, end: int) -> bool:
+    """"w-where", "how's-how's": a word cut off and restarted, joined by a hyphen without spaces."""
+    if i + 2 >= end or doc[i + 1].text != "-" or doc[i].whitespace_ or doc[i + 1].whitespace_:
+        return False
+    cut, restart = doc[i].lower_, doc[i + 2].lower_
+    return restart.startswith(cut) or cut.startswith(restart) and len(restart) > 1
 
 
 def _question_shape(sent: Span) -> Shape | None:
@@ -609,8 +632,9 @@ def _question_shape(sent: Span) -> Shape | None:
     embedded = _EMBED_OPEN.search(lowered)
     if embedded and not (embedded.group(2) and re.match(r"\s*(?:if|whether)\b", lowered[embedded.end(2):])):
         return Shape("open", _char_to_token(sent, embedded.start(1) if embedded.group(1) else embedded.start(4)))
-    if asks and re.search(r"\bscale\b|\b(?:1|one|0|zero) (?:to|and|-) (?:10|ten|5|five|100)\b", lowered):
-        return Shape("closed", sent.start)  # "on a scale of 1 to 10, ...?" asks for one number
+    if asks and re.search(r"\bscale\b|\b(?:1|one|0|zero) (?:to|and|-) (?:10|ten|5|five|100)\b", lowered) and \
+            not re.search(r"\bhow (?:" + "|".join(sorted(_WEIGH_HOW)) + r")\b", lowered):
+        return Shape("closed", sent.start)  # "on a scale of 1 to 10, what number ...?" asks for one number
     found: List[Shape] = []
     for start in _clause_starts(sent):
         i = _skip_fillers(doc, start, end)
@@ -688,8 +712,9 @@ def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
         return Shape("open", i) if asks or len(rest) > 3 else None
     if w0 in _WH:
         return _wh_shape(doc, i, end, asks, w0, w1, w2, rest)
-    if w0 in _AUX_FORMS and asks and (w1 in _SUBJECTS or doc[i + 1].lemma_ in _SUBJECTS or w1 == "n't"
-                                      or doc[i + 1].like_num or doc[i + 1].is_title):
+    asked = asks or _unmarked_question(doc, i, end)
+    if w0 in _AUX_FORMS and asked and (w1 in _SUBJECTS or doc[i + 1].lemma_ in _SUBJECTS or w1 == "n't"
+                                       or doc[i + 1].like_num or doc[i + 1].is_title):
         subject_at = i + 2 if w1 in {"n't", "not", "nt"} else i + 1
         after = [_word(t) for t in doc[subject_at + 1: end] if not t.is_punct]
         verb = doc[subject_at + 1].lemma_ if subject_at + 1 < end else ""
@@ -727,6 +752,15 @@ def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
     if w0 in _AUX_FORMS and asks and w1 in {"we", "i"}:
         return Shape("proposal", i)
     return None
+
+
+def _unmarked_question(doc: Doc, i: int, end: int) -> bool:
+    """"do you have a budget in mind" typed without "?": an auxiliary opening the sentence, then "you"
+    (chat often drops the question mark; a statement never starts this way)."""
+    first = _skip_fillers(doc, doc[i].sent.start, end)
+    return i == first and i + 1 < end and _word(doc[i + 1]) in {"you", "u", "ya"} and \
+        _word(doc[i]) in {"do", "did", "are", "were", "have", "can", "could", "would", "will", "is", "was"} and \
+        end - i >= 4
 
 
 def _asks_back(doc: Doc, i: int, end: int) -> bool:
@@ -779,6 +813,8 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
         return Shape("check", i)  # "how does that sound?" after an offer checks agreement
     if w0 in {"how", "hows"} and w1 in _FACT_HOW:
         return Shape("closed", i)
+    if w0 == "how" and w1 in _WEIGH_HOW:
+        return Shape("open", i)  # "how important is delivery to you?" asks them to weigh and explain
     if w0 in {"what", "whats"} and (w1 in _FACT_NOUNS or doc[i + 1].lemma_ in _FACT_NOUNS if i + 1 < end else False) \
             and len(rest) <= 7 and "you" not in rest[1:2]:
         return Shape("closed", i)
@@ -852,7 +888,7 @@ def _offers(sent: Span) -> bool:
 
 # -- guards ---------------------------------------------------------------------------------------
 _ACK = (r"(?:understand|hear you|hear that|get it|get that|see that|appreciate that|appreciate it|know|sorry|"
-        r"apologi[sz]e)")
+        r"apologi[sz]e|makes? (?:total |perfect |complete )?sense)")
 _REFUSAL = re.compile(
     r"\b(can(?:'|no)?t|cannot|won'?t|will not|unable|not able|no room|nothing|not possible|isn'?t possible|"
     r"not negotiable|non-negotiable|fixed|stays?|remains?|final|policy|have to|has to|not going to|"
@@ -915,12 +951,41 @@ def _dismissive(sent: Span) -> bool:
     return False
 
 
+_BUT_NEXT = re.compile(r"^\W*(?:but|however|unfortunately|still|that said)\b", re.I)
+_FIRST_PERSON = {"i", "me", "my", "we", "us", "our", "'m", "im", "myself", "ourselves"}
+
+
+def _brushed_aside(sent: Span, following: Span) -> bool:
+    """"I understand. But we can't..." is the dismissive "I understand, but" split over two sentences.
+    Only a bare formula counts: "I understand this is frustrating. But..." still acknowledges something."""
+    words = [t for t in sent if not t.is_punct and not _is_symbol(t)]
+    if len(words) > 5 or not _BUT_NEXT.match(following.text) or \
+            any(t.lemma_ in _EMPATHY_CUES - {"hear", "sorry"} or _word(t) in {"you", "your", "u"} for t in words):
+        return False
+    return bool(_REFUSAL.search(following.text) or
+                re.search(r"\b(?:i|we) (?:really |just |still |also )?(?:need|want)\b", following.text, re.I))
+
+
+def _own_feelings(sent: Span) -> bool:
+    """Every feeling word in the sentence is the speaker's own ("I'm worried we'd run out") and the
+    sentence never turns to the other side: that is self-disclosure, not empathy."""
+    words = {_word(t) for t in sent}
+    if words & {"you", "your", "yours", "u", "ur"} or words & {"sorry", "apologise", "apologize", "apologies"}:
+        return False
+    cues = [t for t in sent if t.lemma_ in _EMPATHY_CUES]
+    return bool(cues) and all(any(_word(t) in _FIRST_PERSON for t in sent.doc[max(sent.start, c.i - 4): c.i])
+                              for c in cues)
+
+
 def _not_empathy(sent: Span, span: Span | None = None) -> bool:
     """Look-alikes of empathy: a typo apology, "sorry?", a negated or requested "understand"."""
     if _SORRY_NOT_EMPATHY.search(sent.doc.text[sent.start_char: sent.end_char + 50]):
         return True
     if span is None:
         return bool(re.search(r"(?:n'?t|\bnot|\bnever)\s+(?:\w+\s+)?(?:understand|get it|see why)\b", sent.text, re.I))
+    if any(t.lemma_ == "sense" for t in span):  # "does that make sense?" checks, "if that makes sense" hedges
+        before = sent.doc.text[sent.start_char: span.start_char]
+        return bool(_SENSE_NOT_ACK.search(before))
     if any(t.lemma_ in {"understand", "see", "get", "know", "hear", "imagine"} for t in span):
         before = sent.doc.text[sent.start_char: span.start_char]
         after = sent.doc.text[span.end_char: sent.end_char]
@@ -928,6 +993,12 @@ def _not_empathy(sent: Span, span: Span | None = None) -> bool:
     return False
 
 
+# "make sense" that checks or hedges the rep's own words: "does that make sense?", "I hope that makes sense"
+_SENSE_NOT_ACK = re.compile(r"(?:\b(?:do|does|did|would|will|could|should|if|not|never|hope|hopefully|think|guess)|"
+                            r"n't)\s+(?:(?:that|this|it|all|really|quite)\s+){0,2}$", re.I)
+_RESTATES = re.compile(r"\b(?:so you|so it'?s|so the|sounds? like|sounds? as if|what i'?m hearing|if i (?:understand|"
+                       r"heard|get)|you(?:'re| are) saying|you said|you mentioned|you told|in other words|"
+                       r"to sum up|to summari[sz]e|let me check|correct me)\b", re.I)
 _NEGATIONS = {"not", "no", "never", "nothing", "without", "nobody", "none", "neither", "nor"}
 # Empathy is a marked speech act: the classifier may find it only where one of these words is.
 _EMPATHY_CUES = {
@@ -1099,13 +1170,15 @@ class Detector:
 
         def dismissive(k: int) -> bool:  # worked out only for sentences where empathy shows up
             if k not in dismissive_at:
-                dismissive_at[k] = _dismissive(sents[k])
+                dismissive_at[k] = _dismissive(sents[k]) or \
+                    k + 1 < len(sents) and _brushed_aside(sents[k], sents[k + 1])
             return dismissive_at[k]
 
         def empathy_ok(k: int) -> bool:  # may the classifier's empathy stand in sentence k?
-            # it needs a feeling word, turned towards the customer or their situation, not a refusal
+            # it needs a feeling word, turned towards the customer or their situation, not a refusal,
+            # and not the speaker's own feelings ("I'm worried we'd run out")
             return bool(lemma_sets[k] & _EMPATHY_CUES) and bool(lemma_sets[k] & _TOWARDS) and not dismissive(k) \
-                and not _not_empathy(sents[k])
+                and not _not_empathy(sents[k]) and not _own_feelings(sents[k])
 
         for match_id, start, end in sorted(self.matcher(doc) + self.phrases(doc), key=lambda m: (m[1], -m[2])):
             key = self.nlp.vocab.strings[match_id]
@@ -1163,6 +1236,9 @@ class Detector:
                     continue
                 if shape is not None and shape.kind == "rhetorical" and move in {"summary", "close"}:
                     continue
+                if move == "summary" and shape is not None and shape.kind == "open" and \
+                        not _RESTATES.search(sent.text):
+                    continue  # "what matters most to you?" asks; a summary gives back what was said
                 span = self._model_span(sent, move)
                 if move in _NEGATABLE:
                     cue = next((t for t in span if t.lemma_ in self.move_words.get(move, ())), None)
@@ -1238,7 +1314,7 @@ _ASKING_WORDS = _WH | {"tell", "describe", "explain", "walk", "talk", "share", "
 
 def _may_ask(sent: Span, lemmas: Set[str]) -> bool:
     """Cheap pre-check: a sentence can only be a question if it has '?' or an asking word."""
-    return "?" in sent.text or bool(lemmas & _ASKING_WORDS)
+    return "?" in sent.text or bool(lemmas & _ASKING_WORDS) or bool(lemmas & _AUX and "you" in lemmas)
 
 
 def _expand(pattern: List[dict]) -> List[List[str]] | None:

@@ -32,6 +32,7 @@ EXAMPLE_ID, EXAMPLE_NAME = "cafe_owner_sam", "Sam"
 PLACES: List[Tuple[type, str]] = [
     (P.Persona, "top level"), (P.Briefing, "briefing"), (P.Company, "company"), (P.Tradable, "company.tradables[]"),
     (P.Hidden, "hidden"), (P.Interest, "interests[]"), (P.Reactions, "reactions"), (P.MoodLines, "reactions.<move>"),
+    (P.Fact, "facts[]"),
     (P.Lines, "lines"), (P.Story, "stories[]"), (P.DifficultyLevels, "difficulty"),
     (P.Overrides, "difficulty.<level>"),
 ]

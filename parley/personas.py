@@ -119,6 +119,16 @@ class Interest(Schema):
     worth: float = Field(0, ge=0, description="how much more per unit the customer will pay once the need is met")
 
 
+class Fact(Schema):
+    """A plain fact the customer answers when the trainee asks for it ("how many do you order?")."""
+
+    about: List[Text] = Field(..., min_items=1, description="words or phrases in a question that ask for it, e.g. "
+                                                            "`delivery day`, `how long`; matched whole-word, any case")
+    answer: List[Text] = Field(..., min_items=1, description="the customer's answer (one is picked); may use "
+                                                             "`{volume}`, `{unit}`, `{product}`, `{list_price}`, "
+                                                             "`{previous_price}`")
+
+
 class Hidden(Schema):
     """Parameters the trainee has to discover or respect; shown only in the report."""
 
@@ -202,6 +212,9 @@ class Lines(Schema):
                                                              "`{price}`")
     walk_away: List[Text] = Field(..., min_items=1, description="patience or trust ran out; the session ends")
     sympathy_fatigue: List[Text] = Field(..., min_items=1, description="the third sympathy-only turn in a row")
+    unknown_fact: List[Text] = Field(
+        ["I'd have to look that up.", "Not off the top of my head. Why does it matter?"], min_items=1,
+        description="a factual question (how many, which, when...) that no `facts` entry answers")
 
 
 class Story(Schema):
@@ -233,6 +246,9 @@ class Persona(Schema):
     interests: List[Interest] = Field(..., min_items=1, description="the needs behind the customer's position")
     reactions: Reactions = Field(..., description="per move, per mood, what the customer may say")
     lines: Lines = Field(..., description="lines for offers, walking away and sympathy fatigue")
+    facts: List[Fact] = Field(default_factory=list, description="answers to factual questions; the monthly volume "
+                                                                "and the previous price are answered from the "
+                                                                "briefing without an entry")
     stories: List[Story] = Field(default_factory=list, description="Rasa stories for this persona (each starts "
                                                                    "after the session start)")
     difficulty: DifficultyLevels = Field(default_factory=DifficultyLevels, description="per-level overrides")
@@ -323,6 +339,7 @@ def parameters_at(hidden: Hidden, list_price: float, floor: float, levels: Diffi
 
 # -- checks across fields --------------------------------------------------------------------------
 PLACEHOLDERS = {"name", "currency"}
+FACT_PLACEHOLDERS = {"volume", "unit", "product", "list_price", "previous_price"}
 LINE_PLACEHOLDERS = {"accept": {"price"}, "counter": {"price", "counter"}, "push_for_more": {"price", "counter"},
                      "reject": {"price"}}
 
@@ -442,6 +459,8 @@ def _placeholder_problems(values: Dict[str, Any]) -> List[Tuple[Tuple[Any, ...],
         for move in MOVES:
             for mood in MOODS:
                 check(("reactions", move, mood), reactions[move][mood], PLACEHOLDERS)
+    for i, fact in enumerate(values.get("facts") or []):
+        check(("facts", i, "answer"), fact.answer, PLACEHOLDERS | FACT_PLACEHOLDERS)
     lines = values.get("lines")
     if lines is not None:
         for name in Lines.__fields__:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Dict
 
 import pytest
 
 from parley import engine
 from parley.engine import CustomerState, offered_price, react, start
+from parley.moves import Analysis, Detection
 from parley.personas import Persona
 from tests.core.conftest import turn
 
@@ -66,6 +68,35 @@ def test_closed_questions_get_short_answers_and_cost_patience(charlie: Persona) 
     reaction = play(charlie, state, turn("Do you order every month?", "closed_question"))
     assert reaction.state.patience == state.patience - 0.5
     assert reaction.lines[0] in charlie.reactions["closed_question"]["hostile"]
+
+
+def asked(text: str, *moves: str) -> Analysis:
+    """A turn whose whole text the detector read as a closed question (plus any other moves)."""
+    found = (Detection("closed_question", 0, len(text), text, text, "pattern", 1.0),)
+    return Analysis(text, ("closed_question",) + moves, found, ())
+
+
+def test_a_factual_question_gets_the_fact_not_a_yes(charlie: Persona, personas: Dict[str, Persona]) -> None:
+    state = fresh(charlie)
+    assert play(charlie, state, asked("How many do you order a month?")).lines == ("About 150 cartridges a month.",)
+    assert play(charlie, state, asked("what did you pay before?")).lines == ("$20 a cartridge, until this change.",)
+    assert play(charlie, state, asked("How long have you been with us?")).lines == tuple(charlie.facts[0].answer)
+    dana = personas["loyal_customer"]  # a per-seat subscription: a head count, not "a month"
+    assert play(dana, fresh(dana), asked("How many seats do you have?")).lines == ("25 seats, at the moment.",)
+
+
+def test_a_factual_question_the_persona_cannot_answer_and_a_plain_yes_no(charlie: Persona) -> None:
+    state = fresh(charlie)
+    unknown = play(charlie, state, asked("Which day suits you for a call?"))
+    assert unknown.lines[0] in charlie.lines.unknown_fact
+    yes_no = play(charlie, state, asked("Are you happy with the service otherwise?"))
+    assert yes_no.lines[0] in charlie.reactions["closed_question"]["hostile"]  # no fact asked for: yes or no
+    assert unknown.state.patience == yes_no.state.patience == state.patience - 0.5
+
+
+def test_an_offer_said_as_a_question_gets_the_offer_reaction_not_a_fact(charlie: Persona) -> None:
+    reaction = play(charlie, fresh(charlie), asked("Would free delivery help?", "value_add"))
+    assert reaction.lines[0] not in charlie.facts[2].answer
 
 
 def test_pressure_and_hold_position_drive_the_customer_away(charlie: Persona) -> None:

@@ -68,9 +68,27 @@ def test_acknowledgement_then_a_separate_refusal_is_both(moves_of):
     "that must be stressful with the team already stretched",
     "Oh no, that's the opposite of what we want for you.",
     "I completely understand why a 25% jump would worry you.",
+    "That makes sense, nobody budgets for a rise mid-year.",  # validating what they said
+    "Glad to hear the machines have held up.",
+    "Don't worry, we'll get the invoice corrected.",
 ])
 def test_empathy_in_several_forms_and_inflections(moves_of, text):
     assert "empathy" in moves_of(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Does that make sense?",  # checks they followed, acknowledges nothing
+    "I hope that makes sense.",
+    "That doesn't make sense to me.",
+    "I'm worried we'd run at a loss on that.",  # the speaker's own feeling, not theirs
+])
+def test_look_alikes_of_validation_are_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+
+
+def test_a_bare_acknowledgement_brushed_aside_in_the_next_sentence_is_a_refusal(moves_of):
+    assert moves_of("Makes sense. But the price is fixed for everyone.") == {"hold_position"}
+    assert "empathy" in moves_of("That makes sense given your budget. But the price is fixed for everyone.")
 
 
 @pytest.mark.parametrize("text", ["sorry, I meant $23", "Sorry?", "I don't understand what you mean."])
@@ -89,6 +107,12 @@ def test_apologising_for_a_typo_or_not_understanding_is_not_empathy(moves_of, te
     ("Would you prefer monthly or quarterly invoices?", "closed_question"),
     ("Is the contract in your name?", "closed_question"),
     ("Is there anything else I can help with?", "closed_question"),
+    ("How important is next-day delivery to you?", "open_question"),  # weighing a priority, not one fact
+    ("On a scale of 1 to 10, how confident are you in next year's volumes?", "open_question"),
+    ("On a scale of 1 to 10, what number would you give us?", "closed_question"),
+    ("W-what would make staying worth it for you?", "open_question"),  # a false start typed as said
+    ("What's-how is the new price affecting the shop?", "open_question"),  # a restart mid-question
+    ("do you have a budget in mind", "closed_question"),  # chat drops the question mark
 ])
 def test_question_shape_decides_open_or_closed(moves_of, text, kind):
     found = moves_of(text)

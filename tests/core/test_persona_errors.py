@@ -141,6 +141,11 @@ CASES = [
          "'Cafe-Owner' must be lower_case_with_underscores"),
     Case("more exploration needed than there are interests", "  explore_needed: 0 ", "  explore_needed: 4 ",
          "explore_needed: 4", "hidden.explore_needed", "4 is more than the 3 interest(s) this persona has"),
+    Case("fact answer with a placeholder it cannot use", '    answer: ["Three years now."]',
+         '    answer: ["Since {year}."]', "Since {year}", "facts[0].answer[0]",
+         "uses {year}, which is not filled in here"),
+    Case("fact without the words that ask for it", "  - about: [how long, how many years]\n", "  - about: []\n",
+         "about: []", "facts[0].about", "must not be empty"),
 ]
 
 
