@@ -31,6 +31,7 @@ class Note:
     quote: str
     message: str
     better: str = ""
+    heads_up: bool = False  # about the customer's move, for the trainee's next turn: the live tip shows it
 
     def __str__(self) -> str:
         quote = f"\u201c{_short(self.quote)}\u201d: " if self.quote else ""
@@ -59,6 +60,9 @@ class TurnScore:
         worst = min(self.notes, key=lambda n: n.points, default=None)
         if worst and worst.points < 0:
             return worst.better or worst.message
+        heads_up = next((n for n in self.notes if n.heads_up), None)
+        if heads_up:
+            return f"{heads_up.message} {heads_up.better}".strip()
         best = max(self.notes, key=lambda n: n.points, default=None)
         return f"Good: {best.message}" if best else "Try an open question to learn what the customer needs."
 
@@ -180,6 +184,14 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
                           "say why you can offer it (loyalty, volume, commitment) and what it saves."))
     if explored and "leap" not in reaction.events and offer >= floor:
         notes.append(Note("concession_discipline", 2, said, "a measured concession inside the company's limits."))
+    counter = reaction.state.counter
+    if counter is not None and counter < floor and {"countered", "pushed_for_more"} & set(reaction.events):
+        # customers don't know the floor; the trainee does, and must not follow them below it
+        notes.append(Note("concession_discipline", 0, said,
+                          f"{persona.name} asked for {persona.money(counter)}, below your floor of "
+                          f"{persona.money(floor)}.",
+                          f"Don't match it: stay at {persona.money(floor)} or above and offer something "
+                          f"{persona.name} values instead of more off the price.", heads_up=True))
     return notes
 
 

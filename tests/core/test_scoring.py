@@ -102,6 +102,17 @@ def test_discount_below_the_floor_is_flagged_with_the_numbers(talk):
     assert talk.criteria()["concession_discipline"] <= 20
 
 
+def test_a_counter_below_the_floor_is_the_live_tip(personas, detector):
+    hard = Conversation(personas["price_increase_charlie"], detector, "hard")  # Charlie pays $22 at most
+    hard.say("Hi Charlie. What matters most to you right now?")
+    score = hard.say("Our costs went up, so the best I can do is $23 a cartridge.")
+    assert "countered" in score.events
+    heads_up = next(n for n in score.notes if n.heads_up)
+    assert heads_up.points == 0 and "$21.50, below your floor of $22" in heads_up.message
+    assert score.tip.startswith("Charlie asked for $21.50") and "Don't match it" in score.tip
+    assert TurnScore.from_dict(score.to_dict()) == score  # stored turns keep the flag
+
+
 def test_a_leap_is_named_with_both_prices(personas, detector):
     dana = Conversation(personas["loyal_customer"], detector)
     dana.say("What would a fair renewal look like for you?")
