@@ -42,6 +42,7 @@ class CustomerState:
     pushed: bool = False
     outcome: str | None = None  # "deal", "walked_away" or "ended"
     deal_price: float | None = None
+    wrapped_up: bool = False  # after a deal the rep has one turn to confirm terms and next steps
 
     @property
     def mood(self) -> Mood:
@@ -51,7 +52,12 @@ class CustomerState:
 
     @property
     def finished(self) -> bool:
-        return self.outcome is not None
+        return self.outcome is not None and not self.agreed
+
+    @property
+    def agreed(self) -> bool:
+        """The customer has said yes and the rep has not wrapped up yet (RADPAC: agree, then close)."""
+        return self.outcome == "deal" and not self.wrapped_up
 
     def count(self, move: str) -> int:
         return dict(self.move_counts).get(move, 0)
@@ -120,6 +126,8 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
     """The customer's response to one trainee turn."""
     if state.finished:
         return Reaction(state, (), ("already_finished",))
+    if state.agreed:
+        return _wrap_up(persona, state, analysis)
     moves = set(analysis.moves)
     s = replace(state, turn=state.turn + 1,
                 move_counts=_bump(state.move_counts, analysis.moves))
@@ -251,6 +259,21 @@ def _answer_fact(persona: Persona, s: CustomerState, analysis: Analysis) -> str 
     if primary_move(analysis.moves) == "closed_question" and any(_WH_START.match(q) for q in asked):
         return _line(persona, s, persona.lines.unknown_fact, "unknown_fact", **values)
     return None
+
+
+def _wrap_up(persona: Persona, state: CustomerState, analysis: Analysis) -> Reaction:
+    """The rep's turn after the customer agreed: the customer says goodbye and the session ends.
+    The deal stands at the agreed price; anything given now is given away (the evaluator says so)."""
+    s = replace(state, turn=state.turn + 1, move_counts=_bump(state.move_counts, analysis.moves), wrapped_up=True)
+    events = ["wrapped_up"]
+    # restating the agreed price confirms it; a lower price or a new extra gives more away
+    price_now = offered_price(analysis, persona.briefing.list_price)
+    new_extras = set(mentioned_extras(persona, analysis.text)) - set(state.extras) \
+        if set(analysis.moves) & {"value_add", "conditional_trade"} else set()
+    if price_now is not None and state.deal_price is not None and price_now < state.deal_price or new_extras:
+        events.append("gave_after_deal")
+    price = persona.money(state.deal_price) if state.deal_price is not None else ""
+    return Reaction(s, (_line(persona, s, persona.lines.goodbye, "goodbye", price=price),), tuple(events))
 
 
 def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: float,

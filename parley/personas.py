@@ -212,6 +212,9 @@ class Lines(Schema):
                                                              "`{price}`")
     walk_away: List[Text] = Field(..., min_items=1, description="patience or trust ran out; the session ends")
     sympathy_fatigue: List[Text] = Field(..., min_items=1, description="the third sympathy-only turn in a row")
+    goodbye: List[Text] = Field(
+        ["Great. Thanks for sorting it out.", "Perfect, thank you. Talk soon."], min_items=1,
+        description="after a deal, the customer's last line once the rep wraps up; may use `{price}`")
     unknown_fact: List[Text] = Field(
         ["I'd have to look that up.", "Not off the top of my head. Why does it matter?"], min_items=1,
         description="a factual question (how many, which, when...) that no `facts` entry answers")
@@ -341,7 +344,7 @@ def parameters_at(hidden: Hidden, list_price: float, floor: float, levels: Diffi
 PLACEHOLDERS = {"name", "currency"}
 FACT_PLACEHOLDERS = {"volume", "unit", "product", "list_price", "previous_price"}
 LINE_PLACEHOLDERS = {"accept": {"price"}, "counter": {"price", "counter"}, "push_for_more": {"price", "counter"},
-                     "reject": {"price"}}
+                     "reject": {"price"}, "goodbye": {"price"}}
 
 
 def coherence_problems(values: Dict[str, Any]) -> List[Tuple[Tuple[Any, ...], str]]:

@@ -224,7 +224,7 @@ TEST_TEMPLATE = """\
 # Conversation tests for __ID__: trainee lines and what should happen.
 # Run them with `parley personas test` (all files in personas/tests/) or
 # `parley personas test personas/tests/__ID__.yml`. Each test plays the lines in order, offline,
-# and stops early if the customer accepts or walks away.
+# and stops early if the customer walks away (after a yes, the next line is the wrap-up).
 - title: thanked, asked and offered a fair price, __NAME__ accepts
   persona: __ID__
   difficulty: normal

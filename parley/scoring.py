@@ -7,7 +7,7 @@ been better, so the score is never a hidden rule.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 from parley.engine import CustomerState, Reaction
 from parley.moves import Analysis
@@ -89,6 +89,9 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
     def note(criterion: str, points: int, move: str, message: str, better: str = "") -> None:
         notes.append(Note(criterion, points, quote(move), message, better))
 
+    if before.agreed:
+        notes.extend(_wrap_up_notes(persona, analysis, moves, events, quote))
+        return _turn_score(before, analysis, reaction, notes)
     if "greeting" in moves and before.count("greeting") == 0 and before.turn == 0:
         note("rapport", 1, "greeting", "a friendly opening sets a calm tone.")
     if "sympathy_fatigue" in events:
@@ -148,13 +151,39 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
             note("closing", 3, "close", "you checked the customer was happy and confirmed the terms.")
         else:
             note("closing", 1, "close", "you moved towards agreement and next steps.")
-    elif "accepted" in events:
-        note("closing", 0, "concession", "the customer accepted, but you did not confirm terms or next steps.",
-             "confirm the agreed price, start date and what happens next.")
-    points = sum(n.points for n in notes)
+    if "accepted" in events and "close" not in moves:
+        notes.append(Note("closing", 0, quote("concession"), f"{persona.name} has agreed.",
+                          "Now confirm the agreed price, when it starts and what happens next: your next "
+                          "message wraps up the session.", heads_up=True))
+    return _turn_score(before, analysis, reaction, notes)
+
+
+def _turn_score(before: CustomerState, analysis: Analysis, reaction: Reaction, notes: List[Note]) -> TurnScore:
     spans = {m: analysis.quotes(m) for m in analysis.moves if analysis.quotes(m)}
-    return TurnScore(before.turn + 1, analysis.text, analysis.moves, points, tuple(notes), reaction.events,
-                     reaction.offer, spans)
+    return TurnScore(before.turn + 1, analysis.text, analysis.moves, sum(n.points for n in notes), tuple(notes),
+                     reaction.events, reaction.offer, spans)
+
+
+def _wrap_up_notes(persona: Persona, analysis: Analysis, moves: set, events: set,
+                   quote: Callable[[str], str]) -> List[Note]:
+    """The turn after the customer said yes: confirm and close; don't reopen or give more."""
+    notes = []
+    if "close" in moves:
+        notes.append(Note("closing", 3, quote("close"), "you confirmed the agreed terms and the next steps."))
+    else:
+        notes.append(Note("closing", -1, analysis.text, f"{persona.name} had agreed, but the terms and next steps "
+                          "were left unconfirmed.",
+                          "after a yes, restate the price, when it starts and what happens next."))
+    if "appreciation" in moves:
+        notes.append(Note("rapport", 1, quote("appreciation"), "ending on thanks keeps the relationship warm."))
+    if "gave_after_deal" in events:
+        notes.append(Note("concession_discipline", -2, analysis.text,
+                          "you offered more after the customer had already agreed: that gives value away.",
+                          "once you have a yes, confirm it; keep extras for the next negotiation."))
+    if moves & {"pressure", "hold_position"}:
+        notes.append(Note("collaborative_tone", -2, analysis.text, "a hard line after a yes sours a good deal.",
+                          "end on the agreement and what happens next."))
+    return notes
 
 
 def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysis, reaction: Reaction,

@@ -66,6 +66,7 @@ class Trainer:
             return Reply(active=self.store.active_session(sender) is not None).say(
                 f"{asked}Available: {known}. Start with /start_session{{\"persona\": \"<id>\"}}, "
                 f"optionally with \"difficulty\": \"easy|normal|hard\" and \"mode\": \"practice|assessment\".")
+        self._file_agreed_deal(sender)
         difficulty = difficulty if difficulty in DIFFICULTIES else persona.default_difficulty
         mode = mode if mode in MODES else "practice"
         params = persona.parameters(difficulty)
@@ -77,6 +78,13 @@ class Trainer:
         reply.say(briefing_text(persona, difficulty, mode))
         reply.attach({"briefing": briefing_payload(persona, difficulty, mode)})
         return reply.say(opening)
+
+    def _file_agreed_deal(self, sender: str) -> None:
+        """A new start while a deal waits for its wrap-up: the deal is reported, not abandoned."""
+        record = self.store.active_session(sender)
+        persona = self.personas.get(record.persona_id) if record else None
+        if record is not None and persona is not None and CustomerState.from_dict(record.state).agreed:
+            self._finish(record, persona, CustomerState.from_dict(record.state), Reply())
 
     # -- turns ---------------------------------------------------------------------------------
     def turn(self, sender: str, text: str | None, analysis: Analysis | None = None) -> Reply:
@@ -113,6 +121,9 @@ class Trainer:
                                             "feedback": score.feedback, "spans": score.spans}})
         if reaction.state.finished:
             return self._finish(record, persona, reaction.state, reply)
+        if reaction.state.agreed:
+            reply.say(f"(Deal agreed at {persona.money(reaction.state.deal_price or 0)}. Wrap up with one more "
+                      "message: confirm the terms and what happens next. Or send /end_session for your report.)")
         return reply
 
     # -- end -----------------------------------------------------------------------------------

@@ -184,7 +184,17 @@ def test_state_round_trips_through_json(charlie: Persona) -> None:
     assert CustomerState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
 
 
+def test_after_a_yes_the_rep_has_one_turn_to_wrap_up(charlie: Persona) -> None:
+    agreed = replace(fresh(charlie), outcome="deal", deal_price=23)
+    assert agreed.agreed and not agreed.finished
+    wrap = play(charlie, agreed, turn("Great, I'll apply $23 from your next order and email the terms.", "close"))
+    assert wrap.lines[0] in charlie.lines.goodbye and wrap.events == ("wrapped_up",)
+    assert wrap.state.finished and wrap.state.outcome == "deal" and wrap.state.deal_price == 23
+    more = play(charlie, agreed, turn("And I'll throw in free shipping too.", "value_add"))
+    assert "gave_after_deal" in more.events and more.state.deal_price == 23  # the deal stands as agreed
+
+
 def test_a_finished_customer_says_nothing_more(charlie: Persona) -> None:
-    done = replace(fresh(charlie), outcome="deal", deal_price=23)
+    done = replace(fresh(charlie), outcome="deal", deal_price=23, wrapped_up=True)
     reaction = play(charlie, done, turn("Anything else?", "closed_question"))
     assert reaction.lines == () and reaction.state == done

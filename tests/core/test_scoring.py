@@ -113,6 +113,22 @@ def test_a_counter_below_the_floor_is_the_live_tip(personas, detector):
     assert TurnScore.from_dict(score.to_dict()) == score  # stored turns keep the flag
 
 
+def test_after_a_yes_the_tip_says_to_wrap_up_and_the_wrap_up_is_scored(personas, detector):
+    def agree() -> Conversation:
+        talk = Conversation(personas["price_increase_charlie"], detector)
+        talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
+        deal = talk.say("Because you order every month, I can do $23 a cartridge, which saves you $3,600 a year.")
+        assert "accepted" in deal.events and "your next message wraps up the session" in deal.tip
+        return talk
+
+    confirmed = agree().say("Great, I'll apply $23 from your next order and email the new terms today.")
+    assert [(n.criterion, n.points) for n in confirmed.notes] == [("closing", 3)]
+    vague = agree().say("ok cool")
+    assert vague.points == -1 and "restate the price" in vague.tip
+    extra = agree().say("And I'll add free shipping as well.")
+    assert any(n.criterion == "concession_discipline" and n.points == -2 for n in extra.notes)
+
+
 def test_a_leap_is_named_with_both_prices(personas, detector):
     dana = Conversation(personas["loyal_customer"], detector)
     dana.say("What would a fair renewal look like for you?")

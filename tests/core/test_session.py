@@ -19,6 +19,7 @@ SEED_TURNS = [
     "of $23/unit; a $2 saving on our regular cost. I've done a quick calculation based on your regular monthly "
     "shipment - this discount will save you $3,600 per year. Does this sound reasonable to you?",
 ]
+WRAP_UP = "Great, I'll set $23 a cartridge from your next order and email you the new terms today."
 
 
 @pytest.fixture()
@@ -46,12 +47,29 @@ def test_seed_dialogue_closes_at_23_with_a_high_score(trainer: Trainer) -> None:
     first = trainer.turn("u1", SEED_TURNS[0])
     assert {"empathy", "appreciation"} <= set(first.payload("turn_feedback")["moves"])
     assert "stay" in first.texts[0]  # he admits he would stay with some compromise
-    final = trainer.turn("u1", SEED_TURNS[1])
+    agreed = trainer.turn("u1", SEED_TURNS[1])
+    assert "Deal" in agreed.texts[0] and agreed.active and not agreed.ended  # agree, then close
+    assert agreed.texts[-1].startswith("(Deal agreed at $23. Wrap up with one more message")
+    final = trainer.turn("u1", WRAP_UP)
     report = final.payload("report")
     assert final.ended and not final.active
     assert report["outcome"]["deal"] and report["outcome"]["price"] == 23
     assert report["outcome"]["within_parameters"] and report["overall"] >= 75
+    assert report["criteria"]["closing"] == 100  # the wrap-up confirmed terms and next steps
     assert final.texts[-1].startswith("SESSION REPORT")
+
+
+def test_a_deal_left_without_a_wrap_up_is_still_reported(trainer: Trainer) -> None:
+    trainer.start("u1", "price_increase_charlie")
+    for line in SEED_TURNS:
+        trainer.turn("u1", line)
+    ended = trainer.end("u1")  # /end_session right after the yes
+    assert ended.payload("report")["outcome"]["deal"] and ended.payload("report")["outcome"]["price"] == 23
+    trainer.start("u2", "price_increase_charlie")
+    for line in SEED_TURNS:
+        trainer.turn("u2", line)
+    trainer.start("u2", "loyal_customer")  # straight into the next persona: the deal is filed, not abandoned
+    assert trainer.store.latest_report("u2")["outcome"]["price"] == 23
 
 
 def test_turn_feedback_only_in_practice_mode(trainer: Trainer) -> None:
@@ -99,7 +117,7 @@ def test_end_twice_and_restart(trainer: Trainer) -> None:
 
 def test_the_report_is_stored(trainer: Trainer) -> None:
     trainer.start("u1", "price_increase_charlie")
-    for line in SEED_TURNS:
+    for line in SEED_TURNS + [WRAP_UP]:
         trainer.turn("u1", line)
     stored = trainer.store.latest_report("u1")
-    assert stored["outcome"]["price"] == 23 and len(stored["turns"]) == 2
+    assert stored["outcome"]["price"] == 23 and len(stored["turns"]) == 3

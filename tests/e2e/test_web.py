@@ -102,6 +102,8 @@ def xss_flag(page: Page):
 def test_trainee_plays_the_seed_dialogue_with_charlie_in_the_browser(browser: Browser, web_page: str) -> None:
     page, watch = new_page(browser)
     page.goto(web_page)
+    # the picker is filled from the persona list the page fetches after it loads: wait for it
+    page.wait_for_function("() => document.querySelectorAll('.persona-name').length >= 3")
     names = page.locator(".persona-name").all_inner_texts()
     assert {"Charlie", "Dana", "Jordan"} <= set(names)
     shot(page, "web-1-picker")
