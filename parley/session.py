@@ -22,6 +22,7 @@ from parley.store import SessionRecord, Store
 
 MODES = ("practice", "assessment")
 START_HINT = '/start_session{"persona": "price_increase_charlie"}'
+END_HINT = "/end_session"  # channels with their own words for it (Slack: `end`) swap this out
 
 
 @dataclass
@@ -123,7 +124,7 @@ class Trainer:
             return self._finish(record, persona, reaction.state, reply)
         if reaction.state.agreed:
             reply.say(f"(Deal agreed at {persona.money(reaction.state.deal_price or 0)}. Wrap up with one more "
-                      "message: confirm the terms and what happens next. Or send /end_session for your report.)")
+                      f"message: confirm the terms and what happens next. Or send {END_HINT} for your report.)")
         return reply
 
     # -- end -----------------------------------------------------------------------------------
@@ -167,7 +168,7 @@ def briefing_text(persona: Persona, difficulty: str, mode: str) -> str:
     return (f"BRIEFING - {persona.title} ({difficulty}, {mode})\n"
             f"Customer: {b.customer}{volume}\nSituation: {b.situation}\nProduct: {b.product}, list price {price}.\n"
             f"Your limits: lowest price you may offer {persona.money(c.floor_price)} per {b.unit}. "
-            f"Extras you may trade: {extras}.\nYour goal: {b.goal}\nType /end_session at any time for your report.")
+            f"Extras you may trade: {extras}.\nYour goal: {b.goal}\nType {END_HINT} at any time for your report.")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\ufeff]")

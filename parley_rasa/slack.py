@@ -37,7 +37,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from parley.session import START_HINT
+from parley.session import END_HINT, START_HINT
 from parley_rasa.channels import NO_REPLY
 
 logger = logging.getLogger(__name__)
@@ -302,7 +302,7 @@ class SlackBot(RasaSlackBot):
         await self._post_message(channel=self._recipient(recipient_id), text=text, unfurl_links=False, **extra)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        text = text.replace(START_HINT, "`practice <persona>` (say `help` for the list)")
+        text = text.replace(START_HINT, "`practice <persona>` (say `help` for the list)").replace(END_HINT, "`end`")
         if self.hold:
             self._held.append(("text", (recipient_id, text)))
         else:

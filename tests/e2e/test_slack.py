@@ -191,6 +191,9 @@ def test_the_seed_dialogue_ends_with_a_slack_formatted_report(stack: Stack) -> N
     overall = int(report["blocks"][0]["text"]["text"].split(": ")[1].split("/")[0])
     assert overall >= SEED["expect"]["overall_at_least"]
     assert not any("SESSION REPORT" in m.get("text", "") for m in stack.slack.posts("D3"))
+    # after Charlie's yes the trainee is told to wrap up, in Slack's words (`end`, not /end_session)
+    assert any(m["text"].startswith("(Deal agreed at $23. Wrap up") and "`end`" in m["text"] for m in posted)
+    assert not any("/end_session" in m.get("text", "") for m in stack.slack.posts("D3"))
 
 
 @pytest.mark.e2e
