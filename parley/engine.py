@@ -225,8 +225,8 @@ _BRIEFING_FACTS = (
     ("volume", ("how many", "how much do you order", "how much do you buy", "how much do you use", "volume",
                 "a month", "per month", "each month", "every month", "monthly", "quantity", "order size"),
      "{volume_answer}"),
-    ("previous_price", ("before", "used to pay", "previous", "old price", "last quarter", "last year",
-                        "were you paying", "was the price"),
+    ("previous_price", ("used to pay", "did you pay", "were you paying", "pay before", "paid before",
+                        "paying before", "price before", "previous price", "old price", "was the price"),
      "{previous_price} a {unit}, until this change."),
 )
 _SMALL_MOVES = {"greeting", "empathy", "appreciation", "closed_question", "other"}
