@@ -199,6 +199,12 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
         events.extend(offer_events)
     elif "concession" in moves:
         s = replace(s, satisfied=_satisfy_concession(persona, s))
+    elif "close" in moves and (s.offers or s.extras) and not moves & {"hold_position", "pressure"}:
+        # "shall I send the contract?" with a price or extras on the table asks for a yes: the customer
+        # answers at the price standing now (the last offer, else the list price); no new concession
+        standing = s.offers[-1] if s.offers else persona.briefing.list_price
+        s, offer_line, offer_events = _judge_offer(persona, params, s, standing, moves)
+        events.extend(["standing_offer"] + [e for e in offer_events if not e.startswith("offer:")])
 
     if s.outcome is None and (s.patience <= 0 or s.trust <= 0):
         s = replace(s, outcome="walked_away")

@@ -151,6 +151,8 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
             note("closing", 3, "close", "you checked the customer was happy and confirmed the terms.")
         else:
             note("closing", 1, "close", "you moved towards agreement and next steps.")
+    offered_in = next((m for m in ("concession", "conditional_trade", "close") if m in moves), "concession")
+    notes.extend(_counter_below_floor(persona, reaction, quote(offered_in)))
     if "accepted" in events and "close" not in moves:
         notes.append(Note("closing", 0, quote("concession"), f"{persona.name} has agreed.",
                           "Now confirm the agreed price, when it starts and what happens next: your next "
@@ -213,15 +215,18 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
                           "say why you can offer it (loyalty, volume, commitment) and what it saves."))
     if explored and "leap" not in reaction.events and offer >= floor:
         notes.append(Note("concession_discipline", 2, said, "a measured concession inside the company's limits."))
-    counter = reaction.state.counter
-    if counter is not None and counter < floor and {"countered", "pushed_for_more"} & set(reaction.events):
-        # customers don't know the floor; the trainee does, and must not follow them below it
-        notes.append(Note("concession_discipline", 0, said,
-                          f"{persona.name} asked for {persona.money(counter)}, below your floor of "
-                          f"{persona.money(floor)}.",
-                          f"Don't match it: stay at {persona.money(floor)} or above and offer something "
-                          f"{persona.name} values instead of more off the price.", heads_up=True))
     return notes
+
+
+def _counter_below_floor(persona: Persona, reaction: Reaction, said: str) -> List[Note]:
+    """Customers don't know the floor; the trainee does, and must not follow them below it."""
+    counter, floor = reaction.state.counter, persona.company.floor_price
+    if counter is None or counter >= floor or not {"countered", "pushed_for_more"} & set(reaction.events):
+        return []
+    return [Note("concession_discipline", 0, said,
+                 f"{persona.name} asked for {persona.money(counter)}, below your floor of {persona.money(floor)}.",
+                 f"Don't match it: stay at {persona.money(floor)} or above and offer something {persona.name} "
+                 "values instead of more off the price.", heads_up=True)]
 
 
 def _explored(before: CustomerState) -> bool:

@@ -130,6 +130,19 @@ def test_offer_before_any_rapport_is_rejected_even_if_cheap_enough(charlie: Pers
     assert "rejected_low_trust" in reaction.events and reaction.state.outcome is None
 
 
+def test_closing_with_terms_on_the_table_gets_an_answer_at_the_standing_price(charlie: Persona) -> None:
+    nothing_yet = play(charlie, fresh(charlie), turn("Shall I set that up for you?", "close"))
+    assert "standing_offer" not in nothing_yet.events  # nothing offered: just the close reaction
+    extras = play(charlie, fresh(charlie), turn("We can invoice you quarterly.", "value_add"),
+                  turn("Shall I send the new terms over?", "close"))
+    assert "standing_offer" in extras.events and "countered" in extras.events and extras.offer is None
+    assert extras.state.counter is not None and extras.state.counter < 25  # he names his price for the list one
+    rejected = play(charlie, fresh(charlie), turn("I can do $23 per cartridge.", "concession"))
+    warm = replace(rejected.state, trust=70, move_counts=(("empathy", 1),))
+    agreed = play(charlie, warm, turn("Shall we go ahead at that price?", "close"))
+    assert "accepted" in agreed.events and agreed.state.deal_price == 23 and agreed.offer is None
+
+
 def test_a_big_fast_concession_invites_more_pushing(charlie: Persona) -> None:
     warm = play(charlie, fresh(charlie), turn("Thank you, and I'm sorry.", "appreciation", "empathy")).state
     reaction = play(charlie, warm, turn("Fine, I can knock it down to $21.50.", "concession"))
