@@ -882,8 +882,13 @@ _NOT_OFFER = re.compile(r"\b(went up|gone up|put up|puts up|went to|gone to|move
                         r"competitor|rival|they|their|quoted|paid|paying|cost us|costs us|our costs)\b", re.I)
 
 
+# taking up the customer's number is an offer too: "ok, $44 it is", "$44 works", "agreed at $44"
+_TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a deal)\b|"
+                           r"\bagreed (?:at|on)\s+\S*\d", re.I)
+
+
 def _offers(sent: Span) -> bool:
-    return bool(_OFFER_WORDS.search(sent.text))
+    return bool(_OFFER_WORDS.search(sent.text) or _TAKES_NUMBER.search(sent.text))
 
 
 # -- guards ---------------------------------------------------------------------------------------

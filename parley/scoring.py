@@ -210,7 +210,8 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
                           f"outside the company's parameters: {persona.money(offer)} ({cut}% off) is below the floor "
                           f"of {persona.money(floor)}.",
                           f"never go below {persona.money(floor)}; trade extras instead of price."))
-    if "rationale" not in analysis.moves:
+    meets_their_ask = before.counter is not None and offer >= before.counter  # their number needs no case made
+    if "rationale" not in analysis.moves and not meets_their_ask:
         notes.append(Note("transparency", -1, said, "the offer came with no reason.",
                           "say why you can offer it (loyalty, volume, commitment) and what it saves."))
     if explored and "leap" not in reaction.events and offer >= floor:

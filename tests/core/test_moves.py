@@ -120,6 +120,13 @@ def test_question_shape_decides_open_or_closed(moves_of, text, kind):
     assert ({"open_question", "closed_question"} - {kind}).isdisjoint(found)
 
 
+@pytest.mark.parametrize("text", ["ok, $44 it is. Shall I send the renewal?", "$23.50 works, I'll set it up",
+                                  "agreed at $44"])
+def test_taking_up_the_customers_number_is_an_offer(detector, text):
+    analysis = detector.detect(text)
+    assert "concession" in analysis.moves and analysis.amounts[0].role == "price"
+
+
 def test_offer_as_a_question_is_concession_and_closed_question(moves_of):
     assert {"concession", "closed_question"} <= moves_of("How about $23 a cartridge?")
 

@@ -129,6 +129,15 @@ def test_after_a_yes_the_tip_says_to_wrap_up_and_the_wrap_up_is_scored(personas,
     assert any(n.criterion == "concession_discipline" and n.points == -2 for n in extra.notes)
 
 
+def test_meeting_the_customers_own_number_needs_no_reason(personas, detector):
+    hard = Conversation(personas["price_increase_charlie"], detector, "hard")
+    hard.say("Hi Charlie. What matters most to you right now?")
+    hard.say("Our costs went up, so the best I can do is $23 a cartridge.")  # Charlie asks for $21.50
+    own_number = hard.say("ok, $21.50 it is.")
+    assert not any(n.criterion == "transparency" for n in own_number.notes)
+    assert any("below the floor" in n.message for n in own_number.notes)  # still flagged: it is below $22
+
+
 def test_a_leap_is_named_with_both_prices(personas, detector):
     dana = Conversation(personas["loyal_customer"], detector)
     dana.say("What would a fair renewal look like for you?")
