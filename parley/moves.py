@@ -712,9 +712,9 @@ def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
         return Shape("open", i) if asks or len(rest) > 3 else None
     if w0 in _WH:
         return _wh_shape(doc, i, end, asks, w0, w1, w2, rest)
-    asked = asks or _unmarked_question(doc, i, end)
-    if w0 in _AUX_FORMS and asked and (w1 in _SUBJECTS or doc[i + 1].lemma_ in _SUBJECTS or w1 == "n't"
-                                       or doc[i + 1].like_num or doc[i + 1].is_title):
+    if w0 in _AUX_FORMS and (w1 in _SUBJECTS or doc[i + 1].lemma_ in _SUBJECTS or w1 == "n't"
+                             or doc[i + 1].like_num or doc[i + 1].is_title) \
+            and (asks or _unmarked_question(doc, i, end)):
         subject_at = i + 2 if w1 in {"n't", "not", "nt"} else i + 1
         after = [_word(t) for t in doc[subject_at + 1: end] if not t.is_punct]
         verb = doc[subject_at + 1].lemma_ if subject_at + 1 < end else ""
@@ -1001,9 +1001,6 @@ def _not_empathy(sent: Span, span: Span | None = None) -> bool:
 # "make sense" that checks or hedges the rep's own words: "does that make sense?", "I hope that makes sense"
 _SENSE_NOT_ACK = re.compile(r"(?:\b(?:do|does|did|would|will|could|should|if|not|never|hope|hopefully|think|guess)|"
                             r"n't)\s+(?:(?:that|this|it|all|really|quite)\s+){0,2}$", re.I)
-_RESTATES = re.compile(r"\b(?:so you|so it'?s|so the|sounds? like|sounds? as if|what i'?m hearing|if i (?:understand|"
-                       r"heard|get)|you(?:'re| are) saying|you said|you mentioned|you told|in other words|"
-                       r"to sum up|to summari[sz]e|let me check|correct me)\b", re.I)
 _NEGATIONS = {"not", "no", "never", "nothing", "without", "nobody", "none", "neither", "nor"}
 # Empathy is a marked speech act: the classifier may find it only where one of these words is.
 _EMPATHY_CUES = {
@@ -1241,9 +1238,10 @@ class Detector:
                     continue
                 if shape is not None and shape.kind == "rhetorical" and move in {"summary", "close"}:
                     continue
-                if move == "summary" and shape is not None and shape.kind == "open" and \
-                        not _RESTATES.search(sent.text):
-                    continue  # "what matters most to you?" asks; a summary gives back what was said
+                if move == "summary" and shape is not None and shape.kind == "open":
+                    # "what matters most to you?" asks; a restating open question ("so you're worried about
+                    # cash flow, what would help?") was already found by the summary phrases above
+                    continue
                 span = self._model_span(sent, move)
                 if move in _NEGATABLE:
                     cue = next((t for t in span if t.lemma_ in self.move_words.get(move, ())), None)

@@ -84,8 +84,9 @@ class Trainer:
         """A new start while a deal waits for its wrap-up: the deal is reported, not abandoned."""
         record = self.store.active_session(sender)
         persona = self.personas.get(record.persona_id) if record else None
-        if record is not None and persona is not None and CustomerState.from_dict(record.state).agreed:
-            self._finish(record, persona, CustomerState.from_dict(record.state), Reply())
+        state = CustomerState.from_dict(record.state) if record is not None else None
+        if record is not None and persona is not None and state is not None and state.agreed:
+            self._finish(record, persona, state, Reply())
 
     # -- turns ---------------------------------------------------------------------------------
     def turn(self, sender: str, text: str | None, analysis: Analysis | None = None) -> Reply:
