@@ -211,7 +211,8 @@ _PHRASES: Dict[str, List[str]] = {
         "your frustration", "your concern be valid", "fair point", "that be a fair point", "you make a fair|good point",
         "you be right", "you be absolutely|completely|totally right", "i do not want you to", "i would not want you to",
         "i do not blame you", "i can not blame you", "can not blame you", "i feel for you", "i be with you",
-        "that be a lot to", "a lot to deal with", "a lot on your plate", "i can relate", "we have let you down",
+        "that be a lot to", "a lot to deal with", "a lot on your plate", "i can relate", "i can * relate",
+        "relate to that|this|what|how", "we have let you down",
         "let you down", "not the experience", "should not have happen", "should have tell you",
         "should have warn you", "should have give you", "should have explain",
         "i be sad|sorry to hear", "to hear that", "understand your situation|position|point|concern|frustration|"
@@ -228,13 +229,15 @@ _PHRASES: Dict[str, List[str]] = {
         "understandable to feel", "natural to feel", "i would hate for you to",
         "that make sense", "that make total|complete|perfect sense", "that totally|completely|really make sense",
         "make total|complete|perfect sense", "make sense", "do not worry", "no need to worry",
-        "glad|good|happy|pleased|great to hear", "reasonable|fair|natural|normal|understandable for you to",
+        "glad|good|happy|pleased|great to hear", "that be good|great|wonderful news",
+        "that be * good|great|wonderful news", "reasonable|fair|natural|normal|understandable for you to",
         "of course you be worried|upset|annoyed|frustrated|concerned|angry|cross|disappointed",
     ],
     "appreciation": [
         "thank you for your loyalty", "thank for your loyalty", "thank you for your business",
         "thank for your business", "thank you for your custom", "appreciate your business", "appreciate your custom",
         "appreciate your loyalty", "appreciate your support", "appreciate your patience", "appreciate you",
+        "appreciate your",
         "appreciate the business", "appreciate every", "appreciate all", "appreciate have you",
         "value your business", "value your custom", "value your loyalty", "value you", "value the relationship",
         "value our relationship", "value have you", "valued customer", "loyal customer", "loyalty",
@@ -517,7 +520,9 @@ _EMBED_OPEN = re.compile(
     r"(?:[\w\s,'-]{0,40}?)\b(what|how|why|where|who)\b"
     r"|\b(i|we)(?: a?m|'m| are|'re| would|'d| really| just| also)*\s*(?:be\s+)?"
     r"((?:like|love|want|keen|eager|interested|happy) (?:to|in) (?:know|hear|learn|understand|hearing|knowing|"
-    r"learning|understanding)(?: a (?:bit|little))? (?:more|about)|curious about)\b",
+    r"learning|understanding)(?: a (?:bit|little))? (?:more|about)|curious about)\b"
+    r"|(?:^|\b(?:so|and|just|also|now|okay|ok|well|but)\b[,\s]+)(wondering)\s+(?:[\w\s,'-]{0,40}?)"
+    r"\b(what|how|why|where|who)\b",  # "so, wondering what that's about": the "I'm" dropped, as people do
     re.I,
 )
 _IMPERATIVE_OPEN = re.compile(
@@ -631,7 +636,7 @@ def _question_shape(sent: Span) -> Shape | None:
     end = sent.end
     embedded = _EMBED_OPEN.search(lowered)
     if embedded and not (embedded.group(2) and re.match(r"\s*(?:if|whether)\b", lowered[embedded.end(2):])):
-        return Shape("open", _char_to_token(sent, embedded.start(1) if embedded.group(1) else embedded.start(4)))
+        return Shape("open", _char_to_token(sent, embedded.start()))
     if asks and re.search(r"\bscale\b|\b(?:1|one|0|zero) (?:to|and|-) (?:10|ten|5|five|100)\b", lowered) and \
             not re.search(r"\bhow (?:" + "|".join(sorted(_WEIGH_HOW)) + r")\b", lowered):
         return Shape("closed", sent.start)  # "on a scale of 1 to 10, what number ...?" asks for one number
@@ -913,12 +918,16 @@ _NOT_ACK_AFTER = re.compile(r"^\s*(?:(?:that\s+)?you(?:'re| are)?\s+(?:want|aski
                             r"looking for|after)|correctly|right\b|what you(?:'re| are) (?:asking|saying))", re.I)
 # a "sorry" that apologises for a typo or asks "pardon?", not for the customer's trouble
 _SORRY_NOT_EMPATHY = re.compile(
-    r"\b(?:sorry|sry|soz)\s*\?|\b(?:sorry|sry|soz)\b[^?]{0,40}\b(meant|mean to|typo|misspell\w*|mistyp\w*|misread|"
+    r"\b(?:sorry|sry|soz)\s*\?|\b(?:sorry|sry|soz)\b(?:(?!\byou)[^?]){0,60}?"  # no "you" between: not their trouble
+    r"\b(meant|mean to|typo|misspell\w*|mistyp\w*|misread|"
     r"misclick\w*|click\w*|button|pressed|hit (?:the|enter|send)|too (?:early|soon)|submitted|sent (?:that|it) too|"
     r"autocorrect|keyboard|glitch\w*|emoticons?|emojis?|spelling|wrong (?:number|key|button|figure)|"
     r"accidentally (?:sent|hit|pressed|clicked|submitted|typed)|i was mistaken|i misunderstood|i misspoke|"
     r"(?:not|n't|didn'?t|don'?t) (?:understand|follow|catch|get) (?:you|that|what|it|the)?|what do you mean|"
-    r"come again|(?:say|repeat|explain) (?:that|it)? ?again|can you (?:explain|repeat|rephrase))\b",
+    r"come again|(?:say|repeat|explain) (?:that|it)? ?again|can you (?:explain|repeat|rephrase)|"
+    # a slip of the speaker's own in the chat: "sorry, I didn't see your offer", "sorry, I just realised..."
+    r"(?:didn'?t|did not) (?:see|notice|read)|missed your|(?:just )?reali[sz]ed|i thought (?:that )?i|got confused|"
+    r"(?:was|am|'m) confused|forgot (?:about (?:that|it)|to (?:mention|say|add|ask|answer|reply))|i got it wrong)\b",
     re.I,
 )
 
@@ -964,9 +973,13 @@ def _brushed_aside(sent: Span, following: Span) -> bool:
     """"I understand. But we can't..." is the dismissive "I understand, but" split over two sentences.
     Only a bare formula counts: "I understand this is frustrating. But..." still acknowledges something."""
     words = [t for t in sent if not t.is_punct and not _is_symbol(t)]
-    if len(words) > 5 or not _BUT_NEXT.match(following.text) or \
+    if len(words) > 5 or \
             any(t.lemma_ in _EMPATHY_CUES - {"hear", "sorry"} or _word(t) in {"you", "your", "u"} for t in words):
         return False
+    if not _BUT_NEXT.match(following.text):
+        # "I'm sorry. We can't go lower than $25.": a bare apology that only announces a no
+        return any(t.lemma_ == "sorry" for t in words) and bool(_SORRY_REFUSAL.match(following.text)) and \
+            bool(_REFUSAL.search(following.text)) and not any(t.lemma_ in _EMPATHY_CUES for t in following)
     return bool(_REFUSAL.search(following.text) or
                 re.search(r"\b(?:i|we) (?:really |just |still |also )?(?:need|want)\b", following.text, re.I))
 
@@ -986,6 +999,8 @@ def _not_empathy(sent: Span, span: Span | None = None) -> bool:
     """Look-alikes of empathy: a typo apology, "sorry?", a negated or requested "understand"."""
     if _SORRY_NOT_EMPATHY.search(sent.doc.text[sent.start_char: sent.end_char + 50]):
         return True
+    if _OWN_VERDICT.search(sent.text if span is None else sent.doc.text[span.start_char: sent.end_char]):
+        return True
     if span is None:
         return bool(re.search(r"(?:n'?t|\bnot|\bnever)\s+(?:\w+\s+)?(?:understand|get it|see why)\b", sent.text, re.I))
     if any(t.lemma_ == "sense" for t in span):  # "does that make sense?" checks, "if that makes sense" hedges
@@ -998,6 +1013,8 @@ def _not_empathy(sent: Span, span: Span | None = None) -> bool:
     return False
 
 
+# the speaker's own verdict on a proposal ("that doesn't sound fair to me"), not a feeling of theirs
+_OWN_VERDICT = re.compile(r"\b(?:unfair|fair|good|right|great|okay|ok|ideal)\s+(?:to|for)\s+(?:me|us|myself)\b", re.I)
 # "make sense" that checks or hedges the rep's own words: "does that make sense?", "I hope that makes sense"
 _SENSE_NOT_ACK = re.compile(r"(?:\b(?:do|does|did|would|will|could|should|if|not|never|hope|hopefully|think|guess)|"
                             r"n't)\s+(?:(?:that|this|it|all|really|quite)\s+){0,2}$", re.I)

@@ -91,9 +91,35 @@ def test_a_bare_acknowledgement_brushed_aside_in_the_next_sentence_is_a_refusal(
     assert "empathy" in moves_of("That makes sense given your budget. But the price is fixed for everyone.")
 
 
-@pytest.mark.parametrize("text", ["sorry, I meant $23", "Sorry?", "I don't understand what you mean."])
-def test_apologising_for_a_typo_or_not_understanding_is_not_empathy(moves_of, text):
+@pytest.mark.parametrize("text", [
+    "sorry, I meant $23", "Sorry?", "I don't understand what you mean.",
+    "Sorry, I didn't see your last message.",  # the rep's own slip in the chat
+    "sorry, I thought that I'd already sent the quote",
+    "Sorry, I realised I quoted last year's price.",
+])
+def test_apologising_for_a_typo_or_a_slip_of_ones_own_is_not_empathy(moves_of, text):
     assert "empathy" not in moves_of(text)
+
+
+def test_an_apology_for_the_customers_trouble_stays_empathy_next_to_a_slip(moves_of):
+    assert "empathy" in moves_of("I'm so sorry you were caught out, I didn't see the notice went out late.")
+    assert "empathy" in moves_of("Sorry, I realise this is a big jump for you.")
+
+
+def test_a_bare_apology_that_only_announces_a_no_is_a_refusal(moves_of):
+    assert moves_of("I'm sorry. We can't go lower than $25.") == {"hold_position"}
+    assert moves_of("I'm sorry. I can't imagine how hard that has been.") == {"empathy"}
+
+
+@pytest.mark.parametrize("text", ["That doesn't sound fair to me.", "that's not good for us"])
+def test_the_speakers_own_verdict_on_a_proposal_is_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+
+
+@pytest.mark.parametrize("text", ["That's not fair on you.", "I can definitely relate to that.",
+                                  "That's good news about the new contract."])
+def test_validating_their_side_is_empathy(moves_of, text):
+    assert "empathy" in moves_of(text)
 
 
 # -- questions ------------------------------------------------------------------------------------
@@ -102,6 +128,7 @@ def test_apologising_for_a_typo_or_not_understanding_is_not_empathy(moves_of, te
     ("Tell me about your budget", "open_question"),  # no question mark, still an invitation
     ("Could you walk me through how the cartridges get used?", "open_question"),
     ("I'm curious what made you start looking at other options.", "open_question"),
+    ("So, wondering what made you look elsewhere.", "open_question"),  # the "I'm" dropped
     ("So, in what ways has the increase changed your plans?", "open_question"),
     ("How many cartridges do you order each month?", "closed_question"),
     ("Would you prefer monthly or quarterly invoices?", "closed_question"),
