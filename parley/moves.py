@@ -174,6 +174,7 @@ def make_lemmatizer(nlp, model, name, mode, overwrite):  # no annotations: spaCy
 # Each phrase is written as plain words and matched on lemmas, so one line covers its inflections.
 # Mini-syntax: "a|b" either word, "word?" optional, "*" one to five words, "#" a number, "=word" this
 # exact form (tense matters: "we can go to $23" offers, "it went to $25" reports).
+_FEELING_REFLECTION = "sound like you be upset|frustrated|annoyed|worried|angry|disappointed|stressed|concerned|unhappy|cross|furious|anxious|nervous|hurt|shocked|overwhelmed"
 _PHRASES: Dict[str, List[str]] = {
     "greeting": [
         "hi", "hello", "hey", "hiya", "good morning", "good afternoon", "good evening", "morning", "afternoon",
@@ -232,6 +233,8 @@ _PHRASES: Dict[str, List[str]] = {
         "glad|good|happy|pleased|great to hear", "that be good|great|wonderful news",
         "that be * good|great|wonderful news", "reasonable|fair|natural|normal|understandable for you to",
         "of course you be worried|upset|annoyed|frustrated|concerned|angry|cross|disappointed",
+        # a reflection of feeling ("sounds like you're really upset") names their feeling: empathy and summary
+        _FEELING_REFLECTION, _FEELING_REFLECTION.replace("you be", "you be *"),
     ],
     "appreciation": [
         "thank you for your loyalty", "thank for your loyalty", "thank you for your business",
@@ -268,6 +271,7 @@ _PHRASES: Dict[str, List[str]] = {
         "sound like your", "repeat that back", "play that back", "play it back", "what i be take from",
         "you be tell me", "let me summarise", "let me summarize", "to sum up", "so two thing", "so three thing",
         "if i be understand", "the way i understand it", "as i understand it",
+        _FEELING_REFLECTION, _FEELING_REFLECTION.replace("you be", "you be *"),
     ],
     "rationale": [
         "because", "since our", "since the", "due to", "the reason", "reason be", "reason for", "go up", "rise",

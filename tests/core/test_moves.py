@@ -71,6 +71,7 @@ def test_acknowledgement_then_a_separate_refusal_is_both(moves_of):
     "That makes sense, nobody budgets for a rise mid-year.",  # validating what they said
     "Glad to hear the machines have held up.",
     "Don't worry, we'll get the invoice corrected.",
+    "Sounds like you're pretty upset with us for springing it on you?",  # a reflection of feeling
 ])
 def test_empathy_in_several_forms_and_inflections(moves_of, text):
     assert "empathy" in moves_of(text)
