@@ -43,6 +43,7 @@ class CustomerState:
     outcome: str | None = None  # "deal", "walked_away" or "ended"
     deal_price: float | None = None
     wrapped_up: bool = False  # after a deal the rep has one turn to confirm terms and next steps
+    last_moves: Tuple[str, ...] = ()  # the rep's previous turn: a reason given there carries the next offer
 
     @property
     def mood(self) -> Mood:
@@ -129,8 +130,8 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
     if state.agreed:
         return _wrap_up(persona, state, analysis)
     moves = set(analysis.moves)
-    s = replace(state, turn=state.turn + 1,
-                move_counts=_bump(state.move_counts, analysis.moves))
+    s = replace(state, turn=state.turn + 1, move_counts=_bump(state.move_counts, analysis.moves),
+                last_moves=tuple(analysis.moves))
     events: List[str] = []
     lines: List[str] = []
 
@@ -307,7 +308,13 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
         return s, _line(persona, s, persona.lines.accept, "accept", **values), events + ["accepted"]
     if offer <= ceiling:
         s = replace(s, trust=s.trust + 2)
-        return s, _line(persona, s, persona.lines.reject, "reject", **values), events + ["rejected_low_trust"]
+        # what is missing, for the coach (never the price: the customer would take it once ready)
+        missing = [f"not_ready:{need}" for need, short in (
+            ("trust", s.trust < params.accept_trust),
+            ("rapport", s.count("empathy") + s.count("appreciation") < params.empathy_needed),
+            ("heard", len(s.revealed) < params.explore_needed)) if short]
+        return s, _line(persona, s, persona.lines.reject, "reject", **values), \
+            events + ["rejected_low_trust"] + missing
     counter = _half(min(offer - 0.5, ceiling - 0.5))
     s = replace(s, counter=counter)
     return s, _line(persona, s, persona.lines.counter, "counter", counter=persona.money(counter),

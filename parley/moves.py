@@ -174,7 +174,8 @@ def make_lemmatizer(nlp, model, name, mode, overwrite):  # no annotations: spaCy
 # Each phrase is written as plain words and matched on lemmas, so one line covers its inflections.
 # Mini-syntax: "a|b" either word, "word?" optional, "*" one to five words, "#" a number, "=word" this
 # exact form (tense matters: "we can go to $23" offers, "it went to $25" reports).
-_FEELING_REFLECTION = "sound like you be upset|frustrated|annoyed|worried|angry|disappointed|stressed|concerned|unhappy|cross|furious|anxious|nervous|hurt|shocked|overwhelmed"
+_FEELING_REFLECTION = ("sound like you be upset|frustrated|annoyed|worried|angry|disappointed|stressed|concerned|"
+                       "unhappy|cross|furious|anxious|nervous|hurt|shocked|overwhelmed")
 _PHRASES: Dict[str, List[str]] = {
     "greeting": [
         "hi", "hello", "hey", "hiya", "good morning", "good afternoon", "good evening", "morning", "afternoon",
@@ -797,8 +798,11 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
         aux_next = w1 in _AUX_FORMS or doc[i + 1].lemma_ in _AUX if i + 1 < end else False
         inverted = any((a in _AUX_FORMS or a in {"'s", "s", "'re", "re"}) and b in _INVERTED_SUBJECTS
                        for a, b in zip(rest[:8], rest[1:9]))
+        # "how much of your volume comes in over whatsapp": a quantity asked for, not an exclamation
+        quantity = w0 == "how" and w1 in {"many", "much", "often", "long"} and w2 in {"of"} | _AUX_FORMS
         if not (aux_next and w2 in {"you", "u", "your", "we", "it", "that", "this", "matter", "help"}) \
-                and not (w0 in {"why", "how"} and w1 in {"not", "about"} and len(rest) <= 6) and not inverted:
+                and not (w0 in {"why", "how"} and w1 in {"not", "about"} and len(rest) <= 6) and not inverted \
+                and not quantity:
             return None
     if w1 in {"i", "we", "you", "he", "she", "they", "u"} and w0 in {"what", "how", "why", "where", "when"} and \
             i + 2 < end and not doc[i + 2].is_punct:
@@ -831,6 +835,9 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
         nouns = {doc[j].lemma_ for j in range(i + 2, end)}
         if nouns & _FACT_NOUNS and not nouns & _OPEN_NOUNS:
             return Shape("closed", i)
+    if w0 == "which" and not _either_or(rest) and \
+            {doc[j].lemma_ for j in range(i + 1, end)} & {"matter", "important", "priority", "concern", "care"}:
+        return Shape("open", i)  # "which of those matters most to you?" asks them to weigh, like "how important"
     if w0 in {"which", "whose"}:
         return Shape("closed", i)
     if w0 in {"when", "where", "who", "whom"}:
@@ -885,7 +892,13 @@ def find_amounts(text: str) -> Tuple[Amount, ...]:
 _OFFER_WORDS = re.compile(r"\b(offer|can do|could do|give you|bring|reduce|lower|drop|knock|take|match|"
                           r"discount|off|deal|for you|price of|special|let you have|how about|what about|"
                           r"i can|we can|i could|we could|i'll|we'll|i will|we will|go to|come down|"
-                          r"meet you|settle)\b", re.I)
+                          r"meet you|settle|"
+                          # a price put as a question: "what if we did $33?", "would $33 get this over the line?"
+                          r"(?:could|can|shall) we (?:\w+ ){0,2}?(?:do|meet|go|settle|agree|say|make it|land|call it)|"
+                          r"what if (?:we|i) (?:\w+ ){0,2}?(?:did|do|made|make|went|go|dropped|drop|set|settled?)|"
+                          r"would (?:say |something like |a price of |a rate of )?[$£€]?\d\S*\s+(?:\S+\s+){0,6}?"
+                          r"(?:work|suit|help|do it|do the trick|swing it|get (?:this|us|it|you)|"
+                          r"be (?:ok|okay|acceptable|enough|fine|better|fair|doable)))\b", re.I)
 _NOT_OFFER = re.compile(r"\b(went up|gone up|put up|puts up|went to|gone to|moved to|jumped to|rose to|climbed to|"
                         r"increase[ds]?|rose|raised|used to|was|were|last year|last quarter|"
                         r"competitor|rival|they|their|quoted|paid|paying|cost us|costs us|our costs)\b", re.I)
@@ -1013,10 +1026,16 @@ def _not_empathy(sent: Span, span: Span | None = None) -> bool:
     if any(t.lemma_ in {"understand", "see", "get", "know", "hear", "imagine"} for t in span):
         before = sent.doc.text[sent.start_char: span.start_char]
         after = sent.doc.text[span.end_char: sent.end_char]
+        if _INFORMED.match(after) and not any(t.lemma_ in _EMPATHY_CUES | _FEELING_WORDS
+                                              for t in sent.doc[span.end: sent.end]):
+            return True  # "I understand you're reviewing suppliers": I gather, not I feel for you
         return bool(_NOT_ACK_BEFORE.search(before) or _NOT_ACK_AFTER.search(after))
     return False
 
 
+# "I understand / I hear (that) you ..." followed by a fact, not a feeling
+_INFORMED = re.compile(r"^\s*(?:that\s+)?(?:you|you're|you've|you'd|your)\b", re.I)
+_FEELING_WORDS = {"happy", "unhappy", "pleased", "feel", "like", "mad", "let", "surprised", "caught", "cross", "fed"}
 # the speaker's own verdict on a proposal ("that doesn't sound fair to me"), not a feeling of theirs
 _OWN_VERDICT = re.compile(r"\b(?:unfair|fair|good|right|great|okay|ok|ideal)\s+(?:to|for)\s+(?:me|us|myself)\b", re.I)
 # "make sense" that checks or hedges the rep's own words: "does that make sense?", "I hope that makes sense"

@@ -56,11 +56,13 @@ class TurnScore:
 
     @property
     def tip(self) -> str:
-        """The one thing to take from this turn: the costliest mistake, else the best move."""
+        """The one thing to take from this turn: the costliest mistake, else what the customer's answer
+        means for the next turn, else the best move."""
         worst = min(self.notes, key=lambda n: n.points, default=None)
-        if worst and worst.points < 0:
-            return worst.better or worst.message
         heads_up = next((n for n in self.notes if n.heads_up), None)
+        # what the customer's answer means for the next turn outweighs a one-point slip in this one
+        if worst and worst.points < (-1 if heads_up else 0):
+            return worst.better or worst.message
         if heads_up:
             return f"{heads_up.message} {heads_up.better}".strip()
         best = max(self.notes, key=lambda n: n.points, default=None)
@@ -153,6 +155,7 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
             note("closing", 1, "close", "you moved towards agreement and next steps.")
     offered_in = next((m for m in ("concession", "conditional_trade", "close") if m in moves), "concession")
     notes.extend(_counter_below_floor(persona, reaction, quote(offered_in)))
+    notes.extend(_not_ready(persona, events, quote(offered_in)))
     if "accepted" in events and "close" not in moves:
         notes.append(Note("closing", 0, quote("concession"), f"{persona.name} has agreed.",
                           "Now confirm the agreed price, when it starts and what happens next: your next "
@@ -211,7 +214,9 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
                           f"of {persona.money(floor)}.",
                           f"never go below {persona.money(floor)}; trade extras instead of price."))
     meets_their_ask = before.counter is not None and offer >= before.counter  # their number needs no case made
-    if "rationale" not in analysis.moves and not meets_their_ask:
+    # the case may come just before the number: "their price jumps in year two..." then "would $33 do it?"
+    reasoned = "rationale" in analysis.moves or "rationale" in before.last_moves
+    if not reasoned and not meets_their_ask:
         notes.append(Note("transparency", -1, said, "the offer came with no reason.",
                           "say why you can offer it (loyalty, volume, commitment) and what it saves."))
     if explored and "leap" not in reaction.events and offer >= floor:
@@ -228,6 +233,29 @@ def _counter_below_floor(persona: Persona, reaction: Reaction, said: str) -> Lis
                  f"{persona.name} asked for {persona.money(counter)}, below your floor of {persona.money(floor)}.",
                  f"Don't match it: stay at {persona.money(floor)} or above and offer something {persona.name} "
                  "values instead of more off the price.", heads_up=True)]
+
+
+# why an affordable offer was turned down: what the customer still needs before any number will do
+_NOT_READY = {
+    "rapport": "the number may not be the problem: {name} doesn't feel acknowledged yet.",
+    "heard": "the number may not be the problem: {name} doesn't feel understood yet.",
+    "trust": "the number may not be the problem: {name} doesn't trust the conversation yet.",
+}
+_READY_BETTER = {
+    "rapport": "Acknowledge what this change means for {name} (or thank them for the relationship) before "
+               "moving on price again.",
+    "heard": "Ask what matters most to {name} and sum it up before moving on price again.",
+    "trust": "Rebuild trust first: acknowledge their situation, explain your reasons, and drop any pressure.",
+}
+
+
+def _not_ready(persona: Persona, events: set, said: str) -> List[Note]:
+    """An offer the customer could take was turned down: say what is missing, never how close the price was."""
+    need = next((n for n in ("rapport", "heard", "trust") if f"not_ready:{n}" in events), None)
+    if need is None:
+        return []
+    return [Note("concession_discipline", 0, said, _NOT_READY[need].format(name=persona.name),
+                 _READY_BETTER[need].format(name=persona.name), heads_up=True)]
 
 
 def _explored(before: CustomerState) -> bool:

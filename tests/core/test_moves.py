@@ -123,6 +123,26 @@ def test_validating_their_side_is_empathy(moves_of, text):
     assert "empathy" in moves_of(text)
 
 
+@pytest.mark.parametrize("text, empathy", [
+    ("I understand you're reviewing suppliers this quarter.", False),  # "I gather", not "I feel for you"
+    ("I understand you're not happy with the increase.", True),
+    ("I hear you've had a tough quarter.", True),
+])
+def test_i_understand_you_is_empathy_only_about_a_feeling_or_a_difficulty(moves_of, text, empathy):
+    assert ("empathy" in moves_of(text)) is empathy
+
+
+@pytest.mark.parametrize("text, offers", [
+    ("would $33 an agent with the channels included get this over the line?", True),
+    ("could we meet at $33?", True),
+    ("What if we did $33 an agent?", True),
+    ("Would it help if I explained where the $35 comes from?", False),
+    ("Is $29 what RelayDesk charges?", False),
+])
+def test_a_price_put_as_a_question_is_an_offer(moves_of, text, offers):
+    assert ("concession" in moves_of(text)) is offers
+
+
 # -- questions ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("text, kind", [
     ("What matters most to you in a supplier?", "open_question"),
@@ -136,6 +156,9 @@ def test_validating_their_side_is_empathy(moves_of, text):
     ("Is the contract in your name?", "closed_question"),
     ("Is there anything else I can help with?", "closed_question"),
     ("How important is next-day delivery to you?", "open_question"),  # weighing a priority, not one fact
+    ("Which of those matters most to your board?", "open_question"),  # weighing, like "how important"
+    ("Which plan are you on?", "closed_question"),
+    ("how much of your volume comes in over whatsapp at the moment", "closed_question"),  # no "?" typed
     ("On a scale of 1 to 10, how confident are you in next year's volumes?", "open_question"),
     ("On a scale of 1 to 10, what number would you give us?", "closed_question"),
     ("W-what would make staying worth it for you?", "open_question"),  # a false start typed as said

@@ -138,6 +138,31 @@ def test_meeting_the_customers_own_number_needs_no_reason(personas, detector):
     assert any("below the floor" in n.message for n in own_number.notes)  # still flagged: it is below $22
 
 
+def test_a_reason_given_just_before_the_number_carries_it(personas, detector):
+    jordan = Conversation(personas["competitor_switcher"], detector)
+    jordan.say("What is RelayDesk offering that caught your eye?")
+    jordan.say("RelayDesk's price jumps in year two, so over the contract we'd work out cheaper.")
+    offer = jordan.say("Would $33 an agent get this over the line?")
+    assert offer.offer == 33 and not any(n.criterion == "transparency" for n in offer.notes)
+    cold = Conversation(personas["competitor_switcher"], detector)
+    cold.say("What is RelayDesk offering that caught your eye?")
+    bare = cold.say("Would $33 an agent get this over the line?")
+    assert any(n.message == "the offer came with no reason." for n in bare.notes)
+
+
+def test_an_affordable_offer_turned_down_says_what_is_missing_not_the_price(personas, detector):
+    morgan = Conversation(personas["procurement_manager"], detector)  # needs one acknowledgement first
+    morgan.say("What are the criteria you're scoring suppliers on?")
+    score = morgan.say("Because our component costs rose 9%, if you commit to three years we could do $27.")
+    assert "rejected_low_trust" in score.events and "not_ready:rapport" in score.events
+    assert score.tip.startswith("the number may not be the problem: Morgan doesn't feel acknowledged yet.")
+    assert "$27" not in score.tip and "Acknowledge" in score.tip
+    warm = Conversation(personas["procurement_manager"], detector)
+    warm.say("I'm sorry the renewal landed on top of a budget cut. What are you scoring suppliers on?")
+    assert "accepted" in warm.say("Because our component costs rose 9%, if you commit to three years we could "
+                                  "do $27.").events
+
+
 def test_a_leap_is_named_with_both_prices(personas, detector):
     dana = Conversation(personas["loyal_customer"], detector)
     dana.say("What would a fair renewal look like for you?")
