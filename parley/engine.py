@@ -101,8 +101,10 @@ def offered_price(analysis: Analysis, list_price: float, current: float | None =
     if not {"concession", "conditional_trade"} & set(analysis.moves):
         return None
     base = current if current is not None else list_price
+    # the amounts the rep put forward; "I can't do $40, but I can offer $45" offers $45
+    amounts = [a for a in analysis.amounts if a.offered] or list(analysis.amounts)
     for role in ("price", "reduction"):
-        for a in analysis.amounts:
+        for a in amounts:
             if a.role != role:
                 continue
             if a.kind == "money" and role == "price" and 0.3 * list_price <= a.value < list_price:
@@ -111,7 +113,7 @@ def offered_price(analysis: Analysis, list_price: float, current: float | None =
                 return round(base - a.value, 2)
             if a.kind == "percent" and role == "reduction" and 0 < a.value < 100:
                 return round(base * (1 - a.value / 100), 2)
-    for a in analysis.amounts:  # "I can do 10%" says no "off" but means it
+    for a in amounts:  # "I can do 10%" says no "off" but means it
         if a.kind == "percent" and a.role != "period" and 0 < a.value < 100:
             return round(base * (1 - a.value / 100), 2)
     return None

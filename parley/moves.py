@@ -26,7 +26,7 @@ import logging
 import random
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Sequence, Set, Tuple
@@ -86,6 +86,7 @@ class Amount:
     role: str  # "price", "reduction" (off / saving), "period" (per month / year), "other"
     start: int
     end: int
+    offered: bool = False  # put forward by the rep (not "I can't do $40", not "it went up to $25")
 
 
 @dataclass(frozen=True)
@@ -340,6 +341,7 @@ _PHRASES: Dict[str, List[str]] = {
         "company policy", "our policy", "the policy", "non-negotiable", "not negotiable", "standard rate",
         "standard price", "our price be", "the price stay", "the price will stay", "stay at", "remain at",
         "unable to", "not able to", "that be our price", "that be the price", "it be what it be",
+        "that be just how it be", "that be how it be", "that be just the way it be", "that be the way it be",
         "will not change", "no discount", "no exception", "out of my hand", "not up to me", "not my decision",
         "fixed", "final", "set in stone", "the same for everyone", "everyone pay the same", "apply to everyone",
         "apply to all", "be set by", "not something i can", "not something we can", "i be afraid not",
@@ -895,7 +897,7 @@ _OFFER_WORDS = re.compile(r"\b(offer|can do|could do|give you|bring|reduce|lower
                           r"meet you|settle|"
                           # a price put as a question: "what if we did $33?", "would $33 get this over the line?"
                           r"(?:could|can|shall) we (?:\w+ ){0,2}?(?:do|meet|go|settle|agree|say|make it|land|call it)|"
-                          r"what if (?:we|i) (?:\w+ ){0,2}?(?:did|do|made|make|went|go|dropped|drop|set|settled?)|"
+                          r"what if (?:we|i)|"
                           r"would (?:say |something like |a price of |a rate of )?[$£€]?\d\S*\s+(?:\S+\s+){0,6}?"
                           r"(?:work|suit|help|do it|do the trick|swing it|get (?:this|us|it|you)|"
                           r"be (?:ok|okay|acceptable|enough|fine|better|fair|doable)))\b", re.I)
@@ -936,7 +938,8 @@ _NOT_ACK_AFTER = re.compile(r"^\s*(?:(?:that\s+)?you(?:'re| are)?\s+(?:want|aski
 # a "sorry" that apologises for a typo or asks "pardon?", not for the customer's trouble
 _SORRY_NOT_EMPATHY = re.compile(
     r"\b(?:sorry|sry|soz)\s*\?|\b(?:sorry|sry|soz)\b(?:(?!\byou)[^?]){0,60}?"  # no "you" between: not their trouble
-    r"\b(meant|mean to|typo|misspell\w*|mistyp\w*|misread|"
+    r"\b(meant|mean to(?! (?:be|sound|come|upset|offend|hurt|annoy|rush|pressure|push|snap))|"  # "to be short": regret
+    r"typo|misspell\w*|mistyp\w*|misread|"
     r"misclick\w*|click\w*|button|pressed|hit (?:the|enter|send)|too (?:early|soon)|submitted|sent (?:that|it) too|"
     r"autocorrect|keyboard|glitch\w*|emoticons?|emojis?|spelling|wrong (?:number|key|button|figure)|"
     r"accidentally (?:sent|hit|pressed|clicked|submitted|typed)|i was mistaken|i misunderstood|i misspoke|"
@@ -1289,7 +1292,8 @@ class Detector:
                         continue  # "nobody else will give you free delivery" offers nothing
                 add(move, span, "model", score, k)
         amounts = find_amounts(text)
-        for amount in amounts:
+        offered: Set[int] = set()
+        for n, amount in enumerate(amounts):
             if amount.role == "period" or amount.kind == "money" and amount.role == "other":
                 continue
             span = doc.char_span(amount.start, amount.end, alignment_mode="expand")
@@ -1305,6 +1309,8 @@ class Detector:
                 continue  # "it went up to $25", "that saves you $600 a year": numbers explained, not given
             if not _negated(span, window=8):
                 add("concession", span, "pattern", 1.0, k)
+                offered.add(n)
+        amounts = tuple(replace(a, offered=True) if n in offered else a for n, a in enumerate(amounts))
         for move, k in list(found):
             if move == "closed_question" and (("open_question", k) in found or any(
                     (m, k) in found and (found[(m, k)][3] == "pattern" or found[(m, k)][4] > cats[k].get(move, 0.0))

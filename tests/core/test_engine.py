@@ -9,7 +9,7 @@ import pytest
 
 from parley import engine
 from parley.engine import CustomerState, offered_price, react, start
-from parley.moves import Analysis, Detection
+from parley.moves import Analysis, Detection, get_detector
 from parley.personas import Persona
 from tests.core.conftest import turn
 
@@ -178,6 +178,15 @@ def test_offered_price_reads_prices_reductions_and_percentages(text: str, price:
 def test_offered_price_ignores_yearly_savings_and_turns_without_a_concession() -> None:
     assert offered_price(turn("This saves you $3,600 per year.", "concession"), 25.0) is None
     assert offered_price(turn("You used to pay $20.", "rationale"), 25.0) is None
+
+
+@pytest.mark.parametrize("text,price", [
+    ("I cant do $40 but because youre adding seats I can offer $45 per seat", 45.0),  # the refused number isn't it
+    ("It went up to $48 this year, but I can do $45.", 45.0),
+    ("what if I added free onboarding for the new starters at $44?", 44.0),
+])
+def test_offered_price_is_the_number_put_forward(text: str, price: float) -> None:
+    assert offered_price(get_detector().detect(text), 48.0) == pytest.approx(price)
 
 
 def test_same_session_replays_exactly_and_other_sessions_vary(charlie: Persona) -> None:

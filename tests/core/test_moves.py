@@ -46,6 +46,10 @@ def test_offer_turn_with_reason_condition_and_close(moves_of):
     assert {"rationale", "conditional_trade", "concession", "value_add", "close"} <= found
 
 
+def test_that_is_just_how_it_is_holds_the_position(moves_of):
+    assert "hold_position" in moves_of("ok so the price went up to $25, that's just how it is now")
+
+
 def test_plain_acknowledgement_is_other_only(moves_of):
     assert moves_of("ok") == {"other"}
     assert moves_of("one sec, pulling up your account") == {"other"}
@@ -100,6 +104,11 @@ def test_a_bare_acknowledgement_brushed_aside_in_the_next_sentence_is_a_refusal(
 ])
 def test_apologising_for_a_typo_or_a_slip_of_ones_own_is_not_empathy(moves_of, text):
     assert "empathy" not in moves_of(text)
+
+
+def test_an_apology_for_how_the_customer_was_treated_is_empathy(moves_of):
+    assert "empathy" in moves_of("i'm sorry, i didnt mean to be short with you.")
+    assert "empathy" not in moves_of("sorry, didn't mean to send that yet")
 
 
 def test_an_apology_for_the_customers_trouble_stays_empathy_next_to_a_slip(moves_of):
