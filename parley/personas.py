@@ -145,7 +145,10 @@ class Hidden(Schema):
                                                                         "question or an empty turn 0.5, a third "
                                                                         "sympathy-only turn 1; at 0 they walk away")
     accept_trust: conint(strict=True, ge=0, le=100) = Field(50, description="trust needed before an affordable offer "
-                                                                            "is accepted (below it: a `reject` line)")
+                                                                            "is accepted (below it, or short of the "
+                                                                            "two below: a `reject` line, and the coach "
+                                                                            "tells the trainee which is missing, never "
+                                                                            "the price)")
     empathy_needed: conint(strict=True, ge=0, le=5) = Field(1, description="empathy or appreciation moves needed "
                                                                            "before accepting an offer")
     explore_needed: conint(strict=True, ge=0, le=5) = Field(0, description="hidden interests the rep must have "
