@@ -685,6 +685,9 @@ def _question_shape(sent: Span) -> Shape | None:
     return Shape("question", sent.start)  # a statement said as a question: closed, or checking a summary
 
 
+_SO_CHECK = re.compile(r"^\W*(?:(?:ok|okay|right|alright|and|oh|yeah|mm|hmm)\W+)*so\b"
+                       r"(?!\s+(?:can|could|would|will|shall|"
+                       r"do|does|did|is|are|what|how|why|when|where|who|which|(?:you|we|i)(?:'ll| will))\b)", re.I)
 _BACKCHANNEL = {"yeah", "yes", "yep", "yup", "okay", "ok", "right", "alright", "all", "really", "hmm", "huh", "mm",
                 "mhm", "mm-hmm", "uh-huh", "sure", "eh", "oh", "so", "no", "and"}
 
@@ -692,7 +695,8 @@ _BACKCHANNEL = {"yeah", "yes", "yep", "yup", "okay", "ok", "right", "alright", "
 def _any_shape(doc: Doc, i: int, end: int) -> Shape:
     """"Anything else?", "any thoughts on that?": elliptical questions that invite more."""
     following = [_word(t) for t in doc[i:end]]
-    if {"question", "questions"} & set(following) or \
+    chance = following[1:2] == ["chance"] and not _ASK_VERBS & set(following)  # "any chance $32 gets us there?"
+    if chance or {"question", "questions"} & set(following) or \
             ({"i", "we"} & set(following) and {"help", "do"} & set(following)):
         return Shape("closed", i)
     return Shape("open", i)
@@ -826,10 +830,19 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
             w2 in {"that", "this", "it"} and any(r in {"sound", "sounds", "work", "works", "suit", "seem", "seems",
                                                        "feel", "look", "looks"} for r in rest[2:4]):
         return Shape("check", i)  # "how does that sound?" after an offer checks agreement
+    if w0 == "how" and w1 in {"do", "does", "would"} and i + 2 < end and \
+            (doc[i + 2].is_currency or doc[i + 2].like_num) and {"sound", "sounds", "suit", "work"} & set(rest):
+        return Shape("proposal", i)  # "how does $33 an agent sound?" puts a number up for a yes or a no
     if w0 in {"how", "hows"} and w1 in _FACT_HOW:
         return Shape("closed", i)
     if w0 == "how" and w1 in _WEIGH_HOW:
         return Shape("open", i)  # "how important is delivery to you?" asks them to weigh and explain
+    if w0 in {"what", "whats"} and w1 in {"kind", "sort", "type", "kinds", "sorts", "types"} and w2 == "of" and \
+            i + 3 < end and doc[i + 3].lemma_ in (_OPEN_NOUNS - _FACT_NOUNS) | {"situation", "thing", "way"}:
+        return Shape("open", i)  # "what sort of situations / thoughts ...?" asks for a description
+    if w0 == "when" and w1 in {"was", "is", "'s"} and w2 in {"a", "the"} and \
+            i + 3 < end and _word(doc[i + 3]) == "time" and not (i + 4 < end and _word(doc[i + 4]) == "of"):
+        return Shape("open", i)  # "when was a time that ...?" asks for a story, not a date
     if w0 in {"what", "whats"} and (w1 in _FACT_NOUNS or doc[i + 1].lemma_ in _FACT_NOUNS if i + 1 < end else False) \
             and len(rest) <= 7 and "you" not in rest[1:2]:
         return Shape("closed", i)
@@ -838,7 +851,8 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
         if nouns & _FACT_NOUNS and not nouns & _OPEN_NOUNS:
             return Shape("closed", i)
     if w0 == "which" and not _either_or(rest) and \
-            {doc[j].lemma_ for j in range(i + 1, end)} & {"matter", "important", "priority", "concern", "care"}:
+            {doc[j].lemma_ for j in range(i + 1, end)} & {"matter", "important", "priority", "concern", "care",
+                                                          "useful", "helpful"}:
         return Shape("open", i)  # "which of those matters most to you?" asks them to weigh, like "how important"
     if w0 in {"which", "whose"}:
         return Shape("closed", i)
@@ -853,15 +867,21 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
 
 
 # -- amounts --------------------------------------------------------------------------------------
+_NUMBER = r"\d[\d,]*(?:\.\d+)?"
 _MONEY = re.compile(
-    r"(?P<cur>[$£€])\s?(?P<num>\d[\d,]*(?:\.\d+)?)(?P<k>k\b)?"
-    r"|(?P<num2>\d[\d,]*(?:\.\d+)?)\s?(?:(?P<pct>%|percent|per cent|pc\b)"
-    r"|(?P<word>dollars?|bucks|pounds?|euros?|usd|gbp|eur|quid)\b)",
+    rf"(?P<cur>[$£€])\s?(?P<num>{_NUMBER})(?P<k>k\b)?"
+    rf"|(?P<num2>{_NUMBER})\s?(?:(?P<pct>%|percent|per cent|pc\b)"
+    r"|(?P<word>dollars?|bucks|pounds?|euros?|usd|gbp|eur|quid)\b)"
+    # chat drops the currency sign: "23 a cartridge", "31 an agent", "25.50", "27,50", "ok, 25 then"
+    r"|(?<![\w$£€.,])(?P<bare>\d+(?:[.,]\d\d)?)(?=(?:\s+(?:a|an|per|each)\s+|\s*/\s*)(?!(?:year|yr|annum|month|mo|"
+    r"quarter|week|day|hour|time)s?\b)[a-z]|\s+then\b|\s+it is\b|\s+it's\b|\s+works\b)"
+    r"|(?<![\w$£€.,])(?P<cents>\d+[.,]\d\d)(?![\d%])",
     re.IGNORECASE,
 )
+_DECIMAL_COMMA = re.compile(r"^\d+,\d\d$")  # "27,50" is 27.50; "3,600" is three thousand six hundred
 _REDUCTION_AFTER = re.compile(r"^\s*(off|less|cheaper|lower|discount|saving|reduction|back|credit|rebate|refund)", re.I)
 _REDUCTION_BEFORE = re.compile(r"(sav(e|es|ing)( you)?( of)?|discount of|knock(ed|ing)?( off)?|take|taking|"
-                               r"reduc\w* by|cut by|drop(ped)? by|credit of|refund of|rebate of|lower by)"
+                               r"reduc\w*(?: by)?|cut by|drop(ped)? by|credit of|refund of|rebate of|lower by)"
                                r"\s*(about |around |a |an )?$", re.I)
 _PERIOD_AFTER = re.compile(r"^\s*(/|per|a|an|each|every)?\s*(year|yr|annum|month|mo|quarter|week)\b|"
                            r"^\s*(annually|yearly|monthly|a year|a month)", re.I)
@@ -870,9 +890,9 @@ _PERIOD_AFTER = re.compile(r"^\s*(/|per|a|an|each|every)?\s*(year|yr|annum|month
 def find_amounts(text: str) -> Tuple[Amount, ...]:
     amounts = []
     for m in _MONEY.finditer(text):
-        raw = m.group("num") or m.group("num2")
+        raw = m.group("num") or m.group("num2") or m.group("bare") or m.group("cents")
         try:
-            value = float(raw.replace(",", ""))
+            value = float(raw.replace(",", ".") if _DECIMAL_COMMA.match(raw) else raw.replace(",", ""))
         except ValueError:
             continue
         if m.group("k"):
@@ -906,9 +926,12 @@ _NOT_OFFER = re.compile(r"\b(went up|gone up|put up|puts up|went to|gone to|move
                         r"competitor|rival|they|their|quoted|paid|paying|cost us|costs us|our costs)\b", re.I)
 
 
-# taking up the customer's number is an offer too: "ok, $44 it is", "$44 works", "agreed at $44"
-_TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a deal)\b|"
-                           r"\bagreed (?:at|on)\s+\S*\d", re.I)
+# taking up the customer's number is an offer too: "ok, $44 it is", "$44 works", "agreed at $44", "$42 then";
+# and so is a number put up for their verdict: "how does $33 sound?", "any chance $32 gets us there?"
+_TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a deal|then)\b|"
+                           r"\bagreed (?:at|on)\s+\S*\d|\bany chance (?:of |at |on )?[$£€]?\d|\blive with [$£€]?\d|"
+                           r"\d\S*\s+(?:\S+\s+){0,8}?(?:sound|sounds|suit|suits|fly|do it|do the trick|live with|"
+                           r"get (?:us|you|this|it|me) (?:there|over)|over the line)\b", re.I)
 
 
 def _offers(sent: Span) -> bool:
@@ -1258,8 +1281,11 @@ class Detector:
                 elif shape.kind in {"closed", "proposal"}:  # "how about $23?" asks for a yes or a no
                     add("closed_question", span, "pattern", 1.0, k)
                 elif shape.kind == "question":
-                    # a statement said as a question asks for a yes or a no, unless it checks a summary
-                    if scores.get("summary", 0.0) < THRESHOLDS["summary"] or \
+                    # a statement said as a question asks for a yes or a no, unless it checks a summary:
+                    # "so it's the WhatsApp side mostly?" sums up what the customer said
+                    if _SO_CHECK.match(sent.text):
+                        add("summary", span, "pattern", 1.0, k)
+                    elif scores.get("summary", 0.0) < THRESHOLDS["summary"] or \
                             scores.get("closed_question", 0.0) >= scores.get("summary", 0.0):
                         add("closed_question", span, "pattern", 1.0, k)
                 elif shape.kind == "check":

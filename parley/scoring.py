@@ -66,7 +66,9 @@ class TurnScore:
         if heads_up:
             return f"{heads_up.message} {heads_up.better}".strip()
         best = max(self.notes, key=lambda n: n.points, default=None)
-        return f"Good: {best.message}" if best else "Try an open question to learn what the customer needs."
+        if best is None:
+            return "Try an open question to learn what the customer needs."
+        return f"Good: {best.message}" if best.points > 0 else (best.better or best.message)
 
     def to_dict(self) -> dict:
         return {"index": self.index, "text": self.text, "moves": list(self.moves), "points": self.points,
@@ -116,8 +118,9 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
         note("exploration", 2, "summary", "checking your understanding shows you listened.")
     if "closed_question" in moves and "open_question" not in moves and before.count("closed_question") >= 1 \
             and before.count("open_question") == 0:
-        note("exploration", -1, "closed_question", "another yes/no question: it gets a short answer and little else.",
-             "ask 'what' or 'how' so the customer tells you what matters.")
+        note("exploration", -1, "closed_question", "another closed question: it gets a short answer and little else.",
+             "ask an open question ('what matters most to you?', 'how does this affect you?') so the "
+             "customer tells you what matters.")
     if "rationale" in moves:
         note("transparency", 2, "rationale", "you explained the reasons and numbers behind your position.")
     if "value_add" in moves:
@@ -215,7 +218,8 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
                           f"never go below {persona.money(floor)}; trade extras instead of price."))
     meets_their_ask = before.counter is not None and offer >= before.counter  # their number needs no case made
     # the case may come just before the number: "their price jumps in year two..." then "would $33 do it?"
-    reasoned = "rationale" in analysis.moves or "rationale" in before.last_moves
+    # and a trade is its own reason: "if you commit to three years, I can do $27"
+    reasoned = bool({"rationale", "conditional_trade"} & set(analysis.moves)) or "rationale" in before.last_moves
     if not reasoned and not meets_their_ask:
         notes.append(Note("transparency", -1, said, "the offer came with no reason.",
                           "say why you can offer it (loyalty, volume, commitment) and what it saves."))

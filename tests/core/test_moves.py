@@ -167,6 +167,10 @@ def test_a_price_put_as_a_question_is_an_offer(moves_of, text, offers):
     ("How important is next-day delivery to you?", "open_question"),  # weighing a priority, not one fact
     ("Which of those matters most to your board?", "open_question"),  # weighing, like "how important"
     ("Which plan are you on?", "closed_question"),
+    ("And what sort of situations come up?", "open_question"),  # a description, not a category
+    ("What kind of plan are you on?", "closed_question"),
+    ("When was a time a supplier really got it right for you?", "open_question"),  # a story, not a date
+    ("When was the last time you ordered?", "closed_question"),
     ("how much of your volume comes in over whatsapp at the moment", "closed_question"),  # no "?" typed
     ("On a scale of 1 to 10, how confident are you in next year's volumes?", "open_question"),
     ("On a scale of 1 to 10, what number would you give us?", "closed_question"),
@@ -268,6 +272,40 @@ def test_amounts_with_their_roles():
     text = "We can go to $1.5k for the bundle."
     (amount,) = find_amounts(text)
     assert amount.value == 1500.0 and text[amount.start:amount.end] == "$1.5k"
+
+
+@pytest.mark.parametrize("text, value, role", [
+    ("and i can do 23 a cartridge if you keep ordering", 23.0, "price"),  # chat drops the currency sign
+    ("could you live with 31 an agent", 31.0, "price"),
+    ("best I can do is 25.50", 25.5, "price"),
+    ("Then final price is 27,50 per vehicle.", 27.5, "price"),  # a decimal comma
+    ("we can reduce 2,50 dollar for each vehicle", 2.5, "reduction"),
+    ("ok fine, 25 then, just sign", 25.0, "price"),
+])
+def test_prices_written_without_a_currency_sign(text, value, role):
+    assert [(a.value, a.role) for a in find_amounts(text)] == [(value, role)]
+
+
+@pytest.mark.parametrize("text", ["we have 30 agents and order 150 a month", "it's 12 months or 1.5 years",
+                                  "for 3 years, 2 sites"])
+def test_counts_and_durations_are_not_prices(text):
+    assert find_amounts(text) == ()
+
+
+@pytest.mark.parametrize("text", [
+    "How does $33 an agent sound, with the channels free for the first 12 months?",
+    "Any chance $32 would get us there?",
+    "Is $24 something you could live with?",
+    "ok ok $42 then, same as before",
+])
+def test_a_number_put_up_for_the_customers_verdict_is_an_offer_and_asks_yes_or_no(moves_of, text):
+    found = moves_of(text)
+    assert "concession" in found and "open_question" not in found
+
+
+def test_a_so_statement_with_a_question_mark_checks_understanding(moves_of):
+    assert moves_of("ok so its the whatsapp/sms stuff mostly?") == {"summary"}
+    assert "summary" not in moves_of("So you'll sign today?")
 
 
 def test_concession_span_is_the_offered_amount_not_a_reported_one(detector):

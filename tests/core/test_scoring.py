@@ -150,6 +150,20 @@ def test_a_reason_given_just_before_the_number_carries_it(personas, detector):
     assert any(n.message == "the offer came with no reason." for n in bare.notes)
 
 
+def test_a_trade_is_its_own_reason(personas, detector):
+    dana = Conversation(personas["loyal_customer"], detector)
+    dana.say("What would a fair renewal look like for you?")
+    score = dana.say("If you commit to a three-year term, I could fix the price at $45 a seat.")
+    assert score.offer == 45 and not any(n.criterion == "transparency" and n.points < 0 for n in score.notes)
+
+
+def test_the_tip_never_calls_a_criticism_good(talk):
+    talk.say("What matters most to you right now?")
+    score = talk.say("I can give you a discount.")  # no figure: a 0-point note, the only one
+    assert score.points == 0 and not score.tip.startswith("Good:")
+    assert "state the exact price" in score.tip
+
+
 def test_an_affordable_offer_turned_down_says_what_is_missing_not_the_price(personas, detector):
     morgan = Conversation(personas["procurement_manager"], detector)  # needs one acknowledgement first
     morgan.say("What are the criteria you're scoring suppliers on?")
@@ -203,7 +217,7 @@ def test_pressure_costs_more_than_holding_position(talk):
 def test_closed_questions_in_a_row_before_any_open_one(talk):
     talk.say("Are you still ordering 150 a month?")
     score = talk.say("Is it the price that bothers you?")
-    assert score.points < 0 and "yes/no" in messages(score)
+    assert score.points < 0 and "another closed question" in messages(score)
 
 
 def test_value_add_that_meets_a_revealed_need_is_worth_more(personas, detector):
