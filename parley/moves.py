@@ -146,6 +146,12 @@ _LEMMA_FIXES: Dict[str, str] = {
     "bc": "because", "apologies": "apology", "sorry": "sorry", "sry": "sorry", "soz": "sorry",
     "hiya": "hi", "howdy": "hi", "ok": "okay", "k": "okay", "kk": "okay", "dunno": "know", "lemme": "let",
     "gimme": "give", "gotta": "have", "importantly": "importantly", "frustrated": "frustrate",
+    # common chat misspellings of the words that carry rapport
+    "thnaks": "thank", "thnks": "thank", "thnx": "thank", "tnx": "thank", "thanx": "thank", "tx": "thank",
+    "apreciate": "appreciate", "appriciate": "appreciate", "appreciat": "appreciate", "apprecaite": "appreciate",
+    "realy": "really", "totaly": "totally", "totes": "totally", "yeras": "year", "yrs": "year", "yeards": "year",
+    "sory": "sorry", "soory": "sorry", "sorri": "sorry", "undrstand": "understand", "understnad": "understand",
+    "udnerstand": "understand", "frustating": "frustrating", "frustation": "frustration",
 }
 
 
@@ -224,7 +230,10 @@ _PHRASES: Dict[str, List[str]] = {
         "i really understand", "i really do understand", "i do really understand", "i fully understand",
         "i totally understand", "i completely understand", "i absolutely understand", "i can totally understand",
         "i can completely understand", "i can see this", "i can see it", "the last thing you need",
-        "put you in a difficult|tough|hard|awkward|horrible|terrible|bad spot|position|situation",
+        "put you in a difficult|tough|hard|awkward|horrible|terrible|bad|tight spot|position|situation|bind",
+        "a tight spot|squeeze", "in a bind", "i appreciate that be", "i appreciate this be", "i appreciate it be",
+        "i appreciate how", "i appreciate what you",
+        "i really|totally|completely|fully appreciate what you", "totally|completely|fully get it|that",
         "that must", "i know it feel", "i know how it feel", "i know this feel",
         "a horrible|terrible|awful|tough|difficult|hard|rough|stressful position|spot|situation",
         "would upset anyone", "would frustrate anyone", "would annoy anyone", "anyone would be",
@@ -580,8 +589,13 @@ class Shape:
     start: int  # token index (in the doc) where the question begins
 
 
+_WH_TYPOS = {"wat": "what", "wht": "what", "waht": "what", "whta": "what", "hw": "how", "hwo": "how", "y": "why"}
+
+
 def _word(token: Token) -> str:
     word = token.lower_.strip("-") or token.lower_
+    if word in _WH_TYPOS and token.i == token.sent.start:  # "wat is it about relaydesk", "y not"
+        return _WH_TYPOS[word]
     # "what's" / "how'd" left whole when a hyphen split them off ("what's-how have you ...")
     return _CLITIC.sub("", word) if _CLITIC.search(word) and _CLITIC.sub("", word) in _WH else word
 
@@ -609,6 +623,9 @@ def _skip_fillers(doc: Doc, i: int, end: int) -> int:
             i += 1
         elif (w, _word(doc[i + 1])) in _FILLER_PAIRS and i + 2 < end:
             i += 2
+        elif w in {"hi", "hello", "hey", "hiya"} and i + 2 < end and _word(doc[i + 2]) in _WH and \
+                _word(doc[i + 1]) not in _WH | _AUX_FORMS | _SUBJECTS:
+            i += 2  # "hi jordan what would it take to keep you": a greeting and a name, then the question
         elif w in _FILLERS:
             i += 1
         elif doc[i].is_title and i + 1 < end and doc[i + 1].text == "," and doc[i].lemma_ not in _WH | _AUX:
@@ -739,13 +756,13 @@ def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
         if w1 in {"you", "u"} and verb == "mind" and after[1:2] and after[1].endswith("ing") and \
                 doc[subject_at + 2].lemma_ in _ASK_VERBS:
             return Shape("open", i)
-        if w0 in {"can", "could", "may"} and w1 == "i" and verb == "ask":
+        if w0 in {"can", "could", "may", "might"} and w1 == "i" and verb == "ask":
             nested = [j for j in range(subject_at + 2, min(end, subject_at + 5)) if _word(doc[j]) in _WH]
-            if nested:
+            if nested:  # "may I ask what you need?": the nested clause decides ("how many" stays closed)
                 return _wh_shape(doc, nested[0], end, True, _word(doc[nested[0]]),
                                  _word(doc[nested[0] + 1]) if nested[0] + 1 < end else "",
                                  _word(doc[nested[0] + 2]) if nested[0] + 2 < end else "",
-                                 [_word(t) for t in doc[nested[0] + 1: end] if not t.is_punct])
+                                 [_word(t) for t in doc[nested[0] + 1: end] if not t.is_punct]) or Shape("open", i)
         if w1 in {"you", "u"} and verb == "have" and "any" in after[:2] and \
                 any(doc[j].lemma_ in {"thought", "idea", "view", "sense", "feeling", "suggestion", "theory"}
                     for j in range(subject_at + 2, min(end, subject_at + 5))):
@@ -806,9 +823,19 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
                        for a, b in zip(rest[:8], rest[1:9]))
         # "how much of your volume comes in over whatsapp": a quantity asked for, not an exclamation
         quantity = w0 == "how" and w1 in {"many", "much", "often", "long"} and w2 in {"of"} | _AUX_FORMS
+        # "whats ur finance person looking at", "what is for you most important", "what would make this right
+        # for you", "why relaydesk": chat questions without "?" (a statement would go on "... is ...")
+        contracted = w0 in {"whats", "hows"} and w1 in {"you", "u", "ur", "your", "the", "it", "that", "this"}
+        copula = w1 in {"is", "are", "'s", "s"} and "is" not in rest[1:] and len(rest) >= 2
+        modal = w1 in {"would", "could", "might", "should", "can", "will"} and i + 2 < end and \
+            doc[i + 2].lemma_ in {"make", "help", "work", "change", "matter", "it", "need", "happen", "have", "get"} \
+            and "is" not in rest[2:]
+        short_why = w0 == "why" and 1 <= len(rest) <= 4
+        if "is" in rest[2:] and not quantity and not contracted:
+            return None  # "what would help is a longer contract": a statement built on "what"
         if not (aux_next and w2 in {"you", "u", "your", "we", "it", "that", "this", "matter", "help"}) \
                 and not (w0 in {"why", "how"} and w1 in {"not", "about"} and len(rest) <= 6) and not inverted \
-                and not quantity:
+                and not (quantity or contracted or copula or modal or short_why):
             return None
     if w1 in {"i", "we", "you", "he", "she", "they", "u"} and w0 in {"what", "how", "why", "where", "when"} and \
             i + 2 < end and not doc[i + 2].is_punct:
@@ -944,7 +971,8 @@ _ACK = (r"(?:understand|hear you|hear that|get it|get that|see that|appreciate t
 _REFUSAL = re.compile(
     r"\b(can(?:'|no)?t|cannot|won'?t|will not|unable|not able|no room|nothing|not possible|isn'?t possible|"
     r"not negotiable|non-negotiable|fixed|stays?|remains?|final|policy|have to|has to|not going to|"
-    r"is the price|is what it is|not (?:something|in a position)|no,|that doesn'?t work|that won'?t work|"
+    r"is the price|is what it is|(?:our|the|my) price is (?:our|the|my) price|not (?:something|in a position)|no,|"
+    r"that doesn'?t work|that won'?t work|"
     r"will only|only (?:consider|do|accept)|not willing|not my|(?:we|i) (?:don'?t|do not|never) (?:match|do|offer|"
     r"give|discount|negotiate|change|budge|move))\b",
     re.I,
@@ -984,8 +1012,8 @@ _SORRY_REFUSAL = re.compile(
     r"is not going to) (?:work|do|happen)|(?:that|this|it)(?:'s| is) not (?:possible|going to work|an option))",
     re.I,
 )
-_REFUSAL_BEFORE = re.compile(r"(?:\bno\b|not possible|can'?t|cannot|won'?t|not going to|locked|fixed|final|"
-                             r"isn'?t negotiable|not negotiable)[^.!?]*$", re.I)
+_REFUSAL_BEFORE = re.compile(r"(?:(?<!oh )(?<!oh, )\bno\b|not possible|can'?t|cannot|won'?t|not going to|locked|fixed|"
+                             r"final|isn'?t negotiable|not negotiable)[^.!?]*$", re.I)  # "oh no, sorry!" is sympathy
 
 
 def _dismissive(sent: Span) -> bool:

@@ -303,6 +303,37 @@ def test_a_number_put_up_for_the_customers_verdict_is_an_offer_and_asks_yes_or_n
     assert "concession" in found and "open_question" not in found
 
 
+@pytest.mark.parametrize("text", [
+    "Might I ask what you will need from the software over the next few years?",
+    "hi jordan what would it take to keep you",  # greeting, name, question, no "?"
+    "What is for you most important in this renewal",
+    "whats ur finance person looking at",
+    "wat is it about relaydesk thats winning you over?",
+    "oh no, so sorry! what would make this right for you",
+])
+def test_open_questions_as_people_type_them(moves_of, text):
+    assert "open_question" in moves_of(text)
+
+
+def test_a_statement_built_on_what_is_not_a_question(moves_of):
+    assert not {"open_question", "closed_question"} & moves_of("What would help is a longer contract.")
+
+
+@pytest.mark.parametrize("text, move", [
+    ("I appreciate a 15% cut puts you in a tight spot.", "empathy"),
+    ("I appreciate this is a big jump for you.", "empathy"),
+    ("totaly get it, nobody wants to pay more for less", "empathy"),  # misspelt rapport still counts
+    ("oh no, so sorry! what would make this right for you", "empathy"),
+    ("thnx for 4 yrs with us, realy apreciate it", "appreciation"),
+])
+def test_rapport_in_chat_spelling(moves_of, text, move):
+    assert move in moves_of(text)
+
+
+def test_our_price_is_our_price_is_a_refusal_even_after_i_understand(moves_of):
+    assert moves_of("I understand, but our price is our price.") == {"hold_position"}
+
+
 def test_a_so_statement_with_a_question_mark_checks_understanding(moves_of):
     assert moves_of("ok so its the whatsapp/sms stuff mostly?") == {"summary"}
     assert "summary" not in moves_of("So you'll sign today?")
