@@ -231,14 +231,21 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
 
 # Facts every persona can answer from its briefing, unless its own `facts` say otherwise.
 _BRIEFING_FACTS = (
-    ("volume", ("how many", "how much do you order", "how much do you buy", "how much do you use", "volume",
-                "a month", "per month", "each month", "every month", "monthly", "quantity", "order size"),
+    # {counted}: the briefing's unit ("cartridges", "seats"); a count of anything else is not the volume
+    ("volume", ("how many {counted}", "how many {counted_one}", "how many do you", "how much do you order",
+                "how much do you buy", "how much do you use", "your volume", "monthly volume", "order volume",
+                "quantity", "order size", "how many are you on", "how many have you got"),
      "{volume_answer}"),
     ("previous_price", ("used to pay", "did you pay", "were you paying", "pay before", "paid before",
                         "paying before", "price before", "previous price", "old price", "was the price"),
      "{previous_price} a {unit}, until this change."),
 )
 _SMALL_MOVES = {"greeting", "empathy", "appreciation", "closed_question", "other"}
+# "how many trucks are you adding next year?" asks about a change, which today's volume doesn't answer
+# "how long a contract would you consider?" asks what they want, not a fact to look up
+_PREFERENCE = re.compile(r"\b(?:would|will) you\b|\b(?:prefer|want|like|consider|rather)\b", re.I)
+_CHANGE_WORDS = re.compile(r"\b(?:add|adding|added|new|next|more|extra|grow|growing|growth|expand\w*|will|going to|"
+                           r"plan|planning|future|coming)\b")
 _WH_START = re.compile(r"^\W*(?:(?:so|and|ok|okay|well|right|just|also|quick question)\W+)*"
                        r"(?:how|what|which|when|where|who|whose)\b", re.I)
 
@@ -254,7 +261,8 @@ def _answer_fact(persona: Persona, s: CustomerState, analysis: Analysis) -> str 
         return None  # "would free delivery help?" offers something: the offer gets the reaction
     b = persona.briefing
     counted, per, _period = b.unit.partition(" per ")  # "seat per month": 25 seats, not 25 a month
-    volume = f"{b.monthly_volume:,} {counted if counted.endswith('s') else counted + 's'}" if b.monthly_volume else ""
+    plural = counted if counted.endswith("s") else counted + "s"
+    volume = f"{b.monthly_volume:,} {plural}" if b.monthly_volume else ""
     values = {"unit": b.unit, "product": b.product, "list_price": persona.money(b.list_price),
               "previous_price": persona.money(b.previous_price) if b.previous_price else "", "volume": volume,
               "volume_answer": (f"{volume}, at the moment." if per else f"About {volume} a month.") if volume else ""}
@@ -263,9 +271,13 @@ def _answer_fact(persona: Persona, s: CustomerState, analysis: Analysis) -> str 
             if _mentions(question, fact.about):
                 return _line(persona, s, fact.answer, f"fact:{n}", **values)
         for key, phrases, answer in _BRIEFING_FACTS:
+            phrases = tuple(p.format(counted=plural, counted_one=counted) for p in phrases)
+            if key == "volume" and _CHANGE_WORDS.search(question):
+                continue
             if values[key] and _mentions(question, phrases):  # key: the briefing value it needs
                 return _fill(answer, persona, s, **values)
-    if primary_move(analysis.moves) == "closed_question" and any(_WH_START.match(q) for q in asked):
+    if primary_move(analysis.moves) == "closed_question" and \
+            any(_WH_START.match(q) and not _PREFERENCE.search(q) for q in asked):
         return _line(persona, s, persona.lines.unknown_fact, "unknown_fact", **values)
     return None
 

@@ -168,7 +168,7 @@ reactions:
 # Each entry: words that ask for it, and the answer. The monthly volume and the previous price are
 # answered from the briefing without an entry.
 facts:
-  - about: [how long, how many years]
+  - about: [how long have, how many years]
     answer: ["Three years now."]
 
 lines:

@@ -85,6 +85,22 @@ def test_a_factual_question_gets_the_fact_not_a_yes(charlie: Persona, personas: 
     assert play(dana, fresh(dana), asked("How many seats do you have?")).lines == ("25 seats, at the moment.",)
 
 
+def test_the_volume_answers_only_a_question_about_the_volume(personas: Dict[str, Persona]) -> None:
+    jordan, morgan = personas["competitor_switcher"], personas["procurement_manager"]
+    texted = play(jordan, fresh(jordan), asked("how much of your ticket volume is coming in by text right now"))
+    assert texted.lines != ("30 agents, at the moment.",)
+    assert play(morgan, fresh(morgan), asked("How many trucks are you adding next year?")).lines == \
+        ("Thirty more trucks arrive next spring.",)  # a change, not today's count: the persona's own fact
+    fleet = play(morgan, fresh(morgan), asked("how many vehicles do you run?"))
+    assert fleet.lines == ("120 vehicles, at the moment.",)
+
+
+def test_a_question_about_what_they_would_want_is_not_a_fact_to_look_up(personas: Dict[str, Persona]) -> None:
+    morgan = personas["procurement_manager"]
+    reaction = play(morgan, fresh(morgan), asked("How long a contract would you consider?"))
+    assert reaction.lines[0] not in morgan.lines.unknown_fact and reaction.lines[0] not in morgan.facts[0].answer
+
+
 def test_a_factual_question_the_persona_cannot_answer_and_a_plain_yes_no(charlie: Persona) -> None:
     state = fresh(charlie)
     unknown = play(charlie, state, asked("Which day suits you for a call?"))

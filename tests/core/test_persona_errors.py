@@ -144,7 +144,7 @@ CASES = [
     Case("fact answer with a placeholder it cannot use", '    answer: ["Three years now."]',
          '    answer: ["Since {year}."]', "Since {year}", "facts[0].answer[0]",
          "uses {year}, which is not filled in here"),
-    Case("fact without the words that ask for it", "  - about: [how long, how many years]\n", "  - about: []\n",
+    Case("fact without the words that ask for it", "  - about: [how long have, how many years]\n", "  - about: []\n",
          "about: []", "facts[0].about", "must not be empty"),
 ]
 
