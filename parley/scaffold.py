@@ -182,7 +182,7 @@ lines:
     - "If you can drop to {price} that easily, why not {counter}?"
     - "That came quickly. So there's more room: how about {counter}?"
   reject:     # a good offer, but __NAME__ is not ready: trust, empathy or exploration too low
-    - "A number on its own doesn't fix this. You haven't asked why I'm upset."
+    - "A number on its own doesn't fix this. I'm not sure you get why I'm upset."
     - "I don't feel you're hearing me. It isn't just about {price}."
   walk_away:  # patience or trust ran out: the session ends
     - "I've heard enough. I'll buy my beans elsewhere. Goodbye."
