@@ -171,7 +171,9 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
         s = replace(s, patience=s.patience - 0.5)
 
     # needs met by what the rep offers or does
-    extras = mentioned_extras(persona, analysis.text) if moves & {"value_add", "conditional_trade"} else ()
+    # an extra named in an offer is part of it: "how does $33 sound, with the WhatsApp add-on free?"
+    extras = mentioned_extras(persona, analysis.text) \
+        if moves & {"value_add", "conditional_trade", "concession", "close"} else ()
     s = replace(s, extras=tuple(dict.fromkeys(s.extras + extras)))
     for interest in persona.interests:
         if interest.id in s.satisfied:

@@ -325,7 +325,8 @@ _PHRASES: Dict[str, List[str]] = {
         "workshop", "pause", "flexible", "flexibility", "extend", "extension", "early access", "loan",
         "monthly billing", "quarterly billing", "billing", "spread it over", "extend the support", "extra support",
         "invoice you quarterly", "invoice you monthly", "bill you quarterly", "bill you monthly", "cost is spread",
-        "spread the payments", "spread payments",
+        "spread the payments", "spread payments", "free for * month|months|year|years", "free for the first",
+        "include * free|free of charge|at no cost|at no extra cost", "add-on free", "included free",
     ],
     "conditional_trade": [
         "if you * i can", "if you * we can", "if you * i could", "if you * we could", "if you * i will",

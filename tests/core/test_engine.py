@@ -95,6 +95,12 @@ def test_the_volume_answers_only_a_question_about_the_volume(personas: Dict[str,
     assert fleet.lines == ("120 vehicles, at the moment.",)
 
 
+def test_an_extra_named_in_an_offer_is_part_of_the_offer(personas: Dict[str, Persona]) -> None:
+    jordan = personas["competitor_switcher"]
+    offer = get_detector().detect("How does $33 an agent sound, with the WhatsApp add-on included?")
+    assert "messaging_channels" in play(jordan, fresh(jordan), offer).state.extras
+
+
 def test_a_question_about_what_they_would_want_is_not_a_fact_to_look_up(personas: Dict[str, Persona]) -> None:
     morgan = personas["procurement_manager"]
     reaction = play(morgan, fresh(morgan), asked("How long a contract would you consider?"))

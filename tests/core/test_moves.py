@@ -334,6 +334,12 @@ def test_our_price_is_our_price_is_a_refusal_even_after_i_understand(moves_of):
     assert moves_of("I understand, but our price is our price.") == {"hold_position"}
 
 
+def test_an_extra_given_free_for_a_period_is_a_value_add(moves_of):
+    assert {"concession", "value_add"} <= moves_of(
+        "How does $33 an agent sound, with the WhatsApp and SMS add-on free for the first 12 months?")
+    assert "value_add" in moves_of("and we'll cover the 30 trucks joining next spring free for their first six months")
+
+
 def test_a_so_statement_with_a_question_mark_checks_understanding(moves_of):
     assert moves_of("ok so its the whatsapp/sms stuff mostly?") == {"summary"}
     assert "summary" not in moves_of("So you'll sign today?")
