@@ -198,6 +198,9 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
 
     s = replace(s, trust=max(0.0, min(100.0, s.trust)))
     offer = offered_price(analysis, persona.briefing.list_price)
+    if offer is None and "concession" in moves and s.counter is not None and _SPLIT.search(analysis.text):
+        # "let's meet in the middle": halfway between the rep's last price and the customer's counter
+        offer = round(((s.offers[-1] if s.offers else persona.briefing.list_price) + s.counter) / 2, 2)
     offer_line = None
     if offer is not None:
         s, offer_line, offer_events = _judge_offer(persona, params, s, offer, moves)
@@ -242,6 +245,8 @@ _BRIEFING_FACTS = (
                         "paying before", "price before", "previous price", "old price", "was the price"),
      "{previous_price} a {unit}, until this change."),
 )
+_SPLIT = re.compile(r"\b(?:meet (?:you |me )?(?:in the middle|halfway|half way)|split (?:the difference|it)|"
+                    r"go halfway|halfway)\b", re.I)
 _SMALL_MOVES = {"greeting", "empathy", "appreciation", "closed_question", "other"}
 # "how many trucks are you adding next year?" asks about a change, which today's volume doesn't answer
 # "how long a contract would you consider?" asks what they want, not a fact to look up

@@ -305,7 +305,8 @@ _PHRASES: Dict[str, List[str]] = {
         "offer you #", "offer the price", "special price", "special rate", "reduced rate", "reduced price",
         "reduce rate", "reduce price", "can do it for", "could do it for", "cut the price", "cut your",
         "rebate", "money off", "month free", "months free", "free month", "free months", "on the house",
-        "price cut", "meet you halfway", "meet you in the middle", "split the difference", "let you have it for",
+        "price cut", "meet you halfway", "meet you in the middle", "split the difference",
+        "meet in the middle", "meet halfway", "split it down the middle", "go halfway", "let you have it for",
         "=go down to", "=come down to", "=come down", "back to $", "return to", "cheaper", "keep you at", "hold you at",
         "can do $|£|€ #", "could do $|£|€ #", "can offer $|£|€ #", "could offer $|£|€ #", "offer you $|£|€ #",
         "=go to $|£|€ #", "=drop to $|£|€ #", "=drop it to $|£|€ #", "=bring it to $|£|€ #", "=bring it down to",
@@ -826,12 +827,14 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
         quantity = w0 == "how" and w1 in {"many", "much", "often", "long"} and w2 in {"of"} | _AUX_FORMS
         # "whats ur finance person looking at", "what is for you most important", "what would make this right
         # for you", "why relaydesk": chat questions without "?" (a statement would go on "... is ...")
-        contracted = w0 in {"whats", "hows"} and w1 in {"you", "u", "ur", "your", "the", "it", "that", "this"}
-        copula = w1 in {"is", "are", "'s", "s"} and "is" not in rest[1:] and len(rest) >= 2
-        modal = w1 in {"would", "could", "might", "should", "can", "will"} and i + 2 < end and \
+        # only a sentence opens this way: "..., which is why" is a clause, not a question
+        opens = i == _skip_fillers(doc, doc[i].sent.start, end)
+        contracted = opens and w0 in {"whats", "hows"} and w1 in {"you", "u", "ur", "your", "the", "it", "that", "this"}
+        copula = opens and w0 != "which" and w1 in {"is", "are", "'s", "s"} and "is" not in rest[1:] and len(rest) >= 2
+        modal = opens and w1 in {"would", "could", "might", "should", "can", "will"} and i + 2 < end and \
             doc[i + 2].lemma_ in {"make", "help", "work", "change", "matter", "it", "need", "happen", "have", "get"} \
             and "is" not in rest[2:]
-        short_why = w0 == "why" and 1 <= len(rest) <= 4
+        short_why = opens and w0 == "why" and 1 <= len(rest) <= 4
         if "is" in rest[2:] and not quantity and not contracted:
             return None  # "what would help is a longer contract": a statement built on "what"
         if not (aux_next and w2 in {"you", "u", "your", "we", "it", "that", "this", "matter", "help"}) \
@@ -903,7 +906,9 @@ _MONEY = re.compile(
     # chat drops the currency sign: "23 a cartridge", "31 an agent", "25.50", "27,50", "ok, 25 then"
     r"|(?<![\w$£€.,])(?P<bare>\d+(?:[.,]\d\d)?)(?=(?:\s+(?:a|an|per|each)\s+|\s*/\s*)(?!(?:year|yr|annum|month|mo|"
     r"quarter|week|day|hour|time)s?\b)[a-z]|\s+then\b|\s+it is\b|\s+it's\b|\s+works\b)"
-    r"|(?<![\w$£€.,])(?P<cents>\d+[.,]\d\d)(?![\d%])",
+    r"|(?<![\w$£€.,])(?P<cents>\d+[.,]\d\d)(?![\d%])"
+    # a number sold as a package: "so 32 w/ price lock", "for 30 with the lock"
+    r"|\b(?:at|say|so|ok|okay|make it|do|for|to)\s+(?P<package>\d+)(?=\s*(?:w/|with\b|plus\b|\+|incl))",
     re.IGNORECASE,
 )
 _DECIMAL_COMMA = re.compile(r"^\d+,\d\d$")  # "27,50" is 27.50; "3,600" is three thousand six hundred
@@ -918,7 +923,8 @@ _PERIOD_AFTER = re.compile(r"^\s*(/|per|a|an|each|every)?\s*(year|yr|annum|month
 def find_amounts(text: str) -> Tuple[Amount, ...]:
     amounts = []
     for m in _MONEY.finditer(text):
-        raw = m.group("num") or m.group("num2") or m.group("bare") or m.group("cents")
+        group = next(g for g in ("num", "num2", "bare", "cents", "package") if m.group(g))
+        raw = m.group(group)
         try:
             value = float(raw.replace(",", ".") if _DECIMAL_COMMA.match(raw) else raw.replace(",", ""))
         except ValueError:
@@ -926,7 +932,8 @@ def find_amounts(text: str) -> Tuple[Amount, ...]:
         if m.group("k"):
             value *= 1000
         kind = "percent" if m.group("pct") else "money"
-        after, before = text[m.end(): m.end() + 25], text[max(0, m.start() - 30): m.start()]
+        start = m.start(group) if group == "package" else m.start()  # the number, not the word before it
+        after, before = text[m.end(): m.end() + 25], text[max(0, start - 30): start]
         if _REDUCTION_AFTER.search(after) or _REDUCTION_BEFORE.search(before):
             role = "reduction"
         elif _PERIOD_AFTER.search(after):
@@ -935,7 +942,7 @@ def find_amounts(text: str) -> Tuple[Amount, ...]:
             role = "price"
         else:
             role = "other"
-        amounts.append(Amount(value, kind, role, m.start(), m.end()))
+        amounts.append(Amount(value, kind, role, start, m.end()))
     return tuple(amounts)
 
 
@@ -959,7 +966,8 @@ _NOT_OFFER = re.compile(r"\b(went up|gone up|put up|puts up|went to|gone to|move
 _TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a deal|then)\b|"
                            r"\bagreed (?:at|on)\s+\S*\d|\bany chance (?:of |at |on )?[$£€]?\d|\blive with [$£€]?\d|"
                            r"\d\S*\s+(?:\S+\s+){0,8}?(?:sound|sounds|suit|suits|fly|do it|do the trick|live with|"
-                           r"get (?:us|you|this|it|me) (?:there|over)|over the line)\b", re.I)
+                           r"get (?:us|you|this|it|me) (?:there|over)|over the line)\b|\b(?:say|make it)\s+[$£€]?\d|"
+                           r"\b(?:so|ok|okay)\s+[$£€]?\d[\d.,]*\s*(?:w/|with\b|plus\b|\+|incl)", re.I)
 
 
 def _offers(sent: Span) -> bool:

@@ -95,6 +95,12 @@ def test_the_volume_answers_only_a_question_about_the_volume(personas: Dict[str,
     assert fleet.lines == ("120 vehicles, at the moment.",)
 
 
+def test_meeting_in_the_middle_offers_halfway_to_the_customers_counter(charlie: Persona) -> None:
+    state = replace(fresh(charlie), offers=(24.0,), counter=22.5)
+    reaction = play(charlie, state, get_detector().detect("ok, let's meet in the middle then"))
+    assert reaction.offer == 23.25
+
+
 def test_an_extra_named_in_an_offer_is_part_of_the_offer(personas: Dict[str, Persona]) -> None:
     jordan = personas["competitor_switcher"]
     offer = get_detector().detect("How does $33 an agent sound, with the WhatsApp add-on included?")

@@ -286,6 +286,16 @@ def test_prices_written_without_a_currency_sign(text, value, role):
     assert [(a.value, a.role) for a in find_amounts(text)] == [(value, role)]
 
 
+def test_a_number_sold_as_a_package_is_an_offer(moves_of):
+    assert [a.value for a in find_amounts("so 32 w/ price lock + whatsapp free 12mo. deal?")] == [32.0]
+    assert "concession" in moves_of("so 32 w/ price lock + whatsapp free 12mo. deal?")
+
+
+def test_a_which_is_why_clause_is_not_a_question(moves_of):
+    found = moves_of("Our supplier raised prices 18%, which is why list went to $25, but I can do $24 for you.")
+    assert not {"open_question", "closed_question"} & found and "concession" in found
+
+
 @pytest.mark.parametrize("text", ["we have 30 agents and order 150 a month", "it's 12 months or 1.5 years",
                                   "for 3 years, 2 sites"])
 def test_counts_and_durations_are_not_prices(text):
