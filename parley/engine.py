@@ -103,11 +103,11 @@ def offered_price(analysis: Analysis, list_price: float, current: float | None =
     base = current if current is not None else list_price
     # the amounts the rep put forward; "I can't do $40, but I can offer $45" offers $45
     amounts = [a for a in analysis.amounts if a.offered] or list(analysis.amounts)
-    for role in ("price", "reduction"):
+    for role in ("price", "reduction", "period"):
         for a in amounts:
-            if a.role != role:
-                continue
-            if a.kind == "money" and role == "price" and 0.3 * list_price <= a.value < list_price:
+            if a.role != role or role == "period" and not a.offered:
+                continue  # a monthly price counts only when offered: "£29 a month"; "$600 a year" is a total
+            if a.kind == "money" and role in {"price", "period"} and 0.3 * list_price <= a.value < list_price:
                 return round(a.value, 2)
             if a.kind == "money" and role == "reduction" and 0 < a.value < base:
                 return round(base - a.value, 2)

@@ -970,6 +970,9 @@ _TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a d
                            r"\b(?:so|ok|okay)\s+[$£€]?\d[\d.,]*\s*(?:w/|with\b|plus\b|\+|incl)", re.I)
 
 
+_PERIOD_PRICE = re.compile(r"\b(?:i|we) (?:can|could|'ll|will) (?:do|offer|go|bring|drop|charge|make it)\b", re.I)
+
+
 def _offers(sent: Span) -> bool:
     return bool(_OFFER_WORDS.search(sent.text) or _TAKES_NUMBER.search(sent.text))
 
@@ -997,7 +1000,8 @@ _NOT_ACK_AFTER = re.compile(r"^\s*(?:(?:that\s+)?you(?:'re| are)?\s+(?:want|aski
                             r"looking for|after)|correctly|right\b|what you(?:'re| are) (?:asking|saying))", re.I)
 # a "sorry" that apologises for a typo or asks "pardon?", not for the customer's trouble
 _SORRY_NOT_EMPATHY = re.compile(
-    r"\b(?:sorry|sry|soz)\s*\?|\b(?:sorry|sry|soz)\b(?:(?!\byou)[^?]){0,60}?"  # no "you" between: not their trouble
+    # no "you" between the apology and the slip: not the customer's trouble
+    r"\b(?:sorry|sry|soz)\s*\?|\b(?:sorry|sry|soz|apologies)\b(?:(?!\byou)[^?]){0,60}?"
     r"\b(meant|mean to(?! (?:be|sound|come|upset|offend|hurt|annoy|rush|pressure|push|snap))|"  # "to be short": regret
     r"typo|misspell\w*|mistyp\w*|misread|"
     r"misclick\w*|click\w*|button|pressed|hit (?:the|enter|send)|too (?:early|soon)|submitted|sent (?:that|it) too|"
@@ -1006,7 +1010,9 @@ _SORRY_NOT_EMPATHY = re.compile(
     r"(?:not|n't|didn'?t|don'?t) (?:understand|follow|catch|get) (?:you|that|what|it|the)?|what do you mean|"
     r"come again|(?:say|repeat|explain) (?:that|it)? ?again|can you (?:explain|repeat|rephrase)|"
     # a slip of the speaker's own in the chat: "sorry, I didn't see your offer", "sorry, I just realised..."
-    r"(?:didn'?t|did not) (?:see|notice|read)|missed your|(?:just )?reali[sz]ed|i thought (?:that )?i|got confused|"
+    r"(?:didn'?t|did not) (?:see|notice|read)|missed your|headset|microphone|mic|connection|signal|wifi|"
+    r"internet|page|screen|browser|laptop|cut out|dropped|froze|frozen|refreshed|lagg?ing|(?:just )?reali[sz]ed|"
+    r"i thought (?:that )?i|got confused|"
     r"(?:was|am|'m) confused|forgot (?:about (?:that|it)|to (?:mention|say|add|ask|answer|reply))|i got it wrong)\b",
     re.I,
 )
@@ -1034,6 +1040,10 @@ def _dismissive(sent: Span) -> bool:
         return True
     for sorry in _SORRY.finditer(sent.text):
         if _SORRY_REFUSAL.match(sent.text[sorry.end(): sorry.end() + 60]):
+            return True
+        refusal = _REFUSAL.search(sent.text, sorry.end())  # "Sorry Noor, there's no room to move on it."
+        if refusal and not re.search(r"\b(?:you|your|u|ur)\b", sent.text[sorry.end(): refusal.start()], re.I) \
+                and refusal.start() - sorry.end() < 60:
             return True
         if _REFUSAL_BEFORE.search(sent.text[: sorry.start()]):
             return True
@@ -1357,7 +1367,7 @@ class Detector:
         amounts = find_amounts(text)
         offered: Set[int] = set()
         for n, amount in enumerate(amounts):
-            if amount.role == "period" or amount.kind == "money" and amount.role == "other":
+            if (amount.kind, amount.role) in {("money", "other"), ("percent", "period")}:
                 continue
             span = doc.char_span(amount.start, amount.end, alignment_mode="expand")
             if span is None:
@@ -1368,6 +1378,8 @@ class Detector:
             clause = next((c for c in _clauses(sents[k]) if c.start <= span.start < c.end), sents[k])
             if not _offers(clause):
                 continue
+            if amount.role == "period" and not (_TAKES_NUMBER.search(clause.text) or _PERIOD_PRICE.search(clause.text)):
+                continue  # "$600 a year" is a total; "would £29 a month get us there?" is a monthly price
             if (_NOT_OFFER.search(clause.text) or _CALCULATION.search(clause.text)) and not _WE_CAN.search(clause.text):
                 continue  # "it went up to $25", "that saves you $600 a year": numbers explained, not given
             if not _negated(span, window=8):

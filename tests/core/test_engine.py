@@ -212,6 +212,7 @@ def test_offered_price_ignores_yearly_savings_and_turns_without_a_concession() -
     ("I cant do $40 but because youre adding seats I can offer $45 per seat", 45.0),  # the refused number isn't it
     ("It went up to $48 this year, but I can do $45.", 45.0),
     ("what if I added free onboarding for the new starters at $44?", 44.0),
+    ("I can do $45 a month per seat.", 45.0),  # a subscription's price is per month
 ])
 def test_offered_price_is_the_number_put_forward(text: str, price: float) -> None:
     assert offered_price(get_detector().detect(text), 48.0) == pytest.approx(price)

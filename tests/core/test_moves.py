@@ -116,6 +116,17 @@ def test_an_apology_for_the_customers_trouble_stays_empathy_next_to_a_slip(moves
     assert "empathy" in moves_of("Sorry, I realise this is a big jump for you.")
 
 
+@pytest.mark.parametrize("text", ["I'm sorry, the broadband price is what it is.",
+                                  "Sorry Noor, there's no room to move on it."])
+def test_an_apology_that_leads_straight_into_a_no_is_a_refusal(moves_of, text):
+    assert moves_of(text) == {"hold_position"}
+
+
+@pytest.mark.parametrize("text", ["Apologies, my headset cut out.", "Sorry, the page just refreshed itself."])
+def test_apologising_for_a_technical_hiccup_is_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+
+
 def test_a_bare_apology_that_only_announces_a_no_is_a_refusal(moves_of):
     assert moves_of("I'm sorry. We can't go lower than $25.") == {"hold_position"}
     assert moves_of("I'm sorry. I can't imagine how hard that has been.") == {"empathy"}
@@ -306,6 +317,7 @@ def test_counts_and_durations_are_not_prices(text):
     "How does $33 an agent sound, with the channels free for the first 12 months?",
     "Any chance $32 would get us there?",
     "Is $24 something you could live with?",
+    "Would £29 a month get us there?",  # a monthly price, not a yearly total
     "ok ok $42 then, same as before",
 ])
 def test_a_number_put_up_for_the_customers_verdict_is_an_offer_and_asks_yes_or_no(moves_of, text):
