@@ -248,9 +248,9 @@ _BRIEFING_FACTS = (
 _SPLIT = re.compile(r"\b(?:meet (?:you |me )?(?:in the middle|halfway|half way)|split (?:the difference|it)|"
                     r"go halfway|halfway)\b", re.I)
 _SMALL_MOVES = {"greeting", "empathy", "appreciation", "closed_question", "other"}
-# "how many trucks are you adding next year?" asks about a change, which today's volume doesn't answer
 # "how long a contract would you consider?" asks what they want, not a fact to look up
 _PREFERENCE = re.compile(r"\b(?:would|will) you\b|\b(?:prefer|want|like|consider|rather)\b", re.I)
+# "how many trucks are you adding next year?" asks about a change, which today's volume doesn't answer
 _CHANGE_WORDS = re.compile(r"\b(?:add|adding|added|new|next|more|extra|grow|growing|growth|expand\w*|will|going to|"
                            r"plan|planning|future|coming)\b")
 _WH_START = re.compile(r"^\W*(?:(?:so|and|ok|okay|well|right|just|also|quick question)\W+)*"
