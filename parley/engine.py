@@ -101,14 +101,17 @@ def offered_price(analysis: Analysis, list_price: float, current: float | None =
     if not {"concession", "conditional_trade"} & set(analysis.moves):
         return None
     base = current if current is not None else list_price
-    # the amounts the rep put forward; "I can't do $40, but I can offer $45" offers $45
-    amounts = [a for a in analysis.amounts if a.offered] or list(analysis.amounts)
+    # the amounts the rep put forward ("I can't do $40, but I can offer $45" offers $45), else those the
+    # words leave open; never one refused, reported or the customer's own
+    amounts = [a for a in analysis.amounts if a.offered] or [a for a in analysis.amounts if a.offered is None]
     for role in ("price", "reduction", "period"):
+        prices = [a.value for a in amounts if a.role == role and a.kind == "money" and role in {"price", "period"}
+                  and (role == "price" or a.offered) and 0.3 * list_price <= a.value < list_price]
+        if prices:  # "either $33 month to month or $31 on a 2-year term": the customer takes the better one
+            return round(min(prices), 2)
         for a in amounts:
-            if a.role != role or role == "period" and not a.offered:
-                continue  # a monthly price counts only when offered: "£29 a month"; "$600 a year" is a total
-            if a.kind == "money" and role in {"price", "period"} and 0.3 * list_price <= a.value < list_price:
-                return round(a.value, 2)
+            if a.role != role:
+                continue
             if a.kind == "money" and role == "reduction" and 0 < a.value < base:
                 return round(base - a.value, 2)
             if a.kind == "percent" and role == "reduction" and 0 < a.value < 100:

@@ -86,7 +86,9 @@ class Amount:
     role: str  # "price", "reduction" (off / saving), "period" (per month / year), "other"
     start: int
     end: int
-    offered: bool = False  # put forward by the rep (not "I can't do $40", not "it went up to $25")
+    # True: put forward by the rep; False: refused, reported or the customer's own ("I can't do $40",
+    # "it went up to $25", "your budget has to come down 15%"); None: the words don't say
+    offered: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -904,11 +906,16 @@ _MONEY = re.compile(
     rf"|(?P<num2>{_NUMBER})\s?(?:(?P<pct>%|percent|per cent|pc\b)"
     r"|(?P<word>dollars?|bucks|pounds?|euros?|usd|gbp|eur|quid)\b)"
     # chat drops the currency sign: "23 a cartridge", "31 an agent", "25.50", "27,50", "ok, 25 then"
-    r"|(?<![\w$£€.,])(?P<bare>\d+(?:[.,]\d\d)?)(?=(?:\s+(?:a|an|per|each)\s+|\s*/\s*)(?!(?:year|yr|annum|month|mo|"
+    r"|(?<![\w$£€.,])(?P<bare>\d+(?:[.,]\d\d?)?)(?=(?:\s+(?:a|an|per|each)\s+|\s*/\s*)(?!(?:year|yr|annum|month|mo|"
     r"quarter|week|day|hour|time)s?\b)[a-z]|\s+then\b|\s+it is\b|\s+it's\b|\s+works\b)"
     r"|(?<![\w$£€.,])(?P<cents>\d+[.,]\d\d)(?![\d%])"
     # a number sold as a package: "so 32 w/ price lock", "for 30 with the lock"
-    r"|\b(?:at|say|so|ok|okay|make it|do|for|to)\s+(?P<package>\d+)(?=\s*(?:w/|with\b|plus\b|\+|incl))",
+    r"|\b(?:at|say|so|ok|okay|make it|do|for|to)\s+(?P<package>\d+)(?=\s*(?:w/|with\b|plus\b|\+|incl))"
+    # after an offering verb, or a number said on its own: "I can do 24 because...", "how about 23?", "46?"
+    r"|(?:\b(?:can do|could do|how about|what about|make it|go to|go down to|drop to|come down to|offer you|"
+    r"settle (?:at|on)|meet you at)\s+|^\W*(?:ok|okay|fine|alright|right|so|then)?\W*)"
+    r"(?P<verbnum>\d+(?:[.,]\d{1,2})?)(?=\s*(?:[?!.,;]|$|then\b|if\b|because\b|as\b|since\b|for\b|with\b|and\b|"
+    r"plus\b|instead\b|on\b|flat\b))",
     re.IGNORECASE,
 )
 _DECIMAL_COMMA = re.compile(r"^\d+,\d\d$")  # "27,50" is 27.50; "3,600" is three thousand six hundred
@@ -923,7 +930,7 @@ _PERIOD_AFTER = re.compile(r"^\s*(/|per|a|an|each|every)?\s*(year|yr|annum|month
 def find_amounts(text: str) -> Tuple[Amount, ...]:
     amounts = []
     for m in _MONEY.finditer(text):
-        group = next(g for g in ("num", "num2", "bare", "cents", "package") if m.group(g))
+        group = next(g for g in ("num", "num2", "bare", "cents", "package", "verbnum") if m.group(g))
         raw = m.group(group)
         try:
             value = float(raw.replace(",", ".") if _DECIMAL_COMMA.match(raw) else raw.replace(",", ""))
@@ -932,7 +939,7 @@ def find_amounts(text: str) -> Tuple[Amount, ...]:
         if m.group("k"):
             value *= 1000
         kind = "percent" if m.group("pct") else "money"
-        start = m.start(group) if group == "package" else m.start()  # the number, not the word before it
+        start = m.start(group) if group in {"package", "verbnum"} else m.start()  # the number, not the words before
         after, before = text[m.end(): m.end() + 25], text[max(0, start - 30): start]
         if _REDUCTION_AFTER.search(after) or _REDUCTION_BEFORE.search(before):
             role = "reduction"
@@ -949,13 +956,25 @@ def find_amounts(text: str) -> Tuple[Amount, ...]:
 _OFFER_WORDS = re.compile(r"\b(offer|can do|could do|give you|bring|reduce|lower|drop|knock|take|match|"
                           r"discount|off|deal|for you|price of|special|let you have|how about|what about|"
                           r"i can|we can|i could|we could|i'll|we'll|i will|we will|go to|come down|"
-                          r"meet you|settle|"
+                          r"meet you|settle|propose|proposal|suggest|quote you|put forward|"
                           # a price put as a question: "what if we did $33?", "would $33 get this over the line?"
                           r"(?:could|can|shall) we (?:\w+ ){0,2}?(?:do|meet|go|settle|agree|say|make it|land|call it)|"
                           r"what if (?:we|i)|"
                           r"would (?:say |something like |a price of |a rate of )?[$£€]?\d\S*\s+(?:\S+\s+){0,6}?"
                           r"(?:work|suit|help|do it|do the trick|swing it|get (?:this|us|it|you)|"
-                          r"be (?:ok|okay|acceptable|enough|fine|better|fair|doable)))\b", re.I)
+                          r"(?:be|feel|seem|sound) (?:ok|okay|acceptable|enough|fine|better|fair|doable|right)))\b",
+                          re.I)
+# a number refused, wished for or the customer's own, not one put forward
+_REFUSED_BEFORE = re.compile(r"(?:can'?t|cannot|can not|won'?t|couldn'?t|unable to|not able to|not allowed to|"
+                             r"wish (?:i|we) could|no way (?:i|we) can)\s+(?:\w+\s+){0,3}$", re.I)
+_REFUSED_AFTER = re.compile(r"^\W*(?:\S+\s+){0,4}?(?:is not|isn'?t|is off the table|won'?t work|doesn'?t work|"
+                            r"is too low|is below|is not possible|isn'?t possible|is out of the question)\b", re.I)
+_THEIR_NUMBER = re.compile(r"\b(?:has to|have to|needs? to|you need|you want|you'?d like|you would like|you'?re after|"
+                           r"you said|you mentioned|you asked|your budget|is that right|did i get that right|"
+                           r"have i got that right)\b", re.I)
+# "I am pleased to propose the following: a renewal at $45 per seat"
+_PROPOSES_BEFORE = re.compile(r"\b(?:propose|proposal|offer|suggest|here'?s what|what (?:i|we) can do)\b"
+                              r"[^.!?]*:\s*[^.!?]*$", re.I)
 _NOT_OFFER = re.compile(r"\b(went up|gone up|put up|puts up|went to|gone to|moved to|jumped to|rose to|climbed to|"
                         r"increase[ds]?|rose|raised|used to|was|were|last year|last quarter|"
                         r"competitor|rival|they|their|quoted|paid|paying|cost us|costs us|our costs)\b", re.I)
@@ -967,7 +986,10 @@ _TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a d
                            r"\bagreed (?:at|on)\s+\S*\d|\bany chance (?:of |at |on )?[$£€]?\d|\blive with [$£€]?\d|"
                            r"\d\S*\s+(?:\S+\s+){0,8}?(?:sound|sounds|suit|suits|fly|do it|do the trick|live with|"
                            r"get (?:us|you|this|it|me) (?:there|over)|over the line)\b|\b(?:say|make it)\s+[$£€]?\d|"
-                           r"\b(?:so|ok|okay)\s+[$£€]?\d[\d.,]*\s*(?:w/|with\b|plus\b|\+|incl)", re.I)
+                           r"\b(?:so|ok|okay)\s+[$£€]?\d[\d.,]*\s*(?:w/|with\b|plus\b|\+|incl)|"
+                           # a price said on its own or opening the sentence: "23", "46?", "$23 a cartridge, because..."
+                           r"^\W*(?:ok|okay|fine|alright|right|so|then)?\W*[$£€]?\d[\d.,]*\s*(?:$|[?!.]|(?:a|an|per|each|/)\s*\w+)",
+                           re.I)
 
 
 _PERIOD_PRICE = re.compile(r"\b(?:i|we) (?:can|could|'ll|will) (?:do|offer|go|bring|drop|charge|make it)\b", re.I)
@@ -1365,7 +1387,7 @@ class Detector:
                         continue  # "nobody else will give you free delivery" offers nothing
                 add(move, span, "model", score, k)
         amounts = find_amounts(text)
-        offered: Set[int] = set()
+        offered: Dict[int, bool] = {}
         for n, amount in enumerate(amounts):
             if (amount.kind, amount.role) in {("money", "other"), ("percent", "period")}:
                 continue
@@ -1376,16 +1398,26 @@ class Detector:
             if k < 0 or span.start >= sents[k].end:
                 continue
             clause = next((c for c in _clauses(sents[k]) if c.start <= span.start < c.end), sents[k])
-            if not _offers(clause):
+            before, after = doc.text[clause.start_char: span.start_char], doc.text[span.end_char: clause.end_char]
+            theirs = _THEIR_NUMBER.search(clause.text) and not _WE_CAN.search(clause.text)
+            if _negated(span, window=8) or _REFUSED_BEFORE.search(before) or _REFUSED_AFTER.match(after) or theirs:
+                offered[n] = False  # "I can't match $29", "$42 isn't something I can offer", "you need 15% off"
+                continue
+            if not (_offers(clause) or _PROPOSES_BEFORE.search(doc.text[sents[k].start_char: span.start_char])):
                 continue
             if amount.role == "period" and not (_TAKES_NUMBER.search(clause.text) or _PERIOD_PRICE.search(clause.text)):
                 continue  # "$600 a year" is a total; "would £29 a month get us there?" is a monthly price
             if (_NOT_OFFER.search(clause.text) or _CALCULATION.search(clause.text)) and not _WE_CAN.search(clause.text):
+                offered[n] = False
                 continue  # "it went up to $25", "that saves you $600 a year": numbers explained, not given
-            if not _negated(span, window=8):
-                add("concession", span, "pattern", 1.0, k)
-                offered.add(n)
-        amounts = tuple(replace(a, offered=True) if n in offered else a for n, a in enumerate(amounts))
+            add("concession", span, "pattern", 1.0, k)
+            offered[n] = True
+        amounts = tuple(replace(a, offered=offered[n]) if n in offered else a for n, a in enumerate(amounts))
+        for move, k in [key for key in found if key[0] == "concession"]:
+            span = found[(move, k)][1]
+            inside = [a for a in amounts if span.start_char <= a.start < span.end_char]
+            if inside and all(a.offered is False for a in inside):
+                del found[(move, k)]  # "you need 15% off, is that right?": their number, not a concession
         for move, k in list(found):
             if move == "closed_question" and (("open_question", k) in found or any(
                     (m, k) in found and (found[(m, k)][3] == "pattern" or found[(m, k)][4] > cats[k].get(move, 0.0))

@@ -95,6 +95,17 @@ def test_the_volume_answers_only_a_question_about_the_volume(personas: Dict[str,
     assert fleet.lines == ("120 vehicles, at the moment.",)
 
 
+@pytest.mark.parametrize("text", [
+    "I can't match $40, I'm afraid.",
+    "I'm sorry, $42 isn't something I'm able to offer.",
+    "I wish I could do $42, but I can't.",
+    "So the annual total has to come down 15%, is that right?",  # their number, summed up
+    "Just to check: you need 15% off the annual total, is that right?",
+])
+def test_a_number_refused_or_theirs_is_never_the_offer(text: str) -> None:
+    assert offered_price(get_detector().detect(text), 48.0) is None
+
+
 def test_meeting_in_the_middle_offers_halfway_to_the_customers_counter(charlie: Persona) -> None:
     state = replace(fresh(charlie), offers=(24.0,), counter=22.5)
     reaction = play(charlie, state, get_detector().detect("ok, let's meet in the middle then"))
@@ -213,6 +224,10 @@ def test_offered_price_ignores_yearly_savings_and_turns_without_a_concession() -
     ("It went up to $48 this year, but I can do $45.", 45.0),
     ("what if I added free onboarding for the new starters at $44?", 44.0),
     ("I can do $45 a month per seat.", 45.0),  # a subscription's price is per month
+    ("I can do 46 because you've been with us eight years", 46.0),  # no currency sign
+    ("fine. 46?", 46.0),
+    ("either $46 month to month, or $44 if you sign a 2-year term", 44.0),  # the better option for them
+    ("I am pleased to propose the following: a renewal at $45 per seat, fixed for three years.", 45.0),
 ])
 def test_offered_price_is_the_number_put_forward(text: str, price: float) -> None:
     assert offered_price(get_detector().detect(text), 48.0) == pytest.approx(price)
