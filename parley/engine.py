@@ -252,7 +252,8 @@ _SPLIT = re.compile(r"\b(?:meet (?:you |me )?(?:in the middle|halfway|half way)|
                     r"go halfway|halfway)\b", re.I)
 _SMALL_MOVES = {"greeting", "empathy", "appreciation", "closed_question", "other"}
 # "how long a contract would you consider?" asks what they want, not a fact to look up
-_PREFERENCE = re.compile(r"\b(?:would|will) you\b|\b(?:prefer|want|like|consider|rather)\b", re.I)
+_PREFERENCE = re.compile(r"\b(?:would|will) you\b|\b(?:prefer|want|like|consider|rather|better|best|"
+                         r"works? (?:better |best )?for you)\b", re.I)
 # "how many trucks are you adding next year?" asks about a change, which today's volume doesn't answer
 _CHANGE_WORDS = re.compile(r"\b(?:add|adding|added|new|next|more|extra|grow|growing|growth|expand\w*|will|going to|"
                            r"plan|planning|future|coming)\b")
@@ -333,11 +334,14 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
     if offer <= ceiling:
         s = replace(s, trust=s.trust + 2)
         # what is missing, for the coach (never the price: the customer would take it once ready)
-        missing = [f"not_ready:{need}" for need, short in (
-            ("trust", s.trust < params.accept_trust),
+        missing = [f"not_ready:{need}" for need, short in (  # in the order the coach names them
             ("rapport", s.count("empathy") + s.count("appreciation") < params.empathy_needed),
-            ("heard", len(s.revealed) < params.explore_needed)) if short]
-        return s, _line(persona, s, persona.lines.reject, "reject", **values), \
+            ("heard", len(s.revealed) < params.explore_needed),
+            ("trust", s.trust < params.accept_trust)) if short]
+        # the customer's words say the same as the coach: the first thing missing, if the persona has a line
+        lines = {"not_ready:rapport": persona.lines.reject_unacknowledged,
+                 "not_ready:heard": persona.lines.reject_unheard}.get(missing[0] if missing else "")
+        return s, _line(persona, s, lines or persona.lines.reject, "reject", **values), \
             events + ["rejected_low_trust"] + missing
     counter = _half(min(offer - 0.5, ceiling - 0.5))
     s = replace(s, counter=counter)

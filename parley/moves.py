@@ -329,7 +329,8 @@ _PHRASES: Dict[str, List[str]] = {
         "monthly billing", "quarterly billing", "billing", "spread it over", "extend the support", "extra support",
         "invoice you quarterly", "invoice you monthly", "bill you quarterly", "bill you monthly", "cost is spread",
         "spread the payments", "spread payments", "free for * month|months|year|years", "free for the first",
-        "include * free|free of charge|at no cost|at no extra cost", "add-on free", "included free",
+        "include * free", "include * free of charge", "include * at no cost",
+        "include * at no extra cost", "add-on free", "included free",
     ],
     "conditional_trade": [
         "if you * i can", "if you * we can", "if you * i could", "if you * we could", "if you * i will",
@@ -346,7 +347,9 @@ _PHRASES: Dict[str, List[str]] = {
         "you * and i can", "you * and we can",
     ],
     "hold_position": [
-        "the price be the price", "can not change", "can not lower", "can not go lower", "can not go any lower",
+        "the price be the price", "do not have room", "do not have any room", "have no room",
+        "no room to move|manoeuvre|maneuver", "be where we need to be", "can not change", "can not lower",
+        "can not go lower", "can not go any lower",
         "can not go below", "can not offer", "can not do anything", "can not do any", "can not move",
         "can not budge", "can not reduce", "can not discount", "can not make an exception", "can not make exception",
         "can not help", "can not go down", "not in a position to", "nothing i can do", "nothing we can do",
@@ -615,7 +618,8 @@ def _clause_starts(sent: Span) -> List[int]:
                 not (token.i + 1 < sent.end and _word(token.doc[token.i + 1]) in _WH):
             continue  # a hyphen inside a word ("mid-quarter") is no clause break; "what's-how do you" restarts
         if token.is_punct and token.text not in {"'", '"', "?", "(", ")"} or token.text in {"--", "-", "—", "–"} \
-                or len(token.text) > 1 and token.text.endswith("-"):  # "what- what ideas": a restart
+                or len(token.text) > 1 and token.text.endswith("-") \
+                or _is_symbol(token) and not token.is_punct:  # "what- what ideas": a restart; an emoji ends a clause
             starts.append(token.i + 1)
     return starts
 
@@ -709,7 +713,8 @@ def _question_shape(sent: Span) -> Shape | None:
 _SO_CHECK = re.compile(r"^\W*(?:(?:ok|okay|right|alright|and|oh|yeah|mm|hmm)\W+)*so\b"
                        r"(?!\s+(?:can|could|would|will|shall|"
                        r"do|does|did|is|are|what|how|why|when|where|who|which|(?:you|we|i)(?:'ll| will))\b)", re.I)
-_BACKCHANNEL = {"yeah", "yes", "yep", "yup", "okay", "ok", "right", "alright", "all", "really", "hmm", "huh", "mm",
+_BACKCHANNEL = {"hello", "hi", "hey",  # "hello?": are you there, not a question
+                "yeah", "yes", "yep", "yup", "okay", "ok", "right", "alright", "all", "really", "hmm", "huh", "mm",
                 "mhm", "mm-hmm", "uh-huh", "sure", "eh", "oh", "so", "no", "and"}
 
 
@@ -877,7 +882,7 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
             i + 3 < end and _word(doc[i + 3]) == "time" and not (i + 4 < end and _word(doc[i + 4]) == "of"):
         return Shape("open", i)  # "when was a time that ...?" asks for a story, not a date
     if w0 in {"what", "whats"} and (w1 in _FACT_NOUNS or doc[i + 1].lemma_ in _FACT_NOUNS if i + 1 < end else False) \
-            and len(rest) <= 7 and "you" not in rest[1:2]:
+            and len(rest) <= 7 and "you" not in rest[1:2] and w1 not in {"makes", "made", "making"}:
         return Shape("closed", i)
     if w0 in {"what", "whats"} and w1 in {"'s", "is", "s", "are", "was"} and len(rest) <= 4:
         nouns = {doc[j].lemma_ for j in range(i + 2, end)}
@@ -992,6 +997,8 @@ _TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a d
                            re.I)
 
 
+_SIGN_OFF = re.compile(r"^\W*(?:kind|best|warm|many)?\s*(?:regards|wishes|thanks)\b|^\W*(?:yours (?:sincerely|truly|"
+                       r"faithfully)|sincerely|cheers),", re.I)
 _PERIOD_PRICE = re.compile(r"\b(?:i|we) (?:can|could|'ll|will) (?:do|offer|go|bring|drop|charge|make it)\b", re.I)
 
 
@@ -1425,6 +1432,18 @@ class Detector:
                 # one sentence, one kind of question: an open one wins, and a yes/no question that
                 # proposes to finalise ("shall I set that up?") or checks a summary is that move
                 del found[(move, k)]
+            elif move == "close" and ("summary", k) in found and found[("summary", k)][3] == "pattern" and \
+                    found[(move, k)][3] == "model":
+                del found[(move, k)]  # "have I got that right?" checks understanding; it closes nothing
+            elif move == "conditional_trade" and ("open_question", k) in found and not _WE_CAN.search(sents[k].text):
+                del found[(move, k)]  # "what would you lose if you switched?" asks; it trades nothing
+            elif move == "hold_position" and any((m, k) in found for m in ("concession", "value_add",
+                                                                           "conditional_trade")):
+                del found[(move, k)]  # "I can't do that, but what I can do is..." engages: not a flat no
+        if len(sents) > 1 and _SIGN_OFF.match(sents[-1].text) and " for " not in sents[-1].text:
+            # "Kind regards, Alex Morgan, Account Manager" signs off; it offers nothing
+            for key in [key for key in found if key[1] == len(sents) - 1]:
+                del found[key]
         if not found and sents and sum(1 for t in doc if not t.is_punct) >= 3:
             best, top = max(((m, max(c.get(m, 0.0) for c in cats)) for m in REAL_MOVES if m not in QUESTIONS),
                             key=lambda ms: ms[1])

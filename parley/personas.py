@@ -213,6 +213,12 @@ class Lines(Schema):
     reject: List[Text] = Field(..., min_items=1, description="an acceptable offer while the customer is not ready "
                                                              "(trust, empathy or exploration too low); may use "
                                                              "`{price}`")
+    reject_unacknowledged: List[Text] | None = Field(
+        None, min_items=1, description="instead of `reject` when what is missing is acknowledgement (too little "
+                                       "empathy or appreciation so far); may use `{price}`")
+    reject_unheard: List[Text] | None = Field(
+        None, min_items=1, description="instead of `reject` when what is missing is being understood (too few "
+                                       "hidden interests brought out so far); may use `{price}`")
     walk_away: List[Text] = Field(..., min_items=1, description="patience or trust ran out; the session ends")
     sympathy_fatigue: List[Text] = Field(..., min_items=1, description="the third sympathy-only turn in a row")
     goodbye: List[Text] = Field(
@@ -347,7 +353,8 @@ def parameters_at(hidden: Hidden, list_price: float, floor: float, levels: Diffi
 PLACEHOLDERS = {"name", "currency"}
 FACT_PLACEHOLDERS = {"volume", "unit", "product", "list_price", "previous_price"}
 LINE_PLACEHOLDERS = {"accept": {"price"}, "counter": {"price", "counter"}, "push_for_more": {"price", "counter"},
-                     "reject": {"price"}, "goodbye": {"price"}}
+                     "reject": {"price"}, "reject_unacknowledged": {"price"}, "reject_unheard": {"price"},
+                     "goodbye": {"price"}}
 
 
 def coherence_problems(values: Dict[str, Any]) -> List[Tuple[Tuple[Any, ...], str]]:
@@ -470,7 +477,7 @@ def _placeholder_problems(values: Dict[str, Any]) -> List[Tuple[Tuple[Any, ...],
     lines = values.get("lines")
     if lines is not None:
         for name in Lines.__fields__:
-            check(("lines", name), getattr(lines, name), PLACEHOLDERS | LINE_PLACEHOLDERS.get(name, set()))
+            check(("lines", name), getattr(lines, name) or [], PLACEHOLDERS | LINE_PLACEHOLDERS.get(name, set()))
     return found
 
 

@@ -184,6 +184,10 @@ lines:
   reject:     # a good offer, but __NAME__ is not ready: trust, empathy or exploration too low
     - "A number on its own doesn't fix this. I'm not sure you get why I'm upset."
     - "I don't feel you're hearing me. It isn't just about {price}."
+  reject_unacknowledged:   # optional, instead of reject when no one has acknowledged how __NAME__ feels
+    - "Maybe. But nobody has said a word about how this price rise landed."
+  reject_unheard:          # optional, instead of reject when __NAME__'s real needs haven't come out yet
+    - "A number on its own doesn't fix this. I don't think you've understood what matters to me."
   walk_away:  # patience or trust ran out: the session ends
     - "I've heard enough. I'll buy my beans elsewhere. Goodbye."
     - "This isn't going anywhere. I'm switching roasters."

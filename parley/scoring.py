@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Sequence, Tuple
 
-from parley.engine import CustomerState, Reaction
+from parley.engine import CustomerState, Reaction, offered_price
 from parley.moves import Analysis
 from parley.personas import Persona
 
@@ -94,7 +94,7 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
         notes.append(Note(criterion, points, quote(move), message, better))
 
     if before.agreed:
-        notes.extend(_wrap_up_notes(persona, analysis, moves, events, quote))
+        notes.extend(_wrap_up_notes(persona, before, analysis, moves, events, quote))
         return _turn_score(before, analysis, reaction, notes)
     if "greeting" in moves and before.count("greeting") == 0 and before.turn == 0:
         note("rapport", 1, "greeting", "a friendly opening sets a calm tone.")
@@ -172,11 +172,17 @@ def _turn_score(before: CustomerState, analysis: Analysis, reaction: Reaction, n
                      reaction.events, reaction.offer, spans)
 
 
-def _wrap_up_notes(persona: Persona, analysis: Analysis, moves: set, events: set,
+def _wrap_up_notes(persona: Persona, before: CustomerState, analysis: Analysis, moves: set, events: set,
                    quote: Callable[[str], str]) -> List[Note]:
     """The turn after the customer said yes: confirm and close; don't reopen or give more."""
     notes = []
-    if "close" in moves:
+    said = offered_price(analysis, persona.briefing.list_price)
+    agreed = before.deal_price
+    if said is not None and agreed is not None and said > agreed:
+        notes.append(Note("closing", 0, quote("concession"), f"you quoted {persona.money(said)}, but the deal is at "
+                          f"{persona.money(agreed)}.", f"confirm the agreed {persona.money(agreed)} exactly; a "
+                          "different figure in writing reopens the deal."))
+    elif "close" in moves:
         notes.append(Note("closing", 3, quote("close"), "you confirmed the agreed terms and the next steps."))
     else:
         notes.append(Note("closing", -1, analysis.text, f"{persona.name} had agreed, but the terms and next steps "
@@ -217,9 +223,11 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
                           f"of {persona.money(floor)}.",
                           f"never go below {persona.money(floor)}; trade extras instead of price."))
     meets_their_ask = before.counter is not None and offer >= before.counter  # their number needs no case made
-    # the case may come just before the number: "their price jumps in year two..." then "would $33 do it?"
-    # and a trade is its own reason: "if you commit to three years, I can do $27"
-    reasoned = bool({"rationale", "conditional_trade"} & set(analysis.moves)) or "rationale" in before.last_moves
+    # the case may come just before the number: "their price jumps in year two..." then "would $33 do it?";
+    # a trade is its own reason ("if you commit to three years, I can do $27"), and so is loyalty
+    # named with the offer ("$24 as a thank-you for five years of orders")
+    reasons = {"rationale", "conditional_trade", "appreciation"}
+    reasoned = bool(reasons & set(analysis.moves)) or bool({"rationale", "conditional_trade"} & set(before.last_moves))
     if not reasoned and not meets_their_ask:
         notes.append(Note("transparency", -1, said, "the offer came with no reason.",
                           "say why you can offer it (loyalty, volume, commitment) and what it saves."))

@@ -337,6 +337,29 @@ def test_open_questions_as_people_type_them(moves_of, text):
     assert "open_question" in moves_of(text)
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("what makes it unacceptable for you right now?", {"open_question"}),
+    ("What would you lose if you switched to RelayDesk?", {"open_question"}),  # asks; trades nothing
+    ("so sorry about the price jump 😬 what's hurting most?", {"empathy", "open_question"}),  # an emoji ends a clause
+    ("Have I got that right?", {"summary"}),  # checks understanding; closes nothing
+    ("hello?", {"greeting"}),  # are you there?
+    ("Honestly, I don't have room to move on the one-year price.", {"hold_position"}),
+])
+def test_moves_people_get_wrong_in_chat(moves_of, text, expected):
+    assert moves_of(text) == expected
+
+
+def test_a_no_with_an_alternative_engages_and_is_not_a_flat_refusal(moves_of):
+    found = moves_of("I'm afraid I can't do that, but what I can do is $45 a seat locked for three years.")
+    assert "concession" in found and "hold_position" not in found
+
+
+def test_an_email_sign_off_offers_nothing(moves_of):
+    found = moves_of("I can add priority support for tax season. Kind regards, Alex Morgan, Account Manager")
+    assert found == {"value_add"}
+    assert moves_of("Thanks for your time. Kind regards, Alex Morgan, Account Manager") == {"appreciation"}
+
+
 def test_a_statement_built_on_what_is_not_a_question(moves_of):
     assert not {"open_question", "closed_question"} & moves_of("What would help is a longer contract.")
 

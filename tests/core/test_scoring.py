@@ -157,6 +157,21 @@ def test_a_trade_is_its_own_reason(personas, detector):
     assert score.offer == 45 and not any(n.criterion == "transparency" and n.points < 0 for n in score.notes)
 
 
+def test_loyalty_named_with_the_offer_is_its_reason(talk):
+    talk.say("What matters most to you right now?")
+    score = talk.say("I can do $24 a cartridge as a thank-you for five years of orders.")
+    assert score.offer == 24 and not any(n.message == "the offer came with no reason." for n in score.notes)
+
+
+def test_a_different_price_in_the_wrap_up_is_flagged_not_praised(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
+    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    wrap = talk.say("Great, I'll send the new terms at $24 a cartridge today.")
+    assert any("you quoted $24, but the deal is at $23" in n.message for n in wrap.notes)
+    assert not any(n.criterion == "closing" and n.points > 0 for n in wrap.notes)
+
+
 def test_the_tip_never_calls_a_criticism_good(talk):
     talk.say("What matters most to you right now?")
     score = talk.say("I can give you a discount.")  # no figure: a 0-point note, the only one
@@ -171,6 +186,10 @@ def test_an_affordable_offer_turned_down_says_what_is_missing_not_the_price(pers
     assert "rejected_low_trust" in score.events and "not_ready:rapport" in score.events
     assert score.tip.startswith("the number may not be the problem: Morgan doesn't feel acknowledged yet.")
     assert "$27" not in score.tip and "Acknowledge" in score.tip
+    assert "not_ready:rapport" == next(e for e in score.events if e.startswith("not_ready:"))  # named first
+    persona = personas["procurement_manager"]
+    said = engine.react(persona, morgan.params, morgan.state, detector.detect("I can do $27.")).lines
+    assert said[-1] in [line.format(price="$27") for line in persona.lines.reject_unacknowledged]  # as the coach says
     warm = Conversation(personas["procurement_manager"], detector)
     warm.say("I'm sorry the renewal landed on top of a budget cut. What are you scoring suppliers on?")
     assert "accepted" in warm.say("Because our component costs rose 9%, if you commit to three years we could "
