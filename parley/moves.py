@@ -1437,9 +1437,9 @@ class Detector:
                 del found[(move, k)]  # "have I got that right?" checks understanding; it closes nothing
             elif move == "conditional_trade" and ("open_question", k) in found and not _WE_CAN.search(sents[k].text):
                 del found[(move, k)]  # "what would you lose if you switched?" asks; it trades nothing
-            elif move == "hold_position" and any((m, k) in found for m in ("concession", "value_add",
-                                                                           "conditional_trade")):
-                del found[(move, k)]  # "I can't do that, but what I can do is..." engages: not a flat no
+            elif move == "hold_position" and any(m in {"concession", "value_add", "conditional_trade"}
+                                                 for m, _k in found):
+                del found[(move, k)]  # "I can't match $29. I can do $30." engages: not a flat no
         if len(sents) > 1 and _SIGN_OFF.match(sents[-1].text) and " for " not in sents[-1].text:
             # "Kind regards, Alex Morgan, Account Manager" signs off; it offers nothing
             for key in [key for key in found if key[1] == len(sents) - 1]:
