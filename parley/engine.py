@@ -20,6 +20,7 @@ HOSTILE_BELOW, OPEN_FROM = 35, 65
 RAPPORT_GAIN = {"empathy": 12.0, "appreciation": 10.0}
 SUBSTANCE = {"open_question", "summary", "rationale", "concession", "value_add", "conditional_trade", "close"}
 BIG_STEP = 0.12  # a single drop of more than 12 % of the list price is a leap, not a step
+WARM = 90  # trust at which the customer needs no further acknowledgement before saying yes
 
 
 @dataclass(frozen=True)
@@ -302,10 +303,14 @@ def _wrap_up(persona: Persona, state: CustomerState, analysis: Analysis) -> Reac
     price_now = offered_price(analysis, persona.briefing.list_price)
     new_extras = set(mentioned_extras(persona, analysis.text)) - set(state.extras) \
         if set(analysis.moves) & {"value_add", "conditional_trade"} else set()
-    if price_now is not None and state.deal_price is not None and price_now < state.deal_price or new_extras:
+    lower = price_now is not None and state.deal_price is not None and price_now < state.deal_price
+    if lower or new_extras:
         events.append("gave_after_deal")
-    price = persona.money(state.deal_price) if state.deal_price is not None else ""
-    return Reaction(s, (_line(persona, s, persona.lines.goodbye, "goodbye", price=price),), tuple(events))
+    if lower:  # a lower price in writing is the price now: the customer will hold the company to it
+        s = replace(s, deal_price=price_now, offers=s.offers + (price_now,))
+    price = persona.money(s.deal_price) if s.deal_price is not None else ""
+    return Reaction(s, (_line(persona, s, persona.lines.goodbye, "goodbye", price=price),), tuple(events),
+                    offer=price_now if lower else None)
 
 
 def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: float,
@@ -323,7 +328,9 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
         s = replace(s, pushed=True, counter=counter)
         return s, _line(persona, s, persona.lines.push_for_more, "push", counter=persona.money(counter),
                         **values), events + ["pushed_for_more"]
-    ready = s.trust >= params.accept_trust and s.count("empathy") + s.count("appreciation") >= params.empathy_needed
+    # acknowledgement is counted in turns; a customer who plainly trusts the rep (WARM) needs no more of it
+    acknowledged = s.count("empathy") + s.count("appreciation") >= params.empathy_needed or s.trust >= WARM
+    ready = s.trust >= params.accept_trust and acknowledged
     # difficulty (issue 4): the customer also needs to have been heard, i.e. to have told the rep at least
     # `explore_needed` hidden interests (0 at 'normal' for the seed personas, +1 on 'hard', see personas.py)
     ready = ready and len(s.revealed) >= params.explore_needed
@@ -332,10 +339,10 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
         s = replace(s, outcome="deal", deal_price=offer, trust=min(100.0, s.trust + 5))
         return s, _line(persona, s, persona.lines.accept, "accept", **values), events + ["accepted"]
     if offer <= ceiling:
-        s = replace(s, trust=s.trust + 2)
+        s = replace(s, trust=min(100.0, s.trust + 2))
         # what is missing, for the coach (never the price: the customer would take it once ready)
         missing = [f"not_ready:{need}" for need, short in (  # in the order the coach names them
-            ("rapport", s.count("empathy") + s.count("appreciation") < params.empathy_needed),
+            ("rapport", not acknowledged),
             ("heard", len(s.revealed) < params.explore_needed),
             ("trust", s.trust < params.accept_trust)) if short]
         # the customer's words say the same as the coach: the first thing missing, if the persona has a line

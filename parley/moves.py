@@ -974,6 +974,9 @@ _REFUSED_BEFORE = re.compile(r"(?:can'?t|cannot|can not|won'?t|couldn'?t|unable 
                              r"wish (?:i|we) could|no way (?:i|we) can)\s+(?:\w+\s+){0,3}$", re.I)
 _REFUSED_AFTER = re.compile(r"^\W*(?:\S+\s+){0,4}?(?:is not|isn'?t|is off the table|won'?t work|doesn'?t work|"
                             r"is too low|is below|is not possible|isn'?t possible|is out of the question)\b", re.I)
+# a number used as a name, "the 15% cut", "your $25 rate", is talked about, not put forward
+_NAMED_BEFORE = re.compile(r"\b(?:the|your|that|this|their|those|these)\s*$", re.I)
+_NAMED_AFTER = re.compile(r"^\s*(?!off\b|discount|less\b|per\b|a\b|an\b|each\b|then\b)[a-z]", re.I)
 _THEIR_NUMBER = re.compile(r"\b(?:has to|have to|needs? to|you need|you want|you'?d like|you would like|you'?re after|"
                            r"you said|you mentioned|you asked|your budget|is that right|did i get that right|"
                            r"have i got that right)\b", re.I)
@@ -1143,6 +1146,10 @@ _OWN_VERDICT = re.compile(r"\b(?:unfair|fair|good|right|great|okay|ok|ideal)\s+(
 # "make sense" that checks or hedges the rep's own words: "does that make sense?", "I hope that makes sense"
 _SENSE_NOT_ACK = re.compile(r"(?:\b(?:do|does|did|would|will|could|should|if|not|never|hope|hopefully|think|guess)|"
                             r"n't)\s+(?:(?:that|this|it|all|really|quite)\s+){0,2}$", re.I)
+# A trade is conditional: the classifier may find one only where the sentence sets a condition.
+_CONDITION = re.compile(r"\b(?:if|provided|providing|as long as|in exchange|in return|on condition|commit\w*|sign\w*|"
+                        r"when you|once you|unless|renew\w*|prepay\w*|agree\w*|term|contract|lock\w*|swap|trade)\b|"
+                        r"\band (?:i|we)(?:'ll| will| can| could)\b", re.I)
 _NEGATIONS = {"not", "no", "never", "nothing", "without", "nobody", "none", "neither", "nor"}
 # Empathy is a marked speech act: the classifier may find it only where one of these words is.
 _EMPATHY_CUES = {
@@ -1379,6 +1386,8 @@ class Detector:
                     continue  # the sentence's form decides whether, and which kind of, question it asks
                 if move == "empathy" and not empathy_ok(k):
                     continue
+                if move == "conditional_trade" and not _CONDITION.search(sent.text):
+                    continue  # a trade asks for something back: "because you've ordered for years" asks nothing
                 if move == "greeting" and k != 0:
                     continue
                 if shape is not None and shape.kind == "rhetorical" and move in {"summary", "close"}:
@@ -1406,7 +1415,8 @@ class Detector:
                 continue
             clause = next((c for c in _clauses(sents[k]) if c.start <= span.start < c.end), sents[k])
             before, after = doc.text[clause.start_char: span.start_char], doc.text[span.end_char: clause.end_char]
-            theirs = _THEIR_NUMBER.search(clause.text) and not _WE_CAN.search(clause.text)
+            theirs = (_THEIR_NUMBER.search(clause.text) or _NAMED_BEFORE.search(before) and _NAMED_AFTER.match(after)) \
+                and not _WE_CAN.search(clause.text)  # "what does the 15% cut mean for you?" names a number
             if _negated(span, window=8) or _REFUSED_BEFORE.search(before) or _REFUSED_AFTER.match(after) or theirs:
                 offered[n] = False  # "I can't match $29", "$42 isn't something I can offer", "you need 15% off"
                 continue

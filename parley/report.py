@@ -44,7 +44,7 @@ def outcome(persona: Persona, state: CustomerState, turns: Sequence[TurnScore]) 
     }
 
 
-def improvement_plan(scores: Dict[str, int], turns: Sequence[TurnScore]) -> List[str]:
+def improvement_plan(scores: Dict[str, int], turns: Sequence[TurnScore], difficulty: str = "normal") -> List[str]:
     plan: List[str] = []
     costly = sorted((n for t in turns for n in t.notes if n.points < 0 and n.better), key=lambda n: n.points)
     for n in costly[:2]:
@@ -55,7 +55,9 @@ def improvement_plan(scores: Dict[str, int], turns: Sequence[TurnScore]) -> List
         if value < 75 and len(plan) < 4:
             plan.append(f"{CRITERIA[name]} ({value}/100): {ADVICE[name]}")
     if not plan:
-        plan.append("Strong session. Next time try the same persona on 'hard' difficulty.")
+        plan.append("Strong session. Next time try the same persona on 'hard' difficulty." if difficulty != "hard"
+                    else "Strong session on 'hard'. Next time try another persona, or assessment mode with no live "
+                         "tips.")
     return plan
 
 
@@ -73,7 +75,7 @@ def build_report(persona: Persona, state: CustomerState, turns: Sequence[TurnSco
         "outcome": result,
         "turns": [{"text": t.text, "moves": list(t.moves), "points": t.points, "feedback": t.feedback}
                   for t in turns],
-        "improvement_plan": improvement_plan(scores, turns),
+        "improvement_plan": improvement_plan(scores, turns, state.difficulty),
         "hidden": {"interests": {i.id: i.description for i in persona.interests},
                    "revealed": list(state.revealed), "batna": persona.hidden.batna},
     }

@@ -87,8 +87,10 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
     notes: List[Note] = []
 
     def quote(move: str) -> str:
-        found = analysis.quotes(move)
-        return found[0] if found else analysis.text
+        # the clearest evidence: a matched phrase before the classifier's guess ("Take it or leave it.")
+        found = sorted((d for d in analysis.detections if d.move == move),
+                       key=lambda d: (d.source != "pattern", -d.score))
+        return found[0].quote if found else analysis.text
 
     def note(criterion: str, points: int, move: str, message: str, better: str = "") -> None:
         notes.append(Note(criterion, points, quote(move), message, better))
@@ -178,10 +180,15 @@ def _wrap_up_notes(persona: Persona, before: CustomerState, analysis: Analysis, 
     notes = []
     said = offered_price(analysis, persona.briefing.list_price)
     agreed = before.deal_price
-    if said is not None and agreed is not None and said > agreed:
-        notes.append(Note("closing", 0, quote("concession"), f"you quoted {persona.money(said)}, but the deal is at "
+    if said is not None and agreed is not None and said != agreed:
+        notes.append(Note("closing", -1, quote("concession"), f"you quoted {persona.money(said)}, but the deal is at "
                           f"{persona.money(agreed)}.", f"confirm the agreed {persona.money(agreed)} exactly; a "
                           "different figure in writing reopens the deal."))
+        floor = persona.company.floor_price
+        if said < floor:
+            notes.append(Note("concession_discipline", -5, quote("concession"), f"outside the company's parameters: "
+                              f"{persona.money(said)} is below the floor of {persona.money(floor)}, now in writing.",
+                              f"never go below {persona.money(floor)}."))
     elif "close" in moves:
         notes.append(Note("closing", 3, quote("close"), "you confirmed the agreed terms and the next steps."))
     else:
@@ -301,9 +308,11 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
     unreasoned = len([n for n in noted("transparency", -1)])
     transparency = 40 + 30 * min(count("rationale"), 2) - 15 * unreasoned
     tone = 100 - 35 * count("pressure") - 15 * count("hold_position")
-    closed = bool(count("close"))
+    # a close that earned its points; a wrap-up that left the terms vague or misquoted them is not one
+    loose = bool(noted("closing", -1))
+    closed = bool(noted("closing", 1)) and not loose
     if state.outcome == "deal":
-        closing = 60 + 40 * closed
+        closing = 60 + 40 * closed - 20 * loose
     elif state.outcome == "walked_away":
         closing = 10 * closed
     else:

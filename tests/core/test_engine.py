@@ -106,6 +106,21 @@ def test_a_number_refused_or_theirs_is_never_the_offer(text: str) -> None:
     assert offered_price(get_detector().detect(text), 48.0) is None
 
 
+def test_a_customer_who_plainly_trusts_the_rep_needs_no_more_acknowledgement(personas: Dict[str, Persona]) -> None:
+    dana = personas["loyal_customer"]
+    params = dana.parameters("hard")
+    warm = replace(fresh(dana, difficulty="hard"), trust=95.0, move_counts=(("empathy", 1), ("appreciation", 1)),
+                   revealed=tuple(i.id for i in dana.interests))
+    price = engine.willingness(dana, params, warm)  # a price she can afford, above the floor
+    warm = replace(warm, offers=(price + 1,))  # one small step down from the last offer, not a leap
+    assert price > dana.company.floor_price and dana.parameters("hard").empathy_needed > 2
+    offer = get_detector().detect(f"I can do ${price:g} a seat.")
+    reaction = react(dana, params, warm, offer)
+    assert "accepted" in reaction.events and reaction.state.trust <= 100
+    cool = replace(warm, trust=70.0)  # not yet warm: two acknowledgements are short of what hard asks
+    assert "not_ready:rapport" in react(dana, params, cool, offer).events
+
+
 def test_meeting_in_the_middle_offers_halfway_to_the_customers_counter(charlie: Persona) -> None:
     state = replace(fresh(charlie), offers=(24.0,), counter=22.5)
     reaction = play(charlie, state, get_detector().detect("ok, let's meet in the middle then"))

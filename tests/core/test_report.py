@@ -43,3 +43,13 @@ def test_text_report_shows_bars_turns_missed_needs_and_plan(charlie) -> None:
     assert text.startswith("SESSION REPORT - overall")
     assert "Rapport & empathy" in text and "Improvement plan:" in text
     assert "Needs you did not uncover:" in text and charlie.interests[0].description in text
+
+
+def test_a_strong_session_on_hard_is_not_told_to_try_hard(charlie) -> None:
+    for difficulty, advice in (("normal", "on 'hard' difficulty"), ("hard", "try another persona")):
+        state, _ = start(charlie, charlie.parameters(difficulty), difficulty, 1)
+        state = replace(state, outcome="deal", deal_price=23.0, trust=95)
+        plan = build_report(charlie, state, [])["improvement_plan"]
+        assert len(plan) == 1 or advice not in " ".join(plan)
+        if len(plan) == 1:
+            assert advice in plan[0]

@@ -172,6 +172,28 @@ def test_a_different_price_in_the_wrap_up_is_flagged_not_praised(personas, detec
     assert not any(n.criterion == "closing" and n.points > 0 for n in wrap.notes)
 
 
+def test_a_lower_price_in_the_wrap_up_is_the_deal_now_and_checked_against_the_floor(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
+    talk.say("Because you order every month, I can do $23 a cartridge.")
+    wrap = talk.say("To confirm: $20 a cartridge from next month, and I'll send the paperwork today.")
+    assert talk.state.deal_price == 20 and wrap.offer == 20
+    assert any("below the floor of $22, now in writing" in n.message for n in wrap.notes)
+    assert talk.criteria()["closing"] < 100 and talk.criteria()["concession_discipline"] <= 20
+
+
+def test_the_quote_is_the_clearest_evidence(talk):
+    score = talk.say("Everyone's prices went up. Take it or leave it.")
+    pressure = next(n for n in score.notes if n.criterion == "collaborative_tone" and n.points == -4)
+    assert pressure.quote == "Take it or leave it."
+
+
+def test_a_number_named_in_a_question_is_not_an_offer(personas, detector):
+    morgan = Conversation(personas["procurement_manager"], detector, "hard")
+    score = morgan.say("What does the 15% cut mean for you in practice?")
+    assert score.offer is None and "concession" not in score.moves
+
+
 def test_the_tip_never_calls_a_criticism_good(talk):
     talk.say("What matters most to you right now?")
     score = talk.say("I can give you a discount.")  # no figure: a 0-point note, the only one
