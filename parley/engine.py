@@ -310,7 +310,7 @@ def _wrap_up(persona: Persona, state: CustomerState, analysis: Analysis) -> Reac
         s = replace(s, deal_price=price_now, offers=s.offers + (price_now,))
     price = persona.money(s.deal_price) if s.deal_price is not None else ""
     return Reaction(s, (_line(persona, s, persona.lines.goodbye, "goodbye", price=price),), tuple(events),
-                    offer=price_now if lower else None)
+                    offer=price_now)
 
 
 def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: float,

@@ -796,11 +796,15 @@ def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
     return None
 
 
+def _opens_sentence(doc: Doc, i: int, end: int) -> bool:
+    """Token i is the sentence's first word once fillers are skipped ("so, um, what ...")."""
+    return i == _skip_fillers(doc, doc[i].sent.start, end)
+
+
 def _unmarked_question(doc: Doc, i: int, end: int) -> bool:
     """"do you have a budget in mind" typed without "?": an auxiliary opening the sentence, then "you"
     (chat often drops the question mark; a statement never starts this way)."""
-    first = _skip_fillers(doc, doc[i].sent.start, end)
-    return i == first and i + 1 < end and _word(doc[i + 1]) in {"you", "u", "ya"} and \
+    return _opens_sentence(doc, i, end) and i + 1 < end and _word(doc[i + 1]) in {"you", "u", "ya"} and \
         _word(doc[i]) in {"do", "did", "are", "were", "have", "can", "could", "would", "will", "is", "was"} and \
         end - i >= 4
 
@@ -835,7 +839,7 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
         # "whats ur finance person looking at", "what is for you most important", "what would make this right
         # for you", "why relaydesk": chat questions without "?" (a statement would go on "... is ...")
         # only a sentence opens this way: "..., which is why" is a clause, not a question
-        opens = i == _skip_fillers(doc, doc[i].sent.start, end)
+        opens = _opens_sentence(doc, i, end)
         contracted = opens and w0 in {"whats", "hows"} and w1 in {"you", "u", "ur", "your", "the", "it", "that", "this"}
         copula = opens and w0 != "which" and w1 in {"is", "are", "'s", "s"} and "is" not in rest[1:] and len(rest) >= 2
         modal = opens and w1 in {"would", "could", "might", "should", "can", "will"} and i + 2 < end and \
@@ -970,8 +974,8 @@ _OFFER_WORDS = re.compile(r"\b(offer|can do|could do|give you|bring|reduce|lower
                           r"(?:be|feel|seem|sound) (?:ok|okay|acceptable|enough|fine|better|fair|doable|right)))\b",
                           re.I)
 # a number refused, wished for or the customer's own, not one put forward
-_REFUSED_BEFORE = re.compile(r"(?:can'?t|cannot|can not|won'?t|couldn'?t|unable to|not able to|not allowed to|"
-                             r"wish (?:i|we) could|no way (?:i|we) can)\s+(?:\w+\s+){0,3}$", re.I)
+# (what `_negated` does not already catch: a refusal without "not", or a wish)
+_REFUSED_BEFORE = re.compile(r"(?:unable to|wish (?:i|we) could)\s+(?:\w+\s+){0,3}$", re.I)
 _REFUSED_AFTER = re.compile(r"^\W*(?:\S+\s+){0,4}?(?:is not|isn'?t|is off the table|won'?t work|doesn'?t work|"
                             r"is too low|is below|is not possible|isn'?t possible|is out of the question)\b", re.I)
 # a number used as a name, "the 15% cut", "your $25 rate", is talked about, not put forward

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Sequence, Tuple
 
-from parley.engine import CustomerState, Reaction, offered_price
+from parley.engine import CustomerState, Reaction
 from parley.moves import Analysis
 from parley.personas import Persona
 
@@ -96,7 +96,7 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
         notes.append(Note(criterion, points, quote(move), message, better))
 
     if before.agreed:
-        notes.extend(_wrap_up_notes(persona, before, analysis, moves, events, quote))
+        notes.extend(_wrap_up_notes(persona, before, reaction, analysis, moves, events, quote))
         return _turn_score(before, analysis, reaction, notes)
     if "greeting" in moves and before.count("greeting") == 0 and before.turn == 0:
         note("rapport", 1, "greeting", "a friendly opening sets a calm tone.")
@@ -174,11 +174,11 @@ def _turn_score(before: CustomerState, analysis: Analysis, reaction: Reaction, n
                      reaction.events, reaction.offer, spans)
 
 
-def _wrap_up_notes(persona: Persona, before: CustomerState, analysis: Analysis, moves: set, events: set,
-                   quote: Callable[[str], str]) -> List[Note]:
+def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, analysis: Analysis, moves: set,
+                   events: set, quote: Callable[[str], str]) -> List[Note]:
     """The turn after the customer said yes: confirm and close; don't reopen or give more."""
     notes = []
-    said = offered_price(analysis, persona.briefing.list_price)
+    said = reaction.offer  # the price the wrap-up names, read once by the engine
     agreed = before.deal_price
     if said is not None and agreed is not None and said != agreed:
         notes.append(Note("closing", -1, quote("concession"), f"you quoted {persona.money(said)}, but the deal is at "
