@@ -1019,7 +1019,8 @@ _ACK = (r"(?:understand|hear you|hear that|get it|get that|see that|appreciate t
 _REFUSAL = re.compile(
     r"\b(can(?:'|no)?t|cannot|won'?t|will not|unable|not able|no room|nothing|not possible|isn'?t possible|"
     r"not negotiable|non-negotiable|fixed|stays?|remains?|final|policy|have to|has to|not going to|"
-    r"is the price|is what it is|(?:our|the|my) price is (?:our|the|my) price|not (?:something|in a position)|no,|"
+    r"is the price|is what it is|(?:our|the|my) price is (?:our|the|my) price|no,|"
+    r"(?:not|isn'?t|aren'?t) (?:something (?:that )?(?:i|we)\b|in a position)|"
     r"that doesn'?t work|that won'?t work|"
     r"will only|only (?:consider|do|accept)|not willing|not my|(?:we|i) (?:don'?t|do not|never) (?:match|do|offer|"
     r"give|discount|negotiate|change|budge|move))\b",
@@ -1408,6 +1409,7 @@ class Detector:
                 add(move, span, "model", score, k)
         amounts = find_amounts(text)
         offered: Dict[int, bool] = {}
+        refused: Set[int] = set()  # sentences where the rep turns a number down
         for n, amount in enumerate(amounts):
             if (amount.kind, amount.role) in {("money", "other"), ("percent", "period")}:
                 continue
@@ -1421,8 +1423,11 @@ class Detector:
             before, after = doc.text[clause.start_char: span.start_char], doc.text[span.end_char: clause.end_char]
             theirs = (_THEIR_NUMBER.search(clause.text) or _NAMED_BEFORE.search(before) and _NAMED_AFTER.match(after)) \
                 and not _WE_CAN.search(clause.text)  # "what does the 15% cut mean for you?" names a number
-            if _negated(span, window=8) or _REFUSED_BEFORE.search(before) or _REFUSED_AFTER.match(after) or theirs:
+            refused_before = _REFUSED_BEFORE.search(doc.text[sents[k].start_char: span.start_char])  # across clauses
+            if _negated(span, window=8) or refused_before or _REFUSED_AFTER.match(after) or theirs:
                 offered[n] = False  # "I can't match $29", "$42 isn't something I can offer", "you need 15% off"
+                if not theirs:
+                    refused.add(k)
                 continue
             if not (_offers(clause) or _PROPOSES_BEFORE.search(doc.text[sents[k].start_char: span.start_char])):
                 continue
@@ -1439,6 +1444,9 @@ class Detector:
             inside = [a for a in amounts if span.start_char <= a.start < span.end_char]
             if inside and all(a.offered is False for a in inside):
                 del found[(move, k)]  # "you need 15% off, is that right?": their number, not a concession
+        for k in refused:
+            if not any(key[1] == k for key in found):
+                add("hold_position", sents[k], "pattern", 1.0, k)  # "we're unable to go to $29": a plain no
         for move, k in list(found):
             if move == "closed_question" and (("open_question", k) in found or any(
                     (m, k) in found and (found[(m, k)][3] == "pattern" or found[(m, k)][4] > cats[k].get(move, 0.0))

@@ -122,6 +122,24 @@ def test_an_apology_that_leads_straight_into_a_no_is_a_refusal(moves_of, text):
     assert moves_of(text) == {"hold_position"}
 
 
+@pytest.mark.parametrize("text", ["I'm sorry, $42 isn't something I'm able to offer.",
+                                  "Sorry, that isn't something we can do."])
+def test_an_apology_wrapped_round_a_no_is_a_refusal(moves_of, text):
+    assert moves_of(text) == {"hold_position"}
+    assert "empathy" in moves_of("I'm sorry this isn't something you expected.")
+
+
+@pytest.mark.parametrize("text", ["We're unable to go to $29.", "I wish I could do $29.",
+                                  "We are unable to offer 20% off."])
+def test_turning_a_number_down_is_a_refusal_not_a_concession(moves_of, text):
+    assert moves_of(text) == {"hold_position"}
+
+
+def test_turning_a_number_down_next_to_an_option_engages(moves_of):
+    assert moves_of("Sadly we're unable to go to $29, but I can include free delivery.") == {"value_add"}
+    assert moves_of("we're unable to go to 29. what matters most to you?") == {"hold_position", "open_question"}
+
+
 @pytest.mark.parametrize("text", ["Apologies, my headset cut out.", "Sorry, the page just refreshed itself."])
 def test_apologising_for_a_technical_hiccup_is_not_empathy(moves_of, text):
     assert "empathy" not in moves_of(text)
