@@ -1,5 +1,5 @@
 # Parley: `make run` to practise, `make test` to run every test.
-.PHONY: install train run test test-unit validate personas-check personas-test lint bench bench-evaluator clean
+.PHONY: install train run test test-unit test-nlu validate personas-check personas-test lint bench bench-evaluator clean
 
 install:
 	bash scripts/setup.sh
@@ -15,6 +15,10 @@ test: install
 
 test-unit: install
 	.venv/bin/pytest tests/core tests/actions -q
+
+test-nlu: train  # Rasa's own NLU report (intent = a turn's main move) on the held-out examples
+	.venv/bin/python -m parley_rasa.importer var/heldout.nlu.yml
+	RASA_TELEMETRY_ENABLED=false .venv/bin/rasa test nlu --nlu var/heldout.nlu.yml --out results/nlu
 
 validate: install
 	RASA_TELEMETRY_ENABLED=false .venv/bin/rasa data validate --config config.yml --domain domain.yml --data data

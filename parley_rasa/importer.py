@@ -7,6 +7,8 @@ feeds the move examples to NLU, so nothing generated is ever committed.
 
 from __future__ import annotations
 
+import argparse
+import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -19,7 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.common import cached_method
 
-from parley.moves import TRAIN_FILE, load_examples, primary_move
+from parley.moves import HELDOUT_FILE, TRAIN_FILE, load_examples, primary_move
 from parley.personas import PERSONA_DIR, Persona, PersonaError, load_personas
 
 
@@ -71,7 +73,27 @@ class PersonaImporter(TrainingDataImporter):
 
     @cached_method
     def get_nlu_data(self, language: str | None = "en") -> TrainingData:
-        # One intent per example (its most consequential move); the MoveClassifier learns all of them.
-        examples = [Message.build(text=e.text, intent=primary_move(e.moves))
-                    for e in load_examples(self._move_examples)]
-        return TrainingData(training_examples=examples)
+        return move_examples(self._move_examples)
+
+
+def move_examples(path: Path) -> TrainingData:
+    """Labelled move examples as Rasa NLU data: one intent per example, its most consequential move
+    (the intent the MoveClassifier predicts); the classifier itself learns every move of an example."""
+    return TrainingData(training_examples=[Message.build(text=e.text, intent=primary_move(e.moves))
+                                           for e in load_examples(path)])
+
+
+def main(argv: List[str] | None = None) -> int:
+    """Write the held-out move examples as Rasa NLU YAML, for `rasa test nlu --nlu <file>`."""
+    parser = argparse.ArgumentParser(prog="python -m parley_rasa.importer", description=main.__doc__)
+    parser.add_argument("out", type=Path, help="the NLU YAML file to write")
+    parser.add_argument("--examples", type=Path, default=HELDOUT_FILE,
+                        help="labelled move examples (default: the held-out set, never trained on)")
+    args = parser.parse_args(argv)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(move_examples(args.examples).nlu_as_yaml(), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,10 +9,12 @@ import pytest
 import yaml
 from rasa.shared.core.training_data.structures import StoryGraph
 from rasa.shared.importers.importer import TrainingDataImporter
+from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from rasa.shared.utils.common import class_from_module_path
 
+from parley.moves import HELDOUT_FILE, load_examples, primary_move
 from parley.personas import load_personas
-from parley_rasa.importer import PersonaFilesError, PersonaImporter
+from parley_rasa.importer import PersonaFilesError, PersonaImporter, main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,3 +61,10 @@ def test_broken_persona_folder_raises_a_clean_rasa_error(tmp_path: Path) -> None
     with pytest.raises(PersonaFilesError) as err:
         PersonaImporter(persona_dir=str(tmp_path)).get_domain()
     assert re.search(r"bad\.yml:\d+: not valid YAML", str(err.value))
+
+
+def test_the_held_out_examples_export_as_rasa_nlu_yaml_for_rasa_test_nlu(tmp_path: Path) -> None:
+    assert main([str(tmp_path / "heldout.nlu.yml")]) == 0
+    data = RasaYAMLReader().read(tmp_path / "heldout.nlu.yml")
+    expected = [(e.text, primary_move(e.moves)) for e in load_examples(HELDOUT_FILE)]
+    assert sorted((m.get("text"), m.get("intent")) for m in data.intent_examples) == sorted(expected)
