@@ -113,8 +113,8 @@ def offered_price(analysis: Analysis, list_price: float, current: float | None =
         for a in amounts:
             if a.role != role:
                 continue
-            if a.kind == "money" and role == "reduction" and 0 < a.value < base:
-                return round(base - a.value, 2)
+            if a.kind == "money" and role == "reduction" and 0 < a.value <= 0.7 * base:
+                return round(base - a.value, 2)  # "$24 off a $25 price" is a misreading, not an offer
             if a.kind == "percent" and role == "reduction" and 0 < a.value < 100:
                 return round(base * (1 - a.value / 100), 2)
     for a in amounts:  # "I can do 10%" says no "off" but means it
@@ -205,8 +205,22 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
     if offer is None and "concession" in moves and s.counter is not None and _SPLIT.search(analysis.text):
         # "let's meet in the middle": halfway between the rep's last price and the customer's counter
         offer = round(((s.offers[-1] if s.offers else persona.briefing.list_price) + s.counter) / 2, 2)
+    if offer is None and s.counter is not None and _AGREES.search(analysis.text) and \
+            not moves & {"hold_position", "pressure", "open_question"} and not any(a.offered for a in analysis.amounts):
+        # "yes, we can do that" to the customer's "meet me at $22.50": the customer's own number is the offer
+        offer = s.counter
+        events.append("took_counter")
     offer_line = None
-    if offer is not None:
+    if offer is not None and s.offers and offer > min(s.offers):
+        # asking more than already offered: the customer holds the rep to the better number
+        best = min(s.offers)
+        s = replace(s, trust=max(0.0, s.trust - 10))
+        events.append(f"went_back:{best:g}")
+        offer_line = _line(persona, s, persona.lines.went_back, "went_back", price=persona.money(offer),
+                           previous=persona.money(best))
+    elif offer is not None:
+        if s.offers and offer == s.offers[-1]:
+            events.append("same_offer")
         s, offer_line, offer_events = _judge_offer(persona, params, s, offer, moves)
         events.extend(offer_events)
     elif "concession" in moves:
@@ -251,6 +265,18 @@ _BRIEFING_FACTS = (
 )
 _SPLIT = re.compile(r"\b(?:meet (?:you |me )?(?:in the middle|halfway|half way)|split (?:the difference|it)|"
                     r"go halfway|halfway)\b", re.I)
+# agreeing to what the customer just proposed, in words: "yes, we can do that", "ok, you've got a deal"
+_AGREES = re.compile(
+    r"^\W*(?:yes|yeah|yep|yup|sure|ok|okay|fine|alright|all right|done|deal|agreed)\W*$|"
+    r"^\W*(?:(?:yes|yeah|ok|okay|sure|great|fine|alright|right)\W+)*(?:deal|agreed|done)\b|"
+    r"\b(?:(?:we|i) can (?:do|live with|accept|agree to|go with) (?:that|this|it)\b(?! (?:if|when|once))|"
+    r"(?:you've|you have|you) got (?:a|yourself a) deal|(?:it's|that's|it is|that is) a deal|we have a deal|"
+    r"let's do (?:it|that)|(?:happy|glad) to (?:do|accept|agree to) (?:that|this|it)|i accept|we accept|"
+    r"(?:that|this) works for (?:me|us)|at that price)",
+    re.I)
+# taking a yes back: "actually no, we can't do that after all"
+_RETRACT = re.compile(r"\b(?:after all|actually,? no|take (?:that|it) back|chang(?:e|ed) (?:my|our) minds?|"
+                      r"scratch that|withdraw|on second thoughts?|can'?t honou?r|cannot honou?r|no deal)\b", re.I)
 _SMALL_MOVES = {"greeting", "empathy", "appreciation", "closed_question", "other"}
 # "how long a contract would you consider?" asks what they want, not a fact to look up
 _PREFERENCE = re.compile(r"\b(?:would|will) you\b|\b(?:prefer|want|like|consider|rather|better|best|"
@@ -297,18 +323,38 @@ def _answer_fact(persona: Persona, s: CustomerState, analysis: Analysis) -> str 
 def _wrap_up(persona: Persona, state: CustomerState, analysis: Analysis) -> Reaction:
     """The rep's turn after the customer agreed: the customer says goodbye and the session ends.
     The deal stands at the agreed price; anything given now is given away (the evaluator says so)."""
+    moves = set(analysis.moves)
     s = replace(state, turn=state.turn + 1, move_counts=_bump(state.move_counts, analysis.moves), wrapped_up=True)
     events = ["wrapped_up"]
+    price = persona.money(state.deal_price) if state.deal_price is not None else ""
     # restating the agreed price confirms it; a lower price or a new extra gives more away
     price_now = offered_price(analysis, persona.briefing.list_price)
-    new_extras = set(mentioned_extras(persona, analysis.text)) - set(state.extras) \
-        if set(analysis.moves) & {"value_add", "conditional_trade"} else set()
-    lower = price_now is not None and state.deal_price is not None and price_now < state.deal_price
+    agreed = state.deal_price
+    named = [a.value for a in analysis.amounts if a.kind == "money" and a.role == "price"]
+    if agreed is not None and ("hold_position" in moves and any(v > agreed for v in named) or
+                               _RETRACT.search(analysis.text) and agreed not in named):
+        # "actually, my manager says it stays at $25": going back on a yes loses the deal
+        s = replace(s, outcome="walked_away", deal_price=None, trust=max(0.0, s.trust - 30))
+        return Reaction(s, (_line(persona, s, persona.lines.reneged, "reneged", price=price),),
+                        tuple(events + ["reneged", "walked_away"]), offer=price_now)
+    if agreed is not None and price_now is not None and price_now > agreed:
+        # a higher figure in the confirmation: the customer holds the rep to the yes and waits for a correction
+        s = replace(s, wrapped_up=False, trust=max(0.0, s.trust - 5))
+        return Reaction(s, (_line(persona, s, persona.lines.misquoted, "misquoted", price=price,
+                                  said=persona.money(price_now)),), ("misquoted",), offer=price_now)
+    new_extras = tuple(e for e in mentioned_extras(persona, analysis.text) if e not in state.extras) \
+        if moves & {"value_add", "conditional_trade", "concession"} else ()
+    lower = price_now is not None and agreed is not None and price_now < agreed
     if lower or new_extras:
         events.append("gave_after_deal")
+        s = replace(s, extras=s.extras + new_extras)  # given in writing: part of the deal now
     if lower:  # a lower price in writing is the price now: the customer will hold the company to it
         s = replace(s, deal_price=price_now, offers=s.offers + (price_now,))
     price = persona.money(s.deal_price) if s.deal_price is not None else ""
+    if "pressure" in moves:  # the deal stands, but the relationship takes the hit
+        s = replace(s, trust=max(0.0, s.trust - 15))
+        return Reaction(s, (_line(persona, s, persona.lines.sour_goodbye, "sour_goodbye", price=price),),
+                        tuple(events + ["soured"]), offer=price_now)
     return Reaction(s, (_line(persona, s, persona.lines.goodbye, "goodbye", price=price),), tuple(events),
                     offer=price_now)
 
@@ -335,7 +381,8 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
     # `explore_needed` hidden interests (0 at 'normal' for the seed personas, +1 on 'hard', see personas.py)
     ready = ready and len(s.revealed) >= params.explore_needed
     generous = offer <= persona.company.floor_price  # nobody turns down the company's own loss
-    if offer <= ceiling and (ready or generous):
+    promised = s.counter is not None and offer <= s.counter  # "meet me at $22.50 and we have a deal"
+    if offer <= ceiling and (ready or generous or promised):
         s = replace(s, outcome="deal", deal_price=offer, trust=min(100.0, s.trust + 5))
         return s, _line(persona, s, persona.lines.accept, "accept", **values), events + ["accepted"]
     if offer <= ceiling:

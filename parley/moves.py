@@ -376,7 +376,9 @@ _PHRASES: Dict[str, List[str]] = {
         "you people", "stop complain", "stop whine", "stop moan", "stop make a fuss", "stop make such a fuss",
         "make a fuss", "everyone else pay", "be reasonable", "be realistic", "grow up", "get real", "yes or no",
         "before i change my mind", "withdraw the offer", "withdraw it", "pull the offer", "off the table",
-        "foolish", "stupid", "silly", "crazy", "mad to", "huge mistake", "big mistake", "a mistake",
+        "foolish", "stupid", "silly", "crazy", "mad to", "you be a real pain", "you be such a pain", "you be a pain",
+        "you be a nightmare", "pain to deal with", "waste of my time", "waste my time", "you be high maintenance",
+        "difficult customer", "huge mistake", "big mistake", "a mistake",
         "do not come cry", "do not come back", "come crying", "come running back", "regret it", "regret this",
         "you will not last", "clock be tick", "time be run out", "run out of time", "do not have all day",
         "have not get all day", "other customers", "other people", "lucky", "your fault", "you clearly",
@@ -909,7 +911,7 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
 
 
 # -- amounts --------------------------------------------------------------------------------------
-_NUMBER = r"\d[\d,]*(?:\.\d+)?"
+_NUMBER = r"\d(?:[\d,]*\d)?(?:\.\d+)?"  # "$24, saving..." ends at the 4, not the comma
 _MONEY = re.compile(
     rf"(?P<cur>[$£€])\s?(?P<num>{_NUMBER})(?P<k>k\b)?"
     rf"|(?P<num2>{_NUMBER})\s?(?:(?P<pct>%|percent|per cent|pc\b)"
@@ -923,7 +925,7 @@ _MONEY = re.compile(
     # after an offering verb, or a number said on its own: "I can do 24 because...", "how about 23?", "46?"
     r"|(?:\b(?:can do|could do|how about|what about|make it|go to|go down to|drop to|come down to|offer you|"
     r"settle (?:at|on)|meet you at)\s+|^\W*(?:ok|okay|fine|alright|right|so|then)?\W*)"
-    r"(?P<verbnum>\d+(?:[.,]\d{1,2})?)(?=\s*(?:[?!.,;]|$|then\b|if\b|because\b|as\b|since\b|for\b|with\b|and\b|"
+    r"(?<![$£€\d])(?P<verbnum>\d+(?:[.,]\d{1,2})?)(?![.,]?\d)(?=\s*(?:[?!.,;]|$|then\b|if\b|because\b|as\b|since\b|for\b|with\b|and\b|"
     r"plus\b|instead\b|on\b|flat\b))",
     re.IGNORECASE,
 )

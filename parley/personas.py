@@ -224,6 +224,25 @@ class Lines(Schema):
     goodbye: List[Text] = Field(
         ["Great. Thanks for sorting it out.", "Perfect, thank you. Talk soon."], min_items=1,
         description="after a deal, the customer's last line once the rep wraps up; may use `{price}`")
+    went_back: List[Text] = Field(
+        ["You offered {previous} a moment ago. I'm holding you to that.",
+         "Hang on, that's more than the {previous} you already offered."], min_items=1,
+        description="the rep asks more than they had already offered; the earlier offer stands; may use `{price}` "
+                    "and `{previous}`")
+    reneged: List[Text] = Field(
+        ["That's not what we just agreed. Forget it, I'll take my business elsewhere.",
+         "So the deal we just made doesn't count? Then we're done here."], min_items=1,
+        description="after a deal, the rep goes back on it (a higher price, or a no); the deal is off and the "
+                    "session ends; may use `{price}` (the agreed price)")
+    misquoted: List[Text] = Field(
+        ["Hang on, we agreed {price}, not {said}. Can you confirm that?",
+         "That's not what we said. It was {price}, wasn't it?"], min_items=1,
+        description="after a deal, the rep's confirmation names a higher price; the customer waits for a "
+                    "correction; may use `{price}` (the agreed price) and `{said}`")
+    sour_goodbye: List[Text] = Field(
+        ["Right. The deal stands, but I won't forget how this ended.", "Fine. Let's leave it there."], min_items=1,
+        description="after a deal, instead of `goodbye` when the rep's last message pressures or belittles; the "
+                    "deal stands; may use `{price}`")
     unknown_fact: List[Text] = Field(
         ["I'd have to look that up.", "Not off the top of my head. Why does it matter?"], min_items=1,
         description="a factual question (how many, which, when...) that no `facts` entry answers")
@@ -354,7 +373,8 @@ PLACEHOLDERS = {"name", "currency"}
 FACT_PLACEHOLDERS = {"volume", "unit", "product", "list_price", "previous_price"}
 LINE_PLACEHOLDERS = {"accept": {"price"}, "counter": {"price", "counter"}, "push_for_more": {"price", "counter"},
                      "reject": {"price"}, "reject_unacknowledged": {"price"}, "reject_unheard": {"price"},
-                     "goodbye": {"price"}}
+                     "goodbye": {"price"}, "went_back": {"price", "previous"}, "reneged": {"price"},
+                     "misquoted": {"price", "said"}, "sour_goodbye": {"price"}}
 
 
 def coherence_problems(values: Dict[str, Any]) -> List[Tuple[Tuple[Any, ...], str]]:

@@ -6,6 +6,7 @@ been better, so the score is never a hidden rule.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Sequence, Tuple
 
@@ -136,7 +137,19 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
             note("value_creation", 2, "value_add", "a non-price option widens the deal beyond the price.")
     if "conditional_trade" in moves:
         note("value_creation", 3, "conditional_trade", "you tied what you give to something in return: a fair trade.")
-    if reaction.offer is not None:
+    went_back = next((e.split(":", 1)[1] for e in events if e.startswith("went_back:")), None)
+    if went_back is not None:
+        notes.append(Note("transparency", -3, quote("concession"),
+                          f"you asked {persona.money(reaction.offer or 0)}, more than the "
+                          f"{persona.money(float(went_back))} you had already offered: the customer stops "
+                          "believing your numbers.",
+                          "never go back up on a number you've offered; if the terms must change, trade: ask for "
+                          "something in return for what you add."))
+    elif "same_offer" in events:
+        notes.append(Note("concession_discipline", 0, quote("concession"),
+                          f"the same {persona.money(reaction.offer or 0)} again: repeating a number moves nothing.",
+                          "add a reason or something of value, or ask what is still missing."))
+    elif reaction.offer is not None:
         said = quote("concession") if "concession" in moves else quote("conditional_trade")
         notes.extend(_concession_notes(persona, before, analysis, reaction, said))
     elif "concession" in moves:
@@ -180,6 +193,11 @@ def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, 
     notes = []
     said = reaction.offer  # the price the wrap-up names, read once by the engine
     agreed = before.deal_price
+    if "reneged" in events:
+        return [Note("transparency", -4, analysis.text, f"you went back on the deal {persona.name} had just agreed "
+                     f"at {persona.money(agreed or 0)}, and lost it.",
+                     "once you have a yes, honour it; if something really changed, say so openly and ask, "
+                     "don't announce a new price.")]
     if said is not None and agreed is not None and said != agreed:
         notes.append(Note("closing", -1, quote("concession"), f"you quoted {persona.money(said)}, but the deal is at "
                           f"{persona.money(agreed)}.", f"confirm the agreed {persona.money(agreed)} exactly; a "
@@ -189,11 +207,11 @@ def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, 
             notes.append(Note("concession_discipline", -5, quote("concession"), f"outside the company's parameters: "
                               f"{persona.money(said)} is below the floor of {persona.money(floor)}, now in writing.",
                               f"never go below {persona.money(floor)}."))
-    elif "close" in moves:
+    elif "close" in moves and (said == agreed or _NEXT_STEP.search(analysis.text)):
         notes.append(Note("closing", 3, quote("close"), "you confirmed the agreed terms and the next steps."))
-    else:
-        notes.append(Note("closing", -1, analysis.text, f"{persona.name} had agreed, but the terms and next steps "
-                          "were left unconfirmed.",
+    else:  # "sounds good, I'll sort it" agrees to something, but nobody could say what
+        notes.append(Note("closing", 0, quote("close") if "close" in moves else analysis.text,
+                          f"{persona.name} had agreed, but the terms and next steps were left unconfirmed.",
                           "after a yes, restate the price, when it starts and what happens next."))
     if "appreciation" in moves:
         notes.append(Note("rapport", 1, quote("appreciation"), "ending on thanks keeps the relationship warm."))
@@ -205,6 +223,15 @@ def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, 
         notes.append(Note("collaborative_tone", -2, analysis.text, "a hard line after a yes sours a good deal.",
                           "end on the agreement and what happens next."))
     return notes
+
+
+# a wrap-up that says when or how the deal happens: "from your next order", "I'll email the contract today"
+_NEXT_STEP = re.compile(
+    r"\b(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|this (?:week|afternoon|month)|"
+    r"next (?:week|month|order|invoice|bill|billing|renewal|delivery|quarter)|from (?:the|your|next|now|today)|"
+    r"starting|start(?:s)? (?:on|from|with|next)|effective|send|sending|email|e-mail|paperwork|contract|"
+    r"agreement|invoice|confirmation|in writing|written|follow up|set (?:it|that|this) up|update (?:your|the)|"
+    r"sign|signature|renewal date|\d{1,2}(?:st|nd|rd|th)\b)", re.I)
 
 
 def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysis, reaction: Reaction,
@@ -229,7 +256,7 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
                           f"outside the company's parameters: {persona.money(offer)} ({cut}% off) is below the floor "
                           f"of {persona.money(floor)}.",
                           f"never go below {persona.money(floor)}; trade extras instead of price."))
-    meets_their_ask = before.counter is not None and offer >= before.counter  # their number needs no case made
+    meets_their_ask = before.counter is not None and offer <= before.counter  # their number needs no case made
     # the case may come just before the number: "their price jumps in year two..." then "would $33 do it?";
     # a trade is its own reason ("if you commit to three years, I can do $27"), and so is loyalty
     # named with the offer ("$24 as a thank-you for five years of orders")
@@ -299,8 +326,10 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
     below_floor = any((t.offer or 0) < persona.company.floor_price for t in offers)
     deal_ok = state.outcome == "deal" and not below_floor
     met_by_extras = len([n for n in noted("value_creation", 1) if n.points >= 4])
-    value = (30 + 20 * min(count("value_add"), 2) + 15 * min(met_by_extras, 2)
-             + 25 * bool(count("conditional_trade")) + 15 * deal_ok)
+    # value is created while negotiating; extras thrown in after the yes are given away, not traded
+    negotiating = [t for t in turns if "wrapped_up" not in t.events]
+    value = (30 + 20 * min(sum("value_add" in t.moves for t in negotiating), 2) + 15 * min(met_by_extras, 2)
+             + 25 * any("conditional_trade" in t.moves for t in negotiating) + 15 * deal_ok)
     penalties = noted("concession_discipline", -1)
     discipline = (100 if offers or state.outcome == "deal" else 70) + sum(n.points * 10 for n in penalties)
     if below_floor:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Sequence
 
 from parley import engine
 from parley.engine import CustomerState
@@ -68,14 +68,24 @@ class Trainer:
                 f"{asked}Available: {known}. Start with /start_session{{\"persona\": \"<id>\"}}, "
                 f"optionally with \"difficulty\": \"easy|normal|hard\" and \"mode\": \"practice|assessment\".")
         self._file_agreed_deal(sender)
-        difficulty = difficulty if difficulty in DIFFICULTIES else persona.default_difficulty
-        mode = mode if mode in MODES else "practice"
+        notices = []
+        chosen_difficulty, chosen_mode = _choice(difficulty, DIFFICULTIES), _choice(mode, MODES)
+        if difficulty not in (None, "") and chosen_difficulty is None:
+            notices.append(f"There is no difficulty '{difficulty}', so this is {persona.default_difficulty} "
+                           f"(choose {' | '.join(DIFFICULTIES)}).")
+        if mode not in (None, "") and chosen_mode is None:
+            notices.append(f"There is no mode '{mode}', so this is practice, with live tips "
+                           f"(choose {' | '.join(MODES)}).")
+        difficulty = chosen_difficulty or persona.default_difficulty
+        mode = chosen_mode or "practice"
         params = persona.parameters(difficulty)
         # wording varies between a trainee's sessions but replays exactly for the same one
         key = f"{sender}:{persona.id}:{self.store.count_sessions(sender)}"
         state, opening = engine.start(persona, params, difficulty, engine.session_seed(key))
         self.store.start_session(sender, persona.id, difficulty, mode, state.to_dict())
         reply = Reply(active=True, persona=persona.id)
+        if notices:
+            reply.say(f"({' '.join(notices)})")
         reply.say(briefing_text(persona, difficulty, mode))
         reply.attach({"briefing": briefing_payload(persona, difficulty, mode)})
         return reply.say(opening)
@@ -123,9 +133,14 @@ class Trainer:
                                             "feedback": score.feedback, "spans": score.spans}})
         if reaction.state.finished:
             return self._finish(record, persona, reaction.state, reply)
-        if reaction.state.agreed:
-            reply.say(f"(Deal agreed at {persona.money(reaction.state.deal_price or 0)}. Wrap up with one more "
-                      f"message: confirm the terms and what happens next. Or send {END_HINT} for your report.)")
+        if reaction.state.agreed and "accepted" in reaction.events:
+            price = persona.money(reaction.state.deal_price or 0)
+            if record.mode == "practice":
+                reply.say(f"(Deal agreed at {price}. Wrap up with one more message: confirm the terms and what "
+                          f"happens next. Or send {END_HINT} for your report.)")
+            else:  # assessment: say what happened, not what earns points
+                reply.say(f"(Deal agreed at {price}. Your next message is your last to {persona.name}; or send "
+                          f"{END_HINT} for your report.)")
         return reply
 
     # -- end -----------------------------------------------------------------------------------
@@ -215,3 +230,9 @@ def replay(personas: Dict[str, Persona], detect: Callable[[str], Analysis], pers
         reply = trainer.turn(sender, text)
         played.append((text, reply))
     return Replay(start, played, reply if reply.ended else trainer.end(sender))
+
+
+def _choice(value: object, options: Sequence[str]) -> str | None:
+    """A difficulty or mode as typed ("HARD", " Assessment"), or None when it is not one of the options."""
+    text = value.strip().lower() if isinstance(value, str) else ""
+    return text if text in options else None

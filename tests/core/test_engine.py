@@ -243,6 +243,9 @@ def test_offered_price_ignores_yearly_savings_and_turns_without_a_concession() -
     ("fine. 46?", 46.0),
     ("either $46 month to month, or $44 if you sign a 2-year term", 44.0),  # the better option for them
     ("I am pleased to propose the following: a renewal at $45 per seat, fixed for three years.", 45.0),
+    ("Because you order every month, I can go to $44, saving $1,800 a year.", 44.0),  # the saving is the 2nd
+    ("OK, $44.50 it is.", 44.5),
+    ("OK $44.50 works.", 44.5),
 ])
 def test_offered_price_is_the_number_put_forward(text: str, price: float) -> None:
     assert offered_price(get_detector().detect(text), 48.0) == pytest.approx(price)

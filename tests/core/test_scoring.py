@@ -124,7 +124,9 @@ def test_after_a_yes_the_tip_says_to_wrap_up_and_the_wrap_up_is_scored(personas,
     confirmed = agree().say("Great, I'll apply $23 from your next order and email the new terms today.")
     assert [(n.criterion, n.points) for n in confirmed.notes] == [("closing", 3)]
     vague = agree().say("ok cool")
-    assert vague.points == -1 and "restate the price" in vague.tip
+    assert vague.points == 0 and "restate the price" in vague.tip
+    loose = agree().say("Sounds good, I'll sort it.")  # agrees to something, but nobody could say what
+    assert not any(n.criterion == "closing" and n.points > 0 for n in loose.notes)
     extra = agree().say("And I'll add free shipping as well.")
     assert any(n.criterion == "concession_discipline" and n.points == -2 for n in extra.notes)
 
@@ -170,6 +172,19 @@ def test_a_different_price_in_the_wrap_up_is_flagged_not_praised(personas, detec
     wrap = talk.say("Great, I'll send the new terms at $24 a cartridge today.")
     assert any("you quoted $24, but the deal is at $23" in n.message for n in wrap.notes)
     assert not any(n.criterion == "closing" and n.points > 0 for n in wrap.notes)
+    # the customer holds the rep to the yes and waits for the correction, which is then credited
+    assert talk.state.agreed and talk.state.deal_price == 23
+    fixed = talk.say("Sorry, my mistake: $23 a cartridge from your next order, paperwork today.")
+    assert talk.state.outcome == "deal" and talk.state.wrapped_up and fixed.points > 0
+
+
+def test_going_back_on_a_yes_loses_the_deal(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
+    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    wrap = talk.say("Actually no, sorry, my manager says the price stays at $25.")
+    assert "reneged" in wrap.events and talk.state.outcome == "walked_away" and talk.state.deal_price is None
+    assert any(n.criterion == "transparency" and n.points < 0 for n in wrap.notes)
 
 
 def test_a_lower_price_in_the_wrap_up_is_the_deal_now_and_checked_against_the_floor(personas, detector):
@@ -288,3 +303,47 @@ def test_session_feedback_payload_carries_moves_spans_and_tip(personas, detector
     assert feedback["points"] > 0 and feedback["tip"]
     report = trainer.end("t1").payload("report")
     assert report["turns"][0]["feedback"].count("\u201c") >= 2  # quotes the trainee twice
+
+
+def test_agreeing_to_the_customers_counter_in_words_makes_the_deal(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years, Charlie, and sorry for the surprise. What matters most to you?")
+    assert "countered" in talk.say("Because you order 150 a month I can do $24.").events  # "meet me at $22.50"
+    counter = talk.state.counter
+    yes = talk.say("Yes, we can do that.")
+    assert "took_counter" in yes.events and "accepted" in yes.events and talk.state.deal_price == counter
+    assert not any(n.criterion == "transparency" for n in yes.notes)  # their own number needs no case made
+
+
+def test_asking_more_than_already_offered_is_called_out(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years, Charlie. What matters most to you?")
+    talk.say("Because you order every month, I can do $24.")
+    up = talk.say("Given your volume, the best I can do is $24.50.")
+    assert any(e.startswith("went_back:24") for e in up.events) and talk.state.offers == (24.0,)
+    assert any(n.criterion == "transparency" and n.points < 0 for n in up.notes)
+    assert not any(n.criterion == "concession_discipline" and n.points > 0 for n in up.notes)
+
+
+def test_the_same_price_again_earns_nothing(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("What matters most to you, Charlie?")
+    talk.say("Because you order every month, I can do $24.")
+    again = talk.say("Because of your volume, I can offer $24.")
+    assert "same_offer" in again.events and not any(n.points > 0 and n.criterion == "concession_discipline"
+                                                    for n in again.notes)
+
+
+def test_a_rude_wrap_up_keeps_the_deal_but_sours_it_and_extras_given_are_in_the_terms(personas, detector):
+    def agree() -> Conversation:
+        talk = Conversation(personas["price_increase_charlie"], detector)
+        talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
+        assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+        return talk
+    rude = agree()
+    sour = rude.say("Finally. You were a real pain, you know that?")
+    assert "soured" in sour.events and rude.state.outcome == "deal"
+    assert any(n.criterion == "collaborative_tone" and n.points < 0 for n in sour.notes)
+    generous = agree()
+    generous.say("Great, $23 from your next order, and I'll throw in free shipping too.")
+    assert "free_shipping" in generous.state.extras

@@ -37,9 +37,24 @@ def test_start_sends_briefing_text_payload_then_opening(trainer: Trainer, charli
     assert reply.texts[1] in charlie.opening and reply.active
 
 
-def test_unknown_difficulty_and_mode_fall_back_to_defaults(trainer: Trainer) -> None:
-    briefing = trainer.start("u1", "loyal_customer", "nightmare", "exam").payload("briefing")
+def test_unknown_difficulty_and_mode_fall_back_to_defaults_and_say_so(trainer: Trainer) -> None:
+    reply = trainer.start("u1", "loyal_customer", "nightmare", "exam")
+    briefing = reply.payload("briefing")
     assert briefing["difficulty"] == "normal" and briefing["mode"] == "practice"
+    assert "no difficulty 'nightmare'" in reply.texts[0] and "no mode 'exam'" in reply.texts[0]
+
+
+def test_difficulty_and_mode_are_read_whatever_the_case(trainer: Trainer) -> None:
+    reply = trainer.start("u1", "loyal_customer", "HARD", " Assessment")
+    assert reply.payload("briefing")["difficulty"] == "hard" and reply.payload("briefing")["mode"] == "assessment"
+    assert not reply.texts[0].startswith("(")
+
+
+def test_assessment_mode_says_a_deal_was_agreed_but_not_how_to_score(trainer: Trainer) -> None:
+    trainer.start("a", "price_increase_charlie", mode="assessment")
+    trainer.turn("a", SEED_TURNS[0])
+    agreed = trainer.turn("a", SEED_TURNS[1])
+    assert agreed.texts[-1].startswith("(Deal agreed at $23.") and "confirm the terms" not in agreed.texts[-1]
 
 
 def test_seed_dialogue_closes_at_23_with_a_high_score(trainer: Trainer) -> None:
