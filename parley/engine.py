@@ -124,9 +124,18 @@ def offered_price(analysis: Analysis, list_price: float, current: float | None =
 
 
 def mentioned_extras(persona: Persona, text: str) -> Tuple[str, ...]:
+    """The tradables a turn names. Keywords match as word beginnings ("deliver" in "delivery"); a short one
+    ("AV", "IT") only as a whole word, so "availability" is not the AV package."""
     lowered = text.lower()
     return tuple(t.id for t in persona.company.tradables
-                 if any(re.search(r"\b" + re.escape(k.lower()), lowered) for k in t.keywords))
+                 if any(re.search(r"\b" + re.escape(k.lower()) + (r"s?\b" if len(k) <= 3 else ""), lowered)
+                        for k in t.keywords))
+
+
+# a close names an extra as part of the deal only with a word that gives it: "shall I send it over with free
+# shipping included?"; "are you happy with delivery times?" gives nothing
+_GIVES = re.compile(r"\b(?:free|includ\w*|add\w*|throw(?:ing)? in|plus|bundl\w*|on us|at no (?:extra )?cost|"
+                    r"complimentary|waive\w*)\b|\+", re.I)
 
 
 def react(persona: Persona, params: Parameters, state: CustomerState, analysis: Analysis) -> Reaction:
@@ -177,7 +186,8 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
     # needs met by what the rep offers or does
     # an extra named in an offer is part of it: "how does $33 sound, with the WhatsApp add-on free?"
     extras = mentioned_extras(persona, analysis.text) \
-        if moves & {"value_add", "conditional_trade", "concession", "close"} else ()
+        if moves & {"value_add", "conditional_trade", "concession"} or "close" in moves and \
+        _GIVES.search(analysis.text) else ()
     s = replace(s, extras=tuple(dict.fromkeys(s.extras + extras)))
     for interest in persona.interests:
         if interest.id in s.satisfied:
@@ -364,8 +374,12 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
     list_price = persona.briefing.list_price
     previous = s.offers[-1] if s.offers else list_price
     leap = (previous - offer) / list_price > BIG_STEP
-    s = replace(s, offers=s.offers + (offer,), satisfied=_satisfy_concession(persona, s))
+    # a need for money off is met by money off: a yes asked for at the list price meets nothing
+    s = replace(s, offers=s.offers + (offer,),
+                satisfied=_satisfy_concession(persona, s) if offer < list_price else s.satisfied)
     ceiling = willingness(persona, params, s)
+    if any(i.required and i.id not in s.satisfied for i in persona.interests):
+        ceiling = min(ceiling, offer - 0.5)  # "the yearly total has to come down": no yes to this number
     values = {"price": persona.money(offer)}
     events = [f"offer:{offer:g}"] + (["leap"] if leap else [])
     if offer <= ceiling and leap and not s.pushed and offer > persona.company.floor_price:
@@ -404,8 +418,10 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
 
 
 def _satisfy_concession(persona: Persona, s: CustomerState) -> Tuple[str, ...]:
+    # a cut meets a money need the customer has told; a required one ("the total has to come down") it
+    # meets whether or not the rep has heard about it
     met = tuple(i.id for i in persona.interests
-                if "concession" in i.satisfied_by and i.id in s.revealed and i.id not in s.satisfied)
+                if "concession" in i.satisfied_by and (i.id in s.revealed or i.required) and i.id not in s.satisfied)
     return s.satisfied + met
 
 

@@ -78,8 +78,9 @@ class Tradable(Schema):
     id: Ident = Field(..., description="short name that interests' `satisfied_by` refer to, e.g. `free_shipping`")
     label: Text = Field(..., description="how the briefing and the report name it, e.g. 'free shipping on monthly "
                                          "orders'")
-    keywords: List[Text] = Field(..., min_items=1, description="words that mean this extra when the trainee offers "
-                                                               "it (matched as word beginnings, any case)")
+    keywords: List[Text] = Field(..., min_items=1, description=(
+        "words that mean this extra when the trainee offers it (matched as word beginnings, any case: 'deliver' "
+        "matches 'delivery'; one of 3 letters or fewer, like 'AV', only as a whole word)"))
 
 
 class Company(Schema):
@@ -117,6 +118,9 @@ class Interest(Schema):
     satisfied_by: List[Text] = Field(default_factory=list, description="tradable ids or moves (e.g. `appreciation`, "
                                                                        "`concession`) that meet this need")
     worth: float = Field(0, ge=0, description="how much more per unit the customer will pay once the need is met")
+    required: bool = Field(False, description="the customer says yes to no price until this need is met (e.g. a "
+                                              "budget that must come down: `satisfied_by: [concession]`); an offer "
+                                              "before that gets a counter")
 
 
 class Fact(Schema):

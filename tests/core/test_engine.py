@@ -282,3 +282,33 @@ def test_a_finished_customer_says_nothing_more(charlie: Persona) -> None:
     done = replace(fresh(charlie), outcome="deal", deal_price=23, wrapped_up=True)
     reaction = play(charlie, done, turn("Anything else?", "closed_question"))
     assert reaction.lines == () and reaction.state == done
+
+
+def test_extras_are_read_from_what_the_rep_gives_not_from_a_question(personas: Dict[str, Persona]) -> None:
+    charlie = personas["price_increase_charlie"]
+    assert engine.mentioned_extras(charlie, "Free delivery with every monthly order.") == ("free_shipping",)
+    state, _ = engine.start(charlie, charlie.parameters("normal"), "normal", seed=1)
+    asked = engine.react(charlie, charlie.parameters("normal"), state,
+                         get_detector().detect("Are you happy with our delivery times, Charlie?"))
+    assert asked.state.extras == ()
+
+
+def test_a_short_keyword_matches_only_as_a_whole_word(charlie: Persona) -> None:
+    tradable = charlie.company.tradables[0].copy(update={"id": "av", "keywords": ["AV"]})
+    persona = charlie.copy(update={"company": charlie.company.copy(update={"tradables": [tradable]})})
+    assert engine.mentioned_extras(persona, "the full AV package") == ("av",)
+    assert engine.mentioned_extras(persona, "priority availability and an average discount") == ()
+
+
+def test_a_required_need_blocks_a_yes_until_it_is_met(personas: Dict[str, Persona]) -> None:
+    morgan = personas["procurement_manager"]  # the yearly total has to come down
+    params = morgan.parameters("normal")
+    state, _ = engine.start(morgan, params, "normal", seed=1)
+    state = replace(state, trust=100.0, revealed=tuple(i.id for i in morgan.interests),
+                    satisfied=tuple(i.id for i in morgan.interests if not i.required),
+                    extras=tuple(t.id for t in morgan.company.tradables))
+    at_list = engine.react(morgan, params, state, get_detector().detect(
+        "So that's $30 a vehicle with all of that included. Shall I send the contract?"))
+    assert at_list.state.outcome is None and "countered" in at_list.events
+    cut = engine.react(morgan, params, state, get_detector().detect("I can do $28 a vehicle for the three years."))
+    assert cut.state.outcome == "deal"
