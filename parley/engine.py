@@ -19,7 +19,7 @@ from parley.taxonomy import Mood
 HOSTILE_BELOW, OPEN_FROM = 35, 65
 RAPPORT_GAIN = {"empathy": 12.0, "appreciation": 10.0}
 SUBSTANCE = {"open_question", "summary", "rationale", "concession", "value_add", "conditional_trade", "close"}
-BIG_STEP = 0.12  # a single drop of more than 12 % of the list price is a leap, not a step
+BIG_STEP = 0.12  # a single drop of 12 % of the list price or more is a leap, not a step
 WARM = 90  # trust at which the customer needs no further acknowledgement before saying yes
 
 
@@ -373,7 +373,7 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
                  moves: set) -> Tuple[CustomerState, str, List[str]]:
     list_price = persona.briefing.list_price
     previous = s.offers[-1] if s.offers else list_price
-    leap = (previous - offer) / list_price > BIG_STEP
+    leap = (previous - offer) / list_price >= BIG_STEP - 1e-9
     # a need for money off is met by money off: a yes asked for at the list price meets nothing
     s = replace(s, offers=s.offers + (offer,),
                 satisfied=_satisfy_concession(persona, s) if offer < list_price else s.satisfied)

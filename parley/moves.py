@@ -298,6 +298,10 @@ _PHRASES: Dict[str, List[str]] = {
         "fund", "pay for", "invest", "so we can", "which be why", "that be why", "this be why", "in fact",
         "reflect", "according to", "last twice as long", "a saving of", "per cup|user|person|seat|head|unit|day",
         "we have add", "pay for the", "in comparison",
+        # the reason for an offer: "given your volume", "since you order 150 a month", "in light of your loyalty"
+        "given your", "given that", "given how", "since you order|buy|have|be|use|commit|sign|renew",
+        "considering", "in light of", "in recognition of",
+        "with your volume", "because of your", "for your volume", "as you order", "your volume",
     ],
     "concession": [
         "discount", "# % off", "# percent off", "off the price", "off per", "off each", "off your", "off the",
@@ -1431,13 +1435,13 @@ class Detector:
                 if not theirs:
                     refused.add(k)
                 continue
+            if (_NOT_OFFER.search(clause.text) or _CALCULATION.search(clause.text)) and not _WE_CAN.search(clause.text):
+                offered[n] = False
+                continue  # "it went up to $25", "they average $33.50", "that saves you $600 a year": not given
             if not (_offers(clause) or _PROPOSES_BEFORE.search(doc.text[sents[k].start_char: span.start_char])):
                 continue
             if amount.role == "period" and not (_TAKES_NUMBER.search(clause.text) or _PERIOD_PRICE.search(clause.text)):
                 continue  # "$600 a year" is a total; "would £29 a month get us there?" is a monthly price
-            if (_NOT_OFFER.search(clause.text) or _CALCULATION.search(clause.text)) and not _WE_CAN.search(clause.text):
-                offered[n] = False
-                continue  # "it went up to $25", "that saves you $600 a year": numbers explained, not given
             add("concession", span, "pattern", 1.0, k)
             offered[n] = True
         amounts = tuple(replace(a, offered=offered[n]) if n in offered else a for n, a in enumerate(amounts))

@@ -250,6 +250,10 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
                           f"a leap from {persona.money(previous)} to {persona.money(offer)} in one go invites "
                           "more pushing.",
                           "concede in small steps, each with a reason."))
+    if offer == floor and not before.offers:
+        notes.append(Note("concession_discipline", -1, said,
+                          f"your first offer was already your floor ({persona.money(floor)}): nothing is left to "
+                          "trade.", "open above the floor so each later step can buy something in return."))
     if offer < floor:
         cut = round(100 * (list_price - offer) / list_price)
         notes.append(Note("concession_discipline", -5, said,

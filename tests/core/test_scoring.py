@@ -347,3 +347,20 @@ def test_a_rude_wrap_up_keeps_the_deal_but_sours_it_and_extras_given_are_in_the_
     generous = agree()
     generous.say("Great, $23 from your next order, and I'll throw in free shipping too.")
     assert "free_shipping" in generous.state.extras
+
+
+@pytest.mark.parametrize("text", ["Given your volume I can offer $24.", "Since you order 150 a month, I can do $24.",
+                                  "With your volume in mind, I can do $24."])
+def test_a_reason_in_the_same_breath_as_the_offer_counts(personas, detector, text):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("What matters most to you, Charlie?")
+    offer = talk.say(text)
+    assert offer.offer == 24 and not any(n.criterion == "transparency" and n.points < 0 for n in offer.notes)
+
+
+def test_going_straight_to_the_floor_is_a_leap_with_nothing_left_to_trade(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("I'm sorry the increase hit you like that, Charlie.")
+    caved = talk.say("Given your five years with us, I can do $22.")  # $25 -> $22: 12% of the list price at once
+    assert "leap" in caved.events
+    assert any("already your floor" in n.message for n in caved.notes)
