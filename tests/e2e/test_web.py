@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Iterator, List
 
@@ -19,7 +21,7 @@ import pytest
 import requests
 import yaml
 
-from tests.e2e.conftest import ROOT, free_port, wait_until
+from tests.e2e.conftest import ROOT, Stack, free_port, wait_until
 
 pytest.importorskip("playwright")
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
@@ -31,6 +33,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 SEED = yaml.safe_load((Path(__file__).parent / "conversations" / "charlie_seed_000.yml").read_text())
 TURN_TIMEOUT = 90_000  # ms; two shared cores and a cold model can be slow
 BOT = ".rw-response .rw-message-text"  # a customer message (the typing indicator is a .rw-response too)
+BOX = ".rw-new-message"  # the widget's message input
+END_BUTTON = "End session and get my report"
 XSS = "window.__parley_xss"
 MARKUP = [
     f'<img src=x onerror="{XSS}=1;alert(1)">',
@@ -94,6 +98,95 @@ def type_turn(page: Page, text: str) -> None:
     expect(page.locator(BOT)).to_have_count(answered + 1, timeout=TURN_TIMEOUT)
 
 
+def type_with_keyboard(page: Page, text: str) -> None:
+    """Types where the keyboard focus is, as a keyboard-only trainee would, and waits for the reply."""
+    answered = page.locator(BOT).count()
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+    expect(page.locator(".rw-client").last).to_contain_text(text.split()[0])
+    expect(page.locator(BOT)).to_have_count(answered + 1, timeout=TURN_TIMEOUT)
+
+
+def chat_text(page: Page) -> str:
+    return page.locator(".rw-messages-container").inner_text()
+
+
+def page_server(tmp_path: Path, socket_url: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    log = tmp_path / "web.log"
+    server = subprocess.Popen([sys.executable, str(ROOT / "web" / "server.py"), "--port", str(port), "--socket-url",
+                               socket_url, "--quiet"], cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    wait_until(lambda: requests.get(url + "personas.json", timeout=2).ok, 60, "page server", [server], [log])
+    return server, url
+
+
+class Forwarder:
+    """A TCP relay on `port` to the real Rasa server: up and down at will, as if Rasa started or stopped."""
+
+    def __init__(self, port: int, target_port: int):
+        self.port, self.target_port = port, target_port
+        self.listener: socket.socket | None = None
+        self.conns: List[socket.socket] = []
+        self.lock = threading.Lock()
+
+    def up(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def down(self) -> None:
+        if self.listener is not None:
+            try:
+                self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+            except OSError:
+                pass
+            self.listener.close()
+            self.listener = None
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for conn in (source, sink):
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
 def xss_flag(page: Page):
     return page.evaluate(f"() => {XSS}")
 
@@ -116,10 +209,18 @@ def test_trainee_plays_the_seed_dialogue_with_charlie_in_the_browser(browser: Br
     expect(page.locator("#coach-mode")).to_contain_text("Practice mode")
     assert "BRIEFING" not in page.locator(".rw-messages-container").inner_text()  # the card replaces the text
     shot(page, "web-2-briefing")
+    expect(page.locator(BOX)).to_be_focused()  # the trainee can type straight away, no click needed
 
     for i, line in enumerate(SEED["turns"], 1):
-        type_turn(page, " ".join(line.split()))
+        if i == 1:
+            type_with_keyboard(page, " ".join(line.split()))
+        else:
+            type_turn(page, " ".join(line.split()))
         expect(page.locator("#feedback-list > li")).to_have_count(i)  # live coaching in practice mode
+        if i == 2:  # Charlie accepts $23: the wrap-up hint points at the page's button, not at a command
+            hint = page.locator(BOT).filter(has_text="Deal agreed at $23")
+            expect(hint).to_contain_text(f"Or press \u201c{END_BUTTON}\u201d below the chat.")
+            assert "/end_session" not in chat_text(page)
     first = page.locator("#feedback-list > li").first
     expect(first.locator(".chip")).to_contain_text(["empathy"])
     shot(page, "web-3-feedback")
@@ -142,6 +243,13 @@ def test_trainee_plays_the_seed_dialogue_with_charlie_in_the_browser(browser: Br
     expect(page.locator("#end-session")).to_be_disabled()
     assert "SESSION REPORT" not in page.locator(".rw-messages-container").inner_text()
     shot(page, "web-4-report")
+
+    # typing after the report: the server's answer names /start_session; the page points at Start again
+    type_turn(page, "Hello? Anything else?")
+    expect(page.locator(BOT).last).to_contain_text("This session is over")
+    expect(page.locator(BOT).last).to_contain_text("\u201cStart again\u201d")
+    assert "/start_session" not in chat_text(page)
+    shot(page, "web-4b-after-report")
 
     page.locator("#again").click()
     expect(page.locator("#picker")).to_be_visible()
@@ -255,6 +363,101 @@ def test_page_server_serves_a_fixed_list_of_files_with_a_strict_policy(tmp_path:
         for path in ("/../credentials.yml", "/web/server.py", "/node_modules/rasa-webchat/package.json",
                      "/static/app.js"):
             assert requests.get(url + path, timeout=5).status_code == 404, path
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.e2e
+def test_an_unreachable_trainer_is_reported_up_front_retried_and_its_buttons_disabled(
+        browser: Browser, stack: Stack, tmp_path: Path) -> None:
+    rasa_port = int(stack.rasa_url.rsplit(":", 1)[1])
+    relay = Forwarder(free_port(), rasa_port)  # "Rasa" for this page: nothing listens there yet
+    trainer = f"http://127.0.0.1:{relay.port}"
+    server, url = page_server(tmp_path, trainer)
+    try:
+        page, watch = new_page(browser)
+        page.set_default_timeout(20_000)
+        page.goto(url)
+        down = page.locator("#trainer-down")
+        expect(down).to_be_visible()  # before any click
+        expect(down).to_contain_text(f"Cannot reach the trainer at {trainer}.")
+        expect(page.locator(".persona-name").first).to_be_visible()
+        expect(page.locator("#start")).to_be_disabled()
+        expect(page.locator("#end-session")).to_be_disabled()
+        shot(page, "web-7-trainer-down")
+
+        relay.up()  # Rasa comes up: the page notices by itself (it retries every few seconds)
+        expect(down).to_be_hidden()
+        expect(page.locator("#start")).to_be_enabled()
+
+        relay.down()  # ... and goes away again before Start: the page stays on the picker and says so
+        page.locator("#start").click()
+        expect(down).to_be_visible()
+        expect(page.locator("#picker")).to_be_visible()
+        expect(page.locator("#session")).to_be_hidden()
+        expect(page.locator("#start")).to_be_disabled()
+
+        relay.up()
+        page.locator("#retry").click()  # no need to wait for the next automatic try
+        expect(down).to_be_hidden()
+        page.locator('label[data-persona="price_increase_charlie"]').click()
+        page.locator("#start").click()
+        expect(page.locator("#briefing .persona-heading")).to_be_visible(timeout=TURN_TIMEOUT)
+        expect(page.locator(BOT).first).to_be_visible(timeout=TURN_TIMEOUT)
+        expect(page.locator(BOX)).to_be_focused()
+        expect(page.locator("#end-session")).to_be_enabled()
+
+        relay.down()  # Rasa stops mid-session: End session cannot work, so it is disabled
+        expect(page.locator("#end-session")).to_be_disabled()
+        expect(page.locator("#status")).to_contain_text(re.compile("Connection to the trainer lost|Cannot reach"))
+        shot(page, "web-8-trainer-lost")
+
+        # the widget reconnects by itself, but the channel has no session persistence: a new socket is a
+        # new conversation, so the page says the session is lost and offers a fresh start
+        relay.up()
+        expect(page.locator("#status")).to_contain_text("Reconnected", timeout=60_000)
+        expect(page.locator("#session-lost")).to_be_visible()
+        expect(page.locator("#end-session")).to_be_disabled()
+        type_turn(page, "Hello again, Charlie?")  # the trainer no longer knows this conversation
+        expect(page.locator(BOT).last).to_contain_text("lost when the connection dropped")
+        assert "/start_session" not in chat_text(page)
+        shot(page, "web-9-session-lost")
+        page.locator("#restart").click()
+        expect(page.locator("#picker")).to_be_visible()
+        expect(page.locator("#start")).to_be_enabled()
+        assert watch.errors == [] and watch.dialogs == []
+        page.close()
+    finally:
+        relay.down()
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.e2e
+def test_command_hints_from_the_server_are_reworded_for_the_page(browser: Browser, tmp_path: Path) -> None:
+    server, url = page_server(tmp_path, "http://127.0.0.1:9")
+    try:
+        page, watch = new_page(browser)
+        page.goto(url)
+        expect(page.locator(".persona-name").first).to_be_visible()
+        reworded = page.evaluate("""texts => texts.map(text => {
+          const message = {text};
+          window.Parley.receive(message);  // the widget draws message.text after this hook
+          return message.text;
+        })""", [
+            "(Deal agreed at $23. Your next message is your last to Charlie; or send /end_session for your report.)",
+            "Sorry, I didn't catch that. <b>Type /end_session</b>",
+            'There is no session to end. Start a new one with /start_session{"persona": "price_increase_charlie"}.',
+            "I can do $23, send me the details.",
+        ])
+        assert reworded[0] == ("(Deal agreed at $23. Your next message is your last to Charlie; "
+                               f"or press \u201c{END_BUTTON}\u201d below the chat.)")
+        assert reworded[1] == f"Sorry, I didn't catch that. <b>Press \u201c{END_BUTTON}\u201d below the chat</b>"
+        assert "/start_session" not in reworded[2] and "Reload the page" in reworded[2]
+        assert reworded[3] == "I can do $23, send me the details."  # everything else is left alone
+        assert watch.errors == [] and watch.dialogs == []
+        page.close()
     finally:
         server.terminate()
         server.wait(timeout=10)

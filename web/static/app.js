@@ -6,6 +6,12 @@
  * `receive()` through the widget's `onSocketEvent.bot_uttered` hook; custom payloads (briefing,
  * turn_feedback, report) are drawn beside the chat.
  *
+ * The page also speaks for itself where the server's shared texts assume a typing channel: hints
+ * that say "send /end_session" or "Start one with /start_session{...}" are reworded to point at the
+ * page's buttons (`pageText`) before the widget draws them.  Rasa's reachability is checked as soon
+ * as the page loads (and again on Start), so an unreachable trainer is reported up front, retried,
+ * and the buttons that cannot work are disabled.
+ *
  * Safety: data from the server (persona files, the trainee's own words quoted back) is only ever
  * put into the page with textContent / createElement / setAttribute on fixed attribute names, never
  * as HTML; the page's Content-Security-Policy forbids inline script anyway.
@@ -14,8 +20,13 @@
   'use strict';
 
   var STORAGE_KEY = 'chat_session'; // rasa-webchat keeps its conversation here (params.storage)
+  var RETRY_MS = 5000; // how often an unreachable trainer is tried again while the picker is shown
+  var PROBE_TIMEOUT_MS = 4000;
+  var END_LABEL = '\u201cEnd session and get my report\u201d';
   var state = { config: null, catalog: null, persona: null, difficulty: null, mode: 'practice',
-                widget: null, turns: 0, currency: '$', unit: 'unit', ended: false };
+                widget: null, turns: 0, currency: '$', unit: 'unit', ended: false,
+                reachable: false, retryTimer: null, connected: false, everConnected: false, started: false,
+                lost: false };
 
   // -- tiny DOM helpers: text only, attribute names fixed in this file ----------------------------
   function h(tag, opts, children) {
@@ -110,6 +121,13 @@
       showPickerError('The chat widget did not load (web/node_modules missing? run scripts/setup.sh).');
       return;
     }
+    $('picker-error').hidden = true;
+    $('start').disabled = true;
+    // the trainer may have gone away since the page loaded: check again before leaving the picker
+    checkTrainer().then(function (ok) { if (ok) begin(persona); });
+  }
+
+  function begin(persona) {
     state.persona = persona;
     state.difficulty = checked('difficulty') || persona.default_difficulty;
     state.mode = checked('mode') || 'practice';
@@ -119,9 +137,62 @@
       ? 'Practice mode: after each of your turns the coach shows the moves it heard and a tip.'
       : 'Assessment mode: no coaching during the conversation; everything is in the report.';
     mountWidget();
+    focusInput(300); // the widget's input is disabled until its socket connects: keep trying for 30 s
   }
 
   function showPickerError(text) { var e = $('picker-error'); e.textContent = text; e.hidden = false; }
+
+  // -- is the trainer (Rasa) reachable? ----------------------------------------------------------
+  // An opaque no-cors request to Rasa's root: it resolves on any HTTP answer and rejects when nothing
+  // listens, which is all the page needs to know before it offers Start.
+  function probeTrainer() {
+    var url = str(state.config.socket_url).replace(/\/+$/, '') + '/';
+    var controller = typeof AbortController === 'function' ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, PROBE_TIMEOUT_MS) : null;
+    return fetch(url, { mode: 'no-cors', cache: 'no-store', credentials: 'omit',
+                        signal: controller ? controller.signal : undefined })
+      .then(function () { return true; }, function () { return false; })
+      .then(function (ok) { if (timer) clearTimeout(timer); return ok; });
+  }
+
+  function checkTrainer() {
+    if (state.retryTimer) { clearTimeout(state.retryTimer); state.retryTimer = null; }
+    $('retry').disabled = true;
+    $('retry').textContent = 'Checking\u2026';
+    return probeTrainer().then(function (ok) { setReachable(ok); return ok; });
+  }
+
+  function setReachable(ok) {
+    state.reachable = ok;
+    $('retry').disabled = false;
+    $('retry').textContent = 'Retry now';
+    $('trainer-down-text').textContent = ok ? '' : 'Cannot reach the trainer at ' + str(state.config.socket_url) +
+      '. Is the Rasa server running? (make run starts it.) Trying again every ' + RETRY_MS / 1000 + ' seconds.';
+    $('trainer-down').hidden = ok;
+    updateButtons();
+    if (!ok) state.retryTimer = setTimeout(checkTrainer, RETRY_MS);
+  }
+
+  // Start needs the persona list and a reachable trainer; End needs a running session on a live socket.
+  function updateButtons() {
+    $('start').disabled = !(state.reachable && list(obj(state.catalog).personas).length);
+    $('end-session').disabled = !(state.connected && state.started && !state.ended && !state.lost);
+  }
+
+  // -- keyboard focus --------------------------------------------------------------------------
+  // The widget's input has autoFocus, but it is still disabled (not connected) when it mounts, so the
+  // focus stays on the page.  Move it there once the input can take it, unless the trainee has put
+  // the focus somewhere else meanwhile.
+  function focusInput(tries) {
+    var active = document.activeElement;
+    if (active && active !== document.body && !$('picker').contains(active)) return;
+    var box = document.querySelector('#chat .rw-new-message');
+    if (box && !box.disabled && box.getClientRects().length) {
+      box.focus();
+      if (document.activeElement === box) return;
+    }
+    if (tries > 0) setTimeout(function () { focusInput(tries - 1); }, 100);
+  }
 
   // -- the widget -----------------------------------------------------------------------------------
   function mountWidget() {
@@ -147,11 +218,35 @@
       innerRef: function (ref) { if (ref) state.widget = ref; },
       onSocketEvent: {
         bot_uttered: receive,
-        connect: function () { status('Connected.', 'ok'); },
-        disconnect: function () { status('Connection to the trainer lost; is the Rasa server running?', 'bad'); },
-        connect_error: function () { status('Cannot reach the trainer at ' + state.config.socket_url + '.', 'bad'); }
+        connect: onConnect,
+        disconnect: function () {
+          state.connected = false;
+          updateButtons();
+          status('Connection to the trainer lost; is the Rasa server running? Reconnecting\u2026', 'bad');
+        },
+        connect_error: function () {
+          state.connected = false;
+          updateButtons();
+          status('Cannot reach the trainer at ' + state.config.socket_url + '. Retrying\u2026', 'bad');
+        }
       }
     }, $('chat'));
+  }
+
+  // Rasa's channel runs with session_persistence false: every socket connection is its own
+  // conversation, so after a reconnect the trainer no longer knows this session.  Say so, and offer
+  // a fresh start, instead of leaving buttons that would talk to nobody.
+  function onConnect() {
+    state.connected = true;
+    if (state.everConnected && !state.ended) {
+      state.lost = true;
+      $('session-lost').hidden = false;
+      status('Reconnected, but this conversation was lost with the connection.', 'bad');
+    } else if (!state.lost) {
+      status('Connected.', 'ok');
+    }
+    state.everConnected = true;
+    updateButtons();
   }
 
   function send(payload) {
@@ -159,7 +254,34 @@
   }
 
   // -- messages from the bot ------------------------------------------------------------------------
+  // The server's texts are shared with the terminal, REST and Slack, where the trainee types commands.
+  // On this page the buttons do that, so the hints are reworded here.  This hook runs before the
+  // widget's own bot_uttered handler (rasa-webchat 1.0.1 registers onSocketEvent handlers first and
+  // copies the message afterwards), so the bubble shows the page's wording.
+  function pageText(text) {
+    if (typeof text !== 'string') return text;
+    if (text.indexOf('/start_session') >= 0) {
+      if (state.ended) {
+        return 'This session is over: your report is below the chat. Press \u201cStart again\u201d under the ' +
+          'report to practise another conversation.';
+      }
+      return state.lost
+        ? 'This conversation was lost when the connection dropped. Press \u201cStart again\u201d below the chat ' +
+          'to pick a customer and start a new one.'
+        : 'No practice session is running for this page. Reload the page to pick a customer and start again.';
+    }
+    return text
+      .replace(/\b(send|type)\s+\/end_session\b(\s+for your report)?/gi, function (all, verb) {
+        return (verb.charAt(0) === verb.charAt(0).toUpperCase() ? 'Press ' : 'press ') + END_LABEL +
+          ' below the chat';
+      })
+      .replace(/\/end_session\b/g, END_LABEL);
+  }
+
   function receive(message) {
+    if (message && typeof message === 'object' && typeof message.text === 'string') {
+      message.text = pageText(message.text);
+    }
     var custom = obj(obj(message).custom);
     if (custom.briefing) renderBriefing(obj(custom.briefing));
     if (custom.turn_feedback) addFeedback(obj(custom.turn_feedback));
@@ -170,7 +292,8 @@
     state.currency = str(b.currency) || '$';
     state.turns = 0;
     state.ended = false;
-    $('end-session').disabled = false;
+    state.started = true;
+    updateButtons();
     clear($('feedback-list'));
     var unit = str(b.unit) || 'unit';
     state.unit = unit;
@@ -226,7 +349,7 @@
   function renderReport(r) {
     if (r.currency) state.currency = str(r.currency);
     state.ended = true;
-    $('end-session').disabled = true;
+    updateButtons();
     var o = obj(r.outcome);
     var names = obj(r.criteria_names);
     $('overall-score').textContent = String(pct(r.overall));
@@ -315,17 +438,20 @@
     $('picker-form').addEventListener('submit', onStart);
     $('end-session').addEventListener('click', function () { send('/end_session'); });
     $('again').addEventListener('click', startAgain);
+    $('restart').addEventListener('click', startAgain);
+    $('retry').addEventListener('click', checkTrainer);
     Promise.all([getJSON('/config.json'), getJSON('/personas.json')]).then(function (results) {
       state.config = obj(results[0]);
       state.catalog = obj(results[1]);
       renderPicker();
+      checkTrainer();
     }).catch(function (err) {
       showPickerError('Could not load the persona list: ' + err.message);
     });
   }
 
   // the handler the widget's socket calls, reachable for tests; it only ever draws text
-  window.Parley = Object.freeze({ receive: receive });
+  window.Parley = Object.freeze({ receive: receive, pageText: pageText });
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
   else boot();
