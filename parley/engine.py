@@ -45,6 +45,7 @@ class CustomerState:
     deal_price: float | None = None
     wrapped_up: bool = False  # after a deal the rep has one turn to confirm terms and next steps
     last_moves: Tuple[str, ...] = ()  # the rep's previous turn: a reason given there carries the next offer
+    said: Tuple[int, ...] = ()  # fingerprints of the rep's messages, to notice one sent again word for word
 
     @property
     def mood(self) -> Mood:
@@ -147,6 +148,16 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
     moves = set(analysis.moves)
     s = replace(state, turn=state.turn + 1, move_counts=_bump(state.move_counts, analysis.moves),
                 last_moves=tuple(analysis.moves))
+    said = _said_key(analysis.text)
+    if said is not None and said in state.said and not moves & {"pressure", "hold_position"}:
+        # the same message again, word for word: nothing new to react to, and it tries the customer's patience
+        s = replace(s, patience=s.patience - 1)
+        if s.patience <= 0:
+            s = replace(s, outcome="walked_away")
+            return Reaction(s, (_line(persona, s, persona.lines.walk_away, "walk"),), ("repeated", "walked_away"))
+        return Reaction(s, (_line(persona, s, persona.lines.repeated, "repeated"),), ("repeated",))
+    if said is not None:
+        s = replace(s, said=s.said + (said,))
     events: List[str] = []
     lines: List[str] = []
 
@@ -423,6 +434,12 @@ def _satisfy_concession(persona: Persona, s: CustomerState) -> Tuple[str, ...]:
     met = tuple(i.id for i in persona.interests
                 if "concession" in i.satisfied_by and (i.id in s.revealed or i.required) and i.id not in s.satisfied)
     return s.satisfied + met
+
+
+def _said_key(text: str) -> int | None:
+    """A message's words, for noticing a repeat; short replies ("ok", "yes please") may well come twice."""
+    words = re.findall(r"\w+", text.lower())
+    return zlib.crc32(" ".join(words).encode("utf-8")) if len(words) >= 3 else None
 
 
 def _bump(counts: Tuple[Tuple[str, int], ...], moves: Sequence[str]) -> Tuple[Tuple[str, int], ...]:

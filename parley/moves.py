@@ -1481,6 +1481,8 @@ class Detector:
                     and not _WE_CAN.search(sents[k].text)  # "the price went to $25" offers nothing
                 if (best != "empathy" or empathy_ok(k)) and not reported:
                     add(best, sents[k], "model", top, k)
+        if not any(ch.isalnum() for ch in text):
+            found.clear()  # "🙂🙏💸" or "?!": no words, so no move to read into it
         detections = tuple(sorted(
             (Detection(move, span.start_char, span.end_char, span.text, _quote(span, sent), source, round(score, 3))
              for (move, _k), (_rank, span, sent, source, score) in found.items()),

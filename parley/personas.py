@@ -238,6 +238,9 @@ class Lines(Schema):
          "So the deal we just made doesn't count? Then we're done here."], min_items=1,
         description="after a deal, the rep goes back on it (a higher price, or a no); the deal is off and the "
                     "session ends; may use `{price}` (the agreed price)")
+    repeated: List[Text] = Field(
+        ["You've already said that.", "We've been over this. Anything new?"], min_items=1,
+        description="the rep sends the same message again, word for word")
     misquoted: List[Text] = Field(
         ["Hang on, we agreed {price}, not {said}. Can you confirm that?",
          "That's not what we said. It was {price}, wasn't it?"], min_items=1,

@@ -96,6 +96,11 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
     def note(criterion: str, points: int, move: str, message: str, better: str = "") -> None:
         notes.append(Note(criterion, points, quote(move), message, better))
 
+    if "repeated" in events:
+        notes.append(Note("exploration", 0, analysis.text, "the same message as before, word for word: the customer "
+                          "heard nothing new.", "build on the last answer: a follow-up question, a summary or an "
+                          "option."))
+        return _turn_score(before, analysis, reaction, notes)
     if before.agreed:
         notes.extend(_wrap_up_notes(persona, before, reaction, analysis, moves, events, quote))
         return _turn_score(before, analysis, reaction, notes)

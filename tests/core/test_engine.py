@@ -42,8 +42,8 @@ def test_empathy_raises_trust_with_diminishing_returns(charlie: Persona) -> None
 
 def test_sympathy_without_substance_wears_thin(charlie: Persona) -> None:
     state = fresh(charlie)
-    sorry = turn("I'm so sorry.", "empathy")
-    last = play(charlie, state, sorry, sorry, sorry)
+    last = play(charlie, state, turn("I'm so sorry.", "empathy"), turn("I'm so very sorry.", "empathy"),
+                turn("I really am sorry.", "empathy"))
     assert "sympathy_fatigue" in last.events
     assert last.lines[0] in charlie.lines.sympathy_fatigue
     assert last.state.patience < state.patience

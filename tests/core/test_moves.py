@@ -475,3 +475,8 @@ def test_held_out_quality_floor(detector):
         fn = sum(move not in p and move in e.moves for p, e in zip(predicted, examples))
         f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
     assert sum(f1s) / len(f1s) >= 0.85
+
+
+@pytest.mark.parametrize("text", ["\U0001f642\U0001f64f\U0001f4b8", "\U0001f600\U0001f600\U0001f600", "?!", "..."])
+def test_a_message_with_no_words_carries_no_move(moves_of, text):
+    assert moves_of(text) == {"other"}

@@ -364,3 +364,14 @@ def test_going_straight_to_the_floor_is_a_leap_with_nothing_left_to_trade(person
     caved = talk.say("Given your five years with us, I can do $22.")  # $25 -> $22: 12% of the list price at once
     assert "leap" in caved.events
     assert any("already your floor" in n.message for n in caved.notes)
+
+
+def test_the_same_message_again_word_for_word_earns_nothing_and_tries_patience(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    first = talk.say("What matters most to you here?")
+    assert first.points > 0 and talk.state.revealed
+    revealed, patience = talk.state.revealed, talk.state.patience
+    again = talk.say("what matters most to you here")
+    assert "repeated" in again.events and again.points == 0
+    assert talk.state.revealed == revealed and talk.state.patience == patience - 1
+    assert talk.say("ok").points == talk.say("ok").points  # short replies may come twice
