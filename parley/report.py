@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Dict, List, Sequence
 
 from parley.engine import CustomerState
 from parley.personas import Persona, format_money
 from parley.scoring import CRITERIA, TurnScore, criteria, overall
 
-# One concrete next step per criterion, used when that criterion is the trainee's weakest.
+# One concrete next step per criterion, used when that criterion is among the trainee's weakest; the
+# wording follows what this session shows (see _advice).
 ADVICE: Dict[str, str] = {
     "rapport": "Open by acknowledging how the customer feels and thanking them for their business, "
                "before any numbers.",
@@ -18,11 +20,39 @@ ADVICE: Dict[str, str] = {
                       "I can ...'.",
     "concession_discipline": "Explore first, then concede in small steps inside the company's floor, each "
                              "with a reason.",
-    "transparency": "Explain every number: why the price changed and what your offer saves over a year.",
+    "transparency": "Explain the numbers behind your price and what your offer is worth to the customer over a "
+                    "year.",
     "collaborative_tone": "Drop ultimatums and flat refusals; say what you can do and ask what would work.",
     "closing": "When you are close, confirm the price, the terms and the next step, and check the customer "
                "is happy with them.",
 }
+
+
+def _advice(name: str, persona: Persona, state: CustomerState, turns: Sequence[TurnScore]) -> str | None:
+    """The next step for a weak criterion, fitted to what the trainee actually did (None: nothing to say)."""
+    def did(move: str) -> bool:
+        return any(move in t.moves for t in turns)
+
+    if name == "rapport":
+        if any("sympathy_fatigue" in t.events for t in turns):
+            return ("Acknowledge once, then add substance: after an 'I understand', ask a question or put an "
+                    "option on the table; sympathy on its own wears thin.")
+        if did("empathy") and not did("appreciation"):
+            return "Thank the customer for the relationship as well as acknowledging how they feel."
+        if did("appreciation") and not did("empathy"):
+            return "Acknowledge how the change affects the customer, not only thank them for their business."
+    if name == "concession_discipline" and not any(t.offer is not None for t in turns):
+        if not state.offers and not did("value_add") and not did("conditional_trade"):
+            return ("Once you know what matters, put something on the table: a price step with a reason, or an "
+                    "option that meets a need you heard.")
+    if name == "transparency":
+        if any(n.criterion == "transparency" and n.points < 0 for t in turns for n in t.notes):
+            return "Give every offer its reason (loyalty, volume, a commitment) and say what it is worth to them."
+        if persona.briefing.previous_price:
+            return "Explain why the price changed, and what your offer saves the customer over a year."
+    if name == "closing" and state.outcome != "deal" and not state.offers:
+        return None  # nothing was ever close enough to confirm
+    return ADVICE[name]
 
 
 def outcome(persona: Persona, state: CustomerState, turns: Sequence[TurnScore]) -> dict:
@@ -44,7 +74,11 @@ def outcome(persona: Persona, state: CustomerState, turns: Sequence[TurnScore]) 
     }
 
 
-def improvement_plan(scores: Dict[str, int], turns: Sequence[TurnScore], difficulty: str = "normal") -> List[str]:
+def improvement_plan(persona: Persona, state: CustomerState, scores: Dict[str, int], turns: Sequence[TurnScore],
+                     mode: str = "practice") -> List[str]:
+    if not turns:
+        return [f"You ended before saying anything to {persona.name}. Start again and open by acknowledging how "
+                "the change affects them."]
     plan: List[str] = []
     costly = sorted((n for t in turns for n in t.notes if n.points < 0 and n.better), key=lambda n: n.points)
     for n in costly[:2]:
@@ -52,30 +86,39 @@ def improvement_plan(scores: Dict[str, int], turns: Sequence[TurnScore], difficu
         if step not in plan:
             plan.append(step)
     for name, value in sorted(scores.items(), key=lambda kv: kv[1]):
-        if value < 75 and len(plan) < 4:
-            plan.append(f"{CRITERIA[name]} ({value}/100): {ADVICE[name]}")
+        advice = _advice(name, persona, state, turns) if value < 75 else None
+        if advice and len(plan) < 4:
+            plan.append(f"{CRITERIA[name]} ({value}/100): {advice}")
     if not plan:
-        plan.append("Strong session. Next time try the same persona on 'hard' difficulty." if difficulty != "hard"
-                    else "Strong session on 'hard'. Next time try another persona, or assessment mode with no live "
-                         "tips.")
+        if state.difficulty != "hard":
+            plan.append("Strong session. Next time try the same persona on 'hard' difficulty.")
+        elif mode == "assessment":
+            plan.append("Strong session on 'hard' with no live tips. Next time try another persona.")
+        else:
+            plan.append("Strong session on 'hard'. Next time try another persona, or assessment mode with no live "
+                        "tips.")
     return plan
 
 
-def build_report(persona: Persona, state: CustomerState, turns: Sequence[TurnScore]) -> dict:
-    scores = criteria(persona, turns, state)
+def build_report(persona: Persona, state: CustomerState, turns: Sequence[TurnScore], mode: str = "practice") -> dict:
+    # no turn, no evidence: nothing to score (the defaults would credit a tone and a discipline never shown)
+    scores = criteria(persona, turns, state) if turns else {name: 0 for name in CRITERIA}
     result = outcome(persona, state, turns)
     return {
         "persona": persona.id,
         "difficulty": state.difficulty,
+        "mode": mode,
         "currency": persona.briefing.currency,
         "unit": persona.briefing.unit,
-        "overall": overall(scores, result),
+        "overall": overall(scores, result) if turns else 0,
         "criteria": scores,
         "criteria_names": dict(CRITERIA),
         "outcome": result,
-        "turns": [{"text": t.text, "moves": list(t.moves), "points": t.points, "feedback": t.feedback}
+        # a heads-up was for the turn after it; looking back, each turn's own notes are what count
+        "turns": [{"text": t.text, "moves": list(t.moves), "points": t.points,
+                   "feedback": replace(t, notes=tuple(n for n in t.notes if not n.heads_up)).feedback}
                   for t in turns],
-        "improvement_plan": improvement_plan(scores, turns, state.difficulty),
+        "improvement_plan": improvement_plan(persona, state, scores, turns, mode),
         "hidden": {"interests": {i.id: i.description for i in persona.interests},
                    "revealed": list(state.revealed), "batna": persona.hidden.batna},
     }
@@ -91,10 +134,12 @@ def render_text(report: dict) -> str:
         ending = "No deal: the customer walked away"
     else:
         ending = "No deal yet: session ended"
+    # still talking when the session ended, but unhappy: not lost, not kept either
+    retained = "yes" if o["customer_retained"] else "no" if o["ended_by"] == "walked_away" else "at risk"
     lines = [
         f"SESSION REPORT - overall {report['overall']}/100",
         f"Outcome: {ending}. Within company parameters: {'yes' if o['within_parameters'] else 'NO'}. "
-        f"Customer retained: {'yes' if o['customer_retained'] else 'no'}. Satisfaction {o['satisfaction']}/100.",
+        f"Customer retained: {retained}. Satisfaction {o['satisfaction']}/100.",
         "",
         "Criteria:",
     ]

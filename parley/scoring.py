@@ -340,7 +340,9 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
     value = (30 + 20 * min(sum("value_add" in t.moves for t in negotiating), 2) + 15 * min(met_by_extras, 2)
              + 25 * any("conditional_trade" in t.moves for t in negotiating) + 15 * deal_ok)
     penalties = noted("concession_discipline", -1)
-    discipline = (100 if offers or state.outcome == "deal" else 70) + sum(n.points * 10 for n in penalties)
+    # trading extras instead of price is discipline shown; with nothing on the table there is little to judge
+    shown = offers or state.outcome == "deal" or count("value_add") or count("conditional_trade")
+    discipline = (100 if shown else 70) + sum(n.points * 10 for n in penalties)
     if below_floor:
         discipline = min(discipline, 20)
     unreasoned = len([n for n in noted("transparency", -1)])

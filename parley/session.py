@@ -158,7 +158,8 @@ class Trainer:
         return self._finish(record, persona, state, Reply())
 
     def _finish(self, record: SessionRecord, persona: Persona, state: CustomerState, reply: Reply) -> Reply:
-        report = build_report(persona, state, [TurnScore.from_dict(t) for t in self.store.turns(record.id)])
+        report = build_report(persona, state, [TurnScore.from_dict(t) for t in self.store.turns(record.id)],
+                              record.mode)
         self.store.finish(record.id, state.to_dict(), report)
         reply.ended, reply.active, reply.persona = True, False, persona.id
         return reply.say(render_text(report)).attach({"report": report})

@@ -8,6 +8,9 @@ from parley.engine import start
 from parley.report import build_report, render_text
 from parley.scoring import Note, TurnScore
 
+GOOD_TURN = TurnScore(1, "Thank you for five years, Charlie; I'm sorry this landed on you.",
+                      ("empathy", "appreciation"), 4, ())
+
 
 def test_report_for_a_walk_away_flags_the_costly_turn(charlie) -> None:
     state, _ = start(charlie, charlie.parameters(), "normal", 1)
@@ -49,7 +52,43 @@ def test_a_strong_session_on_hard_is_not_told_to_try_hard(charlie) -> None:
     for difficulty, advice in (("normal", "on 'hard' difficulty"), ("hard", "try another persona")):
         state, _ = start(charlie, charlie.parameters(difficulty), difficulty, 1)
         state = replace(state, outcome="deal", deal_price=23.0, trust=95)
-        plan = build_report(charlie, state, [])["improvement_plan"]
+        plan = build_report(charlie, state, [GOOD_TURN])["improvement_plan"]
         assert len(plan) == 1 or advice not in " ".join(plan)
         if len(plan) == 1:
             assert advice in plan[0]
+
+
+def test_an_empty_session_scores_nothing_and_says_why(charlie) -> None:
+    state, _ = start(charlie, charlie.parameters(), "normal", 1)
+    report = build_report(charlie, replace(state, outcome="ended"), [])
+    assert report["overall"] == 0 and set(report["criteria"].values()) == {0}
+    assert report["improvement_plan"] == ["You ended before saying anything to Charlie. Start again and open by "
+                                          "acknowledging how the change affects them."]
+
+
+def test_a_strong_assessment_on_hard_is_not_told_to_try_assessment_mode(charlie) -> None:
+    state, _ = start(charlie, charlie.parameters("hard"), "hard", 1)
+    state = replace(state, outcome="deal", deal_price=23.0, trust=95)
+    plan = build_report(charlie, state, [GOOD_TURN], mode="assessment")["improvement_plan"]
+    assert "assessment mode" not in " ".join(plan)
+
+
+def test_the_plan_fits_what_the_trainee_did(charlie) -> None:
+    state, _ = start(charlie, charlie.parameters(), "normal", 1)
+    state = replace(state, outcome="walked_away", trust=5)
+    sorry = TurnScore(1, "I'm so sorry.", ("empathy",), 2, ())
+    tired = TurnScore(3, "I'm so very sorry.", ("empathy",), -1, (), ("sympathy_fatigue",))
+    plan = " ".join(build_report(charlie, state, [sorry, tired, tired])["improvement_plan"])
+    assert "Open by acknowledging" not in plan and "wears thin" in plan
+    assert "When you are close, confirm the price" not in plan  # nothing was ever on the table to confirm
+    assert "concede in small steps" not in plan  # no concession was made
+
+
+def test_looking_back_the_report_drops_heads_ups_meant_for_the_next_turn(charlie) -> None:
+    state, _ = start(charlie, charlie.parameters(), "normal", 1)
+    agreed = TurnScore(1, "I can do $23.", ("concession",), 2, (
+        Note("concession_discipline", 2, "I can do $23.", "a measured concession."),
+        Note("closing", 0, "I can do $23.", "Charlie has agreed.", "Now confirm the agreed price.", heads_up=True)),
+        ("accepted",), 23.0)
+    feedback = build_report(charlie, replace(state, outcome="deal", deal_price=23.0), [agreed])["turns"][0]["feedback"]
+    assert "a measured concession" in feedback and "has agreed" not in feedback
