@@ -1,28 +1,139 @@
-"""Rasa's REST channel with one addition: a turn that produced no reply gets a clear one.
+"""Rasa's REST channel with one addition: a turn that produced no reply gets a clear and true one.
 
-Every Parley action answers, so an empty reply means a service was missing (the action server
-down or unreachable). Rasa would return `[]` with a 200 and the trainee would be left waiting;
-here they are told the message was not recorded and to send it again.
+Every Parley action answers, so a turn without a reply has one of two causes, told apart here:
+
+- Rasa's own control commands `/restart`, `/back` and `/session_start` run Rasa's default actions,
+  which say nothing. None of them touches Parley's store: the practice session and its turns stay
+  as they are (there is no undo in a negotiation). The trainee is told so, and how to carry on,
+  finish (`/end_session`) or really start over (`/start_session{...}`).
+- Otherwise a service is missing. The action server's `/health` is checked, so the trainee is told
+  it is unreachable only when it is; Rasa would return `[]` with a 200 and leave them waiting.
+
+`Silence` is shared with the socket.io channel (parley_rasa/webchat.py).
 """
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+import logging
+from typing import Any, Awaitable, Callable, Iterable
 
+import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
-from sanic import Blueprint
+from rasa.shared.core.constants import (
+    DEFAULT_CATEGORICAL_SLOT_VALUE,
+    USER_INTENT_BACK,
+    USER_INTENT_RESTART,
+    USER_INTENT_SESSION_START,
+)
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.utils.endpoints import EndpointConfig
+from sanic import Blueprint, Sanic
+
+logger = logging.getLogger(__name__)
 
 NO_REPLY = ("The trainer could not answer just now (its action server is not reachable), so this message was "
             "not recorded. Please send it again in a moment.")
+NO_ANSWER = ("The trainer could not answer that message just now (its action server is up but sent no reply), so "
+             "it may not have been recorded. Please send it again.")
+
+CARRY_ON = "Carry on with your next line to the customer, or send /end_session for your report."
+NEW_SESSION = 'To begin a new session, send /start_session{{"persona": "<id>"}}{personas}.'
+START = 'To start a session (or a new one), send /start_session{{"persona": "<id>"}}{personas}.'
+# (intent, the last Parley action in Rasa's tracker said a session is open) -> reply. Without that
+# word from Parley (no session yet, or the tracker was wiped by /restart, which Rasa keeps no events
+# before) the reply claims nothing about a session: it says what is true either way.
+CONTROL_REPLIES = {
+    (USER_INTENT_RESTART, True): ("/restart does not reset your practice: the session with the customer is still "
+                                  "open and every turn so far stays on the record. " + CARRY_ON + " " + NEW_SESSION),
+    (USER_INTENT_RESTART, False): ("/restart does not reset a practice session: it stays open, with every turn on the "
+                                   "record, until you send /end_session. " + START),
+    (USER_INTENT_BACK, True): ("There is no undo in a practice session: the customer has heard your last message and "
+                               "it stays on the record, as in a real conversation. " + CARRY_ON),
+    (USER_INTENT_BACK, False): ("There is no undo in a practice session: every message the customer has heard stays "
+                                "on the record. " + START),
+    (USER_INTENT_SESSION_START, True): ("/session_start changes nothing here: your practice session with the customer "
+                                        "is still open. " + CARRY_ON + " " + NEW_SESSION),
+    (USER_INTENT_SESSION_START, False): "/session_start does not start a practice session. " + START,
+}
+CONTROL_INTENTS = {intent for intent, _ in CONTROL_REPLIES}
 
 
-def answering(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[None]]:
+def control_reply(intent: str, session_open: bool, personas: Iterable[str] = ()) -> str | None:
+    """What a trainee is told after one of Rasa's silent control commands; None for anything else."""
+    template = CONTROL_REPLIES.get((intent, bool(session_open)))
+    if template is None:
+        return None
+    names = [p for p in personas if p != DEFAULT_CATEGORICAL_SLOT_VALUE]
+    return template.format(personas=f" (personas: {', '.join(names)})" if names else "")
+
+
+def health_url(endpoint: EndpointConfig | None) -> str | None:
+    """The rasa-sdk `/health` URL next to the action endpoint's `/webhook`."""
+    if endpoint is None or not endpoint.url:
+        return None
+    base = endpoint.url.rstrip("/")
+    if base.endswith("/webhook"):
+        base = base[: -len("/webhook")]
+    return f"{base}/health"
+
+
+async def action_server_is_up(endpoint: EndpointConfig | None, timeout: float = 3.0) -> bool:
+    url = health_url(endpoint)
+    if url is None:
+        return False
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
+            async with session.get(url) as response:
+                return response.status == 200
+    except Exception:  # noqa: BLE001  # refused, timed out (asyncio.TimeoutError), bad URL: not reachable
+        return False
+
+
+class Silence:
+    """Finds the true reason a turn got no reply, from the running Rasa server's agent and tracker."""
+
+    def __init__(self) -> None:
+        self.app: Sanic | None = None
+
+    def watch(self, blueprint: Blueprint) -> Blueprint:
+        """Remembers the Sanic app (and through it Rasa's agent) when the server starts."""
+
+        @blueprint.listener("before_server_start")
+        async def remember_app(app: Sanic, _loop: Any) -> None:
+            self.app = app
+
+        return blueprint
+
+    async def reply(self, sender_id: str) -> str:
+        agent = getattr(getattr(self.app, "ctx", None), "agent", None) if self.app is not None else None
+        if agent is None:
+            return NO_REPLY
+        intent, session_open = None, False
+        try:
+            tracker = await agent.tracker_store.retrieve_full_tracker(sender_id)
+            for event in tracker.events if tracker else []:
+                if isinstance(event, UserUttered):
+                    intent = event.intent_name
+                elif isinstance(event, SlotSet) and event.key == "session_active":
+                    session_open = bool(event.value)  # set by every Parley action
+        except Exception:  # noqa: BLE001  # the explanation must not break the turn
+            logger.exception("could not read the tracker of %s", sender_id)
+        personas = next((s.values for s in agent.domain.slots if s.name == "persona" and hasattr(s, "values")), [])
+        answer = control_reply(intent or "", session_open, personas)
+        if answer is not None:
+            return answer
+        return NO_ANSWER if await action_server_is_up(agent.action_endpoint) else NO_REPLY
+
+
+def answering(on_new_message: Callable[[UserMessage], Awaitable[Any]],
+              silence: Silence | None = None) -> Callable[[UserMessage], Awaitable[None]]:
     async def handle(message: UserMessage) -> None:
         await on_new_message(message)
         output = message.output_channel
         if isinstance(output, CollectingOutputChannel) and not output.messages:
-            await output.send_text_message(message.sender_id, NO_REPLY)
+            text = await silence.reply(message.sender_id) if silence is not None else NO_REPLY
+            await output.send_text_message(message.sender_id, text)
 
     return handle
 
@@ -31,4 +142,5 @@ class RestInput(RasaRestInput):
     """Registered in credentials.yml by module path; keeps the URL /webhooks/rest/webhook."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(answering(on_new_message))
+        silence = Silence()
+        return silence.watch(super().blueprint(answering(on_new_message, silence)))

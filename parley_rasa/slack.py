@@ -38,7 +38,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from parley.session import END_HINT, START_HINT
-from parley_rasa.channels import NO_REPLY
+from parley_rasa.channels import NO_REPLY, Silence
 
 logger = logging.getLogger(__name__)
 
@@ -420,8 +420,10 @@ class SlackInput(RasaSlackInput):
                     await output.send_help(message.sender_id or "", command.help)
                 else:
                     await on_new_message(message)
-                    if isinstance(output, SlackBot) and not output.replied:  # a service is missing
-                        await output.send_text_message(message.sender_id or "", NO_REPLY)
+                    if isinstance(output, SlackBot) and not output.replied:  # a Rasa command or a missing service
+                        silence = getattr(self, "silence", None)
+                        text = await silence.reply(message.sender_id or "") if silence is not None else NO_REPLY
+                        await output.send_text_message(message.sender_id or "", text)
             finally:
                 if isinstance(output, SlackBot):
                     await output.flush()
@@ -430,6 +432,8 @@ class SlackInput(RasaSlackInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
+        self.silence = Silence()  # says truly why a turn got no reply (parley_rasa/channels.py)
+        self.silence.watch(webhook)
 
         @webhook.middleware("request")
         async def url_verification(request: Request) -> HTTPResponse | None:

@@ -26,7 +26,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 from socketio import AsyncServer
 
-from parley_rasa.channels import NO_REPLY
+from parley_rasa.channels import Silence
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +92,8 @@ class WebchatInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
+        silence = Silence()  # says truly why a turn got no reply (parley_rasa/channels.py)
+        silence.watch(webhook)
         sio = self.sio
         assert sio is not None
 
@@ -116,8 +118,8 @@ class WebchatInput(SocketIOInput):
                                   metadata=metadata)
             try:
                 await on_new_message(message)
-                if not output.replied:  # every Parley action answers: a service is missing
-                    await output.send_text_message(sender_id, NO_REPLY)
+                if not output.replied:  # every Parley action answers: a Rasa command or a missing service
+                    await output.send_text_message(sender_id, await silence.reply(sender_id))
             finally:
                 await output.flush()
 

@@ -126,6 +126,80 @@ def test_a_missing_action_server_gets_a_clear_answer_not_silence(stack: Stack, t
         r = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": "lonely", "message": "Hello?"}, timeout=60)
         assert r.status_code == 200
         assert "not recorded" in r.json()[0]["text"] and "send it again" in r.json()[0]["text"]
+        assert "not reachable" in r.json()[0]["text"]
+        # a Rasa control command needs no action server: it gets its own answer, not the outage line
+        r = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": "lonely", "message": "/restart"}, timeout=60)
+        assert r.status_code == 200 and "/start_session" in r.json()[0]["text"]
+        assert "not reachable" not in r.json()[0]["text"]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+CHARLIE = "/start_session" + json.dumps({"persona": "price_increase_charlie"})
+NOT_REACHABLE = "not reachable"
+
+
+def assert_session_goes_on(stack: Stack, chat: Conversation, turns_so_far: list) -> None:
+    """A normal turn gets one customer reply and is stored once; /end_session gets the report."""
+    line = "What would make this work for you?"
+    replies = chat.send(line)
+    texts = Conversation.texts(replies)
+    assert len(texts) == 1 and NOT_REACHABLE not in texts[0], replies
+    assert [t for t, _ in stored_turns(stack, chat.sender)] == turns_so_far + [line]
+    report = chat.payload("report", chat.send("/end_session"))
+    assert report is not None and len(report["turns"]) == len(turns_so_far) + 1
+    assert [t for t, _ in stored_turns(stack, chat.sender)] == turns_so_far + [line]
+
+
+@pytest.mark.parametrize("message", ["/out_of_scope", "/nlu_fallback", "/foo_bar"])
+def test_rasa_default_intents_are_one_turn_answered_once(stack: Stack, message: str) -> None:
+    """Play-test P1: `/out_of_scope` got the fallback ten times, tripped Rasa's circuit breaker and
+    left the conversation stuck ('action server is not reachable' for every later message)."""
+    chat = stack.conversation("price_increase_charlie")
+    chat.send("What matters most to you?")
+    replies = chat.send(message)
+    texts = Conversation.texts(replies)
+    assert len(texts) == 1 and NOT_REACHABLE not in texts[0], replies
+    assert len(replies) <= 2  # the customer's line and, in practice mode, its turn_feedback
+    assert [r for r in replies if "custom" in r] == [r for r in replies if "turn_feedback" in r.get("custom", {})]
+    assert [t for t, _ in stored_turns(stack, chat.sender)] == ["What matters most to you?", message]
+    assert_session_goes_on(stack, chat, ["What matters most to you?", message])
+
+
+@pytest.mark.parametrize("command", ["/restart", "/back", "/session_start"])
+def test_rasa_control_commands_mid_session_say_the_session_goes_on(stack: Stack, command: str) -> None:
+    """Play-test P3: these got 'the action server is not reachable' although it was up."""
+    chat = stack.conversation("price_increase_charlie")
+    chat.send("What matters most to you?")
+    replies = chat.send(command)
+    [text] = Conversation.texts(replies)
+    assert len(replies) == 1 and NOT_REACHABLE not in text
+    assert "/end_session" in text and ("still open" in text or "no undo" in text)
+    assert [t for t, _ in stored_turns(stack, chat.sender)] == ["What matters most to you?"]  # nothing stored or lost
+    assert_session_goes_on(stack, chat, ["What matters most to you?"])
+
+
+@pytest.mark.parametrize("command", ["/restart", "/back", "/session_start"])
+def test_rasa_control_commands_without_a_session_say_how_to_start(stack: Stack, command: str) -> None:
+    chat = stack.conversation()
+    [text] = Conversation.texts(chat.send(command))
+    assert NOT_REACHABLE not in text and "still open" not in text
+    assert "/start_session" in text and "price_increase_charlie" in text
+    assert stored_turns(stack, chat.sender) == []
+    assert chat.payload("briefing", chat.send(CHARLIE))["persona"] == "price_increase_charlie"
+
+
+def test_repeated_control_commands_never_lose_the_session(stack: Stack) -> None:
+    """After /restart Rasa's tracker has forgotten the session (Parley has not): the replies stay
+    true, and the next turn tells Rasa again that the session is open."""
+    chat = stack.conversation("price_increase_charlie")
+    chat.send("What matters most to you?")
+    for command in ["/restart", "/restart", "/session_start", "/back"]:
+        replies = chat.send(command)
+        [text] = Conversation.texts(replies)
+        assert len(replies) == 1 and NOT_REACHABLE not in text, (command, text)
+        assert "/end_session" in text or "/start_session" in text, (command, text)
+    assert Conversation.texts(chat.send("So the price rise is the problem?"))
+    assert "still open" in Conversation.texts(chat.send("/session_start"))[0]
+    assert_session_goes_on(stack, chat, ["What matters most to you?", "So the price rise is the problem?"])

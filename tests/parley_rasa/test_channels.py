@@ -1,0 +1,88 @@
+"""The channels tell the truth when a turn got no reply: a Rasa control command, or a missing service."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any, List
+
+import pytest
+from aiohttp import web
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Restarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from parley_rasa.channels import NO_ANSWER, NO_REPLY, Silence, answering, control_reply, health_url
+
+DOMAIN = Domain.from_dict({
+    "intents": ["open_question"],
+    "slots": {"session_active": {"type": "bool", "influence_conversation": False, "mappings": [{"type": "custom"}]},
+              "persona": {"type": "categorical", "values": ["loyal_customer", "price_increase_charlie"],
+                          "mappings": [{"type": "custom"}]}},
+})
+
+
+def test_health_url_sits_next_to_the_webhook() -> None:
+    assert health_url(EndpointConfig(url="http://h:5055/webhook")) == "http://h:5055/health"
+    assert health_url(EndpointConfig(url="http://h:5055/webhook/")) == "http://h:5055/health"
+    assert health_url(EndpointConfig(url="http://h:5055")) == "http://h:5055/health"
+    assert health_url(None) is None
+
+
+@pytest.mark.parametrize("intent", ["restart", "back", "session_start"])
+def test_control_replies(intent: str) -> None:
+    open_ = control_reply(intent, True, ["loyal_customer", "__other__"])
+    assert open_ and "/end_session" in open_ and ("still open" in open_ or "no undo" in open_)
+    closed = control_reply(intent, False, ["loyal_customer", "__other__"])
+    assert closed and "still open" not in closed and "/start_session" in closed
+    assert "(personas: loyal_customer)" in closed and "__other__" not in closed
+    assert control_reply("open_question", True) is None
+
+
+async def silence_for(events: List[Any], action_url: str | None) -> str:
+    store = InMemoryTrackerStore(DOMAIN)
+    await store.save(DialogueStateTracker.from_events("s1", events, slots=DOMAIN.slots))
+    agent = SimpleNamespace(domain=DOMAIN, tracker_store=store,
+                            action_endpoint=EndpointConfig(url=action_url) if action_url else None)
+    silence = Silence()
+    silence.app = SimpleNamespace(ctx=SimpleNamespace(agent=agent))  # type: ignore[assignment]
+    return await silence.reply("s1")
+
+
+async def test_restart_says_what_parley_last_said_about_the_session() -> None:
+    opened = [ActionExecuted("action_listen"), UserUttered("/start_session", {"name": "start_session"}),
+              SlotSet("session_active", True), ActionExecuted("action_listen")]
+    restart = [UserUttered("/restart", {"name": "restart"}), ActionExecuted("action_restart"), Restarted()]
+    assert "still open" in await silence_for(opened + restart, None)  # no action server needed
+    # Rasa keeps no events before a restart: then nothing is claimed about the session
+    neutral = await silence_for([ActionExecuted("action_listen")] + restart, None)
+    assert "still open" not in neutral and "/end_session" in neutral and "/start_session" in neutral
+
+
+async def test_a_turn_without_reply_checks_the_action_server() -> None:
+    events = [ActionExecuted("action_listen"), UserUttered("hi", {"name": "open_question"})]
+    assert await silence_for(events, None) == NO_REPLY
+    assert await silence_for(events, "http://127.0.0.1:9/webhook") == NO_REPLY  # nothing listens on port 9
+
+    app = web.Application()
+    app.router.add_get("/health", lambda _request: web.json_response({"status": "ok"}))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        assert await silence_for(events, f"http://127.0.0.1:{port}/webhook") == NO_ANSWER
+    finally:
+        await runner.cleanup()
+
+
+async def test_answering_without_a_server_says_not_reachable() -> None:
+    async def silent(_message: UserMessage) -> None:
+        return None
+
+    output = CollectingOutputChannel()
+    await answering(silent, Silence())(UserMessage("hi", output, "s2"))
+    assert [m["text"] for m in output.messages] == [NO_REPLY]
