@@ -225,7 +225,9 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
     offer = offered_price(analysis, persona.briefing.list_price)
     if offer is None and "concession" in moves and s.counter is not None and _SPLIT.search(analysis.text):
         # "let's meet in the middle": halfway between the rep's last price and the customer's counter
-        offer = round(((s.offers[-1] if s.offers else persona.briefing.list_price) + s.counter) / 2, 2)
+        list_price = persona.briefing.list_price
+        middle = ((s.offers[-1] if s.offers else list_price) + s.counter) / 2
+        offer = round(middle, 2) if list_price < 100 else _nice(middle, _step(list_price))
     if offer is None and s.counter is not None and _AGREES.search(analysis.text) and \
             not moves & {"hold_position", "pressure", "open_question"} and not any(a.offered for a in analysis.amounts):
         # "yes, we can do that" to the customer's "meet me at $22.50": the customer's own number is the offer
@@ -281,7 +283,9 @@ _BRIEFING_FACTS = (
                 "quantity", "order size", "how many are you on", "how many have you got"),
      "{volume_answer}"),
     ("previous_price", ("used to pay", "did you pay", "were you paying", "pay before", "paid before",
-                        "paying before", "price before", "previous price", "old price", "was the price"),
+                        "paying before", "price before", "previous price", "old price", "was the price",
+                        "rate before", "previous rate", "old rate", "was the rate", "fee before", "previous fee",
+                        "old fee", "used to be", "before the increase", "before the change", "before the rise"),
      "{previous_price} a {unit}, until this change."),
 )
 _SPLIT = re.compile(r"\b(?:meet (?:you |me )?(?:in the middle|halfway|half way)|split (?:the difference|it)|"
@@ -319,12 +323,12 @@ def _answer_fact(persona: Persona, s: CustomerState, analysis: Analysis) -> str 
     if not asked or set(analysis.moves) - _SMALL_MOVES:
         return None  # "would free delivery help?" offers something: the offer gets the reaction
     b = persona.briefing
-    counted, per, _period = b.unit.partition(" per ")  # "seat per month": 25 seats, not 25 a month
-    plural = counted if counted.endswith("s") else counted + "s"
+    counted, plural, subscription = b.counted
     volume = f"{b.monthly_volume:,} {plural}" if b.monthly_volume else ""
     values = {"unit": b.unit, "product": b.product, "list_price": persona.money(b.list_price),
               "previous_price": persona.money(b.previous_price) if b.previous_price else "", "volume": volume,
-              "volume_answer": (f"{volume}, at the moment." if per else f"About {volume} a month.") if volume else ""}
+              "volume_answer": (f"{b.volume}, at the moment." if subscription else f"About {b.volume}.")
+              if volume else ""}
     for question in (q.lower() for q in asked):
         for n, fact in enumerate(persona.facts):
             if _mentions(question, fact.about):
@@ -389,13 +393,14 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
     s = replace(s, offers=s.offers + (offer,),
                 satisfied=_satisfy_concession(persona, s) if offer < list_price else s.satisfied)
     ceiling = willingness(persona, params, s)
+    step = _step(list_price)
     if any(i.required and i.id not in s.satisfied for i in persona.interests):
-        ceiling = min(ceiling, offer - 0.5)  # "the yearly total has to come down": no yes to this number
+        ceiling = min(ceiling, offer - step)  # "the yearly total has to come down": no yes to this number
     values = {"price": persona.money(offer)}
     events = [f"offer:{offer:g}"] + (["leap"] if leap else [])
     if offer <= ceiling and leap and not s.pushed and offer > persona.company.floor_price:
         # giving a lot at once tells the customer there is more room
-        counter = _half(offer - (previous - offer) / 2)
+        counter = _nice(offer - (previous - offer) / 2, step)
         s = replace(s, pushed=True, counter=counter)
         return s, _line(persona, s, persona.lines.push_for_more, "push", counter=persona.money(counter),
                         **values), events + ["pushed_for_more"]
@@ -422,7 +427,7 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
                  "not_ready:heard": persona.lines.reject_unheard}.get(missing[0] if missing else "")
         return s, _line(persona, s, lines or persona.lines.reject, "reject", **values), \
             events + ["rejected_low_trust"] + missing
-    counter = _half(min(offer - 0.5, ceiling - 0.5))
+    counter = _nice(min(offer - step, ceiling - step), step)
     s = replace(s, counter=counter)
     return s, _line(persona, s, persona.lines.counter, "counter", counter=persona.money(counter),
                     **values), events + ["countered"]
@@ -449,8 +454,13 @@ def _bump(counts: Tuple[Tuple[str, int], ...], moves: Sequence[str]) -> Tuple[Tu
     return tuple(sorted(merged.items()))
 
 
-def _half(value: float) -> float:
-    return round(value * 2) / 2
+def _step(list_price: float) -> float:
+    """How customers round prices when they haggle: 50 cents on a $25 cartridge, $10 on a $1,100 room."""
+    return 0.5 if list_price < 100 else 5.0 if list_price < 1000 else 10.0
+
+
+def _nice(value: float, step: float) -> float:
+    return round(round(value / step) * step, 2)
 
 
 def _pick(options: Sequence[str], state: CustomerState, salt: str) -> str:

@@ -104,6 +104,21 @@ class Briefing(Schema):
     previous_price: float | None = Field(None, gt=0, description="the unit price before a change, if there was one")
     monthly_volume: int | None = Field(None, gt=0, description="units the customer buys per month, if it matters")
 
+    @property
+    def counted(self) -> Tuple[str, str, bool]:
+        """The unit as counted ("cartridge", "cartridges") and whether it is a subscription ("seat per month":
+        the volume is 25 seats, not 25 a month)."""
+        one, per, _period = self.unit.partition(" per ")
+        return one, one if one.endswith("s") else one + "s", bool(per)
+
+    @property
+    def volume(self) -> str:
+        """The volume as the customer would say it: "150 cartridges a month", "25 seats"."""
+        if not self.monthly_volume:
+            return ""
+        _one, many, subscription = self.counted
+        return f"{self.monthly_volume:,} {many}" + ("" if subscription else " a month")
+
 
 class Interest(Schema):
     """A hidden need behind the customer's position."""

@@ -181,7 +181,7 @@ def briefing_text(persona: Persona, difficulty: str, mode: str) -> str:
     was = f" (was {persona.money(b.previous_price)})" if b.previous_price else ""
     price = f"{persona.money(b.list_price)} per {b.unit}{was}"
     extras = "; ".join(t.label for t in c.tradables) or "none"
-    volume = f" They buy about {b.monthly_volume} a month." if b.monthly_volume else ""
+    volume = f" They {'have' if b.counted[2] else 'buy about'} {b.volume}." if b.volume else ""
     return (f"BRIEFING - {persona.title} ({difficulty}, {mode})\n"
             f"Customer: {b.customer}{volume}\nSituation: {b.situation}\nProduct: {b.product}, list price {price}.\n"
             f"Your limits: lowest price you may offer {persona.money(c.floor_price)} per {b.unit}. "

@@ -312,3 +312,23 @@ def test_a_required_need_blocks_a_yes_until_it_is_met(personas: Dict[str, Person
     assert at_list.state.outcome is None and "countered" in at_list.events
     cut = engine.react(morgan, params, state, get_detector().detect("I can do $28 a vehicle for the three years."))
     assert cut.state.outcome == "deal"
+
+
+def test_counters_are_rounded_to_the_size_of_the_price(charlie: Persona) -> None:
+    # a $1,100-a-day room: the customer haggles in tens, not in 50-cent steps under their limit
+    room = charlie.copy(update={
+        "briefing": charlie.briefing.copy(update={"list_price": 1100.0, "previous_price": 900.0}),
+        "company": charlie.company.copy(update={"floor_price": 900.0}),
+        "hidden": charlie.hidden.copy(update={"reservation_price": 1003.0})})
+    params = replace(room.parameters("normal"), accept_trust=0, empathy_needed=0, explore_needed=0)
+    state, _ = engine.start(room, params, "normal", seed=1)
+    reaction = engine.react(room, params, state, get_detector().detect("I can do $1,050 a day."))
+    assert "countered" in reaction.events and reaction.state.counter is not None
+    assert reaction.state.counter % 10 == 0 and reaction.state.counter < 1003
+
+
+def test_the_previous_price_is_answered_however_it_is_named(charlie: Persona) -> None:
+    state, _ = engine.start(charlie, charlie.parameters("normal"), "normal", seed=1)
+    for question in ("What was the previous rate?", "what was the rate before?"):
+        reaction = engine.react(charlie, charlie.parameters("normal"), state, get_detector().detect(question))
+        assert reaction.lines[-1].startswith("$20 a cartridge"), question

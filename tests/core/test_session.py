@@ -34,6 +34,7 @@ def test_start_sends_briefing_text_payload_then_opening(trainer: Trainer, charli
     assert briefing["difficulty"] == "hard" and briefing["mode"] == "assessment"
     assert briefing["list_price"] == 25 and briefing["floor_price"] == 22
     assert "lowest price you may offer $22" in reply.texts[0]
+    assert "They buy about 150 cartridges a month." in reply.texts[0]
     assert reply.texts[1] in charlie.opening and reply.active
 
 
