@@ -335,6 +335,7 @@ _PHRASES: Dict[str, List[str]] = {
         "spread the payments", "spread payments", "free for * month|months|year|years", "free for the first",
         "include * free", "include * free of charge", "include * at no cost",
         "include * at no extra cost", "add-on free", "included free",
+        "we|i can|could|will|would include|add", "happy to include|add", "glad to include|add",
     ],
     "conditional_trade": [
         "if you * i can", "if you * we can", "if you * i could", "if you * we could", "if you * i will",
@@ -1005,6 +1006,9 @@ _TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a d
                            r"\d\S*\s+(?:\S+\s+){0,8}?(?:sound|sounds|suit|suits|fly|do it|do the trick|live with|"
                            r"get (?:us|you|this|it|me) (?:there|over)|over the line)\b|\b(?:say|make it)\s+[$£€]?\d|"
                            r"\b(?:so|ok|okay)\s+[$£€]?\d[\d.,]*\s*(?:w/|with\b|plus\b|\+|incl)|"
+                           # "the rate would be $1,050 a day", "your price would come to $23"
+                           r"\b(?:rate|price|cost|fee|charge)\s+(?:would|could)\s+(?:be|come (?:down )?to|"
+                           r"drop to|go (?:down )?to)\s+[$£€]?\d|"
                            # a price said on its own or opening the sentence: "23", "46?", "$23 a cartridge, because..."
                            r"^\W*(?:ok|okay|fine|alright|right|so|then)?\W*[$£€]?\d[\d.,]*\s*(?:$|[?!.]|(?:a|an|per|each|/)\s*\w+)",
                            re.I)

@@ -246,6 +246,8 @@ def test_offered_price_ignores_yearly_savings_and_turns_without_a_concession() -
     ("Because you order every month, I can go to $44, saving $1,800 a year.", 44.0),  # the saving is the 2nd
     ("OK, $44.50 it is.", 44.5),
     ("OK $44.50 works.", 44.5),
+    ("The rate would be $45 a seat.", 45.0),
+    ("We can include onboarding for the juniors, and the price would be $46 a seat.", 46.0),
 ])
 def test_offered_price_is_the_number_put_forward(text: str, price: float) -> None:
     assert offered_price(get_detector().detect(text), 48.0) == pytest.approx(price)

@@ -480,3 +480,9 @@ def test_held_out_quality_floor(detector):
 @pytest.mark.parametrize("text", ["\U0001f642\U0001f64f\U0001f4b8", "\U0001f600\U0001f600\U0001f600", "?!", "..."])
 def test_a_message_with_no_words_carries_no_move(moves_of, text):
     assert moves_of(text) == {"other"}
+
+
+def test_an_extra_and_a_price_in_one_sentence_are_both_read(moves_of):
+    assert moves_of("We can include the full AV package with a technician on call, and the rate would be "
+                    "$1,050 a day.") == {"value_add", "concession"}
+    assert moves_of("The price will be $25 from next month, I'm afraid.") == {"hold_position"}
