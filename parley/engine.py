@@ -12,6 +12,8 @@ import zlib
 from dataclasses import dataclass, replace
 from typing import Dict, List, Sequence, Tuple
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from parley.moves import Analysis, primary_move
 from parley.personas import Parameters, Persona
 from parley.taxonomy import Mood
@@ -212,14 +214,19 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
 
     # interests come out when asked (or when rapport lets the customer say them)
     reveal_line = None
-    for interest in persona.interests:
-        if interest.id in s.revealed or not moves & {m.value for m in interest.revealed_by}:
-            continue
-        if s.trust >= interest.min_trust:
-            s = replace(s, revealed=s.revealed + (interest.id,))
-            events.append(f"revealed:{interest.id}")
-            reveal_line = _line(persona, s, interest.reveal, f"reveal:{interest.id}")
-            break
+    candidates = [i for i in persona.interests
+                  if i.id not in s.revealed and moves & {m.value for m in i.revealed_by}]
+    aim, target = _aimed_at(persona, analysis, candidates)
+    ready = [i for i in candidates if s.trust >= i.min_trust]
+    if aim == "off":
+        events.append("off_topic")  # "how was your weekend?": friendly, but it asks about nothing in the deal
+    elif target is not None and target not in ready:
+        pass  # asked about a need the customer isn't ready to talk about yet: they don't offer another one
+    elif ready:
+        interest = target or ready[0]
+        s = replace(s, revealed=s.revealed + (interest.id,))
+        events.append(f"revealed:{interest.id}")
+        reveal_line = _line(persona, s, interest.reveal, f"reveal:{interest.id}")
 
     s = replace(s, trust=max(0.0, min(100.0, s.trust)))
     offer = offered_price(analysis, persona.briefing.list_price)
@@ -439,6 +446,65 @@ def _satisfy_concession(persona: Persona, s: CustomerState) -> Tuple[str, ...]:
     met = tuple(i.id for i in persona.interests
                 if "concession" in i.satisfied_by and (i.id in s.revealed or i.required) and i.id not in s.satisfied)
     return s.satisfied + met
+
+
+# Words that say nothing about what a question is about ("what matters most to you?" asks about anything).
+_GENERIC = STOP_WORDS | frozenset("""
+    what how why when where which who whose whom tell talk help understand explain describe share walk say know
+    matter most more important priority priorities concern worry worried need want like look think feel work
+    make happen go get see mean thing right best ideal outcome fair good great do does did have has is are was
+    were be been being can could would should will shall may might must you your yours yourself me my we our us
+    i it its this that these those the a an and or but if so of to in on at for with about from by as into
+    there here then than just really very much many some any anything something everything else other again
+    now today currently moment time way part side situation business deal change point kind sort bit lot
+    happy ok okay sure please thanks thank hi hello dear well also still even ever look real give take keep
+""".split())
+# Words of any negotiation, on topic whatever the persona (so not 'off topic' when the persona never says them).
+_DEAL_WORDS = frozenset("""
+    price pricing cost rate fee budget money pay payment spend saving contract term renewal offer discount
+    supplier vendor provider service support product order customer client team staff company account plan
+    year month week quarter annual monthly future next growth volume competitor alternative option switch
+    quality relationship experience problem issue decision approve finance manager boss board
+""".split())
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "ly", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _words(text: str) -> frozenset:
+    text = re.sub(r"n't\b|['\u2019]\w+", "", text.lower())  # "don't" -> "do", "how's" -> "how"
+    return frozenset(_stem(w) for w in re.findall(r"[a-z]{3,}", text) if w not in _GENERIC)
+
+
+def _aimed_at(persona: Persona, analysis: Analysis, candidates: Sequence) -> Tuple[str, object]:
+    """What an open question or summary asks about: one of the needs the customer could tell now
+    ("this", that need), the deal in general ("any"), or nothing in the deal at all ("off")."""
+    asked = " ".join(d.quote for d in analysis.detections if d.move in {"open_question", "summary"})
+    words = _words(asked)
+    if not words:
+        return "any", None
+    overlap = [(len(words & _words(i.description + " " + " ".join(i.reveal))), n) for n, i in enumerate(candidates)]
+    best, n = max(overlap, key=lambda o: (o[0], -o[1]), default=(0, -1))  # a tie goes to the earlier need
+    if best:
+        return "this", candidates[n]
+    # an acknowledgement in the same turn may bring a need out whatever the question is about
+    on_topic = words & _persona_words(persona) or set(analysis.moves) & {"empathy", "appreciation"}
+    return ("any", None) if on_topic else ("off", None)
+
+
+_TOPICS: Dict[int, Tuple[Persona, frozenset]] = {}
+
+
+def _persona_words(persona: Persona) -> frozenset:
+    """Everything the persona file talks about, plus the words of any negotiation (worked out once)."""
+    known = _TOPICS.get(id(persona))
+    if known is None or known[0] is not persona:
+        known = _TOPICS[id(persona)] = (persona, _words(persona.json()) | {_stem(w) for w in _DEAL_WORDS})
+    return known[1]
 
 
 def _said_key(text: str) -> int | None:

@@ -117,7 +117,10 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
             elif move in moves and not moves - {"empathy", "appreciation", "greeting"}:
                 note("rapport", 0, move, "repeated reassurance with no substance earns no more credit.",
                      "move the conversation on with an open question or an option.")
-    if "open_question" in moves:
+    if "open_question" in moves and "off_topic" in events:
+        note("exploration", 1, "open_question", "a friendly question, but about nothing in the deal: it builds "
+             "rapport, not understanding.", "ask what the change means for them, or what matters most now.")
+    elif "open_question" in moves:
         revealed = [e.split(":", 1)[1] for e in events if e.startswith("revealed:")]
         found = next((i.description for i in persona.interests if i.id in revealed), None)
         what = f" that brought out a hidden need: {found.rstrip('.')}" if found else " invites the customer to explain"
@@ -330,7 +333,8 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
     early = any({"empathy", "appreciation"} & set(t.moves) for t in turns[:2])
     rapport = 20 + 40 * bool(count("empathy")) + 30 * bool(count("appreciation")) + 10 * early - 15 * fatigue
     revealed = len(state.revealed) / max(1, len(persona.interests))
-    exploration = 15 + 60 * revealed + 12.5 * min(count("open_question"), 2) + 20 * bool(count("summary"))
+    asked = sum("open_question" in t.moves and "off_topic" not in t.events for t in turns)
+    exploration = 15 + 60 * revealed + 12.5 * min(asked, 2) + 20 * bool(count("summary"))
     offers = [t for t in turns if t.offer is not None]
     below_floor = any((t.offer or 0) < persona.company.floor_price for t in offers)
     deal_ok = state.outcome == "deal" and not below_floor

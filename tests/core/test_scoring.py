@@ -375,3 +375,20 @@ def test_the_same_message_again_word_for_word_earns_nothing_and_tries_patience(p
     assert "repeated" in again.events and again.points == 0
     assert talk.state.revealed == revealed and talk.state.patience == patience - 1
     assert talk.say("ok").points == talk.say("ok").points  # short replies may come twice
+
+
+def test_a_question_brings_out_the_need_it_asks_about_and_an_off_topic_one_none(personas, detector):
+    def warm() -> Conversation:
+        talk = Conversation(personas["price_increase_charlie"], detector)
+        talk.say("I'm sorry the increase landed like that, Charlie, and thank you for five years of orders.")
+        return talk
+    talk = warm()
+    loyalty = talk.say("How do you feel about the way we treat long-standing customers compared with new ones?")
+    assert "revealed:loyalty_recognised" in loyalty.events
+    talk = warm()
+    budget = talk.say("How does the increase affect your cash flow and quarterly budget?")
+    assert "revealed:cash_flow" in budget.events
+    talk = warm()
+    weekend = talk.say("How was your weekend?")
+    assert "off_topic" in weekend.events and not any(e.startswith("revealed:") for e in weekend.events)
+    assert weekend.points == 1 and "nothing in the deal" in weekend.feedback
