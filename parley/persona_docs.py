@@ -126,10 +126,10 @@ def render_reference() -> str:
     for model, place in PLACES:
         out += [f"### `{place}`", "", (model.__doc__ or "").strip().splitlines()[0], ""] + _table(model, PLACES) + [""]
     out += ["### Difficulty levels", "",
-            "'normal' uses the `hidden` values as written. 'easy' and 'hard' move them as below, then apply the "
-            "file's `difficulty:` overrides. The reservation price stays between `company.floor_price` and "
-            f"`briefing.list_price`, patience never drops below {P.PATIENCE_FLOOR} on easy or hard, and "
-            "`explore_needed` never exceeds the number of interests.", "",
+            "'normal' uses the `hidden` values as written. 'easy' and 'hard' move them as below, unless the "
+            "file's `difficulty:` overrides set a value. Either way, the reservation price stays between "
+            f"`company.floor_price` and `briefing.list_price`, patience stays between {P.PATIENCE_FLOOR} and 30 on "
+            "easy or hard, and `explore_needed` never exceeds the number of interests.", "",
             "| hidden parameter | easy | hard |", "|---|---|---|"]
     out += [f"| `{name}` | {easy} | {hard} |" for name, easy, hard in P.describe_adjustments()]
     rapport = ", ".join(f"{m} +{g:g}" for m, g in engine.RAPPORT_GAIN.items())

@@ -371,23 +371,25 @@ def parameters_at(hidden: Hidden, list_price: float, floor: float, levels: Diffi
         raise ValueError(f"unknown difficulty {level!r}; choose one of {', '.join(DIFFICULTIES)}")
     step = None if level == "normal" else level  # 'normal' is the file's `hidden` values as written
 
-    def moved(name: str) -> float:
-        base = getattr(hidden, name)
-        return base if step is None else base + getattr(ADJUSTMENTS[name], step)
+    override = getattr(levels, level, None)
+    chosen = override.dict(exclude_none=True) if override else {}
 
-    params = Parameters(
-        reservation_price=round(min(list_price, max(floor, hidden.reservation_price + (
-            0 if step is None else getattr(ADJUSTMENTS["reservation_price"], step) * list_price))), 2),
+    def moved(name: str) -> float:  # the file's override for this level, else the built-in adjustment
+        if name in chosen:
+            return chosen[name]
+        base = getattr(hidden, name)
+        return base if step is None else base + getattr(ADJUSTMENTS[name], step) * (
+            list_price if name == "reservation_price" else 1)
+
+    # the documented limits hold whichever way a value was reached
+    return Parameters(
+        reservation_price=round(min(list_price, max(floor, moved("reservation_price"))), 2),
         trust=int(max(0, min(100, moved("trust")))),
-        patience=int(max(PATIENCE_FLOOR if step else 1, moved("patience"))),
+        patience=int(max(PATIENCE_FLOOR if step else 1, min(30, moved("patience")))),
         accept_trust=int(max(0, min(100, moved("accept_trust")))),
         empathy_needed=int(max(0, moved("empathy_needed"))),
         explore_needed=int(max(0, min(interests, moved("explore_needed")))),
     )
-    override = getattr(levels, level, None)
-    if override:
-        params = Parameters(**{**params.__dict__, **override.dict(exclude_none=True)})
-    return params
 
 
 # -- checks across fields --------------------------------------------------------------------------
@@ -787,6 +789,24 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
         detail = "a tab is used to indent; indent with spaces only"
     elif re.match(r"\s*(-\s+)?([\w ]+:\s+)?\{", source):
         detail = "a line that starts with { (such as {price} ...) must be put in quotes"
+    elif "could not find expected ':'" in detail and getattr(exc, "context_mark", None):
+        line = exc.context_mark.line + 1  # the line the field began on, not where the scanner gave up
+        source = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+        detail = f"'{source.split(' #')[0].strip()}' needs a ':' after the field name (e.g. 'patience: 5')"
+    elif "while scanning a quoted scalar" in detail and getattr(exc, "context_mark", None):
+        line = exc.context_mark.line + 1
+        detail = "a quote opened on this line is never closed"
+    elif "expected <block end>" in detail:
+        lines = text.splitlines()
+        above = [n for n in range(max(0, line - 4), line) if n < len(lines) and lines[n].strip()]
+        unclosed = [n for n in above if lines[n].count('"') % 2 == 1]
+        odd = [n for n in above[-2:] if (len(lines[n]) - len(lines[n].lstrip(" "))) % 2 == 1]
+        if unclosed:  # YAML notices an unclosed quote only lines later
+            line, detail = unclosed[-1] + 1, 'a quote (") opened on this line is never closed'
+        else:
+            line = odd[-1] + 1 if odd else line
+            detail = ("this line does not line up with the lines around it: indent it with the same number of "
+                      "spaces as the fields next to it")
     elif "mapping values are not allowed" in detail:
         detail = "a ': ' inside a line reads as a new field; put the whole line in quotes"
     elif "expected a single document" in detail:
@@ -873,10 +893,15 @@ def load_personas(directory: Path = PERSONA_DIR) -> Dict[str, Persona]:
             problems.extend(exc.problems)
             continue
         if persona.id in personas:
-            text = read_text(path)
-            line = _line_map(text)[0].get(("id",), 1)
-            problems.append(Problem(display_path(path), line, "id", f"'{persona.id}' is already the id of "
-                                    f"{where[persona.id]}; every persona needs its own id"))
+            # blame the copy, not the original: the file not named after the id (`<id>.yml`), else the later one
+            original, copy = Path(where[persona.id]), path
+            if path.stem == persona.id and original.stem != persona.id:
+                original, copy = path, original
+                personas[persona.id], where[persona.id] = persona, display_path(path)
+            line = _line_map(read_text(copy))[0].get(("id",), 1)
+            problems.append(Problem(display_path(copy), line, "id", f"'{persona.id}' is already the id of "
+                                    f"{display_path(original)}; every persona needs its own id (name the file "
+                                    f"after it: <id>.yml)"))
             continue
         personas[persona.id] = persona
         where[persona.id] = display_path(path)

@@ -223,6 +223,14 @@ def test_duplicate_persona_id_points_at_the_second_files_id_line(tmp_path: Path)
     assert f"'cafe_owner' is already the id of {tmp_path / 'a_cafe.yml'}" in problem.message
 
 
+def test_a_copy_with_a_taken_id_is_blamed_not_the_file_named_after_the_id(tmp_path: Path) -> None:
+    (tmp_path / "cafe_owner.yml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "a_new_cafe.yml").write_text(BASE, encoding="utf-8")  # sorts first, but it is the copy
+    [problem] = problems_in(tmp_path)
+    assert problem.file == str(tmp_path / "a_new_cafe.yml")
+    assert f"already the id of {tmp_path / 'cafe_owner.yml'}" in problem.message
+
+
 def test_every_problem_in_every_file_at_once(tmp_path: Path) -> None:
     many = BASE.replace("  reservation_price: 44", "  reservaton_price: 44").replace(
         "      - intent: hold_position", "      - intent: refuse").replace("  trust: 35 ", "  trust: high ")
@@ -284,3 +292,19 @@ def test_rasa_data_validate_stops_cleanly_on_a_broken_persona(tmp_path: Path) ->
     assert "PersonaFilesError" in out and "Traceback" not in out
     assert f"personas/procurement_manager.yml:{line_of(text, 'floor_price: 31')}: company.floor_price: the floor " \
            "price (31) is above briefing.list_price (30)" in out
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ("  patience: 6 ", "  patience 6 ", "'patience 6' needs a ':' after the field name"),
+    ("  floor_price: 42", "   floor_price: 42", "does not line up with the lines around it"),
+    ("  - \"My beans went from $40 to $46 a bag overnight. That's not how you treat a regular.\"",
+     "  - \"My beans went from $40 to $46 a bag overnight. That's not how you treat a regular.",
+     "a quote (\") opened on this line is never closed"),
+])
+def test_everyday_yaml_slips_point_at_the_line_changed_in_plain_words(tmp_path: Path, old: str, new: str,
+                                                                      message: str) -> None:
+    assert old in BASE
+    text = BASE.replace(old, new, 1)
+    (tmp_path / "cafe_owner.yml").write_text(text, encoding="utf-8")
+    [problem] = problems_in(tmp_path)
+    assert problem.line == line_of(text, new.strip()) and message in problem.message

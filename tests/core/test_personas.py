@@ -244,3 +244,11 @@ def test_persona_files_ignore_the_tests_folder() -> None:
     personas = load_personas()
     assert set(personas) == SEED_IDS | {"procurement_manager"}
     assert time.perf_counter() - started < 5
+
+
+def test_difficulty_overrides_keep_the_documented_limits(charlie) -> None:
+    hard = charlie.difficulty.hard.copy(update={"patience": 1})  # Charlie's file overrides hard's patience
+    levels = charlie.difficulty.copy(update={"hard": hard})
+    persona = charlie.copy(update={"difficulty": levels, "hidden": charlie.hidden.copy(update={"patience": 29})})
+    assert persona.parameters("hard").patience >= 2
+    assert persona.parameters("easy").patience <= 30
