@@ -543,4 +543,6 @@ class _Blank(dict):
 
 
 def _fill(line: str, persona: Persona, state: CustomerState, **values: str) -> str:
-    return line.format_map(_Blank(name=persona.name, currency=persona.briefing.currency, **values))
+    b = persona.briefing
+    return line.format_map(_Blank(**{"name": persona.name, "currency": b.currency, "unit": b.unit,
+                                     "product": b.product, "list_price": persona.money(b.list_price), **values}))

@@ -393,8 +393,8 @@ def parameters_at(hidden: Hidden, list_price: float, floor: float, levels: Diffi
 
 
 # -- checks across fields --------------------------------------------------------------------------
-PLACEHOLDERS = {"name", "currency"}
-FACT_PLACEHOLDERS = {"volume", "unit", "product", "list_price", "previous_price"}
+PLACEHOLDERS = {"name", "currency", "unit", "product", "list_price"}
+FACT_PLACEHOLDERS = {"volume", "previous_price"}
 LINE_PLACEHOLDERS = {"accept": {"price"}, "counter": {"price", "counter"}, "push_for_more": {"price", "counter"},
                      "reject": {"price"}, "reject_unacknowledged": {"price"}, "reject_unheard": {"price"},
                      "goodbye": {"price"}, "went_back": {"price", "previous"}, "reneged": {"price"},

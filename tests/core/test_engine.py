@@ -334,3 +334,12 @@ def test_the_previous_price_is_answered_however_it_is_named(charlie: Persona) ->
     for question in ("What was the previous rate?", "what was the rate before?"):
         reaction = engine.react(charlie, charlie.parameters("normal"), state, get_detector().detect(question))
         assert reaction.lines[-1].startswith("$20 a cartridge"), question
+
+
+def test_any_line_may_name_the_unit_product_and_list_price(charlie: Persona) -> None:
+    lines = charlie.lines.copy(update={"accept": ["Yes, {price} a {unit} for the {product} (not {list_price})."]})
+    persona = charlie.copy(update={"lines": lines})
+    params = replace(persona.parameters("normal"), accept_trust=0, empathy_needed=0)
+    state, _ = engine.start(persona, params, "normal", seed=1)
+    reaction = engine.react(persona, params, state, get_detector().detect("I can do $22 a cartridge."))
+    assert reaction.lines[-1] == "Yes, $22 a cartridge for the toner cartridges (not $25)."

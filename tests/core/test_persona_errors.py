@@ -127,8 +127,8 @@ CASES = [
     Case("unknown mood", '    guarded: ["Go on.", "OK."]', '    grumpy: ["Go on.", "OK."]', "grumpy:",
          "reactions.concession.grumpy", "is not a mood (moods: hostile, guarded, open)"),
     Case("placeholder that is never filled in", '"OK, {price} a bag works', '"OK, {prise} a bag works', "{prise}",
-         "lines.accept[0]", "uses {prise}, which is not filled in here; this line may use {currency}, {name}, "
-         "{price}"),
+         "lines.accept[0]", "uses {prise}, which is not filled in here; this line may use {currency}, {list_price}, "
+         "{name}, {price}, {product}, {unit}"),
     Case("lone brace in a line", '"OK, {price} a bag works', '"OK, {price a bag works', "{price a bag",
          "lines.accept[0]", "has a lone '{' or '}'"),
     Case("unknown difficulty level", "  easy:\n    trust: 50", "  easiest:\n    trust: 50", "easiest:",
