@@ -48,6 +48,7 @@ class CustomerState:
     wrapped_up: bool = False  # after a deal the rep has one turn to confirm terms and next steps
     last_moves: Tuple[str, ...] = ()  # the rep's previous turn: a reason given there carries the next offer
     said: Tuple[int, ...] = ()  # fingerprints of the rep's messages, to notice one sent again word for word
+    best_claim: float | None = None  # a price the rep called their best ("the best I can do is $24")
 
     @property
     def mood(self) -> Mood:
@@ -251,6 +252,10 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
     elif offer is not None:
         if s.offers and offer == s.offers[-1]:
             events.append("same_offer")
+        if s.best_claim is not None and offer < s.best_claim:
+            events.append(f"below_best:{s.best_claim:g}")  # "my best is $24", and then $23
+        if _BEST_CLAIM.search(analysis.text):
+            s = replace(s, best_claim=offer)
         s, offer_line, offer_events = _judge_offer(persona, params, s, offer, moves)
         events.extend(offer_events)
     elif "concession" in moves:
@@ -306,6 +311,10 @@ _AGREES = re.compile(
     r"let's do (?:it|that)|(?:happy|glad) to (?:do|accept|agree to) (?:that|this|it)|i accept|we accept|"
     r"(?:that|this) works for (?:me|us)|at that price)",
     re.I)
+# calling a price the last word: "the best I can do is $24", "that's my final offer"
+_BEST_CLAIM = re.compile(r"\b(?:(?:the )?best (?:i|we) can (?:do|offer|go)|(?:my|our) (?:very )?best (?:price|offer)|"
+                         r"final (?:offer|price)|lowest (?:i|we) can go|as low as (?:i|we) can (?:go|do)|"
+                         r"can(?:'|no)?t go (?:any )?lower|rock[- ]bottom|bottom line)\b", re.I)
 # taking a yes back: "actually no, we can't do that after all"
 _RETRACT = re.compile(r"\b(?:after all|actually,? no|take (?:that|it) back|chang(?:e|ed) (?:my|our) minds?|"
                       r"scratch that|withdraw|on second thoughts?|can'?t honou?r|cannot honou?r|no deal)\b", re.I)

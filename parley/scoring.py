@@ -160,6 +160,11 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
     elif reaction.offer is not None:
         said = quote("concession") if "concession" in moves else quote("conditional_trade")
         notes.extend(_concession_notes(persona, before, analysis, reaction, said))
+        best = next((e.split(":", 1)[1] for e in events if e.startswith("below_best:")), None)
+        if best is not None:
+            notes.append(Note("transparency", -2, said, f"you called {persona.money(float(best))} your best, then "
+                              f"offered {persona.money(reaction.offer)}: the customer stops believing your limits.",
+                              "only call a number your best or final when it is; say 'I can look at it' instead."))
     elif "concession" in moves:
         if not _explored(before):
             note("concession_discipline", -2, "concession",

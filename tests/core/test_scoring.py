@@ -134,7 +134,7 @@ def test_after_a_yes_the_tip_says_to_wrap_up_and_the_wrap_up_is_scored(personas,
 def test_meeting_the_customers_own_number_needs_no_reason(personas, detector):
     hard = Conversation(personas["price_increase_charlie"], detector, "hard")
     hard.say("Hi Charlie. What matters most to you right now?")
-    hard.say("Our costs went up, so the best I can do is $23 a cartridge.")  # Charlie asks for $21.50
+    hard.say("Our costs went up, so I can do $23 a cartridge.")  # Charlie asks for $21.50
     own_number = hard.say("ok, $21.50 it is.")
     assert not any(n.criterion == "transparency" for n in own_number.notes)
     assert any("below the floor" in n.message for n in own_number.notes)  # still flagged: it is below $22
@@ -392,3 +392,11 @@ def test_a_question_brings_out_the_need_it_asks_about_and_an_off_topic_one_none(
     weekend = talk.say("How was your weekend?")
     assert "off_topic" in weekend.events and not any(e.startswith("revealed:") for e in weekend.events)
     assert weekend.points == 1 and "nothing in the deal" in weekend.feedback
+
+
+def test_a_best_price_that_was_not_the_best_is_called_out(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("I'm sorry this landed on you, Charlie. What matters most to you?")
+    talk.say("Because you order every month, the best I can do is $24.")
+    lower = talk.say("Given your volume, I can do $23.")
+    assert any(n.criterion == "transparency" and "your best" in n.message for n in lower.notes)
