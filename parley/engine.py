@@ -258,11 +258,14 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
             s = replace(s, best_claim=offer)
         s, offer_line, offer_events = _judge_offer(persona, params, s, offer, moves)
         events.extend(offer_events)
-    elif "concession" in moves:
+    elif "concession" in moves and not (extras and _names_price(analysis, s, persona)):
         s = replace(s, satisfied=_satisfy_concession(persona, s))
-    elif "close" in moves and (s.offers or s.extras) and not moves & {"hold_position", "pressure"}:
-        # "shall I send the contract?" with a price or extras on the table asks for a yes: the customer
-        # answers at the price standing now (the last offer, else the list price); no new concession
+    elif not moves & {"hold_position", "pressure"} and (
+            "close" in moves and (s.offers or s.extras) or
+            moves & {"value_add", "conditional_trade", "concession"} and extras and _names_price(analysis, s, persona)):
+        # "shall I send the contract?" with a price or extras on the table asks for a yes, and so does
+        # "I can keep $25 but add free shipping": the customer answers at the price standing now (the
+        # last offer, else the list price); no new concession
         standing = s.offers[-1] if s.offers else persona.briefing.list_price
         s, offer_line, offer_events = _judge_offer(persona, params, s, standing, moves)
         events.extend(["standing_offer"] + [e for e in offer_events if not e.startswith("offer:")])
@@ -514,6 +517,12 @@ def _persona_words(persona: Persona) -> frozenset:
     if known is None or known[0] is not persona:
         known = _TOPICS[id(persona)] = (persona, _words(persona.json()) | {_stem(w) for w in _DEAL_WORDS})
     return known[1]
+
+
+def _names_price(analysis: Analysis, s: CustomerState, persona: Persona) -> bool:
+    """Does the turn name the price already standing ("I can keep $25 but add...")?"""
+    standing = s.offers[-1] if s.offers else persona.briefing.list_price
+    return any(a.kind == "money" and a.value == standing for a in analysis.amounts)
 
 
 def _said_key(text: str) -> int | None:

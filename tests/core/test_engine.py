@@ -343,3 +343,12 @@ def test_any_line_may_name_the_unit_product_and_list_price(charlie: Persona) -> 
     state, _ = engine.start(persona, params, "normal", seed=1)
     reaction = engine.react(persona, params, state, get_detector().detect("I can do $22 a cartridge."))
     assert reaction.lines[-1] == "Yes, $22 a cartridge for the toner cartridges (not $25)."
+
+
+def test_extras_at_the_standing_price_get_an_answer_on_the_price(charlie: Persona) -> None:
+    params = charlie.parameters("normal")
+    state, _ = engine.start(charlie, params, "normal", seed=1)
+    reaction = engine.react(charlie, params, state, get_detector().detect(
+        "If you commit to 12 months, I can keep $25 but add free shipping and quarterly invoicing."))
+    assert "standing_offer" in reaction.events and "countered" in reaction.events
+    assert {"free_shipping", "quarterly_invoicing"} <= set(reaction.state.extras)
