@@ -15,7 +15,7 @@ from typing import Dict, List, Sequence, Tuple
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from parley.moves import Analysis, primary_move
-from parley.personas import Parameters, Persona
+from parley.personas import Interest, Parameters, Persona
 from parley.taxonomy import Mood
 
 HOSTILE_BELOW, OPEN_FROM = 35, 65
@@ -492,7 +492,7 @@ def _words(text: str) -> frozenset:
     return frozenset(_stem(w) for w in re.findall(r"[a-z]{3,}", text) if w not in _GENERIC)
 
 
-def _aimed_at(persona: Persona, analysis: Analysis, candidates: Sequence) -> Tuple[str, object]:
+def _aimed_at(persona: Persona, analysis: Analysis, candidates: Sequence[Interest]) -> Tuple[str, Interest | None]:
     """What an open question or summary asks about: one of the needs the customer could tell now
     ("this", that need), the deal in general ("any"), or nothing in the deal at all ("off")."""
     asked = " ".join(d.quote for d in analysis.detections if d.move in {"open_question", "summary"})
