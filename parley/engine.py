@@ -6,6 +6,7 @@ lines.  Wording varies with an RNG seeded by the session and turn, so a session 
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import zlib
@@ -235,13 +236,20 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
         # "let's meet in the middle": halfway between the rep's last price and the customer's counter
         list_price = persona.briefing.list_price
         middle = ((s.offers[-1] if s.offers else list_price) + s.counter) / 2
-        offer = round(middle, 2) if list_price < 100 else _nice(middle, _step(list_price))
+        offer = round(middle, 2) if list_price < 100 else _nice(middle, _step(list_price) / 2)
     if offer is None and s.counter is not None and _AGREES.search(analysis.text) and \
+            not _HEDGE.search(analysis.text) and \
             not moves & {"hold_position", "pressure", "open_question"} and not any(a.offered for a in analysis.amounts):
         # "yes, we can do that" to the customer's "meet me at $22.50": the customer's own number is the offer
         offer = s.counter
         events.append("took_counter")
     offer_line = None
+    if offer is None and s.offers and not moves & {"open_question", "closed_question", "summary"}:
+        # "thinking again, I need to go back to $25": the list price is no offer, but it is a step back
+        back = _STEP_BACK.search(analysis.text)
+        higher = [a.value for a in analysis.amounts if a.kind == "money" and a.role == "price" and
+                  (a.offered or back) and min(s.offers) < a.value <= persona.briefing.list_price]
+        offer = max(higher) if higher else None
     if offer is not None and s.offers and offer > min(s.offers):
         # asking more than already offered: the customer holds the rep to the better number
         best = min(s.offers)
@@ -314,13 +322,19 @@ _AGREES = re.compile(
     r"let's do (?:it|that)|(?:happy|glad) to (?:do|accept|agree to) (?:that|this|it)|i accept|we accept|"
     r"(?:that|this) works for (?:me|us)|at that price)",
     re.I)
+# not a yes yet: "I'll check if we can do that", "maybe we can do that"
+_HEDGE = re.compile(r"\b(?:check|see|ask|find out|whether|maybe|perhaps|not sure|might|possibly|think about|"
+                    r"look into|get back to you|try)\b", re.I)
+# a price restated as the one that applies after all: "I need to go back to $25", "it has to be $25"
+_STEP_BACK = re.compile(r"\b(?:back to|has to be|have to be|must be|need to charge|have to charge|stays? at)\b", re.I)
 # calling a price the last word: "the best I can do is $24", "that's my final offer"
 _BEST_CLAIM = re.compile(r"\b(?:(?:the )?best (?:i|we) can (?:do|offer|go)|(?:my|our) (?:very )?best (?:price|offer)|"
                          r"final (?:offer|price)|lowest (?:i|we) can go|as low as (?:i|we) can (?:go|do)|"
                          r"can(?:'|no)?t go (?:any )?lower|rock[- ]bottom|bottom line)\b", re.I)
 # taking a yes back: "actually no, we can't do that after all"
 _RETRACT = re.compile(r"\b(?:after all|actually,? no|take (?:that|it) back|chang(?:e|ed) (?:my|our) minds?|"
-                      r"scratch that|withdraw|on second thoughts?|can'?t honou?r|cannot honou?r|no deal)\b", re.I)
+                      r"scratch that|withdraw|on second thoughts?|can'?t honou?r|cannot honou?r|no deal|"
+                      r"spoke too soon|won'?t (?:approve|sign off|allow)|not (?:be )?approved)\b", re.I)
 _SMALL_MOVES = {"greeting", "empathy", "appreciation", "closed_question", "other"}
 # "how long a contract would you consider?" asks what they want, not a fact to look up
 _PREFERENCE = re.compile(r"\b(?:would|will) you\b|\b(?:prefer|want|like|consider|rather|better|best|"
@@ -376,7 +390,7 @@ def _wrap_up(persona: Persona, state: CustomerState, analysis: Analysis) -> Reac
     agreed = state.deal_price
     named = [a.value for a in analysis.amounts if a.kind == "money" and a.role == "price"]
     if agreed is not None and ("hold_position" in moves and any(v > agreed for v in named) or
-                               _RETRACT.search(analysis.text) and agreed not in named):
+                               _RETRACT.search(analysis.text) and ("hold_position" in moves or agreed not in named)):
         # "actually, my manager says it stays at $25": going back on a yes loses the deal
         s = replace(s, outcome="walked_away", deal_price=None, trust=max(0.0, s.trust - 30))
         return Reaction(s, (_line(persona, s, persona.lines.reneged, "reneged", price=price),),
@@ -475,15 +489,26 @@ _GENERIC = STOP_WORDS | frozenset("""
 _DEAL_WORDS = frozenset("""
     price pricing cost rate fee budget money pay payment spend saving contract term renewal offer discount
     supplier vendor provider service support product order customer client team staff company account plan
-    year month week quarter annual monthly future next growth volume competitor alternative option switch
+    year month quarter annual monthly future next growth volume competitor alternative option switch
     quality relationship experience problem issue decision approve finance manager boss board
 """.split())
 
 
+# Small talk: a question about these, and nothing in the deal, is friendly but explores nothing.
+_SMALL_TALK = frozenset("""
+    weekend weather lunch dinner breakfast holiday holidays vacation trip game match football soccer cricket
+    tennis golf movie film show kids children weekend pet pets dog cat garden hobby hobbies traffic commute
+    party birthday christmas easter summer winter sunny rain snow week day morning evening
+""".split())
+
+
 def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "ly", "es", "s"):
+    for suffix in ("ing", "ed", "ly", "es", "s", "th"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]  # "planning" -> "plann" -> "plan"
     return word
 
 
@@ -499,24 +524,35 @@ def _aimed_at(persona: Persona, analysis: Analysis, candidates: Sequence[Interes
     words = _words(asked)
     if not words:
         return "any", None
-    overlap = [(len(words & _words(i.description + " " + " ".join(i.reveal))), n) for n, i in enumerate(candidates)]
+    own, deal_words = _interest_words(persona)
+    # only a word that belongs to one need alone points at it ("fleet" may be in two; "trucks" in one)
+    overlap = [(len(words & own.get(i.id, frozenset())), n) for n, i in enumerate(candidates)]
     best, n = max(overlap, key=lambda o: (o[0], -o[1]), default=(0, -1))  # a tie goes to the earlier need
     if best:
         return "this", candidates[n]
+    small_talk = words & _SMALL_TALK and not (words - _SMALL_TALK) & deal_words
     # an acknowledgement in the same turn may bring a need out whatever the question is about
-    on_topic = words & _persona_words(persona) or set(analysis.moves) & {"empathy", "appreciation"}
-    return ("any", None) if on_topic else ("off", None)
+    if small_talk and not set(analysis.moves) & {"empathy", "appreciation"}:
+        return "off", None
+    return "any", None
 
 
-_TOPICS: Dict[int, Tuple[Persona, frozenset]] = {}
+_TOPICS: Dict[int, Tuple[Persona, Dict[str, frozenset], frozenset]] = {}
 
 
-def _persona_words(persona: Persona) -> frozenset:
-    """Everything the persona file talks about, plus the words of any negotiation (worked out once)."""
+def _interest_words(persona: Persona) -> Tuple[Dict[str, frozenset], frozenset]:
+    """Per need, the words only that need's description and reveal lines use; and every word of the
+    needs, the briefing and any negotiation (worked out once per persona)."""
     known = _TOPICS.get(id(persona))
     if known is None or known[0] is not persona:
-        known = _TOPICS[id(persona)] = (persona, _words(persona.json()) | {_stem(w) for w in _DEAL_WORDS})
-    return known[1]
+        texts = {i.id: _words(i.description + " " + " ".join(i.reveal)) for i in persona.interests}
+        # small-talk words never point at a need alone: "how's your week?" is not about "it took weeks"
+        chat = frozenset(_stem(w) for w in _SMALL_TALK)
+        own = {k: v - chat - frozenset().union(*(w for j, w in texts.items() if j != k)) for k, v in texts.items()}
+        deal = frozenset().union(*texts.values(), _words(persona.briefing.json()), {_stem(w) for w in _DEAL_WORDS})
+        deal -= _words(persona.name)  # "how's your week, Dana?" is still small talk
+        known = _TOPICS[id(persona)] = (persona, own, deal)
+    return known[1], known[2]
 
 
 def _names_price(analysis: Analysis, s: CustomerState, persona: Persona) -> bool:
@@ -544,7 +580,7 @@ def _step(list_price: float) -> float:
 
 
 def _nice(value: float, step: float) -> float:
-    return round(round(value / step) * step, 2)
+    return round(math.floor(value / step + 0.5) * step, 2)  # halves up, as people round: 1,025 stays 1,025
 
 
 def _pick(options: Sequence[str], state: CustomerState, salt: str) -> str:

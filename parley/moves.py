@@ -269,6 +269,7 @@ _PHRASES: Dict[str, List[str]] = {
     ],
     "summary": [
         "so what i be hear", "what i be hear", "what i hear be", "what i be understand", "if i understand",
+        "do i miss anything", "have i miss anything", "anything i have miss", "anything i miss",
         "if i have understand", "so you be say", "so you be tell me", "you be say that", "it sound like",
         "sound like you", "so it sound", "just to confirm", "just to check", "to recap", "let me recap",
         "in other word", "let me make sure", "make sure i understand", "make sure i have", "make sure i get",
@@ -300,6 +301,8 @@ _PHRASES: Dict[str, List[str]] = {
         "we have add", "pay for the", "in comparison",
         # the reason for an offer: "given your volume", "since you order 150 a month", "in light of your loyalty"
         "given your", "given that", "given how", "since you order|buy|have|be|use|commit|sign|renew",
+        "given * year|years|order|orders|loyalty|volume", "cheaper than", "less than their", "beat their",
+        "beat * average|price|quote|offer",
         "considering", "in light of", "in recognition of",
         "with your volume", "because of your", "for your volume", "as you order", "your volume",
     ],
@@ -603,7 +606,8 @@ class Shape:
     start: int  # token index (in the doc) where the question begins
 
 
-_WH_TYPOS = {"wat": "what", "wht": "what", "waht": "what", "whta": "what", "hw": "how", "hwo": "how", "y": "why"}
+_WH_TYPOS = {"wat": "what", "wht": "what", "waht": "what", "whta": "what", "hw": "how", "hwo": "how", "y": "why",
+             "wats": "what", "whats": "what"}
 
 
 def _word(token: Token) -> str:
@@ -929,9 +933,10 @@ _MONEY = re.compile(
     r"|\b(?:at|say|so|ok|okay|make it|do|for|to)\s+(?P<package>\d+)(?=\s*(?:w/|with\b|plus\b|\+|incl))"
     # after an offering verb, or a number said on its own: "I can do 24 because...", "how about 23?", "46?"
     r"|(?:\b(?:can do|could do|how about|what about|make it|go to|go down to|drop to|come down to|offer you|"
-    r"settle (?:at|on)|meet you at)\s+|^\W*(?:ok|okay|fine|alright|right|so|then)?\W*)"
+    r"settle (?:at|on)|meet you at)\s+|^\W*(?:ok|okay|fine|alright|right|so|then|great|gr8|perfect|cool|sure|yes|"
+    r"yep)?\W*)"
     r"(?<![$£€\d])(?P<verbnum>\d+(?:[.,]\d{1,2})?)(?![.,]?\d)(?=\s*(?:[?!.,;]|$|then\b|if\b|because\b|as\b|since\b|for\b|with\b|and\b|"
-    r"plus\b|instead\b|on\b|flat\b))",
+    r"plus\b|instead\b|on\b|flat\b|from\b))",
     re.IGNORECASE,
 )
 _DECIMAL_COMMA = re.compile(r"^\d+,\d\d$")  # "27,50" is 27.50; "3,600" is three thousand six hundred
@@ -1006,11 +1011,16 @@ _TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a d
                            r"\d\S*\s+(?:\S+\s+){0,8}?(?:sound|sounds|suit|suits|fly|do it|do the trick|live with|"
                            r"get (?:us|you|this|it|me) (?:there|over)|over the line)\b|\b(?:say|make it)\s+[$£€]?\d|"
                            r"\b(?:so|ok|okay)\s+[$£€]?\d[\d.,]*\s*(?:w/|with\b|plus\b|\+|incl)|"
+                           # "$23 is my best", "my best is $23"
+                           r"\d\S*\s+(?:is|'s)\s+(?:my|our)\s+(?:very\s+)?(?:best|final|lowest)\b|"
+                           r"\b(?:my|our)\s+(?:very\s+)?(?:best|final|lowest)(?:\s+(?:price|offer))?\s+"
+                           r"(?:is|would be)\s+[$£€]?\d|"
                            # "the rate would be $1,050 a day", "your price would come to $23"
                            r"\b(?:rate|price|cost|fee|charge)\s+(?:would|could)\s+(?:be|come (?:down )?to|"
                            r"drop to|go (?:down )?to)\s+[$£€]?\d|"
                            # a price said on its own or opening the sentence: "23", "46?", "$23 a cartridge, because..."
-                           r"^\W*(?:ok|okay|fine|alright|right|so|then)?\W*[$£€]?\d[\d.,]*\s*(?:$|[?!.]|(?:a|an|per|each|/)\s*\w+)",
+                           r"^\W*(?:ok|okay|fine|alright|right|so|then|and|but|or)?\W*[$£€]?\d[\d.,]*\s*"
+                           r"(?:$|[?!.]|(?:a|an|per|each|/)\s*\w+)",
                            re.I)
 
 

@@ -798,7 +798,7 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
         detail = "a quote opened on this line is never closed"
     elif "expected <block end>" in detail:
         lines = text.splitlines()
-        above = [n for n in range(max(0, line - 4), line) if n < len(lines) and lines[n].strip()]
+        above = [n for n in range(max(0, line - 12), line) if n < len(lines) and lines[n].strip()]
         unclosed = [n for n in above if lines[n].count('"') % 2 == 1]
         odd = [n for n in above[-2:] if (len(lines[n]) - len(lines[n].lstrip(" "))) % 2 == 1]
         if unclosed:  # YAML notices an unclosed quote only lines later

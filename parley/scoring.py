@@ -200,6 +200,12 @@ def _turn_score(before: CustomerState, analysis: Analysis, reaction: Reaction, n
                      reaction.events, reaction.offer, spans)
 
 
+def _restates(analysis: Analysis, agreed: float | None) -> bool:
+    """The turn names the agreed price, even in chat shorthand that offers nothing new."""
+    return agreed is not None and any(a.kind == "money" and a.role == "price" and a.value == agreed
+                                      for a in analysis.amounts)
+
+
 def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, analysis: Analysis, moves: set,
                    events: set, quote: Callable[[str], str]) -> List[Note]:
     """The turn after the customer said yes: confirm and close; don't reopen or give more."""
@@ -220,7 +226,8 @@ def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, 
             notes.append(Note("concession_discipline", -5, quote("concession"), f"outside the company's parameters: "
                               f"{persona.money(said)} is below the floor of {persona.money(floor)}, now in writing.",
                               f"never go below {persona.money(floor)}."))
-    elif "close" in moves and (said == agreed or _NEXT_STEP.search(analysis.text)):
+    elif "close" in moves and (said == agreed or _NEXT_STEP.search(analysis.text)) or \
+            _restates(analysis, agreed) and _NEXT_STEP.search(analysis.text):  # "gr8, 23 from next order, ill email u"
         notes.append(Note("closing", 3, quote("close"), "you confirmed the agreed terms and the next steps."))
     else:  # "sounds good, I'll sort it" agrees to something, but nobody could say what
         notes.append(Note("closing", 0, quote("close") if "close" in moves else analysis.text,

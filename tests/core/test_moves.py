@@ -486,3 +486,16 @@ def test_an_extra_and_a_price_in_one_sentence_are_both_read(moves_of):
     assert moves_of("We can include the full AV package with a technician on call, and the rate would be "
                     "$1,050 a day.") == {"value_add", "concession"}
     assert moves_of("The price will be $25 from next month, I'm afraid.") == {"hold_position"}
+
+
+@pytest.mark.parametrize("text", ["$23 is my best.", "My best is $23.", "and $24 a cartridge because you're loyal"])
+def test_a_price_called_the_best_or_tacked_on_is_read(detector, text):
+    analysis = detector.detect(text)
+    assert "concession" in analysis.moves and any(a.offered for a in analysis.amounts)
+
+
+def test_reasons_checks_and_typed_questions_as_people_write_them(moves_of):
+    assert "rationale" in moves_of("On price, given five years of orders I could come down to $24.50.")
+    assert "rationale" in moves_of("which over two years beats RelayDesk's average of $33.50")
+    assert "summary" in moves_of("So: a predictable price, faster help, juniors trained. Did I miss anything?")
+    assert "open_question" in moves_of("wats the biggest issue for u?")

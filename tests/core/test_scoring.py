@@ -400,3 +400,52 @@ def test_a_best_price_that_was_not_the_best_is_called_out(personas, detector):
     talk.say("Because you order every month, the best I can do is $24.")
     lower = talk.say("Given your volume, I can do $23.")
     assert any(n.criterion == "transparency" and "your best" in n.message for n in lower.notes)
+
+
+@pytest.mark.parametrize("hedge", ["OK, I'll check if we can do that.", "Let me see if we can do that.",
+                                   "Maybe we can do that, I'm not sure."])
+def test_a_hedge_to_the_customers_counter_is_not_a_yes(personas, detector, hedge):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("I'm sorry the increase landed like that, Charlie, and thank you for five years of orders.")
+    talk.say("What would make this work for you?")
+    assert "countered" in talk.say("Given your volume I can offer $24 a cartridge.").events
+    assert "took_counter" not in talk.say(hedge).events and talk.state.outcome is None
+
+
+@pytest.mark.parametrize("question", ["What's the hardest part of this change for you?",
+                                      "What worries you most about this?", "What do you think of that package?"])
+def test_an_ordinary_question_about_the_deal_is_not_off_topic(personas, detector, question):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("I'm sorry the increase landed like that, Charlie, and thank you for five years of orders.")
+    assert "off_topic" not in talk.say(question).events
+
+
+def test_small_talk_about_the_week_brings_out_no_need(personas, detector):
+    talk = Conversation(personas["loyal_customer"], detector, "easy")
+    score = talk.say("Hi Dana! Lovely to hear from you, how's your week going?")
+    assert not any(e.startswith("revealed:") for e in score.events)
+
+
+def test_going_back_up_to_the_list_price_is_called_out(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("What matters most to you, Charlie?")
+    talk.say("Because you order every month, I can do $24.")
+    back = talk.say("Thinking again, I need to go back to $25.")
+    assert any(e.startswith("went_back:24") for e in back.events)
+
+
+@pytest.mark.parametrize("retraction", ["Actually, I can't do $23 after all, sorry.",
+                                        "Sorry, I spoke too soon - my manager won't approve $23."])
+def test_a_retraction_that_names_the_agreed_price_still_loses_the_deal(personas, detector, retraction):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
+    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    assert "reneged" in talk.say(retraction).events and talk.state.outcome == "walked_away"
+
+
+def test_a_terse_wrap_up_with_the_price_and_a_next_step_is_a_confirmation(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
+    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    wrap = talk.say("gr8, 23 from next order, ill email u")
+    assert any(n.criterion == "closing" and n.points == 3 for n in wrap.notes)
