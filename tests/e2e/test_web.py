@@ -387,8 +387,8 @@ def test_an_unreachable_trainer_is_reported_up_front_retried_and_its_buttons_dis
         expect(page.locator("#end-session")).to_be_disabled()
         shot(page, "web-7-trainer-down")
 
-        relay.up()  # Rasa comes up: the page notices by itself (it retries every few seconds)
-        expect(down).to_be_hidden()
+        relay.up()  # Rasa comes up: the page notices by itself (it retries every 5 s, plus the probe's own time)
+        expect(down).to_be_hidden(timeout=20_000)
         expect(page.locator("#start")).to_be_enabled()
 
         relay.down()  # ... and goes away again before Start: the page stays on the picker and says so
