@@ -564,7 +564,8 @@ _IMPERATIVE_OPEN = re.compile(
     r"(tell me|tell us|talk me|talk to me|talk us|walk me|walk us|describe|explain|share|say more|elaborate|"
     r"expand on|help me understand|help me see|help me get|help us understand|give me (?:a|an|some) "
     r"(?:sense|idea|picture|feel|flavour|flavor|overview)|paint (?:me )?a picture|fill me in|catch me up|"
-    r"run me through|take me through|let me know (?:what|how|why|where|more))\b",
+    r"run me through|take me through|let me know (?:what|how|why|where|more))\b"
+    r"(?!,?\s*(?:if|whether)\b)",  # "tell me if it hurts" asks for a yes or a no
     re.I,
 )
 _RHETORICAL = re.compile(
@@ -702,6 +703,9 @@ def _question_shape(sent: Span) -> Shape | None:
                 return shape
     if found:
         kinds = [s.kind for s in found]
+        tail = [t for t in sent if not t.is_punct and not t.is_space]
+        if tail and _word(tail[-1]) == "or" and kinds[0] in {"closed", "question"}:
+            return Shape("open", found[0].start)  # "do you have a plan or?" leaves the other options to them
         for kind in ("question", "closed", "proposal", "check"):
             if kind in kinds:
                 return found[kinds.index(kind)]
@@ -762,7 +766,9 @@ def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
     lemma1 = doc[i + 1].lemma_ if i + 1 < end else ""
     rest = [_word(t) for t in doc[i + 1: end] if not t.is_punct]
     if w0 in _PREP and w1 in _WH:  # "in what ways ...", "to what extent ..."
-        return Shape("open", i) if asks or len(rest) > 3 else None
+        # without a "?", only an inverted auxiliary makes it a question: "in what ways would it help"
+        # asks; "about how the price had gone up" and "from what I've heard" report
+        return Shape("open", i) if asks or len(rest) > 3 and _inverted(doc, i + 2, end) else None
     if w0 in _WH:
         return _wh_shape(doc, i, end, asks, w0, w1, w2, rest)
     if w0 in _AUX_FORMS and (w1 in _SUBJECTS or doc[i + 1].lemma_ in _SUBJECTS or w1 == "n't"
@@ -805,6 +811,14 @@ def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
     if w0 in _AUX_FORMS and asks and w1 in {"we", "i"}:
         return Shape("proposal", i)
     return None
+
+
+def _inverted(doc: Doc, i: int, end: int) -> bool:
+    """An auxiliary before its subject within a few words of token i ("ways would it", "extent does the")."""
+    for j in range(i, min(end - 1, i + 4)):
+        if _word(doc[j]) in _AUX_FORMS:
+            return _word(doc[j - 1]) not in _SUBJECTS and _word(doc[j + 1]) in _INVERTED_SUBJECTS | {"i", "there"}
+    return False
 
 
 def _opens_sentence(doc: Doc, i: int, end: int) -> bool:
@@ -864,8 +878,8 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
                 and not (quantity or contracted or copula or modal or short_why):
             return None
     if w1 in {"i", "we", "you", "he", "she", "they", "u"} and w0 in {"what", "how", "why", "where", "when"} and \
-            i + 2 < end and not doc[i + 2].is_punct:
-        return None  # "what I'm hearing is ...", "how you feel matters": a clause, not a question
+            i + 2 < end and not doc[i + 2].is_punct and not _CLITIC.search(doc[i].lower_):
+        return None  # "what I'm hearing is ...", "how you feel matters": a clause ("what'd you think" asks)
     if w0 in {"how", "what"} and w1 == "about":
         nxt = w2
         asks_back = _asks_back(doc, i + 2, end)
@@ -1342,6 +1356,7 @@ class Detector:
 
         starts = [s.start for s in sents]
         shapes = [_question_shape(s) if _may_ask(s, lemmas) else None for s, lemmas in zip(sents, lemma_sets)]
+        shapes = [None if shape is not None and _quoted(s, shape.start) else shape for s, shape in zip(sents, shapes)]
         dismissive_at: Dict[int, bool] = {}
 
         def dismissive(k: int) -> bool:  # worked out only for sentences where empathy shows up
@@ -1529,6 +1544,13 @@ _STOP = {"i", "you", "we", "the", "a", "an", "be", "to", "for", "of", "it", "tha
 _ASKING_WORDS = _WH | {"tell", "describe", "explain", "walk", "talk", "share", "say", "elaborate", "expand", "help",
                        "give", "fill", "catch", "run", "take", "paint", "outline", "wonder", "curious", "interested",
                        "keen", "like", "love", "want", "need", "hope", "eager", "let"}
+
+
+def _quoted(sent: Span, start: int) -> bool:
+    """The question sits inside quotation marks: someone's words reported ('they think, "why pay more?"'),
+    not a question the speaker asks."""
+    before = sent.doc.text[sent.start_char: sent.doc[start].idx]
+    return before.count('"') % 2 == 1 or before.count("\u201c") > before.count("\u201d")
 
 
 def _may_ask(sent: Span, lemmas: Set[str]) -> bool:

@@ -206,6 +206,10 @@ def test_a_price_put_as_a_question_is_an_offer(moves_of, text, offers):
     ("W-what would make staying worth it for you?", "open_question"),  # a false start typed as said
     ("What's-how is the new price affecting the shop?", "open_question"),  # a restart mid-question
     ("do you have a budget in mind", "closed_question"),  # chat drops the question mark
+    ("in what ways would the new pricing affect your team", "open_question"),  # inverted: asks, without "?"
+    ("So what'd you think about the two options?", "open_question"),  # "what'd" = "what did"
+    ("Could you check the invoice and tell me if the total looks right?", "closed_question"),  # "tell me if": yes/no
+    ("Do you have a budget in mind for next year or?", "open_question"),  # "... or?" leaves the options to them
 ])
 def test_question_shape_decides_open_or_closed(moves_of, text, kind):
     found = moves_of(text)
@@ -499,3 +503,13 @@ def test_reasons_checks_and_typed_questions_as_people_write_them(moves_of):
     assert "rationale" in moves_of("which over two years beats RelayDesk's average of $33.50")
     assert "summary" in moves_of("So: a predictable price, faster help, juniors trained. Did I miss anything?")
     assert "open_question" in moves_of("wats the biggest issue for u?")
+
+
+@pytest.mark.parametrize("text", [
+    "We talked last time about how the price rise had hit your margins.",  # "about how ..." reports
+    "From what I've heard from other customers, the switch takes a month.",
+    "It sounds like you've got some ideas on how to cut the ink bill.",
+    'Some customers think, "why pay more for the same toner?" and I get that.',  # someone's words, quoted
+])
+def test_wh_words_inside_a_statement_ask_nothing(moves_of, text):
+    assert {"open_question", "closed_question"}.isdisjoint(moves_of(text))
