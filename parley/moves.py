@@ -1199,7 +1199,8 @@ _EMPATHY_CUES = {
     "terrible", "horrible", "unfair", "shame", "pain", "headache", "nightmare", "hassle", "blow", "shock", "shocking",
     "surprise", "unfortunate", "sad", "valid", "sympathise", "sympathize", "empathise", "empathize", "sympathy",
     "blame", "relate", "rubbish", "ugh", "yikes", "ouch", "brutal", "mess", "disruption", "inconvenience",
-    "trouble", "struggle", "angry", "cross", "furious", "heard", "wonder",
+    "trouble", "struggle", "angry", "cross", "furious", "heard", "wonder", "stretch", "stretched", "squeeze",
+    "squeezed", "tight", "overwhelm", "overwhelmed", "overwhelming", "strain", "strained", "pinch",
 }
 
 

@@ -165,6 +165,8 @@ def test_validating_their_side_is_empathy(moves_of, text):
     ("I understand you're reviewing suppliers this quarter.", False),  # "I gather", not "I feel for you"
     ("I understand you're not happy with the increase.", True),
     ("I hear you've had a tough quarter.", True),
+    ("I understand that your team is stretched.", True),  # a strain on them is a difficulty too
+    ("I get that budgets are tight this year.", True),
 ])
 def test_i_understand_you_is_empathy_only_about_a_feeling_or_a_difficulty(moves_of, text, empathy):
     assert ("empathy" in moves_of(text)) is empathy
