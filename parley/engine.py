@@ -291,6 +291,11 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
         fact = _answer_fact(persona, s, analysis)
         if fact is not None:
             lines.append(fact)
+        elif primary_move(analysis.moves) == "open_question" and "off_topic" in events:
+            lines.append(_line(persona, s, persona.lines.small_talk, "small_talk"))
+        elif primary_move(analysis.moves) == "open_question" and len(s.revealed) == len(persona.interests):
+            # every need is out: "happy to explain" would promise more than there is
+            lines.append(_line(persona, s, persona.lines.all_said, "all_said"))
         else:
             move = primary_move(analysis.moves)
             lines.append(_line(persona, s, persona.reactions[move][s.mood.value],  # type: ignore[index]

@@ -268,6 +268,15 @@ class Lines(Schema):
     unknown_fact: List[Text] = Field(
         ["I'd have to look that up.", "Not off the top of my head. Why does it matter?"], min_items=1,
         description="a factual question (how many, which, when...) that no `facts` entry answers")
+    all_said: List[Text] = Field(
+        ["I think I've told you what matters. What can you do for me?",
+         "That's the whole picture, really. Over to you."], min_items=1,
+        description="an open question once every need is out: the customer has nothing to add and waits for a "
+                    "proposal")
+    small_talk: List[Text] = Field(
+        ["Fine, thanks. Busy as ever.", "Not bad, thanks. Anyway, about the price..."], min_items=1,
+        description="a friendly question about nothing in the deal (the weekend, the weather): a short answer, "
+                    "and no need comes out")
 
 
 class Story(Schema):

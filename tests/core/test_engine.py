@@ -352,3 +352,16 @@ def test_extras_at_the_standing_price_get_an_answer_on_the_price(charlie: Person
         "If you commit to 12 months, I can keep $25 but add free shipping and quarterly invoicing."))
     assert "standing_offer" in reaction.events and "countered" in reaction.events
     assert {"free_shipping", "quarterly_invoicing"} <= set(reaction.state.extras)
+
+
+def test_small_talk_gets_a_small_answer_not_a_promise_to_explain(personas: Dict[str, Persona]) -> None:
+    dana = personas["loyal_customer"]
+    reaction = play(dana, fresh(dana, "easy"), get_detector().detect("Hi Dana! How was your weekend?"))
+    assert "off_topic" in reaction.events and reaction.lines == (reaction.lines[0],)
+    assert reaction.lines[0] in dana.lines.small_talk
+
+
+def test_an_open_question_once_every_need_is_out_hears_there_is_nothing_more(charlie: Persona) -> None:
+    state = replace(fresh(charlie), trust=90.0, revealed=tuple(i.id for i in charlie.interests))
+    reaction = play(charlie, state, get_detector().detect("What else matters to you here?"))
+    assert reaction.lines[0] in charlie.lines.all_said and not any(e.startswith("revealed:") for e in reaction.events)
