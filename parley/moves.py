@@ -768,6 +768,10 @@ def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
     if w0 in _PREP and w1 in _WH:  # "in what ways ...", "to what extent ..."
         # without a "?", only an inverted auxiliary makes it a question: "in what ways would it help"
         # asks; "about how the price had gone up" and "from what I've heard" report
+        if w2 in {"you", "u", "i", "we", "they", "he", "she"}:
+            return None  # "from what you said, is it the price?": a relative clause; the question comes after
+        if w1 == "how" and w2 in _FACT_HOW:
+            return Shape("closed", i)  # "about how many do you use?" asks for a figure
         return Shape("open", i) if asks or len(rest) > 3 and _inverted(doc, i + 2, end) else None
     if w0 in _WH:
         return _wh_shape(doc, i, end, asks, w0, w1, w2, rest)

@@ -212,6 +212,8 @@ def test_a_price_put_as_a_question_is_an_offer(moves_of, text, offers):
     ("So what'd you think about the two options?", "open_question"),  # "what'd" = "what did"
     ("Could you check the invoice and tell me if the total looks right?", "closed_question"),  # "tell me if": yes/no
     ("Do you have a budget in mind for next year or?", "open_question"),  # "... or?" leaves the options to them
+    ("About how many cartridges do you use a month?", "closed_question"),  # "about" = roughly: a figure
+    ("to what extent does the price matter", "open_question"),
 ])
 def test_question_shape_decides_open_or_closed(moves_of, text, kind):
     found = moves_of(text)
