@@ -80,6 +80,12 @@ def improvement_plan(persona: Persona, state: CustomerState, scores: Dict[str, i
         return [f"You ended before saying anything to {persona.name}. Start again and open by acknowledging how "
                 "the change affects them."]
     plan: List[str] = []
+    if state.outcome in {None, "ended"} and not any(t.offer is not None for t in turns):
+        # ended before anything was on the table: the score covers only the opening
+        n = len(turns)
+        plan.append(f"You ended after {n} message{'s' if n != 1 else ''}, before any offer, so value creation, "
+                    f"concessions and closing had nothing to judge. Play on to an agreement with {persona.name} "
+                    "for a full assessment.")
     costly = sorted((n for t in turns for n in t.notes if n.points < 0 and n.better), key=lambda n: n.points)
     for n in costly[:2]:
         step = f"Instead of \u201c{_clip(n.quote)}\u201d: {n.better}"

@@ -92,3 +92,12 @@ def test_looking_back_the_report_drops_heads_ups_meant_for_the_next_turn(charlie
         ("accepted",), 23.0)
     feedback = build_report(charlie, replace(state, outcome="deal", deal_price=23.0), [agreed])["turns"][0]["feedback"]
     assert "a measured concession" in feedback and "has agreed" not in feedback
+
+
+def test_a_session_ended_before_any_offer_says_the_score_covers_only_the_opening(charlie) -> None:
+    state, _ = start(charlie, charlie.parameters(), "normal", 1)
+    plan = build_report(charlie, replace(state, outcome="ended"), [GOOD_TURN])["improvement_plan"]
+    assert plan[0].startswith("You ended after 1 message, before any offer") and "Charlie" in plan[0]
+    offered = TurnScore(2, "I can do $24.", ("concession",), 0, (), ("offer:24",), 24.0)
+    later = build_report(charlie, replace(state, outcome="ended"), [GOOD_TURN, offered])["improvement_plan"]
+    assert not any(step.startswith("You ended after") for step in later)
