@@ -798,7 +798,8 @@ def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
                     for j in range(subject_at + 2, min(end, subject_at + 5))):
             return Shape("open", i)
         lemmas_after = [doc[j].lemma_ for j in range(subject_at + 1, end)]
-        if w1 in {"you", "u"} and (verb == "think" and "of" in after[1:2] or verb == "give" and "example" in after[:5]):
+        if w1 in {"you", "u"} and (verb == "think" and "of" in after[1:2] and w0 in {"can", "could", "ca"} or
+                                   verb == "give" and "example" in after[:5]):
             return Shape("open", i)  # "can you think of ...?", "could you give me an example?"
         if w1 in {"you", "u"} and verb == "have" and {"thought", "think"} & set(lemmas_after[1:4]) and \
                 "about" in after[:6]:

@@ -365,3 +365,11 @@ def test_an_open_question_once_every_need_is_out_hears_there_is_nothing_more(cha
     state = replace(fresh(charlie), trust=90.0, revealed=tuple(i.id for i in charlie.interests))
     reaction = play(charlie, state, get_detector().detect("What else matters to you here?"))
     assert reaction.lines[0] in charlie.lines.all_said and not any(e.startswith("revealed:") for e in reaction.events)
+
+
+@pytest.mark.parametrize("persona_id", ["price_increase_charlie", "loyal_customer", "procurement_manager"])
+def test_asked_about_switching_the_customer_mentions_the_alternative(personas: Dict[str, Persona], persona_id) -> None:
+    persona = personas[persona_id]
+    reaction = play(persona, fresh(persona), get_detector().detect("Are you thinking of switching to another supplier?"))
+    fact = next(f for f in persona.facts if "switching" in f.about)
+    assert reaction.lines[0] in fact.answer

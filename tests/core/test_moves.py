@@ -214,6 +214,7 @@ def test_a_price_put_as_a_question_is_an_offer(moves_of, text, offers):
     ("Do you have a budget in mind for next year or?", "open_question"),  # "... or?" leaves the options to them
     ("About how many cartridges do you use a month?", "closed_question"),  # "about" = roughly: a figure
     ("to what extent does the price matter", "open_question"),
+    ("Are you thinking of switching to another supplier?", "closed_question"),  # not "can you think of ..."
 ])
 def test_question_shape_decides_open_or_closed(moves_of, text, kind):
     found = moves_of(text)
