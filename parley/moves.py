@@ -285,6 +285,8 @@ _PHRASES: Dict[str, List[str]] = {
         "sound like your", "repeat that back", "play that back", "play it back", "what i be take from",
         "you be tell me", "let me summarise", "let me summarize", "to sum up", "so two thing", "so three thing",
         "if i be understand", "the way i understand it", "as i understand it",
+        "you mention", "you say earlier", "you tell me earlier", "you point out", "you bring up",
+        "we talk about how", "we talk about your", "we talk about the", "we discuss how",
         _FEELING_REFLECTION, _FEELING_REFLECTION.replace("you be", "you be *"),
     ],
     "rationale": [
@@ -327,7 +329,9 @@ _PHRASES: Dict[str, List[str]] = {
         "free shipping", "free delivery", "shipping", "delivery", "instalment", "installment", "payment plan",
         "spread the cost", "spread it", "spread the payment", "split the payment", "upgrade", "free trial", "trial",
         "priority support", "priority", "training", "extra seat", "extra user", "extra licence", "extra license",
-        "bonus", "lock the price", "lock your price", "price lock", "lock in", "lock it", "freeze", "guarantee",
+        "bonus", "lock the price", "lock your price", "lock that price", "lock this price", "lock the rate",
+        "lock your rate", "lock that rate", "with * include", "with * * include", "with * * * include",
+        "price lock", "lock in", "lock it", "freeze", "guarantee",
         "at no extra cost", "at no extra charge", "at no cost", "at no charge", "for free", "free of charge",
         "complimentary", "extended warranty", "warranty", "payment term", "quarterly invoicing",
         "invoice quarterly", "bill quarterly", "pay monthly", "monthly payment", "throw in", "include *",
@@ -513,7 +517,7 @@ _FILLERS = {
     "like", "anyway", "look", "listen", "hey", "hi", "hello", "fine", "good", "perfect", "thanks", "thank",
     "honestly", "actually", "first", "firstly", "second", "next", "finally", "lastly", "wow", "hm", "ooh",
     "or", "because", "cause", "'cause", "no", "absolutely", "exactly", "indeed", "interesting", "wonderful",
-    "excellent", "nice", "gotcha", "understood",
+    "excellent", "nice", "gotcha", "understood", "roughly", "approximately", "approx",
 }
 # a filler run like "you know" or "I mean" is skipped only as a whole (the words alone are not fillers)
 _FILLER_PAIRS = {("you", "know"), ("i", "mean"), ("i", "guess"), ("i", "see"), ("got", "it"), ("all", "right")}
@@ -609,12 +613,16 @@ class Shape:
 
 _WH_TYPOS = {"wat": "what", "wht": "what", "waht": "what", "whta": "what", "hw": "how", "hwo": "how", "y": "why",
              "wats": "what", "whats": "what"}
+# chat spellings of auxiliaries: "wat wud make this ok", "r u open to a 2 yr term"
+_AUX_TYPOS = {"wud": "would", "wld": "would", "cud": "could", "cld": "could", "shud": "should", "r": "are"}
 
 
 def _word(token: Token) -> str:
     word = token.lower_.strip("-") or token.lower_
     if word in _WH_TYPOS and token.i == token.sent.start:  # "wat is it about relaydesk", "y not"
         return _WH_TYPOS[word]
+    if word in _AUX_TYPOS:
+        return _AUX_TYPOS[word]
     # "what's" / "how'd" left whole when a hyphen split them off ("what's-how have you ...")
     return _CLITIC.sub("", word) if _CLITIC.search(word) and _CLITIC.sub("", word) in _WH else word
 
@@ -674,6 +682,11 @@ def _question_shape(sent: Span) -> Shape | None:
     lowered = " ".join(text.lower().split())
     if _PHATIC.match(lowered):
         return Shape("phatic", sent.start)
+    tail = lowered.rsplit(",", 1)[-1]
+    if "," in lowered and asks and _PHATIC.match(tail.strip()) and \
+            re.match(r"\W*(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening))\b", lowered):
+        # "hi lena, good to hear from you, how's your week?": still the greeting
+        return Shape("phatic", _char_to_token(sent, len(lowered) - len(tail.lstrip())))
     if asks and _RHETORICAL.search(lowered):
         return Shape("rhetorical", sent.start)
     doc = sent.doc
@@ -709,9 +722,11 @@ def _question_shape(sent: Span) -> Shape | None:
         for kind in ("question", "closed", "proposal", "check"):
             if kind in kinds:
                 return found[kinds.index(kind)]
+    words = [t for t in sent if not t.is_punct and not t.is_space and not _is_symbol(t)]
+    if [_word(t) for t in words] in (["why"], ["how", "come"], ["y"]):
+        return Shape("open", sent.start)  # "why?" asks them to explain
     if not asks:
         return None
-    words = [t for t in sent if not t.is_punct and not t.is_space and not _is_symbol(t)]
     if not words or all(_word(t) in _BACKCHANNEL for t in words):
         return None  # "Yeah?", "Okay?": a continuer that hands the turn back, not a question
     if _word(words[-1]) == "or" or _word(words[-1]) in _WH and len(words) > 1:
@@ -773,6 +788,8 @@ def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
         if w1 == "how" and w2 in _FACT_HOW:
             return Shape("closed", i)  # "about how many do you use?" asks for a figure
         return Shape("open", i) if asks or len(rest) > 3 and _inverted(doc, i + 2, end) else None
+    if w0 == "how" and w1 == "come":
+        return Shape("open", i)  # "how come you're unhappy" asks why
     if w0 in _WH:
         return _wh_shape(doc, i, end, asks, w0, w1, w2, rest)
     if w0 in _AUX_FORMS and (w1 in _SUBJECTS or doc[i + 1].lemma_ in _SUBJECTS or w1 == "n't"
@@ -781,7 +798,10 @@ def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
         subject_at = i + 2 if w1 in {"n't", "not", "nt"} else i + 1
         after = [_word(t) for t in doc[subject_at + 1: end] if not t.is_punct]
         verb = doc[subject_at + 1].lemma_ if subject_at + 1 < end else ""
-        if w1 in {"you", "u"} and (verb in _ASK_VERBS or verb == "help" and after[1:2] in (["me"], ["us"])):
+        polite = verb == "be" and "kind" in after[1:4] and any(  # "would you be so kind as to explain ..."
+            doc[j].lemma_ in _ASK_VERBS - {"say", "run", "fill", "catch"}
+            for j in range(subject_at + 2, min(end, subject_at + 8)))
+        if w1 in {"you", "u"} and (verb in _ASK_VERBS or polite or verb == "help" and after[1:2] in (["me"], ["us"])):
             return Shape("open", i)
         if w1 in {"you", "u"} and verb == "mind" and after[1:2] and after[1].endswith("ing") and \
                 doc[subject_at + 2].lemma_ in _ASK_VERBS:
@@ -834,9 +854,17 @@ def _opens_sentence(doc: Doc, i: int, end: int) -> bool:
 def _unmarked_question(doc: Doc, i: int, end: int) -> bool:
     """"do you have a budget in mind" typed without "?": an auxiliary opening the sentence, then "you"
     (chat often drops the question mark; a statement never starts this way)."""
-    return _opens_sentence(doc, i, end) and i + 1 < end and _word(doc[i + 1]) in {"you", "u", "ya"} and \
-        _word(doc[i]) in {"do", "did", "are", "were", "have", "can", "could", "would", "will", "is", "was"} and \
-        end - i >= 4
+    if not _opens_sentence(doc, i, end) or i + 2 >= end:
+        return False
+    w0, w1, w2 = _word(doc[i]), _word(doc[i + 1]), _word(doc[i + 2])
+    if w0 in {"can", "could", "may", "might"} and w1 == "i" and doc[i + 2].lemma_ == "ask":
+        return True  # "might I ask what matters most to you"
+    if w0 in {"is", "are"} and w1 == "there" and w2 in {"anything", "any", "anyone", "anybody", "something"}:
+        return True  # "is there anything else you'd like me to know"
+    if w0 in {"is", "was"} and w1 in {"it", "that", "this"} and "or" in {_word(t) for t in doc[i + 2: end]}:
+        return True  # "is it the price or something else"
+    return w1 in {"you", "u", "ya"} and \
+        w0 in {"do", "did", "are", "were", "have", "can", "could", "would", "will", "is", "was"} and end - i >= 4
 
 
 def _asks_back(doc: Doc, i: int, end: int) -> bool:
@@ -865,22 +893,28 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
         inverted = any((a in _AUX_FORMS or a in {"'s", "s", "'re", "re"}) and b in _INVERTED_SUBJECTS
                        for a, b in zip(rest[:8], rest[1:9]))
         # "how much of your volume comes in over whatsapp": a quantity asked for, not an exclamation
-        quantity = w0 == "how" and w1 in {"many", "much", "often", "long"} and w2 in {"of"} | _AUX_FORMS
+        quantity = w0 == "how" and w1 in {"many", "much", "often", "long"} and \
+            (w2 in {"of"} | _AUX_FORMS or _opens_sentence(doc, i, end))  # "how many agents log in right now"
         # "whats ur finance person looking at", "what is for you most important", "what would make this right
         # for you", "why relaydesk": chat questions without "?" (a statement would go on "... is ...")
         # only a sentence opens this way: "..., which is why" is a clause, not a question
         opens = _opens_sentence(doc, i, end)
-        contracted = opens and w0 in {"whats", "hows"} and w1 in {"you", "u", "ur", "your", "the", "it", "that", "this"}
+        contracted = opens and doc[i].lower_ in {"whats", "wats", "hows"} and \
+            w1 in {"you", "u", "ur", "your", "the", "it", "that", "this"}
         copula = opens and w0 != "which" and w1 in {"is", "are", "'s", "s"} and "is" not in rest[1:] and len(rest) >= 2
         modal = opens and w1 in {"would", "could", "might", "should", "can", "will"} and i + 2 < end and \
             doc[i + 2].lemma_ in {"make", "help", "work", "change", "matter", "it", "need", "happen", "have", "get"} \
             and "is" not in rest[2:]
-        short_why = opens and w0 == "why" and 1 <= len(rest) <= 4
+        short_why = opens and w0 == "why" and len(rest) <= 4
+        # "how did support hold up in tax season", "what else matters to you": the auxiliary or "else"
+        # right after the wh-word opening a sentence asks, whatever the subject
+        aux_open = opens and w1 in {"did", "does", "do", "has", "have", "had", "will", "would", "can", "could",
+                                    "should", "was", "were", "else"}
         if "is" in rest[2:] and not quantity and not contracted:
             return None  # "what would help is a longer contract": a statement built on "what"
         if not (aux_next and w2 in {"you", "u", "your", "we", "it", "that", "this", "matter", "help"}) \
                 and not (w0 in {"why", "how"} and w1 in {"not", "about"} and len(rest) <= 6) and not inverted \
-                and not (quantity or contracted or copula or modal or short_why):
+                and not (quantity or contracted or copula or modal or short_why or aux_open):
             return None
     if w1 in {"i", "we", "you", "he", "she", "they", "u"} and w0 in {"what", "how", "why", "where", "when"} and \
             i + 2 < end and not doc[i + 2].is_punct and not _CLITIC.search(doc[i].lower_):
@@ -950,8 +984,13 @@ _MONEY = re.compile(
     r"|(?<![\w$£€.,])(?P<cents>\d+[.,]\d\d)(?![\d%])"
     # a number sold as a package: "so 32 w/ price lock", "for 30 with the lock"
     r"|\b(?:at|say|so|ok|okay|make it|do|for|to)\s+(?P<package>\d+)(?=\s*(?:w/|with\b|plus\b|\+|incl))"
+    # a bare number put up for a verdict: "would 23 work for you", "does 23.50 suit", "23 ok?"
+    r"|\b(?:would|does|do|will|could|can|is)\s+(?P<asked>\d+(?:[.,]\d{1,2})?)(?=\s+(?:work|suit|do it|be ok|"
+    r"be okay|be alright|be fine|sound|help|get us|be any good)\b)"
+    r"|^\W*(?P<asked2>\d+(?:[.,]\d{1,2})?)(?=\s+(?:ok|okay|alright|good|fine)\s*\?)"
     # after an offering verb, or a number said on its own: "I can do 24 because...", "how about 23?", "46?"
-    r"|(?:\b(?:can do|could do|how about|what about|make it|go to|go down to|drop to|come down to|offer you|"
+    r"|(?:\b(?:can do|could do|how about|what about|make it|make that|go to|go down to|drop to|come down to|"
+    r"offer you|(?:can|could|will|would|i'?ll|we'?ll) offer|deal at|call it|stay at|stays at|back to|"
     r"settle (?:at|on)|meet you at)\s+|^\W*(?:ok|okay|fine|alright|right|so|then|great|gr8|perfect|cool|sure|yes|"
     r"yep)?\W*)"
     r"(?<![$£€\d])(?P<verbnum>\d+(?:[.,]\d{1,2})?)(?![.,]?\d)(?=\s*(?:[?!.,;]|$|then\b|if\b|because\b|as\b|since\b|for\b|with\b|and\b|"
@@ -970,7 +1009,8 @@ _PERIOD_AFTER = re.compile(r"^\s*(/|per|a|an|each|every)?\s*(year|yr|annum|month
 def find_amounts(text: str) -> Tuple[Amount, ...]:
     amounts = []
     for m in _MONEY.finditer(text):
-        group = next(g for g in ("num", "num2", "bare", "cents", "package", "verbnum") if m.group(g))
+        group = next(g for g in ("num", "num2", "bare", "cents", "package", "asked", "asked2", "verbnum")
+                     if m.group(g))
         raw = m.group(group)
         try:
             value = float(raw.replace(",", ".") if _DECIMAL_COMMA.match(raw) else raw.replace(",", ""))
@@ -979,7 +1019,8 @@ def find_amounts(text: str) -> Tuple[Amount, ...]:
         if m.group("k"):
             value *= 1000
         kind = "percent" if m.group("pct") else "money"
-        start = m.start(group) if group in {"package", "verbnum"} else m.start()  # the number, not the words before
+        # the number, not the words before it
+        start = m.start(group) if group in {"package", "verbnum", "asked"} else m.start()
         after, before = text[m.end(): m.end() + 25], text[max(0, start - 30): start]
         if _REDUCTION_AFTER.search(after) or _REDUCTION_BEFORE.search(before):
             role = "reduction"
@@ -999,7 +1040,7 @@ _OFFER_WORDS = re.compile(r"\b(offer|can do|could do|give you|bring|reduce|lower
                           r"meet you|settle|propose|proposal|suggest|quote you|put forward|"
                           # a price put as a question: "what if we did $33?", "would $33 get this over the line?"
                           r"(?:could|can|shall) we (?:\w+ ){0,2}?(?:do|meet|go|settle|agree|say|make it|land|call it)|"
-                          r"what if (?:we|i)|"
+                          r"what if (?:we|i)|\d+(?:[.,]\d{1,2})?\s+(?:ok|okay|alright|fine)(?=\s*\?)|"
                           r"would (?:say |something like |a price of |a rate of )?[$£€]?\d\S*\s+(?:\S+\s+){0,6}?"
                           r"(?:work|suit|help|do it|do the trick|swing it|get (?:this|us|it|you)|"
                           r"(?:be|feel|seem|sound) (?:ok|okay|acceptable|enough|fine|better|fair|doable|right)))\b",
@@ -1008,7 +1049,9 @@ _OFFER_WORDS = re.compile(r"\b(offer|can do|could do|give you|bring|reduce|lower
 # (what `_negated` does not already catch: a refusal without "not", or a wish)
 _REFUSED_BEFORE = re.compile(r"(?:unable to|wish (?:i|we) could)\s+(?:\w+\s+){0,3}$", re.I)
 _REFUSED_AFTER = re.compile(r"^\W*(?:\S+\s+){0,4}?(?:is not|isn'?t|is off the table|won'?t work|doesn'?t work|"
-                            r"is too low|is below|is not possible|isn'?t possible|is out of the question)\b", re.I)
+                            r"is too low|is below|is not possible|isn'?t possible|is out of the question|"
+                            r"stands|(?:stays|remains|is staying|is fixed)(?!\s+(?:\w+\s+)?(?:for|until|till|through|"
+                            r"all|the whole|locked))|is final|still applies)\b", re.I)  # "$23 stays for a year" locks
 # a number used as a name, "the 15% cut", "your $25 rate", is talked about, not put forward
 _NAMED_BEFORE = re.compile(r"\b(?:the|your|that|this|their|those|these)\s*$", re.I)
 _NAMED_AFTER = re.compile(r"^\s*(?!off\b|discount|less\b|per\b|a\b|an\b|each\b|then\b)[a-z]", re.I)
@@ -1062,7 +1105,8 @@ _REFUSAL = re.compile(
     r"(?:not|isn'?t|aren'?t) (?:something (?:that )?(?:i|we)\b|in a position)|"
     r"that doesn'?t work|that won'?t work|"
     r"will only|only (?:consider|do|accept)|not willing|not my|(?:we|i) (?:don'?t|do not|never) (?:match|do|offer|"
-    r"give|discount|negotiate|change|budge|move))\b",
+    r"give|discount|negotiate|change|budge|move)|stands|appl(?:y|ies) to (?:everyone|everybody|all)|"
+    r"same for (?:everyone|everybody|all))\b",
     re.I,
 )
 _DISMISSIVE = re.compile(_ACK + r"\w*(?:\s+[\w']+){0,6}?[,.]?\s*(but|however|though|still|unfortunately)\b", re.I)
@@ -1395,10 +1439,21 @@ class Detector:
                 if dismissive(k):
                     add("hold_position", sent, "pattern", 1.0, k)
                     continue
-                if _not_empathy(sent, span):
-                    continue
+                if _not_empathy(sent, span) or \
+                        span[-1].lemma_ == "hear" and re.match(r"\s*from\b", doc.text[span.end_char:]):
+                    continue  # "good to hear from you" greets
             if move in _NEGATABLE and _negated(span):
                 continue
+            if move == "pressure" and span[0].lower_ == "pain" and \
+                    not {_word(t) for t in doc[max(sent.start, span.start - 4): span.start]} & \
+                    {"you", "u", "ur", "your"}:
+                continue  # "a rival quote is a pain to deal with" feels for them; "you're a pain to deal with" insults
+            if move == "rationale" and {t.lemma_ for t in span} <= {"to", "explain"} and \
+                    shapes[k] is not None and shapes[k].kind == "open":
+                continue  # "would you be so kind as to explain ...?" asks them to explain
+            if move == "summary" and span.start > sent.start and _word(span[0]) in {"you", "we"} and \
+                    _word(doc[span.start - 1]) in _AUX_FORMS:
+                continue  # "have you mentioned this to your manager?" asks; "you mentioned ..." sums up
             add(move, span, "pattern", 1.0 if not weak else max(score, SUPPORT), k)
         for k, sent in enumerate(sents):
             scores = cats[k]
@@ -1434,8 +1489,11 @@ class Detector:
                     continue
                 if move == "conditional_trade" and not _CONDITION.search(sent.text):
                     continue  # a trade asks for something back: "because you've ordered for years" asks nothing
-                if move == "greeting" and k != 0:
-                    continue
+                if move == "greeting" and (k != 0 or not _GREETING_WORD.search(sent.text)):
+                    continue  # "well its up to u" greets nobody
+                if move in {"hold_position", "pressure"} and shape is not None and \
+                        shape.kind in {"open", "closed"} and score < 0.6:
+                    continue  # "is it the price or something else" asks; it refuses nothing
                 if shape is not None and shape.kind == "rhetorical" and move in {"summary", "close"}:
                     continue
                 if move == "summary" and shape is not None and shape.kind == "open":
@@ -1488,6 +1546,12 @@ class Detector:
         for k in refused:
             if not any(key[1] == k for key in found):
                 add("hold_position", sents[k], "pattern", 1.0, k)  # "we're unable to go to $29": a plain no
+        for k, shape in enumerate(shapes):
+            if ("concession", k) in found and ("close", k) in found and found[("close", k)][3] == "pattern" and \
+                    shape is not None and shape.kind in {"closed", "check", "question"} and "?" in sents[k].text:
+                # "would $23 work for you?" makes a new offer and asks yes or no; "does that work?" alone closes
+                add("closed_question", found[("close", k)][1], "pattern", 1.0, k)
+                del found[("close", k)]
         for move, k in list(found):
             if move == "closed_question" and (("open_question", k) in found or any(
                     (m, k) in found and (found[(m, k)][3] == "pattern" or found[(m, k)][4] > cats[k].get(move, 0.0))
@@ -1514,7 +1578,8 @@ class Detector:
                 k = max(range(len(sents)), key=lambda j: cats[j].get(best, 0.0))
                 reported = best in {"concession", "value_add"} and bool(_NOT_OFFER.search(sents[k].text)) \
                     and not _WE_CAN.search(sents[k].text)  # "the price went to $25" offers nothing
-                if (best != "empathy" or empathy_ok(k)) and not reported:
+                greets = best != "greeting" or k == 0 and bool(_GREETING_WORD.search(sents[k].text))
+                if (best != "empathy" or empathy_ok(k)) and not reported and greets:
                     add(best, sents[k], "model", top, k)
         if not any(ch.isalnum() for ch in text):
             found.clear()  # "🙂🙏💸" or "?!": no words, so no move to read into it
@@ -1552,16 +1617,24 @@ _ASKING_WORDS = _WH | {"tell", "describe", "explain", "walk", "talk", "share", "
                        "keen", "like", "love", "want", "need", "hope", "eager", "let"}
 
 
+_GREETING_WORD = re.compile(r"\b(?:hi|hello|hey|hiya|morning|afternoon|evening|greetings|dear|welcome|meet|"
+                            r"hear from|speak|chat|talk)\b", re.I)
+
+
 def _quoted(sent: Span, start: int) -> bool:
     """The question sits inside quotation marks: someone's words reported ('they think, "why pay more?"'),
     not a question the speaker asks."""
     before = sent.doc.text[sent.start_char: sent.doc[start].idx]
-    return before.count('"') % 2 == 1 or before.count("\u201c") > before.count("\u201d")
+    if before.count('"') % 2 == 1 or before.count("\u201c") > before.count("\u201d"):
+        return True
+    outside = re.sub(r'"[^"]*"|\u201c[^\u201d]*\u201d', " ", sent.text)
+    return "?" in sent.text and "?" not in outside  # 'he said "what are you going to do about it?"'
 
 
 def _may_ask(sent: Span, lemmas: Set[str]) -> bool:
     """Cheap pre-check: a sentence can only be a question if it has '?' or an asking word."""
-    return "?" in sent.text or bool(lemmas & _ASKING_WORDS) or bool(lemmas & _AUX and "you" in lemmas)
+    return "?" in sent.text or bool(lemmas & _ASKING_WORDS) or bool(lemmas & _AUX and lemmas & {"you", "or", "there"}) \
+        or any(t.lower_ in _WH_TYPOS for t in sent[:3])
 
 
 def _expand(pattern: List[dict]) -> List[List[str]] | None:

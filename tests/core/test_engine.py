@@ -370,6 +370,7 @@ def test_an_open_question_once_every_need_is_out_hears_there_is_nothing_more(cha
 @pytest.mark.parametrize("persona_id", ["price_increase_charlie", "loyal_customer", "procurement_manager"])
 def test_asked_about_switching_the_customer_mentions_the_alternative(personas: Dict[str, Persona], persona_id) -> None:
     persona = personas[persona_id]
-    reaction = play(persona, fresh(persona), get_detector().detect("Are you thinking of switching to another supplier?"))
+    asked_about = get_detector().detect("Are you thinking of switching to another supplier?")
+    reaction = play(persona, fresh(persona), asked_about)
     fact = next(f for f in persona.facts if "switching" in f.about)
     assert reaction.lines[0] in fact.answer

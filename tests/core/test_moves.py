@@ -518,3 +518,33 @@ def test_reasons_checks_and_typed_questions_as_people_write_them(moves_of):
 ])
 def test_wh_words_inside_a_statement_ask_nothing(moves_of, text):
     assert {"open_question", "closed_question"}.isdisjoint(moves_of(text))
+
+
+@pytest.mark.parametrize("text, expected, absent", [
+    ("how did support hold up in tax season", {"open_question"}, set()),  # no "?" typed
+    ("Might I ask what matters most to you in this renewal", {"open_question"}, set()),
+    ("Is there anything else you'd like me to know", {"open_question"}, set()),
+    ("Would you be so kind as to explain how your partners approve the budget?", {"open_question"}, {"rationale"}),
+    ("is it the price or something else", {"closed_question"}, {"hold_position"}),
+    ("how come you're unhappy", {"open_question"}, {"pressure"}),
+    ("wats ur main concern", {"open_question"}, {"summary"}),
+    ("how many agents log into the helpdesk right now", {"closed_question"}, set()),
+    ("r u open to a 2 yr term", {"closed_question"}, set()),
+    ("well its up to u", set(), {"greeting"}),
+    ("Hi Lena, good to hear from you, how's your week going?", {"greeting"}, {"empathy", "open_question"}),
+    ("Hi Jordan, thanks for four years, and I know a rival quote is a pain to deal with.", {"appreciation"},
+     {"pressure"}),
+    ("You mentioned earlier how the team only uses about half the seats.", {"summary"}, set()),
+    ("Have you mentioned this to your manager?", {"closed_question"}, {"summary"}),
+    ("I understand, but the new rate applies to everyone.", {"hold_position"}, {"empathy"}),
+    ("I hear you. Still, $25 per cartridge stands.", {"hold_position"}, {"concession"}),
+    ("would 23 work for you?", {"concession", "closed_question"}, {"close"}),  # README: a new offer asked yes/no
+    ("23 ok?", {"concession"}, set()),
+    ("i could offer 44 with priority support", {"concession"}, set()),
+    ("I'll lock that price for the full term", {"value_add"}, set()),
+    ("I can do $31 an agent with whatsapp + sms included", {"concession", "value_add"}, set()),
+    ('he said "what are you going to do about it?"', set(), {"open_question", "closed_question"}),
+])
+def test_moves_from_a_play_test_of_real_chat(moves_of, text, expected, absent):
+    found = set(moves_of(text))
+    assert expected <= found and not absent & found, found
