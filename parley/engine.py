@@ -238,7 +238,7 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
         middle = ((s.offers[-1] if s.offers else list_price) + s.counter) / 2
         offer = round(middle, 2) if list_price < 100 else _nice(middle, _step(list_price) / 2)
     if offer is None and s.counter is not None and _AGREES.search(analysis.text) and \
-            not _HEDGE.search(analysis.text) and \
+            not _HEDGE.search(analysis.text) and not _restates_own(analysis.text, s) and \
             not moves & {"hold_position", "pressure", "open_question"} and not any(a.offered for a in analysis.amounts):
         # "yes, we can do that" to the customer's "meet me at $22.50": the customer's own number is the offer
         offer = s.counter
@@ -291,7 +291,9 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
         fact = _answer_fact(persona, s, analysis)
         if fact is not None:
             lines.append(fact)
-        elif primary_move(analysis.moves) == "open_question" and "off_topic" in events:
+        elif primary_move(analysis.moves) == "open_question" and "off_topic" in events or \
+                set(analysis.moves) == {"greeting"} and ("?" in analysis.text or s.count("greeting") > 1):
+            # "how's your week going?", or a second hello: a short answer, not the opening greeting again
             lines.append(_line(persona, s, persona.lines.small_talk, "small_talk"))
         elif primary_move(analysis.moves) == "open_question" and len(s.revealed) == len(persona.interests):
             # every need is out: "happy to explain" would promise more than there is
@@ -327,6 +329,12 @@ _AGREES = re.compile(
     r"let's do (?:it|that)|(?:happy|glad) to (?:do|accept|agree to) (?:that|this|it)|i accept|we accept|"
     r"(?:that|this) works for (?:me|us)|at that price)",
     re.I)
+def _restates_own(text: str, s: CustomerState) -> bool:
+    """'done. 27, 3 yrs' after the customer countered 25.50: the rep's own number again, not theirs."""
+    said = {float(n) for n in re.findall(r"(?<![\d.])\d+(?:\.\d{1,2})?(?![\d.])", text)}
+    return bool(said & set(s.offers)) and s.counter not in said
+
+
 # not a yes yet: "I'll check if we can do that", "maybe we can do that"
 _HEDGE = re.compile(r"\b(?:check|see|ask|find out|whether|maybe|perhaps|not sure|might|possibly|think about|"
                     r"look into|get back to you|try)\b", re.I)
@@ -339,15 +347,16 @@ _BEST_CLAIM = re.compile(r"\b(?:(?:the )?best (?:i|we) can (?:do|offer|go)|(?:my
 # taking a yes back: "actually no, we can't do that after all"
 _RETRACT = re.compile(r"\b(?:after all|actually,? no|take (?:that|it) back|chang(?:e|ed) (?:my|our) minds?|"
                       r"scratch that|withdraw|on second thoughts?|can'?t honou?r|cannot honou?r|no deal|"
-                      r"spoke too soon|won'?t (?:approve|sign off|allow)|not (?:be )?approved)\b", re.I)
+                      r"spoke too soon|won'?t (?:approve|sign off|allow)|not (?:be )?approved|"
+                      r"not sure (?:i|we) can (?:do|honou?r|offer|go|agree|keep)|(?:has|have|need) to stay)\b", re.I)
 _SMALL_MOVES = {"greeting", "empathy", "appreciation", "closed_question", "other"}
 # "how long a contract would you consider?" asks what they want, not a fact to look up
-_PREFERENCE = re.compile(r"\b(?:would|will) you\b|\b(?:prefer|want|like|consider|rather|better|best|"
+_PREFERENCE = re.compile(r"\b(?:would|will) (?:you|suit)\b|\b(?:prefer|want|like|consider|rather|better|best|"
                          r"works? (?:better |best )?for you)\b", re.I)
 # "how many trucks are you adding next year?" asks about a change, which today's volume doesn't answer
 _CHANGE_WORDS = re.compile(r"\b(?:add|adding|added|new|next|more|extra|grow|growing|growth|expand\w*|will|going to|"
                            r"plan|planning|future|coming)\b")
-_WH_START = re.compile(r"^\W*(?:(?:so|and|ok|okay|well|right|just|also|quick question)\W+)*"
+_WH_START = re.compile(r"^\W*(?:(?:so|and|ok|okay|well|right|just|also|quick question|about|roughly)\W+)*"
                        r"(?:how|what|which|when|where|who|whose)\b", re.I)
 
 
@@ -400,6 +409,9 @@ def _wrap_up(persona: Persona, state: CustomerState, analysis: Analysis) -> Reac
         s = replace(s, outcome="walked_away", deal_price=None, trust=max(0.0, s.trust - 30))
         return Reaction(s, (_line(persona, s, persona.lines.reneged, "reneged", price=price),),
                         tuple(events + ["reneged", "walked_away"]), offer=price_now)
+    if price_now is None and agreed is not None and named and agreed not in named and \
+            agreed < max(named) <= persona.briefing.list_price:
+        price_now = max(named)  # "great, so that's $24 from next order" after a yes at $23 restates it wrongly
     if agreed is not None and price_now is not None and price_now > agreed:
         # a higher figure in the confirmation: the customer holds the rep to the yes and waits for a correction
         s = replace(s, wrapped_up=False, trust=max(0.0, s.trust - 5))

@@ -587,7 +587,7 @@ _RHETORICAL = re.compile(
 _PHATIC = re.compile(
     r"^(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening))?[\s,!.]*(?:[a-z]+[\s,!.]+)?"
     r"(how are (?:you|u|things)(?: doing| keeping| today| this (?:morning|afternoon|evening)| going)*|"
-    r"how(?:'s| is| has) (?:it going|your (?:day|week|morning|afternoon)(?: going| been)?|everything)|"
+    r"how(?:'s| is| has|s) (?:it going|things|your (?:day|week|morning|afternoon)(?: going| been)?|everything)|"
     r"how have you been|how(?:'s| is) life|how do you do|you (?:ok|okay|alright|well)|are you well|"
     r"hope you(?:'re| are) (?:well|good|keeping well))\s*(?:today|this morning|this afternoon)?[?!.\s]*$",
     re.I,
@@ -940,7 +940,9 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
             (doc[i + 2].is_currency or doc[i + 2].like_num) and {"sound", "sounds", "suit", "work"} & set(rest):
         return Shape("proposal", i)  # "how does $33 an agent sound?" puts a number up for a yes or a no
     if w0 in {"how", "hows"} and w1 in _FACT_HOW:
-        return Shape("closed", i)
+        # "how long a contract would suit you?" asks what they want, not a figure to look up
+        wants = re.search(r"\b(?:would|will|could) (?:you|suit|work)\b|\bprefer|\bideal", " ".join(rest))
+        return Shape("open" if wants and w1 in {"long", "often", "soon", "far"} else "closed", i)
     if w0 == "how" and w1 in _WEIGH_HOW:
         return Shape("open", i)  # "how important is delivery to you?" asks them to weigh and explain
     if w0 in {"what", "whats"} and w1 in {"kind", "sort", "type", "kinds", "sorts", "types"} and w2 == "of" and \
@@ -1040,7 +1042,8 @@ _OFFER_WORDS = re.compile(r"\b(offer|can do|could do|give you|bring|reduce|lower
                           r"meet you|settle|propose|proposal|suggest|quote you|put forward|"
                           # a price put as a question: "what if we did $33?", "would $33 get this over the line?"
                           r"(?:could|can|shall) we (?:\w+ ){0,2}?(?:do|meet|go|settle|agree|say|make it|land|call it)|"
-                          r"what if (?:we|i)|\d+(?:[.,]\d{1,2})?\s+(?:ok|okay|alright|fine)(?=\s*\?)|"
+                          r"what if (?:we|i)|make (?:it|that) [$£€]?\d+|"
+                          r"\d+(?:[.,]\d{1,2})?\s+(?:ok|okay|alright|fine)(?=\s*\?)|"
                           r"would (?:say |something like |a price of |a rate of )?[$£€]?\d\S*\s+(?:\S+\s+){0,6}?"
                           r"(?:work|suit|help|do it|do the trick|swing it|get (?:this|us|it|you)|"
                           r"(?:be|feel|seem|sound) (?:ok|okay|acceptable|enough|fine|better|fair|doable|right)))\b",

@@ -218,9 +218,10 @@ def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, 
                      "once you have a yes, honour it; if something really changed, say so openly and ask, "
                      "don't announce a new price.")]
     if said is not None and agreed is not None and said != agreed:
-        notes.append(Note("closing", -1, quote("concession"), f"you quoted {persona.money(said)}, but the deal is at "
-                          f"{persona.money(agreed)}.", f"confirm the agreed {persona.money(agreed)} exactly; a "
-                          "different figure in writing reopens the deal."))
+        if said > agreed:  # a lower figure is a new, lower price: the customer takes it (see gave_after_deal)
+            notes.append(Note("closing", -1, quote("concession"), f"you quoted {persona.money(said)}, but the deal is "
+                              f"at {persona.money(agreed)}.", f"confirm the agreed {persona.money(agreed)} exactly; "
+                              "a different figure in writing reopens the deal."))
         floor = persona.company.floor_price
         if said < floor:
             notes.append(Note("concession_discipline", -5, quote("concession"), f"outside the company's parameters: "
@@ -236,8 +237,10 @@ def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, 
     if "appreciation" in moves:
         notes.append(Note("rapport", 1, quote("appreciation"), "ending on thanks keeps the relationship warm."))
     if "gave_after_deal" in events:
-        notes.append(Note("concession_discipline", -2, analysis.text,
-                          "you offered more after the customer had already agreed: that gives value away.",
+        cut = f"you cut the price to {persona.money(said)} after {persona.name} had agreed at " \
+              f"{persona.money(agreed)}" if said is not None and agreed is not None and said < agreed else \
+              "you offered more after the customer had already agreed"
+        notes.append(Note("concession_discipline", -2, analysis.text, f"{cut}: that gives value away.",
                           "once you have a yes, confirm it; keep extras for the next negotiation."))
     if moves & {"pressure", "hold_position"}:
         notes.append(Note("collaborative_tone", -2, analysis.text, "a hard line after a yes sours a good deal.",

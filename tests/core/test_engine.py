@@ -374,3 +374,10 @@ def test_asked_about_switching_the_customer_mentions_the_alternative(personas: D
     reaction = play(persona, fresh(persona), asked_about)
     fact = next(f for f in persona.facts if "switching" in f.about)
     assert reaction.lines[0] in fact.answer
+
+
+def test_a_second_hello_or_a_how_are_you_gets_small_talk_not_the_opening_again(personas: Dict[str, Persona]) -> None:
+    jordan = personas["competitor_switcher"]
+    state = play(jordan, fresh(jordan), get_detector().detect("hi, thanks for getting in touch")).state
+    for text in ("how's your week going?", "hows things"):
+        assert play(jordan, state, get_detector().detect(text)).lines[0] in jordan.lines.small_talk

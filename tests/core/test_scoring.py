@@ -449,3 +449,37 @@ def test_a_terse_wrap_up_with_the_price_and_a_next_step_is_a_confirmation(person
     assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
     wrap = talk.say("gr8, 23 from next order, ill email u")
     assert any(n.criterion == "closing" and n.points == 3 for n in wrap.notes)
+
+
+def test_restating_ones_own_price_after_a_counter_does_not_take_the_counter(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
+    talk.say("What would make this work for you?")
+    first = talk.say("Because you order every month, I can do $24 a cartridge.")
+    assert "countered" in first.events
+    again = talk.say("done. 24, from next order")
+    assert "took_counter" not in again.events and "accepted" not in again.events
+
+
+def test_a_wrap_up_that_restates_a_higher_price_is_a_misquote(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
+    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    wrap = talk.say("great so that's $24 from next order")
+    assert "misquoted" in wrap.events
+
+
+def test_a_lower_price_after_the_yes_is_called_a_cut_not_a_misquote(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
+    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    wrap = talk.say("ok 22.50 then, from your next order")
+    said = " ".join(n.message for n in wrap.notes)
+    assert "you cut the price to $22.50 after Charlie had agreed at $23" in said and "but the deal is at" not in said
+
+
+def test_doubt_cast_on_a_deal_just_agreed_loses_it(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
+    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    assert "reneged" in talk.say("hmm actually i'm not sure i can do that, let me check with my manager").events
