@@ -298,6 +298,7 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
         elif primary_move(analysis.moves) == "open_question" and len(s.revealed) == len(persona.interests):
             # every need is out: "happy to explain" would promise more than there is
             lines.append(_line(persona, s, persona.lines.all_said, "all_said"))
+            events.append("all_said")
         else:
             move = primary_move(analysis.moves)
             lines.append(_line(persona, s, persona.reactions[move][s.mood.value],  # type: ignore[index]

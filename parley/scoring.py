@@ -120,6 +120,9 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
     if "open_question" in moves and "off_topic" in events:
         note("exploration", 1, "open_question", "a friendly question, but about nothing in the deal: it builds "
              "rapport, not understanding.", "ask what the change means for them, or what matters most now.")
+    elif "open_question" in moves and "all_said" in events:
+        note("exploration", 1, "open_question", f"{persona.name} has already told you everything that matters.",
+             "sum up the needs you heard and propose an option that meets them.")
     elif "open_question" in moves:
         revealed = [e.split(":", 1)[1] for e in events if e.startswith("revealed:")]
         found = next((i.description for i in persona.interests if i.id in revealed), None)

@@ -3,6 +3,7 @@ depending on what came before (concession before exploring, sympathy with no sub
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import List
 
 import pytest
@@ -483,3 +484,12 @@ def test_doubt_cast_on_a_deal_just_agreed_loses_it(personas, detector):
     talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
     assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
     assert "reneged" in talk.say("hmm actually i'm not sure i can do that, let me check with my manager").events
+
+
+def test_asking_again_once_every_need_is_out_earns_little(personas, detector):
+    charlie = personas["price_increase_charlie"]
+    talk = Conversation(charlie, detector, "easy")
+    talk.state = replace(talk.state, trust=90.0, revealed=tuple(i.id for i in charlie.interests))
+    score = talk.say("What else matters to you here?")
+    assert "all_said" in score.events
+    assert [n.points for n in score.notes if n.criterion == "exploration"] == [1]
