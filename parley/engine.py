@@ -131,7 +131,9 @@ def offered_price(analysis: Analysis, list_price: float, current: float | None =
 def mentioned_extras(persona: Persona, text: str) -> Tuple[str, ...]:
     """The tradables a turn names. Keywords match as word beginnings ("deliver" in "delivery"); a short one
     ("AV", "IT") only as a whole word, so "availability" is not the AV package."""
-    lowered = text.lower()
+    # chat shorthand and determiners don't hide a keyword: "3 yrs" is "3 years", "lock that price" "lock the price"
+    lowered = re.sub(r"(?<=\d)\s*-?\s*yr(s?)\b", r" year\1", text.lower())
+    lowered = re.sub(r"\b(?:that|this|your|our)\b", "the", lowered)
     return tuple(t.id for t in persona.company.tradables
                  if any(re.search(r"\b" + re.escape(k.lower()) + (r"s?\b" if len(k) <= 3 else ""), lowered)
                         for k in t.keywords))
@@ -203,6 +205,9 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
     extras = mentioned_extras(persona, analysis.text) \
         if moves & {"value_add", "conditional_trade", "concession"} or "close" in moves and \
         _GIVES.search(analysis.text) else ()
+    added = tuple(e for e in dict.fromkeys(extras) if e not in s.extras)
+    if added:  # put on the table this turn, however it was phrased ("fuel module thrown in")
+        events.append("extras:" + ",".join(added))
     s = replace(s, extras=tuple(dict.fromkeys(s.extras + extras)))
     for interest in persona.interests:
         if interest.id in s.satisfied:

@@ -359,7 +359,9 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
     met_by_extras = len([n for n in noted("value_creation", 1) if n.points >= 4])
     # value is created while negotiating; extras thrown in after the yes are given away, not traded
     negotiating = [t for t in turns if "wrapped_up" not in t.events]
-    value = (30 + 20 * min(sum("value_add" in t.moves for t in negotiating), 2) + 15 * min(met_by_extras, 2)
+    # an option counts by what it put on the table, even where the wording hid the move
+    options = sum("value_add" in t.moves or any(e.startswith("extras:") for e in t.events) for t in negotiating)
+    value = (30 + 20 * min(options, 2) + 15 * min(met_by_extras, 2)
              + 25 * any("conditional_trade" in t.moves for t in negotiating) + 15 * deal_ok)
     penalties = noted("concession_discipline", -1)
     # trading extras instead of price is discipline shown; with nothing on the table there is little to judge

@@ -381,3 +381,12 @@ def test_a_second_hello_or_a_how_are_you_gets_small_talk_not_the_opening_again(p
     state = play(jordan, fresh(jordan), get_detector().detect("hi, thanks for getting in touch")).state
     for text in ("how's your week going?", "hows things"):
         assert play(jordan, state, get_detector().detect(text)).lines[0] in jordan.lines.small_talk
+
+
+def test_extras_named_in_chat_shorthand_are_recognised(personas: Dict[str, Persona]) -> None:
+    morgan = personas["procurement_manager"]
+    three_year = next(t.id for t in morgan.company.tradables if "3 year" in t.keywords)
+    assert three_year in engine.mentioned_extras(morgan, "how about 3 yrs at $27.50?")
+    charlie = personas["price_increase_charlie"]
+    lock = next(t.id for t in charlie.company.tradables if "lock the price" in t.keywords)
+    assert lock in engine.mentioned_extras(charlie, "I'll lock that price for the year")

@@ -101,3 +101,13 @@ def test_a_session_ended_before_any_offer_says_the_score_covers_only_the_opening
     offered = TurnScore(2, "I can do $24.", ("concession",), 0, (), ("offer:24",), 24.0)
     later = build_report(charlie, replace(state, outcome="ended"), [GOOD_TURN, offered])["improvement_plan"]
     assert not any(step.startswith("You ended after") for step in later)
+
+
+def test_options_given_but_not_traded_get_advice_to_trade_them(charlie) -> None:
+    state, _ = start(charlie, charlie.parameters(), "normal", 1)
+    gave = TurnScore(1, "I can do $24 with free shipping.", ("concession",), 0, (),
+                     ("offer:24", "extras:free_shipping"), 24.0)
+    ended = replace(state, outcome="ended", offers=(24.0,))
+    plan = build_report(charlie, ended, [GOOD_TURN, gave])["improvement_plan"]
+    advice = next(step for step in plan if step.startswith("Value creation"))
+    assert "next time trade them" in advice and "Bring one non-price option" not in advice
