@@ -290,7 +290,9 @@ _PHRASES: Dict[str, List[str]] = {
         _FEELING_REFLECTION, _FEELING_REFLECTION.replace("you be", "you be *"),
     ],
     "rationale": [
-        "because", "since our", "since the", "due to", "the reason", "reason be", "reason for", "go up", "rise",
+        "because", "across the board", "company-wide", "company wide", "single out", "every customer",
+        "all our customer", "all our client",
+        "since our", "since the", "due to", "the reason", "reason be", "reason for", "go up", "rise",
         "increase by", "increase in", "have increase", "cost", "calculation", "work out", "that mean",
         "which mean", "this mean", "save you", "saving", "per year", "a year", "annually", "per month",
         "over the year", "over a year", "over twelve month", "over 12 month", "over the contract", "our supplier",
@@ -359,7 +361,8 @@ _PHRASES: Dict[str, List[str]] = {
         "you * and i can", "you * and we can",
     ],
     "hold_position": [
-        "the price be the price", "do not have room", "do not have any room", "have no room",
+        "the price be the price", "that be the best i", "the best i have get", "the best i can do", "the best we can do",
+        "do not have room", "do not have any room", "have no room",
         "no room to move|manoeuvre|maneuver", "be where we need to be", "can not change", "can not lower",
         "can not go lower", "can not go any lower",
         "can not go below", "can not offer", "can not do anything", "can not do any", "can not move",
@@ -381,6 +384,7 @@ _PHRASES: Dict[str, List[str]] = {
     ],
     "pressure": [
         "take it or leave it", "final offer", "last chance", "last offer", "last time i", "expire", "or else",
+        "expire at midnight", "expire tonight", "expire today", "end at midnight", "end tonight", "until midnight",
         "your problem", "not my problem", "not our problem", "not my concern", "not our concern", "you should have",
         "you should 've", "go elsewhere", "shop elsewhere", "look elsewhere", "take your business elsewhere",
         "find another supplier", "nobody else", "no one else", "you will not find", "good luck find",
@@ -421,7 +425,9 @@ _PHRASES: Dict[str, List[str]] = {
         "let 's be adult", "let us be adult", "everyone else accept", "nobody else complain", "no one else complain",
     ],
     "close": [
-        "shall i", "shall we", "should i go ahead", "i will send", "i 'll send", "go ahead and", "set that up",
+        "shall i", "shall we", "should i go ahead", "i will send", "i 'll send", "in your inbox", "put it through",
+        "ull see it on", "you 'll see it on", "expect the contract", "expect the * contract",
+        "go ahead and", "set that up",
         "set it up", "set you up", "do that work", "do this work", "do that sound", "do this sound",
         "how do that sound", "how do this sound", "be we agreed", "be we agree", "do we have a deal",
         "confirm", "next step", "put that through", "put it through", "process that", "process it", "i will update",
@@ -1210,7 +1216,8 @@ def _own_feelings(sent: Span) -> bool:
 
 def _not_empathy(sent: Span, span: Span | None = None) -> bool:
     """Look-alikes of empathy: a typo apology, "sorry?", a negated or requested "understand"."""
-    if _SORRY_NOT_EMPATHY.search(sent.doc.text[sent.start_char: sent.end_char + 50]):
+    if _SORRY_NOT_EMPATHY.search(sent.doc.text[sent.start_char: sent.end_char + 50]) and \
+            not re.search(r"\bsorry to hear\b", sent.text, re.I):  # "sorry to hear ..." is about them, whatever follows
         return True
     if _OWN_VERDICT.search(sent.text if span is None else sent.doc.text[span.start_char: sent.end_char]):
         return True
@@ -1447,6 +1454,8 @@ class Detector:
                     continue  # "good to hear from you" greets
             if move in _NEGATABLE and _negated(span):
                 continue
+            if move == "close" and span.start > sent.start and _word(doc[span.start - 1]) in {"who", "that", "which"}:
+                continue  # "are you the person who signs off the order?" asks who; it closes nothing
             if move == "pressure" and span[0].lower_ == "pain" and \
                     not {_word(t) for t in doc[max(sent.start, span.start - 4): span.start]} & \
                     {"you", "u", "ur", "your"}:
@@ -1549,6 +1558,10 @@ class Detector:
         for k in refused:
             if not any(key[1] == k for key in found):
                 add("hold_position", sents[k], "pattern", 1.0, k)  # "we're unable to go to $29": a plain no
+        for k, sent in enumerate(sents):
+            if ("value_add", k) in found and ("summary", k) in found and found[("summary", k)][3] == "pattern" and \
+                    not _WE_CAN.search(sent.text):
+                del found[("value_add", k)]  # "to summarise: you need 30 seats and a named contact" offers nothing
         for k, shape in enumerate(shapes):
             if ("concession", k) in found and ("close", k) in found and found[("close", k)][3] == "pattern" and \
                     shape is not None and shape.kind in {"closed", "check", "question"} and "?" in sents[k].text:

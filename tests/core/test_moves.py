@@ -544,6 +544,14 @@ def test_wh_words_inside_a_statement_ask_nothing(moves_of, text):
     ("I'll lock that price for the full term", {"value_add"}, set()),
     ("I can do $31 an agent with whatsapp + sms included", {"concession", "value_add"}, set()),
     ('he said "what are you going to do about it?"', set(), {"open_question", "closed_question"}),
+    ("Sorry to hear the portal's been slow. Which browser is your team using?", {"empathy", "closed_question"},
+     set()),
+    ("thats the best i've got", {"hold_position"}, set()),
+    ("Are you the person who signs off the purchase order?", {"closed_question"}, {"close"}),
+    ("To summarise: you need 30 seats, monthly billing and a named contact.", {"summary"}, {"value_add"}),
+    ("Great, expect the revised contract in your inbox by 4pm.", {"close"}, set()),
+    ("Prices are reviewed every April for every customer, so yours isn't being singled out.", {"rationale"}, set()),
+    ("That's the lowest price you'll get anywhere, and it expires at midnight.", {"pressure"}, set()),
 ])
 def test_moves_from_a_play_test_of_real_chat(moves_of, text, expected, absent):
     found = set(moves_of(text))
