@@ -361,7 +361,8 @@ _PHRASES: Dict[str, List[str]] = {
         "you * and i can", "you * and we can",
     ],
     "hold_position": [
-        "the price be the price", "that be the best i", "the best i have get", "the best i can do", "the best we can do",
+        "the price be the price", "that be the best i", "the best i have get", "the best i can do",
+        "the best we can do",
         "do not have room", "do not have any room", "have no room",
         "no room to move|manoeuvre|maneuver", "be where we need to be", "can not change", "can not lower",
         "can not go lower", "can not go any lower",
