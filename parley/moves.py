@@ -1504,8 +1504,9 @@ class Detector:
                     continue  # a trade asks for something back: "because you've ordered for years" asks nothing
                 if move == "greeting" and (k != 0 or not _GREETING_WORD.search(sent.text)):
                     continue  # "well its up to u" greets nobody
-                if move in {"hold_position", "pressure"} and shape is not None and \
-                        shape.kind in {"open", "closed"} and score < 0.6:
+                weak_no = move == "hold_position" and shape is not None and shape.kind in {"open", "closed"}
+                weak_push = move == "pressure" and shape is not None and shape.kind == "open"  # rhetorical yes/no stays
+                if (weak_no or weak_push) and score < 0.6:
                     continue  # "is it the price or something else" asks; it refuses nothing
                 if shape is not None and shape.kind == "rhetorical" and move in {"summary", "close"}:
                     continue
