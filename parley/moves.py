@@ -712,8 +712,11 @@ def _question_shape(sent: Span) -> Shape | None:
         clause = " ".join(doc[i:end].text.lower().split())
         if _IMPERATIVE_OPEN.match(clause):
             return Shape("open", i)
+        if re.match(r"(?:please )?(?:tell me|let me know) (?:if|whether)\b", clause):
+            return Shape("closed", i)  # "tell me if that's a problem" asks for a yes or a no
         head = _word(doc[i])
-        if asks and head in {"any", "anything", "anyone", "anybody", "anywhere"}:
+        thoughts = head == "any" and i + 1 < end and doc[i + 1].lemma_ in {"thought", "idea", "suggestion"}
+        if (asks or thoughts) and head in {"any", "anything", "anyone", "anybody", "anywhere"}:
             shape = _any_shape(doc, i, end)
         else:
             shape = _clause_shape(doc, i, end, asks)
@@ -868,7 +871,7 @@ def _unmarked_question(doc: Doc, i: int, end: int) -> bool:
         return True  # "might I ask what matters most to you"
     if w0 in {"is", "are"} and w1 == "there" and w2 in {"anything", "any", "anyone", "anybody", "something"}:
         return True  # "is there anything else you'd like me to know"
-    if w0 in {"is", "was"} and w1 in {"it", "that", "this"} and "or" in {_word(t) for t in doc[i + 2: end]}:
+    if w0 in {"is", "was"} and w1 in {"it", "that", "this", "the"} and "or" in {_word(t) for t in doc[i + 2: end]}:
         return True  # "is it the price or something else"
     return w1 in {"you", "u", "ya"} and \
         w0 in {"do", "did", "are", "were", "have", "can", "could", "would", "will", "is", "was"} and end - i >= 4

@@ -547,6 +547,8 @@ def test_wh_words_inside_a_statement_ask_nothing(moves_of, text):
     ("Sorry to hear the portal's been slow. Which browser is your team using?", {"empathy", "closed_question"},
      set()),
     ("thats the best i've got", {"hold_position"}, set()),
+    ("tell me if that's a problem", {"closed_question"}, set()),
+    ("any thoughts on what would help", {"open_question"}, set()),
     ("Are you the person who signs off the purchase order?", {"closed_question"}, {"close"}),
     ("To summarise: you need 30 seats, monthly billing and a named contact.", {"summary"}, {"value_add"}),
     ("Great, expect the revised contract in your inbox by 4pm.", {"close"}, set()),
