@@ -335,6 +335,8 @@ _AGREES = re.compile(
     r"let's do (?:it|that)|(?:happy|glad) to (?:do|accept|agree to) (?:that|this|it)|i accept|we accept|"
     r"(?:that|this) works for (?:me|us)|at that price)",
     re.I)
+
+
 def _restates_own(text: str, s: CustomerState) -> bool:
     """'done. 27, 3 yrs' after the customer countered 25.50: the rep's own number again, not theirs."""
     said = {float(n) for n in re.findall(r"(?<![\d.])\d+(?:\.\d{1,2})?(?![\d.])", text)}
@@ -520,7 +522,7 @@ _DEAL_WORDS = frozenset("""
 # Small talk: a question about these, and nothing in the deal, is friendly but explores nothing.
 _SMALL_TALK = frozenset("""
     weekend weather lunch dinner breakfast holiday holidays vacation trip game match football soccer cricket
-    tennis golf movie film show kids children weekend pet pets dog cat garden hobby hobbies traffic commute
+    tennis golf movie film show kids children pet pets dog cat garden hobby hobbies traffic commute
     party birthday christmas easter summer winter sunny rain snow week day morning evening
 """.split())
 
