@@ -493,3 +493,10 @@ def test_asking_again_once_every_need_is_out_earns_little(personas, detector):
     score = talk.say("What else matters to you here?")
     assert "all_said" in score.events
     assert [n.points for n in score.notes if n.criterion == "exploration"] == [1]
+
+
+def test_a_wrap_up_in_shorthand_with_a_different_price_is_a_misquote(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
+    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    assert "misquoted" in talk.say("great so thats 23.5 from next order").events
