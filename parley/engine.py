@@ -15,7 +15,7 @@ from typing import Dict, List, Sequence, Tuple
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from parley.moves import Analysis, primary_move
+from parley.moves import Analysis
 from parley.personas import Interest, Parameters, Persona
 from parley.taxonomy import Mood
 
@@ -296,16 +296,16 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
         fact = _answer_fact(persona, s, analysis)
         if fact is not None:
             lines.append(fact)
-        elif primary_move(analysis.moves) == "open_question" and "off_topic" in events or \
+        elif analysis.primary == "open_question" and "off_topic" in events or \
                 set(analysis.moves) == {"greeting"} and ("?" in analysis.text or s.count("greeting") > 1):
             # "how's your week going?", or a second hello: a short answer, not the opening greeting again
             lines.append(_line(persona, s, persona.lines.small_talk, "small_talk"))
-        elif primary_move(analysis.moves) == "open_question" and len(s.revealed) == len(persona.interests):
+        elif analysis.primary == "open_question" and len(s.revealed) == len(persona.interests):
             # every need is out: "happy to explain" would promise more than there is
             lines.append(_line(persona, s, persona.lines.all_said, "all_said"))
             events.append("all_said")
         else:
-            move = primary_move(analysis.moves)
+            move = analysis.primary
             lines.append(_line(persona, s, persona.reactions[move][s.mood.value],  # type: ignore[index]
                                f"react:{move}"))
     return Reaction(s, tuple(lines), tuple(events), offer)
@@ -394,7 +394,7 @@ def _answer_fact(persona: Persona, s: CustomerState, analysis: Analysis) -> str 
                 continue
             if values[key] and _mentions(question, phrases):  # key: the briefing value it needs
                 return _fill(answer, persona, s, **values)
-    if primary_move(analysis.moves) == "closed_question" and \
+    if analysis.primary == "closed_question" and \
             any(_WH_START.match(q) and not _PREFERENCE.search(q) for q in asked):
         return _line(persona, s, persona.lines.unknown_fact, "unknown_fact", **values)
     return None
@@ -410,7 +410,7 @@ def _wrap_up(persona: Persona, state: CustomerState, analysis: Analysis) -> Reac
     # restating the agreed price confirms it; a lower price or a new extra gives more away
     price_now = offered_price(analysis, persona.briefing.list_price)
     agreed = state.deal_price
-    named = [a.value for a in analysis.amounts if a.kind == "money" and a.role == "price"]
+    named = analysis.prices
     if agreed is not None and ("hold_position" in moves and any(v > agreed for v in named) or
                                _RETRACT.search(analysis.text) and ("hold_position" in moves or agreed not in named)):
         # "actually, my manager says it stays at $25": going back on a yes loses the deal

@@ -107,6 +107,11 @@ class Analysis:
     def quotes(self, move: str) -> List[str]:
         return [d.quote for d in self.detections if d.move == move]
 
+    @property
+    def prices(self) -> List[float]:
+        """Every unit price the turn names, offered or not ("so that's $24", "$25 stands")."""
+        return [a.value for a in self.amounts if a.kind == "money" and a.role == "price"]
+
     def to_dict(self) -> dict:
         """Plain JSON, so the analysis can travel in Rasa's parse data to the action server."""
         return {"text": self.text, "moves": list(self.moves), "truncated": self.truncated,
@@ -591,8 +596,9 @@ _RHETORICAL = re.compile(
     r"\bwho do you think\b|\byes or no\b|\bhow (?:hard|difficult) (?:can it be|is it)\b",
     re.I,
 )
+_HELLO = r"(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening))"
 _PHATIC = re.compile(
-    r"^(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening))?[\s,!.]*(?:[a-z]+[\s,!.]+)?"
+    r"^" + _HELLO + r"?[\s,!.]*(?:[a-z]+[\s,!.]+)?"
     r"(how are (?:you|u|things)(?: doing| keeping| today| this (?:morning|afternoon|evening)| going)*|"
     r"how(?:'s| is| has|s) (?:it going|things|your (?:day|week|morning|afternoon)(?: going| been)?|everything)|"
     r"how have you been|how(?:'s| is) life|how do you do|you (?:ok|okay|alright|well)|are you well|"
@@ -691,7 +697,7 @@ def _question_shape(sent: Span) -> Shape | None:
         return Shape("phatic", sent.start)
     tail = lowered.rsplit(",", 1)[-1]
     if "," in lowered and asks and _PHATIC.match(tail.strip()) and \
-            re.match(r"\W*(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening))\b", lowered):
+            re.match(r"\W*" + _HELLO + r"\b", lowered):
         # "hi lena, good to hear from you, how's your week?": still the greeting
         return Shape("phatic", _char_to_token(sent, len(lowered) - len(tail.lstrip())))
     if asks and _RHETORICAL.search(lowered):
@@ -1564,13 +1570,12 @@ class Detector:
         for k in refused:
             if not any(key[1] == k for key in found):
                 add("hold_position", sents[k], "pattern", 1.0, k)  # "we're unable to go to $29": a plain no
-        for k, sent in enumerate(sents):
+        for k, (sent, shape) in enumerate(zip(sents, shapes)):
             if ("value_add", k) in found and ("summary", k) in found and found[("summary", k)][3] == "pattern" and \
                     not _WE_CAN.search(sent.text):
                 del found[("value_add", k)]  # "to summarise: you need 30 seats and a named contact" offers nothing
-        for k, shape in enumerate(shapes):
             if ("concession", k) in found and ("close", k) in found and found[("close", k)][3] == "pattern" and \
-                    shape is not None and shape.kind in {"closed", "check", "question"} and "?" in sents[k].text:
+                    shape is not None and shape.kind in {"closed", "check", "question"} and "?" in sent.text:
                 # "would $23 work for you?" makes a new offer and asks yes or no; "does that work?" alone closes
                 add("closed_question", found[("close", k)][1], "pattern", 1.0, k)
                 del found[("close", k)]

@@ -50,7 +50,7 @@ def _advice(name: str, persona: Persona, state: CustomerState, turns: Sequence[T
             return "Give every offer its reason (loyalty, volume, a commitment) and say what it is worth to them."
         if persona.briefing.previous_price:
             return "Explain why the price changed, and what your offer saves the customer over a year."
-    if name == "value_creation" and (did("value_add") or any(e.startswith("extras:") for t in turns for e in t.events)):
+    if name == "value_creation" and any(t.put_options for t in turns):
         if not did("conditional_trade"):
             return "You put options on the table; next time trade them: 'if you commit to ..., I can include ...'."
         return "Tie each option to a need the customer told you about, so it is worth more than money off."

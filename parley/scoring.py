@@ -52,6 +52,11 @@ class TurnScore:
     spans: Dict[str, List[str]] = field(default_factory=dict)
 
     @property
+    def put_options(self) -> bool:
+        """The turn put a non-price option on the table, however it was worded ("fuel module thrown in")."""
+        return "value_add" in self.moves or any(e.startswith("extras:") for e in self.events)
+
+    @property
     def feedback(self) -> str:
         return " ".join(str(n) for n in self.notes) or "This turn did not move the negotiation either way."
 
@@ -203,12 +208,6 @@ def _turn_score(before: CustomerState, analysis: Analysis, reaction: Reaction, n
                      reaction.events, reaction.offer, spans)
 
 
-def _restates(analysis: Analysis, agreed: float | None) -> bool:
-    """The turn names the agreed price, even in chat shorthand that offers nothing new."""
-    return agreed is not None and any(a.kind == "money" and a.role == "price" and a.value == agreed
-                                      for a in analysis.amounts)
-
-
 def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, analysis: Analysis, moves: set,
                    events: set, quote: Callable[[str], str]) -> List[Note]:
     """The turn after the customer said yes: confirm and close; don't reopen or give more."""
@@ -231,7 +230,7 @@ def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, 
                               f"{persona.money(said)} is below the floor of {persona.money(floor)}, now in writing.",
                               f"never go below {persona.money(floor)}."))
     elif "close" in moves and (said == agreed or _NEXT_STEP.search(analysis.text)) or \
-            _restates(analysis, agreed) and _NEXT_STEP.search(analysis.text):  # "gr8, 23 from next order, ill email u"
+            agreed in analysis.prices and _NEXT_STEP.search(analysis.text):  # "gr8, 23 from next order, ill email u"
         notes.append(Note("closing", 3, quote("close"), "you confirmed the agreed terms and the next steps."))
     else:  # "sounds good, I'll sort it" agrees to something, but nobody could say what
         notes.append(Note("closing", 0, quote("close") if "close" in moves else analysis.text,
@@ -359,8 +358,7 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
     met_by_extras = len([n for n in noted("value_creation", 1) if n.points >= 4])
     # value is created while negotiating; extras thrown in after the yes are given away, not traded
     negotiating = [t for t in turns if "wrapped_up" not in t.events]
-    # an option counts by what it put on the table, even where the wording hid the move
-    options = sum("value_add" in t.moves or any(e.startswith("extras:") for e in t.events) for t in negotiating)
+    options = sum(t.put_options for t in negotiating)
     value = (30 + 20 * min(options, 2) + 15 * min(met_by_extras, 2)
              + 25 * any("conditional_trade" in t.moves for t in negotiating) + 15 * deal_ok)
     penalties = noted("concession_discipline", -1)
