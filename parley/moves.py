@@ -1214,6 +1214,26 @@ def _brushed_aside(sent: Span, following: Span) -> bool:
                 re.search(r"\b(?:i|we) (?:really |just |still |also )?(?:need|want)\b", following.text, re.I))
 
 
+# the speaker's own need or circumstances, stated right after a bare "sorry" / "oh no"
+_OWN_NEED_NEXT = re.compile(
+    r"^\W*(?:(?:oh|well|so|and|ok|okay|yeah|hmm|honestly)\W+)?(?:i|we)(?:'m|'re| am| are)?\s+"
+    r"(?:really\s+|also\s+|too\s+|still\s+|just\s+|actually\s+|personally\s+)?"
+    r"(?:need|want|have to|would|'d|was hoping|were hoping|am hoping|must|require|will need|'ll need)\b", re.I)
+_DISMAY = {"sorry", "apologise", "apologize", "apology", "apologies", "no", "yikes", "ouch", "ugh"}
+
+
+def _turns_to_self(sent: Span, following: Span) -> bool:
+    """"Oh no! I need water the most too." and "I'm sorry. I would really like all the food.": a bare
+    apology or groan that leads into the speaker's own need is dismay at a clash or a softener for a
+    request, not a reaction to the other side's situation."""
+    words = [t for t in sent if not t.is_punct and not _is_symbol(t)]
+    if len(words) > 4 or not any(_word(t) in _DISMAY or t.lemma_ in _DISMAY for t in words) or \
+            any(_word(t) in {"you", "your", "u", "ur"} for t in words):
+        return False
+    return bool(_OWN_NEED_NEXT.match(following.text)) and \
+        not any(_word(t) in {"you", "u"} or t.lemma_ in _EMPATHY_CUES for t in following)
+
+
 def _own_feelings(sent: Span) -> bool:
     """Every feeling word in the sentence is the speaker's own ("I'm worried we'd run out") and the
     sentence never turns to the other side: that is self-disclosure, not empathy."""
@@ -1440,7 +1460,10 @@ class Detector:
             # it needs a feeling word, turned towards the customer or their situation, not a refusal,
             # and not the speaker's own feelings ("I'm worried we'd run out")
             return bool(lemma_sets[k] & _EMPATHY_CUES) and bool(lemma_sets[k] & _TOWARDS) and not dismissive(k) \
-                and not _not_empathy(sents[k]) and not _own_feelings(sents[k])
+                and not _not_empathy(sents[k]) and not _own_feelings(sents[k]) and not turns_to_self(k)
+
+        def turns_to_self(k: int) -> bool:
+            return k + 1 < len(sents) and _turns_to_self(sents[k], sents[k + 1])
 
         for match_id, start, end in sorted(self.matcher(doc) + self.phrases(doc), key=lambda m: (m[1], -m[2])):
             key = self.nlp.vocab.strings[match_id]
@@ -1460,7 +1483,7 @@ class Detector:
                 if dismissive(k):
                     add("hold_position", sent, "pattern", 1.0, k)
                     continue
-                if _not_empathy(sent, span) or \
+                if _not_empathy(sent, span) or turns_to_self(k) or \
                         span[-1].lemma_ == "hear" and re.match(r"\s*from\b", doc.text[span.end_char:]):
                     continue  # "good to hear from you" greets
             if move in _NEGATABLE and _negated(span):

@@ -116,6 +116,16 @@ def test_an_apology_for_the_customers_trouble_stays_empathy_next_to_a_slip(moves
     assert "empathy" in moves_of("Sorry, I realise this is a big jump for you.")
 
 
+@pytest.mark.parametrize("text", [
+    "Oh no. I need the upgrade included too.",  # dismay at a clash of needs
+    "I'm sorry. I would really like the three-year term, because budgets are set for us.",  # softens a request
+])
+def test_a_bare_apology_or_groan_that_leads_into_ones_own_need_is_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+    assert "empathy" in moves_of("Oh no. We have to get this fixed for you today.")
+    assert "empathy" in moves_of("I'm so sorry. I would be upset too.")
+
+
 @pytest.mark.parametrize("text", ["I'm sorry, the broadband price is what it is.",
                                   "Sorry Noor, there's no room to move on it."])
 def test_an_apology_that_leads_straight_into_a_no_is_a_refusal(moves_of, text):
