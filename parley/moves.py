@@ -5,10 +5,11 @@ Built on a blank spaCy English pipeline (no pretrained model can be downloaded h
 * the sentencizer splits a turn into sentences, and each sentence into clauses;
 * a lookup lemmatizer (tables from spacy-lookups-data, applied to the lower-cased word, so
   "Apologised", "apologize" and "apologies" meet) lets one pattern cover every inflection;
-* pattern rules catch the forms a move takes: the shape of a question (open, closed, a proposal
-  dressed as a question, a rhetorical jab), money and percentages, "if you..., I can...", and
-  the phrases of each move, with guards for look-alikes ("I understand, but..." is a refusal,
-  "sorry, I meant 3" is a typo fix, "how are you?" is a greeting);
+* pattern rules catch the forms a move takes: the shape of a question (parley/questions.py: open,
+  closed, a proposal dressed as a question, a rhetorical jab), money and percentages
+  (parley/amounts.py), "if you..., I can...", and the phrases of each move, with guards for
+  look-alikes (parley/empathy.py: "I understand, but..." is a refusal, "sorry, I meant 3" is a typo
+  fix; "how are you?" is a greeting);
 * a multi-label text classifier (spaCy `textcat_multilabel`, bag of lemma n-grams) trained from
   the project's own labelled examples (parley/data/moves/train.yml) scores each sentence and
   catches the wording the patterns miss.
@@ -39,6 +40,9 @@ from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc, Span, Token
 from spacy.training import Example
 
+from parley import empathy
+from parley.amounts import Amount, find_amounts
+from parley.questions import AUX_FORMS, SO_CHECK, may_ask, question_shape, quoted, word
 from parley.taxonomy import REAL_MOVES, Move
 
 logger = logging.getLogger(__name__)
@@ -46,6 +50,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data" / "moves"
 TRAIN_FILE = DATA_DIR / "train.yml"
 HELDOUT_FILE = DATA_DIR / "heldout.yml"
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".parley" / "detector"
+# the code the trained detector depends on: a change to any of it retrains
+DETECTOR_MODULES = tuple(Path(__file__).resolve().parent / f"{name}.py"
+                         for name in ("moves", "questions", "empathy", "amounts"))
 MAX_CHARS = 2000  # a pasted essay is analysed on its first 2,000 characters
 THRESHOLD = 0.5
 # Per-move decision thresholds of the classifier, chosen by cross-validation on train.yml only.
@@ -75,20 +82,6 @@ class Detection:
     quote: str  # the clause they stand in, which feedback cites
     source: str  # "pattern" or "model"
     score: float
-
-
-@dataclass(frozen=True)
-class Amount:
-    """A money amount or percentage in the text, with what the words around it say it is."""
-
-    value: float
-    kind: str  # "money" or "percent"
-    role: str  # "price", "reduction" (off / saving), "period" (per month / year), "other"
-    start: int
-    end: int
-    # True: put forward by the rep; False: refused, reported or the customer's own ("I can't do $40",
-    # "it went up to $25", "your budget has to come down 15%"); None: the words don't say
-    offered: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -522,537 +515,7 @@ _WEAK: Dict[str, Set[str]] = {
 }
 
 
-# -- question shapes ------------------------------------------------------------------------------
-_FILLERS = {
-    "so", "and", "ok", "okay", "well", "also", "but", "right", "then", "now", "alright", "just", "oh", "sure",
-    "um", "uh", "er", "erm", "ah", "yeah", "yes", "yep", "hmm", "mm", "mhm", "mm-hmm", "uh-huh", "great", "cool",
-    "like", "anyway", "look", "listen", "hey", "hi", "hello", "fine", "good", "perfect", "thanks", "thank",
-    "honestly", "actually", "first", "firstly", "second", "next", "finally", "lastly", "wow", "hm", "ooh",
-    "or", "because", "cause", "'cause", "no", "absolutely", "exactly", "indeed", "interesting", "wonderful",
-    "excellent", "nice", "gotcha", "understood", "roughly", "approximately", "approx",
-}
-# a filler run like "you know" or "I mean" is skipped only as a whole (the words alone are not fillers)
-_FILLER_PAIRS = {("you", "know"), ("i", "mean"), ("i", "guess"), ("i", "see"), ("got", "it"), ("all", "right")}
-_WH = {"what", "how", "why", "where", "when", "who", "whom", "whose", "which", "whats", "hows", "whys"}
-_AUX = {"be", "do", "can", "could", "would", "will", "shall", "should", "have", "may", "might", "must", "need"}
-_AUX_FORMS = {"is", "are", "am", "was", "were", "do", "does", "did", "can", "could", "would", "will", "shall",
-              "should", "have", "has", "had", "may", "might", "must", "ca", "wo", "sha", "isnt", "arent", "dont",
-              "doesnt", "didnt", "cant", "wont", "wouldnt", "couldnt", "shouldnt", "havent", "hasnt", "aint"}
-_PREP = {"in", "to", "for", "on", "from", "at", "by", "with", "of", "about", "into", "under", "between", "since"}
-_ASK_VERBS = {"tell", "describe", "explain", "walk", "talk", "share", "elaborate", "expand", "outline", "paint",
-              "fill", "catch", "run", "say"}
-_SUBJECTS = {"you", "we", "i", "it", "they", "he", "she", "that", "this", "there", "your", "the", "these", "those",
-             "anyone", "anybody", "anything", "everything", "everyone", "something", "someone", "people", "u"}
-_INVERTED_SUBJECTS = {"you", "u", "your", "we", "our", "they", "their", "it", "that", "this", "the", "he", "she",
-                      "his", "her"}
-_FACT_HOW = {"many", "much", "long", "often", "old", "soon", "far", "big", "large", "frequently", "late", "early"}
-# "how important / confident / ready ...": the answer is a judgement the other side explains
-_WEIGH_HOW = {"important", "confident", "ready", "willing", "motivated", "committed", "comfortable", "concerned",
-              "worried", "satisfied", "happy", "serious", "keen", "interested", "likely", "critical", "essential",
-              "flexible", "attached", "open"}
-_FACT_NOUNS = {
-    "time", "day", "date", "year", "month", "week", "size", "model", "number", "name", "address", "email",
-    "postcode", "zip", "account", "reference", "version", "plan", "package", "tier", "colour", "color", "age",
-    "percentage", "price", "budget", "amount", "quantity", "volume", "figure", "total", "deadline", "brand",
-    "kind", "type", "sort", "make", "quote", "rate", "fee", "cost", "phone", "contract", "length", "term",
-}
-_OPEN_NOUNS = {
-    "thought", "concern", "worry", "priority", "need", "goal", "plan", "idea", "view", "feeling", "experience",
-    "reason", "situation", "challenge", "problem", "issue", "question", "take", "sense", "opinion", "impression",
-    "preference", "main", "big", "biggest", "top", "most", "real", "ideal", "hope", "expectation", "objective",
-    "requirement", "option", "alternative", "suggestion", "story", "process", "approach",
-}
-_EMBED_OPEN = re.compile(
-    r"\b(i|we)(?: a?m|'m| are|'re| would|'d| really| just| was| were|'ve| have| do| also| still)*\s*(?:be\s+)?"
-    r"(wonder(?:ing)?|curious|interested|keen|eager|(?:like|love|want|need|trying|hoping) to (?:know|hear|"
-    r"understand|learn|ask|find out|get a sense)|wanna (?:know|hear))\b"
-    r"(?:[\w\s,'-]{0,40}?)\b(what|how|why|where|who)\b"
-    r"|\b(i|we)(?: a?m|'m| are|'re| would|'d| really| just| also)*\s*(?:be\s+)?"
-    r"((?:like|love|want|keen|eager|interested|happy) (?:to|in) (?:know|hear|learn|understand|hearing|knowing|"
-    r"learning|understanding)(?: a (?:bit|little))? (?:more|about)|curious about)\b"
-    r"|(?:^|\b(?:so|and|just|also|now|okay|ok|well|but)\b[,\s]+)(wondering)\s+(?:[\w\s,'-]{0,40}?)"
-    r"\b(what|how|why|where|who)\b",  # "so, wondering what that's about": the "I'm" dropped, as people do
-    re.I,
-)
-_IMPERATIVE_OPEN = re.compile(
-    r"^(?:(?:so|and|but|okay|ok|well|now|then|please|just|also|yeah|right|alright|first|actually)\b[,\s]*)*"
-    r"(?:can you |could you |would you |will you |do you mind |would you mind |maybe |perhaps )?"
-    r"(tell me|tell us|talk me|talk to me|talk us|walk me|walk us|describe|explain|share|say more|elaborate|"
-    r"expand on|help me understand|help me see|help me get|help us understand|give me (?:a|an|some) "
-    r"(?:sense|idea|picture|feel|flavour|flavor|overview)|paint (?:me )?a picture|fill me in|catch me up|"
-    r"run me through|take me through|let me know (?:what|how|why|where|more))\b"
-    r"(?!,?\s*(?:if|whether)\b)",  # "tell me if it hurts" asks for a yes or a no
-    re.I,
-)
-_RHETORICAL = re.compile(
-    r"\b(?:you|u) (?:really|honestly|seriously) (?:think|believe|expect|imagine|suppose)\b|"
-    r"\bwhat did you expect\b|\bwho else (?:is going to|will|would|'s going to)\b|"
-    r"\bwhere else (?:are you going to|will you|would you|'re you going to)\b|"
-    r"\b(?:do|did|can|could|would|will) (?:you|u) (?:really|honestly|seriously) (?:think|want|need|believe|expect|"
-    r"imagine|suppose|care|mean to)\b|\bare you (?:really|seriously|"
-    r"honestly|kidding|joking|serious)\b|\bdo you (?:even|actually) (?:know|understand|realise|realize|read)\b|"
-    r"\bwhy (?:are|do|would|should) you (?:even|keep|always)\b|\bis (?:\$?\d+|it|that|this) really worth\b|"
-    r"\bhave you (?:even|actually) (?:read|looked|thought)\b|\bwhat (?:more|else) do you want\b|"
-    r"\bwho do you think\b|\byes or no\b|\bhow (?:hard|difficult) (?:can it be|is it)\b",
-    re.I,
-)
-_HELLO = r"(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening))"
-_PHATIC = re.compile(
-    r"^" + _HELLO + r"?[\s,!.]*(?:[a-z]+[\s,!.]+)?"
-    r"(how are (?:you|u|things)(?: doing| keeping| today| this (?:morning|afternoon|evening)| going)*|"
-    r"how(?:'s| is| has|s) (?:it going|things|your (?:day|week|morning|afternoon)(?: going| been)?|everything)|"
-    r"how have you been|how(?:'s| is) life|how do you do|you (?:ok|okay|alright|well)|are you well|"
-    r"hope you(?:'re| are) (?:well|good|keeping well))\s*(?:today|this morning|this afternoon)?[?!.\s]*$",
-    re.I,
-)
-_PROPOSAL_NEXT = {"i", "we", "you", "me", "us", "this", "that", "#", "a", "an", "if", "$", "£", "€", "my", "our",
-                  "just", "the", "doing", "making", "giving", "taking", "getting", "going", "meeting", "moving",
-                  "splitting", "switching", "signing", "paying", "adding", "u"}
-_CHECK_TAIL = re.compile(
-    r"(?:,|\s)\s*(right|correct|yeah|yes|no|ok|okay|yep|eh|true|isn't it|aren't you|don't you|didn't you|"
-    r"wasn't it|doesn't it|is that right|is that correct|is that fair|am i right|yeah\?|no\?|fair|innit|do you)"
-    r"[\s?!.]*$",
-    re.I,
-)
-
-
-@dataclass(frozen=True)
-class Shape:
-    """What the form of a clause says: a question (open / closed), a proposal, a check, a jab."""
-
-    kind: str  # "open", "closed", "proposal", "check", "rhetorical", "phatic", "question" (type unclear)
-    start: int  # token index (in the doc) where the question begins
-
-
-_WH_TYPOS = {"wat": "what", "wht": "what", "waht": "what", "whta": "what", "hw": "how", "hwo": "how", "y": "why",
-             "wats": "what", "whats": "what"}
-# chat spellings of auxiliaries: "wat wud make this ok", "r u open to a 2 yr term"
-_AUX_TYPOS = {"wud": "would", "wld": "would", "cud": "could", "cld": "could", "shud": "should", "r": "are"}
-
-
-def _word(token: Token) -> str:
-    word = token.lower_.strip("-") or token.lower_
-    if word in _WH_TYPOS and token.i == token.sent.start:  # "wat is it about relaydesk", "y not"
-        return _WH_TYPOS[word]
-    if word in _AUX_TYPOS:
-        return _AUX_TYPOS[word]
-    # "what's" / "how'd" left whole when a hyphen split them off ("what's-how have you ...")
-    return _CLITIC.sub("", word) if _CLITIC.search(word) and _CLITIC.sub("", word) in _WH else word
-
-
-_CLITIC = re.compile(r"(?:'|’)(?:s|d|re|ll|ve)$")
-
-
-def _clause_starts(sent: Span) -> List[int]:
-    """Token indices (in the doc) where a clause of the sentence may begin."""
-    starts = [sent.start]
-    for token in sent[:-1]:
-        if token.text in {"-", "—", "–"} and token.i > 0 and not token.doc[token.i - 1].whitespace_ and \
-                not (token.i + 1 < sent.end and _word(token.doc[token.i + 1]) in _WH):
-            continue  # a hyphen inside a word ("mid-quarter") is no clause break; "what's-how do you" restarts
-        if token.is_punct and token.text not in {"'", '"', "?", "(", ")"} or token.text in {"--", "-", "—", "–"} \
-                or len(token.text) > 1 and token.text.endswith("-") \
-                or _is_symbol(token) and not token.is_punct:  # "what- what ideas": a restart; an emoji ends a clause
-            starts.append(token.i + 1)
-    return starts
-
-
-def _skip_fillers(doc: Doc, i: int, end: int) -> int:
-    while i < end - 1:
-        w = _word(doc[i])
-        if doc[i].is_punct or doc[i].is_space or not w:
-            i += 1
-        elif (w, _word(doc[i + 1])) in _FILLER_PAIRS and i + 2 < end:
-            i += 2
-        elif w in {"hi", "hello", "hey", "hiya"} and i + 2 < end and _word(doc[i + 2]) in _WH and \
-                _word(doc[i + 1]) not in _WH | _AUX_FORMS | _SUBJECTS:
-            i += 2  # "hi jordan what would it take to keep you": a greeting and a name, then the question
-        elif w in _FILLERS:
-            i += 1
-        elif doc[i].is_title and i + 1 < end and doc[i + 1].text == "," and doc[i].lemma_ not in _WH | _AUX:
-            i += 2  # a name said first: "Barbara, what ..."
-        elif _stutter(doc, i, end):
-            i += 2  # a false start typed as said: "w-where", "Wh-What", "so-so"
-        else:
-            break
-    return i
-
-
-def _stutter(doc: Doc, i: int, end: int) -> bool:
-    """"w-where", "how's-how's": a word cut off and restarted, joined by a hyphen without spaces."""
-    if i + 2 >= end or doc[i + 1].text != "-" or doc[i].whitespace_ or doc[i + 1].whitespace_:
-        return False
-    cut, restart = doc[i].lower_, doc[i + 2].lower_
-    return restart.startswith(cut) or cut.startswith(restart) and len(restart) > 1
-
-
-def _question_shape(sent: Span) -> Shape | None:
-    """The question form of a sentence, from its words alone (None: not a question)."""
-    text = sent.text.strip()
-    if not text:
-        return None
-    asks = "?" in text
-    lowered = " ".join(text.lower().split())
-    if _PHATIC.match(lowered):
-        return Shape("phatic", sent.start)
-    tail = lowered.rsplit(",", 1)[-1]
-    if "," in lowered and asks and _PHATIC.match(tail.strip()) and \
-            re.match(r"\W*" + _HELLO + r"\b", lowered):
-        # "hi lena, good to hear from you, how's your week?": still the greeting
-        return Shape("phatic", _char_to_token(sent, len(lowered) - len(tail.lstrip())))
-    if asks and _RHETORICAL.search(lowered):
-        return Shape("rhetorical", sent.start)
-    doc = sent.doc
-    end = sent.end
-    embedded = _EMBED_OPEN.search(lowered)
-    if embedded and not (embedded.group(2) and re.match(r"\s*(?:if|whether)\b", lowered[embedded.end(2):])):
-        return Shape("open", _char_to_token(sent, embedded.start()))
-    if asks and re.search(r"\bscale\b|\b(?:1|one|0|zero) (?:to|and|-) (?:10|ten|5|five|100)\b", lowered) and \
-            not re.search(r"\bhow (?:" + "|".join(sorted(_WEIGH_HOW)) + r")\b", lowered):
-        return Shape("closed", sent.start)  # "on a scale of 1 to 10, what number ...?" asks for one number
-    found: List[Shape] = []
-    for start in _clause_starts(sent):
-        i = _skip_fillers(doc, start, end)
-        if i >= end:
-            continue
-        clause = " ".join(doc[i:end].text.lower().split())
-        if _IMPERATIVE_OPEN.match(clause):
-            return Shape("open", i)
-        if re.match(r"(?:please )?(?:tell me|let me know) (?:if|whether)\b", clause):
-            return Shape("closed", i)  # "tell me if that's a problem" asks for a yes or a no
-        head = _word(doc[i])
-        thoughts = head == "any" and i + 1 < end and doc[i + 1].lemma_ in {"thought", "idea", "suggestion"}
-        if (asks or thoughts) and head in {"any", "anything", "anyone", "anybody", "anywhere"}:
-            shape = _any_shape(doc, i, end)
-        else:
-            shape = _clause_shape(doc, i, end, asks)
-        if shape:
-            found.append(shape)
-            if shape.kind == "open":
-                return shape
-    if found:
-        kinds = [s.kind for s in found]
-        tail = [t for t in sent if not t.is_punct and not t.is_space]
-        if tail and _word(tail[-1]) == "or" and kinds[0] in {"closed", "question"}:
-            return Shape("open", found[0].start)  # "do you have a plan or?" leaves the other options to them
-        for kind in ("question", "closed", "proposal", "check"):
-            if kind in kinds:
-                return found[kinds.index(kind)]
-    words = [t for t in sent if not t.is_punct and not t.is_space and not _is_symbol(t)]
-    if [_word(t) for t in words] in (["why"], ["how", "come"], ["y"]):
-        return Shape("open", sent.start)  # "why?" asks them to explain
-    if not asks:
-        return None
-    if not words or all(_word(t) in _BACKCHANNEL for t in words):
-        return None  # "Yeah?", "Okay?": a continuer that hands the turn back, not a question
-    if _word(words[-1]) == "or" or _word(words[-1]) in _WH and len(words) > 1:
-        return Shape("open", sent.start)  # "... or?" leaves it open; "acting out would be what?"
-    if _CHECK_TAIL.search(lowered):
-        return Shape("check", sent.start)
-    if len(words) <= 4:
-        return Shape("closed", sent.start)
-    if any(not t.is_punct and not t.is_space for t in doc[end:]) and "?" not in doc[end:].text:
-        return None  # a statement with a lilt, then the speaker carries on: a reflection, not a question
-    return Shape("question", sent.start)  # a statement said as a question: closed, or checking a summary
-
-
-_SO_CHECK = re.compile(r"^\W*(?:(?:ok|okay|right|alright|and|oh|yeah|mm|hmm)\W+)*so\b"
-                       r"(?!\s+(?:can|could|would|will|shall|"
-                       r"do|does|did|is|are|what|how|why|when|where|who|which|(?:you|we|i)(?:'ll| will))\b)", re.I)
-_BACKCHANNEL = {"hello", "hi", "hey",  # "hello?": are you there, not a question
-                "yeah", "yes", "yep", "yup", "okay", "ok", "right", "alright", "all", "really", "hmm", "huh", "mm",
-                "mhm", "mm-hmm", "uh-huh", "sure", "eh", "oh", "so", "no", "and"}
-
-
-def _any_shape(doc: Doc, i: int, end: int) -> Shape:
-    """"Anything else?", "any thoughts on that?": elliptical questions that invite more."""
-    following = [_word(t) for t in doc[i:end]]
-    chance = following[1:2] == ["chance"] and not _ASK_VERBS & set(following)  # "any chance $32 gets us there?"
-    if chance or {"question", "questions"} & set(following) or \
-            ({"i", "we"} & set(following) and {"help", "do"} & set(following)):
-        return Shape("closed", i)
-    return Shape("open", i)
-
-
-def _is_symbol(token: Token) -> bool:
-    return not any(ch.isalnum() for ch in token.text)
-
-
-def _char_to_token(sent: Span, offset: int) -> int:
-    """The token of `sent` at a character offset of its whitespace-normalised lower-case text."""
-    normalised = 0
-    for token in sent:
-        if normalised >= offset:
-            return token.i
-        normalised += len(token.text) + (1 if token.whitespace_ else 0)
-    return sent.start
-
-
-def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
-    if i + 1 >= end:
-        return None
-    w0 = _word(doc[i])
-    w1 = _word(doc[i + 1])
-    w2 = _word(doc[i + 2]) if i + 2 < end else ""
-    lemma1 = doc[i + 1].lemma_ if i + 1 < end else ""
-    rest = [_word(t) for t in doc[i + 1: end] if not t.is_punct]
-    if w0 in _PREP and w1 in _WH:  # "in what ways ...", "to what extent ..."
-        # without a "?", only an inverted auxiliary makes it a question: "in what ways would it help"
-        # asks; "about how the price had gone up" and "from what I've heard" report
-        if w2 in {"you", "u", "i", "we", "they", "he", "she"}:
-            return None  # "from what you said, is it the price?": a relative clause; the question comes after
-        if w1 == "how" and w2 in _FACT_HOW:
-            return Shape("closed", i)  # "about how many do you use?" asks for a figure
-        return Shape("open", i) if asks or len(rest) > 3 and _inverted(doc, i + 2, end) else None
-    if w0 == "how" and w1 == "come":
-        return Shape("open", i)  # "how come you're unhappy" asks why
-    if w0 in _WH:
-        return _wh_shape(doc, i, end, asks, w0, w1, w2, rest)
-    if w0 in _AUX_FORMS and (w1 in _SUBJECTS or doc[i + 1].lemma_ in _SUBJECTS or w1 == "n't"
-                             or doc[i + 1].like_num or doc[i + 1].is_title) \
-            and (asks or _unmarked_question(doc, i, end)):
-        subject_at = i + 2 if w1 in {"n't", "not", "nt"} else i + 1
-        after = [_word(t) for t in doc[subject_at + 1: end] if not t.is_punct]
-        verb = doc[subject_at + 1].lemma_ if subject_at + 1 < end else ""
-        polite = verb == "be" and "kind" in after[1:4] and any(  # "would you be so kind as to explain ..."
-            doc[j].lemma_ in _ASK_VERBS - {"say", "run", "fill", "catch"}
-            for j in range(subject_at + 2, min(end, subject_at + 8)))
-        if w1 in {"you", "u"} and (verb in _ASK_VERBS or polite or verb == "help" and after[1:2] in (["me"], ["us"])):
-            return Shape("open", i)
-        if w1 in {"you", "u"} and verb == "mind" and after[1:2] and after[1].endswith("ing") and \
-                doc[subject_at + 2].lemma_ in _ASK_VERBS:
-            return Shape("open", i)
-        if w0 in {"can", "could", "may", "might"} and w1 == "i" and verb == "ask":
-            nested = [j for j in range(subject_at + 2, min(end, subject_at + 5)) if _word(doc[j]) in _WH]
-            if nested:  # "may I ask what you need?": the nested clause decides ("how many" stays closed)
-                return _wh_shape(doc, nested[0], end, True, _word(doc[nested[0]]),
-                                 _word(doc[nested[0] + 1]) if nested[0] + 1 < end else "",
-                                 _word(doc[nested[0] + 2]) if nested[0] + 2 < end else "",
-                                 [_word(t) for t in doc[nested[0] + 1: end] if not t.is_punct]) or Shape("open", i)
-        if w1 in {"you", "u"} and verb == "have" and "any" in after[:2] and \
-                any(doc[j].lemma_ in {"thought", "idea", "view", "sense", "feeling", "suggestion", "theory"}
-                    for j in range(subject_at + 2, min(end, subject_at + 5))):
-            return Shape("open", i)
-        lemmas_after = [doc[j].lemma_ for j in range(subject_at + 1, end)]
-        if w1 in {"you", "u"} and (verb == "think" and "of" in after[1:2] and w0 in {"can", "could", "ca"} or
-                                   verb == "give" and "example" in after[:5]):
-            return Shape("open", i)  # "can you think of ...?", "could you give me an example?"
-        if w1 in {"you", "u"} and verb == "have" and {"thought", "think"} & set(lemmas_after[1:4]) and \
-                "about" in after[:6]:
-            return Shape("open", i)  # "have you thought about ...?"
-        wider = " ".join(after)
-        if re.search(r"\bany ?(?:thing|one|body)? (?:other|else)\b|\bany other\b", wider) and \
-                not re.search(r"\b(?:i|we) (?:can|could) (?:help|do)\b", wider):
-            return Shape("open", i)  # "is there anything else ...?", "are there any other ...?" invite more
-        if _either_or(rest):
-            return Shape("closed", i)
-        if lemma1 in {"that", "this", "it"} and verb in {"work", "sound", "suit", "seem"}:
-            return Shape("check", i)
-        return Shape("closed", i)
-    if w0 in _AUX_FORMS and asks and w1 in {"we", "i"}:
-        return Shape("proposal", i)
-    return None
-
-
-def _inverted(doc: Doc, i: int, end: int) -> bool:
-    """An auxiliary before its subject within a few words of token i ("ways would it", "extent does the")."""
-    for j in range(i, min(end - 1, i + 4)):
-        if _word(doc[j]) in _AUX_FORMS:
-            return _word(doc[j - 1]) not in _SUBJECTS and _word(doc[j + 1]) in _INVERTED_SUBJECTS | {"i", "there"}
-    return False
-
-
-def _opens_sentence(doc: Doc, i: int, end: int) -> bool:
-    """Token i is the sentence's first word once fillers are skipped ("so, um, what ...")."""
-    return i == _skip_fillers(doc, doc[i].sent.start, end)
-
-
-def _unmarked_question(doc: Doc, i: int, end: int) -> bool:
-    """"do you have a budget in mind" typed without "?": an auxiliary opening the sentence, then "you"
-    (chat often drops the question mark; a statement never starts this way)."""
-    if not _opens_sentence(doc, i, end) or i + 2 >= end:
-        return False
-    w0, w1, w2 = _word(doc[i]), _word(doc[i + 1]), _word(doc[i + 2])
-    if w0 in {"can", "could", "may", "might"} and w1 == "i" and doc[i + 2].lemma_ == "ask":
-        return True  # "might I ask what matters most to you"
-    if w0 in {"is", "are"} and w1 == "there" and w2 in {"anything", "any", "anyone", "anybody", "something"}:
-        return True  # "is there anything else you'd like me to know"
-    if w0 in {"is", "was"} and w1 in {"it", "that", "this", "the"} and "or" in {_word(t) for t in doc[i + 2: end]}:
-        return True  # "is it the price or something else"
-    return w1 in {"you", "u", "ya"} and \
-        w0 in {"do", "did", "are", "were", "have", "can", "could", "would", "will", "is", "was"} and end - i >= 4
-
-
-def _asks_back(doc: Doc, i: int, end: int) -> bool:
-    """After "how about" / "why don't": "you tell me ...", "you?" hand the floor to the customer."""
-    words = [t for t in doc[i:min(end, i + 6)] if not t.is_punct]
-    if not words:
-        return False
-    if [_word(t) for t in words][:1] in (["you"], ["u"]) and len(words) == 1:
-        return True
-    return any(t.lemma_ in _ASK_VERBS or t.lemma_ == "start" and "tell" in {x.lemma_ for x in words}
-               for t in words[:5]) and any(_word(t) in {"you", "u"} for t in words[:4])
-
-
-def _either_or(rest: List[str]) -> bool:
-    if "or" not in rest:
-        return False
-    k = len(rest) - 1 - rest[::-1].index("or")
-    return k < len(rest) - 1 and rest[k + 1] not in {"not", "anything", "something", "so", "what"}
-
-
-def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str, rest: List[str]) -> Shape | None:
-    if not asks:
-        # "what would help you most", "how many do you order" typed without "?" still ask (the verb
-        # comes before its subject); "what I can do is ..." states
-        aux_next = w1 in _AUX_FORMS or doc[i + 1].lemma_ in _AUX if i + 1 < end else False
-        inverted = any((a in _AUX_FORMS or a in {"'s", "s", "'re", "re"}) and b in _INVERTED_SUBJECTS
-                       for a, b in zip(rest[:8], rest[1:9]))
-        # "how much of your volume comes in over whatsapp": a quantity asked for, not an exclamation
-        quantity = w0 == "how" and w1 in {"many", "much", "often", "long"} and \
-            (w2 in {"of"} | _AUX_FORMS or _opens_sentence(doc, i, end))  # "how many agents log in right now"
-        # "whats ur finance person looking at", "what is for you most important", "what would make this right
-        # for you", "why relaydesk": chat questions without "?" (a statement would go on "... is ...")
-        # only a sentence opens this way: "..., which is why" is a clause, not a question
-        opens = _opens_sentence(doc, i, end)
-        contracted = opens and doc[i].lower_ in {"whats", "wats", "hows"} and \
-            w1 in {"you", "u", "ur", "your", "the", "it", "that", "this"}
-        copula = opens and w0 != "which" and w1 in {"is", "are", "'s", "s"} and "is" not in rest[1:] and len(rest) >= 2
-        modal = opens and w1 in {"would", "could", "might", "should", "can", "will"} and i + 2 < end and \
-            doc[i + 2].lemma_ in {"make", "help", "work", "change", "matter", "it", "need", "happen", "have", "get"} \
-            and "is" not in rest[2:]
-        short_why = opens and w0 == "why" and len(rest) <= 4
-        # "how did support hold up in tax season", "what else matters to you": the auxiliary or "else"
-        # right after the wh-word opening a sentence asks, whatever the subject
-        aux_open = opens and w1 in {"did", "does", "do", "has", "have", "had", "will", "would", "can", "could",
-                                    "should", "was", "were", "else"}
-        if "is" in rest[2:] and not quantity and not contracted:
-            return None  # "what would help is a longer contract": a statement built on "what"
-        if not (aux_next and w2 in {"you", "u", "your", "we", "it", "that", "this", "matter", "help"}) \
-                and not (w0 in {"why", "how"} and w1 in {"not", "about"} and len(rest) <= 6) and not inverted \
-                and not (quantity or contracted or copula or modal or short_why or aux_open):
-            return None
-    if w1 in {"i", "we", "you", "he", "she", "they", "u"} and w0 in {"what", "how", "why", "where", "when"} and \
-            i + 2 < end and not doc[i + 2].is_punct and not _CLITIC.search(doc[i].lower_):
-        return None  # "what I'm hearing is ...", "how you feel matters": a clause ("what'd you think" asks)
-    if w0 in {"how", "what"} and w1 == "about":
-        nxt = w2
-        asks_back = _asks_back(doc, i + 2, end)
-        if asks_back:
-            return Shape("open", i)  # "how about you tell me ...", "what about you?"
-        if nxt in _PROPOSAL_NEXT or (i + 2 < end and (doc[i + 2].like_num or doc[i + 2].is_currency)) or \
-                (w0 == "how" and nxt.endswith("ing")):
-            return Shape("proposal", i)  # "how about $23?", "what if we ...": an offer, answered yes or no
-        return Shape("open", i)  # "what about the delivery side?" opens a topic
-    if w0 == "what" and w1 == "if" and w2 in {"i", "we", "you", "u"}:
-        return Shape("proposal", i)
-    if w0 == "why" and (w1 == "not" or (w1 in {"don't", "do", "dont"} and w2 in {"we", "i", "n't", "nt", "not"})):
-        return Shape("open", i) if _asks_back(doc, i + 2, end) else Shape("proposal", i)
-    if w0 in {"how", "hows"} and (w1 in {"do", "does", "'s", "is", "s", "would", "will"}) and \
-            w2 in {"that", "this", "it"} and any(r in {"sound", "sounds", "work", "works", "suit", "seem", "seems",
-                                                       "feel", "look", "looks"} for r in rest[2:4]):
-        return Shape("check", i)  # "how does that sound?" after an offer checks agreement
-    if w0 == "how" and w1 in {"do", "does", "would"} and i + 2 < end and \
-            (doc[i + 2].is_currency or doc[i + 2].like_num) and {"sound", "sounds", "suit", "work"} & set(rest):
-        return Shape("proposal", i)  # "how does $33 an agent sound?" puts a number up for a yes or a no
-    if w0 in {"how", "hows"} and w1 in _FACT_HOW:
-        # "how long a contract would suit you?" asks what they want, not a figure to look up
-        wants = re.search(r"\b(?:would|will|could) (?:you|suit|work)\b|\bprefer|\bideal", " ".join(rest))
-        return Shape("open" if wants and w1 in {"long", "often", "soon", "far"} else "closed", i)
-    if w0 == "how" and w1 in _WEIGH_HOW:
-        return Shape("open", i)  # "how important is delivery to you?" asks them to weigh and explain
-    if w0 in {"what", "whats"} and w1 in {"kind", "sort", "type", "kinds", "sorts", "types"} and w2 == "of" and \
-            i + 3 < end and doc[i + 3].lemma_ in (_OPEN_NOUNS - _FACT_NOUNS) | {"situation", "thing", "way"}:
-        return Shape("open", i)  # "what sort of situations / thoughts ...?" asks for a description
-    if w0 == "when" and w1 in {"was", "is", "'s"} and w2 in {"a", "the"} and \
-            i + 3 < end and _word(doc[i + 3]) == "time" and not (i + 4 < end and _word(doc[i + 4]) == "of"):
-        return Shape("open", i)  # "when was a time that ...?" asks for a story, not a date
-    if w0 in {"what", "whats"} and (w1 in _FACT_NOUNS or doc[i + 1].lemma_ in _FACT_NOUNS if i + 1 < end else False) \
-            and len(rest) <= 7 and "you" not in rest[1:2] and w1 not in {"makes", "made", "making"}:
-        return Shape("closed", i)
-    if w0 in {"what", "whats"} and w1 in {"'s", "is", "s", "are", "was"} and len(rest) <= 4:
-        nouns = {doc[j].lemma_ for j in range(i + 2, end)}
-        if nouns & _FACT_NOUNS and not nouns & _OPEN_NOUNS:
-            return Shape("closed", i)
-    if w0 == "which" and not _either_or(rest) and \
-            {doc[j].lemma_ for j in range(i + 1, end)} & {"matter", "important", "priority", "concern", "care",
-                                                          "useful", "helpful"}:
-        return Shape("open", i)  # "which of those matters most to you?" asks them to weigh, like "how important"
-    if w0 in {"which", "whose"}:
-        return Shape("closed", i)
-    if w0 in {"when", "where", "who", "whom"}:
-        modal = w1 in {"would", "could", "might", "should", "can", "ca", "will", "d", "'d", "else"}
-        thinks = bool({"think", "feel", "see", "want", "plan", "imagine", "hope"} &
-                      {doc[j].lemma_ for j in range(i + 1, min(end, i + 5))})
-        if modal or thinks or (w0 in {"who", "where"} and "else" in rest[:2]):
-            return Shape("open", i)
-        return Shape("question", i)
-    return Shape("open", i)
-
-
-# -- amounts --------------------------------------------------------------------------------------
-_NUMBER = r"\d(?:[\d,]*\d)?(?:\.\d+)?"  # "$24, saving..." ends at the 4, not the comma
-_MONEY = re.compile(
-    rf"(?P<cur>[$£€])\s?(?P<num>{_NUMBER})(?P<k>k\b)?"
-    rf"|(?P<num2>{_NUMBER})\s?(?:(?P<pct>%|percent|per cent|pc\b)"
-    r"|(?P<word>dollars?|bucks|pounds?|euros?|usd|gbp|eur|quid)\b)"
-    # chat drops the currency sign: "23 a cartridge", "31 an agent", "25.50", "27,50", "ok, 25 then"
-    r"|(?<![\w$£€.,])(?P<bare>\d+(?:[.,]\d\d?)?)(?=(?:\s+(?:a|an|per|each)\s+|\s*/\s*)(?!(?:year|yr|annum|month|mo|"
-    r"quarter|week|day|hour|time)s?\b)[a-z]|\s+then\b|\s+it is\b|\s+it's\b|\s+works\b)"
-    r"|(?<![\w$£€.,])(?P<cents>\d+[.,]\d\d)(?![\d%])"
-    # a number sold as a package: "so 32 w/ price lock", "for 30 with the lock"
-    r"|\b(?:at|say|so|ok|okay|make it|do|for|to)\s+(?P<package>\d+)(?=\s*(?:w/|with\b|plus\b|\+|incl))"
-    # a bare number put up for a verdict: "would 23 work for you", "does 23.50 suit", "23 ok?"
-    r"|\b(?:would|does|do|will|could|can|is)\s+(?P<asked>\d+(?:[.,]\d{1,2})?)(?=\s+(?:work|suit|do it|be ok|"
-    r"be okay|be alright|be fine|sound|help|get us|be any good)\b)"
-    r"|^\W*(?P<asked2>\d+(?:[.,]\d{1,2})?)(?=\s+(?:ok|okay|alright|good|fine)\s*\?)"
-    # after an offering verb, or a number said on its own: "I can do 24 because...", "how about 23?", "46?"
-    r"|(?:\b(?:can do|could do|how about|what about|make it|make that|go to|go down to|drop to|come down to|"
-    r"offer you|(?:can|could|will|would|i'?ll|we'?ll) offer|deal at|call it|stay at|stays at|back to|"
-    r"that'?s|thats|that is|"
-    r"settle (?:at|on)|meet you at)\s+|^\W*(?:ok|okay|fine|alright|right|so|then|great|gr8|perfect|cool|sure|yes|"
-    r"yep)?\W*)"
-    r"(?<![$£€\d])(?P<verbnum>\d+(?:[.,]\d{1,2})?)(?![.,]?\d)(?=\s*(?:[?!.,;]|$|then\b|if\b|because\b|as\b|since\b|for\b|with\b|and\b|"
-    r"plus\b|instead\b|on\b|flat\b|from\b))",
-    re.IGNORECASE,
-)
-_DECIMAL_COMMA = re.compile(r"^\d+,\d\d$")  # "27,50" is 27.50; "3,600" is three thousand six hundred
-_REDUCTION_AFTER = re.compile(r"^\s*(off|less|cheaper|lower|discount|saving|reduction|back|credit|rebate|refund)", re.I)
-_REDUCTION_BEFORE = re.compile(r"(sav(e|es|ing)( you)?( of)?|discount of|knock(ed|ing)?( off)?|take|taking|"
-                               r"reduc\w*(?: by)?|cut by|drop(ped)? by|credit of|refund of|rebate of|lower by)"
-                               r"\s*(about |around |a |an )?$", re.I)
-_PERIOD_AFTER = re.compile(r"^\s*(/|per|a|an|each|every)?\s*(year|yr|annum|month|mo|quarter|week)\b|"
-                           r"^\s*(annually|yearly|monthly|a year|a month)", re.I)
-
-
-def find_amounts(text: str) -> Tuple[Amount, ...]:
-    amounts = []
-    for m in _MONEY.finditer(text):
-        group = next(g for g in ("num", "num2", "bare", "cents", "package", "asked", "asked2", "verbnum")
-                     if m.group(g))
-        raw = m.group(group)
-        try:
-            value = float(raw.replace(",", ".") if _DECIMAL_COMMA.match(raw) else raw.replace(",", ""))
-        except ValueError:
-            continue
-        if m.group("k"):
-            value *= 1000
-        kind = "percent" if m.group("pct") else "money"
-        # the number, not the words before it
-        start = m.start(group) if group in {"package", "verbnum", "asked"} else m.start()
-        after, before = text[m.end(): m.end() + 25], text[max(0, start - 30): start]
-        if _REDUCTION_AFTER.search(after) or _REDUCTION_BEFORE.search(before):
-            role = "reduction"
-        elif _PERIOD_AFTER.search(after):
-            role = "period"
-        elif kind == "money":
-            role = "price"
-        else:
-            role = "other"
-        amounts.append(Amount(value, kind, role, start, m.end()))
-    return tuple(amounts)
-
-
+# -- who puts a number forward ----------------------------------------------------------------
 _OFFER_WORDS = re.compile(r"\b(offer|can do|could do|give you|bring|reduce|lower|drop|knock|take|match|"
                           r"discount|off|deal|for you|price of|special|let you have|how about|what about|"
                           r"i can|we can|i could|we could|i'll|we'll|i will|we will|go to|come down|"
@@ -1115,183 +578,11 @@ def _offers(sent: Span) -> bool:
     return bool(_OFFER_WORDS.search(sent.text) or _TAKES_NUMBER.search(sent.text))
 
 
-# -- guards ---------------------------------------------------------------------------------------
-_ACK = (r"(?:understand|hear you|hear that|get it|get that|see that|appreciate that|appreciate it|know|sorry|"
-        r"apologi[sz]e|makes? (?:total |perfect |complete )?sense)")
-_REFUSAL = re.compile(
-    r"\b(can(?:'|no)?t|cannot|won'?t|will not|unable|not able|no room|nothing|not possible|isn'?t possible|"
-    r"not negotiable|non-negotiable|fixed|stays?|remains?|final|policy|have to|has to|not going to|"
-    r"is the price|is what it is|(?:our|the|my) price is (?:our|the|my) price|no,|"
-    r"(?:not|isn'?t|aren'?t) (?:something (?:that )?(?:i|we)\b|in a position)|"
-    r"that doesn'?t work|that won'?t work|"
-    r"will only|only (?:consider|do|accept)|not willing|not my|(?:we|i) (?:don'?t|do not|never) (?:match|do|offer|"
-    r"give|discount|negotiate|change|budge|move)|stands|appl(?:y|ies) to (?:everyone|everybody|all)|"
-    r"same for (?:everyone|everybody|all))\b",
-    re.I,
-)
-_DISMISSIVE = re.compile(_ACK + r"\w*(?:\s+[\w']+){0,6}?[,.]?\s*(but|however|though|still|unfortunately)\b", re.I)
-# an "understand" / "see" that is not acknowledgement: negated, or asked for ("help me understand")
-_NOT_ACK_BEFORE = re.compile(
-    r"(?:n'?t|\bnot|\bnever|\bno one|\bnobody|\bif|\bso|\bmake sure|\bto|\bhelp me|\btrying to|\bwant to|\bneed to|"
-    r"\blike to|\bkeen to|\blet me|\bdo you|\bcan you|\bcould you|\bwhat)\s+(?:\w+\s+)?(?:i\s+)?$",
-    re.I,
-)
-_NOT_ACK_AFTER = re.compile(r"^\s*(?:(?:that\s+)?you(?:'re| are)?\s+(?:want|asking|need|would like|'d like|"
-                            r"looking for|after)|correctly|right\b|what you(?:'re| are) (?:asking|saying))", re.I)
-# a "sorry" that apologises for a typo or asks "pardon?", not for the customer's trouble
-_SORRY_NOT_EMPATHY = re.compile(
-    # no "you" between the apology and the slip: not the customer's trouble
-    r"\b(?:sorry|sry|soz)\s*\?|\b(?:sorry|sry|soz|apologies)\b(?:(?!\byou)[^?]){0,60}?"
-    r"\b(meant|mean to(?! (?:be|sound|come|upset|offend|hurt|annoy|rush|pressure|push|snap))|"  # "to be short": regret
-    r"typo|misspell\w*|mistyp\w*|misread|"
-    r"misclick\w*|click\w*|button|pressed|hit (?:the|enter|send)|too (?:early|soon)|submitted|sent (?:that|it) too|"
-    r"autocorrect|keyboard|glitch\w*|emoticons?|emojis?|spelling|wrong (?:number|key|button|figure)|"
-    r"accidentally (?:sent|hit|pressed|clicked|submitted|typed)|i was mistaken|i misunderstood|i misspoke|"
-    r"(?:not|n't|didn'?t|don'?t) (?:understand|follow|catch|get) (?:you|that|what|it|the)?|what do you mean|"
-    r"come again|(?:say|repeat|explain) (?:that|it)? ?again|can you (?:explain|repeat|rephrase)|"
-    # a slip of the speaker's own in the chat: "sorry, I didn't see your offer", "sorry, I just realised..."
-    r"(?:didn'?t|did not) (?:see|notice|read)|missed your|headset|microphone|mic|connection|signal|wifi|"
-    r"internet|page|screen|browser|laptop|cut out|dropped|froze|frozen|refreshed|lagg?ing|(?:just )?reali[sz]ed|"
-    r"i thought (?:that )?i|got confused|"
-    r"(?:was|am|'m) confused|forgot (?:about (?:that|it)|to (?:mention|say|add|ask|answer|reply))|i got it wrong)\b",
-    re.I,
-)
-
-
-_SORRY = re.compile(r"\b(?:sorry|apologies|sry|soz)\b", re.I)
-_SORRY_REFUSAL = re.compile(
-    r"^[\s,.!]*(?:\w+[\s,.!]+)?(?:but\b|however\b|i(?:'m| am) afraid\b|no\b|nope\b|"
-    r"(?:[\w']+\s+){0,3}?(?:i|we)\s+(?:really\s+|just\s+|simply\s+)?(?:can'?t|cannot|can not|won'?t|will not|"
-    r"couldn'?t|could not|(?:am|'m|are|'re) (?:not able|unable|not going)|don'?t|do not|will only|only|need|want)\b|"
-    r"(?:that|this|it)(?:'s| is)? (?:won'?t|doesn'?t|can'?t|will not|does not|cannot|not going to|isn'?t going to|"
-    r"is not going to) (?:work|do|happen)|(?:that|this|it)(?:'s| is) not (?:possible|going to work|an option))",
-    re.I,
-)
-_REFUSAL_BEFORE = re.compile(r"(?:(?<!oh )(?<!oh, )\bno\b|not possible|can'?t|cannot|won'?t|not going to|locked|fixed|"
-                             r"final|isn'?t negotiable|not negotiable)[^.!?]*$", re.I)  # "oh no, sorry!" is sympathy
-
-
-def _dismissive(sent: Span) -> bool:
-    """"I understand, but..." acknowledges nothing: it is a refusal dressed as empathy."""
-    m = _DISMISSIVE.search(sent.text)
-    if m and (_REFUSAL.search(sent.text[m.end():]) or
-              re.search(r"\b(?:i|we) (?:really |just |still |also )?(?:need|want|do not need|don'?t need)\b",
-                        sent.text[m.end():], re.I)):
-        return True
-    for sorry in _SORRY.finditer(sent.text):
-        if _SORRY_REFUSAL.match(sent.text[sorry.end(): sorry.end() + 60]):
-            return True
-        refusal = _REFUSAL.search(sent.text, sorry.end())  # "Sorry Noor, there's no room to move on it."
-        if refusal and not re.search(r"\b(?:you|your|u|ur)\b", sent.text[sorry.end(): refusal.start()], re.I) \
-                and refusal.start() - sorry.end() < 60:
-            return True
-        if _REFUSAL_BEFORE.search(sent.text[: sorry.start()]):
-            return True
-        words = [t for t in sent if not t.is_punct and not _is_symbol(t)]
-        if len(words) <= 3 and sent.start > 0:  # "Oh, that's not possible. Sorry."
-            previous = sent.doc[: sent.start]
-            if _REFUSAL.search(previous.text[-80:]):
-                return True
-    return False
-
-
-_BUT_NEXT = re.compile(r"^\W*(?:but|however|unfortunately|still|that said)\b", re.I)
-_FIRST_PERSON = {"i", "me", "my", "we", "us", "our", "'m", "im", "myself", "ourselves"}
-
-
-def _brushed_aside(sent: Span, following: Span) -> bool:
-    """"I understand. But we can't..." is the dismissive "I understand, but" split over two sentences.
-    Only a bare formula counts: "I understand this is frustrating. But..." still acknowledges something."""
-    words = [t for t in sent if not t.is_punct and not _is_symbol(t)]
-    if len(words) > 5 or \
-            any(t.lemma_ in _EMPATHY_CUES - {"hear", "sorry"} or _word(t) in {"you", "your", "u"} for t in words):
-        return False
-    if not _BUT_NEXT.match(following.text):
-        # "I'm sorry. We can't go lower than $25.": a bare apology that only announces a no
-        return any(t.lemma_ == "sorry" for t in words) and bool(_SORRY_REFUSAL.match(following.text)) and \
-            bool(_REFUSAL.search(following.text)) and not any(t.lemma_ in _EMPATHY_CUES for t in following)
-    return bool(_REFUSAL.search(following.text) or
-                re.search(r"\b(?:i|we) (?:really |just |still |also )?(?:need|want)\b", following.text, re.I))
-
-
-# the speaker's own need or circumstances, stated right after a bare "sorry" / "oh no"
-_OWN_NEED_NEXT = re.compile(
-    r"^\W*(?:(?:oh|well|so|and|ok|okay|yeah|hmm|honestly)\W+)?(?:i|we)(?:'m|'re| am| are)?\s+"
-    r"(?:really\s+|also\s+|too\s+|still\s+|just\s+|actually\s+|personally\s+)?"
-    r"(?:need|want|have to|would|'d|was hoping|were hoping|am hoping|must|require|will need|'ll need)\b", re.I)
-_DISMAY = {"sorry", "apologise", "apologize", "apology", "apologies", "no", "yikes", "ouch", "ugh"}
-
-
-def _turns_to_self(sent: Span, following: Span) -> bool:
-    """"Oh no! I need water the most too." and "I'm sorry. I would really like all the food.": a bare
-    apology or groan that leads into the speaker's own need is dismay at a clash or a softener for a
-    request, not a reaction to the other side's situation."""
-    words = [t for t in sent if not t.is_punct and not _is_symbol(t)]
-    if len(words) > 4 or not any(_word(t) in _DISMAY or t.lemma_ in _DISMAY for t in words) or \
-            any(_word(t) in {"you", "your", "u", "ur"} for t in words):
-        return False
-    return bool(_OWN_NEED_NEXT.match(following.text)) and \
-        not any(_word(t) in {"you", "u"} or t.lemma_ in _EMPATHY_CUES for t in following)
-
-
-def _own_feelings(sent: Span) -> bool:
-    """Every feeling word in the sentence is the speaker's own ("I'm worried we'd run out") and the
-    sentence never turns to the other side: that is self-disclosure, not empathy."""
-    words = {_word(t) for t in sent}
-    if words & {"you", "your", "yours", "u", "ur"} or words & {"sorry", "apologise", "apologize", "apologies"}:
-        return False
-    cues = [t for t in sent if t.lemma_ in _EMPATHY_CUES]
-    return bool(cues) and all(any(_word(t) in _FIRST_PERSON for t in sent.doc[max(sent.start, c.i - 4): c.i])
-                              for c in cues)
-
-
-def _not_empathy(sent: Span, span: Span | None = None) -> bool:
-    """Look-alikes of empathy: a typo apology, "sorry?", a negated or requested "understand"."""
-    if _SORRY_NOT_EMPATHY.search(sent.doc.text[sent.start_char: sent.end_char + 50]) and \
-            not re.search(r"\bsorry to hear\b", sent.text, re.I):  # "sorry to hear ..." is about them, whatever follows
-        return True
-    if _OWN_VERDICT.search(sent.text if span is None else sent.doc.text[span.start_char: sent.end_char]):
-        return True
-    if span is None:
-        return bool(re.search(r"(?:n'?t|\bnot|\bnever)\s+(?:\w+\s+)?(?:understand|get it|see why)\b", sent.text, re.I))
-    if any(t.lemma_ == "sense" for t in span):  # "does that make sense?" checks, "if that makes sense" hedges
-        before = sent.doc.text[sent.start_char: span.start_char]
-        return bool(_SENSE_NOT_ACK.search(before))
-    if any(t.lemma_ in {"understand", "see", "get", "know", "hear", "imagine"} for t in span):
-        before = sent.doc.text[sent.start_char: span.start_char]
-        after = sent.doc.text[span.end_char: sent.end_char]
-        if _INFORMED.match(after) and not any(t.lemma_ in _EMPATHY_CUES | _FEELING_WORDS
-                                              for t in sent.doc[span.end: sent.end]):
-            return True  # "I understand you're reviewing suppliers": I gather, not I feel for you
-        return bool(_NOT_ACK_BEFORE.search(before) or _NOT_ACK_AFTER.search(after))
-    return False
-
-
-# "I understand / I hear (that) you ..." followed by a fact, not a feeling
-_INFORMED = re.compile(r"^\s*(?:that\s+)?(?:you|you're|you've|you'd|your)\b", re.I)
-_FEELING_WORDS = {"happy", "unhappy", "pleased", "feel", "like", "mad", "let", "surprised", "caught", "cross", "fed"}
-# the speaker's own verdict on a proposal ("that doesn't sound fair to me"), not a feeling of theirs
-_OWN_VERDICT = re.compile(r"\b(?:unfair|fair|good|right|great|okay|ok|ideal)\s+(?:to|for)\s+(?:me|us|myself)\b", re.I)
-# "make sense" that checks or hedges the rep's own words: "does that make sense?", "I hope that makes sense"
-_SENSE_NOT_ACK = re.compile(r"(?:\b(?:do|does|did|would|will|could|should|if|not|never|hope|hopefully|think|guess)|"
-                            r"n't)\s+(?:(?:that|this|it|all|really|quite)\s+){0,2}$", re.I)
 # A trade is conditional: the classifier may find one only where the sentence sets a condition.
 _CONDITION = re.compile(r"\b(?:if|provided|providing|as long as|in exchange|in return|on condition|commit\w*|sign\w*|"
                         r"when you|once you|unless|renew\w*|prepay\w*|agree\w*|term|contract|lock\w*|swap|trade)\b|"
                         r"\band (?:i|we)(?:'ll| will| can| could)\b", re.I)
 _NEGATIONS = {"not", "no", "never", "nothing", "without", "nobody", "none", "neither", "nor"}
-# Empathy is a marked speech act: the classifier may find it only where one of these words is.
-_EMPATHY_CUES = {
-    "sorry", "apologise", "apologize", "apology", "regret", "understandable", "understandably", "hear",
-    "imagine", "realise", "realize", "feeling", "frustrate", "frustrating", "frustration", "annoy", "annoying",
-    "annoyed", "upset", "upsetting", "stress", "stressful", "stressed", "worry", "worrying", "worried", "concern",
-    "concerned", "disappoint", "disappointing", "disappointed", "hard", "difficult", "tough", "rough", "awful",
-    "terrible", "horrible", "unfair", "shame", "pain", "headache", "nightmare", "hassle", "blow", "shock", "shocking",
-    "surprise", "unfortunate", "sad", "valid", "sympathise", "sympathize", "empathise", "empathize", "sympathy",
-    "blame", "relate", "rubbish", "ugh", "yikes", "ouch", "brutal", "mess", "disruption", "inconvenience",
-    "trouble", "struggle", "angry", "cross", "furious", "heard", "wonder", "stretch", "stretched", "squeeze",
-    "squeezed", "tight", "overwhelm", "overwhelmed", "overwhelming", "strain", "strained", "pinch",
-}
 
 
 def _negated(span: Span, window: int = 8) -> bool:
@@ -1446,24 +737,24 @@ class Detector:
                 found[(move, k)] = (rank, span, sents[k], source, score)
 
         starts = [s.start for s in sents]
-        shapes = [_question_shape(s) if _may_ask(s, lemmas) else None for s, lemmas in zip(sents, lemma_sets)]
-        shapes = [None if shape is not None and _quoted(s, shape.start) else shape for s, shape in zip(sents, shapes)]
+        shapes = [question_shape(s) if may_ask(s, lemmas) else None for s, lemmas in zip(sents, lemma_sets)]
+        shapes = [None if shape is not None and quoted(s, shape.start) else shape for s, shape in zip(sents, shapes)]
         dismissive_at: Dict[int, bool] = {}
 
         def dismissive(k: int) -> bool:  # worked out only for sentences where empathy shows up
             if k not in dismissive_at:
-                dismissive_at[k] = _dismissive(sents[k]) or \
-                    k + 1 < len(sents) and _brushed_aside(sents[k], sents[k + 1])
+                dismissive_at[k] = empathy.dismissive(sents[k]) or \
+                    k + 1 < len(sents) and empathy.brushed_aside(sents[k], sents[k + 1])
             return dismissive_at[k]
 
         def empathy_ok(k: int) -> bool:  # may the classifier's empathy stand in sentence k?
             # it needs a feeling word, turned towards the customer or their situation, not a refusal,
             # and not the speaker's own feelings ("I'm worried we'd run out")
-            return bool(lemma_sets[k] & _EMPATHY_CUES) and bool(lemma_sets[k] & _TOWARDS) and not dismissive(k) \
-                and not _not_empathy(sents[k]) and not _own_feelings(sents[k]) and not turns_to_self(k)
+            return bool(lemma_sets[k] & empathy.CUES) and bool(lemma_sets[k] & _TOWARDS) and not dismissive(k) \
+                and not empathy.look_alike(sents[k]) and not empathy.own_feelings(sents[k]) and not turns_to_self(k)
 
         def turns_to_self(k: int) -> bool:
-            return k + 1 < len(sents) and _turns_to_self(sents[k], sents[k + 1])
+            return k + 1 < len(sents) and empathy.turns_to_self(sents[k], sents[k + 1])
 
         for match_id, start, end in sorted(self.matcher(doc) + self.phrases(doc), key=lambda m: (m[1], -m[2])):
             key = self.nlp.vocab.strings[match_id]
@@ -1483,22 +774,22 @@ class Detector:
                 if dismissive(k):
                     add("hold_position", sent, "pattern", 1.0, k)
                     continue
-                if _not_empathy(sent, span) or turns_to_self(k) or \
+                if empathy.look_alike(sent, span) or turns_to_self(k) or \
                         span[-1].lemma_ == "hear" and re.match(r"\s*from\b", doc.text[span.end_char:]):
                     continue  # "good to hear from you" greets
             if move in _NEGATABLE and _negated(span):
                 continue
-            if move == "close" and span.start > sent.start and _word(doc[span.start - 1]) in {"who", "that", "which"}:
+            if move == "close" and span.start > sent.start and word(doc[span.start - 1]) in {"who", "that", "which"}:
                 continue  # "are you the person who signs off the order?" asks who; it closes nothing
             if move == "pressure" and span[0].lower_ == "pain" and \
-                    not {_word(t) for t in doc[max(sent.start, span.start - 4): span.start]} & \
+                    not {word(t) for t in doc[max(sent.start, span.start - 4): span.start]} & \
                     {"you", "u", "ur", "your"}:
                 continue  # "a rival quote is a pain to deal with" feels for them; "you're a pain to deal with" insults
             if move == "rationale" and {t.lemma_ for t in span} <= {"to", "explain"} and \
                     shapes[k] is not None and shapes[k].kind == "open":
                 continue  # "would you be so kind as to explain ...?" asks them to explain
-            if move == "summary" and span.start > sent.start and _word(span[0]) in {"you", "we"} and \
-                    _word(doc[span.start - 1]) in _AUX_FORMS:
+            if move == "summary" and span.start > sent.start and word(span[0]) in {"you", "we"} and \
+                    word(doc[span.start - 1]) in AUX_FORMS:
                 continue  # "have you mentioned this to your manager?" asks; "you mentioned ..." sums up
             add(move, span, "pattern", 1.0 if not weak else max(score, SUPPORT), k)
         for k, sent in enumerate(sents):
@@ -1513,7 +804,7 @@ class Detector:
                 elif shape.kind == "question":
                     # a statement said as a question asks for a yes or a no, unless it checks a summary:
                     # "so it's the WhatsApp side mostly?" sums up what the customer said
-                    if _SO_CHECK.match(sent.text):
+                    if SO_CHECK.match(sent.text):
                         add("summary", span, "pattern", 1.0, k)
                     elif scores.get("summary", 0.0) < THRESHOLDS["summary"] or \
                             scores.get("closed_question", 0.0) >= scores.get("summary", 0.0):
@@ -1662,29 +953,11 @@ _CALCULATION = re.compile(r"\b(works? out|sav(?:e|es|ing) you|comes? to|adds? up
 _WE_CAN = re.compile(r"\b(i|we) (can|could|'ll|will)\b", re.I)
 _STOP = {"i", "you", "we", "the", "a", "an", "be", "to", "for", "of", "it", "that", "this", "and", "in", "on", "at",
          "your", "our", "my", "do", "have", "'s", "not", "can", "will", "would", "so", "what", "with", "by", "me", "us"}
-_ASKING_WORDS = _WH | {"tell", "describe", "explain", "walk", "talk", "share", "say", "elaborate", "expand", "help",
-                       "give", "fill", "catch", "run", "take", "paint", "outline", "wonder", "curious", "interested",
-                       "keen", "like", "love", "want", "need", "hope", "eager", "let"}
 
 
 _GREETING_WORD = re.compile(r"\b(?:hi|hello|hey|hiya|morning|afternoon|evening|greetings|dear|welcome|meet|"
                             r"hear from|speak|chat|talk)\b", re.I)
 
-
-def _quoted(sent: Span, start: int) -> bool:
-    """The question sits inside quotation marks: someone's words reported ('they think, "why pay more?"'),
-    not a question the speaker asks."""
-    before = sent.doc.text[sent.start_char: sent.doc[start].idx]
-    if before.count('"') % 2 == 1 or before.count("\u201c") > before.count("\u201d"):
-        return True
-    outside = re.sub(r'"[^"]*"|\u201c[^\u201d]*\u201d', " ", sent.text)
-    return "?" in sent.text and "?" not in outside  # 'he said "what are you going to do about it?"'
-
-
-def _may_ask(sent: Span, lemmas: Set[str]) -> bool:
-    """Cheap pre-check: a sentence can only be a question if it has '?' or an asking word."""
-    return "?" in sent.text or bool(lemmas & _ASKING_WORDS) or bool(lemmas & _AUX and lemmas & {"you", "or", "there"}) \
-        or any(t.lower_ in _WH_TYPOS for t in sent[:3])
 
 
 def _expand(pattern: List[dict]) -> List[List[str]] | None:
@@ -1785,7 +1058,8 @@ def _prepare(text: str) -> Tuple[str, bool]:
 # -- the shared detector --------------------------------------------------------------------------
 def training_fingerprint(path: Path = TRAIN_FILE) -> str:
     digest = hashlib.sha256(Path(path).read_bytes())
-    digest.update(Path(__file__).read_bytes())  # code changes retrain too
+    for module in DETECTOR_MODULES:  # code changes retrain too
+        digest.update(module.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -6,7 +6,7 @@ from typing import Dict
 
 import pytest
 
-from parley.moves import Analysis, find_amounts
+from parley.moves import Analysis, Detector, find_amounts, get_detector
 from parley.personas import Persona, load_personas
 
 
@@ -18,6 +18,20 @@ def personas() -> Dict[str, Persona]:
 @pytest.fixture(scope="session")
 def charlie(personas: Dict[str, Persona]) -> Persona:
     return personas["price_increase_charlie"]
+
+
+@pytest.fixture(scope="session")
+def detector() -> Detector:
+    return get_detector()  # trained once, then cached on disk under .parley/
+
+
+@pytest.fixture(scope="session")
+def moves_of(detector: Detector):
+    """The set of moves the detector reads in a text."""
+    def run(text: str) -> set:
+        return set(detector.detect(text).moves)
+
+    return run
 
 
 def turn(text: str, *moves: str) -> Analysis:

@@ -9,15 +9,9 @@ from typing import List
 import pytest
 
 from parley import engine
-from parley.moves import get_detector
 from parley.scoring import CRITERIA, TurnScore, assess_turn, criteria, overall
 from parley.session import Trainer
 from parley.store import Store
-
-
-@pytest.fixture(scope="session")
-def detector():
-    return get_detector()
 
 
 class Conversation:

@@ -1,0 +1,88 @@
+"""Money amounts and percentages in a turn, and what the words around each one say it is.
+
+"$23 a cartridge", "27,50", "10% off", "saves you $3,600 a year", "46?": each becomes an `Amount`
+with its value, kind (money or percent) and role (a price, a reduction, a total per period).
+Whether the rep puts the number forward, refuses it or only reports it needs the sentence
+around it; parley/moves.py decides that and records it in `Amount.offered`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Tuple
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A money amount or percentage in the text, with what the words around it say it is."""
+
+    value: float
+    kind: str  # "money" or "percent"
+    role: str  # "price", "reduction" (off / saving), "period" (per month / year), "other"
+    start: int
+    end: int
+    # True: put forward by the rep; False: refused, reported or the customer's own ("I can't do $40",
+    # "it went up to $25", "your budget has to come down 15%"); None: the words don't say
+    offered: bool | None = None
+
+_NUMBER = r"\d(?:[\d,]*\d)?(?:\.\d+)?"  # "$24, saving..." ends at the 4, not the comma
+_MONEY = re.compile(
+    rf"(?P<cur>[$£€])\s?(?P<num>{_NUMBER})(?P<k>k\b)?"
+    rf"|(?P<num2>{_NUMBER})\s?(?:(?P<pct>%|percent|per cent|pc\b)"
+    r"|(?P<word>dollars?|bucks|pounds?|euros?|usd|gbp|eur|quid)\b)"
+    # chat drops the currency sign: "23 a cartridge", "31 an agent", "25.50", "27,50", "ok, 25 then"
+    r"|(?<![\w$£€.,])(?P<bare>\d+(?:[.,]\d\d?)?)(?=(?:\s+(?:a|an|per|each)\s+|\s*/\s*)(?!(?:year|yr|annum|month|mo|"
+    r"quarter|week|day|hour|time)s?\b)[a-z]|\s+then\b|\s+it is\b|\s+it's\b|\s+works\b)"
+    r"|(?<![\w$£€.,])(?P<cents>\d+[.,]\d\d)(?![\d%])"
+    # a number sold as a package: "so 32 w/ price lock", "for 30 with the lock"
+    r"|\b(?:at|say|so|ok|okay|make it|do|for|to)\s+(?P<package>\d+)(?=\s*(?:w/|with\b|plus\b|\+|incl))"
+    # a bare number put up for a verdict: "would 23 work for you", "does 23.50 suit", "23 ok?"
+    r"|\b(?:would|does|do|will|could|can|is)\s+(?P<asked>\d+(?:[.,]\d{1,2})?)(?=\s+(?:work|suit|do it|be ok|"
+    r"be okay|be alright|be fine|sound|help|get us|be any good)\b)"
+    r"|^\W*(?P<asked2>\d+(?:[.,]\d{1,2})?)(?=\s+(?:ok|okay|alright|good|fine)\s*\?)"
+    # after an offering verb, or a number said on its own: "I can do 24 because...", "how about 23?", "46?"
+    r"|(?:\b(?:can do|could do|how about|what about|make it|make that|go to|go down to|drop to|come down to|"
+    r"offer you|(?:can|could|will|would|i'?ll|we'?ll) offer|deal at|call it|stay at|stays at|back to|"
+    r"that'?s|thats|that is|"
+    r"settle (?:at|on)|meet you at)\s+|^\W*(?:ok|okay|fine|alright|right|so|then|great|gr8|perfect|cool|sure|yes|"
+    r"yep)?\W*)"
+    r"(?<![$£€\d])(?P<verbnum>\d+(?:[.,]\d{1,2})?)(?![.,]?\d)(?=\s*(?:[?!.,;]|$|then\b|if\b|because\b|as\b|since\b|for\b|with\b|and\b|"
+    r"plus\b|instead\b|on\b|flat\b|from\b))",
+    re.IGNORECASE,
+)
+_DECIMAL_COMMA = re.compile(r"^\d+,\d\d$")  # "27,50" is 27.50; "3,600" is three thousand six hundred
+_REDUCTION_AFTER = re.compile(r"^\s*(off|less|cheaper|lower|discount|saving|reduction|back|credit|rebate|refund)", re.I)
+_REDUCTION_BEFORE = re.compile(r"(sav(e|es|ing)( you)?( of)?|discount of|knock(ed|ing)?( off)?|take|taking|"
+                               r"reduc\w*(?: by)?|cut by|drop(ped)? by|credit of|refund of|rebate of|lower by)"
+                               r"\s*(about |around |a |an )?$", re.I)
+_PERIOD_AFTER = re.compile(r"^\s*(/|per|a|an|each|every)?\s*(year|yr|annum|month|mo|quarter|week)\b|"
+                           r"^\s*(annually|yearly|monthly|a year|a month)", re.I)
+
+
+def find_amounts(text: str) -> Tuple[Amount, ...]:
+    amounts = []
+    for m in _MONEY.finditer(text):
+        group = next(g for g in ("num", "num2", "bare", "cents", "package", "asked", "asked2", "verbnum")
+                     if m.group(g))
+        raw = m.group(group)
+        try:
+            value = float(raw.replace(",", ".") if _DECIMAL_COMMA.match(raw) else raw.replace(",", ""))
+        except ValueError:
+            continue
+        if m.group("k"):
+            value *= 1000
+        kind = "percent" if m.group("pct") else "money"
+        # the number, not the words before it
+        start = m.start(group) if group in {"package", "verbnum", "asked"} else m.start()
+        after, before = text[m.end(): m.end() + 25], text[max(0, start - 30): start]
+        if _REDUCTION_AFTER.search(after) or _REDUCTION_BEFORE.search(before):
+            role = "reduction"
+        elif _PERIOD_AFTER.search(after):
+            role = "period"
+        elif kind == "money":
+            role = "price"
+        else:
+            role = "other"
+        amounts.append(Amount(value, kind, role, start, m.end()))
+    return tuple(amounts)

@@ -1,0 +1,124 @@
+"""Empathy and its look-alikes (parley/empathy.py), read through the whole detector."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_dismissive_i_understand_but_is_a_refusal_not_empathy(moves_of):
+    assert moves_of("I understand, but the price is the price.") == {"hold_position"}
+    assert "empathy" not in moves_of("I hear you, but we don't match competitor prices.")
+    assert "empathy" not in moves_of("Sorry, no, we can't go under $24.")
+
+
+def test_acknowledgement_then_a_separate_refusal_is_both(moves_of):
+    assert moves_of("I understand this is frustrating. Unfortunately I can't change the rate.") == \
+        {"empathy", "hold_position"}
+
+
+@pytest.mark.parametrize("text", [
+    "Apologies for the confusion over the new rates.",
+    "that must be stressful with the team already stretched",
+    "Oh no, that's the opposite of what we want for you.",
+    "I completely understand why a 25% jump would worry you.",
+    "That makes sense, nobody budgets for a rise mid-year.",  # validating what they said
+    "Glad to hear the machines have held up.",
+    "Don't worry, we'll get the invoice corrected.",
+    "Sounds like you're pretty upset with us for springing it on you?",  # a reflection of feeling
+])
+def test_empathy_in_several_forms_and_inflections(moves_of, text):
+    assert "empathy" in moves_of(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Does that make sense?",  # checks they followed, acknowledges nothing
+    "I hope that makes sense.",
+    "That doesn't make sense to me.",
+    "I'm worried we'd run at a loss on that.",  # the speaker's own feeling, not theirs
+])
+def test_look_alikes_of_validation_are_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+
+
+def test_a_bare_acknowledgement_brushed_aside_in_the_next_sentence_is_a_refusal(moves_of):
+    assert moves_of("Makes sense. But the price is fixed for everyone.") == {"hold_position"}
+    assert "empathy" in moves_of("That makes sense given your budget. But the price is fixed for everyone.")
+
+
+@pytest.mark.parametrize("text", [
+    "sorry, I meant $23", "Sorry?", "I don't understand what you mean.",
+    "Sorry, I didn't see your last message.",  # the rep's own slip in the chat
+    "sorry, I thought that I'd already sent the quote",
+    "Sorry, I realised I quoted last year's price.",
+])
+def test_apologising_for_a_typo_or_a_slip_of_ones_own_is_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+
+
+def test_an_apology_for_how_the_customer_was_treated_is_empathy(moves_of):
+    assert "empathy" in moves_of("i'm sorry, i didnt mean to be short with you.")
+    assert "empathy" not in moves_of("sorry, didn't mean to send that yet")
+
+
+def test_an_apology_for_the_customers_trouble_stays_empathy_next_to_a_slip(moves_of):
+    assert "empathy" in moves_of("I'm so sorry you were caught out, I didn't see the notice went out late.")
+    assert "empathy" in moves_of("Sorry, I realise this is a big jump for you.")
+
+
+@pytest.mark.parametrize("text", [
+    "Oh no. I need the upgrade included too.",  # dismay at a clash of needs
+    "I'm sorry. I would really like the three-year term, because budgets are set for us.",  # softens a request
+])
+def test_a_bare_apology_or_groan_that_leads_into_ones_own_need_is_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+    assert "empathy" in moves_of("Oh no. We have to get this fixed for you today.")
+    assert "empathy" in moves_of("I'm so sorry. I would be upset too.")
+
+
+@pytest.mark.parametrize("text", ["I'm sorry, the broadband price is what it is.",
+                                  "Sorry Noor, there's no room to move on it."])
+def test_an_apology_that_leads_straight_into_a_no_is_a_refusal(moves_of, text):
+    assert moves_of(text) == {"hold_position"}
+
+
+@pytest.mark.parametrize("text", ["I'm sorry, $42 isn't something I'm able to offer.",
+                                  "Sorry, that isn't something we can do."])
+def test_an_apology_wrapped_round_a_no_is_a_refusal(moves_of, text):
+    assert moves_of(text) == {"hold_position"}
+    assert "empathy" in moves_of("I'm sorry this isn't something you expected.")
+
+
+@pytest.mark.parametrize("text", ["Apologies, my headset cut out.", "Sorry, the page just refreshed itself."])
+def test_apologising_for_a_technical_hiccup_is_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+
+
+def test_a_bare_apology_that_only_announces_a_no_is_a_refusal(moves_of):
+    assert moves_of("I'm sorry. We can't go lower than $25.") == {"hold_position"}
+    assert moves_of("I'm sorry. I can't imagine how hard that has been.") == {"empathy"}
+
+
+@pytest.mark.parametrize("text", ["That doesn't sound fair to me.", "that's not good for us"])
+def test_the_speakers_own_verdict_on_a_proposal_is_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+
+
+@pytest.mark.parametrize("text", ["That's not fair on you.", "I can definitely relate to that.",
+                                  "That's good news about the new contract."])
+def test_validating_their_side_is_empathy(moves_of, text):
+    assert "empathy" in moves_of(text)
+
+
+@pytest.mark.parametrize("text, empathy", [
+    ("I understand you're reviewing suppliers this quarter.", False),  # "I gather", not "I feel for you"
+    ("I understand you're not happy with the increase.", True),
+    ("I hear you've had a tough quarter.", True),
+    ("I understand that your team is stretched.", True),  # a strain on them is a difficulty too
+    ("I get that budgets are tight this year.", True),
+])
+def test_i_understand_you_is_empathy_only_about_a_feeling_or_a_difficulty(moves_of, text, empathy):
+    assert ("empathy" in moves_of(text)) is empathy
+
+
+def test_our_price_is_our_price_is_a_refusal_even_after_i_understand(moves_of):
+    assert moves_of("I understand, but our price is our price.") == {"hold_position"}
