@@ -33,7 +33,8 @@ _MONEY = re.compile(
     r"|(?P<word>dollars?|bucks|pounds?|euros?|usd|gbp|eur|quid)\b)"
     # chat drops the currency sign: "23 a cartridge", "31 an agent", "25.50", "27,50", "ok, 25 then"
     r"|(?<![\w$£€.,])(?P<bare>\d+(?:[.,]\d\d?)?)(?=(?:\s+(?:a|an|per|each)\s+|\s*/\s*)(?!(?:year|yr|annum|month|mo|"
-    r"quarter|week|day|hour|time)s?\b)[a-z]|\s+then\b|\s+it is\b|\s+it's\b|\s+works\b)"
+    r"quarter|week|day|hour|time)s?\b)[a-z]|\s+then\b|\s+it is\b|\s+it's\b|\s+works\b|"
+    r"\s+(?:is|'s)\s+(?:my|our)\s+(?:very\s+)?(?:best|final|lowest)\b|\s+(?:final|tops|locked|fixed for)\b)"
     r"|(?<![\w$£€.,])(?P<cents>\d+[.,]\d\d)(?![\d%])"
     # a number sold as a package: "so 32 w/ price lock", "for 30 with the lock"
     r"|\b(?:at|say|so|ok|okay|make it|do|for|to)\s+(?P<package>\d+)(?=\s*(?:w/|with\b|plus\b|\+|incl))"
@@ -45,8 +46,8 @@ _MONEY = re.compile(
     r"|(?:\b(?:can do|could do|how about|what about|make it|make that|go to|go down to|drop to|come down to|"
     r"offer you|(?:can|could|will|would|i'?ll|we'?ll) offer|deal at|call it|stay at|stays at|back to|"
     r"that'?s|thats|that is|"
-    r"settle (?:at|on)|meet you at)\s+|^\W*(?:ok|okay|fine|alright|right|so|then|great|gr8|perfect|cool|sure|yes|"
-    r"yep)?\W*)"
+    r"settle (?:at|on)|meet you at|(?:best|lowest) (?:i|we) can (?:do|go|offer)(?: is)?)\s+|(?:^|(?<=[.!?]\s))\W*(?:ok|okay|fine|alright|right|so|then|great|gr8|perfect|cool|sure|yes|"
+    r"yep|done)?\W*)"
     r"(?<![$£€\d])(?P<verbnum>\d+(?:[.,]\d{1,2})?)(?![.,]?\d)(?=\s*(?:[?!.,;]|$|then\b|if\b|because\b|as\b|since\b|for\b|with\b|and\b|"
     r"plus\b|instead\b|on\b|flat\b|from\b))",
     re.IGNORECASE,

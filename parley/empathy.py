@@ -27,7 +27,8 @@ _REFUSAL = re.compile(
     r"that doesn'?t work|that won'?t work|"
     r"will only|only (?:consider|do|accept)|not willing|not my|(?:we|i) (?:don'?t|do not|never) (?:match|do|offer|"
     r"give|discount|negotiate|change|budge|move)|stands|appl(?:y|ies) to (?:everyone|everybody|all)|"
-    r"same for (?:everyone|everybody|all))\b",
+    r"same for (?:everyone|everybody|all)|(?:everyone|everybody|all (?:our |the )?customers)(?:'s| is| are|'re)? "
+    r"(?:paying|pays|pay|on)\b)\b",
     re.I,
 )
 _DISMISSIVE = re.compile(_ACK + r"\w*(?:\s+[\w']+){0,6}?[,.]?\s*(but|however|though|still|unfortunately)\b", re.I)
@@ -68,12 +69,20 @@ _SORRY_REFUSAL = re.compile(
     r"is not going to) (?:work|do|happen)|(?:that|this|it)(?:'s| is) not (?:possible|going to work|an option))",
     re.I,
 )
-_REFUSAL_BEFORE = re.compile(r"(?:(?<!oh )(?<!oh, )\bno\b|not possible|can'?t|cannot|won'?t|not going to|locked|fixed|"
+# "no" as an answer ("no, sorry", "no. sorry"), not as a determiner ("no small thing", "no problem")
+_REFUSAL_BEFORE = re.compile(r"(?:\b(?:price|rate|renewal|it)(?:'s| is) (?:now )?[$£€]?\d[\d.,]*(?: now)?\W*$|(?<!oh )(?<!oh, )\bno\b(?=\s*[,.!;]|\s*$|\s+(?:sorry|i|we|way|can|that|it)\b)|not possible|can'?t|cannot|won'?t|not going to|locked|fixed|"
                              r"final|isn'?t negotiable|not negotiable)[^.!?]*$", re.I)  # "oh no, sorry!" is sympathy
+
+
+# the non-apology: regret that they feel it, not for what happened to them
+_NON_APOLOGY = re.compile(r"\bsorry (?:if |that )?you (?:feel|see it|think|take it) (?:that way|like that|so)\b|"
+                          r"\bsorry if you(?:'re| are| were| feel| felt)? (?:upset|offended|unhappy|annoyed)\b", re.I)
 
 
 def dismissive(sent: Span) -> bool:
     """"I understand, but..." acknowledges nothing: it is a refusal dressed as empathy."""
+    if _NON_APOLOGY.search(sent.text):
+        return True
     m = _DISMISSIVE.search(sent.text)
     if m and (_REFUSAL.search(sent.text[m.end():]) or
               re.search(r"\b(?:i|we) (?:really |just |still |also )?(?:need|want|do not need|don'?t need)\b",

@@ -257,7 +257,9 @@ _PHRASES: Dict[str, List[str]] = {
         "value our relationship", "value have you", "valued customer", "loyal customer", "loyalty",
         "thank you for be", "thank for be", "thank you for stick", "thank for stick", "thank you for stay",
         "thank for stay", "thank you for choose", "thank for choose", "thank you for all", "thank for all",
-        "thank you for * year", "thank for * year", "grateful", "gratitude", "long-term support", "in appreciation",
+        "thank you for * year", "thank for * year", "for * good|great|loyal|wonderful year|years",
+        "thank for come to us", "thank you for come to us", "thank for come to we", "thank you for come to we",
+        "grateful", "gratitude", "long-term support", "in appreciation",
         "your * year with us", "mean a lot to us", "it be appreciate", "be much appreciate",
         "be really appreciate", "be genuinely appreciate", "be truly appreciate", "we do not take * for granted",
         "one of our long", "one of our most", "one of our best", "one of our first", "such a long time",
@@ -307,6 +309,7 @@ _PHRASES: Dict[str, List[str]] = {
         "beat * average|price|quote|offer",
         "considering", "in light of", "in recognition of",
         "with your volume", "because of your", "for your volume", "as you order", "your volume",
+        "for the loyalty", "as a loyalty", "to reward", "as a thank you for",
     ],
     "concession": [
         "discount", "# % off", "# percent off", "off the price", "off per", "off each", "off your", "off the",
@@ -333,6 +336,7 @@ _PHRASES: Dict[str, List[str]] = {
         "lock your rate", "lock that rate", "with * include", "with * * include", "with * * * include",
         "price lock", "lock in", "lock it", "freeze", "guarantee",
         "at no extra cost", "at no extra charge", "at no cost", "at no charge", "for free", "free of charge",
+        "without cost", "without charge", "without extra cost", "without any charge", "without any cost",
         "complimentary", "extended warranty", "warranty", "payment term", "quarterly invoicing",
         "invoice quarterly", "bill quarterly", "pay monthly", "monthly payment", "throw in", "include *",
         "add * for free", "free", "perk", "dedicated", "account manager", "named contact", "setup", "onboarding",
@@ -425,6 +429,9 @@ _PHRASES: Dict[str, List[str]] = {
     ],
     "close": [
         "shall i", "shall we", "should i go ahead", "i will send", "i 'll send", "in your inbox", "put it through",
+        "=sending contract", "=sending * contract", "i|we|ill send * contract", "=emailing * contract",
+        "i|we|ill email * contract", "contract go out", "contract will go out",
+        "ill send", "ill email",
         "ull see it on", "you 'll see it on", "expect the contract", "expect the * contract",
         "go ahead and", "set that up",
         "set it up", "set you up", "do that work", "do this work", "do that sound", "do this sound",
@@ -541,6 +548,8 @@ _NAMED_AFTER = re.compile(r"^\s*(?!off\b|discount|less\b|per\b|a\b|an\b|each\b|t
 _THEIR_NUMBER = re.compile(r"\b(?:has to|have to|needs? to|you need|you want|you'?d like|you would like|you'?re after|"
                            r"you said|you mentioned|you asked|your budget|is that right|did i get that right|"
                            r"have i got that right)\b", re.I)
+# the rep revising their own number: "on reflection I need to make that $24" is an offer, not their need
+_REVISES = re.compile(r"\b(?:i|we)(?:'d| would)? (?:need|have) to (?:make|go|do|offer|bring|drop|change|revise)\b", re.I)
 # "I am pleased to propose the following: a renewal at $45 per seat"
 _PROPOSES_BEFORE = re.compile(r"\b(?:propose|proposal|offer|suggest|here'?s what|what (?:i|we) can do)\b"
                               r"[^.!?]*:\s*[^.!?]*$", re.I)
@@ -551,9 +560,9 @@ _NOT_OFFER = re.compile(r"\b(went up|gone up|put up|puts up|went to|gone to|move
 
 # taking up the customer's number is an offer too: "ok, $44 it is", "$44 works", "agreed at $44", "$42 then";
 # and so is a number put up for their verdict: "how does $33 sound?", "any chance $32 gets us there?"
-_TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a deal|then)\b|"
+_TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a deal|then|final|tops|locked|fixed for)\b|"
                            r"\bagreed (?:at|on)\s+\S*\d|\bany chance (?:of |at |on )?[$£€]?\d|\blive with [$£€]?\d|"
-                           r"\d\S*\s+(?:\S+\s+){0,8}?(?:sound|sounds|suit|suits|fly|do it|do the trick|live with|"
+                           r"\d\S*\s+(?:\S+\s+){0,8}?(?:sound|sounds|suit|suits|work(?=\s*\?)|fly|do it|do the trick|live with|"
                            r"get (?:us|you|this|it|me) (?:there|over)|over the line)\b|\b(?:say|make it)\s+[$£€]?\d|"
                            r"\b(?:so|ok|okay)\s+[$£€]?\d[\d.,]*\s*(?:w/|with\b|plus\b|\+|incl)|"
                            # "$23 is my best", "my best is $23"
@@ -564,7 +573,8 @@ _TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a d
                            r"\b(?:rate|price|cost|fee|charge)\s+(?:would|could)\s+(?:be|come (?:down )?to|"
                            r"drop to|go (?:down )?to)\s+[$£€]?\d|"
                            # a price said on its own or opening the sentence: "23", "46?", "$23 a cartridge, because..."
-                           r"^\W*(?:ok|okay|fine|alright|right|so|then|and|but|or)?\W*[$£€]?\d[\d.,]*\s*"
+                           r"^\W*(?:(?:ok|okay|fine|alright|right|so|then|and|but|or|great|gr8|perfect|done|cool)\W+)*"
+                           r"[$£€]?\d[\d.,]*\s*"
                            r"(?:$|[?!.]|(?:a|an|per|each|/)\s*\w+)",
                            re.I)
 
@@ -585,6 +595,9 @@ _CONDITION = re.compile(r"\b(?:if|provided|providing|as long as|in exchange|in r
 _NEGATIONS = {"not", "no", "never", "nothing", "without", "nobody", "none", "neither", "nor"}
 
 
+_FREE_OF = {"extra", "additional", "cost", "costs", "charge", "charges", "charging", "fee", "fees", "paying", "payment"}
+
+
 def _negated(span: Span, window: int = 8) -> bool:
     """A negation shortly before the trigger, inside its clause: "we can't offer a discount"."""
     doc = span.doc
@@ -593,9 +606,9 @@ def _negated(span: Span, window: int = 8) -> bool:
         token = doc[i]
         if token.text in {",", ";", ":", ".", "!", "?"} or token.lower_ in {"but", "however", "though"}:
             return False
-        if token.lemma_ in _NEGATIONS and not (token.lower_ == "no" and i + 1 < len(doc) and doc[i + 1].lower_ in
-                                                {"extra", "additional", "cost", "charge"}):
-            return True
+        if token.lemma_ in _NEGATIONS and not (token.lower_ in {"no", "without"} and i + 1 < len(doc) and
+                                                doc[i + 1].lower_ in _FREE_OF):
+            return True  # "at no extra cost" and "without charge" give something; they negate nothing
         i -= 1
     return False
 
@@ -788,6 +801,8 @@ class Detector:
             if move == "rationale" and {t.lemma_ for t in span} <= {"to", "explain"} and \
                     shapes[k] is not None and shapes[k].kind == "open":
                 continue  # "would you be so kind as to explain ...?" asks them to explain
+            if move == "summary" and weak and dismissive(k):
+                continue  # "sorry you feel that way" reflects nothing back
             if move == "summary" and span.start > sent.start and word(span[0]) in {"you", "we"} and \
                     word(doc[span.start - 1]) in AUX_FORMS:
                 continue  # "have you mentioned this to your manager?" asks; "you mentioned ..." sums up
@@ -810,9 +825,11 @@ class Detector:
                             scores.get("closed_question", 0.0) >= scores.get("summary", 0.0):
                         add("closed_question", span, "pattern", 1.0, k)
                 elif shape.kind == "check":
+                    offers = any((m, k) in found for m in ("concession", "value_add", "conditional_trade"))
                     if ("close", k) not in found and ("summary", k) not in found:
-                        add("summary" if scores.get("summary", 0) >= scores.get("close", 0) else "close",
-                            span, "pattern", 1.0, k)
+                        # "if I can do $23, would that work?" checks agreement to an offer: it sums up nothing
+                        add("summary" if scores.get("summary", 0) >= scores.get("close", 0) and not offers
+                            else "close", span, "pattern", 1.0, k)
                 elif shape.kind == "rhetorical":
                     add("pressure", span, "pattern", 1.0, k)
                 elif shape.kind == "phatic" and k == 0:
@@ -859,7 +876,7 @@ class Detector:
             clause = next((c for c in _clauses(sents[k]) if c.start <= span.start < c.end), sents[k])
             before, after = doc.text[clause.start_char: span.start_char], doc.text[span.end_char: clause.end_char]
             theirs = (_THEIR_NUMBER.search(clause.text) or _NAMED_BEFORE.search(before) and _NAMED_AFTER.match(after)) \
-                and not _WE_CAN.search(clause.text)  # "what does the 15% cut mean for you?" names a number
+                and not (_WE_CAN.search(clause.text) or _REVISES.search(clause.text))  # "what does the 15% cut mean for you?" names a number
             refused_before = _REFUSED_BEFORE.search(doc.text[sents[k].start_char: span.start_char])  # across clauses
             if _negated(span, window=8) or refused_before or _REFUSED_AFTER.match(after) or theirs:
                 offered[n] = False  # "I can't match $29", "$42 isn't something I can offer", "you need 15% off"
@@ -869,6 +886,10 @@ class Detector:
             if (_NOT_OFFER.search(clause.text) or _CALCULATION.search(clause.text)) and not _WE_CAN.search(clause.text):
                 offered[n] = False
                 continue  # "it went up to $25", "they average $33.50", "that saves you $600 a year": not given
+            if ("summary", k) in found and found[("summary", k)][3] == "pattern" and \
+                    not (_WE_CAN.search(sents[k].text) or _TAKES_NUMBER.search(sents[k].text)):
+                offered[n] = False
+                continue  # "so a 15% lower total is the target, right?" sums up their number; it offers nothing
             if not (_offers(clause) or _PROPOSES_BEFORE.search(doc.text[sents[k].start_char: span.start_char])):
                 continue
             if amount.role == "period" and not (_TAKES_NUMBER.search(clause.text) or _PERIOD_PRICE.search(clause.text)):

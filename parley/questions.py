@@ -252,7 +252,7 @@ def question_shape(sent: Span) -> Shape | None:
 
 SO_CHECK = re.compile(r"^\W*(?:(?:ok|okay|right|alright|and|oh|yeah|mm|hmm)\W+)*so\b"
                        r"(?!\s+(?:can|could|would|will|shall|"
-                       r"do|does|did|is|are|what|how|why|when|where|who|which|(?:you|we|i)(?:'ll| will))\b)", re.I)
+                       r"do|does|did|is|are|what|how|why|when|where|who|which|if|(?:you|we|i)(?:'ll| will))\b)", re.I)
 _BACKCHANNEL = {"hello", "hi", "hey",  # "hello?": are you there, not a question
                 "yeah", "yes", "yep", "yup", "okay", "ok", "right", "alright", "all", "really", "hmm", "huh", "mm",
                 "mhm", "mm-hmm", "uh-huh", "sure", "eh", "oh", "so", "no", "and"}

@@ -122,3 +122,17 @@ def test_i_understand_you_is_empathy_only_about_a_feeling_or_a_difficulty(moves_
 
 def test_our_price_is_our_price_is_a_refusal_even_after_i_understand(moves_of):
     assert moves_of("I understand, but our price is our price.") == {"hold_position"}
+
+
+def test_no_as_a_determiner_does_not_turn_an_apology_into_a_refusal(moves_of):
+    moves = moves_of("I know switching 30 agents mid-year is no small thing and I'm sorry we've put you in this "
+                     "position.")
+    assert "empathy" in moves and "hold_position" not in moves
+    assert moves_of("No, sorry, that's the price.") == {"hold_position"}
+
+
+@pytest.mark.parametrize("text", ["I hear you, but everyone's paying $25 now.", "Sorry you feel that way.",
+                                  "price is 25 now sorry", "The price is $25 now, sorry."])
+def test_brush_offs_and_the_non_apology_are_refusals(moves_of, text):
+    assert moves_of(text) == {"hold_position"}
+    assert "empathy" in moves_of("I'm sorry you feel let down by the way we handled it.")

@@ -321,3 +321,39 @@ def test_reasons_checks_and_typed_questions_as_people_write_them(moves_of):
 def test_moves_from_a_play_test_of_real_chat(moves_of, text, expected, absent):
     found = set(moves_of(text))
     assert expected <= found and not absent & found, found
+
+
+@pytest.mark.parametrize("text, price", [
+    ("24 is my best", 24.0), ("44 final", 44.0), ("cant do 20. best i can do is 24", 24.0),
+    ("OK, $45 locked for three years then, I'll send it over.", 45.0),
+    ("Actually, on reflection I need to make that $24.", 24.0),  # revising one's own offer
+    ("Would a three-year term at $27 work?", 27.0),
+    ("done. 28, 3 yrs, sending contract now", 28.0),
+    ("gr8 so 95 a treadmill from next month, ill email u the contract", 95.0),
+])
+def test_offers_as_reps_type_them_name_their_price(detector, text, price):
+    analysis = detector.detect(text)
+    assert "concession" in analysis.moves
+    assert [a.value for a in analysis.amounts if a.offered] == [price]
+
+
+def test_a_summary_of_their_number_offers_nothing_but_an_offer_with_a_check_closes(moves_of):
+    assert moves_of("You said it has to be 15% lower. So a 15% lower total is the target, right?") == {"summary"}
+    assert moves_of("So if I can do $23, would that work?") == {"concession", "closed_question"}
+
+
+def test_sending_the_contract_closes(moves_of):
+    assert "close" in moves_of("Perfect. $27 fixed for three years - contract goes out tomorrow.")
+    assert "close" not in moves_of("Can you send me the contract terms you have now?")
+
+
+def test_an_extra_without_cost_is_given_not_negated(moves_of):
+    moves = moves_of("I understand. If you stay with us 2 more years, we give you the messaging add-on without cost "
+                     "and price 33 dollar per agent.")
+    assert {"value_add", "concession"} <= moves and "hold_position" not in moves
+
+
+def test_loyalty_as_the_reason_for_an_offer_and_thanks_for_the_years(moves_of):
+    assert {"concession", "rationale"} <= moves_of("I can take 8% off for you, for the loyalty.")
+    assert "rationale" not in moves_of("thanks for your five years with us")
+    assert "appreciation" in moves_of("Jordan, thanks for coming to us before signing and for four good years.")
