@@ -288,8 +288,12 @@ def react(persona: Persona, params: Parameters, state: CustomerState, analysis: 
         events.append("walked_away")
         return Reaction(s, tuple(lines + [_line(persona, s, persona.lines.walk_away, "walk")]), tuple(events), offer)
 
-    if reveal_line and "accepted" not in events:  # a grievance is moot once the customer says yes
+    if reveal_line and "accepted" not in events:
         lines.append(reveal_line)
+    elif reveal_line:  # a grievance is moot once the customer says yes: unsaid, the need was not heard
+        unsaid = next(e for e in events if e.startswith("revealed:"))
+        events.remove(unsaid)
+        s = replace(s, revealed=tuple(r for r in s.revealed if r != unsaid.split(":", 1)[1]))
     if offer_line:
         lines.append(offer_line)
     if not lines:

@@ -45,17 +45,36 @@ def _advice(name: str, persona: Persona, state: CustomerState, turns: Sequence[T
         if not state.offers and not did("value_add") and not did("conditional_trade"):
             return ("Once you know what matters, put something on the table: a price step with a reason, or an "
                     "option that meets a need you heard.")
+    if name == "exploration":
+        asked = sum("open_question" in t.moves for t in turns)
+        if asked >= 2 and not did("summary"):
+            return ("Your questions opened things up; now sum up what you heard ('so what matters most is ...') "
+                    "before you propose, so the customer knows you listened.")
+        if asked >= 2:
+            return ("You asked and summed up; keep asking until every need is out (see the needs you did not "
+                    "uncover) before you put a number down.")
     if name == "transparency":
         if any(n.criterion == "transparency" and n.points < 0 for t in turns for n in t.notes):
             return "Give every offer its reason (loyalty, volume, a commitment) and say what it is worth to them."
+        explained = next((n.quote for t in turns for n in t.notes if n.criterion == "transparency" and n.points > 0),
+                         None)
+        if explained:
+            return (f"You explained once (\u201c{_clip(explained)}\u201d); give every number its reason, and say "
+                    "what your offer is worth to the customer over a year.")
         if persona.briefing.previous_price:
             return "Explain why the price changed, and what your offer saves the customer over a year."
+    if name == "value_creation" and did("conditional_trade") and not any(t.put_options for t in turns):
+        return ("You traded; now add a non-price option that meets a need the customer told you about, so the "
+                "deal is worth more than the money.")
     if name == "value_creation" and any(t.put_options for t in turns):
         if not did("conditional_trade"):
             return "You put options on the table; next time trade them: 'if you commit to ..., I can include ...'."
         return "Tie each option to a need the customer told you about, so it is worth more than money off."
     if name == "closing" and state.outcome != "deal" and not state.offers:
         return None  # nothing was ever close enough to confirm
+    if name == "closing" and state.outcome != "deal" and did("close"):
+        return (f"You moved to close before {persona.name} had said yes: check the offer meets what they told you, "
+                "get a clear yes, then confirm the terms and the next step.")
     return ADVICE[name]
 
 
@@ -84,12 +103,13 @@ def improvement_plan(persona: Persona, state: CustomerState, scores: Dict[str, i
         return [f"You ended before saying anything to {persona.name}. Start again and open by acknowledging how "
                 "the change affects them."]
     plan: List[str] = []
-    if state.outcome in {None, "ended"} and not any(t.offer is not None for t in turns):
+    n = len(turns)
+    messages = f"{n} message{'s' if n != 1 else ''}"
+    if state.outcome in {None, "ended"} and not any(t.offer is not None or t.put_options or
+                                                    "conditional_trade" in t.moves for t in turns):
         # ended before anything was on the table: the score covers only the opening
-        n = len(turns)
-        plan.append(f"You ended after {n} message{'s' if n != 1 else ''}, before any offer, so value creation, "
-                    f"concessions and closing had nothing to judge. Play on to an agreement with {persona.name} "
-                    "for a full assessment.")
+        plan.append(f"You ended after {messages}, before any offer, so value creation, concessions and closing "
+                    f"had nothing to judge. Play on to an agreement with {persona.name} for a full assessment.")
     costly = sorted((n for t in turns for n in t.notes if n.points < 0 and n.better), key=lambda n: n.points)
     for n in costly[:2]:
         step = f"Instead of \u201c{_clip(n.quote)}\u201d: {n.better}"
@@ -129,8 +149,11 @@ def build_report(persona: Persona, state: CustomerState, turns: Sequence[TurnSco
                    "feedback": replace(t, notes=tuple(n for n in t.notes if not n.heads_up)).feedback}
                   for t in turns],
         "improvement_plan": improvement_plan(persona, state, scores, turns, mode),
+        # what the customer kept to themselves, shown once the session is over so the trainee can learn from it
         "hidden": {"interests": {i.id: i.description for i in persona.interests},
-                   "revealed": list(state.revealed), "batna": persona.hidden.batna},
+                   "revealed": list(state.revealed), "satisfied": list(state.satisfied),
+                   "batna": persona.hidden.batna,
+                   "reservation_price": persona.parameters(state.difficulty).reservation_price},
     }
 
 
@@ -161,9 +184,16 @@ def render_text(report: dict) -> str:
         lines.append(f"  {i}. \u201c{_clip(turn['text'], 90)}\u201d [{', '.join(turn['moves'])}] {turn['points']:+d}")
         lines.append(f"     {turn['feedback']}")
     hidden = report.get("hidden", {})
-    missed = [d for k, d in hidden.get("interests", {}).items() if k not in hidden.get("revealed", [])]
+    revealed, satisfied = hidden.get("revealed", []), hidden.get("satisfied", [])
+    missed = [d + (" (you met it without asking)" if k in satisfied else "")
+              for k, d in hidden.get("interests", {}).items() if k not in revealed]
     if missed:
         lines += ["", "Needs you did not uncover:"] + [f"  - {d}" for d in missed]
+    if hidden.get("reservation_price") is not None:
+        lines += ["", "Behind the scenes:",
+                  f"  - The most the customer would pay before any need was met: "
+                  f"{format_money(currency, hidden['reservation_price'])} a {report.get('unit', 'unit')}",
+                  f"  - Their alternative if there was no deal: {hidden.get('batna', '')}"]
     lines += ["", "Improvement plan:"] + [f"  {i}. {step}" for i, step in enumerate(report["improvement_plan"], 1)]
     return "\n".join(lines)
 

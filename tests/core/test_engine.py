@@ -172,6 +172,17 @@ def test_fair_offer_with_rapport_is_accepted(charlie: Persona) -> None:
     assert reaction.lines[-1].startswith(("Yes, $23", "OK, $23"))
 
 
+def test_a_need_the_customer_never_voices_because_they_said_yes_is_not_revealed(charlie: Persona) -> None:
+    warm = play(charlie, fresh(charlie), turn("Thanks for five loyal years, and sorry about the shock.",
+                                              "appreciation", "empathy")).state
+    offer = turn("We can offer $23/unit, which saves you $3,600 per year. What do you think?",
+                 "concession", "rationale", "open_question")
+    reaction = play(charlie, warm, offer)
+    assert reaction.state.outcome == "deal"
+    assert not any(e.startswith("revealed:") for e in reaction.events)  # no credit for a need left unsaid
+    assert reaction.state.revealed == warm.revealed
+
+
 def test_offer_above_what_he_will_pay_gets_a_counter(charlie: Persona) -> None:
     warm = play(charlie, fresh(charlie), turn("Thank you, and I'm sorry.", "appreciation", "empathy")).state
     reaction = play(charlie, warm, turn("I can do $24.50 per cartridge.", "concession"))

@@ -101,6 +101,27 @@ def test_a_session_ended_before_any_offer_says_the_score_covers_only_the_opening
     offered = TurnScore(2, "I can do $24.", ("concession",), 0, (), ("offer:24",), 24.0)
     later = build_report(charlie, replace(state, outcome="ended"), [GOOD_TURN, offered])["improvement_plan"]
     assert not any(step.startswith("You ended after") for step in later)
+    extra = TurnScore(2, "I can add free shipping.", ("value_add",), 0, (), ("extras:free_shipping",), None)
+    options = build_report(charlie, replace(state, outcome="ended"), [GOOD_TURN, extra])["improvement_plan"]
+    assert not any(step.startswith("You ended after") for step in options)  # an option is an offer too
+
+
+def test_advice_is_fitted_to_what_the_trainee_already_did(charlie) -> None:
+    state, _ = start(charlie, charlie.parameters(), "normal", 1)
+    rapport = TurnScore(1, "Sorry about the jump, and thanks for five years.", ("empathy", "appreciation"), 4, (), (),
+                        None)
+    explained = TurnScore(2, "The toner cost rose 20%.", ("rationale",), 2,
+                          (Note("transparency", 2, "The toner cost rose 20%.", "you explained the reasons."),), (), None)
+    asked = [TurnScore(i, "What matters most to you?", ("open_question",), 3, (), (), None) for i in (3, 4)]
+    traded = TurnScore(5, "I can do $24 if you sign for a year. Shall I send the contract?",
+                       ("conditional_trade", "concession", "close"), 0, (), ("offer:24",), 24.0)
+    ended = replace(state, outcome="ended", offers=(24.0,))
+    plan = " ".join(build_report(charlie, ended, [rapport, explained, *asked, traded])["improvement_plan"])
+    assert "You explained once (\u201cThe toner cost rose 20%.\u201d)" in plan
+    assert "Explain why the price changed" not in plan
+    assert "Ask at least two open questions" not in plan and "sum up what you heard" in plan
+    assert "You moved to close before Charlie had said yes" in plan
+    assert "You traded; now add a non-price option" in plan and "or trade: 'if you" not in plan
 
 
 def test_options_given_but_not_traded_get_advice_to_trade_them(charlie) -> None:
@@ -111,3 +132,12 @@ def test_options_given_but_not_traded_get_advice_to_trade_them(charlie) -> None:
     plan = build_report(charlie, ended, [GOOD_TURN, gave])["improvement_plan"]
     advice = next(step for step in plan if step.startswith("Value creation"))
     assert "next time trade them" in advice and "Bring one non-price option" not in advice
+
+
+def test_the_text_report_shows_what_the_customer_kept_to_themselves(charlie) -> None:
+    state, _ = start(charlie, charlie.parameters("hard"), "hard", 1)
+    report = build_report(charlie, replace(state, outcome="ended", satisfied=(charlie.interests[-1].id,)), [GOOD_TURN])
+    text = render_text(report)
+    assert report["hidden"]["reservation_price"] == charlie.parameters("hard").reservation_price
+    assert "Behind the scenes:" in text and charlie.hidden.batna in text
+    assert "(you met it without asking)" in text
