@@ -46,7 +46,8 @@ _MONEY = re.compile(
     r"|(?:\b(?:can do|could do|how about|what about|make it|make that|go to|go down to|drop to|come down to|"
     r"offer you|(?:can|could|will|would|i'?ll|we'?ll) offer|deal at|call it|stay at|stays at|back to|"
     r"that'?s|thats|that is|"
-    r"settle (?:at|on)|meet you at|(?:best|lowest) (?:i|we) can (?:do|go|offer)(?: is)?)\s+|(?:^|(?<=[.!?]\s))\W*(?:ok|okay|fine|alright|right|so|then|great|gr8|perfect|cool|sure|yes|"
+    r"settle (?:at|on)|meet you at|(?:best|lowest) (?:i|we) can (?:do|go|offer)(?: is)?)\s+|"
+    r"(?:^|(?<=[.!?]\s))\W*(?:ok|okay|fine|alright|right|so|then|great|gr8|perfect|cool|sure|yes|"
     r"yep|done)?\W*)"
     r"(?<![$£€\d])(?P<verbnum>\d+(?:[.,]\d{1,2})?)(?![.,]?\d)(?=\s*(?:[?!.,;]|$|then\b|if\b|because\b|as\b|since\b|for\b|with\b|and\b|"
     r"plus\b|instead\b|on\b|flat\b|from\b))",

@@ -70,7 +70,9 @@ _SORRY_REFUSAL = re.compile(
     re.I,
 )
 # "no" as an answer ("no, sorry", "no. sorry"), not as a determiner ("no small thing", "no problem")
-_REFUSAL_BEFORE = re.compile(r"(?:\b(?:price|rate|renewal|it)(?:'s| is) (?:now )?[$£€]?\d[\d.,]*(?: now)?\W*$|(?<!oh )(?<!oh, )\bno\b(?=\s*[,.!;]|\s*$|\s+(?:sorry|i|we|way|can|that|it)\b)|not possible|can'?t|cannot|won'?t|not going to|locked|fixed|"
+_REFUSAL_BEFORE = re.compile(r"(?:\b(?:price|rate|renewal|it)(?:'s| is) (?:now )?[$£€]?\d[\d.,]*(?: now)?\W*$|"
+                             r"(?<!oh )(?<!oh, )\bno\b(?=\s*[,.!;]|\s*$|\s+(?:sorry|i|we|way|can|that|it)\b)|"
+                             r"not possible|can'?t|cannot|won'?t|not going to|locked|fixed|"
                              r"final|isn'?t negotiable|not negotiable)[^.!?]*$", re.I)  # "oh no, sorry!" is sympathy
 
 

@@ -549,7 +549,8 @@ _THEIR_NUMBER = re.compile(r"\b(?:has to|have to|needs? to|you need|you want|you
                            r"you said|you mentioned|you asked|your budget|is that right|did i get that right|"
                            r"have i got that right)\b", re.I)
 # the rep revising their own number: "on reflection I need to make that $24" is an offer, not their need
-_REVISES = re.compile(r"\b(?:i|we)(?:'d| would)? (?:need|have) to (?:make|go|do|offer|bring|drop|change|revise)\b", re.I)
+_REVISES = re.compile(r"\b(?:i|we)(?:'d| would)? (?:need|have) to (?:make|go|do|offer|bring|drop|change|revise)\b",
+                      re.I)
 # "I am pleased to propose the following: a renewal at $45 per seat"
 _PROPOSES_BEFORE = re.compile(r"\b(?:propose|proposal|offer|suggest|here'?s what|what (?:i|we) can do)\b"
                               r"[^.!?]*:\s*[^.!?]*$", re.I)
@@ -560,9 +561,11 @@ _NOT_OFFER = re.compile(r"\b(went up|gone up|put up|puts up|went to|gone to|move
 
 # taking up the customer's number is an offer too: "ok, $44 it is", "$44 works", "agreed at $44", "$42 then";
 # and so is a number put up for their verdict: "how does $33 sound?", "any chance $32 gets us there?"
-_TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a deal|then|final|tops|locked|fixed for)\b|"
+_TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a deal|then|final|tops|locked|"
+                           r"fixed for)\b|"
                            r"\bagreed (?:at|on)\s+\S*\d|\bany chance (?:of |at |on )?[$£€]?\d|\blive with [$£€]?\d|"
-                           r"\d\S*\s+(?:\S+\s+){0,8}?(?:sound|sounds|suit|suits|work(?=\s*\?)|fly|do it|do the trick|live with|"
+                           r"\d\S*\s+(?:\S+\s+){0,8}?(?:sound|sounds|suit|suits|work(?=\s*\?)|fly|do it|do the trick|"
+                           r"live with|"
                            r"get (?:us|you|this|it|me) (?:there|over)|over the line)\b|\b(?:say|make it)\s+[$£€]?\d|"
                            r"\b(?:so|ok|okay)\s+[$£€]?\d[\d.,]*\s*(?:w/|with\b|plus\b|\+|incl)|"
                            # "$23 is my best", "my best is $23"
@@ -876,7 +879,8 @@ class Detector:
             clause = next((c for c in _clauses(sents[k]) if c.start <= span.start < c.end), sents[k])
             before, after = doc.text[clause.start_char: span.start_char], doc.text[span.end_char: clause.end_char]
             theirs = (_THEIR_NUMBER.search(clause.text) or _NAMED_BEFORE.search(before) and _NAMED_AFTER.match(after)) \
-                and not (_WE_CAN.search(clause.text) or _REVISES.search(clause.text))  # "what does the 15% cut mean for you?" names a number
+                and not (_WE_CAN.search(clause.text) or _REVISES.search(clause.text))
+            # "what does the 15% cut mean for you?" names their number
             refused_before = _REFUSED_BEFORE.search(doc.text[sents[k].start_char: span.start_char])  # across clauses
             if _negated(span, window=8) or refused_before or _REFUSED_AFTER.match(after) or theirs:
                 offered[n] = False  # "I can't match $29", "$42 isn't something I can offer", "you need 15% off"

@@ -110,8 +110,8 @@ def test_advice_is_fitted_to_what_the_trainee_already_did(charlie) -> None:
     state, _ = start(charlie, charlie.parameters(), "normal", 1)
     rapport = TurnScore(1, "Sorry about the jump, and thanks for five years.", ("empathy", "appreciation"), 4, (), (),
                         None)
-    explained = TurnScore(2, "The toner cost rose 20%.", ("rationale",), 2,
-                          (Note("transparency", 2, "The toner cost rose 20%.", "you explained the reasons."),), (), None)
+    reason = Note("transparency", 2, "The toner cost rose 20%.", "you explained the reasons.")
+    explained = TurnScore(2, "The toner cost rose 20%.", ("rationale",), 2, (reason,), (), None)
     asked = [TurnScore(i, "What matters most to you?", ("open_question",), 3, (), (), None) for i in (3, 4)]
     traded = TurnScore(5, "I can do $24 if you sign for a year. Shall I send the contract?",
                        ("conditional_trade", "concession", "close"), 0, (), ("offer:24",), 24.0)
