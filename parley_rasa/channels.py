@@ -10,10 +10,14 @@ Every Parley action answers, so a turn without a reply has one of two causes, to
   it is unreachable only when it is; Rasa would return `[]` with a 200 and leave them waiting.
 
 `Silence` is shared with the socket.io channel (parley_rasa/webchat.py).
+
+The REST channel refuses sender ids in another channel's namespace (`slack:<user>`) with a bot
+message, so an anonymous REST caller cannot speak in a Slack trainee's session or read its report.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Awaitable, Callable, Iterable
 
@@ -28,7 +32,9 @@ from rasa.shared.core.constants import (
 )
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.utils.endpoints import EndpointConfig
-from sanic import Blueprint, Sanic
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +63,19 @@ CONTROL_REPLIES = {
     (USER_INTENT_SESSION_START, False): "/session_start does not start a practice session. " + START,
 }
 CONTROL_INTENTS = {intent for intent, _ in CONTROL_REPLIES}
+
+# Sender ids other channels own: Slack conversations are "slack:<user id>" (parley_rasa/slack.py).
+SLACK_SENDER_PREFIX = "slack:"
+RESERVED_SENDER_PREFIXES = (SLACK_SENDER_PREFIX,)
+RESERVED_SENDER = ("The sender id '{sender}' is reserved for another channel (ids starting with {prefixes} belong to "
+                   "Slack), so this message was not recorded. Pick another sender id.")
+
+
+def reserved_sender(sender: Any) -> str | None:
+    """The refusal for a sender id in another channel's namespace; None when the id is free to use."""
+    if isinstance(sender, str) and sender.strip().lower().startswith(RESERVED_SENDER_PREFIXES):
+        return RESERVED_SENDER.format(sender=sender[:100], prefixes=", ".join(RESERVED_SENDER_PREFIXES))
+    return None
 
 
 def control_reply(intent: str, session_open: bool, personas: Iterable[str] = ()) -> str | None:
@@ -138,9 +157,33 @@ def answering(on_new_message: Callable[[UserMessage], Awaitable[Any]],
     return handle
 
 
+def _bot_says(sender: Any, text: str) -> HTTPResponse:
+    """A 200 with one bot message, the shape Rasa's REST channel answers in."""
+    return response.json([{"recipient_id": sender if isinstance(sender, str) else None, "text": text}])
+
+
+def check_rest_body(raw: bytes) -> HTTPResponse | None:
+    """The answer to a REST body Parley refuses before Rasa sees it; None for a usable one."""
+    try:
+        body = json.loads(raw or b"")
+    except ValueError:
+        return None  # Rasa's own handling
+    sender = body.get("sender") if isinstance(body, dict) else None
+    refusal = reserved_sender(sender)
+    return _bot_says(sender, refusal) if refusal is not None else None
+
+
 class RestInput(RasaRestInput):
     """Registered in credentials.yml by module path; keeps the URL /webhooks/rest/webhook."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         silence = Silence()
-        return silence.watch(super().blueprint(answering(on_new_message, silence)))
+        webhook = silence.watch(super().blueprint(answering(on_new_message, silence)))
+
+        @webhook.middleware("request")
+        async def refuse_bad_input(request: Request) -> HTTPResponse | None:
+            if request.method != "POST" or not request.path.endswith("/webhook"):
+                return None
+            return check_rest_body(request.body)
+
+        return webhook

@@ -15,6 +15,8 @@ Registered in credentials.yml as `parley_rasa.slack.SlackInput`.  On top of Rasa
   `help` / `personas` lists the personas.  Anything else is a turn for the customer.
 - the session contract's custom payloads are posted as Slack blocks: the briefing card, the
   coach's note after each turn in practice mode, and the report.
+- each Slack user's conversation (and Parley session) is keyed `slack:<user id>`, a namespace the
+  REST channel refuses, so a REST caller cannot pose as a Slack user and read their report.
 - the URL-verification challenge is answered as `{"challenge": ...}` (Rasa answers a bare JSON
   string, which Slack's stricter check can refuse).
 """
@@ -38,7 +40,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from parley.session import END_HINT, START_HINT
-from parley_rasa.channels import NO_REPLY, Silence
+from parley_rasa.channels import NO_REPLY, SLACK_SENDER_PREFIX, Silence
 
 logger = logging.getLogger(__name__)
 
@@ -295,6 +297,8 @@ class SlackBot(RasaSlackBot):
         await super().send_response(recipient_id, message)
 
     def _recipient(self, recipient_id: str) -> str:
+        if recipient_id.startswith(SLACK_SENDER_PREFIX):  # the conversation id, not a Slack id
+            recipient_id = recipient_id[len(SLACK_SENDER_PREFIX):].split("_", 1)[0]
         return self.slack_channel or recipient_id
 
     async def _post(self, recipient_id: str, text: str, blocks: List[dict] | None = None) -> None:
@@ -400,6 +404,12 @@ class SlackInput(RasaSlackInput):
 
     def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
         return SlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, api_url=self.api_url)
+
+    def _get_conversation_id(self, sender_id: str | None, channel_id: str | None,
+                             thread_id: str | None) -> str | None:
+        # Slack's own namespace: REST callers choose their sender id freely and must not reach these
+        conversation_id = super()._get_conversation_id(sender_id, channel_id, thread_id)
+        return f"{SLACK_SENDER_PREFIX}{conversation_id}" if conversation_id else conversation_id
 
     @staticmethod
     def _is_user_message(slack_event: Dict[str, Any]) -> bool:

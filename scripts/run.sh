@@ -19,9 +19,32 @@ if [ "$ACTIONS_PORT" != "5055" ]; then  # the action server is elsewhere: point 
   sed "s#localhost:5055/webhook#localhost:$ACTIONS_PORT/webhook#" endpoints.yml >"$ENDPOINTS"
 fi
 
+# Rasa's HTTP API (trackers, events, PUT /model) needs a token; the channels (REST webhook,
+# socket.io, Slack) do not. PARLEY_API_TOKEN if set, else one generated once, readable only by you.
+TOKEN_FILE=${PARLEY_API_TOKEN_FILE:-var/api_token}
+if [ -z "${PARLEY_API_TOKEN:-}" ]; then
+  if [ ! -s "$TOKEN_FILE" ]; then
+    mkdir -p "$(dirname "$TOKEN_FILE")"
+    (umask 077 && .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(32))" >"$TOKEN_FILE")
+  fi
+  chmod 600 "$TOKEN_FILE"
+  PARLEY_API_TOKEN=$(cat "$TOKEN_FILE")
+  TOKEN_FROM="$TOKEN_FILE"
+else
+  TOKEN_FROM="PARLEY_API_TOKEN"
+fi
+# CORS: only the trainee page (web/server.py) may call Rasa from a browser; add origins (e.g. the
+# page as other machines reach it, http://myhost:8080) in PARLEY_CORS_ORIGINS, space-separated.
+read -r -a CORS_ORIGINS <<<"http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT ${PARLEY_CORS_ORIGINS:-}"
+
 .venv/bin/rasa run actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
 ACTIONS_PID=$!
-.venv/bin/rasa run --enable-api --cors "*" --port "$RASA_PORT" --endpoints "$ENDPOINTS" \
+# `rasa run --auth-token ...` would show the token to every local user in `ps`: it is handed over
+# in the environment (private to this user) and added to Rasa's arguments inside the process.
+PARLEY_API_TOKEN="$PARLEY_API_TOKEN" .venv/bin/python -c 'import os, sys
+from rasa.__main__ import main
+sys.argv = ["rasa", *sys.argv[1:], "--auth-token", os.environ.pop("PARLEY_API_TOKEN")]
+main()' run --enable-api --cors "${CORS_ORIGINS[@]}" --port "$RASA_PORT" --endpoints "$ENDPOINTS" \
   --credentials credentials.yml >var/log/rasa.log 2>&1 &
 RASA_PID=$!
 PIDS="$ACTIONS_PID $RASA_PID"
@@ -40,7 +63,9 @@ trap 'kill $PIDS 2>/dev/null || true' EXIT INT TERM
 
 echo "==> starting the trainer (Rasa takes about a minute to load; logs in var/log/)"
 for _ in $(seq 1 240); do
-  if curl -sf "http://localhost:$RASA_PORT/status" >/dev/null 2>&1 \
+  # /status needs the token; curl reads the URL from stdin so the token stays out of `ps`
+  if printf 'url = "http://localhost:%s/status?token=%s"\n' "$RASA_PORT" "$PARLEY_API_TOKEN" \
+       | curl -sf -K - >/dev/null 2>&1 \
      && curl -sf "http://localhost:$ACTIONS_PORT/health" >/dev/null 2>&1; then
     break
   fi
@@ -51,6 +76,7 @@ for _ in $(seq 1 240); do
   sleep 1
 done
 echo "==> Parley is up: REST at http://localhost:$RASA_PORT/webhooks/rest/webhook"
+echo "    Rasa's HTTP API needs ?token=<token> (token from $TOKEN_FROM); CORS allows ${CORS_ORIGINS[*]}"
 if [ -n "$WEB_PID" ]; then
   if kill -0 "$WEB_PID" 2>/dev/null && curl -sf "http://localhost:$WEB_PORT/personas.json" >/dev/null 2>&1; then
     echo "==> Practise in the browser: http://localhost:$WEB_PORT/"

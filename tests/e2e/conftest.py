@@ -42,6 +42,11 @@ def latest_model() -> Path:
     return models[-1]
 
 
+def web_origins(web_port: int) -> List[str]:
+    """The trainee page's origins, the only ones Rasa's CORS allows (as scripts/run.sh sets it)."""
+    return [f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}"]
+
+
 def wait_until(check, timeout: float, what: str, procs: List[subprocess.Popen], logs: List[Path]) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -118,9 +123,12 @@ class Stack:
     """Handles to the running servers and a way to talk to them."""
 
     def __init__(self, rasa_url: str, actions_url: str, db_url: str, workdir: Path,
-                 slack: FakeSlack | None = None, slack_secret: str = "", slack_token: str = ""):
+                 slack: FakeSlack | None = None, slack_secret: str = "", slack_token: str = "",
+                 api_token: str = "", web_port: int = 0):
         self.rasa_url, self.actions_url, self.db_url, self.workdir = rasa_url, actions_url, db_url, workdir
         self.slack, self.slack_secret, self.slack_token = slack, slack_secret, slack_token
+        self.api_token = api_token  # Rasa's HTTP API wants it (?token=); the channels do not
+        self.web_port = web_port  # the trainee page's port: the one origin Rasa's CORS allows
 
     def send(self, sender: str, message: str, timeout: float = 60) -> List[dict]:
         r = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
@@ -183,7 +191,8 @@ def stop(procs: List[subprocess.Popen]) -> None:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("stack")
     model = latest_model()
-    rasa_port, actions_port = free_port(), free_port()
+    rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
+    api_token = uuid.uuid4().hex  # as scripts/run.sh does: Rasa's HTTP API is never open without a token
     db_url = f"sqlite:///{workdir / 'parley.db'}"
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
@@ -194,16 +203,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     procs = [
         subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--port", str(actions_port)], cwd=ROOT, env=env,
                          stdout=logs[0].open("w"), stderr=subprocess.STDOUT),
-        subprocess.Popen([str(BIN / "rasa"), "run", "--enable-api", "--port", str(rasa_port), "--model", str(model),
-                          "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
-                          "--cors", "*"], cwd=ROOT, env=env, stdout=logs[1].open("w"), stderr=subprocess.STDOUT),
+        subprocess.Popen([str(BIN / "rasa"), "run", "--enable-api", "--auth-token", api_token, "--port",
+                          str(rasa_port), "--model", str(model), "--endpoints", str(endpoints), "--credentials",
+                          str(ROOT / "credentials.yml"), "--cors", *web_origins(web_port)],
+                         cwd=ROOT, env=env, stdout=logs[1].open("w"), stderr=subprocess.STDOUT),
     ]
     rasa_url, actions_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}"
     try:
         wait_until(lambda: requests.get(f"{actions_url}/health", timeout=2).ok, 180, "action server", procs, logs)
-        wait_until(lambda: requests.get(f"{rasa_url}/status", timeout=2).json().get("model_id"), 600, "rasa server",
-                   procs, logs)
-        yield Stack(rasa_url, actions_url, db_url, workdir, slack, slack_secret, slack_token)
+        wait_until(lambda: requests.get(f"{rasa_url}/status", params={"token": api_token}, timeout=2).json()
+                   .get("model_id"), 600, "rasa server", procs, logs)
+        yield Stack(rasa_url, actions_url, db_url, workdir, slack, slack_secret, slack_token, api_token, web_port)
     finally:
         stop(procs)
         slack.close()
@@ -214,7 +224,7 @@ def web_page(stack: Stack) -> Iterator[str]:
     """The trainee page server (web/server.py, as scripts/run.sh starts it) for the running Rasa."""
     if not (ROOT / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=ROOT / "web", check=True)
-    port = free_port()
+    port = stack.web_port
     log = stack.workdir / "web.log"
     proc = subprocess.Popen([sys.executable, str(ROOT / "web" / "server.py"), "--port", str(port),
                              "--socket-url", stack.rasa_url, "--quiet"], cwd=ROOT, stdout=log.open("w"),

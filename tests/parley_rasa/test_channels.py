@@ -86,3 +86,13 @@ async def test_answering_without_a_server_says_not_reachable() -> None:
     output = CollectingOutputChannel()
     await answering(silent, Silence())(UserMessage("hi", output, "s2"))
     assert [m["text"] for m in output.messages] == [NO_REPLY]
+
+
+# -- sender namespaces ----------------------------------------------------------------------------
+@pytest.mark.parametrize("sender", ["slack:U5", "SLACK:U5", " slack:U5_C1"])
+def test_slack_sender_ids_are_reserved(sender: str) -> None:
+    from parley_rasa.channels import reserved_sender
+
+    refusal = reserved_sender(sender)
+    assert refusal and "reserved" in refusal and "Slack" in refusal
+    assert reserved_sender("U5") is None and reserved_sender("e2e-slackish") is None and reserved_sender(5) is None
