@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 import urllib.error
 import urllib.request
@@ -34,6 +35,9 @@ def show(messages: List[dict], customer: str) -> None:
 
 
 def run_chat(url: str, persona: str | None, difficulty: str | None, mode: str, sender: str) -> int:
+    # a byte that is not UTF-8 (a Latin-1 terminal, a pasted binary) must not cost the turn: shown as U+FFFD
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")
     personas = load_personas()
     if persona is None:
         ids = sorted(personas)

@@ -189,10 +189,12 @@ def briefing_text(persona: Persona, difficulty: str, mode: str) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\ufeff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _clean(text: str | None) -> str:
-    return _CONTROL.sub("", text or "").strip()
+    # a lone surrogate cannot be encoded (spaCy, the database): shown as U+FFFD, the rest kept
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text or "")).strip()
 
 
 def _looks_english(text: str) -> bool:

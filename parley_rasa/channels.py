@@ -11,15 +11,22 @@ Every Parley action answers, so a turn without a reply has one of two causes, to
 
 `Silence` is shared with the socket.io channel (parley_rasa/webchat.py).
 
-The REST channel refuses sender ids in another channel's namespace (`slack:<user>`) with a bot
-message, so an anonymous REST caller cannot speak in a Slack trainee's session or read its report.
+The REST channel also guards its input, since anyone who can reach the webhook can post to it:
+- a body that is not a JSON object gets a 400 with a JSON explanation (Rasa's own channel answers
+  500); a `message` that is missing or null counts as an empty message (the trainer's nudge), any
+  other non-string gets a bot message asking for text; nothing reaches Rasa or the store then;
+- sender ids in another channel's namespace (`slack:<user>`) are refused with a bot message, so an
+  anonymous REST caller cannot speak in a Slack trainee's session or read its report;
+- text with lone surrogates (invalid code points, e.g. half an emoji) is repaired with U+FFFD, so
+  the turn is understood and stored instead of failing in spaCy or the database.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Iterable
+import re
+from typing import Any, Awaitable, Callable, Dict, Iterable
 
 import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -69,12 +76,22 @@ SLACK_SENDER_PREFIX = "slack:"
 RESERVED_SENDER_PREFIXES = (SLACK_SENDER_PREFIX,)
 RESERVED_SENDER = ("The sender id '{sender}' is reserved for another channel (ids starting with {prefixes} belong to "
                    "Slack), so this message was not recorded. Pick another sender id.")
+SEND_TEXT = ('Parley reads text: send {"sender": "<your id>", "message": "<what you say to the customer>"} with '
+             '"message" as a string. This message was not recorded.')
+BAD_BODY = ('The body must be a JSON object such as {"sender": "<your id>", "message": "<what you say to the '
+            'customer>"}.')
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: Any) -> Any:
+    """Lone surrogates (not valid Unicode, unencodable as UTF-8) replaced by U+FFFD; other values unchanged."""
+    return _SURROGATE.sub("\ufffd", text) if isinstance(text, str) else text
 
 
 def reserved_sender(sender: Any) -> str | None:
     """The refusal for a sender id in another channel's namespace; None when the id is free to use."""
     if isinstance(sender, str) and sender.strip().lower().startswith(RESERVED_SENDER_PREFIXES):
-        return RESERVED_SENDER.format(sender=sender[:100], prefixes=", ".join(RESERVED_SENDER_PREFIXES))
+        return RESERVED_SENDER.format(sender=clean_text(sender)[:100], prefixes=", ".join(RESERVED_SENDER_PREFIXES))
     return None
 
 
@@ -148,6 +165,7 @@ class Silence:
 def answering(on_new_message: Callable[[UserMessage], Awaitable[Any]],
               silence: Silence | None = None) -> Callable[[UserMessage], Awaitable[None]]:
     async def handle(message: UserMessage) -> None:
+        message.text = clean_text(message.text)
         await on_new_message(message)
         output = message.output_channel
         if isinstance(output, CollectingOutputChannel) and not output.messages:
@@ -166,15 +184,28 @@ def check_rest_body(raw: bytes) -> HTTPResponse | None:
     """The answer to a REST body Parley refuses before Rasa sees it; None for a usable one."""
     try:
         body = json.loads(raw or b"")
-    except ValueError:
-        return None  # Rasa's own handling
-    sender = body.get("sender") if isinstance(body, dict) else None
+    except ValueError:  # empty, not JSON, not UTF-8
+        body = None
+    if not isinstance(body, dict):
+        return response.json({"error": "bad_request", "message": BAD_BODY}, status=400)
+    sender = body.get("sender")
     refusal = reserved_sender(sender)
-    return _bot_says(sender, refusal) if refusal is not None else None
+    if refusal is not None:
+        return _bot_says(sender, refusal)
+    if body.get("message") is not None and not isinstance(body["message"], str):
+        return _bot_says(sender, SEND_TEXT)
+    return None
 
 
 class RestInput(RasaRestInput):
     """Registered in credentials.yml by module path; keeps the URL /webhooks/rest/webhook."""
+
+    def _extract_message(self, req: Request) -> str:
+        return req.json.get("message") or ""  # missing or null: an empty message, which gets the nudge
+
+    def get_metadata(self, request: Request) -> Dict[str, Any] | None:
+        metadata = request.json.get("metadata")
+        return metadata if isinstance(metadata, dict) else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         silence = Silence()

@@ -21,6 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from parley.moves import TRAIN_FILE, Detector, load_examples, training_fingerprint
+from parley_rasa.channels import clean_text
 
 logger = logging.getLogger(__name__)
 ANALYSIS_KEY = "parley_analysis"
@@ -65,7 +66,10 @@ class MoveClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         if self._detector is None:
             return messages
-        texts = [m.get(TEXT) or "" for m in messages]
+        # lone surrogates (half an emoji) make spaCy raise UnicodeEncodeError and the turn vanish
+        texts = [clean_text(m.get(TEXT) or "") for m in messages]
+        for message, text in zip(messages, texts):
+            message.set(TEXT, text)
         for message, analysis in zip(messages, self._detector.detect_many(texts)):
             ranking = sorted(({INTENT_NAME_KEY: m, PREDICTED_CONFIDENCE_KEY: 1.0 if m in analysis.moves else s}
                               for m, s in analysis.scores.items()), key=lambda r: -r[PREDICTED_CONFIDENCE_KEY])

@@ -40,7 +40,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from parley.session import END_HINT, START_HINT
-from parley_rasa.channels import NO_REPLY, SLACK_SENDER_PREFIX, Silence
+from parley_rasa.channels import NO_REPLY, SLACK_SENDER_PREFIX, Silence, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -419,7 +419,7 @@ class SlackInput(RasaSlackInput):
 
     async def process_message(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]],
                               text: str, sender_id: str | None, metadata: Dict | None) -> Any:
-        command = translate(unescape(text or ""), persona_cards())
+        command = translate(clean_text(unescape(text or "")), persona_cards())
 
         async def handle(message: UserMessage) -> None:
             output = message.output_channel

@@ -26,7 +26,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 from socketio import AsyncServer
 
-from parley_rasa.channels import Silence
+from parley_rasa.channels import SEND_TEXT, Silence, clean_text, reserved_sender
 
 logger = logging.getLogger(__name__)
 
@@ -110,12 +110,15 @@ class WebchatInput(SocketIOInput):
                 sender_id = data["session_id"]
             else:
                 sender_id = sid
-            metadata = data.get(self.metadata_key, {})
-            if isinstance(metadata, str):
-                metadata = json.loads(metadata)
             output = WebchatOutput(sio, self.bot_message_evt, hold=True)
-            message = UserMessage(data.get("message", ""), output, sender_id, input_channel=self.name(),
-                                  metadata=metadata)
+            text = data.get("message")
+            refusal = reserved_sender(sender_id) or (None if text is None or isinstance(text, str) else SEND_TEXT)
+            if refusal is not None:  # answered here: nothing reaches Rasa or the store
+                await output.send_text_message(sender_id, refusal)
+                await output.flush()
+                return
+            message = UserMessage(clean_text(text or ""), output, sender_id, input_channel=self.name(),
+                                  metadata=self._metadata(data))
             try:
                 await on_new_message(message)
                 if not output.replied:  # every Parley action answers: a Rasa command or a missing service
@@ -124,3 +127,14 @@ class WebchatInput(SocketIOInput):
                 await output.flush()
 
         return webhook
+
+    def _metadata(self, data: Dict) -> Dict[str, Any]:
+        """The client's metadata as an object; bad JSON or a non-object is dropped, not the message."""
+        metadata = data.get(self.metadata_key) or {}
+        if isinstance(metadata, str):
+            try:
+                metadata = json.loads(metadata)
+            except ValueError:
+                logger.warning("socket.io: metadata that is not JSON was ignored")
+                metadata = {}
+        return metadata if isinstance(metadata, dict) else {}

@@ -45,3 +45,68 @@ def test_detect_adds_moves_to_each_json_line() -> None:
 def test_detect_rejects_a_line_that_is_not_json() -> None:
     result = parley("detect", stdin='{"text": "hi"}\nnot json\n')
     assert result.returncode == 2 and "stdin line 2" in result.stderr
+
+
+# -- `parley chat` against a stand-in for Rasa's REST channel -------------------------------------
+class FakeTrainer:
+    """Answers /webhooks/rest/webhook like Parley does, recording every message it is sent."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.messages: list = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.messages.append(body["message"])
+                data = json.dumps(fake.answer(body["message"])).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def answer(message: str) -> list:
+        if message.startswith("/start_session"):
+            return [{"text": "BRIEFING - Charlie\nYour goal: keep him"}, {"text": "Twenty-five dollars? Really?"}]
+        if message == "/end_session":
+            return [{"text": "SESSION REPORT\nOverall 50/100"}, {"custom": {"report": {"overall": 50}}}]
+        if message == "nudge":
+            return [{"text": "(Charlie is waiting for your reply. Type what you would say to the customer.)"}]
+        return [{"text": f"Charlie heard: {message}"}]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def chat(fake: FakeTrainer, stdin: bytes, *args: str) -> subprocess.CompletedProcess:
+    import os
+
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+    env.pop("PYTHONIOENCODING", None)
+    return subprocess.run([sys.executable, "-m", "parley.cli", "chat", "--url", fake.url, *args], input=stdin,
+                          capture_output=True, cwd=ROOT, timeout=120, env=env)
+
+
+def test_chat_keeps_a_turn_with_bytes_that_are_not_utf8() -> None:
+    fake = FakeTrainer()
+    try:
+        result = chat(fake, b"I am sorry \xff\xfe about that\nWhat would help?\n/quit\n", "--persona",
+                      "price_increase_charlie")
+    finally:
+        fake.close()
+    assert result.returncode == 0, result.stderr.decode()
+    assert fake.messages[1:] == ["I am sorry \ufffd\ufffd about that", "What would help?"]
+    assert "Traceback" not in result.stderr.decode()

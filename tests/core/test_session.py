@@ -137,3 +137,12 @@ def test_the_report_is_stored(trainer: Trainer) -> None:
         trainer.turn("u1", line)
     stored = trainer.store.latest_report("u1")
     assert stored["outcome"]["price"] == 23 and len(stored["turns"]) == 3
+
+
+def test_half_an_emoji_is_answered_and_stored(trainer: Trainer) -> None:
+    trainer.start("u9", "price_increase_charlie")
+    reply = trainer.turn("u9", "I am sorry \ud83d about that")
+    assert reply.texts and reply.active
+    record = trainer.store.active_session("u9")
+    assert record is not None
+    assert [t["text"] for t in trainer.store.turns(record.id)] == ["I am sorry \ufffd about that"]

@@ -203,3 +203,91 @@ def test_repeated_control_commands_never_lose_the_session(stack: Stack) -> None:
     assert Conversation.texts(chat.send("So the price rise is the problem?"))
     assert "still open" in Conversation.texts(chat.send("/session_start"))[0]
     assert_session_goes_on(stack, chat, ["What matters most to you?", "So the price rise is the problem?"])
+
+
+# -- input that used to lose the turn (play-test 8a) -------------------------------------------------
+def test_half_an_emoji_is_answered_and_stored(stack: Stack) -> None:
+    """A lone surrogate made spaCy raise: the reply was [] and nothing was stored."""
+    chat = stack.conversation("price_increase_charlie")
+    texts = Conversation.texts(chat.send("I am sorry \ud83d about that"))
+    assert len(texts) == 1 and NOT_REACHABLE not in texts[0]
+    assert [t for t, _ in stored_turns(stack, chat.sender)] == ["I am sorry \ufffd about that"]
+    assert_session_goes_on(stack, chat, ["I am sorry \ufffd about that"])
+
+
+def post_raw(stack: Stack, body: object = None, data: bytes | None = None):
+    import requests
+
+    url = f"{stack.rasa_url}/webhooks/rest/webhook"
+    if data is not None:
+        return requests.post(url, data=data, headers={"Content-Type": "application/json"}, timeout=60)
+    return requests.post(url, json=body, timeout=60)
+
+
+@pytest.mark.parametrize("body", [{"message": None}, {}])
+def test_a_missing_message_gets_the_empty_message_nudge(stack: Stack, body: dict) -> None:
+    chat = stack.conversation("price_increase_charlie")
+    r = post_raw(stack, {"sender": chat.sender, **body})
+    assert r.status_code == 200 and "waiting for your reply" in r.json()[0]["text"]
+    assert stored_turns(stack, chat.sender) == []
+    assert_session_goes_on(stack, chat, [])
+
+
+@pytest.mark.parametrize("message", [5, {}, ["hi"]])
+def test_a_message_that_is_not_text_gets_a_clear_answer(stack: Stack, message: object) -> None:
+    chat = stack.conversation("price_increase_charlie")
+    r = post_raw(stack, {"sender": chat.sender, "message": message})
+    assert r.status_code == 200 and "message" in r.json()[0]["text"] and "not recorded" in r.json()[0]["text"]
+    assert stored_turns(stack, chat.sender) == []
+    assert_session_goes_on(stack, chat, [])
+
+
+@pytest.mark.parametrize("data", [b"", b"[]", b'["hi"]', b"{oops"])
+def test_a_malformed_body_gets_a_400_that_says_why(stack: Stack, data: bytes) -> None:
+    r = post_raw(stack, data=data)
+    assert r.status_code == 400 and "JSON object" in r.json()["message"]
+
+
+def socketio_exchange(stack: Stack, messages: list) -> list:
+    """Each message sent over the socket.io channel as the widget does; the bot's answers to each."""
+    import asyncio
+    import time
+
+    import socketio
+
+    async def run() -> list:
+        client = socketio.AsyncClient(reconnection=False)
+        received: list = []
+        client.on("bot_uttered", lambda data: received.append(data))
+        await client.connect(stack.rasa_url, socketio_path="/socket.io", transports=["websocket"])
+        answers = []
+        try:
+            for message in messages:
+                before = len(received)
+                await client.emit("user_uttered", message)
+                deadline = time.time() + 60
+                while len(received) == before and time.time() < deadline:
+                    await asyncio.sleep(0.1)
+                await asyncio.sleep(0.5)  # the rest of the turn's messages
+                answers.append(received[before:])
+        finally:
+            await client.disconnect()
+        return answers
+
+    return asyncio.run(run())
+
+
+def test_socketio_answers_bad_metadata_and_non_text(stack: Stack) -> None:
+    turn = "I'm sorry about the surprise, Charlie."
+    answers = socketio_exchange(stack, [
+        {"message": CHARLIE},
+        {"message": turn, "metadata": "{bad json"},
+        {"message": "What would make this work for you?", "metadata": "[1, 2]"},
+        {"message": 5},
+        {"message": "/end_session", "metadata": 7},
+    ])
+    assert all(answers), answers  # every message got an answer
+    assert any("briefing" in (m.get("custom") or {}) for m in answers[0])
+    assert any("not recorded" in (m.get("text") or "") for m in answers[3])
+    report = next(m["custom"]["report"] for m in answers[4] if "report" in (m.get("custom") or {}))
+    assert [t["text"] for t in report["turns"]] == [turn, "What would make this work for you?"]

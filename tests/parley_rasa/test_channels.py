@@ -88,7 +88,16 @@ async def test_answering_without_a_server_says_not_reachable() -> None:
     assert [m["text"] for m in output.messages] == [NO_REPLY]
 
 
-# -- sender namespaces ----------------------------------------------------------------------------
+# -- input guards (REST body, sender namespaces, invalid code points) ------------------------------
+def test_lone_surrogates_become_the_replacement_character() -> None:
+    from parley_rasa.channels import clean_text
+
+    assert clean_text("I am sorry \ud83d about that") == "I am sorry \ufffd about that"
+    assert clean_text("ok \U0001F600") == "ok \U0001F600"  # a whole emoji stays
+    assert clean_text(None) is None
+    clean_text("x\udc00y").encode("utf-8")  # encodable, as spaCy and the database need
+
+
 @pytest.mark.parametrize("sender", ["slack:U5", "SLACK:U5", " slack:U5_C1"])
 def test_slack_sender_ids_are_reserved(sender: str) -> None:
     from parley_rasa.channels import reserved_sender
@@ -96,3 +105,43 @@ def test_slack_sender_ids_are_reserved(sender: str) -> None:
     refusal = reserved_sender(sender)
     assert refusal and "reserved" in refusal and "Slack" in refusal
     assert reserved_sender("U5") is None and reserved_sender("e2e-slackish") is None and reserved_sender(5) is None
+
+
+@pytest.mark.parametrize("raw", [b"", b"[]", b'["hi"]', b"null", b"5", b"{not json", b"\xff\xfe"])
+def test_a_body_that_is_not_a_json_object_gets_a_400_with_a_reason(raw: bytes) -> None:
+    import json
+
+    from parley_rasa.channels import check_rest_body
+
+    answer = check_rest_body(raw)
+    assert answer is not None and answer.status == 400
+    assert "JSON object" in json.loads(answer.body)["message"]
+
+
+@pytest.mark.parametrize("message", [5, {}, ["hi"], True])
+def test_a_message_that_is_not_text_gets_a_bot_answer(message: Any) -> None:
+    import json
+
+    from parley_rasa.channels import SEND_TEXT, check_rest_body
+
+    answer = check_rest_body(json.dumps({"sender": "s", "message": message}).encode())
+    assert answer is not None and answer.status == 200
+    assert json.loads(answer.body) == [{"recipient_id": "s", "text": SEND_TEXT}]
+
+
+def test_usable_bodies_pass_to_rasa() -> None:
+    from parley_rasa.channels import check_rest_body
+
+    for body in (b'{"sender": "s", "message": "hi"}', b'{"sender": "s"}', b'{"sender": "s", "message": null}'):
+        assert check_rest_body(body) is None
+
+
+async def test_answering_repairs_invalid_code_points_before_rasa() -> None:
+    seen: List[str] = []
+
+    async def rasa(message: UserMessage) -> None:
+        seen.append(message.text or "")
+        await message.output_channel.send_text_message(message.sender_id, "ok")
+
+    await answering(rasa)(UserMessage("sorry \ud83d", CollectingOutputChannel(), "s3"))
+    assert seen == ["sorry \ufffd"]
