@@ -889,6 +889,15 @@ def persona_files(directory: Path = PERSONA_DIR) -> List[Path]:
 
 def load_personas(directory: Path = PERSONA_DIR) -> Dict[str, Persona]:
     """All personas in a folder, keyed by id; raises PersonaError with every problem of every file."""
+    personas, problems = load_available(directory)
+    if problems:
+        raise PersonaError(problems)
+    return personas
+
+
+def load_available(directory: Path = PERSONA_DIR) -> Tuple[Dict[str, Persona], List[Problem]]:
+    """The personas that load, and every problem of the files that do not: a running trainer keeps
+    serving the good personas while a trainer fixes a broken file (check and train stay strict)."""
     personas: Dict[str, Persona] = {}
     where: Dict[str, str] = {}
     problems: List[Problem] = []
@@ -917,17 +926,16 @@ def load_personas(directory: Path = PERSONA_DIR) -> Dict[str, Persona]:
     if not problems and not personas:
         problems.append(Problem(display_path(directory), 0, "", "has no persona files (*.yml); "
                                 "`parley personas new <id>` writes one"))
-    if problems:
-        raise PersonaError(problems)
-    return personas
+    return personas, problems
 
 
 class PersonaWatcher:
     """The personas of a folder, reloaded when any persona file is added, removed or edited.
 
     The action server asks for `current()` on every turn (a few `stat` calls), so a trainer's edit is
-    live at the next message without a restart.  A broken edit keeps the last good personas and logs
-    the problems once; the first load raises them.
+    live at the next message without a restart.  A broken file never takes the others down: the good
+    personas are served, a persona whose file broke keeps its last good version, and the problems are
+    logged once per change.  Only a folder with no loadable persona at all raises.
     """
 
     def __init__(self, directory: Path = PERSONA_DIR):
@@ -949,19 +957,19 @@ class PersonaWatcher:
         signature = self.signature()
         if self._personas is not None and signature == self._signature:
             return self._personas
-        try:
-            personas = load_personas(self.directory)
-        except PersonaError as exc:
-            if self._personas is None:
-                raise
-            logger.warning("Persona files changed but have problems; still using the previous version.\n%s",
-                           exc.report())
-        else:
-            if self._personas is not None:
-                logger.info("Reloaded persona files: %s", ", ".join(sorted(personas)))
-            self._personas = personas
-        self._signature = signature
-        return self._personas
+        personas, problems = load_available(self.directory)
+        if problems:
+            # a persona whose file broke keeps its last good version
+            kept = {pid: p for pid, p in (self._personas or {}).items() if pid not in personas}
+            personas = {**kept, **personas}
+            logger.warning("Some persona files have problems; serving %s.\n%s",
+                           ", ".join(sorted(personas)) or "no persona", PersonaError(problems).report())
+            if not personas:
+                raise PersonaError(problems)
+        elif self._personas is not None:
+            logger.info("Reloaded persona files: %s", ", ".join(sorted(personas)))
+        self._personas, self._signature = personas, signature
+        return personas
 
 
 def describe_adjustments() -> List[Tuple[str, str, str]]:

@@ -252,7 +252,8 @@ def question_shape(sent: Span) -> Shape | None:
 
 SO_CHECK = re.compile(r"^\W*(?:(?:ok|okay|right|alright|and|oh|yeah|mm|hmm)\W+)*so\b"
                        r"(?!\s+(?:can|could|would|will|shall|"
-                       r"do|does|did|is|are|what|how|why|when|where|who|which|if|(?:you|we|i)(?:'ll| will))\b)", re.I)
+                       r"do|does|did|is|are|what|how|why|when|where|who|which|if|(?:you|we|i)(?:'ll| will)|"
+                       r"(?:we|i) (?:can|could|cud|cld|would|'d|might))\b)", re.I)
 _BACKCHANNEL = {"hello", "hi", "hey",  # "hello?": are you there, not a question
                 "yeah", "yes", "yep", "yup", "okay", "ok", "right", "alright", "all", "really", "hmm", "huh", "mm",
                 "mhm", "mm-hmm", "uh-huh", "sure", "eh", "oh", "so", "no", "and"}
@@ -464,6 +465,9 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
     if w0 in {"what", "whats"} and (w1 in _FACT_NOUNS or doc[i + 1].lemma_ in _FACT_NOUNS if i + 1 < end else False) \
             and len(rest) <= 7 and "you" not in rest[1:2] and w1 not in {"makes", "made", "making"}:
         return Shape("closed", i)
+    if w0 in {"what", "whats"} and w1 in {"did", "do", "does", "were", "was", "are", "is"} and len(rest) <= 7 and \
+            {doc[j].lemma_ for j in range(i + 2, min(end, i + 5))} & {"pay", "spend", "cost", "charge", "paying"}:
+        return Shape("closed", i)  # "what did you pay before?" asks for a figure
     if w0 in {"what", "whats"} and w1 in {"'s", "is", "s", "are", "was"} and len(rest) <= 4:
         nouns = {doc[j].lemma_ for j in range(i + 2, end)}
         if nouns & _FACT_NOUNS and not nouns & _OPEN_NOUNS:
@@ -484,10 +488,10 @@ def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str,
     return Shape("open", i)
 
 
-
 _ASKING_WORDS = _WH | {"tell", "describe", "explain", "walk", "talk", "share", "say", "elaborate", "expand", "help",
                        "give", "fill", "catch", "run", "take", "paint", "outline", "wonder", "curious", "interested",
                        "keen", "like", "love", "want", "need", "hope", "eager", "let"}
+
 
 def quoted(sent: Span, start: int) -> bool:
     """The question sits inside quotation marks: someone's words reported ('they think, "why pay more?"'),

@@ -401,3 +401,8 @@ def test_extras_named_in_chat_shorthand_are_recognised(personas: Dict[str, Perso
     charlie = personas["price_increase_charlie"]
     lock = next(t.id for t in charlie.company.tradables if "lock the price" in t.keywords)
     assert lock in engine.mentioned_extras(charlie, "I'll lock that price for the year")
+
+
+def test_asked_what_they_paid_before_the_customer_says_the_old_price(charlie: Persona) -> None:
+    reaction = play(charlie, fresh(charlie), get_detector().detect("What did you pay before?"))
+    assert reaction.lines == (f"{charlie.money(charlie.briefing.previous_price)} a cartridge, until this change.",)

@@ -184,11 +184,25 @@ def test_watcher_reloads_edited_added_and_fixed_files(tmp_path: Path, caplog: py
         _bump(path, "  list_price: 46 ", "  list_price: forty-six ")
         kept = watcher.current()  # a broken save keeps the last good personas
     assert kept["cafe_owner"].briefing.list_price == 46
-    assert "still using the previous version" in caplog.text and "briefing.list_price" in caplog.text
+    assert "serving cafe_owner" in caplog.text and "briefing.list_price" in caplog.text
     _bump(path, "  list_price: forty-six ", "  list_price: 47 ")
     assert watcher.current()["cafe_owner"].briefing.list_price == 47
     (tmp_path / "second.yml").write_text(render("second_cafe"), encoding="utf-8")
     assert set(watcher.current()) == {"cafe_owner", "second_cafe"}
+
+
+def test_a_broken_file_at_start_up_leaves_the_other_personas_playable(tmp_path: Path,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    new_persona("cafe_owner", tmp_path, with_test=False)
+    (tmp_path / "broken.yml").write_text("id: broken\nname:\tSam\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        assert set(PersonaWatcher(tmp_path).current()) == {"cafe_owner"}
+    assert "broken.yml:2" in caplog.text and "serving cafe_owner" in caplog.text
+    with pytest.raises(PersonaError):
+        load_personas(tmp_path)  # `parley personas check` and `rasa train` stay strict
+    (tmp_path / "cafe_owner.yml").unlink()
+    with pytest.raises(PersonaError):
+        PersonaWatcher(tmp_path).current()  # nothing left to play: the problems are the answer
 
 
 def test_the_action_servers_trainer_follows_the_persona_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

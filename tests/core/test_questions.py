@@ -88,3 +88,10 @@ def test_a_which_is_why_clause_is_not_a_question(moves_of):
 ])
 def test_wh_words_inside_a_statement_ask_nothing(moves_of, text):
     assert {"open_question", "closed_question"}.isdisjoint(moves_of(text))
+
+
+@pytest.mark.parametrize("text", ["What did you pay before?", "what were you paying before?",
+                                  "What do you spend on toner a month?"])
+def test_asking_what_they_pay_asks_for_a_figure(moves_of, text):
+    assert moves_of(text) == {"closed_question"}
+    assert moves_of("What would you be willing to pay?") == {"open_question"}
