@@ -67,7 +67,8 @@ def run_chat(url: str, persona: str | None, difficulty: str | None, mode: str, s
             print(f"(The trainer did not answer: {exc}. Your turn was not sent; try again.)")
             continue
         show(messages, name)
-        if any("report" in (m.get("custom") or {}) for m in messages):
+        kinds = [k for m in messages for k in (m.get("custom") or {}) if k in ("report", "briefing")]
+        if kinds and kinds[-1] == "report":  # a report with no new briefing after it: the session is over
             again = input("Start another session? [y/N] ").strip().lower()
             if again != "y":
                 return 0

@@ -67,7 +67,7 @@ class Trainer:
             return Reply(active=self.store.active_session(sender) is not None).say(
                 f"{asked}Available: {known}. Start with /start_session{{\"persona\": \"<id>\"}}, "
                 f"optionally with \"difficulty\": \"easy|normal|hard\" and \"mode\": \"practice|assessment\".")
-        self._file_agreed_deal(sender)
+        reply = self._close_running(sender)
         notices = []
         chosen_difficulty, chosen_mode = _choice(difficulty, DIFFICULTIES), _choice(mode, MODES)
         if difficulty not in (None, "") and chosen_difficulty is None:
@@ -83,20 +83,33 @@ class Trainer:
         key = f"{sender}:{persona.id}:{self.store.count_sessions(sender)}"
         state, opening = engine.start(persona, params, difficulty, engine.session_seed(key))
         self.store.start_session(sender, persona.id, difficulty, mode, state.to_dict())
-        reply = Reply(active=True, persona=persona.id)
+        reply.active, reply.persona = True, persona.id
         if notices:
             reply.say(f"({' '.join(notices)})")
         reply.say(briefing_text(persona, difficulty, mode))
         reply.attach({"briefing": briefing_payload(persona, difficulty, mode)})
         return reply.say(opening)
 
-    def _file_agreed_deal(self, sender: str) -> None:
-        """A new start while a deal waits for its wrap-up: the deal is reported, not abandoned."""
+    def _close_running(self, sender: str) -> Reply:
+        """A new start while a session runs: say what becomes of it before the new briefing.
+
+        A session with turns is ended as /end_session would end it and its report comes first (text
+        and payload), so nothing the trainee did is dropped in silence; one with no turns is closed.
+        """
+        reply = Reply()
         record = self.store.active_session(sender)
-        persona = self.personas.get(record.persona_id) if record else None
-        state = CustomerState.from_dict(record.state) if record is not None else None
-        if record is not None and persona is not None and state is not None and state.agreed:
-            self._finish(record, persona, state, Reply())
+        if record is None:
+            return reply
+        persona = self.personas.get(record.persona_id)
+        name = persona.name if persona is not None else record.persona_id
+        if persona is None or not self.store.turns(record.id):
+            return reply.say(f"(Your session with {name} had no turns yet, so it was closed without a report.)")
+        state = CustomerState.from_dict(record.state)
+        reply.say(f"(Your session with {name} was still running, so it has ended here; its report comes first, "
+                  f"then your new session.)")
+        self._finish(record, persona, replace(state, outcome=state.outcome or "ended"), reply)
+        reply.ended = True  # a session closed in this reply, and another one opens below
+        return reply
 
     # -- turns ---------------------------------------------------------------------------------
     def turn(self, sender: str, text: str | None, analysis: Analysis | None = None) -> Reply:
@@ -148,7 +161,8 @@ class Trainer:
         record = self.store.active_session(sender)
         if record is None:
             last = self.store.latest_report(sender)
-            hint = " Your last report is above in the chat." if last else ""
+            hint = (f" Your last session ended with its report (overall {round(last.get('overall') or 0)}/100)."
+                    if last else "")
             return Reply().say(f"There is no session to end.{hint} Start a new one with {START_HINT}.")
         persona = self.personas.get(record.persona_id)
         if persona is None:

@@ -76,12 +76,15 @@ class FakeTrainer:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    @staticmethod
-    def answer(message: str) -> list:
-        if message.startswith("/start_session"):
+    def answer(self, message: str) -> list:
+        if message.startswith("/start_session") and self.messages.count(message) == 1:
             return [{"text": "BRIEFING - Charlie\nYour goal: keep him"}, {"text": "Twenty-five dollars? Really?"}]
         if message == "/end_session":
             return [{"text": "SESSION REPORT\nOverall 50/100"}, {"custom": {"report": {"overall": 50}}}]
+        if message.startswith("/start_session"):
+            return [{"text": "(Your session with Charlie was still running...)"},
+                    {"text": "SESSION REPORT\nOverall 40"}, {"custom": {"report": {"overall": 40}}},
+                    {"text": "BRIEFING - Dana"}, {"custom": {"briefing": {}}}, {"text": "Renewal time."}]
         if message == "nudge":
             return [{"text": "(Charlie is waiting for your reply. Type what you would say to the customer.)"}]
         return [{"text": f"Charlie heard: {message}"}]
@@ -110,3 +113,15 @@ def test_chat_keeps_a_turn_with_bytes_that_are_not_utf8() -> None:
     assert result.returncode == 0, result.stderr.decode()
     assert fake.messages[1:] == ["I am sorry \ufffd\ufffd about that", "What would help?"]
     assert "Traceback" not in result.stderr.decode()
+
+
+def test_chat_does_not_offer_another_session_when_a_new_one_just_started() -> None:
+    fake = FakeTrainer()
+    start = '/start_session{"persona": "price_increase_charlie", "mode": "practice"}'
+    try:
+        result = chat(fake, f"Hello\n{start}\nHi Dana\n/quit\n".encode(), "--persona", "price_increase_charlie")
+    finally:
+        fake.close()
+    out = result.stdout.decode()
+    assert result.returncode == 0 and "Start another session?" not in out
+    assert fake.messages[-1] == "Hi Dana" and "SESSION REPORT" in out

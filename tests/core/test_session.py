@@ -84,8 +84,38 @@ def test_a_deal_left_without_a_wrap_up_is_still_reported(trainer: Trainer) -> No
     trainer.start("u2", "price_increase_charlie")
     for line in SEED_TURNS:
         trainer.turn("u2", line)
-    trainer.start("u2", "loyal_customer")  # straight into the next persona: the deal is filed, not abandoned
+    nxt = trainer.start("u2", "loyal_customer")  # straight into the next persona: the deal is reported, shown first
     assert trainer.store.latest_report("u2")["outcome"]["price"] == 23
+    assert nxt.payload("report")["outcome"]["price"] == 23 and nxt.payload("briefing")["persona"] == "loyal_customer"
+
+
+def test_a_new_start_ends_the_running_session_and_shows_its_report_first(trainer: Trainer) -> None:
+    trainer.start("u3", "price_increase_charlie")
+    trainer.turn("u3", "What would make this work for you?")
+    reply = trainer.start("u3", "loyal_customer")
+    kinds = [next(iter(m["custom"])) if "custom" in m else "text" for m in reply.messages]
+    assert kinds == ["text", "text", "report", "text", "briefing", "text"]  # notice, report, briefing, opening
+    assert "session with Charlie was still running" in reply.texts[0] and reply.texts[1].startswith("SESSION REPORT")
+    assert [t["text"] for t in reply.payload("report")["turns"]] == ["What would make this work for you?"]
+    assert reply.active and reply.ended and reply.persona == "loyal_customer"
+    assert trainer.store.active_session("u3").persona_id == "loyal_customer"
+    # /end_session now ends the new session; after that, the answer tells the truth about the last report
+    assert trainer.end("u3").payload("report")["turns"] == []
+    again = trainer.end("u3")
+    assert "no session to end" in again.texts[0] and "above" not in again.texts[0]
+    assert "ended with its report (overall" in again.texts[0]
+
+
+def test_a_new_start_closes_a_session_without_turns_and_says_so(trainer: Trainer) -> None:
+    trainer.start("u4", "price_increase_charlie")
+    reply = trainer.start("u4", "price_increase_charlie", "hard")
+    assert "had no turns yet, so it was closed without a report" in reply.texts[0]
+    assert reply.payload("report") is None and reply.payload("briefing")["difficulty"] == "hard"
+    assert trainer.store.latest_report("u4") is None and not reply.ended
+    # an unknown persona leaves the running session alone
+    turn = trainer.turn("u4", "Hello Charlie")
+    assert turn.active and trainer.start("u4", "nobody").active
+    assert trainer.turn("u4", "Still there?").active
 
 
 def test_turn_feedback_only_in_practice_mode(trainer: Trainer) -> None:

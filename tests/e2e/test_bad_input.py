@@ -92,6 +92,27 @@ def test_restarting_mid_session_keeps_the_old_turns(stack: Stack) -> None:
     assert len(stored_turns(stack, chat.sender)) == 2
 
 
+def test_a_new_start_mid_session_reports_the_running_one_first(stack: Stack) -> None:
+    """Play-test 8a: a new /start_session silently dropped the running session (and an agreed
+    deal's report was stored but never shown; a later /end_session said it was 'above')."""
+    from tests.core.test_session import SEED_TURNS
+
+    chat = stack.conversation("price_increase_charlie")
+    for line in SEED_TURNS:
+        chat.send(" ".join(line.split()))
+    replies = chat.send("/start_session" + json.dumps({"persona": "loyal_customer"}))
+    kinds = [next(iter(r["custom"])) if "custom" in r else "text" for r in replies]
+    assert kinds.index("report") < kinds.index("briefing"), kinds
+    texts = Conversation.texts(replies)
+    assert "session with Charlie was still running" in texts[0]
+    report = chat.payload("report", replies)
+    assert report["outcome"]["deal"] and report["outcome"]["price"] == 23 and len(report["turns"]) == 2
+    assert chat.payload("briefing", replies)["persona"] == "loyal_customer"
+    assert chat.payload("report", chat.send("/end_session"))["turns"] == []  # the new session's own report
+    again = Conversation.texts(chat.send("/end_session"))[0]
+    assert "no session to end" in again and "above" not in again
+
+
 def test_every_turn_is_stored_before_the_reply(stack: Stack) -> None:
     chat = stack.conversation("competitor_switcher")
     for i, line in enumerate(["Hi Jordan, thanks for talking to us.", "What does RelayDesk give you that we don't?",

@@ -225,3 +225,15 @@ def test_url_verification_challenge_is_answered_when_signed(stack: Stack) -> Non
     answer = post(stack, challenge)
     assert answer.status_code == 200 and answer.json() == {"challenge": challenge["challenge"]}
     assert post(stack, challenge, secret="wrong").status_code == 400
+
+
+@pytest.mark.e2e
+def test_practice_again_mid_session_posts_the_running_sessions_report_first(stack: Stack) -> None:
+    say(stack, "U6", "D6", "practice charlie", expect=2)
+    say(stack, "U6", "D6", "I'm sorry about the surprise, Charlie. What would make this work for you?", expect=2)
+    posted = say(stack, "U6", "D6", "practice loyal", expect=4)
+    reports = [i for i, m in enumerate(posted) if is_report(m)]
+    briefings = [i for i, m in enumerate(posted) if "Briefing" in m.get("text", "")]
+    assert reports and briefings and reports[0] < briefings[0], [m.get("text") for m in posted]
+    assert "was still running" in posted[0]["text"]
+    assert "What would make this work for you?" in block_text(posted[reports[0]])
