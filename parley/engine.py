@@ -327,7 +327,13 @@ _BRIEFING_FACTS = (
                         "rate before", "previous rate", "old rate", "was the rate", "fee before", "previous fee",
                         "old fee", "used to be", "before the increase", "before the change", "before the rise"),
      "{previous_price} a {unit}, until this change."),
+    # asked for their number, a customer anchors on what they used to pay; they never name their real limit
+    ("previous_price", ("what number", "what figure", "what price would", "what price do you", "feel fair",
+                        "seem fair", "would be fair", "number in mind", "price in mind", "figure in mind"),
+     "Honestly? Something a lot nearer the {previous_price} I was paying."),
 )
+# "is it the price or the delivery?": a short answer that fits either half, not a bare yes or no
+_EITHER_OR_ANSWERS = ("A bit of both, honestly.", "Both, if I'm honest.", "Honestly, a bit of each.")
 _SPLIT = re.compile(r"\b(?:meet (?:you |me )?(?:in the middle|halfway|half way)|split (?:the difference|it)|"
                     r"go halfway|halfway)\b", re.I)
 # agreeing to what the customer just proposed, in words: "yes, we can do that", "ok, you've got a deal"
@@ -401,7 +407,12 @@ def _answer_fact(persona: Persona, s: CustomerState, analysis: Analysis) -> str 
     if analysis.primary == "closed_question" and \
             any(_WH_START.match(q) and not _PREFERENCE.search(q) for q in asked):
         return _line(persona, s, persona.lines.unknown_fact, "unknown_fact", **values)
+    if analysis.primary == "closed_question" and any(_EITHER_OR.search(q) for q in asked):
+        return _line(persona, s, _EITHER_OR_ANSWERS, "either_or")
     return None
+
+
+_EITHER_OR = re.compile(r"\w \bor\b (?!not\b|so\b|anything\b|something\b|what\b|is it\b|no\b)\w", re.I)
 
 
 def _wrap_up(persona: Persona, state: CustomerState, analysis: Analysis) -> Reaction:

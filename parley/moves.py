@@ -527,6 +527,7 @@ _OFFER_WORDS = re.compile(r"\b(offer|can do|could do|give you|bring|reduce|lower
                           r"discount|off|deal|for you|price of|special|let you have|how about|what about|"
                           r"i can|we can|i could|we could|i'll|we'll|i will|we will|go to|come down|"
                           r"(?:i|we) (?:cud|cld|cn|kan)|ill do|"  # chat spellings: "i cud do $95"
+                          r"lock\w*(?: \w+){0,2} (?:at|in at)|"  # "and lock the price at $46"
                           r"meet you|settle|propose|proposal|suggest|quote you|put forward|"
                           # a price put as a question: "what if we did $33?", "would $33 get this over the line?"
                           r"(?:could|can|shall) we (?:\w+ ){0,2}?(?:do|meet|go|settle|agree|say|make it|land|call it)|"

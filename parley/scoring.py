@@ -147,8 +147,16 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
         known = before.revealed + reaction.state.revealed
         met_revealed = [i for i in persona.interests if i.id in met and i.id in known]
         if met_revealed:
-            note("value_creation", 4, "value_add",
-                 f"a non-price option that meets a need the customer told you about ({met_revealed[0].description}).")
+            need = met_revealed[0]
+            # quote the words that name the extra meeting this need, not just the first extra in the turn
+            keywords = [k.lower() for t in persona.company.tradables if t.id in need.satisfied_by for k in t.keywords]
+            said = next((c for d in analysis.detections if d.move in {"value_add", "conditional_trade", "concession"}
+                         for c in (d.quote, d.trigger) if any(k in c.lower() for k in keywords)), None) or \
+                next((part.strip() for part in re.split(r"[,;]|\band\b", analysis.text)
+                      if any(k in part.lower() for k in keywords)), None)
+            notes.append(Note("value_creation", 4, said or quote("value_add"),
+                              f"a non-price option that meets a need the customer told you about "
+                              f"({need.description})."))
         else:
             note("value_creation", 2, "value_add", "a non-price option widens the deal beyond the price.")
     if "conditional_trade" in moves:

@@ -406,3 +406,10 @@ def test_extras_named_in_chat_shorthand_are_recognised(personas: Dict[str, Perso
 def test_asked_what_they_paid_before_the_customer_says_the_old_price(charlie: Persona) -> None:
     reaction = play(charlie, fresh(charlie), get_detector().detect("What did you pay before?"))
     assert reaction.lines == (f"{charlie.money(charlie.briefing.previous_price)} a cartridge, until this change.",)
+
+
+def test_either_or_and_their_number_get_answers_that_fit(charlie: Persona) -> None:
+    either = play(charlie, fresh(charlie), get_detector().detect("Is it the amount or the timing?"))
+    assert either.lines[0] in engine._EITHER_OR_ANSWERS
+    fair = play(charlie, fresh(charlie), get_detector().detect("what number would feel fair to you?"))
+    assert charlie.money(charlie.briefing.previous_price) in fair.lines[0]  # anchors low, never the real limit

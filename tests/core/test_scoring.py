@@ -494,3 +494,12 @@ def test_a_wrap_up_in_shorthand_with_a_different_price_is_a_misquote(personas, d
     talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
     assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
     assert "misquoted" in talk.say("great so thats 23.5 from next order").events
+
+
+def test_an_extra_that_meets_a_need_is_quoted_by_its_own_words(personas, detector):
+    dana = Conversation(personas["loyal_customer"], detector)
+    dana.say("Hi Dana, thanks for eight years, and sorry the renewal landed like that.")
+    dana.say("How do the partners set the budget?")
+    score = dana.say("I can add priority support with a named contact, and lock the price at $46 for three years.")
+    met = next(n for n in score.notes if n.points == 4 and n.criterion == "value_creation")
+    assert "lock the price" in met.quote and "priority support" not in met.quote  # the lock meets the budget need
