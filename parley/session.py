@@ -59,7 +59,7 @@ class Trainer:
     # -- start ---------------------------------------------------------------------------------
     def start(self, sender: str, persona_id: str | None, difficulty: str | None = None,
               mode: str | None = None) -> Reply:
-        persona = self.personas.get(persona_id or "")
+        persona = self.personas.get(_choice(persona_id, tuple(self.personas)) or "")  # " Loyal_Customer " too
         if persona is None:
             known = ", ".join(sorted(self.personas))
             asked = (f"There is no persona called '{persona_id}'. " if persona_id
@@ -125,6 +125,11 @@ class Trainer:
         if not text:
             return Reply(active=True, persona=persona.id).say(
                 f"({persona.name} is waiting for your reply. Type what you would say to the customer.)")
+        meant = _meant_command(text)
+        if meant is not None:  # a mistyped command is not said to the customer: not stored, costs nothing
+            return Reply(active=True, persona=persona.id).say(
+                f"(Did you mean {meant}? Send it exactly like that. Nothing was said to {persona.name}; "
+                f"they are still waiting for your reply.)")
         state = CustomerState.from_dict(record.state)
         if not _looks_english(text):
             analysis = Analysis(text, ("other",), ())
@@ -209,6 +214,20 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _clean(text: str | None) -> str:
     # a lone surrogate cannot be encoded (spaCy, the database): shown as U+FFFD, the rest kept
     return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text or "")).strip()
+
+
+_SLASH_WORD = re.compile(r"^/\s*([a-z]+)", re.IGNORECASE)
+
+
+def _meant_command(text: str) -> str | None:
+    """The session command a slash message that Rasa did not take as one was probably meant to be."""
+    found = _SLASH_WORD.match(re.sub(r"[\s_-]+", "", text))
+    word = found.group(1).lower() if found else ""
+    if word.startswith(("end", "stop", "finish", "quit", "report")):
+        return END_HINT
+    if word.startswith(("start", "begin")):
+        return START_HINT
+    return None
 
 
 def _looks_english(text: str) -> bool:

@@ -88,6 +88,32 @@ def clean_text(text: Any) -> Any:
     return _SURROGATE.sub("\ufffd", text) if isinstance(text, str) else text
 
 
+# "/End_Session", "/end session", "/endsession please", "/start session {...}": the commands as typed
+_COMMAND = re.compile(r"^/\s*(start|end)[\s_-]*session(?![a-z])[\s_-]*(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def canonical_command(text: Any) -> Any:
+    """A mistyped session command as the contract spells it, so Rasa routes it as one; other text unchanged.
+
+    `/end_session` with a few words after it ("please", "now") ends the session; `/start_session`
+    keeps its JSON options, and one word after it is taken as the persona id.
+    """
+    found = _COMMAND.match(text.strip()) if isinstance(text, str) else None
+    if found is None:
+        return text
+    command, rest = found.group(1).lower(), found.group(2).strip()
+    if command == "end":
+        return "/end_session" if len(rest.split()) <= 3 and not rest.startswith("{") else text
+    if not rest or rest.startswith("{"):
+        return "/start_session" + rest
+    return "/start_session" + json.dumps({"persona": rest}) if len(rest.split()) == 1 else text
+
+
+def incoming(text: Any) -> Any:
+    """What a channel hands Rasa for the text a trainee sent: valid Unicode, commands spelled right."""
+    return canonical_command(clean_text(text))
+
+
 def reserved_sender(sender: Any) -> str | None:
     """The refusal for a sender id in another channel's namespace; None when the id is free to use."""
     if isinstance(sender, str) and sender.strip().lower().startswith(RESERVED_SENDER_PREFIXES):
@@ -165,7 +191,7 @@ class Silence:
 def answering(on_new_message: Callable[[UserMessage], Awaitable[Any]],
               silence: Silence | None = None) -> Callable[[UserMessage], Awaitable[None]]:
     async def handle(message: UserMessage) -> None:
-        message.text = clean_text(message.text)
+        message.text = incoming(message.text)
         await on_new_message(message)
         output = message.output_channel
         if isinstance(output, CollectingOutputChannel) and not output.messages:

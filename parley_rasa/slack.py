@@ -40,7 +40,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from parley.session import END_HINT, START_HINT
-from parley_rasa.channels import NO_REPLY, SLACK_SENDER_PREFIX, Silence, clean_text
+from parley_rasa.channels import NO_REPLY, SLACK_SENDER_PREFIX, Silence, clean_text, incoming
 
 logger = logging.getLogger(__name__)
 
@@ -438,7 +438,7 @@ class SlackInput(RasaSlackInput):
                 if isinstance(output, SlackBot):
                     await output.flush()
 
-        return await super().process_message(request, handle, command.text or "", sender_id, metadata)
+        return await super().process_message(request, handle, incoming(command.text or ""), sender_id, metadata)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)

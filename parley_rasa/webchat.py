@@ -26,7 +26,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 from socketio import AsyncServer
 
-from parley_rasa.channels import SEND_TEXT, Silence, clean_text, reserved_sender
+from parley_rasa.channels import SEND_TEXT, Silence, incoming, reserved_sender
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class WebchatInput(SocketIOInput):
                 await output.send_text_message(sender_id, refusal)
                 await output.flush()
                 return
-            message = UserMessage(clean_text(text or ""), output, sender_id, input_channel=self.name(),
+            message = UserMessage(incoming(text or ""), output, sender_id, input_channel=self.name(),
                                   metadata=self._metadata(data))
             try:
                 await on_new_message(message)

@@ -176,3 +176,28 @@ def test_half_an_emoji_is_answered_and_stored(trainer: Trainer) -> None:
     record = trainer.store.active_session("u9")
     assert record is not None
     assert [t["text"] for t in trainer.store.turns(record.id)] == ["I am sorry \ufffd about that"]
+
+
+@pytest.mark.parametrize("typed", ["/End_Session", "/end session", "/endsession", "/end_session please", "/stop",
+                                   "/endsessions"])
+def test_a_mistyped_end_command_is_not_a_turn(trainer: Trainer, typed: str) -> None:
+    trainer.start("u5", "price_increase_charlie")
+    before = trainer.store.active_session("u5").state
+    reply = trainer.turn("u5", typed)
+    assert reply.active and "Did you mean /end_session?" in reply.texts[0] and reply.payload("turn_feedback") is None
+    record = trainer.store.active_session("u5")
+    assert trainer.store.turns(record.id) == [] and record.state == before  # nothing stored, no patience lost
+
+
+def test_a_mistyped_start_command_is_not_a_turn(trainer: Trainer) -> None:
+    trainer.start("u6", "price_increase_charlie")
+    reply = trainer.turn("u6", "/start session")
+    assert "Did you mean /start_session" in reply.texts[0]
+    assert trainer.store.turns(trainer.store.active_session("u6").id) == []
+    assert trainer.turn("u6", "/foo_bar").payload("turn_feedback") is not None  # other slash text is still a turn
+
+
+@pytest.mark.parametrize("typed", [" loyal_customer ", "Price_Increase_Charlie", "LOYAL_CUSTOMER\n"])
+def test_persona_ids_are_read_like_difficulty_and_mode(trainer: Trainer, typed: str) -> None:
+    reply = trainer.start("u7", typed)
+    assert reply.active and reply.payload("briefing")["persona"] == typed.strip().lower()

@@ -312,3 +312,24 @@ def test_socketio_answers_bad_metadata_and_non_text(stack: Stack) -> None:
     assert any("not recorded" in (m.get("text") or "") for m in answers[3])
     report = next(m["custom"]["report"] for m in answers[4] if "report" in (m.get("custom") or {}))
     assert [t["text"] for t in report["turns"]] == [turn, "What would make this work for you?"]
+
+
+@pytest.mark.parametrize("typed", ["/End_Session", "/end session", "/endsession", "/end_session please"])
+def test_a_mistyped_end_session_ends_the_session(stack: Stack, typed: str) -> None:
+    chat = stack.conversation("price_increase_charlie")
+    chat.send("What matters most to you?")
+    report = chat.payload("report", chat.send(typed))
+    assert report is not None and [t["text"] for t in report["turns"]] == ["What matters most to you?"]
+    assert [t for t, _ in stored_turns(stack, chat.sender)] == ["What matters most to you?"]
+
+
+def test_a_mistyped_start_session_and_persona_id_are_understood(stack: Stack) -> None:
+    chat = stack.conversation()
+    texts = Conversation.texts(chat.send("/start session"))
+    assert "Pick a persona" in texts[0] and stored_turns(stack, chat.sender) == []
+    replies = chat.send('/Start_Session{"persona": " Price_Increase_Charlie "}')
+    assert chat.payload("briefing", replies)["persona"] == "price_increase_charlie"
+    replies = chat.send("/endsessions")  # not a command Parley can be sure of: asked, not said to Charlie
+    assert "Did you mean /end_session?" in Conversation.texts(replies)[0]
+    assert stored_turns(stack, chat.sender) == []
+    assert_session_goes_on(stack, chat, [])

@@ -145,3 +145,23 @@ async def test_answering_repairs_invalid_code_points_before_rasa() -> None:
 
     await answering(rasa)(UserMessage("sorry \ud83d", CollectingOutputChannel(), "s3"))
     assert seen == ["sorry \ufffd"]
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("/End_Session", "/end_session"), ("/end session", "/end_session"), ("/endsession", "/end_session"),
+    ("/end_session please", "/end_session"), ("/end-session", "/end_session"), (" /END SESSION ", "/end_session"),
+    ("/start session", "/start_session"), ('/Start_Session {"persona": "x"}', '/start_session{"persona": "x"}'),
+    ("/start session charlie", '/start_session{"persona": "charlie"}'),
+])
+def test_mistyped_session_commands_are_spelled_as_the_contract_says(typed: str, meant: str) -> None:
+    from parley_rasa.channels import incoming
+
+    assert incoming(typed) == meant
+
+
+@pytest.mark.parametrize("text", ["/end_session", "/endsessions", "end session", "/foo_bar", "Let's end this session",
+                                  "/end the session now if you would", None, 5])
+def test_other_text_is_left_alone(text: Any) -> None:
+    from parley_rasa.channels import canonical_command
+
+    assert canonical_command(text) == text
