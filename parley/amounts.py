@@ -62,8 +62,34 @@ _PERIOD_AFTER = re.compile(r"^\s*(/|per|a|an|each|every)?\s*(year|yr|annum|month
                            r"^\s*(annually|yearly|monthly|a year|a month)", re.I)
 
 
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+         "sixteen seventeen eighteen nineteen").split()
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+# an amount in words: "twenty-three dollars a cartridge", "two dollars off", "ten percent"
+_WORDS_MONEY = re.compile(
+    rf"\b(?:(?P<tens>{'|'.join(_TENS)})(?:[\s-](?P<unit>{'|'.join(_ONES[1:10])}))?|(?P<small>{'|'.join(_ONES)}))"
+    r"\s+(?:(?P<pct>percent|per cent)|dollars?|bucks|pounds?|euros?|quid)\b",
+    re.I,
+)
+
+
+def _role(text: str, start: int, end: int, kind: str) -> str:
+    after, before = text[end: end + 25], text[max(0, start - 30): start]
+    if _REDUCTION_AFTER.search(after) or _REDUCTION_BEFORE.search(before):
+        return "reduction"
+    if _PERIOD_AFTER.search(after):
+        return "period"
+    return "price" if kind == "money" else "other"
+
+
 def find_amounts(text: str) -> Tuple[Amount, ...]:
     amounts = []
+    for m in _WORDS_MONEY.finditer(text):
+        value = float(_TENS.index(m.group("tens").lower()) * 10 + 20 +
+                      (_ONES.index(m.group("unit").lower()) if m.group("unit") else 0)) if m.group("tens") \
+            else float(_ONES.index(m.group("small").lower()))
+        kind = "percent" if m.group("pct") else "money"
+        amounts.append(Amount(value, kind, _role(text, m.start(), m.end(), kind), m.start(), m.end()))
     for m in _MONEY.finditer(text):
         group = next(g for g in ("num", "num2", "bare", "cents", "package", "asked", "asked2", "verbnum")
                      if m.group(g))
@@ -77,14 +103,5 @@ def find_amounts(text: str) -> Tuple[Amount, ...]:
         kind = "percent" if m.group("pct") else "money"
         # the number, not the words before it
         start = m.start(group) if group in {"package", "verbnum", "asked"} else m.start()
-        after, before = text[m.end(): m.end() + 25], text[max(0, start - 30): start]
-        if _REDUCTION_AFTER.search(after) or _REDUCTION_BEFORE.search(before):
-            role = "reduction"
-        elif _PERIOD_AFTER.search(after):
-            role = "period"
-        elif kind == "money":
-            role = "price"
-        else:
-            role = "other"
-        amounts.append(Amount(value, kind, role, start, m.end()))
-    return tuple(amounts)
+        amounts.append(Amount(value, kind, _role(text, start, m.end(), kind), start, m.end()))
+    return tuple(sorted(amounts, key=lambda a: a.start))

@@ -112,7 +112,9 @@ def offered_price(analysis: Analysis, list_price: float, current: float | None =
     amounts = [a for a in analysis.amounts if a.offered] or [a for a in analysis.amounts if a.offered is None]
     for role in ("price", "reduction", "period"):
         prices = [a.value for a in amounts if a.role == role and a.kind == "money" and role in {"price", "period"}
-                  and (role == "price" or a.offered) and 0.3 * list_price <= a.value < list_price]
+                  and (role == "price" or a.offered) and a.value < list_price
+                  # a small number is usually something else ("3 years"), but "$0" put forward is an offer
+                  and (0.3 * list_price <= a.value or a.value == 0 and a.offered)]
         if prices:  # "either $33 month to month or $31 on a 2-year term": the customer takes the better one
             return round(min(prices), 2)
         for a in amounts:
@@ -120,7 +122,7 @@ def offered_price(analysis: Analysis, list_price: float, current: float | None =
                 continue
             if a.kind == "money" and role == "reduction" and 0 < a.value <= 0.7 * base:
                 return round(base - a.value, 2)  # "$24 off a $25 price" is a misreading, not an offer
-            if a.kind == "percent" and role == "reduction" and 0 < a.value < 100:
+            if a.kind == "percent" and role == "reduction" and 0 < a.value <= 100:  # "100% off" gives it away
                 return round(base * (1 - a.value / 100), 2)
     for a in amounts:  # "I can do 10%" says no "off" but means it
         if a.kind == "percent" and a.role != "period" and 0 < a.value < 100:

@@ -81,7 +81,7 @@ def _advice(name: str, persona: Persona, state: CustomerState, turns: Sequence[T
 def outcome(persona: Persona, state: CustomerState, turns: Sequence[TurnScore]) -> dict:
     deal = state.outcome == "deal"
     floor = persona.company.floor_price
-    within = all((t.offer or floor) >= floor for t in turns)
+    within = all(t.offer is None or t.offer >= floor for t in turns)  # "$0" is an offer too
     terms = [persona.tradable(t).label for t in state.extras if persona.tradable(t)]  # type: ignore[union-attr]
     retained = deal or (state.outcome != "walked_away" and state.trust >= 40)
     satisfaction = state.trust * 0.7 + (30 if deal else 0) if state.outcome != "walked_away" else min(state.trust, 15)

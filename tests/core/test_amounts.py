@@ -36,3 +36,13 @@ def test_prices_written_without_a_currency_sign(text, value, role):
                                   "for 3 years, 2 sites"])
 def test_counts_and_durations_are_not_prices(text):
     assert find_amounts(text) == ()
+
+
+@pytest.mark.parametrize("text, value, kind, role", [
+    ("I can offer twenty-three dollars a cartridge.", 23.0, "money", "price"),
+    ("I can take two dollars off.", 2.0, "money", "reduction"),
+    ("we can do ten percent off", 10.0, "percent", "reduction"),
+    ("thirty one pounds a month", 31.0, "money", "period"),
+])
+def test_amounts_written_in_words(text, value, kind, role):
+    assert [(a.value, a.kind, a.role) for a in find_amounts(text)] == [(value, kind, role)]

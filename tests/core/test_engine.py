@@ -413,3 +413,8 @@ def test_either_or_and_their_number_get_answers_that_fit(charlie: Persona) -> No
     assert either.lines[0] in engine._EITHER_OR_ANSWERS
     fair = play(charlie, fresh(charlie), get_detector().detect("what number would feel fair to you?"))
     assert charlie.money(charlie.briefing.previous_price) in fair.lines[0]  # anchors low, never the real limit
+
+
+@pytest.mark.parametrize("text", ["I can offer $0 a cartridge.", "100% off for you"])
+def test_giving_it_away_is_an_offer_of_nothing(text: str) -> None:
+    assert offered_price(get_detector().detect(text), 25.0) == 0

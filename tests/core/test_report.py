@@ -141,3 +141,10 @@ def test_the_text_report_shows_what_the_customer_kept_to_themselves(charlie) -> 
     assert report["hidden"]["reservation_price"] == charlie.parameters("hard").reservation_price
     assert "Behind the scenes:" in text and charlie.hidden.batna in text
     assert "(you met it without asking)" in text
+
+
+def test_a_deal_at_nothing_is_outside_the_companys_parameters(charlie) -> None:
+    state, _ = start(charlie, charlie.parameters(), "normal", 1)
+    free = TurnScore(1, "I can offer $0 a cartridge.", ("concession",), -5, (), ("offer:0",), 0.0)
+    report = build_report(charlie, replace(state, outcome="deal", deal_price=0.0, offers=(0.0,)), [free])
+    assert report["outcome"]["within_parameters"] is False
