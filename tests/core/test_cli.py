@@ -125,3 +125,40 @@ def test_chat_does_not_offer_another_session_when_a_new_one_just_started() -> No
     out = result.stdout.decode()
     assert result.returncode == 0 and "Start another session?" not in out
     assert fake.messages[-1] == "Hi Dana" and "SESSION REPORT" in out
+
+
+def test_chat_ends_cleanly_at_end_of_input_at_every_prompt() -> None:
+    fake = FakeTrainer()
+    try:
+        at_persona = chat(fake, b"")
+        at_again = chat(fake, b"/end_session\n", "--persona", "price_increase_charlie")
+    finally:
+        fake.close()
+    for result in (at_persona, at_again):
+        assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr.decode()
+    assert b"Start another session?" in at_again.stdout
+
+
+def test_chat_asks_again_for_a_persona_number_out_of_range() -> None:
+    from parley.personas import load_personas
+
+    ids = sorted(load_personas())
+    fake = FakeTrainer()
+    try:
+        result = chat(fake, b"9\nhello\n2\n/quit\n")
+    finally:
+        fake.close()
+    assert result.returncode == 0
+    assert result.stdout.decode().count(f"Please type a number from 1 to {len(ids)}.") == 2
+    assert fake.messages == ["/start_session" + json.dumps({"persona": ids[1], "mode": "practice"})]
+
+
+def test_chat_labels_parleys_notices_apart_from_the_customer() -> None:
+    fake = FakeTrainer()
+    try:
+        result = chat(fake, b"nudge\nHi\n/quit\n", "--persona", "price_increase_charlie")
+    finally:
+        fake.close()
+    out = result.stdout.decode()
+    assert "[Parley] Charlie is waiting for your reply." in out and "Charlie: (Charlie is waiting" not in out
+    assert "Charlie: Charlie heard: Hi" in out

@@ -333,3 +333,21 @@ def test_a_mistyped_start_session_and_persona_id_are_understood(stack: Stack) ->
     assert "Did you mean /end_session?" in Conversation.texts(replies)[0]
     assert stored_turns(stack, chat.sender) == []
     assert_session_goes_on(stack, chat, [])
+
+
+def test_terminal_chat_against_the_real_trainer(stack: Stack) -> None:
+    """`parley chat`: Parley's notices are labelled apart from the customer; Ctrl-D leaves cleanly."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import ROOT
+
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+    result = subprocess.run([sys.executable, "-m", "parley.cli", "chat", "--url", stack.rasa_url, "--persona",
+                             "price_increase_charlie"], input=b"   \nI am sorry \xff about that\n", cwd=ROOT,
+                            capture_output=True, timeout=180, env=env)
+    out = result.stdout.decode()
+    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr.decode()
+    assert "[Parley] Charlie is waiting for your reply." in out and "Charlie: (" not in out
+    assert "You: You:" not in out.replace("\n", "")
