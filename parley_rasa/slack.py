@@ -27,8 +27,8 @@ import json
 import logging
 import os
 import re
-from functools import lru_cache
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Sequence, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -66,18 +66,39 @@ class PersonaCard(NamedTuple):
     default_difficulty: str
 
 
-@lru_cache(maxsize=1)
+class _Cards:
+    """The persona cards, rebuilt when a persona file changes (a few `stat` calls a message), so a
+    trainer's new or edited persona is in `help` and `practice <name>` without a restart."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory  # None: the folder the action server reads (PARLEY_PERSONA_DIR)
+        self.watcher: Any = None
+        self.source: Dict[str, Any] | None = None
+        self.cards: Tuple[PersonaCard, ...] = ()
+
+    def current(self) -> Tuple[PersonaCard, ...]:
+        try:
+            from parley.personas import PersonaWatcher
+
+            if self.watcher is None:
+                self.watcher = PersonaWatcher(self.directory) if self.directory else PersonaWatcher()
+            personas = self.watcher.current()  # the same dict until a file changes
+        except Exception as exc:  # a broken persona folder must not take the channel down
+            logger.error(f"Slack: could not load the personas ({exc}); `practice <id>` still works")
+            return self.cards
+        if personas is not self.source:
+            self.cards = tuple(PersonaCard(p.id, p.name, p.title, p.default_difficulty)
+                               for p in sorted(personas.values(), key=lambda p: p.id))
+            self.source = personas
+        return self.cards
+
+
+_CARDS = _Cards()
+
+
 def persona_cards() -> Tuple[PersonaCard, ...]:
     """The installed personas (the same files the action server reads), in a stable order."""
-    try:
-        from parley.personas import load_personas
-
-        personas = load_personas()
-    except Exception as exc:  # a broken persona file must not take the channel down
-        logger.error(f"Slack: could not load the personas ({exc}); `practice <id>` still works")
-        return ()
-    return tuple(PersonaCard(p.id, p.name, p.title, p.default_difficulty)
-                 for p in sorted(personas.values(), key=lambda p: p.id))
+    return _CARDS.current()
 
 
 class Command(NamedTuple):

@@ -15,11 +15,12 @@ import argparse
 import json
 import re
 import sys
+import threading
 from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Any, Dict, Tuple
 from urllib.parse import urlsplit
 
 WEB = Path(__file__).resolve().parent
@@ -38,11 +39,12 @@ FILES: Dict[str, Tuple[Path, str]] = {
 HOSTNAME = re.compile(r"^(?:[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]+\])$")
 
 
-def persona_catalog(directory: Path | None = None) -> dict:
+def persona_catalog(directory: Path | None = None, personas: Dict[str, Any] | None = None) -> dict:
     """What the picker shows: no hidden parameters, only what a trainee may read before starting."""
     from parley.personas import DIFFICULTIES, load_personas
 
-    personas = load_personas(directory) if directory else load_personas()
+    if personas is None:
+        personas = load_personas(directory) if directory else load_personas()
     return {
         "personas": [
             {"id": p.id, "name": p.name, "title": p.title, "default_difficulty": p.default_difficulty,
@@ -54,11 +56,32 @@ def persona_catalog(directory: Path | None = None) -> dict:
     }
 
 
+class LiveCatalog:
+    """`/personas.json`, rebuilt when a persona file is added, removed or edited (a few `stat` calls a
+    request), so a trainer's edit shows in the picker without a restart, as briefing edits do."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        from parley.personas import PERSONA_DIR, PersonaWatcher
+
+        self.watcher = PersonaWatcher(directory or PERSONA_DIR)
+        self.lock = threading.Lock()  # the server is threaded
+        self._source: Dict[str, Any] | None = None
+        self._body = b""
+        self.body()  # a broken persona folder stops the server at start, as before
+
+    def body(self) -> bytes:
+        with self.lock:
+            personas = self.watcher.current()  # the same dict until a file changes
+            if personas is not self._source:
+                self._body, self._source = json.dumps(persona_catalog(personas=personas)).encode(), personas
+            return self._body
+
+
 class Handler(BaseHTTPRequestHandler):
     server_version = "ParleyWeb"
     sys_version = ""
 
-    def __init__(self, *args, catalog: bytes, socket_url: str | None, rasa_port: int, **kwargs) -> None:
+    def __init__(self, *args, catalog: LiveCatalog, socket_url: str | None, rasa_port: int, **kwargs) -> None:
         self.catalog, self.socket_url, self.rasa_port = catalog, socket_url, rasa_port
         super().__init__(*args, **kwargs)
 
@@ -97,7 +120,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         path = urlsplit(self.path).path
         if path == "/personas.json":
-            return self.send(HTTPStatus.OK, self.catalog, "application/json", "no-store")
+            try:
+                catalog = self.catalog.body()
+            except Exception as exc:  # noqa: BLE001  # every persona file broken: say so, keep serving the page
+                message = json.dumps({"error": f"the persona files cannot be read: {exc}"}).encode()
+                return self.send(HTTPStatus.SERVICE_UNAVAILABLE, message, "application/json", "no-store")
+            return self.send(HTTPStatus.OK, catalog, "application/json", "no-store")
         if path == "/config.json":
             config = {"socket_url": self.rasa_url(), "socket_path": "/socket.io/"}
             return self.send(HTTPStatus.OK, json.dumps(config).encode(), "application/json", "no-store")
@@ -121,7 +149,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def make_server(host: str, port: int, rasa_port: int = 5005, socket_url: str | None = None,
                 personas: Path | None = None, quiet: bool = False) -> ThreadingHTTPServer:
-    catalog = json.dumps(persona_catalog(personas)).encode()
+    catalog = LiveCatalog(personas)
     handler = partial(Handler, catalog=catalog, socket_url=socket_url.rstrip("/") if socket_url else None,
                       rasa_port=rasa_port)
     server = ThreadingHTTPServer((host, port), handler)

@@ -461,3 +461,31 @@ def test_command_hints_from_the_server_are_reworded_for_the_page(browser: Browse
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_picker_shows_persona_edits_without_a_restart(tmp_path: Path) -> None:
+    import os
+    import time
+
+    personas = tmp_path / "personas"
+    personas.mkdir()
+    shutil.copy(ROOT / "personas" / "loyal_customer.yml", personas / "loyal_customer.yml")
+    port = free_port()
+    log = tmp_path / "web.log"
+    server = subprocess.Popen([sys.executable, str(ROOT / "web" / "server.py"), "--port", str(port), "--personas",
+                               str(personas), "--quiet"], cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/personas.json"
+    try:
+        wait_until(lambda: requests.get(url, timeout=2).ok, 60, "page server", [server], [log])
+        assert [p["title"] for p in requests.get(url, timeout=5).json()["personas"]][0].startswith("Dana - ")
+        loyal = personas / "loyal_customer.yml"
+        loyal.write_text(loyal.read_text().replace('title: "Dana - ', 'title: "Dana (edited) - '))
+        later = time.time() + 5
+        os.utime(loyal, (later, later))
+        shutil.copy(ROOT / "personas" / "price_increase_charlie.yml", personas / "price_increase_charlie.yml")
+        catalog = requests.get(url, timeout=5).json()["personas"]
+        assert {p["id"] for p in catalog} == {"loyal_customer", "price_increase_charlie"}
+        assert next(p for p in catalog if p["id"] == "loyal_customer")["title"].startswith("Dana (edited) - ")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
