@@ -126,6 +126,16 @@ def load_cases(path: Path, personas: Dict[str, Persona] | None = None) -> List[C
             known = ", ".join(sorted(personas))
             problems.append(Problem(file, lines.get(loc + ("persona",), 1), _name(loc, "persona"),
                                     f"there is no persona '{values['persona']}' (personas: {known})"))
+        elif personas is not None and values.get("persona") and isinstance(item.get("expect"), dict):
+            # an interest the persona does not have could never come out: say so now, not as a failed run
+            interests = [i.id for i in personas[values["persona"]].interests]
+            for key in ("revealed",):
+                for n, interest in enumerate(item["expect"].get(key) or []):
+                    if interest not in interests:
+                        problems.append(Problem(file, lines.get(loc + ("expect", key, n), 1),
+                                                _name(loc, f"expect.{key}[{n}]"),
+                                                f"'{interest}' is not an interest of {values['persona']} "
+                                                f"(interests: {', '.join(interests)})"))
         if not found:
             cases.append(Case(file, lines.get(loc, 1), ConversationTest.parse_obj(item)))
     if problems:

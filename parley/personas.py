@@ -109,7 +109,7 @@ class Briefing(Schema):
         """The unit as counted ("cartridge", "cartridges") and whether it is a subscription ("seat per month":
         the volume is 25 seats, not 25 a month)."""
         one, per, _period = self.unit.partition(" per ")
-        return one, one if one.endswith("s") else one + "s", bool(per)
+        return one, _plural(one), bool(per)
 
     @property
     def volume(self) -> str:
@@ -118,6 +118,27 @@ class Briefing(Schema):
             return ""
         _one, many, subscription = self.counted
         return f"{self.monthly_volume:,} {many}" + ("" if subscription else " a month")
+
+
+_IRREGULAR = {"person": "people", "man": "men", "woman": "women", "child": "children", "foot": "feet",
+              "tooth": "teeth", "mouse": "mice", "box": "boxes", "staff": "staff", "equipment": "equipment"}
+
+
+def _plural(noun: str) -> str:
+    """English plural of a unit's last word: battery -> batteries, box -> boxes, person -> people."""
+    head, _, last = noun.rpartition(" ")
+    lower = last.lower()
+    if lower in _IRREGULAR:
+        plural = _IRREGULAR[lower]
+    elif lower.endswith("s"):
+        plural = last  # already counted: "supplies", "sessions"
+    elif re.search(r"[^aeiou]y$", lower):
+        plural = last[:-1] + "ies"
+    elif re.search(r"(?:x|z|ch|sh)$", lower):
+        plural = last + "es"
+    else:
+        plural = last + "s"
+    return f"{head} {plural}" if head else plural
 
 
 class Interest(Schema):
@@ -686,6 +707,9 @@ def _plain(error: Dict[str, Any], loc: Tuple[Any, ...], data: Any, root: type | 
     if kind == "type_error.str":
         return (f"must be text, not {_yaml_kind(value)}; put it in quotes" if value is not None
                 else "must be text")
+    if kind in {"type_error.float", "type_error.integer"} and isinstance(value, str) and \
+            re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", value):
+        return f"must be a number, not text: remove the quotes around {value!r}"
     if kind == "type_error.float":
         return f"must be a number like 25 or 22.5 (no currency sign or words){_got(value)}"
     if kind == "type_error.integer":
@@ -729,6 +753,9 @@ def _yaml_kind(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"a number ({value})"
     if isinstance(value, dict):
+        if any("\u201c" in str(k) or "\u201d" in str(k) for k in value):
+            return ("a section of key: value lines: the line is in curly quotes (\u201c \u201d), which YAML does not "
+                    "treat as quotes; use straight quotes (\")")
         return "a section of key: value lines (a line starting with { or containing ': ' needs quotes)"
     if isinstance(value, list):
         return "a list"
@@ -796,8 +823,13 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
                   "they are not allowed in persona files")
     elif "\t" in source[: len(source) - len(source.lstrip())] or "'\\t'" in detail:
         detail = "a tab is used to indent; indent with spaces only"
-    elif re.match(r"\s*(-\s+)?([\w ]+:\s+)?\{", source):
+    elif re.match(r"\s*(-\s+)?\{|\s*[\w]+:\s+\{", source):  # "- {price} works" or "accept: {price} works"
         detail = "a line that starts with { (such as {price} ...) must be put in quotes"
+    elif re.match(r"\s*-\s+[^\"']*:\s", source):  # "- Look: {price} is too much": prose with a colon in it
+        detail = "a ': ' inside a line reads as a new field; put the whole line in quotes"
+    elif re.match(r"\s*[\u201c\u201d]", source.lstrip("- ")):
+        detail = ("the line is in curly quotes (\u201c \u201d), which YAML does not treat as quotes; use straight "
+                  "quotes (\")")
     elif "could not find expected ':'" in detail and getattr(exc, "context_mark", None):
         line = exc.context_mark.line + 1  # the line the field began on, not where the scanner gave up
         source = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
@@ -813,9 +845,18 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
         if unclosed:  # YAML notices an unclosed quote only lines later
             line, detail = unclosed[-1] + 1, 'a quote (") opened on this line is never closed'
         else:
-            line = odd[-1] + 1 if odd else line
+            def indent(n: int) -> int:
+                return len(lines[n]) - len(lines[n].lstrip(" "))
+            # a field pulled too far left sits between two lines indented deeper than it
+            dedented = [n for n in above[-2:] if 0 < n < len(lines) - 1 and lines[n - 1].strip() and
+                        indent(n) < indent(n - 1) and indent(n) < indent(n + 1)]
+            line = odd[-1] + 1 if odd else dedented[-1] + 1 if dedented else line
             detail = ("this line does not line up with the lines around it: indent it with the same number of "
                       "spaces as the fields next to it")
+    elif "mapping values are not allowed" in detail and re.match(r"\s*[a-z_]+:(\s+[^:]*)?$", source.split(" #")[0]):
+        # "accept_trust: 55" is a field, not prose: it sits at the wrong depth
+        detail = ("this field, or the one above it, does not line up with the fields around it: indent it with "
+                  "the same number of spaces as the fields at its level")
     elif "mapping values are not allowed" in detail:
         detail = "a ': ' inside a line reads as a new field; put the whole line in quotes"
     elif "expected a single document" in detail:

@@ -58,6 +58,18 @@ CASES = [
     Case("': ' inside an unquoted line", '  batna: "A roaster in town sells similar beans at $43 a bag, but delivers '
          'only once a fortnight."', "  batna: Note: a roaster sells beans", "  batna: Note", "",
          "a ': ' inside a line reads as a new field; put the whole line in quotes"),
+    Case("a number in quotes", "  reservation_price: 44", '  reservation_price: "44"', "reservation_price",
+         "hidden.reservation_price", "must be a number, not text: remove the quotes around '44'"),
+    Case("a field indented too far", "  accept_trust: 50", "    accept_trust: 50", "accept_trust: 50", "",
+         "does not line up with the"),
+    Case("a field not indented enough", "  accept_trust: 50", "accept_trust: 50", "accept_trust: 50", "",
+         "does not line up with the"),
+    Case("a list line with a colon in it", '    - "{price} is still more than I can justify. Could you do {counter}?"',
+         "    - Look: {price} is still more than I can justify.", "Look: {price}", "",
+         "a ': ' inside a line reads as a new field; put the whole line in quotes"),
+    Case("a line in curly quotes", '    - "{price} is still more than I can justify. Could you do {counter}?"',
+         "    - \u201cLook: that is still more than I can justify.\u201d", "\u201cLook:", "lines.counter[0]",
+         "the line is in curly quotes"),
     Case("YAML object tag", "  product: coffee beans", '  product: !!python/object/apply:os.system ["echo owned"]',
          "  product: !!python", "", "uses the YAML tag !!python/object/apply:os.system; tags such as !!python/object "
          "could run code or build objects, so they are not allowed"),

@@ -99,6 +99,17 @@ def test_new_persona_plays_as_it_is_and_passes_its_own_tests(tmp_path: Path) -> 
     assert reply.payload("briefing")["name"] == "Robin" and len(reply.texts) == 2
 
 
+def test_a_test_expecting_an_interest_the_persona_lacks_is_a_problem_up_front(tmp_path: Path) -> None:
+    new_persona("angry_dentist", tmp_path, name="Robin")
+    personas = load_personas(tmp_path)
+    real = personas["angry_dentist"].interests[0].id
+    path = tmp_path / "tests" / "typo.yml"
+    path.write_text(f"persona: angry_dentist\nturns: [\"hi\"]\nexpect:\n  revealed: [{real}, budget_cut]\n",
+                    encoding="utf-8")
+    with pytest.raises(PersonaError, match=r"expect.revealed\[1\]: 'budget_cut' is not an interest of angry_dentist"):
+        load_cases(path, personas)
+
+
 def test_new_persona_never_overwrites_and_checks_the_id(tmp_path: Path) -> None:
     new_persona("angry_dentist", tmp_path)
     path = tmp_path / "angry_dentist.yml"
@@ -266,3 +277,11 @@ def test_difficulty_overrides_keep_the_documented_limits(charlie) -> None:
     persona = charlie.copy(update={"difficulty": levels, "hidden": charlie.hidden.copy(update={"patience": 29})})
     assert persona.parameters("hard").patience >= 2
     assert persona.parameters("easy").patience <= 30
+
+
+@pytest.mark.parametrize("unit, plural", [("battery", "batteries"), ("box", "boxes"), ("person", "people"),
+                                          ("coffee bag", "coffee bags"), ("cartridge", "cartridges")])
+def test_units_are_counted_in_proper_plurals(unit: str, plural: str) -> None:
+    from parley.personas import _plural
+
+    assert _plural(unit) == plural
