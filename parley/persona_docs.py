@@ -137,7 +137,7 @@ def render_reference() -> str:
             f"- Mood: **hostile** while trust is below {engine.HOSTILE_BELOW}, **open** from {engine.OPEN_FROM}, "
             "**guarded** in between.",
             f"- First-time trust gains for rapport: {rapport} (the second time half, the third a third).",
-            f"- A single price drop of more than {engine.BIG_STEP:.0%} of the list price is a *leap*: the customer "
+            f"- A single price drop of {engine.BIG_STEP:.0%} of the list price or more is a *leap*: the customer "
             "pushes for more.",
             f"- Moves that never reveal an interest: {', '.join(f'`{m}`' for m in P.NEVER_REVEAL)}.", "",
             "### Conversation tests (`personas/tests/*.yml`)", ""]

@@ -163,7 +163,6 @@ reactions:
     guarded: ["I'm not sure what you mean.", "OK..."]
     open: ["Sorry, I'm not sure I follow.", "Right."]
 
-# Lines for offers and endings. {price} is the offered price, {counter} __NAME__'s counter-offer.
 # Plain answers to factual questions the trainee may ask ("how long have you been with us?").
 # Each entry: words that ask for it, and the answer. The monthly volume and the previous price are
 # answered from the briefing without an entry.
@@ -171,6 +170,7 @@ facts:
   - about: [how long have, how many years]
     answer: ["Three years now."]
 
+# Lines for offers and endings. {price} is the offered price, {counter} __NAME__'s counter-offer.
 lines:
   accept:     # the customer takes the offer (may use {price})
     - "OK, {price} a bag works for me. Thanks for sorting it out."

@@ -40,7 +40,7 @@ MOVE_DESCRIPTIONS: dict[str, str] = {
     "value_add": "offers a non-price benefit: instalments, shipping, upgrade, trial, terms",
     "conditional_trade": "ties a benefit to something from the customer (if you..., I can...)",
     "hold_position": "restates the position or refuses without engaging interests",
-    "pressure": "ultimatum, threat, false deadline, blame or belittling",
+    "pressure": "pressures: an ultimatum, threat, false deadline, blame or belittling",
     "close": "proposes to finalise, confirms terms or next steps",
     "other": "none of the above",
 }
