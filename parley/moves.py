@@ -350,6 +350,7 @@ _PHRASES: Dict[str, List[str]] = {
     ],
     "conditional_trade": [
         "if you * i can", "if you * we can", "if you * i could", "if you * we could", "if you * i will",
+        "if you * * i|we can|could|will|would|give|offer|include|add|throw|knock",  # a longer condition
         "if you * we will", "if you * i would", "if you * we would", "if you * i 'll", "if you * we 'll",
         "provided you", "provided that you", "as long as you", "in exchange for", "in exchange", "in return for",
         "in return", "on condition", "on the condition", "if you commit", "if you sign", "if you agree",
@@ -375,6 +376,7 @@ _PHRASES: Dict[str, List[str]] = {
         "company policy", "our policy", "the policy", "non-negotiable", "not negotiable", "standard rate",
         "standard price", "our price be", "the price stay", "the price will stay", "stay at", "remain at",
         "unable to", "not able to", "that be our price", "that be the price", "it be what it be",
+        "that be list", "that be the list price", "that be our list price", "that be standard",
         "that be just how it be", "that be how it be", "that be just the way it be", "that be the way it be",
         "will not change", "no discount", "no exception", "out of my hand", "not up to me", "not my decision",
         "fixed", "final", "set in stone", "the same for everyone", "everyone pay the same", "apply to everyone",
@@ -797,6 +799,8 @@ class Detector:
                     continue  # "good to hear from you" greets
             if move in _NEGATABLE and _negated(span):
                 continue
+            if move == "conditional_trade" and _ASKS_TO_EXPLAIN.match(span.text):
+                continue  # "if you could tell me more about your team, I can see what fits" asks; it trades nothing
             if move == "close" and span.start > sent.start and word(doc[span.start - 1]) in {"who", "that", "which"}:
                 continue  # "are you the person who signs off the order?" asks who; it closes nothing
             if move == "pressure" and span[0].lower_ == "pain" and \
@@ -973,6 +977,8 @@ class Detector:
         return clauses[best] if hits[best] else sent
 
 
+_ASKS_TO_EXPLAIN = re.compile(r"if you (?:could|would|can|don'?t mind|wouldn'?t mind)(?: just)? (?:tell|explain|share|"
+                              r"let me know|help me|walk me|describe|give me (?:a|some) (?:sense|idea|picture))\b", re.I)
 _TOWARDS = {"you", "your", "yours", "u", "ur", "that", "this", "it", "must", "sound", "such", "how", "what"}
 _NEGATABLE = {"concession", "value_add", "conditional_trade", "appreciation", "close"}
 _CALCULATION = re.compile(r"\b(works? out|sav(?:e|es|ing) you|comes? to|adds? up|in total|that's|that is|which is|"

@@ -357,3 +357,13 @@ def test_loyalty_as_the_reason_for_an_offer_and_thanks_for_the_years(moves_of):
     assert {"concession", "rationale"} <= moves_of("I can take 8% off for you, for the loyalty.")
     assert "rationale" not in moves_of("thanks for your five years with us")
     assert "appreciation" in moves_of("Jordan, thanks for coming to us before signing and for four good years.")
+
+
+def test_a_long_condition_still_trades_but_a_polite_request_does_not(moves_of):
+    assert "conditional_trade" in moves_of("If you stay with us 2 more years, we give you the messaging add-on free.")
+    assert "conditional_trade" not in moves_of("If you could tell me more about your team, I can see what fits.")
+
+
+@pytest.mark.parametrize("text", ["renewal is 48, thats list", "Renewal is $48, that's standard."])
+def test_restating_the_list_price_holds_the_position(moves_of, text):
+    assert moves_of(text) == {"hold_position"}
