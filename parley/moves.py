@@ -978,7 +978,8 @@ class Detector:
 
 
 _ASKS_TO_EXPLAIN = re.compile(r"if you (?:could|would|can|don'?t mind|wouldn'?t mind)(?: just)? (?:tell|explain|share|"
-                              r"let me know|help me|walk me|describe|give me (?:a|some) (?:sense|idea|picture))\b", re.I)
+                              r"let me know|help me|walk me|describe|give me (?:a|some) (?:sense|idea|picture))\b",
+                              re.I)
 _TOWARDS = {"you", "your", "yours", "u", "ur", "that", "this", "it", "must", "sound", "such", "how", "what"}
 _NEGATABLE = {"concession", "value_add", "conditional_trade", "appreciation", "close"}
 _CALCULATION = re.compile(r"\b(works? out|sav(?:e|es|ing) you|comes? to|adds? up|in total|that's|that is|which is|"

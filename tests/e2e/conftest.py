@@ -124,11 +124,12 @@ class Stack:
 
     def __init__(self, rasa_url: str, actions_url: str, db_url: str, workdir: Path,
                  slack: FakeSlack | None = None, slack_secret: str = "", slack_token: str = "",
-                 api_token: str = "", web_port: int = 0):
+                 api_token: str = "", web_port: int = 0, spare_web_port: int = 0):
         self.rasa_url, self.actions_url, self.db_url, self.workdir = rasa_url, actions_url, db_url, workdir
         self.slack, self.slack_secret, self.slack_token = slack, slack_secret, slack_token
         self.api_token = api_token  # Rasa's HTTP API wants it (?token=); the channels do not
-        self.web_port = web_port  # the trainee page's port: the one origin Rasa's CORS allows
+        self.web_port = web_port  # the trainee page's port: an origin Rasa's CORS allows
+        self.spare_web_port = spare_web_port  # allowed too, for a test's own page server (one at a time)
 
     def send(self, sender: str, message: str, timeout: float = 60) -> List[dict]:
         r = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
@@ -191,7 +192,7 @@ def stop(procs: List[subprocess.Popen]) -> None:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("stack")
     model = latest_model()
-    rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
+    rasa_port, actions_port, web_port, spare_web_port = free_port(), free_port(), free_port(), free_port()
     api_token = uuid.uuid4().hex  # as scripts/run.sh does: Rasa's HTTP API is never open without a token
     db_url = f"sqlite:///{workdir / 'parley.db'}"
     endpoints = workdir / "endpoints.yml"
@@ -205,7 +206,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                          stdout=logs[0].open("w"), stderr=subprocess.STDOUT),
         subprocess.Popen([str(BIN / "rasa"), "run", "--enable-api", "--auth-token", api_token, "--port",
                           str(rasa_port), "--model", str(model), "--endpoints", str(endpoints), "--credentials",
-                          str(ROOT / "credentials.yml"), "--cors", *web_origins(web_port)],
+                          str(ROOT / "credentials.yml"), "--cors", *web_origins(web_port),
+                          *web_origins(spare_web_port)],
                          cwd=ROOT, env=env, stdout=logs[1].open("w"), stderr=subprocess.STDOUT),
     ]
     rasa_url, actions_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}"
@@ -213,7 +215,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         wait_until(lambda: requests.get(f"{actions_url}/health", timeout=2).ok, 180, "action server", procs, logs)
         wait_until(lambda: requests.get(f"{rasa_url}/status", params={"token": api_token}, timeout=2).json()
                    .get("model_id"), 600, "rasa server", procs, logs)
-        yield Stack(rasa_url, actions_url, db_url, workdir, slack, slack_secret, slack_token, api_token, web_port)
+        yield Stack(rasa_url, actions_url, db_url, workdir, slack, slack_secret, slack_token, api_token, web_port,
+                    spare_web_port)
     finally:
         stop(procs)
         slack.close()

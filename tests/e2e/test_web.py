@@ -111,8 +111,9 @@ def chat_text(page: Page) -> str:
     return page.locator(".rw-messages-container").inner_text()
 
 
-def page_server(tmp_path: Path, socket_url: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
+def page_server(tmp_path: Path, socket_url: str, port: int = 0) -> tuple[subprocess.Popen, str]:
+    """A page server of the test's own; a page that must reach Rasa needs a port Rasa's CORS allows."""
+    port = port or free_port()
     log = tmp_path / "web.log"
     server = subprocess.Popen([sys.executable, str(ROOT / "web" / "server.py"), "--port", str(port), "--socket-url",
                                socket_url, "--quiet"], cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
@@ -374,7 +375,7 @@ def test_an_unreachable_trainer_is_reported_up_front_retried_and_its_buttons_dis
     rasa_port = int(stack.rasa_url.rsplit(":", 1)[1])
     relay = Forwarder(free_port(), rasa_port)  # "Rasa" for this page: nothing listens there yet
     trainer = f"http://127.0.0.1:{relay.port}"
-    server, url = page_server(tmp_path, trainer)
+    server, url = page_server(tmp_path, trainer, stack.spare_web_port)
     try:
         page, watch = new_page(browser)
         page.set_default_timeout(20_000)
