@@ -50,6 +50,7 @@ class CustomerState:
     last_moves: Tuple[str, ...] = ()  # the rep's previous turn: a reason given there carries the next offer
     said: Tuple[int, ...] = ()  # fingerprints of the rep's messages, to notice one sent again word for word
     best_claim: float | None = None  # a price the rep called their best ("the best I can do is $24")
+    last_lines: Tuple[str, ...] = ()  # what the customer said last turn: not said again word for word
 
     @property
     def mood(self) -> Mood:
@@ -149,6 +150,11 @@ _GIVES = re.compile(r"\b(?:free|includ\w*|add\w*|throw(?:ing)? in|plus|bundl\w*|
 
 def react(persona: Persona, params: Parameters, state: CustomerState, analysis: Analysis) -> Reaction:
     """The customer's response to one trainee turn."""
+    reaction = _react(persona, params, state, analysis)
+    return replace(reaction, state=replace(reaction.state, last_lines=reaction.lines))
+
+
+def _react(persona: Persona, params: Parameters, state: CustomerState, analysis: Analysis) -> Reaction:
     if state.finished:
         return Reaction(state, (), ("already_finished",))
     if state.agreed:
@@ -630,7 +636,9 @@ def _pick(options: Sequence[str], state: CustomerState, salt: str) -> str:
 
 
 def _line(persona: Persona, state: CustomerState, options: Sequence[str], salt: str, **values: str) -> str:
-    return _fill(_pick(options, state, salt), persona, state, **values)
+    # a customer who says the same sentence twice in a row sounds like a machine: pick another if there is one
+    fresh = [o for o in options if _fill(o, persona, state, **values) not in state.last_lines] or list(options)
+    return _fill(_pick(fresh, state, salt), persona, state, **values)
 
 
 class _Blank(dict):

@@ -418,3 +418,12 @@ def test_either_or_and_their_number_get_answers_that_fit(charlie: Persona) -> No
 @pytest.mark.parametrize("text", ["I can offer $0 a cartridge.", "100% off for you"])
 def test_giving_it_away_is_an_offer_of_nothing(text: str) -> None:
     assert offered_price(get_detector().detect(text), 25.0) == 0
+
+
+def test_the_customer_does_not_say_the_same_line_twice_in_a_row(charlie: Persona) -> None:
+    state = fresh(charlie)
+    previous = None
+    for n in range(6):
+        reaction = play(charlie, state, turn(f"ok {n}", "other"))
+        assert reaction.lines != previous
+        previous, state = reaction.lines, reaction.state
