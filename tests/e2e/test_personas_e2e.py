@@ -33,7 +33,8 @@ def customer_lines(chat: Conversation) -> List[str]:
 
 
 def model_personas(stack: Stack) -> List[str]:
-    domain = requests.get(f"{stack.rasa_url}/domain", headers={"Accept": "application/json"}, timeout=30).json()
+    domain = requests.get(f"{stack.rasa_url}/domain", params={"token": stack.api_token},
+                          headers={"Accept": "application/json"}, timeout=30).json()
     return [v for v in domain["slots"]["persona"]["values"] if v != "__other__"]
 
 
