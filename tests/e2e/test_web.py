@@ -241,6 +241,7 @@ def test_trainee_plays_the_seed_dialogue_with_charlie_in_the_browser(browser: Br
     assert [" ".join(q.split()) for q in quoted] == [" ".join(t.split()) for t in SEED["turns"]]
     expect(page.locator("#turns .feedback-text").first).not_to_be_empty()
     assert page.locator("#plan > li").count() >= 1
+    expect(page.locator("#batna")).to_contain_text("The most they would have paid before any need was met: $")
     expect(page.locator("#end-session")).to_be_disabled()
     assert "SESSION REPORT" not in page.locator(".rw-messages-container").inner_text()
     shot(page, "web-4-report")

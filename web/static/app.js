@@ -46,6 +46,8 @@
   function $(id) { return document.getElementById(id); }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
   function str(value) { return value === undefined || value === null ? '' : String(value); }
+  // a pasted essay is quoted by its start: the report stays readable
+  function clip(text, limit) { return text.length > limit ? text.slice(0, limit - 1) + '\u2026' : text; }
   function num(value, fallback) { var n = Number(value); return isFinite(n) ? n : (fallback || 0); }
   function pct(value) { return Math.max(0, Math.min(100, Math.round(num(value)))); }
   function list(value) { return Array.isArray(value) ? value : []; }
@@ -392,7 +394,7 @@
       t = obj(t);
       var points = Math.round(num(t.points));
       turns.appendChild(h('li', { className: 'turn' }, [
-        h('blockquote', { text: str(t.text) }),
+        h('blockquote', { text: clip(str(t.text), 600) }),
         h('div', { className: 'turn-meta' }, [chips(t.moves),
           h('span', { className: 'points ' + (points > 0 ? 'plus' : points < 0 ? 'minus' : ''),
                       text: signed(points) + ' pts' })]),
@@ -409,7 +411,10 @@
       interests.appendChild(h('li', { className: found ? 'found' : 'missed' }, [
         h('span', { className: 'mark', text: found ? 'uncovered' : 'missed' }), ' ' + str(hidden.interests[key])]));
     });
-    $('batna').textContent = hidden.batna ? 'Their alternative if you had not agreed: ' + str(hidden.batna) : '';
+    var limit = typeof hidden.reservation_price === 'number'
+      ? 'The most they would have paid before any need was met: ' + money(hidden.reservation_price) + ' per ' +
+        state.unit + '. ' : '';
+    $('batna').textContent = limit + (hidden.batna ? 'Their alternative if you had not agreed: ' + str(hidden.batna) : '');
 
     var plan = clear($('plan'));
     list(r.improvement_plan).forEach(function (step) { plan.appendChild(h('li', { text: step })); });
