@@ -289,6 +289,14 @@ def report_message(r: dict) -> Tuple[str, List[dict]]:
     missed = [d for k, d in (hidden.get("interests") or {}).items() if k not in (hidden.get("revealed") or [])]
     if missed:
         blocks.append(_section("*Needs you did not uncover*\n" + "\n".join(f"\u2022 {escape(d)}" for d in missed)))
+    behind = []
+    if hidden.get("reservation_price") is not None:
+        behind.append("\u2022 The most they would have paid before any need was met: "
+                      f"{money(hidden['reservation_price'], currency)}")
+    if hidden.get("batna"):
+        behind.append(f"\u2022 Their alternative: {escape(clip(str(hidden['batna']), 600))}")
+    if behind:
+        blocks.append(_section("*Behind the scenes*\n" + "\n".join(behind)))
     plan = r.get("improvement_plan") or []
     blocks.append(_section("*Improvement plan*\n" + "\n".join(f"{i}. {escape(s)}" for i, s in enumerate(plan, 1))))
     blocks.append(_context("Say `practice <persona>` to go again, or `help` for the list."))

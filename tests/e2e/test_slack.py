@@ -188,6 +188,7 @@ def test_the_seed_dialogue_ends_with_a_slack_formatted_report(stack: Stack) -> N
     assert len(criteria.splitlines()) == 8 and "\u2588" in criteria  # a heading and seven bars
     assert "Rapport &amp; empathy" in criteria
     assert "\u201cThank you for reaching out Charlie." in text and "*Improvement plan*" in text
+    assert "*Behind the scenes*" in text and "The most they would have paid before any need was met: $" in text
     overall = int(report["blocks"][0]["text"]["text"].split(": ")[1].split("/")[0])
     assert overall >= SEED["expect"]["overall_at_least"]
     assert not any("SESSION REPORT" in m.get("text", "") for m in stack.slack.posts("D3"))
