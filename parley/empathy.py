@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from spacy.tokens import Span
+from spacy.tokens import Span, Token
 
 from parley.questions import is_symbol, word
 
@@ -142,8 +142,12 @@ def turns_to_self(sent: Span, following: Span) -> bool:
     if len(words) > 4 or not any(word(t) in _DISMAY or t.lemma_ in _DISMAY for t in words) or \
             any(word(t) in {"you", "your", "u", "ur"} for t in words):
         return False
+    # "I really need you to commit" is still the speaker's need: a "you" right after need/want/like is its object
+    def object_of_need(t: Token) -> bool:
+        return t.i > following.start and t.nbor(-1).lemma_ in {"need", "want", "like"}
+
     return bool(_OWN_NEED_NEXT.match(following.text)) and \
-        not any(word(t) in {"you", "u"} or t.lemma_ in CUES for t in following)
+        not any(word(t) in {"you", "u"} and not object_of_need(t) or t.lemma_ in CUES for t in following)
 
 
 def own_feelings(sent: Span) -> bool:

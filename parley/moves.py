@@ -24,9 +24,11 @@ from __future__ import annotations
 import bisect
 import hashlib
 import logging
+import os
 import random
 import re
 import shutil
+import uuid
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -310,6 +312,7 @@ _PHRASES: Dict[str, List[str]] = {
         "considering", "in light of", "in recognition of",
         "with your volume", "because of your", "for your volume", "as you order", "your volume",
         "for the loyalty", "as a loyalty", "to reward", "as a thank you for",
+        "protect you from", "shield you from", "so you be protect", "so you be cover",
     ],
     "concession": [
         "discount", "# % off", "# percent off", "off the price", "off per", "off each", "off your", "off the",
@@ -566,7 +569,9 @@ _NOT_OFFER = re.compile(r"\b(went up|gone up|put up|puts up|went to|gone to|move
 # taking up the customer's number is an offer too: "ok, $44 it is", "$44 works", "agreed at $44", "$42 then";
 # and so is a number put up for their verdict: "how does $33 sound?", "any chance $32 gets us there?"
 _TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a deal|then|final|tops|locked|"
-                           r"fixed for)\b|"
+                           r"fixed for|is the best (?:i|we) can)\b|"
+                           # a price with something added: "$33 + free whatsapp", "$24 plus free shipping"
+                           r"[$£€]\d[\d.,]*\s*(?:\+|plus\b|w/|with\b|incl)|"
                            r"\bagreed (?:at|on)\s+\S*\d|\bany chance (?:of |at |on )?[$£€]?\d|\blive with [$£€]?\d|"
                            r"\d\S*\s+(?:\S+\s+){0,8}?(?:sound|sounds|suit|suits|work(?=\s*\?)|fly|do it|do the trick|"
                            r"live with|"
@@ -1104,7 +1109,8 @@ def get_detector() -> Detector:
     if (target / "meta.json").exists():
         return Detector.from_disk(target)
     detector = Detector.train(load_examples())
-    tmp = target.with_name(f"{target.name}.{random.getrandbits(32):x}.tmp")
+    # training seeds `random`: the temporary name must not come from it, or parallel first runs collide
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.parent.mkdir(parents=True, exist_ok=True)
     detector.to_disk(tmp)
     try:

@@ -53,6 +53,9 @@ def _advice(name: str, persona: Persona, state: CustomerState, turns: Sequence[T
         if asked >= 2:
             return ("You asked and summed up; keep asking until every need is out (see the needs you did not "
                     "uncover) before you put a number down.")
+        if did("summary"):
+            return ("You summed up well; ask at least two open questions (what matters most to you? how do you use "
+                    "it?) before you propose, so every need is out before the price is.")
     if name == "transparency":
         if any(n.criterion == "transparency" and n.points < 0 for t in turns for n in t.notes):
             return "Give every offer its reason (loyalty, volume, a commitment) and say what it is worth to them."
@@ -192,7 +195,7 @@ def render_text(report: dict) -> str:
     if hidden.get("reservation_price") is not None:
         lines += ["", "Behind the scenes:",
                   f"  - The most the customer would pay before any need was met: "
-                  f"{format_money(currency, hidden['reservation_price'])} a {report.get('unit', 'unit')}",
+                  f"{format_money(currency, hidden['reservation_price'])} per {report.get('unit', 'unit')}",
                   f"  - Their alternative if there was no deal: {hidden.get('batna', '')}"]
     lines += ["", "Improvement plan:"] + [f"  {i}. {step}" for i, step in enumerate(report["improvement_plan"], 1)]
     return "\n".join(lines)

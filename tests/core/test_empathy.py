@@ -67,6 +67,7 @@ def test_an_apology_for_the_customers_trouble_stays_empathy_next_to_a_slip(moves
 
 @pytest.mark.parametrize("text", [
     "Oh no. I need the upgrade included too.",  # dismay at a clash of needs
+    "Oh no. I really need you to sign for 12 months first.",  # "you" as the object of the speaker's need
     "I'm sorry. I would really like the three-year term, because budgets are set for us.",  # softens a request
 ])
 def test_a_bare_apology_or_groan_that_leads_into_ones_own_need_is_not_empathy(moves_of, text):

@@ -330,6 +330,8 @@ def test_moves_from_a_play_test_of_real_chat(moves_of, text, expected, absent):
     ("Would a three-year term at $27 work?", 27.0),
     ("done. 28, 3 yrs, sending contract now", 28.0),
     ("gr8 so 95 a treadmill from next month, ill email u the contract", 95.0),
+    ("ok. $33 + free whatsapp/sms for 12 months", 33.0), ("$24 plus free shipping", 24.0),
+    ("24 is the best i can do", 24.0),
 ])
 def test_offers_as_reps_type_them_name_their_price(detector, text, price):
     analysis = detector.detect(text)
@@ -355,6 +357,7 @@ def test_an_extra_without_cost_is_given_not_negated(moves_of):
 
 def test_loyalty_as_the_reason_for_an_offer_and_thanks_for_the_years(moves_of):
     assert {"concession", "rationale"} <= moves_of("I can take 8% off for you, for the loyalty.")
+    assert "rationale" in moves_of("$46 a seat, locked for three years. That lock protects you from any list rise.")
     assert "rationale" not in moves_of("thanks for your five years with us")
     assert "appreciation" in moves_of("Jordan, thanks for coming to us before signing and for four good years.")
 

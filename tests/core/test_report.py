@@ -140,6 +140,7 @@ def test_the_text_report_shows_what_the_customer_kept_to_themselves(charlie) -> 
     text = render_text(report)
     assert report["hidden"]["reservation_price"] == charlie.parameters("hard").reservation_price
     assert "Behind the scenes:" in text and charlie.hidden.batna in text
+    assert f" per {charlie.briefing.unit}" in text
     assert "(you met it without asking)" in text
 
 
