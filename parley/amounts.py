@@ -27,15 +27,16 @@ class Amount:
     offered: bool | None = None
 
 _NUMBER = r"\d(?:[\d,]*\d)?(?:\.\d+)?"  # "$24, saving..." ends at the 4, not the comma
+# words after a number that make it the rep's last word on price: "24 is my best", "44 final", "$45 locked"
+FINAL_WORD = r"(?:(?:is|'s)\s+(?:my|our)\s+(?:very\s+)?(?:best|final|lowest)|final|tops|locked|fixed for|" \
+             r"is the best (?:i|we) can)\b"
 _MONEY = re.compile(
     rf"(?P<cur>[$£€])\s?(?P<num>{_NUMBER})(?P<k>k\b)?"
     rf"|(?P<num2>{_NUMBER})\s?(?:(?P<pct>%|percent|per cent|pc\b)"
     r"|(?P<word>dollars?|bucks|pounds?|euros?|usd|gbp|eur|quid)\b)"
     # chat drops the currency sign: "23 a cartridge", "31 an agent", "25.50", "27,50", "ok, 25 then"
     r"|(?<![\w$£€.,])(?P<bare>\d+(?:[.,]\d\d?)?)(?=(?:\s+(?:a|an|per|each)\s+|\s*/\s*)(?!(?:year|yr|annum|month|mo|"
-    r"quarter|week|day|hour|time)s?\b)[a-z]|\s+then\b|\s+it is\b|\s+it's\b|\s+works\b|"
-    r"\s+(?:is|'s)\s+(?:my|our)\s+(?:very\s+)?(?:best|final|lowest)\b|\s+(?:final|tops|locked|fixed for)\b|"
-    r"\s+is the best (?:i|we) can\b)"
+    r"quarter|week|day|hour|time)s?\b)[a-z]|\s+then\b|\s+it is\b|\s+it's\b|\s+works\b|\s+" + FINAL_WORD + ")"
     r"|(?<![\w$£€.,])(?P<cents>\d+[.,]\d\d)(?![\d%])"
     # a number sold as a package: "so 32 w/ price lock", "for 30 with the lock"
     r"|\b(?:at|say|so|ok|okay|make it|do|for|to)\s+(?P<package>\d+)(?=\s*(?:w/|with\b|plus\b|\+|incl))"

@@ -43,7 +43,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.training import Example
 
 from parley import empathy
-from parley.amounts import Amount, find_amounts
+from parley.amounts import FINAL_WORD, Amount, find_amounts
 from parley.questions import AUX_FORMS, SO_CHECK, may_ask, question_shape, quoted, word
 from parley.taxonomy import REAL_MOVES, Move
 
@@ -568,8 +568,8 @@ _NOT_OFFER = re.compile(r"\b(went up|gone up|put up|puts up|went to|gone to|move
 
 # taking up the customer's number is an offer too: "ok, $44 it is", "$44 works", "agreed at $44", "$42 then";
 # and so is a number put up for their verdict: "how does $33 sound?", "any chance $32 gets us there?"
-_TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a deal|then|final|tops|locked|"
-                           r"fixed for|is the best (?:i|we) can)\b|"
+_TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a deal|then)\b|"
+                           r"\d\S*\s+" + FINAL_WORD + "|"  # "$23 is my best", "44 final", "$45 locked"
                            # a price with something added: "$33 + free whatsapp", "$24 plus free shipping"
                            r"[$£€]\d[\d.,]*\s*(?:\+|plus\b|w/|with\b|incl)|"
                            r"\bagreed (?:at|on)\s+\S*\d|\bany chance (?:of |at |on )?[$£€]?\d|\blive with [$£€]?\d|"
@@ -577,8 +577,7 @@ _TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a d
                            r"live with|"
                            r"get (?:us|you|this|it|me) (?:there|over)|over the line)\b|\b(?:say|make it)\s+[$£€]?\d|"
                            r"\b(?:so|ok|okay)\s+[$£€]?\d[\d.,]*\s*(?:w/|with\b|plus\b|\+|incl)|"
-                           # "$23 is my best", "my best is $23"
-                           r"\d\S*\s+(?:is|'s)\s+(?:my|our)\s+(?:very\s+)?(?:best|final|lowest)\b|"
+                           # "my best is $23"
                            r"\b(?:my|our)\s+(?:very\s+)?(?:best|final|lowest)(?:\s+(?:price|offer))?\s+"
                            r"(?:is|would be)\s+[$£€]?\d|"
                            # "the rate would be $1,050 a day", "your price would come to $23"

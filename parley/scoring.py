@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Sequence, Tuple
 
-from parley.engine import CustomerState, Reaction
+from parley.engine import CustomerState, Reaction, mentioned_extras
 from parley.moves import Analysis
 from parley.personas import Persona
 
@@ -149,11 +149,12 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
         if met_revealed:
             need = met_revealed[0]
             # quote the words that name the extra meeting this need, not just the first extra in the turn
-            keywords = [k.lower() for t in persona.company.tradables if t.id in need.satisfied_by for k in t.keywords]
+            def meets(words: str) -> bool:
+                return bool(set(mentioned_extras(persona, words)) & set(need.satisfied_by))
+
             said = next((c for d in analysis.detections if d.move in {"value_add", "conditional_trade", "concession"}
-                         for c in (d.quote, d.trigger) if any(k in c.lower() for k in keywords)), None) or \
-                next((part.strip() for part in re.split(r"[,;]|\band\b", analysis.text)
-                      if any(k in part.lower() for k in keywords)), None)
+                         for c in (d.quote, d.trigger) if meets(c)), None) or \
+                next((part.strip() for part in re.split(r"[,;]|\band\b", analysis.text) if meets(part)), None)
             notes.append(Note("value_creation", 4, said or quote("value_add"),
                               f"a non-price option that meets a need the customer told you about "
                               f"({need.description})."))

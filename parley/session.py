@@ -19,6 +19,7 @@ from parley.personas import DIFFICULTIES, Persona
 from parley.report import build_report, render_text
 from parley.scoring import TurnScore, assess_turn
 from parley.store import SessionRecord, Store
+from parley.text import repair_unicode
 
 MODES = ("practice", "assessment")
 START_HINT = '/start_session{"persona": "price_increase_charlie"}'
@@ -208,12 +209,8 @@ def briefing_text(persona: Persona, difficulty: str, mode: str) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\ufeff]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _clean(text: str | None) -> str:
-    # a lone surrogate cannot be encoded (spaCy, the database): shown as U+FFFD, the rest kept
-    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text or "")).strip()
+    return repair_unicode(_CONTROL.sub("", text or "")).strip()
 
 
 _SLASH_WORD = re.compile(r"^/\s*([a-z]+)", re.IGNORECASE)

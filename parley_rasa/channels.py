@@ -43,6 +43,8 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from parley.text import repair_unicode
+
 logger = logging.getLogger(__name__)
 
 NO_REPLY = ("The trainer could not answer just now (its action server is not reachable), so this message was "
@@ -80,12 +82,11 @@ SEND_TEXT = ('Parley reads text: send {"sender": "<your id>", "message": "<what 
              '"message" as a string. This message was not recorded.')
 BAD_BODY = ('The body must be a JSON object such as {"sender": "<your id>", "message": "<what you say to the '
             'customer>"}.')
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean_text(text: Any) -> Any:
     """Lone surrogates (not valid Unicode, unencodable as UTF-8) replaced by U+FFFD; other values unchanged."""
-    return _SURROGATE.sub("\ufffd", text) if isinstance(text, str) else text
+    return repair_unicode(text) if isinstance(text, str) else text
 
 
 # "/End_Session", "/end session", "/endsession please", "/start session {...}": the commands as typed

@@ -41,6 +41,12 @@ def talk(personas, detector):
     return Conversation(personas["price_increase_charlie"], detector)
 
 
+def agree_at_23(talk: Conversation) -> None:
+    """Rapport, then a reasoned $23: Charlie says yes, and the next turn is the wrap-up."""
+    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
+    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+
+
 def messages(score: TurnScore) -> str:
     return " | ".join(n.message for n in score.notes)
 
@@ -162,8 +168,7 @@ def test_loyalty_named_with_the_offer_is_its_reason(talk):
 
 def test_a_different_price_in_the_wrap_up_is_flagged_not_praised(personas, detector):
     talk = Conversation(personas["price_increase_charlie"], detector)
-    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
-    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    agree_at_23(talk)
     wrap = talk.say("Great, I'll send the new terms at $24 a cartridge today.")
     assert any("you quoted $24, but the deal is at $23" in n.message for n in wrap.notes)
     assert not any(n.criterion == "closing" and n.points > 0 for n in wrap.notes)
@@ -175,8 +180,7 @@ def test_a_different_price_in_the_wrap_up_is_flagged_not_praised(personas, detec
 
 def test_going_back_on_a_yes_loses_the_deal(personas, detector):
     talk = Conversation(personas["price_increase_charlie"], detector)
-    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
-    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    agree_at_23(talk)
     wrap = talk.say("Actually no, sorry, my manager says the price stays at $25.")
     assert "reneged" in wrap.events and talk.state.outcome == "walked_away" and talk.state.deal_price is None
     assert any(n.criterion == "transparency" and n.points < 0 for n in wrap.notes)
@@ -332,8 +336,7 @@ def test_the_same_price_again_earns_nothing(personas, detector):
 def test_a_rude_wrap_up_keeps_the_deal_but_sours_it_and_extras_given_are_in_the_terms(personas, detector):
     def agree() -> Conversation:
         talk = Conversation(personas["price_increase_charlie"], detector)
-        talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
-        assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+        agree_at_23(talk)
         return talk
     rude = agree()
     sour = rude.say("Finally. You were a real pain, you know that?")
@@ -433,15 +436,13 @@ def test_going_back_up_to_the_list_price_is_called_out(personas, detector):
                                         "Sorry, I spoke too soon - my manager won't approve $23."])
 def test_a_retraction_that_names_the_agreed_price_still_loses_the_deal(personas, detector, retraction):
     talk = Conversation(personas["price_increase_charlie"], detector)
-    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
-    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    agree_at_23(talk)
     assert "reneged" in talk.say(retraction).events and talk.state.outcome == "walked_away"
 
 
 def test_a_terse_wrap_up_with_the_price_and_a_next_step_is_a_confirmation(personas, detector):
     talk = Conversation(personas["price_increase_charlie"], detector)
-    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
-    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    agree_at_23(talk)
     wrap = talk.say("gr8, 23 from next order, ill email u")
     assert any(n.criterion == "closing" and n.points == 3 for n in wrap.notes)
 
@@ -458,16 +459,14 @@ def test_restating_ones_own_price_after_a_counter_does_not_take_the_counter(pers
 
 def test_a_wrap_up_that_restates_a_higher_price_is_a_misquote(personas, detector):
     talk = Conversation(personas["price_increase_charlie"], detector)
-    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
-    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    agree_at_23(talk)
     wrap = talk.say("great so that's $24 from next order")
     assert "misquoted" in wrap.events
 
 
 def test_a_lower_price_after_the_yes_is_called_a_cut_not_a_misquote(personas, detector):
     talk = Conversation(personas["price_increase_charlie"], detector)
-    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
-    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    agree_at_23(talk)
     wrap = talk.say("ok 22.50 then, from your next order")
     said = " ".join(n.message for n in wrap.notes)
     assert "you cut the price to $22.50 after Charlie had agreed at $23" in said and "but the deal is at" not in said
@@ -475,8 +474,7 @@ def test_a_lower_price_after_the_yes_is_called_a_cut_not_a_misquote(personas, de
 
 def test_doubt_cast_on_a_deal_just_agreed_loses_it(personas, detector):
     talk = Conversation(personas["price_increase_charlie"], detector)
-    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
-    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    agree_at_23(talk)
     assert "reneged" in talk.say("hmm actually i'm not sure i can do that, let me check with my manager").events
 
 
@@ -491,8 +489,7 @@ def test_asking_again_once_every_need_is_out_earns_little(personas, detector):
 
 def test_a_wrap_up_in_shorthand_with_a_different_price_is_a_misquote(personas, detector):
     talk = Conversation(personas["price_increase_charlie"], detector)
-    talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
-    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    agree_at_23(talk)
     assert "misquoted" in talk.say("great so thats 23.5 from next order").events
 
 
