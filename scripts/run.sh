@@ -62,23 +62,37 @@ fi
 trap 'kill $PIDS 2>/dev/null || true' EXIT INT TERM
 
 echo "==> starting the trainer (Rasa takes about a minute to load; logs in var/log/)"
+UP=""
 for _ in $(seq 1 240); do
   # /status needs the token; curl reads the URL from stdin so the token stays out of `ps`
   if printf 'url = "http://localhost:%s/status?token=%s"\n' "$RASA_PORT" "$PARLEY_API_TOKEN" \
-       | curl -sf -K - >/dev/null 2>&1 \
-     && curl -sf "http://localhost:$ACTIONS_PORT/health" >/dev/null 2>&1; then
-    break
+       | curl -sf -m 5 -K - >/dev/null 2>&1 \
+     && curl -sf -m 5 "http://localhost:$ACTIONS_PORT/health" >/dev/null 2>&1; then
+    UP=1; break
   fi
-  if ! kill -0 $RASA_PID 2>/dev/null || ! kill -0 $ACTIONS_PID 2>/dev/null; then
-    echo "A server stopped while starting; see var/log/rasa.log and var/log/actions.log" >&2
-    exit 1
-  fi
+  for server in "Rasa:$RASA_PID:rasa:RASA_PORT:$RASA_PORT" "action:$ACTIONS_PID:actions:ACTIONS_PORT:$ACTIONS_PORT"; do
+    IFS=: read -r name pid log port_var port <<<"$server"
+    if ! kill -0 "$pid" 2>/dev/null; then
+      if grep -q "address already in use" "var/log/$log.log"; then
+        echo "The $name server could not start: another program uses port $port." >&2
+        echo "Stop that program, or pick a free port: $port_var=<port> make run" >&2
+      else
+        echo "The $name server stopped while starting; the end of var/log/$log.log:" >&2
+        tail -n 25 "var/log/$log.log" | sed 's/^/    /' >&2
+      fi
+      exit 1
+    fi
+  done
   sleep 1
 done
+if [ -z "$UP" ]; then
+  echo "Rasa did not answer within 4 minutes; see var/log/rasa.log and var/log/actions.log" >&2
+  exit 1
+fi
 echo "==> Parley is up: REST at http://localhost:$RASA_PORT/webhooks/rest/webhook"
 echo "    Rasa's HTTP API needs ?token=<token> (token from $TOKEN_FROM); CORS allows ${CORS_ORIGINS[*]}"
 if [ -n "$WEB_PID" ]; then
-  if kill -0 "$WEB_PID" 2>/dev/null && curl -sf "http://localhost:$WEB_PORT/personas.json" >/dev/null 2>&1; then
+  if kill -0 "$WEB_PID" 2>/dev/null && curl -sf -m 5 "http://localhost:$WEB_PORT/personas.json" >/dev/null 2>&1; then
     echo "==> Practise in the browser: http://localhost:$WEB_PORT/"
   else
     echo "The web page did not start; see var/log/web.log" >&2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -28,10 +29,48 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
+_handed_out: set[int] = set()
+
+
+def ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
 def free_port() -> int:
-    with socket.socket() as s:
+    """A port free now and outside the kernel's ephemeral range.
+
+    A port from bind(0) is an ephemeral one: until the server binds it (Rasa does so only after loading
+    its model, a minute later) any outgoing connection on the machine may take it as its local port,
+    and the server then dies with 'address already in use'."""
+    low, high = ephemeral_range()
+    candidates = [p for p in range(20000, 30000) if not low <= p <= high and p not in _handed_out]
+    random.shuffle(candidates)
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("0.0.0.0", port))  # Rasa and the action server listen on every interface
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    with socket.socket() as s:  # this machine's ephemeral range covers them all: take the kernel's pick
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def run_sh_env(tmp_path: Path, rasa_port: int, actions_port: int, web_port: int) -> Dict[str, str]:
+    """The environment for scripts/run.sh (as `make run` starts it) on these ports, with its token file and
+    database under tmp_path and Slack off."""
+    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port), "WEB_PORT": str(web_port),
+           "WEB_HOST": "127.0.0.1", "PARLEY_API_TOKEN_FILE": str(tmp_path / "api_token"),
+           "PARLEY_DB_URL": f"sqlite:///{tmp_path / 'parley.db'}"}
+    for name in ("PARLEY_API_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+        env.pop(name, None)
+    return env
 
 
 def latest_model() -> Path:

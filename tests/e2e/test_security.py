@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, Conversation, Stack, free_port
+from tests.e2e.conftest import ROOT, Conversation, Stack, free_port, run_sh_env
 from tests.e2e.test_slack import block_text, is_report, say
 
 pytestmark = pytest.mark.e2e
@@ -68,12 +68,8 @@ def test_rest_callers_cannot_reach_a_slack_users_session(stack: Stack) -> None:
 def test_make_run_starts_rasa_with_a_token_and_the_page_origin_only(tmp_path: Path) -> None:
     """scripts/run.sh as `make run` starts it (no terminal attached), on free ports."""
     rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
-    token_file = tmp_path / "api_token"
-    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port), "WEB_PORT": str(web_port),
-           "WEB_HOST": "127.0.0.1", "PARLEY_API_TOKEN_FILE": str(token_file),
-           "PARLEY_DB_URL": f"sqlite:///{tmp_path / 'parley.db'}"}
-    for name in ("PARLEY_API_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
-        env.pop(name, None)
+    env = run_sh_env(tmp_path, rasa_port, actions_port, web_port)
+    token_file = Path(env["PARLEY_API_TOKEN_FILE"])
     log = tmp_path / "run.log"
     proc = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                             stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
