@@ -73,6 +73,7 @@ _SORRY_REFUSAL = re.compile(
 _REFUSAL_BEFORE = re.compile(r"(?:\b(?:price|rate|renewal|it)(?:'s| is) (?:now )?[$£€]?\d[\d.,]*(?: now)?\W*$|"
                              r"(?<!oh )(?<!oh, )\bno\b(?=\s*[,.!;]|\s*$|\s+(?:sorry|i|we|way|can|that|it)\b)|"
                              r"not possible|can'?t|cannot|won'?t|not going to|locked|fixed|"
+                             r"\b(?:have|has|need|needs|got|must)\s+(?:to\s+)?(?:keep|stay|stick|hold|remain)\b|"
                              r"final|isn'?t negotiable|not negotiable)[^.!?]*$", re.I)  # "oh no, sorry!" is sympathy
 
 

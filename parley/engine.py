@@ -403,6 +403,9 @@ def _answer_fact(persona: Persona, s: CustomerState, analysis: Analysis) -> str 
               "volume_answer": (f"{b.volume}, at the moment." if subscription else f"About {b.volume}.")
               if volume else ""}
     for question in (q.lower() for q in asked):
+        checked = _check_figure(question, persona, values)
+        if checked is not None:
+            return checked
         for n, fact in enumerate(persona.facts):
             if _mentions(question, fact.about):
                 return _line(persona, s, fact.answer, f"fact:{n}", **values)
@@ -417,6 +420,41 @@ def _answer_fact(persona: Persona, s: CustomerState, analysis: Analysis) -> str 
         return _line(persona, s, persona.lines.unknown_fact, "unknown_fact", **values)
     if analysis.primary == "closed_question" and any(_EITHER_OR.search(q) for q in asked):
         return _line(persona, s, _EITHER_OR_ANSWERS, "either_or")
+    return None
+
+
+# "do you still order 150 a month?", "were you paying $20 before?": a figure put to the customer to confirm
+_FIGURE = re.compile(r"(?<![\w.])(?P<cur>[$£€])?\s?(?P<num>\d[\d,]*(?:\.\d+)?)(?!\s?%)(?![\w.])")
+_ORDERING = ("order", "orders", "ordering", "buy", "buying", "use", "using", "get through", "go through", "need",
+             "are you on", "you on", "still on")
+_PER_MONTH = r"(?:a|per|each|every) month|monthly|a mo"
+
+
+def _check_figure(question: str, persona: Persona, values: dict) -> str | None:
+    """A yes or a no that agrees with the briefing, then the real figure: a customer does not let a wrong
+    number about their own account pass, nor say "No." to the right one."""
+    if _WH_START.match(question):
+        return None  # "how many do you order?" asks for the figure; the fact phrases answer it
+    b = persona.briefing
+    figures = [(bool(m.group("cur")), float(m.group("num").replace(",", ""))) for m in _FIGURE.finditer(question)]
+    if not figures:
+        return None
+    previous = next(p for key, p, _a in _BRIEFING_FACTS if key == "previous_price")
+    if b.previous_price and _mentions(question, previous):
+        said = figures[0][1]
+        yes = abs(said - b.previous_price) < 0.005
+        was = f"{values['previous_price']} a {b.unit}, until this change."
+        return f"Yes, {was}" if yes else f"No, it was {was}"
+    counted, plural, _subscription = b.counted
+    # the count of their own unit: "150 a month", "150 cartridges", "30 agents"; not "3 offices"
+    count = re.compile(r"(?<![\w.$£€])(\d[\d,]*)\s*(?:" + re.escape(plural.lower()) + "|" + re.escape(counted.lower())
+                       + r"\b|" + _PER_MONTH + r"|(?=\s*(?:[?.,!]|$|now\b|still\b|right\b|at the moment\b)))")
+    said_count = count.search(question)
+    if b.monthly_volume and said_count and _mentions(question, (*_ORDERING, counted, plural)) and \
+            not _CHANGE_WORDS.search(question):
+        said = float(said_count.group(1).replace(",", ""))
+        yes = abs(said - b.monthly_volume) <= 0.1 * b.monthly_volume  # "about 150" covers 140
+        return f"Yes, about {b.volume}." if yes else f"No, it's about {b.volume}."
     return None
 
 

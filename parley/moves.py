@@ -387,6 +387,12 @@ _PHRASES: Dict[str, List[str]] = {
         "afraid that be", "i be afraid the", "i be afraid we", "i be afraid i", "not possible", "not go to change",
         "not go to happen", "that be the best i can", "that be as low as", "as low as i can", "as low as we can",
         "as far as i can go", "stand", "have to stay", "have to remain",
+        # "I have to keep it at $25", "we must stick with the new price": the rep's hands are tied
+        "have|need to keep|hold it|this|that|you at|on", "have|need to keep|hold the|our price|rate at|on|as",
+        "have|need to hold the|our price|rate|line", "must keep|hold it|this|that|you at|on",
+        "must keep|hold the|our price|rate at|on|as", "hold the line",
+        "have|need to stick to|with the|our|that|this price|rate|figure|number|new|list|current|increase",
+        "must stick to|with the|our|that|this price|rate|figure|number|new|list|current|increase",
         "price stay the same", "those be the terms", "that be the terms", "already tell you", "regardless of",
         "the contract say", "as i say", "as i have say",
     ],
@@ -803,6 +809,9 @@ class Detector:
                     continue  # "good to hear from you" greets
             if move in _NEGATABLE and _negated(span):
                 continue
+            if move == "concession" and span[0].lemma_ in {"keep", "hold"} and \
+                    _OBLIGED.search(doc.text[sent.start_char: span.start_char]):
+                continue  # "I can keep you at $23" gives; "I have to keep you at $25" holds
             if move == "conditional_trade" and _ASKS_TO_EXPLAIN.match(span.text):
                 continue  # "if you could tell me more about your team, I can see what fits" asks; it trades nothing
             if move == "close" and span.start > sent.start and word(doc[span.start - 1]) in {"who", "that", "which"}:
@@ -985,6 +994,7 @@ _ASKS_TO_EXPLAIN = re.compile(r"if you (?:could|would|can|don'?t mind|wouldn'?t 
                               r"let me know|help me|walk me|describe|give me (?:a|some) (?:sense|idea|picture))\b",
                               re.I)
 _TOWARDS = {"you", "your", "yours", "u", "ur", "that", "this", "it", "must", "sound", "such", "how", "what"}
+_OBLIGED = re.compile(r"\b(?:have|has|need|needs|got|must)\s+(?:to\s+)?$", re.I)
 _NEGATABLE = {"concession", "value_add", "conditional_trade", "appreciation", "close"}
 _CALCULATION = re.compile(r"\b(works? out|sav(?:e|es|ing) you|comes? to|adds? up|in total|that's|that is|which is|"
                           r"compared|versus|vs)\b", re.I)

@@ -95,6 +95,28 @@ def test_the_volume_answers_only_a_question_about_the_volume(personas: Dict[str,
     assert fleet.lines == ("120 vehicles, at the moment.",)
 
 
+@pytest.mark.parametrize("text, answer", [
+    ("Do you still order 150 a month?", "Yes, about 150 cartridges a month."),
+    ("do you order around 140?", "Yes, about 150 cartridges a month."),
+    ("Do you order 200 cartridges a month?", "No, it's about 150 cartridges a month."),
+    ("Do you still buy around 1,500 a month?", "No, it's about 150 cartridges a month."),
+    ("Were you paying $20 before?", "Yes, $20 a cartridge, until this change."),
+    ("were you paying 22 before this?", "No, it was $20 a cartridge, until this change."),
+])
+def test_a_figure_put_to_the_customer_gets_a_yes_or_no_that_agrees_with_the_briefing(
+        charlie: Persona, text: str, answer: str) -> None:
+    assert play(charlie, fresh(charlie), asked(text)).lines == (answer,)
+
+
+def test_a_figure_about_something_else_is_not_checked_against_the_volume(charlie: Persona,
+                                                                        personas: Dict[str, Persona]) -> None:
+    for text in ("Do you have 3 offices?", "do you order 3 boxes of paper too?",
+                 "Are you planning to order 200 next year?"):
+        assert "cartridges a month" not in play(charlie, fresh(charlie), asked(text)).lines[0]
+    jordan = personas["competitor_switcher"]  # agents per month: a head count
+    assert play(jordan, fresh(jordan), asked("Is it 40 agents now?")).lines == ("No, it's about 30 agents.",)
+
+
 @pytest.mark.parametrize("text", [
     "I can't match $40, I'm afraid.",
     "I'm sorry, $42 isn't something I'm able to offer.",

@@ -51,6 +51,21 @@ def test_turning_a_number_down_is_a_refusal_not_a_concession(moves_of, text):
     assert moves_of(text) == {"hold_position"}
 
 
+@pytest.mark.parametrize("text", ["I have to keep it at $25", "I need to keep the price at $25.",
+                                  "we have to stick with the new price", "we need to hold the line on this one",
+                                  "I have to keep you at 25, I'm sorry", "we must hold you at the new rate",
+                                  "I have to keep it at $25, sorry"])
+def test_having_to_keep_the_price_is_a_refusal(moves_of, text):
+    assert moves_of(text) == {"hold_position"}
+
+
+def test_keeping_them_at_a_price_you_choose_to_give_is_a_concession(moves_of):
+    assert "concession" in moves_of("I can keep you at $23 if you sign today")
+    assert moves_of("I can hold you at the old price") == {"concession"}
+    moves = moves_of("I'm so sorry about the surprise, we need to keep it at 25 though")
+    assert moves == {"empathy", "hold_position"}
+
+
 def test_turning_a_number_down_next_to_an_option_engages(moves_of):
     assert moves_of("Sadly we're unable to go to $29, but I can include free delivery.") == {"value_add"}
     assert moves_of("we're unable to go to 29. what matters most to you?") == {"hold_position", "open_question"}
