@@ -29,7 +29,7 @@ class Amount:
 _NUMBER = r"\d(?:[\d,]*\d)?(?:\.\d+)?"  # "$24, saving..." ends at the 4, not the comma
 # words after a number that make it the rep's last word on price: "24 is my best", "44 final", "$45 locked"
 FINAL_WORD = r"(?:(?:is|'s)\s+(?:my|our)\s+(?:very\s+)?(?:best|final|lowest)|final|tops|locked|fixed for|" \
-             r"is the best (?:i|we) can)\b"
+             r"is (?:the )?best (?:i|we) can)\b"
 _MONEY = re.compile(
     rf"(?P<cur>[$£€])\s?(?P<num>{_NUMBER})(?P<k>k\b)?"
     rf"|(?P<num2>{_NUMBER})\s?(?:(?P<pct>%|percent|per cent|pc\b)"

@@ -27,7 +27,9 @@ _REFUSAL = re.compile(
     r"that doesn'?t work|that won'?t work|"
     r"will only|only (?:consider|do|accept)|not willing|not my|(?:we|i) (?:don'?t|do not|never) (?:match|do|offer|"
     r"give|discount|negotiate|change|budge|move)|stands|appl(?:y|ies) to (?:everyone|everybody|all)|"
-    r"same for (?:everyone|everybody|all)|(?:everyone|everybody|all (?:our |the )?customers)(?:'s| is| are|'re)? "
+    r"same for (?:everyone|everybody|all)|for (?:everyone|everybody|all (?:our |the )?customers)|"
+    r"(?:the|our) (?:new )?(?:price|rate) is (?:now )?[$£€]?\d+|"  # "I understand, but the price is $25"
+    r"(?:everyone|everybody|all (?:our |the )?customers)(?:'s| is| are|'re)? "
     r"(?:paying|pays|pay|on)\b)\b",
     re.I,
 )

@@ -142,6 +142,20 @@ def mentioned_extras(persona: Persona, text: str) -> Tuple[str, ...]:
                         for k in t.keywords))
 
 
+_OFFER_MOVES = {"value_add", "conditional_trade", "concession", "close"}
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def offer_sentences(analysis: Analysis) -> str:
+    """The sentences of a turn that carry an offer or a close: an extra named only in a reason ("prices rose
+    because shipping went up. I can do $23") is not put on the table."""
+    spans = [(d.start, d.end) for d in analysis.detections if d.move in _OFFER_MOVES]
+    if not spans:
+        return analysis.text  # moves without spans (a transcript scored from its labels): the whole turn
+    return " ".join(m.group() for m in _SENTENCE.finditer(analysis.text)
+                    if any(start < m.end() and end > m.start() for start, end in spans))
+
+
 # a close names an extra as part of the deal only with a word that gives it: "shall I send it over with free
 # shipping included?"; "are you happy with delivery times?" gives nothing
 _GIVES = re.compile(r"\b(?:free|includ\w*|add\w*|throw(?:ing)? in|plus|bundl\w*|on us|at no (?:extra )?cost|"
@@ -210,9 +224,10 @@ def _react(persona: Persona, params: Parameters, state: CustomerState, analysis:
 
     # needs met by what the rep offers or does
     # an extra named in an offer is part of it: "how does $33 sound, with the WhatsApp add-on free?"
-    extras = mentioned_extras(persona, analysis.text) \
+    offering = offer_sentences(analysis)
+    extras = mentioned_extras(persona, offering) \
         if moves & {"value_add", "conditional_trade", "concession"} or "close" in moves and \
-        _GIVES.search(analysis.text) else ()
+        _GIVES.search(offering) else ()
     added = tuple(e for e in dict.fromkeys(extras) if e not in s.extras)
     if added:  # put on the table this turn, however it was phrased ("fuel module thrown in")
         events.append("extras:" + ",".join(added))
@@ -486,7 +501,7 @@ def _wrap_up(persona: Persona, state: CustomerState, analysis: Analysis) -> Reac
         s = replace(s, wrapped_up=False, trust=max(0.0, s.trust - 5))
         return Reaction(s, (_line(persona, s, persona.lines.misquoted, "misquoted", price=price,
                                   said=persona.money(price_now)),), ("misquoted",), offer=price_now)
-    new_extras = tuple(e for e in mentioned_extras(persona, analysis.text) if e not in state.extras) \
+    new_extras = tuple(e for e in mentioned_extras(persona, offer_sentences(analysis)) if e not in state.extras) \
         if moves & {"value_add", "conditional_trade", "concession"} else ()
     lower = price_now is not None and agreed is not None and price_now < agreed
     if lower or new_extras:

@@ -567,6 +567,20 @@ _REVISES = re.compile(r"\b(?:i|we)(?:'d| would)? (?:need|have) to (?:make|go|do|
 # "I am pleased to propose the following: a renewal at $45 per seat"
 _PROPOSES_BEFORE = re.compile(r"\b(?:propose|proposal|offer|suggest|here'?s what|what (?:i|we) can do)\b"
                               r"[^.!?]*:\s*[^.!?]*$", re.I)
+# a rival's price, said to compare: "less than RelayDesk at $29", "vs their $22.50", "Acme goes to $38"
+_RIVAL_BEFORE = re.compile(
+    r"(?i:\b(?:than|vs\.?|versus|compared (?:to|with)|unlike)\s+(?:[\w'.-]+\s+){0,3}?"
+    r"(?:at|for|on|charging|charges|with|'s)?\s*)$|(?i:\b(?:instead of|rather than|down from|up from)\s*)$|"
+    r"\b(?!(?:I|We|You|It|That|This|Our|Your|My|The|So|Then|And|But|If|Also|Ok|Okay|Well|Yes|No|Sure|Great|Fine|"
+    r"Right|Now|Today|At|For|With|How|What|Would|Could|Can|Will|Shall)\b)[A-Z][\w-]*(?:'s)?\s+"
+    r"(?i:(?:price\s+)?(?:goes|go|going|rises?|jumps?|moves?|charges?|offers?|quotes?|wants?|is|at|for)\s+"
+    r"(?:up\s+)?(?:to\s+)?)$")
+_RIVAL_GOES_ON = re.compile(r"^\s*(?:,|then|and|and then|rising to|going (?:up )?to|up to|before|after)\s*$", re.I)
+# a price weighed, not put forward: "is $25 too much for you?", "I know $25 is a stretch"
+_JUDGED_AFTER = re.compile(r"^\s*(?:too\b|(?:is|was|'s|feels?|seems?)\s+(?:really\s+|just\s+|a bit\s+|quite\s+)?"
+                           r"(?:too\b|a problem|an issue|the (?:problem|issue|sticking point)|hard\b|difficult|"
+                           r"painful|a stretch|steep|expensive|a lot\b|over (?:your|the) budget|out of))", re.I)
+_WHY = re.compile(r"^\W*(?:\w+\W+){0,2}?why\b", re.I)
 _NOT_OFFER = re.compile(r"\b(went up|gone up|put up|puts up|went to|gone to|moved to|jumped to|rose to|climbed to|"
                         r"increase[ds]?|rose|raised|used to|was|were|last year|last quarter|"
                         r"competitor|rival|they|their|quoted|paid|paying|cost us|costs us|our costs)\b", re.I)
@@ -886,6 +900,7 @@ class Detector:
         amounts = find_amounts(text)
         offered: Dict[int, bool] = {}
         refused: Set[int] = set()  # sentences where the rep turns a number down
+        rivals: Set[int] = set()  # amounts that are someone else's price, or a price weighed
         for n, amount in enumerate(amounts):
             if (amount.kind, amount.role) in {("money", "other"), ("percent", "period")}:
                 continue
@@ -897,6 +912,15 @@ class Detector:
                 continue
             clause = next((c for c in _clauses(sents[k]) if c.start <= span.start < c.end), sents[k])
             before, after = doc.text[clause.start_char: span.start_char], doc.text[span.end_char: clause.end_char]
+            in_sentence = doc.text[sents[k].start_char: span.start_char]
+            if _RIVAL_BEFORE.search(in_sentence) or n - 1 in rivals and \
+                    _RIVAL_GOES_ON.match(text[amounts[n - 1].end: amount.start]) or \
+                    _JUDGED_AFTER.match(after) or _WHY.match(sents[k].text):
+                # "less than RelayDesk at $29 then $38", "is $25 too much?", "why is the $25 a problem?":
+                # a price compared, weighed or asked about; nobody puts it forward
+                offered[n] = False
+                rivals.add(n)
+                continue
             theirs = (_THEIR_NUMBER.search(clause.text) or _NAMED_BEFORE.search(before) and _NAMED_AFTER.match(after)) \
                 and not (_WE_CAN.search(clause.text) or _REVISES.search(clause.text))
             # "what does the 15% cut mean for you?" names their number
@@ -961,8 +985,10 @@ class Detector:
                             key=lambda ms: ms[1])
             if top >= FALLBACK:
                 k = max(range(len(sents)), key=lambda j: cats[j].get(best, 0.0))
-                reported = best in {"concession", "value_add"} and bool(_NOT_OFFER.search(sents[k].text)) \
-                    and not _WE_CAN.search(sents[k].text)  # "the price went to $25" offers nothing
+                in_k = [a.offered for a in amounts if sents[k].start_char <= a.start < sents[k].end_char]
+                reported = best in {"concession", "value_add"} and (
+                    bool(_NOT_OFFER.search(sents[k].text)) and not _WE_CAN.search(sents[k].text) or
+                    bool(in_k) and False in in_k and True not in in_k)  # "the price went to $25" offers nothing
                 greets = best != "greeting" or k == 0 and bool(_GREETING_WORD.search(sents[k].text))
                 if (best != "empathy" or empathy_ok(k)) and not reported and greets:
                     add(best, sents[k], "model", top, k)

@@ -35,6 +35,7 @@ AUX_FORMS = {"is", "are", "am", "was", "were", "do", "does", "did", "can", "coul
 _PREP = {"in", "to", "for", "on", "from", "at", "by", "with", "of", "about", "into", "under", "between", "since"}
 _ASK_VERBS = {"tell", "describe", "explain", "walk", "talk", "share", "elaborate", "expand", "outline", "paint",
               "fill", "catch", "run", "say"}
+_REQUEST_AUX = {"can", "could", "would", "will", "may", "might", "ca", "wo"}
 _SUBJECTS = {"you", "we", "i", "it", "they", "he", "she", "that", "this", "there", "your", "the", "these", "those",
              "anyone", "anybody", "anything", "everything", "everyone", "something", "someone", "people", "u"}
 _INVERTED_SUBJECTS = {"you", "u", "your", "we", "our", "they", "their", "it", "that", "this", "the", "he", "she",
@@ -312,7 +313,10 @@ def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
         polite = verb == "be" and "kind" in after[1:4] and any(  # "would you be so kind as to explain ..."
             doc[j].lemma_ in _ASK_VERBS - {"say", "run", "fill", "catch"}
             for j in range(subject_at + 2, min(end, subject_at + 8)))
-        if w1 in {"you", "u"} and (verb in _ASK_VERBS or polite or verb == "help" and after[1:2] in (["me"], ["us"])):
+        # "could you tell me more?" asks them to talk; "did you tell finance?", "are you talking to other
+        # vendors?" ask whether they did: only a request (a modal) hands them the floor
+        if w1 in {"you", "u"} and w0 in _REQUEST_AUX and \
+                (verb in _ASK_VERBS or polite or verb == "help" and after[1:2] in (["me"], ["us"])):
             return Shape("open", i)
         if w1 in {"you", "u"} and verb == "mind" and after[1:2] and after[1].endswith("ing") and \
                 doc[subject_at + 2].lemma_ in _ASK_VERBS:

@@ -86,7 +86,10 @@ def outcome(persona: Persona, state: CustomerState, turns: Sequence[TurnScore]) 
     floor = persona.company.floor_price
     within = all(t.offer is None or t.offer >= floor for t in turns)  # "$0" is an offer too
     terms = [persona.tradable(t).label for t in state.extras if persona.tradable(t)]  # type: ignore[union-attr]
-    retained = deal or (state.outcome != "walked_away" and state.trust >= 40)
+    # with no deal, the customer stays only if they trust the rep enough to take an affordable offer: a
+    # customer still at their opening trust has merely not left yet
+    retained = deal or (state.outcome != "walked_away" and
+                        state.trust >= persona.parameters(state.difficulty).accept_trust)
     satisfaction = state.trust * 0.7 + (30 if deal else 0) if state.outcome != "walked_away" else min(state.trust, 15)
     return {
         "deal": deal,
@@ -109,7 +112,7 @@ def improvement_plan(persona: Persona, state: CustomerState, scores: Dict[str, i
     n = len(turns)
     messages = f"{n} message{'s' if n != 1 else ''}"
     if state.outcome in {None, "ended"} and not any(t.offer is not None or t.put_options or
-                                                    "conditional_trade" in t.moves for t in turns):
+                                                    {"conditional_trade", "concession"} & set(t.moves) for t in turns):
         # ended before anything was on the table: the score covers only the opening
         plan.append(f"You ended after {messages}, before any offer, so value creation, concessions and closing "
                     f"had nothing to judge. Play on to an agreement with {persona.name} for a full assessment.")

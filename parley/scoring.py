@@ -187,8 +187,10 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
             note("concession_discipline", -2, "concession",
                  "conceding before exploring interests: you gave something away before learning what matters.",
                  "ask an open question first; the need you uncover may cost less than a discount.")
-        note("concession_discipline", 0, "concession", "a concession with no figure is hard for the customer to weigh.",
-             "state the exact price or amount and what it saves.")
+        if not any(a.offered for a in analysis.amounts):  # "a one-off $2,000 credit" has its figure
+            note("concession_discipline", 0, "concession",
+                 "a concession with no figure is hard for the customer to weigh.",
+                 "state the exact price or amount and what it saves.")
     if "hold_position" in moves:
         note("collaborative_tone", -2, "hold_position",
              "you restated your position without engaging the customer's needs.",

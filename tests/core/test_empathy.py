@@ -133,6 +133,8 @@ def test_no_as_a_determiner_does_not_turn_an_apology_into_a_refusal(moves_of):
 
 
 @pytest.mark.parametrize("text", ["I hear you, but everyone's paying $25 now.", "Sorry you feel that way.",
+                                  "I understand, but the price is $25 for everyone.",
+                                  "I understand, but the new rate is 25 now",
                                   "price is 25 now sorry", "The price is $25 now, sorry."])
 def test_brush_offs_and_the_non_apology_are_refusals(moves_of, text):
     assert moves_of(text) == {"hold_position"}

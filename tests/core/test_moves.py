@@ -66,6 +66,31 @@ def test_keeping_them_at_a_price_you_choose_to_give_is_a_concession(moves_of):
     assert moves == {"empathy", "hold_position"}
 
 
+def offered(detector, text):
+    return [(a.value, a.offered) for a in detector.detect(text).amounts]
+
+
+def test_a_rivals_price_said_to_compare_is_not_offered(detector, moves_of):
+    assert offered(detector, "At $33 you pay less than RelayDesk at $29 then $38.") == \
+        [(33.0, True), (29.0, False), (38.0, False)]
+    assert offered(detector, "I can do $23 instead of $25") == [(23.0, True), (25.0, False)]
+    assert "concession" not in moves_of("Also RelayDesk goes to $38 after the first year.")
+
+
+@pytest.mark.parametrize("text", ["Why is the $25 a problem for you right now?", "Is $25 too much for you?"])
+def test_a_price_asked_about_or_weighed_is_not_a_concession(detector, moves_of, text):
+    assert "concession" not in moves_of(text) and offered(detector, text) == [(25.0, False)]
+
+
+def test_a_price_per_issue_is_still_a_price(detector):
+    assert offered(detector, "I can bring your subscription to \u00a38.99 an issue.") == [(8.99, True)]
+
+
+def test_a_number_called_my_best_without_the_is_an_offer(detector, moves_of):
+    assert moves_of("24 is best i can do") == {"concession"} and offered(detector, "24 is best i can do") == \
+        [(24.0, True)]
+
+
 def test_turning_a_number_down_next_to_an_option_engages(moves_of):
     assert moves_of("Sadly we're unable to go to $29, but I can include free delivery.") == {"value_add"}
     assert moves_of("we're unable to go to 29. what matters most to you?") == {"hold_position", "open_question"}

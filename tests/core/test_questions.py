@@ -95,3 +95,15 @@ def test_wh_words_inside_a_statement_ask_nothing(moves_of, text):
 def test_asking_what_they_pay_asks_for_a_figure(moves_of, text):
     assert moves_of(text) == {"closed_question"}
     assert moves_of("What would you be willing to pay?") == {"open_question"}
+
+
+@pytest.mark.parametrize("text", ["Have you talked to finance about it?", "Did you talk to finance?",
+                                  "Are you talking to other vendors?", "did you tell them about the rise?"])
+def test_asking_whether_they_talked_is_a_closed_question(moves_of, text):
+    assert moves_of(text) == {"closed_question"}
+
+
+@pytest.mark.parametrize("text", ["Can you tell me more about that?", "would you walk me through it?",
+                                  "could u explain what happened"])
+def test_asking_them_to_talk_is_an_open_question(moves_of, text):
+    assert moves_of(text) == {"open_question"}

@@ -149,3 +149,11 @@ def test_a_deal_at_nothing_is_outside_the_companys_parameters(charlie) -> None:
     free = TurnScore(1, "I can offer $0 a cartridge.", ("concession",), -5, (), ("offer:0",), 0.0)
     report = build_report(charlie, replace(state, outcome="deal", deal_price=0.0, offers=(0.0,)), [free])
     assert report["outcome"]["within_parameters"] is False
+
+
+def test_a_customer_still_at_their_opening_trust_is_not_retained_without_a_deal(personas) -> None:
+    morgan = personas["procurement_manager"]  # opens at trust 40 on normal
+    state, _ = start(morgan, morgan.parameters(), "normal", 1)
+    assert build_report(morgan, state, [])["outcome"]["customer_retained"] is False
+    warm = replace(state, trust=morgan.parameters().accept_trust)  # would take an affordable offer now
+    assert build_report(morgan, warm, [GOOD_TURN])["outcome"]["customer_retained"] is True

@@ -208,6 +208,28 @@ def test_a_number_named_in_a_question_is_not_an_offer(personas, detector):
     assert score.offer is None and "concession" not in score.moves
 
 
+def test_a_credit_with_its_amount_is_not_a_concession_without_a_figure(personas, detector):
+    jordan = Conversation(personas["competitor_switcher"], detector)
+    score = jordan.say("I can give you a one-off $2,000 credit on your next invoice.")
+    assert "concession" in score.moves and "with no figure" not in messages(score)
+
+
+def test_an_extra_named_only_in_a_reason_is_not_put_on_the_table(talk):
+    talk.say("Thanks for five years Charlie, sorry about the jump.")
+    talk.say("What matters most?")
+    talk.say("Our prices rose because shipping costs went up. I can do $23 a cartridge.")
+    assert talk.state.extras == ()
+    talk.say("And I can include free shipping on your monthly orders.")
+    assert talk.state.extras == ("free_shipping",)
+
+
+def test_a_rivals_lower_price_in_an_argument_is_not_the_deal_price(personas, detector):
+    jordan = Conversation(personas["competitor_switcher"], detector, "easy")
+    jordan.say("Thanks for four years, Jordan. What matters most to you?")
+    score = jordan.say("At $33 you pay less than RelayDesk at $29 then $38.")
+    assert score.offer == 33 and jordan.state.deal_price != 29
+
+
 def test_the_tip_never_calls_a_criticism_good(talk):
     talk.say("What matters most to you right now?")
     score = talk.say("I can give you a discount.")  # no figure: a 0-point note, the only one
