@@ -690,8 +690,11 @@ def _pick(options: Sequence[str], state: CustomerState, salt: str) -> str:
 
 def _line(persona: Persona, state: CustomerState, options: Sequence[str], salt: str, **values: str) -> str:
     # a customer who says the same sentence twice in a row sounds like a machine: pick another if there is one
-    fresh = [o for o in options if _fill(o, persona, state, **values) not in state.last_lines] or list(options)
-    return _fill(_pick(fresh, state, salt), persona, state, **values)
+    fresh = [o for o in options if _fill(o, persona, state, **values) not in state.last_lines]
+    line = _fill(_pick(fresh or list(options), state, salt), persona, state, **values)
+    if not fresh and salt.startswith("fact:") and line[:1].isalpha():
+        return "As I said, " + (line[0].lower() if line[1:2].islower() else line[0]) + line[1:]  # asked twice
+    return line
 
 
 class _Blank(dict):

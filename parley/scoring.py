@@ -201,6 +201,10 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
     if "close" in moves:
         if "accepted" in events:
             note("closing", 3, "close", "you checked the customer was happy and confirmed the terms.")
+        elif "?" not in quote("close") and reaction.state.offers:
+            # "great, I'll send the contract for $46 today" before any yes: writing the deal up is not agreeing it
+            note("closing", 0, "close", f"you wrote the deal up before {persona.name} had said yes.",
+                 "ask whether the terms work for them first ('does that work for you?'), and confirm after a yes.")
         else:
             note("closing", 1, "close", "you moved towards agreement and next steps.")
     offered_in = next((m for m in ("concession", "conditional_trade", "close") if m in moves), "concession")

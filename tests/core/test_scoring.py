@@ -230,6 +230,17 @@ def test_a_rivals_lower_price_in_an_argument_is_not_the_deal_price(personas, det
     assert score.offer == 33 and jordan.state.deal_price != 29
 
 
+def test_writing_the_deal_up_before_a_yes_is_not_praised(personas, detector):
+    dana = Conversation(personas["loyal_customer"], detector)
+    dana.say("Hi Dana, thank you so much for eight years, we really value you.")
+    dana.say("How would you like the renewal to look?")
+    dana.say("I can offer $46 a seat with priority support.")
+    assert "accepted" not in dana.turns[-1].events
+    score = dana.say("Great, I'll send the contract for $46 today.")
+    assert "accepted" not in score.events and not score.tip.startswith("Good:")
+    assert "before Dana had said yes" in messages(score)
+
+
 def test_the_tip_never_calls_a_criticism_good(talk):
     talk.say("What matters most to you right now?")
     score = talk.say("I can give you a discount.")  # no figure: a 0-point note, the only one
