@@ -80,6 +80,9 @@ RESERVED_SENDER = ("The sender id '{sender}' is reserved for another channel (id
                    "Slack), so this message was not recorded. Pick another sender id.")
 SEND_TEXT = ('Parley reads text: send {"sender": "<your id>", "message": "<what you say to the customer>"} with '
              '"message" as a string. This message was not recorded.')
+NEED_SENDER = ('"sender" must be your own id, a non-empty string: {"sender": "<your id>", "message": "<what you '
+               'say to the customer>"}. Without one, every caller would share one conversation. This message was '
+               'not recorded.')
 BAD_BODY = ('The body must be a JSON object such as {"sender": "<your id>", "message": "<what you say to the '
             'customer>"}.')
 
@@ -216,6 +219,10 @@ def check_rest_body(raw: bytes) -> HTTPResponse | None:
     if not isinstance(body, dict):
         return response.json({"error": "bad_request", "message": BAD_BODY}, status=400)
     sender = body.get("sender")
+    if not isinstance(sender, str) or not sender.strip():
+        # Rasa would file it under "default", one conversation shared by every such caller: a trainee's
+        # /end_session would read out someone else's report
+        return response.json({"error": "bad_request", "message": NEED_SENDER}, status=400)
     refusal = reserved_sender(sender)
     if refusal is not None:
         return _bot_says(sender, refusal)

@@ -269,6 +269,14 @@ def test_a_malformed_body_gets_a_400_that_says_why(stack: Stack, data: bytes) ->
     assert r.status_code == 400 and "JSON object" in r.json()["message"]
 
 
+@pytest.mark.parametrize("body", [{"message": "/end_session"}, {"sender": "", "message": "/end_session"},
+                                  {"sender": {"x": 1}, "message": "hi"}])
+def test_a_missing_sender_gets_a_400_and_never_a_shared_conversation(stack: Stack, body: dict) -> None:
+    r = post_raw(stack, body)
+    assert r.status_code == 400 and '"sender" must be your own id' in r.json()["message"]
+    assert "report" not in r.text
+
+
 def socketio_exchange(stack: Stack, messages: list) -> list:
     """Each message sent over the socket.io channel as the widget does; the bot's answers to each."""
     import asyncio

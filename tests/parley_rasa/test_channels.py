@@ -129,6 +129,19 @@ def test_a_message_that_is_not_text_gets_a_bot_answer(message: Any) -> None:
     assert json.loads(answer.body) == [{"recipient_id": "s", "text": SEND_TEXT}]
 
 
+@pytest.mark.parametrize("body", [{"message": "hi"}, {"sender": "", "message": "hi"}, {"sender": "  ", "message": "hi"},
+                                  {"sender": {"x": 1}, "message": "hi"}, {"sender": 5, "message": "hi"},
+                                  {"sender": None, "message": "hi"}])
+def test_a_missing_or_unusable_sender_gets_a_400_not_a_shared_default_conversation(body: dict) -> None:
+    import json
+
+    from parley_rasa.channels import check_rest_body
+
+    answer = check_rest_body(json.dumps(body).encode())
+    assert answer is not None and answer.status == 400
+    assert '"sender" must be your own id' in json.loads(answer.body)["message"]
+
+
 def test_usable_bodies_pass_to_rasa() -> None:
     from parley_rasa.channels import check_rest_body
 
