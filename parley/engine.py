@@ -443,6 +443,7 @@ _FIGURE = re.compile(r"(?<![\w.])(?P<cur>[$£€])?\s?(?P<num>\d[\d,]*(?:\.\d+)?
 _ORDERING = ("order", "orders", "ordering", "buy", "buying", "use", "using", "get through", "go through", "need",
              "are you on", "you on", "still on")
 _PER_MONTH = r"(?:a|per|each|every) month|monthly|a mo"
+_PREVIOUS_PRICE_WORDS = next(phrases for key, phrases, _answer in _BRIEFING_FACTS if key == "previous_price")
 
 
 def _check_figure(question: str, persona: Persona, values: dict) -> str | None:
@@ -454,8 +455,7 @@ def _check_figure(question: str, persona: Persona, values: dict) -> str | None:
     figures = [(bool(m.group("cur")), float(m.group("num").replace(",", ""))) for m in _FIGURE.finditer(question)]
     if not figures:
         return None
-    previous = next(p for key, p, _a in _BRIEFING_FACTS if key == "previous_price")
-    if b.previous_price and _mentions(question, previous):
+    if b.previous_price and _mentions(question, _PREVIOUS_PRICE_WORDS):
         said = figures[0][1]
         yes = abs(said - b.previous_price) < 0.005
         was = f"{values['previous_price']} a {b.unit}, until this change."
