@@ -221,6 +221,24 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return run_chat(args.url, args.persona, args.difficulty, args.mode, sender=sender)
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    from sqlalchemy import create_engine
+
+    from parley import migrations
+    from parley.store import database_url
+
+    url = args.url or database_url()
+    engine = create_engine(url, future=True)
+    shown = engine.url.render_as_string(hide_password=True)
+    if args.db_command == "current":
+        now, newest = migrations.current(engine), migrations.head()
+        print(f"{shown}: at {now or 'no revision (empty, or made before migrations)'}; newest is {newest}")
+        return 0 if now == newest else 1
+    migrations.upgrade(engine)
+    print(f"{shown}: at {migrations.current(engine)} (newest)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="parley", description="Parley negotiation trainer")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -258,6 +276,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--dir", help="persona folder (default: personas/; its tests/ holds the default tests)")
     q.add_argument("-v", "--verbose", action="store_true", help="print every conversation, not only failures")
     q.set_defaults(func=cmd_personas_test)
+    p = sub.add_parser("db", help="Parley's database schema: show the revision, or upgrade to the newest")
+    dsub = p.add_subparsers(dest="db_command", required=True, metavar="{upgrade,current}")
+    for name, text in (("upgrade", "bring the database to the newest schema without losing a row"),
+                       ("current", "print the database's schema revision (exit 1 if not the newest)")):
+        q = dsub.add_parser(name, help=text)
+        q.add_argument("--url", help="SQLAlchemy database URL (default: PARLEY_DB_URL, else var/parley.db)")
+        q.set_defaults(func=cmd_db)
     p = sub.add_parser("chat", help="chat with the running trainer in the terminal")
     p.add_argument("--url", default="http://localhost:5005")
     p.add_argument("--persona")

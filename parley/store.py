@@ -92,8 +92,16 @@ def make_engine(url: str | None = None) -> Engine:
             # WAL lets the Rasa and action-server processes read while one writes
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
-    Base.metadata.create_all(engine)
+    migrate(engine)
     return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the newest schema (Alembic revisions in parley/migrations); a no-op when it is."""
+    from parley import migrations  # Alembic is imported only by processes that open a database
+
+    if migrations.current(engine) != migrations.head():
+        migrations.upgrade(engine)
 
 
 class Store:
