@@ -142,7 +142,8 @@ def cmd_personas_new(args: argparse.Namespace) -> int:
     from parley.scaffold import new_persona
 
     try:
-        written = new_persona(args.id, Path(args.dir or PERSONA_DIR), name=args.name, with_test=not args.no_test)
+        written = new_persona(args.id, Path(args.dir or PERSONA_DIR), name=args.name, with_test=not args.no_test,
+                              title=args.title)
     except PersonaError as exc:
         for problem in exc.problems:
             print(f"parley personas new: {problem.message}", file=sys.stderr)
@@ -244,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = psub.add_parser("new", help="write a complete, commented persona file to edit (never overwrites)")
     q.add_argument("id", help="the new persona's id, lower_case_with_underscores (e.g. angry_dentist)")
     q.add_argument("--name", default="Sam", help="the customer's name (default: Sam)")
+    q.add_argument("--title", help="the one line the persona picker shows (default: '<name> - <id in words>')")
     q.add_argument("--dir", help="persona folder (default: personas/)")
     q.add_argument("--no-test", action="store_true", help="do not write personas/tests/<id>.yml")
     q.set_defaults(func=cmd_personas_new)

@@ -33,7 +33,7 @@ PLACES: List[Tuple[type, str]] = [
     (P.Persona, "top level"), (P.Briefing, "briefing"), (P.Company, "company"), (P.Tradable, "company.tradables[]"),
     (P.Hidden, "hidden"), (P.Interest, "interests[]"), (P.Reactions, "reactions"), (P.MoodLines, "reactions.<move>"),
     (P.Fact, "facts[]"),
-    (P.Lines, "lines"), (P.Story, "stories[]"), (P.DifficultyLevels, "difficulty"),
+    (P.Lines, "lines"), (P.Phrases, "phrases"), (P.Story, "stories[]"), (P.DifficultyLevels, "difficulty"),
     (P.Overrides, "difficulty.<level>"),
 ]
 TEST_PLACES: List[Tuple[type, str]] = [(ConversationTest, "a conversation test"), (Expect, "expect")]

@@ -206,7 +206,7 @@ def test_watcher_reloads_edited_added_and_fixed_files(tmp_path: Path, caplog: py
     assert "serving cafe_owner" in caplog.text and "briefing.list_price" in caplog.text
     _bump(path, "  list_price: forty-six ", "  list_price: 47 ")
     assert watcher.current()["cafe_owner"].briefing.list_price == 47
-    (tmp_path / "second.yml").write_text(render("second_cafe"), encoding="utf-8")
+    (tmp_path / "second_cafe.yml").write_text(render("second_cafe"), encoding="utf-8")
     assert set(watcher.current()) == {"cafe_owner", "second_cafe"}
 
 
