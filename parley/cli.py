@@ -219,7 +219,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from parley.chat import run_chat
 
     sender = args.sender or f"cli-{uuid.uuid4().hex[:8]}"
-    return run_chat(args.url, args.persona, args.difficulty, args.mode, sender=sender)
+    return run_chat(args.url, args.persona, args.difficulty, args.mode, sender=sender,
+                    stops_servers=args.stops_servers)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -263,8 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="chat with the running trainer in the terminal")
     p.add_argument("--url", default="http://localhost:5005")
     p.add_argument("--persona")
-    p.add_argument("--difficulty", choices=["easy", "normal", "hard"])
-    p.add_argument("--mode", choices=["practice", "assessment"], default="practice")
+    p.add_argument("--difficulty", choices=["easy", "normal", "hard"], help="(asked when not given)")
+    p.add_argument("--mode", choices=["practice", "assessment"], help="(asked when not given)")
+    p.add_argument("--stops-servers", action="store_true", help=argparse.SUPPRESS)  # under `make run`
     p.add_argument("--sender")
     p.set_defaults(func=cmd_chat)
     return parser

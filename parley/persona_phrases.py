@@ -11,8 +11,8 @@ pressure).  For that persona's sessions this pass runs over the detector's `Anal
   the quote feedback cites);
 * in that turn, the moves the phrase's move conflicts with (parley/data/persona_phrases.yml) are
   taken out: the persona's own words beat the general reading ("You signed a 12-month contract. You
-  have to pay the invoice" is pressure, not a conditional trade). A phrase listed under `other` takes out whatever was read on
-  its own words.
+  have to pay the invoice" is pressure, not a conditional trade). A phrase listed under `other`
+  takes out whatever was read on its own words.
 
 Plain Python over the public `Analysis`; nothing here changes how the detector works for anyone else.
 """

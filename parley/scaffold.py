@@ -41,8 +41,8 @@ briefing:
   currency: "$"
   list_price: 46         # the price now, per unit; offers are read against it
   previous_price: 40     # optional: the price before the change
-  monthly_volume: 20     # optional: units bought per month; the briefing then says "They buy about 20 bags a
-                         # month." (with a unit like "seat per month" it says "They have 20 seats.")
+  monthly_volume: 20     # optional: units bought per month; the briefing then tells the trainee
+                         # "They buy about 20 bags a month." (unit "seat per month": "They have 20 seats.")
 
 # What the rep is allowed to give. The trainee sees all of this in the briefing.
 company:
@@ -66,7 +66,7 @@ opening:
 # Optional: words that mean a move in __NAME__'s world, which the move detector does not know.
 # Each phrase is matched on whole words, any case and any form of a word ("pauses" matches "pause"),
 # and a phrase beats what the detector read in the same sentence (here "everyone pays" is holding
-# the position, not a plain statement). Moves: see `reactions:` below.
+# the position, not a plain statement). Moves: the names used in the reactions section below.
 phrases:
   hold_position: ["everyone pays", "same price for everyone", "the price is the price"]
   value_add: ["put you on the monthly invoice"]

@@ -234,7 +234,7 @@ def test_the_action_servers_trainer_follows_the_persona_files(tmp_path: Path, mo
     try:
         store = actions.trainer().store
         assert set(actions.trainer().personas) == {"cafe_owner"}
-        _bump(tmp_path / "cafe_owner.yml", "title: \"Sam - café owner", "title: \"Sam - edited café owner")
+        _bump(tmp_path / "cafe_owner.yml", "title: \"Sam - cafe owner", "title: \"Sam - edited cafe owner")
         assert actions.trainer().personas["cafe_owner"].title.startswith("Sam - edited")
         assert actions.trainer().store is store  # the database stays open; only the personas are new
     finally:
