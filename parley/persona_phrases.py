@@ -9,9 +9,10 @@ pressure).  For that persona's sessions this pass runs over the detector's `Anal
   tokenizer and lookup lemmas), so "pauses", "Pause" and "paused" all match "pause";
 * each match adds a detection of its move (source "persona", the words as trigger, the sentence as
   the quote feedback cites);
-* in that turn, the moves the phrase's move conflicts with (parley/data/persona_phrases.yml) are
-  taken out: the persona's own words beat the general reading ("You signed a 12-month contract. You
-  have to pay the invoice" is pressure, not a conditional trade). A phrase listed under `other`
+* in that sentence (a few: in the whole turn), the moves the phrase's move conflicts with
+  (parley/data/persona_phrases.yml) are taken out: the persona's own words beat the general reading
+  ("You signed a 12-month contract. You have to pay the invoice" is pressure, not a conditional
+  trade); a price move that names its figure stays an offer. A phrase listed under `other`
   takes out whatever was read on its own words.
 
 Plain Python over the public `Analysis`; nothing here changes how the detector works for anyone else.
@@ -22,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, Sequence, Tuple
 
 import spacy
 import yaml
@@ -36,15 +37,30 @@ DATA_FILE = Path(__file__).resolve().parent / "data" / "persona_phrases.yml"
 SOURCE = "persona"
 
 
+@dataclass(frozen=True)
+class Conflicts:
+    """parley/data/persona_phrases.yml: which moves a persona phrase takes out, and where."""
+
+    sentence: Dict[str, FrozenSet[str]]  # per move: taken out of the phrase's sentence (`other` always)
+    turn: Dict[str, FrozenSet[str]]  # per move: taken out of the whole turn
+    kept_with_a_figure: FrozenSet[str]  # never taken out of a sentence that names an amount
+
+
 @lru_cache(maxsize=1)
-def conflicts() -> Dict[str, FrozenSet[str]]:
-    """Per move, the moves a persona phrase for it takes out of its sentence (`other` always)."""
+def conflicts() -> Conflicts:
     data = yaml.safe_load(DATA_FILE.read_text(encoding="utf-8")) or {}
-    table = {move: frozenset(data.get("conflicts", {}).get(move, ())) | {"other"} for move in MOVES}
-    unknown = {m for moves in table.values() for m in moves} - set(MOVES)
+
+    def table(key: str, always: FrozenSet[str] = frozenset()) -> Dict[str, FrozenSet[str]]:
+        return {move: frozenset((data.get(key) or {}).get(move, ())) | always for move in MOVES}
+
+    found = Conflicts(table("conflicts", frozenset({"other"})), table("turn_conflicts"),
+                      frozenset(data.get("kept_with_a_figure") or ()))
+    named = {m for t in (found.sentence, found.turn) for moves in t.values() for m in moves} | \
+        found.kept_with_a_figure | set(data.get("conflicts") or {}) | set(data.get("turn_conflicts") or {})
+    unknown = named - set(MOVES)
     if unknown:
         raise ValueError(f"{DATA_FILE}: not moves: {', '.join(sorted(unknown))}")
-    return table
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -55,11 +71,12 @@ def _nlp() -> Language:
 
 
 @lru_cache(maxsize=1)
-def _lemma_table() -> Dict[str, str]:
+def _lemma_table() -> Any:
+    """spaCy's English lookup lemmas (a `Table`, keyed by the word's hash: use `.get(word, default)`)."""
     try:
         from spacy.lookups import load_lookups
 
-        return dict(load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup").items())
+        return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
     except (ImportError, ValueError, KeyError):  # spacy-lookups-data missing: lower-cased words still match
         return {}
 
@@ -122,6 +139,17 @@ def find(phrases: Sequence[Phrase], text: str) -> List[Match]:
     return sorted(found, key=lambda m: m.start)
 
 
+def _taken_out(detection: Detection, match: Match, table: Conflicts, figure: bool) -> bool:
+    """Whether a phrase's match takes this detection out of the turn's reading."""
+    move = match.phrase.move
+    if detection.move in table.turn[move]:
+        return True
+    lo, hi = match.sentence
+    in_sentence = detection.start < hi and detection.end > lo
+    return in_sentence and detection.move in table.sentence[move] and not (
+        figure and detection.move in table.kept_with_a_figure)
+
+
 def apply(persona: Persona, analysis: Analysis) -> Analysis:
     """The analysis as this persona's world reads it: its phrases' moves added, conflicting ones dropped."""
     phrases = compile_phrases(persona_table(persona))
@@ -130,18 +158,20 @@ def apply(persona: Persona, analysis: Analysis) -> Analysis:
         return analysis
     table = conflicts()
     detections = list(analysis.detections)
+    figures = [a.start for a in analysis.amounts]
     for match in matches:
         lo, hi = match.sentence
         if match.phrase.move == "other":  # trade small talk: whatever was read on these very words goes
             detections = [d for d in detections if d.end <= match.start or d.start >= match.end]
             continue
-        drop = table[match.phrase.move]
-        detections = [d for d in detections if d.move not in drop]
+        figure = any(lo <= at < hi for at in figures)
+        detections = [d for d in detections if not _taken_out(d, match, table, figure)]
         detections.append(Detection(match.phrase.move, match.start, match.end, analysis.text[match.start:match.end],
                                     analysis.text[lo:hi].strip(), SOURCE, 1.0))
     detections.sort(key=lambda d: d.start)
     had = {d.move for d in analysis.detections}
-    dropped = set().union(*(table[m.phrase.move] for m in matches if m.phrase.move != "other"))
+    dropped = set().union(*(table.sentence[m.phrase.move] | table.turn[m.phrase.move]
+                            for m in matches if m.phrase.move != "other"))
     # in the detector's way: moves in the order their words come; one it gave with no words stays unless dropped
     moves = list(dict.fromkeys(d.move for d in detections))
     moves += [m for m in analysis.moves if m not in had and m not in dropped and m not in moves]
