@@ -150,7 +150,22 @@ def choose(personas: Dict[str, Persona], previous: Choice | None, persona: str |
 
 
 def run_chat(url: str, persona: str | None, difficulty: str | None, mode: str | None, sender: str,
-             stops_servers: bool = False) -> int:
+             make_run: bool = False) -> int:
+    """The chat; under `make run` (make_run) the servers stop with it and persona saves are reported here."""
+    live = None
+    if make_run:
+        from parley.live_reload import LiveReload
+
+        live = LiveReload(lambda message: print(f"\n[Parley] {message}", flush=True)).start()
+    try:
+        return _chat(url, persona, difficulty, mode, sender, make_run)
+    finally:
+        if live is not None:
+            live.stop()
+
+
+def _chat(url: str, persona: str | None, difficulty: str | None, mode: str | None, sender: str,
+          stops_servers: bool) -> int:
     # a byte that is not UTF-8 (a Latin-1 terminal, a pasted binary) must not cost the turn: shown as U+FFFD
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")

@@ -219,8 +219,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from parley.chat import run_chat
 
     sender = args.sender or f"cli-{uuid.uuid4().hex[:8]}"
-    return run_chat(args.url, args.persona, args.difficulty, args.mode, sender=sender,
-                    stops_servers=args.stops_servers)
+    return run_chat(args.url, args.persona, args.difficulty, args.mode, sender=sender, make_run=args.make_run)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -266,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--persona")
     p.add_argument("--difficulty", choices=["easy", "normal", "hard"], help="(asked when not given)")
     p.add_argument("--mode", choices=["practice", "assessment"], help="(asked when not given)")
-    p.add_argument("--stops-servers", action="store_true", help=argparse.SUPPRESS)  # under `make run`
+    # under `make run`: the servers stop with the chat, and persona saves are reported (and retrained) here
+    p.add_argument("--make-run", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--sender")
     p.set_defaults(func=cmd_chat)
     return parser

@@ -187,7 +187,7 @@ def test_chat_asks_for_difficulty_and_mode_and_offers_them_again_for_the_next_se
 def test_chat_under_make_run_says_that_no_stops_the_servers() -> None:
     fake = FakeTrainer()
     try:
-        result = chat(fake, b"/end_session\nno\n", "--persona", "price_increase_charlie", "--stops-servers")
+        result = chat(fake, b"/end_session\nno\n", "--persona", "price_increase_charlie", "--make-run")
     finally:
         fake.close()
     out = result.stdout.decode()
