@@ -177,6 +177,7 @@ def cmd_personas_schema(args: argparse.Namespace) -> int:
 
 def cmd_personas_test(args: argparse.Namespace) -> int:
     """Play conversation tests offline through the core Trainer; PASS/FAIL each, non-zero on any failure."""
+    from parley.model_state import ensure_detector
     from parley.moves import detect
     from parley.persona_tests import TEST_DIR, conversation_files, load_cases, run_case
     from parley.personas import PersonaError, display_path
@@ -201,11 +202,12 @@ def cmd_personas_test(args: argparse.Namespace) -> int:
         return 1
     if args.persona:
         cases = [c for c in cases if c.test.persona in args.persona]
+    ensure_detector()  # the first run on a machine trains the move detector: say so rather than sit silent
     failed = 0
     for case in cases:
         result = run_case(case, personas, detect)
         failed += not result.passed
-        print(f"{'PASS' if result.passed else 'FAIL'}  {case.name}")
+        print(f"{'PASS' if result.passed else 'FAIL'}  {case.name}", flush=True)
         for failure in result.failures:
             print(f"      - {failure}")
         if args.verbose or not result.passed:

@@ -141,7 +141,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m parley.model_state", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("fingerprint", help="print the hash of everything the model is trained from")
-    p.add_argument("--models", type=Path, default=ROOT / "models")
+    p.add_argument("--root", type=Path, default=Path.cwd(), help="the project folder (default: the current one)")
+    p.add_argument("--models", type=Path, help="where models are saved (default: <root>/models)")
     p.add_argument("--path", action="store_true", help="print the model file's path instead of the hash")
     p.add_argument("--detector", action="store_true", help="also build the offline detector's cache if missing")
     p = sub.add_parser("push", help="make a running Rasa server load this model (PUT /model)")
@@ -149,11 +150,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     p.add_argument("--url", default=f"http://localhost:{os.environ.get('RASA_PORT', '5005')}")
     sub.add_parser("detector", help="build the offline move detector's cache (parley detect, personas test)")
     p = sub.add_parser("prune", help=f"keep only the newest {KEEP} models")
-    p.add_argument("--models", type=Path, default=ROOT / "models")
+    p.add_argument("--models", type=Path, default=Path("models"))
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.command == "fingerprint":
-        digest = fingerprint()
-        print(model_path(args.models, digest) if args.path else digest)
+        digest = fingerprint(args.root.resolve())
+        print(model_path(args.models or args.root / "models", digest) if args.path else digest)
         if args.detector:
             ensure_detector()
     elif args.command == "detector":

@@ -1067,9 +1067,39 @@ def load_personas(directory: Path = PERSONA_DIR) -> Dict[str, Persona]:
     return personas
 
 
-def load_available(directory: Path = PERSONA_DIR) -> Tuple[Dict[str, Persona], List[Problem]]:
+FileKey = Tuple[str, int, int]  # name, mtime (ns), size
+ParseCache = Dict[FileKey, Any]  # a file as last read: its Persona or its PersonaError
+
+
+def _load_cached(path: Path, cache: ParseCache | None) -> Persona:
+    """`load_persona`, reusing the last result for a file whose name, mtime and size did not change (a
+    reload then reads only the file a trainer saved)."""
+    if cache is None:
+        return load_persona(path)
+    try:
+        stat = path.stat()
+        key: FileKey | None = (path.name, stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in cache:
+        found = cache[key]
+    else:
+        try:
+            found = load_persona(path)
+        except PersonaError as exc:
+            found = exc
+        if key is not None:
+            cache[key] = found
+    if isinstance(found, PersonaError):
+        raise found
+    return found
+
+
+def load_available(directory: Path = PERSONA_DIR, cache: ParseCache | None = None
+                   ) -> Tuple[Dict[str, Persona], List[Problem]]:
     """The personas that load, and every problem of the files that do not: a running trainer keeps
-    serving the good personas while a trainer fixes a broken file (check and train stay strict)."""
+    serving the good personas while a trainer fixes a broken file (check and train stay strict).
+    With a `cache` (the watcher's), unchanged files are not read again."""
     personas: Dict[str, Persona] = {}
     where: Dict[str, str] = {}
     problems: List[Problem] = []
@@ -1078,7 +1108,7 @@ def load_available(directory: Path = PERSONA_DIR) -> Tuple[Dict[str, Persona], L
         raise PersonaError([Problem(display_path(directory), 0, "", "there is no such persona folder")])
     for path in persona_files(directory):
         try:
-            persona = load_persona(path)
+            persona = _load_cached(path, cache)
         except PersonaError as exc:
             problems.extend(exc.problems)
             continue
@@ -1131,6 +1161,7 @@ class PersonaWatcher:
         self._lock = threading.Lock()
         self._loading: threading.Thread | None = None
         self._done = threading.Event()
+        self._cache: ParseCache = {}
 
     def signature(self) -> Tuple[Tuple[str, int, int], ...]:
         out = []
@@ -1175,7 +1206,9 @@ class PersonaWatcher:
             self._done.set()
 
     def _reload(self, signature: Tuple[Tuple[str, int, int], ...]) -> None:
-        personas, problems = load_available(self.directory)
+        cache: ParseCache = {k: v for k, v in self._cache.items() if k in set(signature)}  # files still there
+        personas, problems = load_available(self.directory, cache)
+        self._cache = cache
         if problems:
             # a persona whose file broke keeps its last good version
             kept = {pid: p for pid, p in (self._personas or {}).items() if pid not in personas}

@@ -138,9 +138,9 @@ def test_a_slow_reload_never_blocks_current_and_swaps_in_whole(tmp_path: Path, m
     release = threading.Event()
     real = personas_module.load_available
 
-    def slow(directory: Path):
+    def slow(directory: Path, cache=None):
         release.wait(30)  # a reload stuck on a slow disk, or a huge file
-        return real(directory)
+        return real(directory, cache)
 
     monkeypatch.setattr(personas_module, "load_available", slow)
     _touch(tmp_path / "cafe_owner.yml", render("cafe_owner").replace("Thanks for sorting it out.", "Sorted."))
@@ -164,3 +164,16 @@ def test_a_bomb_saved_while_serving_keeps_the_last_good_version_and_says_why(tmp
     assert watcher.reloaded()["cafe_owner"] is first["cafe_owner"]
     assert [p.file for p in watcher.problems] == [personas_module.display_path(tmp_path / "cafe_owner.yml")]
     assert "aliases" in watcher.problems[0].message
+
+
+def test_a_reload_reads_only_the_file_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for pid in ("cafe_one", "cafe_two", "cafe_three"):
+        new_persona(pid, tmp_path, with_test=False)
+    watcher = PersonaWatcher(tmp_path)
+    watcher.current()
+    read: list = []
+    real = personas_module.load_persona
+    monkeypatch.setattr(personas_module, "load_persona", lambda path: read.append(Path(path).name) or real(path))
+    _touch(tmp_path / "cafe_two.yml", render("cafe_two").replace("Thanks for sorting it out.", "Sorted."))
+    assert "OK, {price} a bag works for me. Sorted." in watcher.reloaded()["cafe_two"].lines.accept
+    assert read == ["cafe_two.yml"]

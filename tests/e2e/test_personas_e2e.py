@@ -146,7 +146,12 @@ def test_the_action_server_picks_up_an_edited_line_without_a_restart(scaffold_st
     stat = path.stat()
     path.write_text(edited, encoding="utf-8")
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    # the file is read off the request path: live within the half second a turn waits for it, or the next one
+    deadline = time.time() + 15
     chat = scaffold_stack.conversation("scaffold_sam")
+    while not Conversation.texts(chat.opening)[1].startswith("EDITED:") and time.time() < deadline:
+        time.sleep(0.5)
+        chat = scaffold_stack.conversation("scaffold_sam")
     assert Conversation.texts(chat.opening)[1].startswith("EDITED:")
 
 
