@@ -200,7 +200,8 @@ def test_a_new_model_is_loaded_by_the_running_server_without_a_restart(stack: St
     from parley.model_state import push
 
     status = requests.get(f"{stack.rasa_url}/status", params={"token": stack.api_token}, timeout=30).json()
-    running = Path(status["model_file"])
+    running = Path(status["model_file"])  # Rasa reports the file's name
+    running = running if running.is_absolute() else ROOT / "models" / running.name
     new_model = tmp_path_factory.mktemp("models") / f"parley-e2e{time.time_ns()}.tar.gz"
     shutil.copy2(running, new_model)  # as train.sh leaves it: a new file under models/
     try:
