@@ -1160,7 +1160,8 @@ class PersonaWatcher:
         self._personas: Dict[str, Persona] | None = None
         self._lock = threading.Lock()
         self._loading: threading.Thread | None = None
-        self._done = threading.Event()
+        self._done = threading.Event()  # set while no reload is under way
+        self._done.set()
         self._cache: ParseCache = {}
 
     def signature(self) -> Tuple[Tuple[str, int, int], ...]:
