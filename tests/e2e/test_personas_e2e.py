@@ -204,13 +204,25 @@ def test_a_new_model_is_loaded_by_the_running_server_without_a_restart(stack: St
     running = running if running.is_absolute() else ROOT / "models" / running.name
     new_model = tmp_path_factory.mktemp("models") / f"parley-e2e{time.time_ns()}.tar.gz"
     shutil.copy2(running, new_model)  # as train.sh leaves it: a new file under models/
+    chat = stack.conversation("price_increase_charlie")
     try:
-        assert "now runs" in push(new_model, stack.rasa_url, stack.api_token)
+        # a trainee mid-session while the server swaps models: the turn waits for the load, and is answered
+        import threading
+
+        answered: List[float] = []
+        started = time.perf_counter()
+        pushing = threading.Thread(target=lambda: answered.append(
+            len(push(new_model, stack.rasa_url, stack.api_token))))
+        pushing.start()
+        time.sleep(0.2)
+        took, replies = _timed(chat, "What would make this work for you?")
+        pushing.join(timeout=300)
+        print(f"model push took {time.perf_counter() - started:.1f}s; a turn sent during it took {took:.1f}s")
+        assert Conversation.texts(replies) and answered
         status = requests.get(f"{stack.rasa_url}/status", params={"token": stack.api_token}, timeout=30).json()
         assert Path(status["model_file"]).name == new_model.name
         assert "already runs" in push(new_model, stack.rasa_url, stack.api_token)  # nothing to do twice
-        chat = stack.conversation("price_increase_charlie")
-        assert chat.payload("briefing") and Conversation.texts(chat.send("What would make this work for you?"))
+        assert Conversation.texts(chat.send("I'm sorry the new price came as a surprise."))  # the session goes on
         assert "answered 401" in push(new_model, stack.rasa_url, "wrong-token")
     finally:
         push(running, stack.rasa_url, stack.api_token)
