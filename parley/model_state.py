@@ -37,8 +37,8 @@ PARLEY = ROOT / "parley"
 PREFIX = "parley-"
 KEEP = 5  # models kept in models/ (the newest); older ones are removed after a training
 # Files whose content goes into the model, besides the personas' training content and the detector.
-MODEL_INPUTS = ("config.yml", "domain.yml", "requirements.lock", "parley_rasa/nlu.py", "parley_rasa/importer.py",
-                "parley_rasa/channels.py", "parley/taxonomy.py")
+MODEL_INPUTS = ("config.yml", "domain.yml", "requirements.lock", "scripts/train.sh", "parley_rasa/nlu.py",
+                "parley_rasa/importer.py", "parley_rasa/channels.py", "parley/taxonomy.py")
 
 
 def _files(root: Path) -> List[Path]:

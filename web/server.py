@@ -64,7 +64,8 @@ class LiveCatalog:
     def __init__(self, directory: Path | None = None) -> None:
         from parley.personas import PERSONA_DIR, PersonaWatcher
 
-        self.watcher = PersonaWatcher(directory or PERSONA_DIR)
+        # a page load may wait a few seconds for a reload (the files are read off this thread either way)
+        self.watcher = PersonaWatcher(directory or PERSONA_DIR, wait=5.0)
         self.lock = threading.Lock()  # the server is threaded
         self._source: Dict[str, Any] | None = None
         self._body = b""
