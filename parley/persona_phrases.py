@@ -130,12 +130,13 @@ def find(phrases: Sequence[Phrase], text: str) -> List[Match]:
         for phrase in phrases:
             n = len(phrase.words)
             for i in range(len(lemmas) - n + 1):
-                if tuple(lemmas[i:i + n]) != phrase.words or taken & set(range(i + sent.start, i + sent.start + n)):
-                    continue
+                words = {t.i for t in tokens[i:i + n]}
+                if tuple(lemmas[i:i + n]) != phrase.words or taken & words:
+                    continue  # a longer phrase already took these words
                 first, last = tokens[i], tokens[i + n - 1]
                 found.append(Match(phrase, first.idx, last.idx + len(last.text),
                                    (sent.start_char, sent.end_char)))
-                taken |= {t.i for t in tokens[i:i + n]}
+                taken |= words
     return sorted(found, key=lambda m: m.start)
 
 

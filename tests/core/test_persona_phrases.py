@@ -121,3 +121,11 @@ def test_the_gym_members_conversation_tests_pass(gym: Persona) -> None:
     for case in cases:
         result = run_case(case, {gym.id: gym}, detect)
         assert result.passed, "\n".join(result.failures + result.transcript)
+
+
+def test_a_longer_phrase_takes_its_words_before_a_shorter_one_inside_it() -> None:
+    text = render("cafe_owner").replace("phrases:\n", "phrases:\n  other: [\"pay\"]\n", 1)
+    persona = parse_persona(text, "cafe_owner.yml")
+    phrases = persona_phrases.compile_phrases(persona_phrases.persona_table(persona))
+    matches = persona_phrases.find(phrases, "Well, you have to pay. Pay now.")
+    assert [(m.phrase.move, m.phrase.text) for m in matches] == [("pressure", "you have to pay"), ("other", "pay")]
