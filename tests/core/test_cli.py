@@ -194,3 +194,34 @@ def test_chat_under_make_run_says_that_no_stops_the_servers() -> None:
     assert result.returncode == 0 and "(no stops the servers)" in out and "the servers stop with it" in out
     assert fake.messages == ['/start_session{"persona": "price_increase_charlie", "mode": "practice"}',
                              "/end_session"]
+
+
+def test_make_runs_chat_shows_a_broken_persona_save_in_the_terminal(tmp_path) -> None:
+    import os
+    import time
+
+    from parley.scaffold import new_persona
+
+    new_persona("cafe_owner", tmp_path, with_test=False)
+    fake = FakeTrainer()
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8", "PARLEY_PERSONA_DIR": str(tmp_path)}
+    chat_process = subprocess.Popen([sys.executable, "-m", "parley.cli", "chat", "--url", fake.url, "--persona",
+                                     "cafe_owner", "--make-run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, cwd=ROOT, env=env)
+    try:
+        chat_process.stdin.write(b"Hello\n")
+        chat_process.stdin.flush()
+        deadline = time.time() + 60
+        while len(fake.messages) < 2 and time.time() < deadline:  # the chat is up and talking
+            time.sleep(0.2)
+        path = tmp_path / "cafe_owner.yml"
+        path.write_text(path.read_text(encoding="utf-8").replace("  patience: 6 ", "  patience: lots "),
+                        encoding="utf-8")
+        time.sleep(6)  # the watcher looks every 2 seconds
+        out, err = chat_process.communicate(b"/quit\n", timeout=60)
+    finally:
+        fake.close()
+    text = out.decode()
+    assert chat_process.returncode == 0, err.decode()
+    assert "[Parley] (A persona file has problems; trainees keep the last good version" in text
+    assert f"{path}:" in text and "hidden.patience: must be a whole number" in text
