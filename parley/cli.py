@@ -142,7 +142,8 @@ def cmd_personas_new(args: argparse.Namespace) -> int:
     from parley.scaffold import new_persona
 
     try:
-        written = new_persona(args.id, Path(args.dir or PERSONA_DIR), name=args.name, with_test=not args.no_test)
+        written = new_persona(args.id, Path(args.dir or PERSONA_DIR), name=args.name, with_test=not args.no_test,
+                              title=args.title)
     except PersonaError as exc:
         for problem in exc.problems:
             print(f"parley personas new: {problem.message}", file=sys.stderr)
@@ -176,6 +177,7 @@ def cmd_personas_schema(args: argparse.Namespace) -> int:
 
 def cmd_personas_test(args: argparse.Namespace) -> int:
     """Play conversation tests offline through the core Trainer; PASS/FAIL each, non-zero on any failure."""
+    from parley.model_state import ensure_detector
     from parley.moves import detect
     from parley.persona_tests import TEST_DIR, conversation_files, load_cases, run_case
     from parley.personas import PersonaError, display_path
@@ -200,11 +202,12 @@ def cmd_personas_test(args: argparse.Namespace) -> int:
         return 1
     if args.persona:
         cases = [c for c in cases if c.test.persona in args.persona]
+    ensure_detector()  # the first run on a machine trains the move detector: say so rather than sit silent
     failed = 0
     for case in cases:
         result = run_case(case, personas, detect)
         failed += not result.passed
-        print(f"{'PASS' if result.passed else 'FAIL'}  {case.name}")
+        print(f"{'PASS' if result.passed else 'FAIL'}  {case.name}", flush=True)
         for failure in result.failures:
             print(f"      - {failure}")
         if args.verbose or not result.passed:
@@ -218,7 +221,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from parley.chat import run_chat
 
     sender = args.sender or f"cli-{uuid.uuid4().hex[:8]}"
-    return run_chat(args.url, args.persona, args.difficulty, args.mode, sender=sender)
+    return run_chat(args.url, args.persona, args.difficulty, args.mode, sender=sender, make_run=args.make_run)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -262,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = psub.add_parser("new", help="write a complete, commented persona file to edit (never overwrites)")
     q.add_argument("id", help="the new persona's id, lower_case_with_underscores (e.g. angry_dentist)")
     q.add_argument("--name", default="Sam", help="the customer's name (default: Sam)")
+    q.add_argument("--title", help="the one line the persona picker shows (default: '<name> - <id in words>')")
     q.add_argument("--dir", help="persona folder (default: personas/)")
     q.add_argument("--no-test", action="store_true", help="do not write personas/tests/<id>.yml")
     q.set_defaults(func=cmd_personas_new)
@@ -286,8 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="chat with the running trainer in the terminal")
     p.add_argument("--url", default="http://localhost:5005")
     p.add_argument("--persona")
-    p.add_argument("--difficulty", choices=["easy", "normal", "hard"])
-    p.add_argument("--mode", choices=["practice", "assessment"], default="practice")
+    p.add_argument("--difficulty", choices=["easy", "normal", "hard"], help="(asked when not given)")
+    p.add_argument("--mode", choices=["practice", "assessment"], help="(asked when not given)")
+    # under `make run`: the servers stop with the chat, and persona saves are reported (and retrained) here
+    p.add_argument("--make-run", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--sender")
     p.set_defaults(func=cmd_chat)
     return parser

@@ -27,13 +27,14 @@ MARKERS = {
                 "<!-- END GENERATED: example persona -->"),
 }
 EXAMPLE_ID, EXAMPLE_NAME = "cafe_owner_sam", "Sam"
+EXAMPLE_TITLE = "Sam - café owner, unhappy about a price rise"
 
 # Where each schema section sits in a persona file, in reading order.
 PLACES: List[Tuple[type, str]] = [
     (P.Persona, "top level"), (P.Briefing, "briefing"), (P.Company, "company"), (P.Tradable, "company.tradables[]"),
     (P.Hidden, "hidden"), (P.Interest, "interests[]"), (P.Reactions, "reactions"), (P.MoodLines, "reactions.<move>"),
     (P.Fact, "facts[]"),
-    (P.Lines, "lines"), (P.Story, "stories[]"), (P.DifficultyLevels, "difficulty"),
+    (P.Lines, "lines"), (P.Phrases, "phrases"), (P.Story, "stories[]"), (P.DifficultyLevels, "difficulty"),
     (P.Overrides, "difficulty.<level>"),
 ]
 TEST_PLACES: List[Tuple[type, str]] = [(ConversationTest, "a conversation test"), (Expect, "expect")]
@@ -149,7 +150,7 @@ def render_reference() -> str:
 
 def render_example() -> str:
     """The scaffold's own output: the example a trainer reads is exactly what `personas new` writes."""
-    return ("```yaml\n" + render(EXAMPLE_ID, EXAMPLE_NAME) + "```\n\n"
+    return ("```yaml\n" + render(EXAMPLE_ID, EXAMPLE_NAME, title=EXAMPLE_TITLE) + "```\n\n"
             f"The starter test it comes with (`personas/tests/{EXAMPLE_ID}.yml`):\n\n"
             "```yaml\n" + render(EXAMPLE_ID, EXAMPLE_NAME, TEST_TEMPLATE) + "```\n")
 

@@ -8,6 +8,8 @@ The format is the one of tests/e2e/conversations/*.yml (which the end-to-end sui
     turns:
       - "Thank you for five years with us, Charlie..."
       - "I can offer $23 a cartridge, which saves you..."
+      - "Or {reservation_price} a {unit}?"   # optional placeholders: {name} {product} {unit}
+                                             # {list_price} {floor_price} {reservation_price}
     expect:
       outcome: deal            # deal | walked_away | ended (nobody finished; the report was asked for)
       price: 23
@@ -24,6 +26,7 @@ core Trainer (no Rasa server needed) and prints PASS / FAIL per conversation.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Literal
@@ -79,6 +82,11 @@ class Case:
     line: int
     test: ConversationTest
 
+    def turns(self, personas: Dict[str, Persona]) -> List[str]:
+        """The trainee's lines with the persona's values filled in (`{reservation_price}`, `{name}`...)."""
+        values = test_placeholders(personas[self.test.persona], self.test.difficulty)
+        return [string.Formatter().vformat(turn, (), values) for turn in self.test.turns]
+
     @property
     def name(self) -> str:
         level = self.test.difficulty or "default"
@@ -121,6 +129,7 @@ def load_cases(path: Path, personas: Dict[str, Persona] | None = None) -> List[C
                                     "turns: and expect:"))
             continue
         values, found = schema_problems(ConversationTest, item, lines, file, loc)
+        found += _turn_problems(item, loc, lines, file)
         problems += found
         if personas is not None and values.get("persona") and values["persona"] not in personas:
             known = ", ".join(sorted(personas))
@@ -141,6 +150,38 @@ def load_cases(path: Path, personas: Dict[str, Persona] | None = None) -> List[C
     if problems:
         raise PersonaError(problems)
     return cases
+
+
+TURN_PLACEHOLDERS = ("name", "product", "unit", "list_price", "floor_price", "reservation_price")
+
+
+def test_placeholders(persona: Persona, difficulty: str | None = None) -> Dict[str, str]:
+    """What a test's turns may use, so a test follows the persona's numbers when a trainer edits them:
+    prices as the trainee would type them ("$44", "£52.50"); the reservation price is the one in force
+    at the test's difficulty."""
+    params = persona.parameters(difficulty)
+    b = persona.briefing
+    return {"name": persona.name, "product": b.product, "unit": b.unit, "list_price": persona.money(b.list_price),
+            "floor_price": persona.money(persona.company.floor_price),
+            "reservation_price": persona.money(params.reservation_price)}
+
+
+def _turn_problems(item: dict, loc: tuple, lines: Dict, file: str) -> List[Problem]:
+    found = []
+    for n, turn in enumerate(item.get("turns") or []):
+        if not isinstance(turn, str):
+            continue
+        try:
+            names = {f for _, f, _, _ in string.Formatter().parse(turn) if f is not None}
+        except ValueError:
+            names = {"{"}
+        unknown = sorted(x for x in names if x not in TURN_PLACEHOLDERS)
+        if unknown:
+            found.append(Problem(file, lines.get(loc + ("turns", n), 1), _name(loc, f"turns[{n}]"),
+                                 f"uses {', '.join('{' + x + '}' for x in unknown)}; a turn may use "
+                                 f"{', '.join('{' + x + '}' for x in TURN_PLACEHOLDERS)} (a brace on its own is "
+                                 "written {{ or }})"))
+    return found
 
 
 def _name(loc: tuple, key: str) -> str:
@@ -188,7 +229,7 @@ def run_case(case: Case, personas: Dict[str, Persona], detect: Callable) -> Resu
     from parley.session import replay
 
     test = case.test
-    played = replay(personas, detect, test.persona, list(test.turns), test.difficulty, test.mode, "persona-test")
+    played = replay(personas, detect, test.persona, case.turns(personas), test.difficulty, test.mode, "persona-test")
     transcript = [f"  [{t}]" for t in played.start.texts[1:]]
     customer = list(played.start.texts[1:])
     for text, reply in played.turns:

@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import string
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Literal, Tuple
@@ -102,7 +103,10 @@ class Briefing(Schema):
     currency: Text = Field("$", description="the money sign put in front of prices")
     list_price: float = Field(..., gt=0, description="the current unit price; offers are read against it")
     previous_price: float | None = Field(None, gt=0, description="the unit price before a change, if there was one")
-    monthly_volume: int | None = Field(None, gt=0, description="units the customer buys per month, if it matters")
+    monthly_volume: int | None = Field(None, gt=0, description="units the customer buys per month, if it matters; "
+                                                               "the briefing then tells the trainee 'They buy about "
+                                                               "20 bags a month.' (with a unit such as 'seat per "
+                                                               "month': 'They have 20 seats.')")
 
     @property
     def counted(self) -> Tuple[str, str, bool]:
@@ -242,6 +246,26 @@ Reactions = create_model(  # type: ignore[call-overload]
 Reactions.__doc__ = "The customer's answer to each trainee move, per mood; every move needs lines."
 
 
+class _PhrasesBase(Schema):
+    def items(self) -> List[Tuple[str, List[str]]]:
+        return [(move, list(getattr(self, move))) for move in MOVES if getattr(self, move)]
+
+
+# Domain words: per move, phrases that mean that move in this persona's world (parley/persona_phrases.py).
+Phrases = create_model(  # type: ignore[call-overload]
+    "Phrases", __base__=_PhrasesBase,
+    **{move: (List[Text], Field(default_factory=list, description=(
+        f"phrases by which the rep {MOVE_DESCRIPTIONS[move]}" if move != "other" else
+        "phrases that carry no move here (small talk of this trade); they cancel a move read on the same "
+        "words"))) for move in MOVES},
+)
+Phrases.__doc__ = ("Words that mean a move in this customer's world, which the general move detector does not know "
+                   "(\"pause your membership\", \"everyone pays\", \"you have to pay\"). Matched on whole words, any "
+                   "case, any form of a word (\"pauses\" matches \"pause\"); in a turn where one matches, the "
+                   "phrase's move replaces the moves it conflicts with (parley/data/persona_phrases.yml). Used for "
+                   "this persona's sessions only.")
+
+
 class Lines(Schema):
     """Situational customer lines; the placeholders in braces are filled in by the engine."""
 
@@ -332,6 +356,8 @@ class Persona(Schema):
     facts: List[Fact] = Field(default_factory=list, description="answers to factual questions; the monthly volume "
                                                                 "and the previous price are answered from the "
                                                                 "briefing without an entry")
+    phrases: Phrases = Field(default_factory=Phrases, description="domain words: per move, phrases that mean it "
+                                                               "in this customer's world")
     stories: List[Story] = Field(default_factory=list, description="Rasa stories for this persona (each starts "
                                                                    "after the session start)")
     difficulty: DifficultyLevels = Field(default_factory=DifficultyLevels, description="per-level overrides")
@@ -357,7 +383,7 @@ class Persona(Schema):
 
 
 SECTIONS: Tuple[type, ...] = (Persona, Briefing, Company, Tradable, Hidden, Interest, Reactions, MoodLines, Lines,
-                              Story, DifficultyLevels, Overrides)
+                              Phrases, Story, DifficultyLevels, Overrides)
 
 
 # -- difficulty ------------------------------------------------------------------------------------
@@ -698,6 +724,8 @@ def _plain(error: Dict[str, Any], loc: Tuple[Any, ...], data: Any, root: type | 
             return f"is not a move{_did_you_mean(name or '', MOVES)} (moves: {', '.join(MOVES)})"
         if len(parent) == 2 and parent[0] == "reactions":
             return f"is not a mood{_did_you_mean(name or '', MOODS)} (moods: {', '.join(MOODS)})"
+        if parent == ("phrases",):
+            return f"is not a move{_did_you_mean(name or '', MOVES)} (moves: {', '.join(MOVES)})"
         if parent == ("difficulty",):
             return f"is not a difficulty level (levels: {', '.join(DIFFICULTIES)})"
         here = sorted(model.__fields__) if model is not None else []
@@ -864,8 +892,73 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
     return Problem(file, line, "", f"not valid YAML: {detail}")
 
 
+# -- persona files are untrusted input ------------------------------------------------------------
+# A trainer's file (or anyone's who can write to personas/) must not stall the server: the limits are
+# checked on the raw events of the YAML parser, which cost time in proportion to the file's length,
+# before anything is built.  An anchor (&name) used through aliases (*name) is allowed, but what the
+# aliases would expand to counts towards MAX_NODES, so a "billion laughs" file is refused in milliseconds.
+MAX_BYTES = 96 * 1024  # the seed personas are 10-14 KB; a file this size loads in about a second
+MAX_NODES = 20_000  # values in the file once aliases are expanded (a seed persona has about 700)
+MAX_DEPTH = 12  # sections inside sections (a seed persona goes 5 deep)
+# The limits are checked with libyaml's parser when PyYAML has it (about 40 times faster). The file itself
+# is then read with the pure-Python one: its stricter reading (tabs) and its messages are what
+# _yaml_problem explains to trainers.
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def limit_problems(text: str, file: str) -> List[Problem]:
+    """The first limit a file's YAML breaks (size once expanded, depth), as a Problem at its line; [] when none.
+
+    Walks the parser's events only (linear in the text), so it is fast on exactly the files that would
+    be slow to load; YAML syntax errors are left to the loader, which explains them better."""
+    sizes: List[int] = []  # values counted so far in each open section
+    anchors: Dict[str, int] = {}
+    opened: List[str | None] = []  # the anchor of each open section
+    total = 0
+    try:
+        for event in yaml.parse(text, Loader=FAST_LOADER):
+            line = event.start_mark.line + 1
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                sizes.append(0)
+                opened.append(event.anchor)
+                if len(sizes) > MAX_DEPTH:
+                    return [Problem(file, line, "", f"sections are nested more than {MAX_DEPTH} deep; a persona "
+                                    "file needs 5 or 6 levels at most")]
+                continue
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                size, anchor = sizes.pop() + 1, opened.pop()
+            elif isinstance(event, yaml.ScalarEvent):
+                size, anchor = 1, event.anchor
+            elif isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    continue  # the loader names the undefined alias
+                size, anchor = anchors[event.anchor], None
+                total += size - 1  # the copy's own values (its first is counted below)
+            else:
+                continue
+            if anchor:
+                anchors[anchor] = size
+            if sizes:
+                sizes[-1] += size
+            total += 1
+            if total > MAX_NODES:
+                how = ("; aliases (*name) copy what an anchor (&name) holds, and copies of copies multiply"
+                       if anchors else "")
+                return [Problem(file, line, "", f"the file holds more than {MAX_NODES:,} values once read{how}. "
+                                "A persona file is a few hundred values: write the lines out instead")]
+    except yaml.YAMLError:
+        return []
+    return []
+
+
 def read_yaml(text: str, file: str) -> Tuple[Any, Dict[Tuple[Any, ...], int], List[Problem]]:
-    """Safely parsed YAML, its line map and the keys written twice; raises PersonaError on bad YAML."""
+    """Safely parsed YAML, its line map and the keys written twice; raises PersonaError on bad YAML or on a
+    file past the limits (size, values once aliases are expanded, depth), before building anything."""
+    if len(text) > MAX_BYTES:
+        raise PersonaError([_too_big(file, len(text.encode("utf-8")))])
+    limits = limit_problems(text, file)
+    if limits:
+        raise PersonaError(limits)
     try:
         data = yaml.safe_load(text)
         lines, twice = _line_map(text)
@@ -898,7 +991,7 @@ def parse_persona(text: str, file: str) -> Persona:
         raise PersonaError([Problem(file, 1, "", "a persona file must be a section of fields (id:, name:, ...), "
                                                  f"not {_yaml_kind(data)}")])
     values, found = schema_problems(Persona, data, lines, file)
-    problems += found
+    problems += found + _curly_quote_problems(data, lines, file)
     checks = coherence_problems(values)
     if values.get("stories") is not None:
         checks += story_problems(values["stories"])
@@ -909,8 +1002,18 @@ def parse_persona(text: str, file: str) -> Persona:
     return Persona.parse_obj(data)
 
 
+def _too_big(file: str, size: int) -> Problem:
+    return Problem(file, 1, "", f"the file is {size / 1024:,.0f} KB; a persona file may be at most "
+                                f"{MAX_BYTES // 1024} KB (the seed personas are about 13 KB)")
+
+
 def read_text(path: Path) -> str:
-    raw = Path(path).read_bytes()
+    """A file's text; a file over MAX_BYTES is refused from its size, without being read."""
+    with Path(path).open("rb") as f:
+        raw = f.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            f.seek(0, os.SEEK_END)
+            raise PersonaError([_too_big(display_path(path), f.tell())])
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -919,8 +1022,36 @@ def read_text(path: Path) -> str:
                                     f"0x{raw[exc.start]:02x}); save the file as UTF-8")]) from None
 
 
+_CURLY = {"\u201c": "\u201d", "\u2018": "\u2019", "\u201e": "\u201c"}
+
+
+def _curly_quote_problems(data: Any, lines: Dict[Tuple[Any, ...], int], file: str,
+                          loc: Tuple[Any, ...] = ()) -> List[Problem]:
+    """A line wrapped in curly quotes (\u201c{price} works\u201d) is valid YAML, but the quotes are part of
+    the text: the customer would say them, and a placeholder inside would be read as words."""
+    if isinstance(data, dict):
+        return [p for key, value in data.items() for p in _curly_quote_problems(value, lines, file, loc + (key,))]
+    if isinstance(data, list):
+        return [p for i, value in enumerate(data) for p in _curly_quote_problems(value, lines, file, loc + (i,))]
+    if isinstance(data, str) and len(data) > 1 and _CURLY.get(data[0]) == data[-1]:
+        return [Problem(file, _line_for(loc, lines), _field_name(loc), f"is wrapped in curly quotes ({data[0]} "
+                        f"{data[-1]}), which YAML keeps as part of the text, so the customer would say them; use "
+                        "straight quotes (\")")]
+    return []
+
+
 def load_persona(path: Path) -> Persona:
-    return parse_persona(read_text(path), display_path(path))
+    """One persona file; its name must be its id (`<id>.yml`), which is what /start_session and the
+    trainers' tools use to find it."""
+    text, file = read_text(path), display_path(path)
+    persona = parse_persona(text, file)
+    if Path(path).stem != persona.id:
+        line = _line_map(text)[0].get(("id",), 1)
+        raise PersonaError([Problem(file, line, "id", f"is '{persona.id}' but the file is called "
+                                    f"'{Path(path).name}'; name the file after the id ({persona.id}.yml) or change "
+                                    f"the id to '{Path(path).stem}', so /start_session and the persona picker "
+                                    "agree on its name")])
+    return persona
 
 
 def persona_files(directory: Path = PERSONA_DIR) -> List[Path]:
@@ -936,9 +1067,39 @@ def load_personas(directory: Path = PERSONA_DIR) -> Dict[str, Persona]:
     return personas
 
 
-def load_available(directory: Path = PERSONA_DIR) -> Tuple[Dict[str, Persona], List[Problem]]:
+FileKey = Tuple[str, int, int]  # name, mtime (ns), size
+ParseCache = Dict[FileKey, Any]  # a file as last read: its Persona or its PersonaError
+
+
+def _load_cached(path: Path, cache: ParseCache | None) -> Persona:
+    """`load_persona`, reusing the last result for a file whose name, mtime and size did not change (a
+    reload then reads only the file a trainer saved)."""
+    if cache is None:
+        return load_persona(path)
+    try:
+        stat = path.stat()
+        key: FileKey | None = (path.name, stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in cache:
+        found = cache[key]
+    else:
+        try:
+            found = load_persona(path)
+        except PersonaError as exc:
+            found = exc
+        if key is not None:
+            cache[key] = found
+    if isinstance(found, PersonaError):
+        raise found
+    return found
+
+
+def load_available(directory: Path = PERSONA_DIR, cache: ParseCache | None = None
+                   ) -> Tuple[Dict[str, Persona], List[Problem]]:
     """The personas that load, and every problem of the files that do not: a running trainer keeps
-    serving the good personas while a trainer fixes a broken file (check and train stay strict)."""
+    serving the good personas while a trainer fixes a broken file (check and train stay strict).
+    With a `cache` (the watcher's), unchanged files are not read again."""
     personas: Dict[str, Persona] = {}
     where: Dict[str, str] = {}
     problems: List[Problem] = []
@@ -947,7 +1108,7 @@ def load_available(directory: Path = PERSONA_DIR) -> Tuple[Dict[str, Persona], L
         raise PersonaError([Problem(display_path(directory), 0, "", "there is no such persona folder")])
     for path in persona_files(directory):
         try:
-            persona = load_persona(path)
+            persona = _load_cached(path, cache)
         except PersonaError as exc:
             problems.extend(exc.problems)
             continue
@@ -962,6 +1123,14 @@ def load_available(directory: Path = PERSONA_DIR) -> Tuple[Dict[str, Persona], L
                                     f"{display_path(original)}; every persona needs its own id (name the file "
                                     f"after it: <id>.yml)"))
             continue
+        same_title = next((p for p in personas.values() if p.title.strip().lower() == persona.title.strip().lower()),
+                          None)
+        if same_title is not None:
+            line = _line_map(read_text(path))[0].get(("title",), 1)
+            problems.append(Problem(display_path(path), line, "title", f"'{persona.title}' is already the title of "
+                                    f"{where[same_title.id]}; trainees pick a persona by its title, so each needs "
+                                    "its own"))
+            continue
         personas[persona.id] = persona
         where[persona.id] = display_path(path)
     if not problems and not personas:
@@ -974,15 +1143,26 @@ class PersonaWatcher:
     """The personas of a folder, reloaded when any persona file is added, removed or edited.
 
     The action server asks for `current()` on every turn (a few `stat` calls), so a trainer's edit is
-    live at the next message without a restart.  A broken file never takes the others down: the good
-    personas are served, a persona whose file broke keeps its last good version, and the problems are
-    logged once per change.  Only a folder with no loadable persona at all raises.
+    live at the next message without a restart.  A reload never holds up a trainee's turn: the files
+    are read on a background thread and the new personas swapped in whole (one assignment) when they
+    are ready; `current()` waits at most `wait` seconds for it (enough for an ordinary edit to be live
+    on the very next message) and otherwise answers with the last good personas.  A broken file never
+    takes the others down: the good personas are served, a persona whose file broke keeps its last good
+    version, and the problems are logged once per change and kept in `problems` for the trainer's
+    screens.  Only a folder with no loadable persona at all raises (on the first load).
     """
 
-    def __init__(self, directory: Path = PERSONA_DIR):
+    def __init__(self, directory: Path = PERSONA_DIR, wait: float = 0.5):
         self.directory = Path(directory)
+        self.wait = wait
+        self.problems: List[Problem] = []  # of the last reload; [] when every file loaded
         self._signature: Tuple[Tuple[str, int, int], ...] | None = None
         self._personas: Dict[str, Persona] | None = None
+        self._lock = threading.Lock()
+        self._loading: threading.Thread | None = None
+        self._done = threading.Event()  # set while no reload is under way
+        self._done.set()
+        self._cache: ParseCache = {}
 
     def signature(self) -> Tuple[Tuple[str, int, int], ...]:
         out = []
@@ -996,9 +1176,40 @@ class PersonaWatcher:
 
     def current(self) -> Dict[str, Persona]:
         signature = self.signature()
-        if self._personas is not None and signature == self._signature:
-            return self._personas
-        personas, problems = load_available(self.directory)
+        if self._personas is None:  # the first load is the start-up: nothing to serve before it
+            self._reload(signature)
+            return self._personas  # type: ignore[return-value]
+        if signature != self._signature:
+            with self._lock:
+                if self._loading is None:
+                    self._done.clear()
+                    self._loading = threading.Thread(target=self._reload_in_background, args=(signature,),
+                                                     name="persona-reload", daemon=True)
+                    self._loading.start()
+            self._done.wait(self.wait)
+        return self._personas
+
+    def reloaded(self, timeout: float = 10) -> Dict[str, Persona]:
+        """The personas once any reload under way has finished (for tools and tests)."""
+        personas = self.current()
+        self._done.wait(timeout)
+        return self._personas or personas
+
+    def _reload_in_background(self, signature: Tuple[Tuple[str, int, int], ...]) -> None:
+        try:
+            self._reload(signature)
+        except Exception:  # noqa: BLE001  # keep serving the last good personas whatever happened
+            logger.exception("Reloading the persona files failed; serving the last good versions")
+            self._signature = signature
+        finally:
+            with self._lock:
+                self._loading = None
+            self._done.set()
+
+    def _reload(self, signature: Tuple[Tuple[str, int, int], ...]) -> None:
+        cache: ParseCache = {k: v for k, v in self._cache.items() if k in set(signature)}  # files still there
+        personas, problems = load_available(self.directory, cache)
+        self._cache = cache
         if problems:
             # a persona whose file broke keeps its last good version
             kept = {pid: p for pid, p in (self._personas or {}).items() if pid not in personas}
@@ -1009,8 +1220,8 @@ class PersonaWatcher:
                 raise PersonaError(problems)
         elif self._personas is not None:
             logger.info("Reloaded persona files: %s", ", ".join(sorted(personas)))
-        self._personas, self._signature = personas, signature
-        return personas
+        # swapped in whole: a turn sees the old set or the new one, never half of each
+        self._personas, self._signature, self.problems = personas, signature, problems
 
 
 def describe_adjustments() -> List[Tuple[str, str, str]]:

@@ -13,7 +13,7 @@ from typing import Dict, List
 from parley.personas import IDENT, PERSONA_DIR, PersonaError, Problem, display_path, load_personas, persona_files
 
 TEMPLATE = """\
-# Persona: __NAME__, a café owner whose coffee-bean price just went up.
+# Persona: __TITLE__. (The example inside is a café owner whose coffee-bean price just went up.)
 # Written by `parley personas new __ID__`. Everything below is an example: change the words and
 # numbers to your own customer, then run
 #     parley personas check      (finds mistakes, with the line to fix)
@@ -24,7 +24,7 @@ TEMPLATE = """\
 
 id: __ID__            # used in /start_session{"persona": "__ID__"}; lower_case_with_underscores
 name: __NAME__        # the customer's name; {name} in any line below is replaced by it
-title: "__NAME__ - café owner, unhappy about a price rise"   # one line in the persona picker
+title: "__TITLE__"   # one line in the persona picker: who they are, what they want; each persona needs its own
 default_difficulty: normal   # easy, normal or hard, when the trainee does not choose
 
 # What the trainee reads before the chat starts.
@@ -41,7 +41,8 @@ briefing:
   currency: "$"
   list_price: 46         # the price now, per unit; offers are read against it
   previous_price: 40     # optional: the price before the change
-  monthly_volume: 20     # optional: units bought per month
+  monthly_volume: 20     # optional: units bought per month; the briefing then tells the trainee
+                         # "They buy about 20 bags a month." (unit "seat per month": "They have 20 seats.")
 
 # What the rep is allowed to give. The trainee sees all of this in the briefing.
 company:
@@ -61,6 +62,15 @@ company:
 opening:
   - "My beans went from $40 to $46 a bag overnight. That's not how you treat a regular."
   - "Forty-six dollars a bag now? Nobody told me. I want to know what's going on."
+
+# Optional: words that mean a move in __NAME__'s world, which the move detector does not know.
+# Each phrase is matched on whole words, any case and any form of a word ("pauses" matches "pause"),
+# and a phrase beats what the detector read in the same sentence (here "everyone pays" is holding
+# the position, not a plain statement). Moves: the names used in the reactions section below.
+phrases:
+  hold_position: ["everyone pays", "same price for everyone", "the price is the price"]
+  value_add: ["put you on the monthly invoice"]
+  pressure: ["you have to pay", "or we stop deliveries"]
 
 # Hidden parameters: the trainee must discover or respect these; they appear only in the report.
 # These are the 'normal' values; see `difficulty:` at the end for easy and hard.
@@ -229,23 +239,24 @@ TEST_TEMPLATE = """\
 # Run them with `parley personas test` (all files in personas/tests/) or
 # `parley personas test personas/tests/__ID__.yml`. Each test plays the lines in order, offline,
 # and stops early if the customer walks away (after a yes, the next line is the wrap-up).
+# A turn may use {name}, {product}, {unit}, {list_price}, {floor_price} and {reservation_price}
+# (at the test's difficulty), so these tests follow the persona when you change its numbers.
 - title: thanked, asked and offered a fair price, __NAME__ accepts
   persona: __ID__
   difficulty: normal
   turns:
     - "Hi __NAME__, thank you for three years of orders. I'm sorry the new price came as a surprise."
     - "What would make this work for you?"
-    - "Because you're a regular, I can offer $44 a bag, which saves you $40 a month."
+    - "Because you're a regular, I can offer {reservation_price} a {unit}."
   expect:
     outcome: deal
-    price: 44
     within_parameters: true
 
 - title: a rep who refuses and pushes loses __NAME__
   persona: __ID__
   difficulty: normal
   turns:
-    - "The price is $46 now. That's the standard rate."
+    - "The price is {list_price} now. That's the standard rate."
     - "I can't change it, it's company policy."
     - "Take it or leave it."
     - "Final offer. You won't find better anywhere."
@@ -255,8 +266,14 @@ TEST_TEMPLATE = """\
 """
 
 
-def render(persona_id: str, name: str = "Sam", template: str = TEMPLATE) -> str:
-    return template.replace("__ID__", persona_id).replace("__NAME__", name)
+def default_title(persona_id: str, name: str) -> str:
+    """`Sam - gym member` from the id `gym_member`: unique (ids are), and plainly the trainer's to reword."""
+    return f"{name} - {persona_id.replace('_', ' ')}"
+
+
+def render(persona_id: str, name: str = "Sam", template: str = TEMPLATE, title: str | None = None) -> str:
+    return (template.replace("__ID__", persona_id).replace("__TITLE__", title or default_title(persona_id, name))
+            .replace("__NAME__", name))
 
 
 def id_problems(persona_id: str, directory: Path = PERSONA_DIR) -> List[str]:
@@ -284,7 +301,7 @@ def id_problems(persona_id: str, directory: Path = PERSONA_DIR) -> List[str]:
 
 
 def new_persona(persona_id: str, directory: Path = PERSONA_DIR, name: str = "Sam",
-                with_test: bool = True) -> List[Path]:
+                with_test: bool = True, title: str | None = None) -> List[Path]:
     """Write personas/<id>.yml (and personas/tests/<id>.yml); never overwrites anything."""
     problems = id_problems(persona_id, directory)
     if problems:
@@ -292,11 +309,13 @@ def new_persona(persona_id: str, directory: Path = PERSONA_DIR, name: str = "Sam
                             for p in problems])
     if not re.fullmatch(r"[^\n\"#{}:]+", name):
         raise PersonaError([Problem("--name", 0, "", "a name is plain words (no quotes, braces, colons or #)")])
+    if title is not None and not re.fullmatch(r"[^\n\"{}]+", title):
+        raise PersonaError([Problem("--title", 0, "", "a title is one line of plain words (no quotes or braces)")])
     target = Path(directory) / f"{persona_id}.yml"
     written = [target]
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("x", encoding="utf-8") as f:  # "x": fails rather than overwrite
-        f.write(render(persona_id, name))
+        f.write(render(persona_id, name, title=title))
     test = Path(directory) / "tests" / f"{persona_id}.yml"
     if with_test and not test.exists():
         test.parent.mkdir(parents=True, exist_ok=True)

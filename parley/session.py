@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Sequence
 
-from parley import engine
+from parley import engine, persona_phrases
 from parley.engine import CustomerState
 from parley.moves import Analysis
 from parley.personas import DIFFICULTIES, Persona
@@ -139,6 +139,7 @@ class Trainer:
         else:
             # the NLU component's analysis of this very message (one source of truth); detect only without it
             analysis = analysis if analysis is not None else self.detect(text)
+            analysis = persona_phrases.apply(persona, analysis)  # the persona's domain words (its `phrases:`)
             reaction = engine.react(persona, persona.parameters(record.difficulty), state, analysis)
         score = replace(assess_turn(persona, state, analysis, reaction), text=text)  # keep a long paste whole
         lines = list(reaction.lines)

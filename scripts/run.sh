@@ -104,7 +104,7 @@ else
   echo "==> Slack events URL: https://<this server>/webhooks/slack/webhook (docs/slack.md)"
 fi
 if [ -t 0 ]; then
-  .venv/bin/parley chat --url "http://localhost:$RASA_PORT"
+  .venv/bin/parley chat --url "http://localhost:$RASA_PORT" --make-run
 else
   echo "(no terminal attached: servers keep running until stopped)"; wait $RASA_PID
 fi

@@ -12,6 +12,7 @@ only to this server and the Rasa server.
 from __future__ import annotations
 
 import argparse
+import hmac
 import json
 import re
 import sys
@@ -63,18 +64,30 @@ class LiveCatalog:
     def __init__(self, directory: Path | None = None) -> None:
         from parley.personas import PERSONA_DIR, PersonaWatcher
 
-        self.watcher = PersonaWatcher(directory or PERSONA_DIR)
+        # a page load may wait a few seconds for a reload (the files are read off this thread either way)
+        self.watcher = PersonaWatcher(directory or PERSONA_DIR, wait=5.0)
         self.lock = threading.Lock()  # the server is threaded
         self._source: Dict[str, Any] | None = None
         self._body = b""
         self.body()  # a broken persona folder stops the server at start, as before
 
-    def body(self) -> bytes:
+    def body(self, trainer: bool = False) -> bytes:
         with self.lock:
-            personas = self.watcher.current()  # the same dict until a file changes
+            personas = self.watcher.current()  # the same dict until a file changes (reloads run off this path)
             if personas is not self._source:
                 self._body, self._source = json.dumps(persona_catalog(personas=personas)).encode(), personas
-            return self._body
+            if not trainer:  # a problem may quote hidden parameters: trainers only
+                return self._body
+            problems = [p.__dict__ for p in self.watcher.problems]
+            return json.dumps({**json.loads(self._body), "problems": problems}).encode()
+
+
+def is_trainer(header: str | None) -> bool:
+    """The request carries Rasa's API token (X-Parley-Trainer), which only trainers and operators have."""
+    from parley.model_state import api_token
+
+    token = api_token()
+    return bool(header and token) and hmac.compare_digest(header.encode(), token.encode())  # type: ignore[union-attr]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -121,7 +134,7 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == "/personas.json":
             try:
-                catalog = self.catalog.body()
+                catalog = self.catalog.body(trainer=is_trainer(self.headers.get("X-Parley-Trainer")))
             except Exception as exc:  # noqa: BLE001  # every persona file broken: say so, keep serving the page
                 message = json.dumps({"error": f"the persona files cannot be read: {exc}"}).encode()
                 return self.send(HTTPStatus.SERVICE_UNAVAILABLE, message, "application/json", "no-store")

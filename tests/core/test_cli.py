@@ -145,12 +145,14 @@ def test_chat_asks_again_for_a_persona_number_out_of_range() -> None:
     ids = sorted(load_personas())
     fake = FakeTrainer()
     try:
-        result = chat(fake, b"9\nhello\n2\n/quit\n")
+        result = chat(fake, b"9\nhello\n2\n\n\n/quit\n")  # then Enter: the default difficulty and mode
     finally:
         fake.close()
     assert result.returncode == 0
     assert result.stdout.decode().count(f"Please type a number from 1 to {len(ids)}.") == 2
-    assert fake.messages == ["/start_session" + json.dumps({"persona": ids[1], "mode": "practice"})]
+    level = load_personas()[ids[1]].default_difficulty
+    assert fake.messages == ["/start_session" + json.dumps({"persona": ids[1], "mode": "practice",
+                                                            "difficulty": level})]
 
 
 def test_chat_labels_parleys_notices_apart_from_the_customer() -> None:
@@ -162,3 +164,64 @@ def test_chat_labels_parleys_notices_apart_from_the_customer() -> None:
     out = result.stdout.decode()
     assert "[Parley] Charlie is waiting for your reply." in out and "Charlie: (Charlie is waiting" not in out
     assert "Charlie: Charlie heard: Hi" in out
+
+
+def test_chat_asks_for_difficulty_and_mode_and_offers_them_again_for_the_next_session() -> None:
+    from parley.personas import load_personas
+
+    ids = sorted(load_personas())
+    fake = FakeTrainer()
+    try:
+        # persona 1, hard, assessment; the report; "maybe" is asked again, then yes: Enter keeps each choice
+        result = chat(fake, b"1\nhard\n2\n/end_session\nmaybe\ny\n\n\n\n/quit\n")
+    finally:
+        fake.close()
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    first = "/start_session" + json.dumps({"persona": ids[0], "mode": "assessment", "difficulty": "hard"})
+    assert fake.messages == [first, "/end_session", first]  # the same choices, not the default level
+    assert "Please answer y (yes) or n (no)." in out  # a stray answer does not end the chat (or the servers)
+    assert "[default hard]" in out and "[default assessment]" in out
+
+
+def test_chat_under_make_run_says_that_no_stops_the_servers() -> None:
+    fake = FakeTrainer()
+    try:
+        result = chat(fake, b"/end_session\nno\n", "--persona", "price_increase_charlie", "--make-run")
+    finally:
+        fake.close()
+    out = result.stdout.decode()
+    assert result.returncode == 0 and "(no stops the servers)" in out and "the servers stop with it" in out
+    assert fake.messages == ['/start_session{"persona": "price_increase_charlie", "mode": "practice"}',
+                             "/end_session"]
+
+
+def test_make_runs_chat_shows_a_broken_persona_save_in_the_terminal(tmp_path) -> None:
+    import os
+    import time
+
+    from parley.scaffold import new_persona
+
+    new_persona("cafe_owner", tmp_path, with_test=False)
+    fake = FakeTrainer()
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8", "PARLEY_PERSONA_DIR": str(tmp_path)}
+    chat_process = subprocess.Popen([sys.executable, "-m", "parley.cli", "chat", "--url", fake.url, "--persona",
+                                     "cafe_owner", "--make-run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, cwd=ROOT, env=env)
+    try:
+        chat_process.stdin.write(b"Hello\n")
+        chat_process.stdin.flush()
+        deadline = time.time() + 60
+        while len(fake.messages) < 2 and time.time() < deadline:  # the chat is up and talking
+            time.sleep(0.2)
+        path = tmp_path / "cafe_owner.yml"
+        path.write_text(path.read_text(encoding="utf-8").replace("  patience: 6 ", "  patience: lots "),
+                        encoding="utf-8")
+        time.sleep(6)  # the watcher looks every 2 seconds
+        out, err = chat_process.communicate(b"/quit\n", timeout=60)
+    finally:
+        fake.close()
+    text = out.decode()
+    assert chat_process.returncode == 0, err.decode()
+    assert "[Parley] (A persona file has problems; trainees keep the last good version" in text
+    assert f"{path}:" in text and "hidden.patience: must be a whole number" in text

@@ -227,20 +227,20 @@ def test_a_file_that_is_not_a_persona_at_all(tmp_path: Path, text: str, words: s
 
 
 def test_duplicate_persona_id_points_at_the_second_files_id_line(tmp_path: Path) -> None:
-    (tmp_path / "a_cafe.yml").write_text(BASE, encoding="utf-8")
-    (tmp_path / "b_cafe.yml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "cafe_owner.yml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "cafe_owner.yaml").write_text(BASE, encoding="utf-8")  # both named after the id
     [problem] = problems_in(tmp_path)
-    assert problem.file == str(tmp_path / "b_cafe.yml") and problem.field == "id"
+    assert problem.file == str(tmp_path / "cafe_owner.yml") and problem.field == "id"
     assert problem.line == line_of(BASE, "id: cafe_owner")
-    assert f"'cafe_owner' is already the id of {tmp_path / 'a_cafe.yml'}" in problem.message
+    assert f"'cafe_owner' is already the id of {tmp_path / 'cafe_owner.yaml'}" in problem.message
 
 
 def test_a_copy_with_a_taken_id_is_blamed_not_the_file_named_after_the_id(tmp_path: Path) -> None:
     (tmp_path / "cafe_owner.yml").write_text(BASE, encoding="utf-8")
     (tmp_path / "a_new_cafe.yml").write_text(BASE, encoding="utf-8")  # sorts first, but it is the copy
     [problem] = problems_in(tmp_path)
-    assert problem.file == str(tmp_path / "a_new_cafe.yml")
-    assert f"already the id of {tmp_path / 'cafe_owner.yml'}" in problem.message
+    assert problem.file == str(tmp_path / "a_new_cafe.yml") and problem.field == "id"
+    assert "the file is called 'a_new_cafe.yml'; name the file after the id (cafe_owner.yml)" in problem.message
 
 
 def test_every_problem_in_every_file_at_once(tmp_path: Path) -> None:
@@ -248,12 +248,12 @@ def test_every_problem_in_every_file_at_once(tmp_path: Path) -> None:
         "      - intent: hold_position", "      - intent: refuse").replace("  trust: 35 ", "  trust: high ")
     (tmp_path / "many.yml").write_text(many, encoding="utf-8")
     (tmp_path / "yaml.yml").write_text("id: x\nname: [unclosed\n", encoding="utf-8")
-    (tmp_path / "good.yml").write_text(render("good_one"), encoding="utf-8")
+    (tmp_path / "good_one.yml").write_text(render("good_one"), encoding="utf-8")
     problems = problems_in(tmp_path)
     fields = {(Path(p.file).name, p.field) for p in problems}
     assert {("many.yml", "hidden.reservaton_price"), ("many.yml", "hidden.reservation_price"),
             ("many.yml", "hidden.trust"), ("many.yml", "stories[1].steps[0].intent"), ("yaml.yml", "")} <= fields
-    assert not any(p.file.endswith("good.yml") for p in problems)
+    assert not any(p.file.endswith("good_one.yml") for p in problems)
     lines = [p.line for p in problems if p.file.endswith("many.yml")]
     assert lines == sorted(lines)  # in the order a trainer reads the file
 

@@ -206,7 +206,7 @@ def test_watcher_reloads_edited_added_and_fixed_files(tmp_path: Path, caplog: py
     assert "serving cafe_owner" in caplog.text and "briefing.list_price" in caplog.text
     _bump(path, "  list_price: forty-six ", "  list_price: 47 ")
     assert watcher.current()["cafe_owner"].briefing.list_price == 47
-    (tmp_path / "second.yml").write_text(render("second_cafe"), encoding="utf-8")
+    (tmp_path / "second_cafe.yml").write_text(render("second_cafe"), encoding="utf-8")
     assert set(watcher.current()) == {"cafe_owner", "second_cafe"}
 
 
@@ -234,7 +234,7 @@ def test_the_action_servers_trainer_follows_the_persona_files(tmp_path: Path, mo
     try:
         store = actions.trainer().store
         assert set(actions.trainer().personas) == {"cafe_owner"}
-        _bump(tmp_path / "cafe_owner.yml", "title: \"Sam - café owner", "title: \"Sam - edited café owner")
+        _bump(tmp_path / "cafe_owner.yml", "title: \"Sam - cafe owner", "title: \"Sam - edited cafe owner")
         assert actions.trainer().personas["cafe_owner"].title.startswith("Sam - edited")
         assert actions.trainer().store is store  # the database stays open; only the personas are new
     finally:

@@ -12,6 +12,8 @@ import json
 import os
 import shutil
 import subprocess
+import time
+from pathlib import Path
 from typing import Dict, Iterator, List
 
 import pytest
@@ -123,10 +125,11 @@ def scaffold_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def test_a_scaffolded_persona_trains_and_plays_as_it_is(scaffold_stack: Stack) -> None:
     assert "scaffold_sam" in model_personas(scaffold_stack)
     persona_dir = scaffold_stack.workdir / "personas"
-    cases = load_cases(persona_dir / "tests" / "scaffold_sam.yml", load_personas(persona_dir))
+    personas = load_personas(persona_dir)
+    cases = load_cases(persona_dir / "tests" / "scaffold_sam.yml", personas)
     assert len(cases) == 2
     for case in cases:
-        chat = play(scaffold_stack, case.test.persona, case.test.difficulty, case.test.turns)
+        chat = play(scaffold_stack, case.test.persona, case.test.difficulty, case.turns(personas))
         assert chat.payload("briefing")["name"] == "Sam"
         failures = check(chat.payload("report"), case.test.expect.dict(exclude_none=True), customer_lines(chat))
         assert failures == [], json.dumps(chat.log, indent=1)[-4000:]
@@ -143,5 +146,83 @@ def test_the_action_server_picks_up_an_edited_line_without_a_restart(scaffold_st
     stat = path.stat()
     path.write_text(edited, encoding="utf-8")
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    # the file is read off the request path: live within the half second a turn waits for it, or the next one
+    deadline = time.time() + 15
     chat = scaffold_stack.conversation("scaffold_sam")
+    while not Conversation.texts(chat.opening)[1].startswith("EDITED:") and time.time() < deadline:
+        time.sleep(0.5)
+        chat = scaffold_stack.conversation("scaffold_sam")
     assert Conversation.texts(chat.opening)[1].startswith("EDITED:")
+
+
+# -- reloads during a running session ----------------------------------------------------------------
+def _timed(chat: Conversation, text: str) -> tuple[float, List[dict]]:
+    started = time.perf_counter()
+    replies = chat.send(text)
+    return time.perf_counter() - started, replies
+
+
+def test_a_reload_during_a_session_never_holds_up_the_trainees_turn(scaffold_stack: Stack) -> None:
+    from tests.core.test_persona_limits import alias_bomb
+
+    folder = scaffold_stack.workdir / "personas"
+    chat = scaffold_stack.conversation("scaffold_sam")
+    normal = min(_timed(chat, line)[0] for line in ("Hello Sam, thanks for getting in touch.",
+                                                    "I'm sorry the new price came as a surprise."))
+    # what the issue saw stall every trainee: an alias bomb, an 18 MB file, and an edit, saved mid-session
+    (folder / "bomb_persona.yml").write_text(alias_bomb(7).replace("id: bomb", "id: bomb_persona"), encoding="utf-8")
+    with (folder / "huge_persona.yml").open("w", encoding="utf-8") as f:
+        f.write("id: huge_persona\n" + ("# " + "x" * 1000 + "\n") * (18 * 1024))
+    sam = folder / "scaffold_sam.yml"
+    stat = sam.stat()
+    sam.write_text(sam.read_text(encoding="utf-8").replace("Three years of orders every single week",
+                                                           "RELOADED: three years of orders"), encoding="utf-8")
+    os.utime(sam, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+    try:
+        took, replies = _timed(chat, "What would make this work for you?")
+        assert Conversation.texts(replies), "the trainee's turn got no reply"
+        assert took < max(10.0, 4 * normal), f"a turn took {took:.1f}s during the reload (normal {normal:.1f}s)"
+        # the turn was stored and the session goes on with the new version of Sam's file
+        took, replies = _timed(chat, "What else matters to you about the beans?")
+        assert took < max(10.0, 4 * normal) and Conversation.texts(replies)
+        report = chat.payload("report", chat.send("/end_session"))
+        assert len(report["turns"]) == 4
+        # the broken files are refused, the good persona plays on
+        answer = Conversation.texts(scaffold_stack.send(f"e2e-{time.time()}", '/start_session{"persona": '
+                                                                             '"bomb_persona"}'))[0]
+        assert "no persona called 'bomb_persona'" in answer and "scaffold_sam" in answer
+    finally:
+        (folder / "bomb_persona.yml").unlink()
+        (folder / "huge_persona.yml").unlink()
+
+
+def test_a_new_model_is_loaded_by_the_running_server_without_a_restart(stack: Stack, tmp_path_factory) -> None:
+    from parley.model_state import push
+
+    status = requests.get(f"{stack.rasa_url}/status", params={"token": stack.api_token}, timeout=30).json()
+    running = Path(status["model_file"])  # Rasa reports the file's name
+    running = running if running.is_absolute() else ROOT / "models" / running.name
+    new_model = tmp_path_factory.mktemp("models") / f"parley-e2e{time.time_ns()}.tar.gz"
+    shutil.copy2(running, new_model)  # as train.sh leaves it: a new file under models/
+    chat = stack.conversation("price_increase_charlie")
+    try:
+        # a trainee mid-session while the server swaps models: the turn waits for the load, and is answered
+        import threading
+
+        answered: List[float] = []
+        started = time.perf_counter()
+        pushing = threading.Thread(target=lambda: answered.append(
+            len(push(new_model, stack.rasa_url, stack.api_token))))
+        pushing.start()
+        time.sleep(0.2)
+        took, replies = _timed(chat, "What would make this work for you?")
+        pushing.join(timeout=300)
+        print(f"model push took {time.perf_counter() - started:.1f}s; a turn sent during it took {took:.1f}s")
+        assert Conversation.texts(replies) and answered
+        status = requests.get(f"{stack.rasa_url}/status", params={"token": stack.api_token}, timeout=30).json()
+        assert Path(status["model_file"]).name == new_model.name
+        assert "already runs" in push(new_model, stack.rasa_url, stack.api_token)  # nothing to do twice
+        assert Conversation.texts(chat.send("I'm sorry the new price came as a surprise."))  # the session goes on
+        assert "answered 401" in push(new_model, stack.rasa_url, "wrong-token")
+    finally:
+        push(running, stack.rasa_url, stack.api_token)

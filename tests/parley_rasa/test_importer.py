@@ -68,3 +68,19 @@ def test_the_held_out_examples_export_as_rasa_nlu_yaml_for_rasa_test_nlu(tmp_pat
     data = RasaYAMLReader().read(tmp_path / "heldout.nlu.yml")
     expected = [(e.text, primary_move(e.moves)) for e in load_examples(HELDOUT_FILE)]
     assert sorted((m.get("text"), m.get("intent")) for m in data.intent_examples) == sorted(expected)
+
+
+def test_rasa_train_refuses_an_alias_bomb_or_a_huge_persona_in_under_a_second(tmp_path: Path) -> None:
+    """`rasa train` died at 10 GB on a 3 KB alias bomb; the importer shares the loader's limits."""
+    import time
+
+    from tests.core.test_persona_limits import alias_bomb
+
+    (tmp_path / "bomb.yml").write_text(alias_bomb(9), encoding="utf-8")
+    (tmp_path / "huge.yml").write_text("id: huge\n" + "# padding\n" * 2_000_000, encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(PersonaFilesError) as caught:
+        PersonaImporter(persona_dir=str(tmp_path)).get_domain()
+    assert time.perf_counter() - started < 1.0
+    assert "bomb.yml:" in str(caught.value) and "aliases" in str(caught.value)
+    assert "huge.yml:1: the file is" in str(caught.value)

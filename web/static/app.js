@@ -103,6 +103,40 @@
     selectDifficulty(personas[0].default_difficulty);
   }
 
+  // -- for trainers: the persona files' problems, live (page opened as /#trainer=<Rasa API token>) -----
+  var PROBLEMS_MS = 3000;
+  function trainerToken() {
+    var found = /(?:^#|&)trainer=([^&]+)/.exec(window.location.hash || '');
+    return found ? decodeURIComponent(found[1]) : '';
+  }
+  function getCatalog() {
+    var token = trainerToken();
+    if (!token) return getJSON('/personas.json');
+    return fetch('/personas.json', { credentials: 'same-origin', cache: 'no-store',
+                                     headers: { 'X-Parley-Trainer': token } }).then(function (r) {
+      if (!r.ok) throw new Error('/personas.json: HTTP ' + r.status);
+      return r.json();
+    });
+  }
+  function renderProblems(problems) {
+    var box = $('persona-problems');
+    if (!box) {
+      box = h('div', { className: 'alert problems', attrs: { id: 'persona-problems', role: 'alert' } });
+      $('persona-list').parentNode.insertBefore(box, $('persona-list'));
+    }
+    problems = list(problems);
+    box.hidden = !problems.length;
+    clear(box);
+    if (!problems.length) return;
+    box.appendChild(h('p', { text: 'For trainers: a persona file has problems. Trainees keep the last good ' +
+                                   'version until it is fixed ("parley personas check" says the same).' }));
+    box.appendChild(h('ul', null, problems.map(function (p) {
+      p = obj(p);
+      var where = str(p.file) + (p.line ? ':' + str(p.line) : '') + (p.field ? ': ' + str(p.field) : '');
+      return h('li', null, [h('code', { text: where }), ' ' + str(p.message)]);
+    })));
+  }
+
   function selectDifficulty(value) {
     var inputs = document.querySelectorAll('input[name="difficulty"]');
     Array.prototype.forEach.call(inputs, function (input) { input.checked = input.value === value; });
@@ -445,10 +479,12 @@
     $('again').addEventListener('click', startAgain);
     $('restart').addEventListener('click', startAgain);
     $('retry').addEventListener('click', checkTrainer);
-    Promise.all([getJSON('/config.json'), getJSON('/personas.json')]).then(function (results) {
+    Promise.all([getJSON('/config.json'), getCatalog()]).then(function (results) {
       state.config = obj(results[0]);
       state.catalog = obj(results[1]);
       renderPicker();
+      renderProblems(state.catalog.problems);
+      if (trainerToken()) setInterval(function () { getCatalog().then(function (c) { renderProblems(obj(c).problems); }, function () {}); }, PROBLEMS_MS);
       checkTrainer();
     }).catch(function (err) {
       showPickerError('Could not load the persona list: ' + err.message);
