@@ -14,9 +14,11 @@ import re
 
 LEVEL_ENV = "PARLEY_LOG_LEVEL"
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s - %(message)s"
-# Rasa's warnings quote the message as "... message '<text>' ..." / "text: '<text>'" / "user message '<text>'"
-_QUOTED_TEXT = re.compile(r"""((?:message|text|utterance|user said|input)\W{0,3}\s*)(['"]).*?\2""",
+# Rasa's warnings quote the message: "Failed to parse arguments in line '<text>'", "message '<text>'", ...
+_QUOTED_TEXT = re.compile(r"""((?:message|text|utterance|user said|input|line)\W{0,3}\s*)(['"]).*?\2(?=[.,;:)\s]|$)""",
                           re.IGNORECASE | re.DOTALL)
+# ... and name what it found in it: "but found <intent>." / "but found {'<entity>'}."
+_FOUND = re.compile(r"(but found )(\{.*?\}|\S+?)(\.(?:\s|$|[A-Z]))", re.DOTALL)
 
 
 class RedactText(logging.Filter):
@@ -31,6 +33,7 @@ class RedactText(logging.Filter):
             return True
         redacted = _QUOTED_TEXT.sub(lambda m: f"{m.group(1)}<{len(m.group(0)) - len(m.group(1)) - 2} chars>",
                                     message)
+        redacted = _FOUND.sub(lambda m: f"{m.group(1)}<redacted>{m.group(3)}", redacted)
         if redacted != message:
             record.msg, record.args = redacted, ()
         return True
@@ -47,7 +50,9 @@ def configure_logging(level: str | None = None) -> None:
 
 
 def install_redaction() -> None:
-    """Adds `RedactText` to every handler of the root logger (idempotent)."""
+    """Adds `RedactText` to every handler of the root logger (idempotent); Python warnings (Rasa's
+    `raise_warning` quotes messages it could not parse) go through logging, and so through the filter."""
+    logging.captureWarnings(True)
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactText) for f in handler.filters):
             handler.addFilter(RedactText())

@@ -239,7 +239,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     endpoints = workdir / "endpoints.yml"
     action_token = uuid.uuid4().hex  # the shared secret, as scripts/run.sh hands it to both servers
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-                         '  headers:\n    Authorization: "Bearer ${PARLEY_ACTION_TOKEN}"\n')
+                         '  headers:\n    Authorization: Bearer ${PARLEY_ACTION_TOKEN}\n')
     slack, slack_secret, slack_token = FakeSlack(), uuid.uuid4().hex, f"xoxb-parley-test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "PARLEY_DB_URL": db_url, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
            "SLACK_BOT_TOKEN": slack_token, "SLACK_SIGNING_SECRET": slack_secret, "SLACK_API_URL": f"{slack.url}/api/",
