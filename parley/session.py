@@ -133,8 +133,8 @@ class Trainer:
                 f"they are still waiting for your reply.)")
         if text.startswith("/"):  # "/", "//", "/foo{...}": a command that does not exist, not a line to say
             return Reply(active=True, persona=persona.id).say(
-                f"({text[:40]} is not a command here; the commands are {START_HINT} and {END_HINT}. Nothing was "
-                f"said to {persona.name}; they are still waiting for your reply.)")
+                f"{text[:40]} is not a command, so nothing was said to {persona.name}; they are still waiting for "
+                f"your reply. The commands are {START_HINT} and {END_HINT}.")
         state = CustomerState.from_dict(record.state)
         if not _looks_english(text):
             analysis = Analysis(text, ("other",), ())

@@ -18,6 +18,7 @@ import socketio
 import sqlalchemy as sa
 from slack_sdk.signature import SignatureVerifier
 
+from parley.store import make_engine
 from parley.text import MAX_MESSAGE_CHARS
 from tests.e2e.conftest import ROOT, Conversation, Stack, free_port, run_sh_env
 from tests.e2e.test_slack import block_text, event, is_report, post, say
@@ -121,7 +122,7 @@ def test_make_run_starts_rasa_with_a_token_and_the_page_origin_only(tmp_path: Pa
 
 # -- issue 13: one test per finding, against the real servers ------------------------------------------
 def db_rows(stack: Stack, sql: str, **params: object) -> list:
-    engine = sa.create_engine(stack.db_url)
+    engine = make_engine(stack.db_url)  # Parley's tables exist even before the first action ran
     with engine.connect() as db:
         return list(db.execute(sa.text(sql), params).all())
 
