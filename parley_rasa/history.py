@@ -15,6 +15,7 @@ next save, the SQL store keeps them on disk but no longer reads them.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
@@ -22,13 +23,14 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet
 
 logger = logging.getLogger(__name__)
 
-MAX_EVENTS = 60  # about ten turns
+# about ten turns; PARLEY_HISTORY_MAX_EVENTS=0 turns the cut off (bench/bench_soak.py measures "before" with it)
+MAX_EVENTS = int(os.environ.get("PARLEY_HISTORY_MAX_EVENTS") or 60)
 
 
 async def compact(agent: Any, sender_id: str, max_events: int = MAX_EVENTS) -> bool:
     """Starts a new Rasa conversation session for `sender_id` when its current one is long; True if it did."""
     store, locks = getattr(agent, "tracker_store", None), getattr(agent, "lock_store", None)
-    if store is None or locks is None or not sender_id:
+    if max_events <= 0 or store is None or locks is None or not sender_id:
         return False
     async with locks.lock(sender_id):
         tracker = await store.retrieve(sender_id)
