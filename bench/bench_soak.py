@@ -67,15 +67,17 @@ def soak(mode: str, turns: int, minutes: float, workdir: Path) -> Dict[str, obje
     endpoints = workdir / f"endpoints-{mode}.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
     env = {"PARLEY_DB_URL": f"sqlite:///{workdir / f'soak-{mode}.db'}",
-           "PARLEY_HISTORY_MAX_EVENTS": "0" if mode == "before" else "60"}
+           "PARLEY_HISTORY_MAX_EVENTS": "0" if mode == "before" else "60", "SANIC_HOST": "127.0.0.1"}
     latencies: List[float] = []
     memory: List[tuple[int, float]] = []
     with ServerGroup(workdir, env) as group:
         # `rasa run actions` (no secret) is fine here: loopback only, the bench's own ports
         group.start(f"actions-{mode}", ["run", "actions", "--port", str(actions_port)], ROOT, actions_port,
                     actions_ready)
-        rasa = group.start(f"rasa-{mode}", ["run", "--port", str(rasa_port), "--model", str(model), "--endpoints",
-                                            str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+        # the API only for the readiness check (/status); every server on 127.0.0.1 only
+        rasa = group.start(f"rasa-{mode}", ["run", "--enable-api", "-i", "127.0.0.1", "--port", str(rasa_port),
+                                            "--model", str(model), "--endpoints", str(endpoints), "--credentials",
+                                            str(ROOT / "credentials.yml")],
                            ROOT, rasa_port, rasa_ready, timeout=600)
         url, sender = rasa.url, f"soak-{mode}"
         post(url, sender, START)
