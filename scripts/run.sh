@@ -50,13 +50,13 @@ if [ -z "${PARLEY_ACTION_TOKEN:-}" ]; then
   PARLEY_ACTION_TOKEN=$(cat "$ACTION_TOKEN_FILE")
 fi
 export PARLEY_ACTION_TOKEN  # read by the action server and by Rasa's endpoints.yml (environment, not `ps`)
-ACTIONS_HOST=${ACTIONS_HOST:-127.0.0.1}  # only Rasa on this machine calls it; a team may open it (docs/security.md)
+PARLEY_ACTION_HOST=${PARLEY_ACTION_HOST:-127.0.0.1}  # only Rasa on this machine calls it (docs/security.md)
 
 # CORS: only the trainee page (web/server.py) may call Rasa from a browser; add origins (e.g. the
 # page as other machines reach it, http://myhost:8080) in PARLEY_CORS_ORIGINS, space-separated.
 read -r -a CORS_ORIGINS <<<"http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT ${PARLEY_CORS_ORIGINS:-}"
 
-.venv/bin/python -m parley_rasa.action_server --host "$ACTIONS_HOST" --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
+.venv/bin/python -m parley_rasa.action_server --host "$PARLEY_ACTION_HOST" --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
 ACTIONS_PID=$!
 # `rasa run --auth-token ...` would show the token to every local user in `ps`: it is handed over
 # in the environment (private to this user) and added to Rasa's arguments inside the process.

@@ -166,6 +166,10 @@ def test_1_the_action_server_answers_only_parleys_rasa(stack: Stack) -> None:
         assert "report" not in r.text
         assert requests.get(f"{stack.actions_url}/actions", headers=headers, timeout=10).status_code == 401
     assert session_status(stack, "slack:U13") == ["active"]  # the forged end did nothing
+    # even with the secret, a body over the action server's limit is refused with a reason
+    big = requests.post(webhook, data=b"{" + b" " * (17 * 1024 * 1024) + b"}", timeout=60,
+                        headers={"Authorization": f"Bearer {stack.action_token}", "Content-Type": "application/json"})
+    assert big.status_code == 413 and "limited to 16 MB" in big.json()["message"]
     # bound to loopback by default (127.0.0.1 in /proc/net/tcp), not every interface
     assert listening_addresses(int(stack.actions_url.rsplit(":", 1)[1])) == {"0100007F"}
     # Rasa sends the secret: the trainee's own end works, with the report
