@@ -93,8 +93,7 @@ def test_make_run_starts_rasa_with_a_token_and_the_page_origin_only(tmp_path: Pa
         # issue 13: the action server's secret too, and every file Parley writes is private
         action_token = Path(env["PARLEY_ACTION_TOKEN_FILE"]).read_text().strip()
         assert len(action_token) >= 32 and action_token not in ps and action_token not in log.read_text()
-        for private in (Path(env["PARLEY_ACTION_TOKEN_FILE"]), tmp_path / "parley.db",
-                        *(ROOT / "var" / "log").glob("*.log")):
+        for private in (Path(env["PARLEY_ACTION_TOKEN_FILE"]), *(ROOT / "var" / "log").glob("*.log")):
             assert stat.S_IMODE(private.stat().st_mode) == 0o600, private
         for folder in (ROOT / "models", ROOT / "var", ROOT / "var" / "log"):
             assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
@@ -105,6 +104,7 @@ def test_make_run_starts_rasa_with_a_token_and_the_page_origin_only(tmp_path: Pa
         assert requests.get(f"{rasa}/status", params={"token": token}, timeout=10).json()["model_id"]
         r = requests.post(f"{rasa}/webhooks/rest/webhook", json={"sender": "run-sh", "message": "hello"}, timeout=60)
         assert r.status_code == 200 and "/start_session" in r.json()[0]["text"]
+        assert stat.S_IMODE((tmp_path / "parley.db").stat().st_mode) == 0o600  # made by that first turn
         page = f"http://localhost:{web_port}"
         ok = requests.options(f"{rasa}/webhooks/rest/webhook", timeout=10,
                               headers={"Origin": page, "Access-Control-Request-Method": "POST"})
