@@ -241,9 +241,11 @@ def answering(on_new_message: Callable[[UserMessage], Awaitable[Any]],
 
 def screened(text: Any, metadata: Dict[str, Any] | None) -> tuple[Any, Dict[str, Any]]:
     """(text, metadata) as a channel hands them to Rasa: an over-long text becomes "" with its refusal in the
-    metadata (a client's own `parley_refused` key is always overwritten), other text goes through `incoming`."""
+    metadata (a client's own `parley_refused` key is always dropped), other text goes through `incoming`."""
     text, refusal = screen_message(text)
-    metadata = {**(metadata or {}), REFUSED_KEY: refusal.to_dict() if refusal else None}
+    metadata = {key: value for key, value in (metadata or {}).items() if key != REFUSED_KEY}
+    if refusal is not None:
+        metadata[REFUSED_KEY] = refusal.to_dict()
     return (text if refusal else incoming(text)), metadata
 
 

@@ -66,7 +66,7 @@ def test_channels_hand_rasa_an_empty_text_and_the_refusal_for_an_over_long_messa
     text, metadata = screened("z" * (MAX_MESSAGE_CHARS + 5), {"client": 1, REFUSED_KEY: "forged"})
     assert text == "" and metadata["client"] == 1 and metadata[REFUSED_KEY]["chars"] == MAX_MESSAGE_CHARS + 5
     text, metadata = screened("/End Session", {REFUSED_KEY: {"reason": "too_long", "chars": 9, "limit": 1}})
-    assert text == "/end_session" and metadata[REFUSED_KEY] is None  # a client cannot forge a refusal
+    assert text == "/end_session" and metadata == {}  # a client cannot forge a refusal
 
 
 @pytest.mark.parametrize("sender", ["x" * 200, "a\x00b", "line\nbreak"])
