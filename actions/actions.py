@@ -18,6 +18,7 @@ from parley.moves import Analysis, detect
 from parley.personas import PersonaWatcher
 from parley.session import Reply, Trainer
 from parley.store import Store
+from parley.text import REFUSED_KEY, Refusal
 
 logger = logging.getLogger(__name__)
 ANALYSIS_KEY = "parley_analysis"  # set by parley_rasa.nlu.MoveClassifier
@@ -44,6 +45,13 @@ trainer.cache_clear = _trainer.cache_clear  # type: ignore[attr-defined]  # test
 def _entity(tracker: Tracker, name: str) -> str | None:
     value = next(tracker.get_latest_entity_values(name), None)
     return str(value) if value is not None else None
+
+
+def _metadata(tracker: Tracker) -> Dict[str, Any]:
+    """The channel's metadata of the message being answered (set by parley_rasa's channels)."""
+    user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), None)
+    metadata = (user or {}).get("metadata")
+    return metadata if isinstance(metadata, dict) else {}
 
 
 def _send(dispatcher: CollectingDispatcher, reply: Reply) -> List[EventType]:
@@ -92,6 +100,9 @@ class ActionCustomerTurn(ParleyAction):
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         message = tracker.latest_message or {}
+        refusal = Refusal.from_dict(_metadata(tracker).get(REFUSED_KEY))
+        if refusal is not None:  # over the size limit: the channel handed over an empty text and this
+            return _send(dispatcher, trainer().refuse(tracker.sender_id, refusal))
         analysis = Analysis.from_dict(message[ANALYSIS_KEY]) if message.get(ANALYSIS_KEY) else None
         return _send(dispatcher, trainer().turn(tracker.sender_id, message.get("text"), analysis))
 

@@ -19,7 +19,7 @@ from parley.personas import DIFFICULTIES, Persona
 from parley.report import build_report, render_text
 from parley.scoring import TurnScore, assess_turn
 from parley.store import SessionRecord, Store
-from parley.text import repair_unicode
+from parley.text import Refusal, repair_unicode
 
 MODES = ("practice", "assessment")
 START_HINT = '/start_session{"persona": "price_increase_charlie"}'
@@ -131,6 +131,10 @@ class Trainer:
             return Reply(active=True, persona=persona.id).say(
                 f"(Did you mean {meant}? Send it exactly like that. Nothing was said to {persona.name}; "
                 f"they are still waiting for your reply.)")
+        if text.startswith("/"):  # "/", "//", "/foo{...}": a command that does not exist, not a line to say
+            return Reply(active=True, persona=persona.id).say(
+                f"{text[:40]} is not a command, so nothing was said to {persona.name}; they are still waiting for "
+                f"your reply. The commands are {START_HINT} and {END_HINT}.")
         state = CustomerState.from_dict(record.state)
         if not _looks_english(text):
             analysis = Analysis(text, ("other",), ())
@@ -162,6 +166,16 @@ class Trainer:
                 reply.say(f"(Deal agreed at {price}. Your next message is your last to {persona.name}; or send "
                           f"{END_HINT} for your report.)")
         return reply
+
+    def refuse(self, sender: str, refusal: Refusal) -> Reply:
+        """A message over the size limit: stored as refused (not a turn, not scored); the session goes on."""
+        record = self.store.active_session(sender)
+        self.store.record_refused(sender, record.id if record else None, refusal.reason, refusal.chars,
+                                  refusal.excerpt)
+        reply = Reply(active=record is not None, persona=record.persona_id if record else None)
+        waiting = " The customer did not hear it and is still waiting for your reply." if record else ""
+        return reply.say(f"(That message was {refusal.chars:,} characters long; the limit is {refusal.limit:,}. It "
+                         f"was refused and not scored.{waiting} Please send a shorter one.)")
 
     # -- end -----------------------------------------------------------------------------------
     def end(self, sender: str) -> Reply:

@@ -57,6 +57,19 @@ class Turn(Base):
     created_at = Column(DateTime, default=datetime.utcnow, nullable=False)
 
 
+class RefusedMessage(Base):
+    """A message refused at the door (over the size limit): kept as evidence, never a scored turn."""
+
+    __tablename__ = "refused_messages"
+    id = Column(Integer, primary_key=True)
+    trainee_id = Column(Integer, ForeignKey("trainees.id"), nullable=False, index=True)
+    session_id = Column(Integer, ForeignKey("sessions.id"), index=True)  # None: no session was running
+    reason = Column(String(20), nullable=False)  # too_long
+    chars = Column(Integer, nullable=False)
+    excerpt = Column(Text, nullable=False)  # the first characters, to recognise it
+    created_at = Column(DateTime, default=datetime.utcnow, nullable=False)
+
+
 class Report(Base):
     __tablename__ = "reports"
     id = Column(Integer, primary_key=True)
@@ -84,7 +97,7 @@ def database_url() -> str:
 def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(url[len("sqlite:///"):]))
     engine = create_engine(url, future=True, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
     if url.startswith("sqlite"):
         @event.listens_for(engine, "connect")
@@ -94,6 +107,15 @@ def make_engine(url: str | None = None) -> Engine:
             conn.execute("PRAGMA foreign_keys=ON")
     migrate(engine)
     return engine
+
+
+def private_file(path: Path) -> None:
+    """Trainees' words and reports are nobody else's business: the file 0600 (SQLite gives its -wal and
+    -shm files the same mode), a folder made for it 0700. An existing file is tightened too."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 def migrate(engine: Engine) -> None:
@@ -158,6 +180,19 @@ class Store:
             db.add(Turn(session_id=session_id, index=score["index"], text=score["text"], moves=score["moves"],
                         points=score["points"], feedback=score["feedback"], detail=score, customer_reply=reply))
             row.state = state
+
+    def record_refused(self, sender: str, session_id: int | None, reason: str, chars: int, excerpt: str) -> None:
+        with self._tx() as db:
+            db.add(RefusedMessage(trainee_id=self._trainee(db, sender).id, session_id=session_id, reason=reason,
+                                  chars=chars, excerpt=excerpt))
+
+    def refused(self, sender: str) -> List[dict]:
+        """The sender's refused messages, oldest first."""
+        with self._tx() as db:
+            rows = db.execute(select(RefusedMessage).join(Trainee).where(Trainee.external_id == sender)
+                              .order_by(RefusedMessage.id)).scalars()
+            return [{"session_id": r.session_id, "reason": r.reason, "chars": r.chars, "excerpt": r.excerpt}
+                    for r in rows]
 
     def finish(self, session_id: int, state: dict, report: dict) -> None:
         with self._tx() as db:

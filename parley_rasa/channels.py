@@ -19,6 +19,13 @@ The REST channel also guards its input, since anyone who can reach the webhook c
   anonymous REST caller cannot speak in a Slack trainee's session or read its report;
 - text with lone surrogates (invalid code points, e.g. half an emoji) is repaired with U+FFFD, so
   the turn is understood and stored instead of failing in spaCy or the database.
+
+And every channel (REST, socket.io, Slack) shares the limits of docs/security.md: a body over
+`MAX_BODY_BYTES` gets a 413 with an explanation; a message over `MAX_MESSAGE_CHARS` reaches Rasa as an
+empty text with a refusal in its metadata (`screened`), which the action server stores as refused; a
+sender id must pass `parley.text.sender_problem`; the REST webhook takes only `application/json`, which
+a cross-site form or a `no-cors` fetch cannot send.  After each message a long Rasa tracker is cut
+down (parley_rasa/history.py), so a turn costs the same at turn 10 and turn 1,500.
 """
 
 from __future__ import annotations
@@ -43,7 +50,9 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from parley.text import repair_unicode
+from parley.text import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS, REFUSED_KEY, repair_unicode, screen_message, sender_problem
+from parley_rasa import history
+from parley_rasa.logs import install_redaction
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +92,13 @@ SEND_TEXT = ('Parley reads text: send {"sender": "<your id>", "message": "<what 
 NEED_SENDER = ('"sender" must be your own id, a non-empty string: {"sender": "<your id>", "message": "<what you '
                'say to the customer>"}. Without one, every caller would share one conversation. This message was '
                'not recorded.')
+BAD_SENDER = ('"sender" is {problem}: use a short id of letters, digits and punctuation (at most {limit} '
+              'characters). This message was not recorded.')
+NOT_JSON = ('The REST webhook takes only Content-Type: application/json bodies such as {"sender": "<your id>", '
+            '"message": "<what you say to the customer>"}.')
+MAX_BODY_BYTES = 1024 * 1024  # a message of MAX_MESSAGE_CHARS is at most ~120 KB of JSON
+TOO_LARGE = (f"That request is larger than {MAX_BODY_BYTES // 1024} KB and was not read, so it was not recorded. "
+             f"Messages are limited to {MAX_MESSAGE_CHARS:,} characters; please send a shorter one.")
 BAD_BODY = ('The body must be a JSON object such as {"sender": "<your id>", "message": "<what you say to the '
             'customer>"}.')
 
@@ -119,7 +135,10 @@ def incoming(text: Any) -> Any:
 
 
 def reserved_sender(sender: Any) -> str | None:
-    """The refusal for a sender id in another channel's namespace; None when the id is free to use."""
+    """The refusal for a sender id in another channel's namespace or not valid; None when the id is fine."""
+    problem = sender_problem(sender)
+    if problem is not None and problem != "missing":
+        return BAD_SENDER.format(problem=problem, limit=MAX_SENDER_CHARS)
     if isinstance(sender, str) and sender.strip().lower().startswith(RESERVED_SENDER_PREFIXES):
         return RESERVED_SENDER.format(sender=clean_text(sender)[:100], prefixes=", ".join(RESERVED_SENDER_PREFIXES))
     return None
@@ -150,7 +169,8 @@ async def action_server_is_up(endpoint: EndpointConfig | None, timeout: float = 
         return False
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
-            async with session.get(url) as response:
+            # Parley's action server answers only with the shared secret the endpoint sends (headers)
+            async with session.get(url, headers=dict(endpoint.headers or {})) as response:
                 return response.status == 200
     except Exception:  # noqa: BLE001  # refused, timed out (asyncio.TimeoutError), bad URL: not reachable
         return False
@@ -168,11 +188,23 @@ class Silence:
         @blueprint.listener("before_server_start")
         async def remember_app(app: Sanic, _loop: Any) -> None:
             self.app = app
+            limit_bodies(app)
+            install_redaction()  # Rasa's warnings may quote a trainee's text (parley_rasa/logs.py)
 
         return blueprint
 
+    def agent(self) -> Any:
+        return getattr(getattr(self.app, "ctx", None), "agent", None) if self.app is not None else None
+
+    async def handled(self, sender_id: str) -> None:
+        """After a message: keeps the sender's Rasa tracker short (parley_rasa/history.py)."""
+        try:
+            await history.compact(self.agent(), sender_id)
+        except Exception:  # noqa: BLE001  # housekeeping must never cost the trainee their answer
+            logger.exception("could not shorten a conversation's history")
+
     async def reply(self, sender_id: str) -> str:
-        agent = getattr(getattr(self.app, "ctx", None), "agent", None) if self.app is not None else None
+        agent = self.agent()
         if agent is None:
             return NO_REPLY
         intent, session_open = None, False
@@ -195,14 +227,38 @@ class Silence:
 def answering(on_new_message: Callable[[UserMessage], Awaitable[Any]],
               silence: Silence | None = None) -> Callable[[UserMessage], Awaitable[None]]:
     async def handle(message: UserMessage) -> None:
-        message.text = incoming(message.text)
+        message.text, message.metadata = screened(message.text, message.metadata)
         await on_new_message(message)
         output = message.output_channel
         if isinstance(output, CollectingOutputChannel) and not output.messages:
             text = await silence.reply(message.sender_id) if silence is not None else NO_REPLY
             await output.send_text_message(message.sender_id, text)
+        if silence is not None:
+            await silence.handled(message.sender_id)
 
     return handle
+
+
+def screened(text: Any, metadata: Dict[str, Any] | None) -> tuple[Any, Dict[str, Any]]:
+    """(text, metadata) as a channel hands them to Rasa: an over-long text becomes "" with its refusal in the
+    metadata (a client's own `parley_refused` key is always dropped), other text goes through `incoming`."""
+    text, refusal = screen_message(text)
+    metadata = {key: value for key, value in (metadata or {}).items() if key != REFUSED_KEY}
+    if refusal is not None:
+        metadata[REFUSED_KEY] = refusal.to_dict()
+    return (text if refusal else incoming(text)), metadata
+
+
+def limit_bodies(app: Sanic) -> None:
+    """Rasa's server reads at most MAX_BODY_BYTES of a request (Sanic's default is 100 MB) and says why."""
+    from sanic.exceptions import PayloadTooLarge
+
+    app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+
+    def too_large(_request: Request, _exception: Exception) -> HTTPResponse:
+        return response.json({"error": "payload_too_large", "message": TOO_LARGE}, status=413)
+
+    app.error_handler.add(PayloadTooLarge, too_large)
 
 
 def _bot_says(sender: Any, text: str) -> HTTPResponse:
@@ -219,6 +275,10 @@ def check_rest_body(raw: bytes) -> HTTPResponse | None:
     if not isinstance(body, dict):
         return response.json({"error": "bad_request", "message": BAD_BODY}, status=400)
     sender = body.get("sender")
+    problem = sender_problem(sender)
+    if problem not in (None, "missing"):
+        return response.json({"error": "bad_request",
+                              "message": BAD_SENDER.format(problem=problem, limit=MAX_SENDER_CHARS)}, status=400)
     if not isinstance(sender, str) or not sender.strip():
         # Rasa would file it under "default", one conversation shared by every such caller: a trainee's
         # /end_session would read out someone else's report
@@ -249,6 +309,9 @@ class RestInput(RasaRestInput):
         async def refuse_bad_input(request: Request) -> HTTPResponse | None:
             if request.method != "POST" or not request.path.endswith("/webhook"):
                 return None
+            if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+                # a cross-site form or fetch(..., {mode: "no-cors"}) can only send text/plain or a form
+                return response.json({"error": "unsupported_media_type", "message": NOT_JSON}, status=415)
             return check_rest_body(request.body)
 
         return webhook

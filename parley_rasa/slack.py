@@ -17,6 +17,9 @@ Registered in credentials.yml as `parley_rasa.slack.SlackInput`.  On top of Rasa
   coach's note after each turn in practice mode, and the report.
 - each Slack user's conversation (and Parley session) is keyed `slack:<user id>`, a namespace the
   REST channel refuses, so a REST caller cannot pose as a Slack user and read their report.
+- each event is handled once: Slack's `event_id` is remembered for an hour (`SeenEvents`), so a
+  signed request replayed within the five minutes its signature is valid, or a retry Slack sends
+  (X-Slack-Retry-Num) after a slow answer, is acknowledged without a second turn.
 - the URL-verification challenge is answered as `{"challenge": ...}` (Rasa answers a bare JSON
   string, which Slack's stricter check can refuse).
 """
@@ -27,6 +30,8 @@ import json
 import logging
 import os
 import re
+import time
+from collections import OrderedDict
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Sequence, Tuple
@@ -40,7 +45,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from parley.session import END_HINT, START_HINT
-from parley_rasa.channels import NO_REPLY, SLACK_SENDER_PREFIX, Silence, clean_text, incoming
+from parley_rasa.channels import NO_REPLY, SLACK_SENDER_PREFIX, Silence, clean_text, screened
 
 logger = logging.getLogger(__name__)
 
@@ -400,12 +405,33 @@ class SlackOff(InputChannel):
         return off
 
 
+class SeenEvents:
+    """Slack event ids handled in the last `ttl` seconds (at most `size`): a replay or retry is seen once.
+
+    Per Rasa process: behind a load balancer, route Slack to one server (docs/security.md)."""
+
+    def __init__(self, ttl: float = 3600, size: int = 50_000) -> None:
+        self.ttl, self.size = ttl, size
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def first_time(self, event_id: str, now: float | None = None) -> bool:
+        """True the first time `event_id` is offered (and remembers it), False after that."""
+        now = time.monotonic() if now is None else now
+        while self._seen and (next(iter(self._seen.values())) < now - self.ttl or len(self._seen) >= self.size):
+            self._seen.popitem(last=False)
+        if event_id in self._seen:
+            return False
+        self._seen[event_id] = now
+        return True
+
+
 class SlackInput(RasaSlackInput):
     """Rasa's Slack input channel, configured from the environment, speaking Parley."""
 
     def __init__(self, *args: Any, api_url: str = DEFAULT_API_URL, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.api_url = api_url if api_url.endswith("/") else api_url + "/"
+        self.seen = SeenEvents()
 
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> InputChannel:
@@ -448,6 +474,11 @@ class SlackInput(RasaSlackInput):
 
     async def process_message(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]],
                               text: str, sender_id: str | None, metadata: Dict | None) -> Any:
+        event_id = _event_id(request)
+        if event_id is not None and not self.seen.first_time(event_id):  # signature checked already
+            logger.info("Slack event %s was already handled (retry #%s); acknowledged, not a new turn", event_id,
+                        request.headers.get(self.retry_num_header) or 0)
+            return response.text("", headers={"X-Slack-No-Retry": "1"})
         command = translate(clean_text(unescape(text or "")), persona_cards())
 
         async def handle(message: UserMessage) -> None:
@@ -466,8 +497,12 @@ class SlackInput(RasaSlackInput):
             finally:
                 if isinstance(output, SlackBot):
                     await output.flush()
+            silence = getattr(self, "silence", None)
+            if silence is not None:
+                await silence.handled(message.sender_id or "")
 
-        return await super().process_message(request, handle, incoming(command.text or ""), sender_id, metadata)
+        text, metadata = screened(command.text or "", metadata)
+        return await super().process_message(request, handle, text, sender_id, metadata)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
@@ -491,3 +526,13 @@ class SlackInput(RasaSlackInput):
             return None
 
         return webhook
+
+
+def _event_id(request: Request) -> str | None:
+    """Slack's id of the event in a JSON event callback; None for anything else (buttons, forms)."""
+    try:
+        body = request.json if request.headers.get("content-type") == "application/json" else None
+    except Exception:  # noqa: BLE001  # not JSON: Rasa's handler answers it
+        return None
+    event_id = body.get("event_id") if isinstance(body, dict) else None
+    return event_id if isinstance(event_id, str) and event_id else None

@@ -10,7 +10,13 @@ is done, so the readable text Parley sends just before a `briefing` or `report` 
 in the same message as that payload (`{"text": ..., "custom": ...}`).  rasa-webchat shows no bubble
 for a message with a custom payload, so the page renders the briefing card and the report from
 the payload and the chat is not flooded with the long text version; other socket.io clients still
-get the text.  Registered in credentials.yml as `parley_rasa.webchat.WebchatInput`; the options
+get the text.
+
+Rasa creates its socket.io server with an empty allowed-origins list, which turns the Origin check
+off: any web page could open a conversation.  Here the check is on, against the same list as Rasa's
+CORS (`rasa run --cors ...`, scripts/run.sh: the trainee page only); clients that send no Origin
+(not browsers) are not affected.  Messages over the size limit are refused as on every channel
+(parley_rasa/channels.py).  Registered in credentials.yml as `parley_rasa.webchat.WebchatInput`; the options
 are the same as Rasa's `socketio` channel.
 """
 
@@ -26,7 +32,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 from socketio import AsyncServer
 
-from parley_rasa.channels import SEND_TEXT, Silence, incoming, reserved_sender
+from parley_rasa.channels import SEND_TEXT, Silence, reserved_sender, screened
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +102,9 @@ class WebchatInput(SocketIOInput):
         silence.watch(webhook)
         sio = self.sio
         assert sio is not None
+        origins = CorsOrigins(silence)
+        sio.eio.cors_allowed_origins = origins.allows  # checked by engine.io on every request
+        sio.eio._cors_headers = lambda environ: []  # Rasa's CORS (sanic-cors) already sends the headers
 
         # replaces Rasa's handler for the same event (python-socketio keeps one handler per event)
         @sio.on(self.user_message_evt, namespace=self.namespace)
@@ -117,14 +126,15 @@ class WebchatInput(SocketIOInput):
                 await output.send_text_message(sender_id, refusal)
                 await output.flush()
                 return
-            message = UserMessage(incoming(text or ""), output, sender_id, input_channel=self.name(),
-                                  metadata=self._metadata(data))
+            text, metadata = screened(text or "", self._metadata(data))
+            message = UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
             try:
                 await on_new_message(message)
                 if not output.replied:  # every Parley action answers: a Rasa command or a missing service
                     await output.send_text_message(sender_id, await silence.reply(sender_id))
             finally:
                 await output.flush()
+            await silence.handled(sender_id)
 
         return webhook
 
@@ -138,3 +148,25 @@ class WebchatInput(SocketIOInput):
                 logger.warning("socket.io: metadata that is not JSON was ignored")
                 metadata = {}
         return metadata if isinstance(metadata, dict) else {}
+
+
+class CorsOrigins:
+    """The origins Rasa's CORS allows (`--cors`), read from the running app's sanic-cors settings."""
+
+    def __init__(self, silence: Silence) -> None:
+        self.silence = silence
+
+    def allowed(self) -> List[str] | None:
+        """The allowed origins; None means any ("*"); [] means none."""
+        app = self.silence.app
+        options = getattr(getattr(getattr(app, "ctx", None), "sanic_cors", None), "_options", None) or {}
+        resources = options.get("resources") or {}
+        origins = next(iter(resources.values()), {}).get("origins") if isinstance(resources, dict) else None
+        if isinstance(origins, str):
+            origins = [origins] if origins else []
+        origins = list(origins or [])
+        return None if "*" in origins else origins
+
+    def allows(self, origin: str | None) -> bool:
+        allowed = self.allowed()
+        return allowed is None or origin in allowed

@@ -3,6 +3,11 @@
 # page, Slack when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set) and the trainee web page, then chat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Everything Parley writes (database, logs, models, tokens) is for this user only: files 0600, folders
+# 0700; files an older version left readable are tightened too (docs/security.md).
+umask 077
+mkdir -p var/log models
+chmod -R go-rwx var models 2>/dev/null || true
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
@@ -33,11 +38,25 @@ if [ -z "${PARLEY_API_TOKEN:-}" ]; then
 else
   TOKEN_FROM="PARLEY_API_TOKEN"
 fi
+# The action server answers only Parley's Rasa (docs/security.md): the shared secret PARLEY_ACTION_TOKEN if
+# set (a team sets the same value on every server), else one generated once into var/action_token (0600).
+ACTION_TOKEN_FILE=${PARLEY_ACTION_TOKEN_FILE:-var/action_token}
+if [ -z "${PARLEY_ACTION_TOKEN:-}" ]; then
+  if [ ! -s "$ACTION_TOKEN_FILE" ]; then
+    mkdir -p "$(dirname "$ACTION_TOKEN_FILE")"
+    .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(32))" >"$ACTION_TOKEN_FILE"
+  fi
+  chmod 600 "$ACTION_TOKEN_FILE"
+  PARLEY_ACTION_TOKEN=$(cat "$ACTION_TOKEN_FILE")
+fi
+export PARLEY_ACTION_TOKEN  # read by the action server and by Rasa's endpoints.yml (environment, not `ps`)
+PARLEY_ACTION_HOST=${PARLEY_ACTION_HOST:-127.0.0.1}  # only Rasa on this machine calls it (docs/security.md)
+
 # CORS: only the trainee page (web/server.py) may call Rasa from a browser; add origins (e.g. the
 # page as other machines reach it, http://myhost:8080) in PARLEY_CORS_ORIGINS, space-separated.
 read -r -a CORS_ORIGINS <<<"http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT ${PARLEY_CORS_ORIGINS:-}"
 
-.venv/bin/rasa run actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
+.venv/bin/python -m parley_rasa.action_server --host "$PARLEY_ACTION_HOST" --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
 ACTIONS_PID=$!
 # `rasa run --auth-token ...` would show the token to every local user in `ps`: it is handed over
 # in the environment (private to this user) and added to Rasa's arguments inside the process.
@@ -67,7 +86,8 @@ for _ in $(seq 1 240); do
   # /status needs the token; curl reads the URL from stdin so the token stays out of `ps`
   if printf 'url = "http://localhost:%s/status?token=%s"\n' "$RASA_PORT" "$PARLEY_API_TOKEN" \
        | curl -sf -m 5 -K - >/dev/null 2>&1 \
-     && curl -sf -m 5 "http://localhost:$ACTIONS_PORT/health" >/dev/null 2>&1; then
+     && printf 'url = "http://localhost:%s/health"\nheader = "Authorization: Bearer %s"\n' "$ACTIONS_PORT" \
+          "$PARLEY_ACTION_TOKEN" | curl -sf -m 5 -K - >/dev/null 2>&1; then
     UP=1; break
   fi
   for server in "Rasa:$RASA_PID:rasa:RASA_PORT:$RASA_PORT" "action:$ACTIONS_PID:actions:ACTIONS_PORT:$ACTIONS_PORT"; do

@@ -37,6 +37,7 @@ FILES: Dict[str, Tuple[Path, str]] = {
     "/vendor/rasa-webchat.js": (WEB / "node_modules" / "rasa-webchat" / "lib" / "index.js",
                                 "text/javascript; charset=utf-8"),
 }
+MAX_URL_CHARS = 2048  # the page has no forms and takes no uploads: GET and HEAD only, anything else is a 501
 HOSTNAME = re.compile(r"^(?:[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]+\])$")
 
 
@@ -131,6 +132,8 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        if len(self.path) > MAX_URL_CHARS:  # http.server reads request lines up to 64 KB; no page needs more
+            return self.send(HTTPStatus.REQUEST_URI_TOO_LONG, b"URL too long", "text/plain; charset=utf-8")
         path = urlsplit(self.path).path
         if path == "/personas.json":
             try:
@@ -140,7 +143,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(HTTPStatus.SERVICE_UNAVAILABLE, message, "application/json", "no-store")
             return self.send(HTTPStatus.OK, catalog, "application/json", "no-store")
         if path == "/config.json":
-            config = {"socket_url": self.rasa_url(), "socket_path": "/socket.io/"}
+            from parley.text import MAX_MESSAGE_CHARS
+
+            config = {"socket_url": self.rasa_url(), "socket_path": "/socket.io/",
+                      "max_message_chars": MAX_MESSAGE_CHARS}
             return self.send(HTTPStatus.OK, json.dumps(config).encode(), "application/json", "no-store")
         if path == "/favicon.ico":
             return self.send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")

@@ -194,10 +194,46 @@ def test_a_mistyped_start_command_is_not_a_turn(trainer: Trainer) -> None:
     reply = trainer.turn("u6", "/start session")
     assert "Did you mean /start_session" in reply.texts[0]
     assert trainer.store.turns(trainer.store.active_session("u6").id) == []
-    assert trainer.turn("u6", "/foo_bar").payload("turn_feedback") is not None  # other slash text is still a turn
+    # other slash text is no command either (issue 13): answered as such, not said to the customer
+    assert "not a command" in trainer.turn("u6", "/foo_bar").texts[0]
+    assert trainer.store.turns(trainer.store.active_session("u6").id) == []
 
 
 @pytest.mark.parametrize("typed", [" loyal_customer ", "Price_Increase_Charlie", "LOYAL_CUSTOMER\n"])
 def test_persona_ids_are_read_like_difficulty_and_mode(trainer: Trainer, typed: str) -> None:
     reply = trainer.start("u7", typed)
     assert reply.active and reply.payload("briefing")["persona"] == typed.strip().lower()
+
+
+def test_an_over_long_message_is_stored_as_refused_not_as_a_turn(trainer: Trainer) -> None:
+    from parley.text import screen_message
+
+    trainer.start("long", "price_increase_charlie")
+    trainer.turn("long", "I'm sorry about the surprise, Charlie.")
+    _, refusal = screen_message("x" * 50_000)
+    reply = trainer.refuse("long", refusal)
+    assert reply.active and "50,000 characters" in reply.texts[0] and "not scored" in reply.texts[0]
+    assert reply.payload("turn_feedback") is None
+    record = trainer.store.active_session("long")
+    assert [r["chars"] for r in trainer.store.refused("long")] == [50_000]
+    assert trainer.store.refused("long")[0]["session_id"] == record.id
+    assert len(trainer.store.turns(record.id)) == 1  # the refused message is no turn
+    report = trainer.end("long").payload("report")
+    assert len(report["turns"]) == 1
+
+
+def test_a_refusal_without_a_session_is_kept_too(trainer: Trainer) -> None:
+    from parley.text import screen_message
+
+    reply = trainer.refuse("nobody", screen_message("y" * 30_000)[1])
+    assert not reply.active and "refused" in reply.texts[0]
+    assert trainer.store.refused("nobody") == [{"session_id": None, "reason": "too_long", "chars": 30_000,
+                                                "excerpt": "y" * 200}]
+
+
+@pytest.mark.parametrize("text", ["/", "//", '/foo{"x": 1}', "/nlu_fallback", "/ 25 is fine"])
+def test_slash_text_that_is_no_command_is_answered_and_not_said(trainer: Trainer, text: str) -> None:
+    trainer.start("slash", "price_increase_charlie")
+    reply = trainer.turn("slash", text)
+    assert reply.active and "not a command" in reply.texts[0] and "/end_session" in reply.texts[0]
+    assert trainer.store.turns(trainer.store.active_session("slash").id) == []

@@ -67,8 +67,9 @@ def run_sh_env(tmp_path: Path, rasa_port: int, actions_port: int, web_port: int)
     database under tmp_path and Slack off."""
     env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port), "WEB_PORT": str(web_port),
            "WEB_HOST": "127.0.0.1", "PARLEY_API_TOKEN_FILE": str(tmp_path / "api_token"),
+           "PARLEY_ACTION_TOKEN_FILE": str(tmp_path / "action_token"),
            "PARLEY_DB_URL": f"sqlite:///{tmp_path / 'parley.db'}"}
-    for name in ("PARLEY_API_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+    for name in ("PARLEY_API_TOKEN", "PARLEY_ACTION_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
         env.pop(name, None)
     return env
 
@@ -163,12 +164,13 @@ class Stack:
 
     def __init__(self, rasa_url: str, actions_url: str, db_url: str, workdir: Path,
                  slack: FakeSlack | None = None, slack_secret: str = "", slack_token: str = "",
-                 api_token: str = "", web_port: int = 0, spare_web_port: int = 0):
+                 api_token: str = "", web_port: int = 0, spare_web_port: int = 0, action_token: str = ""):
         self.rasa_url, self.actions_url, self.db_url, self.workdir = rasa_url, actions_url, db_url, workdir
         self.slack, self.slack_secret, self.slack_token = slack, slack_secret, slack_token
         self.api_token = api_token  # Rasa's HTTP API wants it (?token=); the channels do not
         self.web_port = web_port  # the trainee page's port: an origin Rasa's CORS allows
         self.spare_web_port = spare_web_port  # allowed too, for a test's own page server (one at a time)
+        self.action_token = action_token  # the action server's shared secret (Rasa sends it)
 
     def send(self, sender: str, message: str, timeout: float = 60) -> List[dict]:
         r = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
@@ -235,14 +237,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     api_token = uuid.uuid4().hex  # as scripts/run.sh does: Rasa's HTTP API is never open without a token
     db_url = f"sqlite:///{workdir / 'parley.db'}"
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    action_token = uuid.uuid4().hex  # the shared secret, as scripts/run.sh hands it to both servers
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+                         '  headers:\n    Authorization: Bearer ${PARLEY_ACTION_TOKEN}\n')
     slack, slack_secret, slack_token = FakeSlack(), uuid.uuid4().hex, f"xoxb-parley-test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "PARLEY_DB_URL": db_url, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
-           "SLACK_BOT_TOKEN": slack_token, "SLACK_SIGNING_SECRET": slack_secret, "SLACK_API_URL": f"{slack.url}/api/"}
+           "SLACK_BOT_TOKEN": slack_token, "SLACK_SIGNING_SECRET": slack_secret, "SLACK_API_URL": f"{slack.url}/api/",
+           "PARLEY_ACTION_TOKEN": action_token}
     logs = [workdir / "actions.log", workdir / "rasa.log"]
     procs = [
-        subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--port", str(actions_port)], cwd=ROOT, env=env,
-                         stdout=logs[0].open("w"), stderr=subprocess.STDOUT),
+        subprocess.Popen([sys.executable, "-m", "parley_rasa.action_server", "--port", str(actions_port)], cwd=ROOT,
+                         env=env, stdout=logs[0].open("w"), stderr=subprocess.STDOUT),
         subprocess.Popen([str(BIN / "rasa"), "run", "--enable-api", "--auth-token", api_token, "--port",
                           str(rasa_port), "--model", str(model), "--endpoints", str(endpoints), "--credentials",
                           str(ROOT / "credentials.yml"), "--cors", *web_origins(web_port),
@@ -251,11 +256,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     ]
     rasa_url, actions_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}"
     try:
-        wait_until(lambda: requests.get(f"{actions_url}/health", timeout=2).ok, 180, "action server", procs, logs)
+        wait_until(lambda: requests.get(f"{actions_url}/health", headers={"Authorization": f"Bearer {action_token}"},
+                                        timeout=2).ok, 180, "action server", procs, logs)
         wait_until(lambda: requests.get(f"{rasa_url}/status", params={"token": api_token}, timeout=2).json()
                    .get("model_id"), 600, "rasa server", procs, logs)
         yield Stack(rasa_url, actions_url, db_url, workdir, slack, slack_secret, slack_token, api_token, web_port,
-                    spare_web_port)
+                    spare_web_port, action_token)
     finally:
         stop(procs)
         slack.close()

@@ -176,16 +176,16 @@ def assert_session_goes_on(stack: Stack, chat: Conversation, turns_so_far: list)
 @pytest.mark.parametrize("message", ["/out_of_scope", "/nlu_fallback", "/foo_bar"])
 def test_rasa_default_intents_are_one_turn_answered_once(stack: Stack, message: str) -> None:
     """Play-test P1: `/out_of_scope` got the fallback ten times, tripped Rasa's circuit breaker and
-    left the conversation stuck ('action server is not reachable' for every later message)."""
+    left the conversation stuck ('action server is not reachable' for every later message).  Issue 13:
+    slash text that is no command is answered as such, once, and not said to the customer."""
     chat = stack.conversation("price_increase_charlie")
     chat.send("What matters most to you?")
     replies = chat.send(message)
     texts = Conversation.texts(replies)
-    assert len(texts) == 1 and NOT_REACHABLE not in texts[0], replies
-    assert len(replies) <= 2  # the customer's line and, in practice mode, its turn_feedback
-    assert [r for r in replies if "custom" in r] == [r for r in replies if "turn_feedback" in r.get("custom", {})]
-    assert [t for t, _ in stored_turns(stack, chat.sender)] == ["What matters most to you?", message]
-    assert_session_goes_on(stack, chat, ["What matters most to you?", message])
+    assert len(texts) == 1 and NOT_REACHABLE not in texts[0] and "not a command" in texts[0], replies
+    assert len(replies) == 1
+    assert [t for t, _ in stored_turns(stack, chat.sender)] == ["What matters most to you?"]
+    assert_session_goes_on(stack, chat, ["What matters most to you?"])
 
 
 @pytest.mark.parametrize("command", ["/restart", "/back", "/session_start"])

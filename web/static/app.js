@@ -219,7 +219,14 @@
   // The widget's input has autoFocus, but it is still disabled (not connected) when it mounts, so the
   // focus stays on the page.  Move it there once the input can take it, unless the trainee has put
   // the focus somewhere else meanwhile.
+  // The trainer refuses messages over its limit (docs/security.md); the input stops there first.
+  function limitInput() {
+    var box = document.querySelector('#chat .rw-new-message');
+    if (box) box.maxLength = Number(obj(state.config).max_message_chars) || 20000;
+  }
+
   function focusInput(tries) {
+    limitInput();
     var active = document.activeElement;
     if (active && active !== document.body && !$('picker').contains(active)) return;
     var box = document.querySelector('#chat .rw-new-message');
@@ -274,6 +281,7 @@
   // a fresh start, instead of leaving buttons that would talk to nobody.
   function onConnect() {
     state.connected = true;
+    limitInput();
     if (state.everConnected && !state.ended) {
       state.lost = true;
       $('session-lost').hidden = false;
@@ -301,10 +309,17 @@
         return 'This session is over: your report is below the chat. Press \u201cStart again\u201d under the ' +
           'report to practise another conversation.';
       }
-      return state.lost
-        ? 'This conversation was lost when the connection dropped. Press \u201cStart again\u201d below the chat ' +
-          'to pick a customer and start a new one.'
-        : 'No practice session is running for this page. Reload the page to pick a customer and start again.';
+      if (state.lost) {
+        return 'This conversation was lost when the connection dropped. Press \u201cStart again\u201d below the chat ' +
+          'to pick a customer and start a new one.';
+      }
+      if (state.started && !/^(No practice session is running|There is no session to end)/.test(text)) {
+        // e.g. "There is no persona called 'x'. ... Start with /start_session{...}" typed mid-session: the
+        // session goes on, so keep what is true and drop only the command hint
+        var kept = text.split(/(?<=[.!?])\s+/).filter(function (s) { return s.indexOf('/start_session') < 0; });
+        return pageText(kept.join(' ') + ' Your practice session goes on: carry on with your reply.');
+      }
+      return 'No practice session is running for this page. Reload the page to pick a customer and start again.';
     }
     return text
       .replace(/\b(send|type)\s+\/end_session\b(\s+for your report)?/gi, function (all, verb) {
