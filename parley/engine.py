@@ -16,7 +16,7 @@ from typing import Dict, List, Sequence, Tuple
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from parley.moves import Analysis
-from parley.personas import Interest, Parameters, Persona
+from parley.personas import MISSTEP_PATIENCE, MISSTEP_TRUST, Interest, Parameters, Persona
 from parley.taxonomy import Mood
 
 HOSTILE_BELOW, OPEN_FROM = 35, 65
@@ -217,7 +217,7 @@ def _react(persona: Persona, params: Parameters, state: CustomerState, analysis:
         s = replace(s, trust=s.trust - 8, patience=s.patience - 1)
         events.append("held_position")
     if "pressure" in moves:
-        s = replace(s, trust=s.trust - 15, patience=s.patience - 2)
+        s = replace(s, trust=s.trust - MISSTEP_TRUST, patience=s.patience - MISSTEP_PATIENCE)
         events.append("pressured")
     if moves == {"other"}:
         s = replace(s, patience=s.patience - 0.5)
@@ -248,7 +248,7 @@ def _react(persona: Persona, params: Parameters, state: CustomerState, analysis:
                   if i.id not in s.revealed and moves & {m.value for m in i.revealed_by}]
     aim, target = _aimed_at(persona, analysis, candidates)
     ready = [i for i in candidates if s.trust >= i.min_trust]
-    if aim == "off":
+    if aim == "off" or "closed_question" in moves and not moves & SUBSTANCE and small_talk_question(persona, analysis):
         events.append("off_topic")  # "how was your weekend?": friendly, but it asks about nothing in the deal
     elif target is not None and target not in ready:
         pass  # asked about a need the customer isn't ready to talk about yet: they don't offer another one
@@ -323,7 +323,7 @@ def _react(persona: Persona, params: Parameters, state: CustomerState, analysis:
         fact = _answer_fact(persona, s, analysis)
         if fact is not None:
             lines.append(fact)
-        elif analysis.primary == "open_question" and "off_topic" in events or \
+        elif analysis.primary in {"open_question", "closed_question"} and "off_topic" in events or \
                 set(analysis.moves) == {"greeting"} and ("?" in analysis.text or s.count("greeting") > 1):
             # "how's your week going?", or a second hello: a short answer, not the opening greeting again
             lines.append(_line(persona, s, persona.lines.small_talk, "small_talk"))
@@ -626,16 +626,30 @@ def _aimed_at(persona: Persona, analysis: Analysis, candidates: Sequence[Interes
     if not words:
         return "any", None
     own, deal_words = _interest_words(persona)
+    # an acknowledgement in the same turn may bring a need out whatever the question is about
+    if _is_small_talk(words, deal_words) and not set(analysis.moves) & {"empathy", "appreciation"}:
+        return "off", None  # "any plans for the holidays?" is not about planning the budget
     # only a word that belongs to one need alone points at it ("fleet" may be in two; "trucks" in one)
     overlap = [(len(words & own.get(i.id, frozenset())), n) for n, i in enumerate(candidates)]
     best, n = max(overlap, key=lambda o: (o[0], -o[1]), default=(0, -1))  # a tie goes to the earlier need
     if best:
         return "this", candidates[n]
-    small_talk = words & _SMALL_TALK and not (words - _SMALL_TALK) & deal_words
-    # an acknowledgement in the same turn may bring a need out whatever the question is about
-    if small_talk and not set(analysis.moves) & {"empathy", "appreciation"}:
-        return "off", None
     return "any", None
+
+
+# words of a deal that small talk uses too: "any plans for the holidays?", "next week"
+_WEAK_DEAL_WORDS = frozenset(_stem(w) for w in "plan plans planning week month year next future time".split())
+
+
+def _is_small_talk(words: frozenset, deal_words: frozenset) -> bool:
+    return bool(words & _SMALL_TALK) and not (words - _SMALL_TALK - _WEAK_DEAL_WORDS) & deal_words
+
+
+def small_talk_question(persona: Persona, analysis: Analysis) -> bool:
+    """A closed question about nothing in the deal ("did you catch the game last night?")."""
+    asked = " ".join(d.quote for d in analysis.detections if d.move == "closed_question")
+    words = _words(asked)
+    return bool(words) and _is_small_talk(words, _interest_words(persona)[1])
 
 
 _TOPICS: Dict[int, Tuple[Persona, Dict[str, frozenset], frozenset]] = {}

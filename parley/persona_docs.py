@@ -128,8 +128,11 @@ def render_reference() -> str:
     out += ["### Difficulty levels", "",
             "'normal' uses the `hidden` values as written. 'easy' and 'hard' move them as below, unless the "
             "file's `difficulty:` overrides set a value. Either way, the reservation price stays between "
-            f"`company.floor_price` and `briefing.list_price`, patience stays between {P.PATIENCE_FLOOR} and 30 on "
-            "easy or hard, and `explore_needed` never exceeds the number of interests.", "",
+            "`company.floor_price` (and `hidden.batna_price`, when the alternative has a price) and "
+            f"`briefing.list_price`; trust starts at {P.START_TRUST_FLOOR} or more and patience at "
+            f"{P.START_PATIENCE_FLOOR} or more at every level, so one misstep (an ultimatum costs "
+            f"{P.MISSTEP_TRUST} trust and {P.MISSTEP_PATIENCE} patience) never ends a session on its own; and "
+            "`explore_needed` never exceeds the number of interests.", "",
             "| hidden parameter | easy | hard |", "|---|---|---|"]
     out += [f"| `{name}` | {easy} | {hard} |" for name, easy, hard in P.describe_adjustments()]
     rapport = ", ".join(f"{m} +{g:g}" for m, g in engine.RAPPORT_GAIN.items())
