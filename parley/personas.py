@@ -33,6 +33,7 @@ from pydantic import (
     validator,
 )
 
+from parley.rubrics import Criterion
 from parley.taxonomy import MOODS, MOVE_DESCRIPTIONS, MOVES, Move
 
 logger = logging.getLogger(__name__)
@@ -167,6 +168,15 @@ class Fact(Schema):
     answer: List[Text] = Field(..., min_items=1, description="the customer's answer (one is picked); may use "
                                                              "`{volume}`, `{unit}`, `{product}`, `{list_price}`, "
                                                              "`{previous_price}`")
+    teaches: List[Criterion] = Field(default_factory=list, description="criteria that depend on the trainee "
+                                                                      "learning this fact (e.g. `transparency` when "
+                                                                      "the rival's full price is needed to compare "
+                                                                      "costs); the customer then tells it to an open "
+                                                                      "question too, and `parley personas check` "
+                                                                      "warns when none of `ask` reaches it")
+    ask: List[Text] = Field(default_factory=list, description="example questions a trainee would ask for this fact; "
+                                                              "`parley personas check` plays each one and warns when "
+                                                              "the customer does not answer with it")
 
 
 class Hidden(Schema):
@@ -298,6 +308,11 @@ class Lines(Schema):
          "That's the whole picture, really. Over to you."], min_items=1,
         description="an open question once every need is out: the customer has nothing to add and waits for a "
                     "proposal")
+    need_unmet: List[Text] | None = Field(
+        None, min_items=1, description="an offer while a `required` interest is still unmet: the customer says in "
+                                       "words what is missing instead of countering (\"it's not the price, it's the "
+                                       "contract length\"); may use `{price}` and `{need}` (that interest's "
+                                       "description); without it, a `reject` line")
     small_talk: List[Text] = Field(
         ["Fine, thanks. Busy as ever.", "Not bad, thanks. Anyway, about the price..."], min_items=1,
         description="a friendly question about nothing in the deal (the weekend, the weather): a short answer, "
@@ -439,6 +454,7 @@ PLACEHOLDERS = {"name", "currency", "unit", "product", "list_price"}
 FACT_PLACEHOLDERS = {"volume", "previous_price"}
 LINE_PLACEHOLDERS = {"accept": {"price"}, "counter": {"price", "counter"}, "push_for_more": {"price", "counter"},
                      "reject": {"price"}, "reject_unacknowledged": {"price"}, "reject_unheard": {"price"},
+                     "need_unmet": {"price", "need"},
                      "goodbye": {"price"}, "went_back": {"price", "previous"}, "reneged": {"price"},
                      "misquoted": {"price", "said"}, "sour_goodbye": {"price"}}
 

@@ -353,7 +353,7 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
                           "say why you can offer it (loyalty, volume, commitment) and what it saves.",
                           kind="no_reason"))
         if not traded and not caved and offer >= floor:
-            notes.append(Note("concession_discipline", -2, said,
+            notes.append(Note("concession_discipline", -3, said,
                               "an unconditional concession: money off with no reason and nothing asked in return "
                               "teaches the customer that pushing works.",
                               "tie every step to a reason and to something in return: 'if you ..., I can ...'.",
@@ -461,8 +461,6 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
     revealed = len(state.revealed) / max(1, len(persona.interests))
     raw["exploration"] = (15 + 60 * revealed + 12.5 * min(asked, 2) + 20 * bool(count("summary"))
                           if asked or closed or count("summary") or state.revealed else None)
-    if raw["exploration"] is not None and not asked and not count("summary"):
-        raw["exploration"] = min(raw["exploration"], 25)  # needs volunteered, none asked for: little exploring
 
     # value creation: options and trades put on the table while negotiating (not thrown in after the yes)
     met_by_extras = len([n for n in noted("value_creation", 1) if n.points >= 4])
@@ -495,8 +493,9 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
     # closing: a close that earned its points; a wrap-up that left the terms vague or misquoted them is not one
     loose = bool(noted("closing", -1))
     closed_well = bool(noted("closing", 1)) and not loose
+    vague = any(n.kind == "unconfirmed" and n.points == 0 for t in turns for n in t.notes)  # "I'll set that up"
     if state.outcome == "deal":
-        raw["closing"] = 60 + 40 * closed_well - 20 * loose
+        raw["closing"] = 60 + 40 * closed_well - 20 * loose - 10 * vague
     elif count("close") or offers:
         raw["closing"] = 10 * closed_well if state.outcome == "walked_away" else 20 + 30 * closed_well - 10 * loose
     else:
@@ -507,8 +506,8 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
 def assessable(turns: Sequence[TurnScore], rubric: Rubric) -> str | None:
     """None when the session can be scored; otherwise why not, in words for the trainee."""
     n = len(turns)
-    if any(t.offer is not None or "accepted" in t.events for t in turns):
-        return None  # an offer made, or a deal: there is something to judge however short
+    if any(t.offer is not None or {"accepted", "walked_away"} & set(t.events) for t in turns):
+        return None  # an offer made, a deal, or a customer driven away: something to judge however short
     on_deal = len([t for t in turns if _SUBSTANCE & set(t.moves) and "off_topic" not in t.events])
     if n < rubric.min_turns:
         return (f"too short to assess: {n} message{'s' if n != 1 else ''}, and at least {rubric.min_turns} about "
@@ -529,7 +528,7 @@ def outcome_score(persona: Persona, outcome: dict, state: CustomerState) -> floa
         would_pay = max(floor, min(persona.briefing.list_price,
                                    willingness(persona, persona.parameters(state.difficulty), state)))
         share = 1.0 if would_pay <= floor else max(0.0, min(1.0, (outcome["price"] - floor) / (would_pay - floor)))
-        return 40 + 60 * share
+        return 50 + 50 * share
     if outcome["customer_retained"]:
         return 40.0
     return 0.0 if outcome["ended_by"] == "walked_away" else 10.0

@@ -351,7 +351,10 @@ def test_a_required_need_blocks_a_yes_until_it_is_met(personas: Dict[str, Person
                     extras=tuple(t.id for t in morgan.company.tradables))
     at_list = engine.react(morgan, params, state, get_detector().detect(
         "So that's $30 a vehicle with all of that included. Shall I send the contract?"))
-    assert at_list.state.outcome is None and "countered" in at_list.events
+    # said in words, not a counter: a counter would be a promise the customer could not keep
+    assert at_list.state.outcome is None and "need_unmet:budget_cut" in at_list.events
+    assert "countered" not in at_list.events and at_list.state.counter is None
+    assert "yearly total" in at_list.lines[0] or "annual total" in at_list.lines[0]
     cut = engine.react(morgan, params, state, get_detector().detect("I can do $28 a vehicle for the three years."))
     assert cut.state.outcome == "deal"
 

@@ -21,8 +21,10 @@ def test_report_for_a_walk_away_flags_the_costly_turn(charlie) -> None:
     report = build_report(charlie, state, turns)
     assert report["outcome"] == {**report["outcome"], "deal": False, "price": None, "customer_retained": False,
                                  "ended_by": "walked_away", "within_parameters": True}
-    assert report["criteria"]["collaborative_tone"] < 100 and report["overall"] < 40
-    assert report["improvement_plan"][0].startswith("Instead of \u201cTake it or leave it.\u201d")
+    assert report["criteria"]["collaborative_tone"] < 100 and report["overall"] <= 20  # short, but decisive
+    assert report["improvement_plan"][0].startswith("Turn 1, \u201cTake it or leave it.\u201d")
+    assert report["moments"][0]["retry"] == '/retry_from_turn{"turn": 1}'
+    assert report["criteria"]["concession_discipline"] is None  # nothing offered: not shown, not 70
     assert report["turns"] == [{"text": "Take it or leave it.", "moves": ["pressure"], "points": -4,
                                 "feedback": "\u201cTake it or leave it.\u201d: pressure cost trust. "
                                             "Better: set out the options instead."}]
@@ -43,8 +45,8 @@ def test_text_report_shows_bars_turns_missed_needs_and_plan(charlie) -> None:
     state, _ = start(charlie, charlie.parameters(), "normal", 1)
     report = build_report(charlie, replace(state, outcome="ended"), [])
     text = render_text(report)
-    assert text.startswith("SESSION REPORT - overall")
-    assert "Rapport & empathy" in text and "Improvement plan:" in text
+    assert text.startswith("SESSION REPORT - not assessed")
+    assert "Rapport & empathy" in text and "not shown" in text and "Improvement plan:" in text
     assert "Needs you did not uncover:" in text and charlie.interests[0].description in text
 
 
@@ -61,7 +63,8 @@ def test_a_strong_session_on_hard_is_not_told_to_try_hard(charlie) -> None:
 def test_an_empty_session_scores_nothing_and_says_why(charlie) -> None:
     state, _ = start(charlie, charlie.parameters(), "normal", 1)
     report = build_report(charlie, replace(state, outcome="ended"), [])
-    assert report["overall"] == 0 and set(report["criteria"].values()) == {0}
+    assert report["overall"] is None and set(report["criteria"].values()) == {None}
+    assert report["assessed"] is False and report["passed"] is None
     assert report["improvement_plan"] == ["You ended before saying anything to Charlie. Start again and open by "
                                           "acknowledging how the change affects them."]
 
@@ -96,8 +99,11 @@ def test_looking_back_the_report_drops_heads_ups_meant_for_the_next_turn(charlie
 
 def test_a_session_ended_before_any_offer_says_the_score_covers_only_the_opening(charlie) -> None:
     state, _ = start(charlie, charlie.parameters(), "normal", 1)
-    plan = build_report(charlie, replace(state, outcome="ended"), [GOOD_TURN])["improvement_plan"]
-    assert plan[0].startswith("You ended after 1 message, before any offer") and "Charlie" in plan[0]
+    short = build_report(charlie, replace(state, outcome="ended"), [GOOD_TURN])
+    assert short["overall"] is None and short["improvement_plan"][0].startswith("Not assessed: too short")
+    asked = [GOOD_TURN] + [TurnScore(i, "What matters most to you?", ("open_question",), 3, ()) for i in (2, 3)]
+    plan = build_report(charlie, replace(state, outcome="ended"), asked)["improvement_plan"]
+    assert plan[0].startswith("You ended after 3 messages, before any offer") and "Charlie" in plan[0]
     offered = TurnScore(2, "I can do $24.", ("concession",), 0, (), ("offer:24",), 24.0)
     later = build_report(charlie, replace(state, outcome="ended"), [GOOD_TURN, offered])["improvement_plan"]
     assert not any(step.startswith("You ended after") for step in later)

@@ -9,7 +9,8 @@ from typing import List
 import pytest
 
 from parley import engine
-from parley.scoring import CRITERIA, TurnScore, assess_turn, criteria, overall
+from parley.rubrics import load_rubric
+from parley.scoring import CRITERIA, TurnScore, assess_turn, criteria, outcome_score, overall
 from parley.session import Trainer
 from parley.store import Store
 
@@ -84,7 +85,7 @@ def test_concession_before_exploring_interests_is_flagged_with_the_offer_quoted(
 
 def test_same_concession_after_an_open_question_is_not_flagged(talk):
     talk.say("What would make the new price workable for you?")
-    score = talk.say("I can do $24 a cartridge.")
+    score = talk.say("Because you've ordered every month for five years, I can do $24 a cartridge.")
     assert "conceding before exploring" not in messages(score)
     assert any(n.points > 0 and n.criterion == "concession_discipline" for n in score.notes)
 
@@ -103,15 +104,13 @@ def test_discount_below_the_floor_is_flagged_with_the_numbers(talk):
     assert talk.criteria()["concession_discipline"] <= 20
 
 
-def test_a_counter_below_the_floor_is_the_live_tip(personas, detector):
-    hard = Conversation(personas["price_increase_charlie"], detector, "hard")  # Charlie pays $22 at most
+def test_a_hard_counter_never_goes_below_the_floor(personas, detector):
+    hard = Conversation(personas["price_increase_charlie"], detector, "hard")  # Charlie pays $22.50 at most
     hard.say("Hi Charlie. What matters most to you right now?")
     score = hard.say("Our costs went up, so the best I can do is $23 a cartridge.")
-    assert "countered" in score.events
-    heads_up = next(n for n in score.notes if n.heads_up)
-    assert heads_up.points == 0 and "$21.50, below your floor of $22" in heads_up.message
-    assert score.tip.startswith("Charlie asked for $21.50") and "Don't match it" in score.tip
-    assert TurnScore.from_dict(score.to_dict()) == score  # stored turns keep the flag
+    assert "countered" in score.events and hard.state.counter >= personas["price_increase_charlie"].company.floor_price
+    assert not any("below your floor" in n.message for n in score.notes)
+    assert TurnScore.from_dict(score.to_dict()) == score  # stored turns keep every note field
 
 
 def test_after_a_yes_the_tip_says_to_wrap_up_and_the_wrap_up_is_scored(personas, detector):
@@ -125,7 +124,7 @@ def test_after_a_yes_the_tip_says_to_wrap_up_and_the_wrap_up_is_scored(personas,
     confirmed = agree().say("Great, I'll apply $23 from your next order and email the new terms today.")
     assert [(n.criterion, n.points) for n in confirmed.notes] == [("closing", 3)]
     vague = agree().say("ok cool")
-    assert vague.points == 0 and "restate the price" in vague.tip
+    assert vague.points == -1 and "restate the price" in vague.tip
     loose = agree().say("Sounds good, I'll sort it.")  # agrees to something, but nobody could say what
     assert not any(n.criterion == "closing" and n.points > 0 for n in loose.notes)
     extra = agree().say("And I'll add free shipping as well.")
@@ -317,12 +316,19 @@ def test_value_add_that_meets_a_revealed_need_is_worth_more(personas, detector):
     assert any(n.points >= 4 and n.criterion == "value_creation" for n in score.notes)
 
 
-def test_overall_rewards_a_deal_inside_the_limits():
+def test_overall_rewards_a_deal_inside_the_limits(charlie):
     scores = {name: 60 for name in CRITERIA}
-    inside = {"deal": True, "within_parameters": True, "customer_retained": True}
-    outside = {"deal": True, "within_parameters": False, "customer_retained": True}
-    lost = {"deal": False, "within_parameters": True, "customer_retained": False}
-    assert overall(scores, inside) > overall(scores, outside) > overall(scores, lost)
+    state, _ = engine.start(charlie, charlie.parameters(), "normal", 1)
+    inside = {"deal": True, "price": 23.0, "within_parameters": True, "customer_retained": True}
+    at_floor = {**inside, "price": 22.0}
+    outside = {"deal": True, "price": 21.0, "within_parameters": False, "customer_retained": True}
+    kept = {"deal": False, "price": None, "within_parameters": True, "customer_retained": True, "ended_by": "ended"}
+    lost = {"deal": False, "price": None, "within_parameters": True, "customer_retained": False,
+            "ended_by": "walked_away"}
+    rubric = load_rubric()
+    totals = [overall(scores, outcome_score(charlie, o, state), rubric) for o in (inside, at_floor, kept, outside)]
+    assert totals == sorted(totals, reverse=True) and len(set(totals)) == 4, totals
+    assert overall(scores, outcome_score(charlie, lost, state), rubric) == totals[-1]  # nothing for either
 
 
 def test_session_feedback_payload_carries_moves_spans_and_tip(personas, detector):
