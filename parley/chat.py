@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import textwrap
 import urllib.error
@@ -44,6 +45,15 @@ def show(messages: List[dict], customer: str) -> str:
             else:
                 print(textwrap.fill(f"{customer}: {text}", width=100, subsequent_indent="    "))
     return customer
+
+
+_RETRY = re.compile(r"^/retry(?:_from_turn)?\s*(?:from\s*)?(?:turn\s*)?(\d+)\s*$", re.IGNORECASE)
+
+
+def retry_command(line: str) -> str | None:
+    """`/retry 3` (or `/retry from turn 3`) as the session contract's `/retry_from_turn{"turn": 3}`."""
+    found = _RETRY.match(line.strip())
+    return f"/retry_from_turn{json.dumps({'turn': int(found.group(1))})}" if found else None
 
 
 def ask(prompt: str) -> str | None:
@@ -89,20 +99,24 @@ def run_chat(url: str, persona: str | None, difficulty: str | None, mode: str, s
     except (urllib.error.URLError, OSError) as exc:
         print(f"Cannot reach the trainer at {url} ({exc}). Is it running? Start it with: make run")
         return 1
-    print("(Type your replies as the rep. /end_session for your report, /quit to leave.)")
+    print("(Type your replies as the rep. /end_session for your report, /retry N to replay to turn N and try it "
+          "again, /quit to leave.)")
     while True:
         line = ask("You: ")
         if line is None or line.strip() in {"/quit", "/exit"}:
             return 0
         try:
-            messages = post(url, sender, line)
+            messages = post(url, sender, retry_command(line) or line)
         except (urllib.error.URLError, OSError) as exc:
             print(f"(The trainer did not answer: {exc}. Your turn was not sent; try again.)")
             continue
         name = show(messages, name)
         kinds = [k for m in messages for k in (m.get("custom") or {}) if k in ("report", "briefing")]
         if kinds and kinds[-1] == "report":  # a report with no new briefing after it: the session is over
-            again = ask("Start another session? [y/N] ")
+            again = ask("Start another session? [y/N, or /retry N to replay to turn N and try it again] ")
+            if again is not None and retry_command(again):
+                name = show(post(url, sender, retry_command(again) or ""), name)
+                continue
             if again is None or again.strip().lower() != "y":
                 return 0
             name = show(post(url, sender, f"/start_session{json.dumps(start)}"), name)

@@ -195,6 +195,9 @@ def cmd_personas_schema(args: argparse.Namespace) -> int:
     if args.write:
         changed = persona_docs.write(path)
         print(f"{'Updated' if changed else 'Already up to date:'} {path}")
+        if not args.doc:  # the rubric reference is rendered the same way, into docs/scoring.md
+            changed = persona_docs.write_scoring()
+            print(f"{'Updated' if changed else 'Already up to date:'} {persona_docs.SCORING_DOC}")
         return 0
     sys.stdout.write(persona_docs.render_reference())
     return 0

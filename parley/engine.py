@@ -51,6 +51,7 @@ class CustomerState:
     said: Tuple[int, ...] = ()  # fingerprints of the rep's messages, to notice one sent again word for word
     best_claim: float | None = None  # a price the rep called their best ("the best I can do is $24")
     last_lines: Tuple[str, ...] = ()  # what the customer said last turn: not said again word for word
+    rubric: str | None = None  # the rubric an assignment chose for this session (None: the persona's own)
 
     @property
     def mood(self) -> Mood:

@@ -16,6 +16,7 @@ from pydantic.fields import SHAPE_LIST, ModelField
 
 from parley import personas as P
 from parley.persona_tests import ConversationTest, Expect
+from parley.rubrics import Criterion, Rubric, RubricCriterion
 from parley.scaffold import TEST_TEMPLATE, render
 from parley.taxonomy import MOVE_DESCRIPTIONS
 
@@ -51,7 +52,7 @@ def _section_link(model: type, places: List[Tuple[type, str]]) -> str:
 def type_name(field: ModelField, places: List[Tuple[type, str]]) -> str:
     def one(t: Any) -> str:
         if isinstance(t, type) and issubclass(t, enum.Enum):
-            return "move"
+            return "criterion" if t is Criterion else "move"
         if isinstance(t, type) and issubclass(t, BaseModel):
             return _section_link(t, places)
         if typing.get_origin(t) is typing.Literal:
@@ -186,3 +187,40 @@ def write(path: Path = DOC) -> bool:
         path.write_text(new, encoding="utf-8")
     return new != page
 
+
+
+# -- docs/scoring.md: the rubric file reference, from parley/rubrics.py -------------------------------
+SCORING_DOC = DOC.parent / "scoring.md"
+RUBRIC_MARKERS = ("<!-- BEGIN GENERATED: rubric reference (parley personas schema --write) -->",
+                  "<!-- END GENERATED: rubric reference -->")
+RUBRIC_PLACES: List[Tuple[type, str]] = [(Rubric, "rubric file"), (RubricCriterion, "criteria[]")]
+
+
+def render_rubric_reference() -> str:
+    out: List[str] = []
+    for model, place in RUBRIC_PLACES:
+        out += [f"### `{place}`", "", (model.__doc__ or "").strip().splitlines()[0], ""] + \
+            _table(model, RUBRIC_PLACES) + [""]
+    return "\n".join(out)
+
+
+def _splice_rubric(page: str) -> str:
+    begin, end = RUBRIC_MARKERS
+    if begin not in page or end not in page:
+        raise ValueError(f"docs/scoring.md lacks the markers {begin} ... {end}")
+    head, rest = page.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n\n{render_rubric_reference()}\n{end}{tail}"
+
+
+def scoring_stale(path: Path = SCORING_DOC) -> bool:
+    page = path.read_text(encoding="utf-8")
+    return _splice_rubric(page) != page
+
+
+def write_scoring(path: Path = SCORING_DOC) -> bool:
+    page = path.read_text(encoding="utf-8")
+    new = _splice_rubric(page)
+    if new != page:
+        path.write_text(new, encoding="utf-8")
+    return new != page

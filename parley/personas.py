@@ -44,9 +44,11 @@ Difficulty = Literal["easy", "normal", "hard"]
 DIFFICULTIES: Tuple[str, ...] = ("easy", "normal", "hard")
 # Intents and actions a persona story may use besides the moves (they exist in domain.yml), and the
 # action data/rules.yml makes Rasa run after each intent: a story must agree with those rules.
-SESSION_INTENTS = ("start_session", "end_session")
-STORY_ACTIONS = ("action_customer_turn", "action_start_session", "action_end_session", "action_listen")
-ACTION_AFTER = {"start_session": "action_start_session", "end_session": "action_end_session"}
+SESSION_INTENTS = ("start_session", "end_session", "retry_from_turn")
+STORY_ACTIONS = ("action_customer_turn", "action_start_session", "action_end_session", "action_retry_from_turn",
+                 "action_listen")
+ACTION_AFTER = {"start_session": "action_start_session", "end_session": "action_end_session",
+                "retry_from_turn": "action_retry_from_turn"}
 STORY_SLOTS = ("persona", "difficulty", "mode", "session_active")
 # A customer does not open up to a refusal, a threat or a turn that says nothing: an interest listed
 # as revealed only by these could never come out.

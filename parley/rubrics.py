@@ -67,9 +67,10 @@ class Rubric(_Schema):
     outcome_weight: confloat(ge=0, le=1) = Field(0.2, description="share of the overall for where the session ended "
                                                                   "(deal, price, limits kept, customer kept); the "
                                                                   "rest is the weighted criteria")
-    min_turns: conint(strict=True, ge=1, le=20) = Field(3, description="a session with fewer trainee turns (or with "
-                                                                       "no turn about the negotiation) is reported "
-                                                                       "as not assessed instead of scored")
+    min_turns: conint(strict=True, ge=1, le=20) = Field(3, description="a session with fewer trainee turns about "
+                                                                       "the negotiation than this (and no offer, deal "
+                                                                       "or walk-out) is reported as not assessed "
+                                                                       "instead of scored")
     criteria: List[RubricCriterion] = Field(..., min_items=1, description="the criteria in report order; each id at "
                                                                           "most once; a criterion left out is not "
                                                                           "shown or counted")

@@ -137,6 +137,10 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
         note("exploration", 3, "open_question", f"an open question{what}.")
     if "summary" in moves:
         note("exploration", 2, "summary", "checking your understanding shows you listened.")
+    if "fact_told" in events:
+        asked_for = "open_question" if "open_question" in moves else "closed_question"
+        notes.append(Note("exploration", 2, quote(asked_for), f"you asked for a fact that matters here, and "
+                          f"{persona.name} told you: use it to compare the whole deal."))
     if "closed_question" in moves and "open_question" not in moves and before.count("closed_question") >= 1 \
             and before.count("open_question") == 0:
         notes.append(Note("exploration", -1, quote("closed_question"), "another closed question: it gets a short "
@@ -456,7 +460,7 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
                       + 10 * early - 15 * fatigue - 10 * count("pressure")) if warm else None
 
     # exploration: questions on the deal, summaries, needs brought out
-    asked = sum("open_question" in t.moves and "off_topic" not in t.events for t in turns)
+    asked = sum("open_question" in t.moves and "off_topic" not in t.events or "fact_told" in t.events for t in turns)
     closed = count("closed_question")
     revealed = len(state.revealed) / max(1, len(persona.interests))
     raw["exploration"] = (15 + 60 * revealed + 12.5 * min(asked, 2) + 20 * bool(count("summary"))
