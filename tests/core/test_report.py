@@ -163,3 +163,54 @@ def test_a_customer_still_at_their_opening_trust_is_not_retained_without_a_deal(
     assert build_report(morgan, state, [])["outcome"]["customer_retained"] is False
     warm = replace(state, trust=morgan.parameters().accept_trust)  # would take an affordable offer now
     assert build_report(morgan, warm, [GOOD_TURN])["outcome"]["customer_retained"] is True
+
+
+# -- issue 19: an improvement plan that teaches ----------------------------------------------------
+def _play(personas, persona_id, lines):
+    from parley.moves import get_detector
+    from parley.session import replay
+
+    return replay(personas, get_detector().detect, persona_id, lines).report
+
+
+def test_the_plan_names_the_costliest_moments_with_a_better_line_for_each(personas) -> None:
+    report = _play(personas, "loyal_customer", [
+        "The renewal price isn't my decision, Dana, I just process them.",
+        "Everyone's prices went up, you can't blame us for that.",
+        "Please don't leave. I can do $40.",
+        "Fine, I'll set it up."])
+    moments = report["moments"]
+    assert 1 <= len(moments) <= 2 and any(m["turn"] == 3 for m in moments)
+    cave = next(m for m in moments if m["turn"] == 3)
+    assert cave["quote"] in "Please don't leave. I can do $40." and "caving under pressure" in cave["why"]
+    # a line written for that moment: this customer, a tradable that fits, not generic advice
+    assert "Dana" in cave["better_line"] and "{" not in cave["better_line"]
+    assert any(t.label in cave["better_line"] for t in personas["loyal_customer"].company.tradables)
+    assert cave["retry"] == '/retry_from_turn{"turn": 3}'
+    step = next(s for s in report["improvement_plan"] if s.startswith("Turn 3,"))
+    assert cave["better_line"] in step and '(retry from this turn: /retry_from_turn{"turn": 3})' in step
+
+
+def test_skilled_sessions_get_plans_fitted_to_them_not_the_same_transparency_item(personas) -> None:
+    from tests.core.test_calibration import scripts
+
+    firsts = []
+    for persona_id, script in scripts().items():
+        for trainee in script["trainees"].values():
+            if trainee["level"] == "skilled":
+                plan = _play(personas, persona_id, trainee["turns"])["improvement_plan"]
+                firsts.append(plan[0])
+    assert len(firsts) >= 8
+    assert not all(step.startswith("Transparency") for step in firsts), firsts
+    assert sum(step.startswith("Strong session") for step in firsts) >= len(firsts) // 2, firsts
+
+
+def test_not_shown_criteria_render_as_not_shown_with_the_reason(charlie) -> None:
+    state, _ = start(charlie, charlie.parameters(), "normal", 1)
+    asked = [TurnScore(i, "What matters most to you?", ("open_question",), 3, ()) for i in (1, 2, 3)]
+    report = build_report(charlie, replace(state, outcome="ended"), asked)
+    assert report["criteria"]["concession_discipline"] is None
+    assert report["not_shown"]["concession_discipline"].startswith("no offer made")
+    text = render_text(report)
+    assert "Concession discipline    not shown  (no offer made" in text
+    assert report["overall"] is not None and report["overall"] < 40  # the missing evidence counts 0

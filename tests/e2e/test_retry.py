@@ -5,10 +5,10 @@ page in headless Chromium."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Browser, expect  # noqa: E402  (imported after test_web checks playwright)
 
 from tests.e2e.conftest import Conversation, Stack
 from tests.e2e.test_web import BOT, END_BUTTON, browser, new_page, shot, start, type_turn  # noqa: F401
-from playwright.sync_api import Browser, expect  # noqa: E402  (imported after test_web checks playwright)
 
 CAVER = ["The increase isn't my decision, Charlie, I just work here.",
          "Everyone's prices went up, you can't blame us for that.",
