@@ -68,10 +68,14 @@ def test_retry_from_a_turn_that_does_not_exist_gets_a_clear_answer_and_changes_n
 def test_the_report_page_retries_from_a_costly_turn_in_the_browser(browser: Browser, web_page: str) -> None:  # noqa: F811
     page, watch = new_page(browser)
     start(page, web_page, "price_increase_charlie")
+    opening = page.locator(BOT).first.inner_text()
+    replies = []
     for line in CAVER[:3]:
         type_turn(page, line)
+        replies.append(page.locator(BOT).last.inner_text())
     page.get_by_role("button", name=END_BUTTON).click()
     expect(page.locator("#report")).to_be_visible()
+    expect(page.locator("#criteria li.not-shown").first).to_contain_text("not shown")
     buttons = page.locator("#plan .retry-turn")
     expect(buttons.first).to_be_visible()
     expect(page.locator("#plan li.moment").first).to_contain_text("Try instead")
@@ -85,6 +89,11 @@ def test_the_report_page_retries_from_a_costly_turn_in_the_browser(browser: Brow
     expect(page.locator("#report")).to_be_hidden()
     expect(page.locator("#feedback-list .retry-note")).to_contain_text("Retry from turn 3")
     expect(page.locator("#end-session")).to_be_enabled()
+    # the replayed script: the same opening and the same answers as the first time
+    script = page.locator(BOT).filter(has_text="You: " + CAVER[0])
+    expect(script).to_contain_text(f"Charlie: {opening}")
+    expect(script).to_contain_text(f"Charlie: {replies[0]}")
+    expect(script).to_contain_text(f"Charlie: {replies[1]}")
     shot(page, "web-retry-2-replayed")
     type_turn(page, BETTER)
     page.get_by_role("button", name=END_BUTTON).click()
