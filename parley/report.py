@@ -262,8 +262,8 @@ def render_text(report: dict) -> str:
     else:
         verdict = ""
         if rubric.get("pass_mark") is not None:
-            verdict = f" ({'pass' if report['overall'] >= rubric['pass_mark'] else 'below the pass mark'} of " \
-                      f"{rubric['pass_mark']})"
+            verdict = (f" (a pass: the pass mark is {rubric['pass_mark']})" if report["overall"] >= rubric["pass_mark"]
+                       else f" (below the pass mark of {rubric['pass_mark']})")
         title = f"SESSION REPORT - overall {report['overall']}/100{verdict}"
     lines = [
         title,

@@ -225,7 +225,7 @@ class Trainer:
         script = [f"{persona.name}: {opening}"]
         for r in replayed:
             script += [f"You: {r['you']}", f"{persona.name}: {r['customer']}"]
-        reply.say("\n".join(script))
+        reply.say("\n\n".join(script))  # a blank line between speakers: one bubble each on the web page
         hint = f"Last time you said: \u201c{texts[number - 1]}\u201d"
         if moment and moment.get("better_line"):
             hint += f" A better line here: \u201c{moment['better_line']}\u201d"

@@ -309,6 +309,11 @@ def report_message(r: dict) -> Tuple[str, List[dict]]:
     blocks.append(_section("*Improvement plan*\n" + "\n".join(f"{i}. {escape(s)}" for i, s in enumerate(plan, 1))))
     if r.get("not_assessed"):
         blocks.insert(1, _section(f"_{escape(str(r['not_assessed']).capitalize())}._"))
+    rubric = r.get("rubric") or {}
+    if rubric.get("name"):
+        blocks.insert(1, _context(f"Scored with the '{escape(rubric['name'])}' rubric"
+                                  + (f", pass mark {int(rubric['pass_mark'])}" if rubric.get("pass_mark") is not None
+                                     else "")))
     retries = [int(m["turn"]) for m in r.get("moments") or [] if isinstance(m.get("turn"), int)]
     again = " or ".join(f"`retry {n}`" for n in retries)
     blocks.append(_context("Say `practice <persona>` to go again, " + (f"{again} to replay to that turn and try it "

@@ -308,6 +308,12 @@
     focusInput(20);
   }
 
+  function assessedNote(r) {
+    if (typeof r.overall !== 'number') return 'not assessed: ' + str(r.not_assessed);
+    var mark = obj(r.rubric).pass_mark;
+    return typeof mark === 'number' ? (r.overall >= mark ? 'pass' : 'below the pass mark of ' + mark) : '';
+  }
+
   function retryButton(command, turn) {
     var button = h('button', { className: 'retry-turn', attrs: { type: 'button' }, text: 'Retry from turn ' + turn });
     button.dataset.turn = String(turn);
@@ -383,8 +389,10 @@
     $('overall-score').textContent = assessed ? String(pct(r.overall)) : 'not assessed';
     $('overall-score').className = 'score ' + (assessed ? band(pct(r.overall)) : 'weak not-assessed');
     $('overall-score').title = assessed ? '' : str(r.not_assessed);
+    var rubric = obj(r.rubric);
     $('report-subtitle').textContent = [state.persona ? state.persona.name : str(r.persona), str(r.difficulty),
-                                         state.mode].filter(Boolean).join(' \u00b7 ');
+                                         state.mode, rubric.name ? 'scored with the \u2018' + str(rubric.name) +
+                                         '\u2019 rubric' : '', assessedNote(r)].filter(Boolean).join(' \u00b7 ');
 
     var result;
     if (o.deal) result = 'Deal at ' + money(o.price) + ' per ' + state.unit;
