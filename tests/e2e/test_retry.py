@@ -90,10 +90,13 @@ def test_the_report_page_retries_from_a_costly_turn_in_the_browser(browser: Brow
     expect(page.locator("#feedback-list .retry-note")).to_contain_text("Retry from turn 3")
     expect(page.locator("#end-session")).to_be_enabled()
     # the replayed script: the same opening and the same answers as the first time
-    script = page.locator(BOT).filter(has_text="You: " + CAVER[0])
-    expect(script).to_contain_text(f"Charlie: {opening}")
-    expect(script).to_contain_text(f"Charlie: {replies[0]}")
-    expect(script).to_contain_text(f"Charlie: {replies[1]}")
+    expect(page.locator(BOT).filter(has_text="Last time you said")).to_be_visible()
+    chat = page.locator(".rw-messages-container").inner_text()
+    replay = chat[chat.index("Replaying your session"):]
+    expected = [f"Charlie: {opening}", f"You: {CAVER[0]}", f"Charlie: {replies[0]}", f"You: {CAVER[1]}",
+                f"Charlie: {replies[1]}"]
+    at = [replay.find(line) for line in expected]
+    assert -1 not in at and at == sorted(at), (expected, replay)
     shot(page, "web-retry-2-replayed")
     type_turn(page, BETTER)
     page.get_by_role("button", name=END_BUTTON).click()
