@@ -87,7 +87,7 @@ class ActionStartSession(ParleyAction):
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         reply = trainer().start(tracker.sender_id, _entity(tracker, "persona"), _entity(tracker, "difficulty"),
-                                _entity(tracker, "mode"))
+                                _entity(tracker, "mode"), _entity(tracker, "rubric"))
         events = _send(dispatcher, reply)
         if reply.persona:
             events.append(SlotSet("persona", reply.persona))
@@ -113,3 +113,17 @@ class ActionEndSession(ParleyAction):
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         return _send(dispatcher, trainer().end(tracker.sender_id))
+
+
+class ActionRetryFromTurn(ParleyAction):
+    """`/retry_from_turn{"turn": 3}`: replay the latest session up to turn 3 and let the trainee say it again."""
+
+    def name(self) -> str:
+        return "action_retry_from_turn"
+
+    def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        reply = trainer().retry_from_turn(tracker.sender_id, _entity(tracker, "turn"))
+        events = _send(dispatcher, reply)
+        if reply.persona:
+            events.append(SlotSet("persona", reply.persona))
+        return events

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import textwrap
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Dict, List, Sequence
+from typing import Callable, Dict, List, Sequence
 
 from parley.personas import DIFFICULTIES, Persona, PersonaError, load_personas
 
@@ -47,6 +48,15 @@ def show(messages: List[dict], customer: str) -> str:
             else:
                 print(textwrap.fill(f"{customer}: {text}", width=100, subsequent_indent="    "))
     return customer
+
+
+_RETRY = re.compile(r"^/retry(?:_from_turn)?\s*(?:from\s*)?(?:turn\s*)?(\d+)\s*$", re.IGNORECASE)
+
+
+def retry_command(line: str) -> str | None:
+    """`/retry 3` (or `/retry from turn 3`) as the session contract's `/retry_from_turn{"turn": 3}`."""
+    found = _RETRY.match(line.strip())
+    return f"/retry_from_turn{json.dumps({'turn': int(found.group(1))})}" if found else None
 
 
 def ask(prompt: str) -> str | None:
@@ -97,12 +107,16 @@ def pick_option(what: str, options: Sequence[str], default: str) -> str | None:
 YES, NO = {"y", "yes", "yeah", "yep", "sure", "ok", "okay"}, {"n", "no", "nope", "q", "quit", "exit", "/quit"}
 
 
-def ask_yes_no(prompt: str) -> bool:
-    """True for yes, False for no or end of input; anything else is asked again (a typo never ends it)."""
+def ask_yes_no(prompt: str, also: Callable[[str], str | None] | None = None) -> bool | str:
+    """True for yes, False for no or end of input; anything else is asked again (a typo never ends it).
+    `also` reads another accepted answer (a command): what it returns is returned as it is."""
     while True:
         answer = ask(prompt)
         if answer is None:
             return False
+        command = also(answer) if also else None
+        if command:
+            return command
         word = answer.strip().lower().rstrip(".!")
         if word in YES:
             return True
@@ -183,13 +197,14 @@ def _chat(url: str, persona: str | None, difficulty: str | None, mode: str | Non
         print(f"Cannot reach the trainer at {url} ({exc}). Is it running? Start it with: make run")
         return 1
     leave = "/quit to leave" + (" (the servers stop with it)" if stops_servers else "")
-    print(f"(Type your replies as the rep. /end_session for your report, {leave}.)")
+    print(f"(Type your replies as the rep. /end_session for your report, /retry N to replay to turn N and try "
+          f"it again, {leave}.)")
     while True:
         line = ask("You: ")
         if line is None or line.strip() in {"/quit", "/exit"}:
             return 0
         try:
-            messages = post(url, sender, line)
+            messages = post(url, sender, retry_command(line) or line)
         except (urllib.error.URLError, OSError) as exc:
             print(f"(The trainer did not answer: {exc}. Your turn was not sent; try again.)")
             continue
@@ -197,7 +212,12 @@ def _chat(url: str, persona: str | None, difficulty: str | None, mode: str | Non
         kinds = [k for m in messages for k in (m.get("custom") or {}) if k in ("report", "briefing")]
         if kinds and kinds[-1] == "report":  # a report with no new briefing after it: the session is over
             stop = " (no stops the servers)" if stops_servers else ""
-            if not ask_yes_no(f"Start another session? [y/n]{stop} "):
+            again = ask_yes_no(f"Start another session? [y/n, or /retry N to replay to turn N and try it again]{stop} ",
+                               also=retry_command)
+            if isinstance(again, str):  # /retry N: the same session replayed to that turn
+                name = show(post(url, sender, again), name)
+                continue
+            if not again:
                 return 0
             try:
                 personas = load_personas()  # a persona a trainer added meanwhile shows up

@@ -117,14 +117,40 @@ def cmd_personas_check(args: argparse.Namespace) -> int:
             load_cases(path, personas or None)
         except PersonaError as exc:
             problems += exc.problems
-    if problems:
-        _print_problems(PersonaError(problems))
+    rubric_problems, warnings = _scoring_checks(personas)
+    if problems or rubric_problems:
+        if problems:
+            _print_problems(PersonaError(problems))
+        for line in rubric_problems:
+            print(line, file=sys.stderr)
         print("Fix these and run `parley personas check` again.", file=sys.stderr)
         return 1
+    for line in warnings:
+        print(f"warning: {line}")
     print(f"{len(personas)} persona file(s) OK in {display_path(directory)}: {', '.join(sorted(personas))}")
     if tests:
         print(f"{len(tests)} conversation test file(s) OK; run them with `parley personas test`")
     return 0
+
+
+def _scoring_checks(personas: dict) -> tuple:
+    """Rubric files and the rubric each persona names (problems), and facts a criterion depends on that no
+    question reaches (warnings)."""
+    from parley.engine import unreachable_facts
+    from parley.moves import get_detector
+    from parley.rubrics import RubricError, check_all, load_rubric
+
+    problems = check_all()
+    for persona in personas.values():
+        try:
+            load_rubric(persona.rubric)
+        except RubricError as exc:
+            problems.append(f"persona {persona.id}: rubric: {exc}")
+    taught = [p for p in personas.values() if any(f.teaches for f in p.facts) or
+              any(i.required for i in p.interests)]
+    detector = get_detector() if taught else None
+    warnings = [f"{p.id}: {w}" for p in taught for w in unreachable_facts(p, detector.detect)]  # type: ignore
+    return problems, warnings
 
 
 def cmd_personas_list(args: argparse.Namespace) -> int:
@@ -170,6 +196,9 @@ def cmd_personas_schema(args: argparse.Namespace) -> int:
     if args.write:
         changed = persona_docs.write(path)
         print(f"{'Updated' if changed else 'Already up to date:'} {path}")
+        if not args.doc:  # the rubric reference is rendered the same way, into docs/scoring.md
+            changed = persona_docs.write_scoring()
+            print(f"{'Updated' if changed else 'Already up to date:'} {persona_docs.SCORING_DOC}")
         return 0
     sys.stdout.write(persona_docs.render_reference())
     return 0

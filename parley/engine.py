@@ -11,12 +11,12 @@ import random
 import re
 import zlib
 from dataclasses import dataclass, replace
-from typing import Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from parley.moves import Analysis
-from parley.personas import Interest, Parameters, Persona
+from parley.personas import MISSTEP_PATIENCE, MISSTEP_TRUST, Interest, Parameters, Persona
 from parley.taxonomy import Mood
 
 HOSTILE_BELOW, OPEN_FROM = 35, 65
@@ -51,6 +51,7 @@ class CustomerState:
     said: Tuple[int, ...] = ()  # fingerprints of the rep's messages, to notice one sent again word for word
     best_claim: float | None = None  # a price the rep called their best ("the best I can do is $24")
     last_lines: Tuple[str, ...] = ()  # what the customer said last turn: not said again word for word
+    rubric: str | None = None  # the rubric an assignment chose for this session (None: the persona's own)
 
     @property
     def mood(self) -> Mood:
@@ -217,7 +218,7 @@ def _react(persona: Persona, params: Parameters, state: CustomerState, analysis:
         s = replace(s, trust=s.trust - 8, patience=s.patience - 1)
         events.append("held_position")
     if "pressure" in moves:
-        s = replace(s, trust=s.trust - 15, patience=s.patience - 2)
+        s = replace(s, trust=s.trust - MISSTEP_TRUST, patience=s.patience - MISSTEP_PATIENCE)
         events.append("pressured")
     if moves == {"other"}:
         s = replace(s, patience=s.patience - 0.5)
@@ -247,8 +248,15 @@ def _react(persona: Persona, params: Parameters, state: CustomerState, analysis:
     candidates = [i for i in persona.interests
                   if i.id not in s.revealed and moves & {m.value for m in i.revealed_by}]
     aim, target = _aimed_at(persona, analysis, candidates)
+    taught = _teaching_fact(persona, s, analysis)
+    if taught is not None:
+        events.append("fact_told")
+    if taught is not None and aim != "this":
+        # "what does RelayDesk charge after the first year?": a fact the briefing expects the rep to learn is
+        # told when asked, open question or not, instead of a need the question did not ask about
+        candidates = []
     ready = [i for i in candidates if s.trust >= i.min_trust]
-    if aim == "off":
+    if aim == "off" or "closed_question" in moves and not moves & SUBSTANCE and small_talk_question(persona, analysis):
         events.append("off_topic")  # "how was your weekend?": friendly, but it asks about nothing in the deal
     elif target is not None and target not in ready:
         pass  # asked about a need the customer isn't ready to talk about yet: they don't offer another one
@@ -319,11 +327,13 @@ def _react(persona: Persona, params: Parameters, state: CustomerState, analysis:
         s = replace(s, revealed=tuple(r for r in s.revealed if r != unsaid.split(":", 1)[1]))
     if offer_line:
         lines.append(offer_line)
+    if taught is not None:
+        lines.append(taught)  # after a need the same question brought out ("the terms of their contract?")
     if not lines:
         fact = _answer_fact(persona, s, analysis)
         if fact is not None:
             lines.append(fact)
-        elif analysis.primary == "open_question" and "off_topic" in events or \
+        elif analysis.primary in {"open_question", "closed_question"} and "off_topic" in events or \
                 set(analysis.moves) == {"greeting"} and ("?" in analysis.text or s.count("greeting") > 1):
             # "how's your week going?", or a second hello: a short answer, not the opening greeting again
             lines.append(_line(persona, s, persona.lines.small_talk, "small_talk"))
@@ -403,6 +413,18 @@ _WH_START = re.compile(r"^\W*(?:(?:so|and|ok|okay|well|right|just|also|quick que
 
 def _mentions(question: str, phrases: Sequence[str]) -> bool:
     return any(re.search(r"\b" + re.escape(p.lower()) + r"\b", question) for p in phrases)
+
+
+def _teaching_fact(persona: Persona, s: CustomerState, analysis: Analysis) -> str | None:
+    """The answer to a question about a fact the persona `teaches` (one a criterion depends on), asked as an
+    open or a closed question; None when the turn asks for none or also offers something."""
+    asked = [d.quote.lower() for d in analysis.detections if d.move in {"open_question", "closed_question"}]
+    if not asked or set(analysis.moves) - _SMALL_MOVES - {"open_question", "summary"}:
+        return None
+    for n, fact in enumerate(persona.facts):
+        if fact.teaches and any(_mentions(q, fact.about) for q in asked):
+            return _line(persona, s, fact.answer, f"fact:{n}")
+    return None
 
 
 def _answer_fact(persona: Persona, s: CustomerState, analysis: Analysis) -> str | None:
@@ -528,25 +550,32 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
                 satisfied=_satisfy_concession(persona, s) if offer < list_price else s.satisfied)
     ceiling = willingness(persona, params, s)
     step = _step(list_price)
-    if any(i.required and i.id not in s.satisfied for i in persona.interests):
-        ceiling = min(ceiling, offer - step)  # "the yearly total has to come down": no yes to this number
+    floor = persona.company.floor_price
     values = {"price": persona.money(offer)}
     events = [f"offer:{offer:g}"] + (["leap"] if leap else [])
-    if offer <= ceiling and leap and not s.pushed and offer > persona.company.floor_price:
+    unmet = next((i for i in persona.interests if i.required and i.id not in s.satisfied), None)
+    if unmet is not None:
+        # a required need is not a price: no number gets a yes and none gets a counter (a counter would be a
+        # promise the customer could not keep); the customer says what is missing, in words
+        s = replace(s, trust=min(100.0, s.trust + 1))
+        return s, _line(persona, s, persona.lines.need_unmet or persona.lines.reject, "need_unmet", need=_need(unmet),
+                        **values), events + ["need_unmet", f"need_unmet:{unmet.id}"]
+    if offer <= ceiling and leap and not s.pushed and offer > floor:
         # giving a lot at once tells the customer there is more room
-        counter = _nice(offer - (previous - offer) / 2, step)
-        s = replace(s, pushed=True, counter=counter)
-        return s, _line(persona, s, persona.lines.push_for_more, "push", counter=persona.money(counter),
-                        **values), events + ["pushed_for_more"]
+        counter = _fair_counter(offer - (previous - offer) / 2, step, floor, s.counter)
+        if counter < offer:
+            s = replace(s, pushed=True, counter=counter)
+            return s, _line(persona, s, persona.lines.push_for_more, "push", counter=persona.money(counter),
+                            **values), events + ["pushed_for_more"]
     # acknowledgement is counted in turns; a customer who plainly trusts the rep (WARM) needs no more of it
     acknowledged = s.count("empathy") + s.count("appreciation") >= params.empathy_needed or s.trust >= WARM
     ready = s.trust >= params.accept_trust and acknowledged
     # difficulty (issue 4): the customer also needs to have been heard, i.e. to have told the rep at least
     # `explore_needed` hidden interests (0 at 'normal' for the seed personas, +1 on 'hard', see personas.py)
     ready = ready and len(s.revealed) >= params.explore_needed
-    generous = offer <= persona.company.floor_price  # nobody turns down the company's own loss
-    promised = s.counter is not None and offer <= s.counter  # "meet me at $22.50 and we have a deal"
-    if offer <= ceiling and (ready or generous or promised):
+    generous = offer <= floor  # nobody turns down the company's own loss
+    promised = s.counter is not None and offer <= s.counter  # "meet me at $22.50 and we have a deal": kept
+    if promised or offer <= ceiling and (ready or generous):
         s = replace(s, outcome="deal", deal_price=offer, trust=min(100.0, s.trust + 5))
         return s, _line(persona, s, persona.lines.accept, "accept", **values), events + ["accepted"]
     if offer <= ceiling:
@@ -561,10 +590,22 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
                  "not_ready:heard": persona.lines.reject_unheard}.get(missing[0] if missing else "")
         return s, _line(persona, s, lines or persona.lines.reject, "reject", **values), \
             events + ["rejected_low_trust"] + missing
-    counter = _nice(min(offer - step, ceiling - step), step)
+    counter = _fair_counter(min(offer - step, ceiling - step), step, floor, s.counter)
     s = replace(s, counter=counter)
     return s, _line(persona, s, persona.lines.counter, "counter", counter=persona.money(counter),
                     **values), events + ["countered"]
+
+
+def _fair_counter(wanted: float, step: float, floor: float, earlier: float | None) -> float:
+    """A counter the customer can keep: never below the company's floor (a price the rep may not give)
+    nor below their own earlier counter (they said that number would do)."""
+    counter = max(_nice(wanted, step), floor)
+    return max(counter, earlier) if earlier is not None else counter
+
+
+def _need(interest: Interest) -> str:
+    """A need in the customer's words for {need}: its description, without the full stop."""
+    return interest.description.rstrip(". ")
 
 
 def _satisfy_concession(persona: Persona, s: CustomerState) -> Tuple[str, ...]:
@@ -626,16 +667,30 @@ def _aimed_at(persona: Persona, analysis: Analysis, candidates: Sequence[Interes
     if not words:
         return "any", None
     own, deal_words = _interest_words(persona)
+    # an acknowledgement in the same turn may bring a need out whatever the question is about
+    if _is_small_talk(words, deal_words) and not set(analysis.moves) & {"empathy", "appreciation"}:
+        return "off", None  # "any plans for the holidays?" is not about planning the budget
     # only a word that belongs to one need alone points at it ("fleet" may be in two; "trucks" in one)
     overlap = [(len(words & own.get(i.id, frozenset())), n) for n, i in enumerate(candidates)]
     best, n = max(overlap, key=lambda o: (o[0], -o[1]), default=(0, -1))  # a tie goes to the earlier need
     if best:
         return "this", candidates[n]
-    small_talk = words & _SMALL_TALK and not (words - _SMALL_TALK) & deal_words
-    # an acknowledgement in the same turn may bring a need out whatever the question is about
-    if small_talk and not set(analysis.moves) & {"empathy", "appreciation"}:
-        return "off", None
     return "any", None
+
+
+# words of a deal that small talk uses too: "any plans for the holidays?", "next week"
+_WEAK_DEAL_WORDS = frozenset(_stem(w) for w in "plan plans planning week month year next future time".split())
+
+
+def _is_small_talk(words: frozenset, deal_words: frozenset) -> bool:
+    return bool(words & _SMALL_TALK) and not (words - _SMALL_TALK - _WEAK_DEAL_WORDS) & deal_words
+
+
+def small_talk_question(persona: Persona, analysis: Analysis) -> bool:
+    """A closed question about nothing in the deal ("did you catch the game last night?")."""
+    asked = " ".join(d.quote for d in analysis.detections if d.move == "closed_question")
+    words = _words(asked)
+    return bool(words) and _is_small_talk(words, _interest_words(persona)[1])
 
 
 _TOPICS: Dict[int, Tuple[Persona, Dict[str, frozenset], frozenset]] = {}
@@ -706,3 +761,37 @@ def _fill(line: str, persona: Persona, state: CustomerState, **values: str) -> s
     b = persona.briefing
     return line.format_map(_Blank(**{"name": persona.name, "currency": b.currency, "unit": b.unit,
                                      "product": b.product, "list_price": persona.money(b.list_price), **values}))
+
+
+def unreachable_facts(persona: Persona, detect: Callable[[str], Analysis]) -> List[str]:
+    """Warnings for facts a criterion depends on (`teaches`) that no example question (`ask`) gets told:
+    the report would mark the trainee down for something the customer never says."""
+    warnings = []
+    params = persona.parameters(persona.default_difficulty)
+    for n, fact in enumerate(persona.facts):
+        if not fact.teaches:
+            continue
+        needed = ", ".join(c.value for c in fact.teaches)
+        if not fact.ask:
+            warnings.append(f"facts[{n}] ({fact.about[0]}): {needed} depends on it, but `ask` gives no example "
+                            "question to check that a trainee can reach it")
+            continue
+        answers = {_fill(a, persona, start(persona, params, persona.default_difficulty, 0)[0]) for a in fact.answer}
+        missed = []
+        for question in fact.ask:
+            state = start(persona, params, persona.default_difficulty, 0)[0]
+            reaction = react(persona, params, state, detect(question))
+            if not answers & set(reaction.lines):
+                missed.append(question)
+        if len(missed) == len(fact.ask):
+            warnings.append(f"facts[{n}] ({fact.about[0]}): {needed} depends on it, but no question can reach it: "
+                            f"none of its {len(fact.ask)} example question(s) is answered with it (add the words "
+                            "they use to `about`)")
+        for question in missed if len(missed) < len(fact.ask) else ():
+            warnings.append(f"facts[{n}] ({fact.about[0]}): the example question \"{question}\" is not answered "
+                            "with it")
+    for i in persona.interests:
+        if i.required and not persona.lines.need_unmet:
+            warnings.append(f"interests {i.id}: required, but `lines.need_unmet` is missing, so the customer "
+                            "answers an offer before it is met with a generic `reject` line instead of naming it")
+    return warnings

@@ -16,6 +16,7 @@ from pydantic.fields import SHAPE_LIST, ModelField
 
 from parley import personas as P
 from parley.persona_tests import ConversationTest, Expect
+from parley.rubrics import Criterion, Rubric, RubricCriterion
 from parley.scaffold import TEST_TEMPLATE, render
 from parley.taxonomy import MOVE_DESCRIPTIONS
 
@@ -52,7 +53,7 @@ def _section_link(model: type, places: List[Tuple[type, str]]) -> str:
 def type_name(field: ModelField, places: List[Tuple[type, str]]) -> str:
     def one(t: Any) -> str:
         if isinstance(t, type) and issubclass(t, enum.Enum):
-            return "move"
+            return "criterion" if t is Criterion else "move"
         if isinstance(t, type) and issubclass(t, BaseModel):
             return _section_link(t, places)
         if typing.get_origin(t) is typing.Literal:
@@ -129,8 +130,11 @@ def render_reference() -> str:
     out += ["### Difficulty levels", "",
             "'normal' uses the `hidden` values as written. 'easy' and 'hard' move them as below, unless the "
             "file's `difficulty:` overrides set a value. Either way, the reservation price stays between "
-            f"`company.floor_price` and `briefing.list_price`, patience stays between {P.PATIENCE_FLOOR} and 30 on "
-            "easy or hard, and `explore_needed` never exceeds the number of interests.", "",
+            "`company.floor_price` (and `hidden.batna_price`, when the alternative has a price) and "
+            f"`briefing.list_price`; trust starts at {P.START_TRUST_FLOOR} or more and patience at "
+            f"{P.START_PATIENCE_FLOOR} or more at every level, so one misstep (an ultimatum costs "
+            f"{P.MISSTEP_TRUST} trust and {P.MISSTEP_PATIENCE} patience) never ends a session on its own; and "
+            "`explore_needed` never exceeds the number of interests.", "",
             "| hidden parameter | easy | hard |", "|---|---|---|"]
     out += [f"| `{name}` | {easy} | {hard} |" for name, easy, hard in P.describe_adjustments()]
     rapport = ", ".join(f"{m} +{g:g}" for m, g in engine.RAPPORT_GAIN.items())
@@ -184,3 +188,40 @@ def write(path: Path = DOC) -> bool:
         path.write_text(new, encoding="utf-8")
     return new != page
 
+
+
+# -- docs/scoring.md: the rubric file reference, from parley/rubrics.py -------------------------------
+SCORING_DOC = DOC.parent / "scoring.md"
+RUBRIC_MARKERS = ("<!-- BEGIN GENERATED: rubric reference (parley personas schema --write) -->",
+                  "<!-- END GENERATED: rubric reference -->")
+RUBRIC_PLACES: List[Tuple[type, str]] = [(Rubric, "rubric file"), (RubricCriterion, "criteria[]")]
+
+
+def render_rubric_reference() -> str:
+    out: List[str] = []
+    for model, place in RUBRIC_PLACES:
+        out += [f"### `{place}`", "", (model.__doc__ or "").strip().splitlines()[0], ""] + \
+            _table(model, RUBRIC_PLACES) + [""]
+    return "\n".join(out)
+
+
+def _splice_rubric(page: str) -> str:
+    begin, end = RUBRIC_MARKERS
+    if begin not in page or end not in page:
+        raise ValueError(f"docs/scoring.md lacks the markers {begin} ... {end}")
+    head, rest = page.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n\n{render_rubric_reference()}\n{end}{tail}"
+
+
+def scoring_stale(path: Path = SCORING_DOC) -> bool:
+    page = path.read_text(encoding="utf-8")
+    return _splice_rubric(page) != page
+
+
+def write_scoring(path: Path = SCORING_DOC) -> bool:
+    page = path.read_text(encoding="utf-8")
+    new = _splice_rubric(page)
+    if new != page:
+        path.write_text(new, encoding="utf-8")
+    return new != page

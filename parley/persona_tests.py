@@ -201,10 +201,13 @@ def check(report: dict, expect: Dict[str, Any], customer_lines: List[str] | None
         failures.append(f"expected a deal at {expect['price']:g}, got {outcome.get('price')}")
     if expect.get("within_parameters") is not None and outcome["within_parameters"] is not expect["within_parameters"]:
         failures.append(f"expected within_parameters {expect['within_parameters']}, got {outcome['within_parameters']}")
-    if expect.get("overall_at_least") is not None and report["overall"] < expect["overall_at_least"]:
+    scored = report.get("overall") is not None  # None: the session was too short or off topic to assess
+    if (expect.get("overall_at_least") is not None or expect.get("overall_at_most") is not None) and not scored:
+        failures.append(f"expected an overall score, but the session was not assessed: {report.get('not_assessed')}")
+    if scored and expect.get("overall_at_least") is not None and report["overall"] < expect["overall_at_least"]:
         failures.append(f"expected an overall score of at least {expect['overall_at_least']}, got {report['overall']} "
                         f"({_criteria(report)})")
-    if expect.get("overall_at_most") is not None and report["overall"] > expect["overall_at_most"]:
+    if scored and expect.get("overall_at_most") is not None and report["overall"] > expect["overall_at_most"]:
         failures.append(f"expected an overall score of at most {expect['overall_at_most']}, got {report['overall']} "
                         f"({_criteria(report)})")
     mentions = expect.get("feedback_mentions")
@@ -221,7 +224,7 @@ def check(report: dict, expect: Dict[str, Any], customer_lines: List[str] | None
 
 
 def _criteria(report: dict) -> str:
-    return ", ".join(f"{k} {v}" for k, v in report.get("criteria", {}).items())
+    return ", ".join(f"{k} {'not shown' if v is None else v}" for k, v in report.get("criteria", {}).items())
 
 
 def run_case(case: Case, personas: Dict[str, Persona], detect: Callable) -> Result:

@@ -34,6 +34,7 @@ from pydantic import (
     validator,
 )
 
+from parley.rubrics import Criterion
 from parley.taxonomy import MOODS, MOVE_DESCRIPTIONS, MOVES, Move
 
 logger = logging.getLogger(__name__)
@@ -44,9 +45,11 @@ Difficulty = Literal["easy", "normal", "hard"]
 DIFFICULTIES: Tuple[str, ...] = ("easy", "normal", "hard")
 # Intents and actions a persona story may use besides the moves (they exist in domain.yml), and the
 # action data/rules.yml makes Rasa run after each intent: a story must agree with those rules.
-SESSION_INTENTS = ("start_session", "end_session")
-STORY_ACTIONS = ("action_customer_turn", "action_start_session", "action_end_session", "action_listen")
-ACTION_AFTER = {"start_session": "action_start_session", "end_session": "action_end_session"}
+SESSION_INTENTS = ("start_session", "end_session", "retry_from_turn")
+STORY_ACTIONS = ("action_customer_turn", "action_start_session", "action_end_session", "action_retry_from_turn",
+                 "action_listen")
+ACTION_AFTER = {"start_session": "action_start_session", "end_session": "action_end_session",
+                "retry_from_turn": "action_retry_from_turn"}
 STORY_SLOTS = ("persona", "difficulty", "mode", "session_active")
 # A customer does not open up to a refusal, a threat or a turn that says nothing: an interest listed
 # as revealed only by these could never come out.
@@ -171,6 +174,15 @@ class Fact(Schema):
     answer: List[Text] = Field(..., min_items=1, description="the customer's answer (one is picked); may use "
                                                              "`{volume}`, `{unit}`, `{product}`, `{list_price}`, "
                                                              "`{previous_price}`")
+    teaches: List[Criterion] = Field(default_factory=list, description="criteria that depend on the trainee "
+                                                                      "learning this fact (e.g. `transparency` when "
+                                                                      "the rival's full price is needed to compare "
+                                                                      "costs); the customer then tells it to an open "
+                                                                      "question too, and `parley personas check` "
+                                                                      "warns when none of `ask` reaches it")
+    ask: List[Text] = Field(default_factory=list, description="example questions a trainee would ask for this fact; "
+                                                              "`parley personas check` plays each one and warns when "
+                                                              "the customer does not answer with it")
 
 
 class Hidden(Schema):
@@ -180,6 +192,10 @@ class Hidden(Schema):
                                                             "of each need met is added to it, and an offer above the "
                                                             "total gets a counter-offer")
     batna: Text = Field(..., description="the customer's best alternative if there is no deal, e.g. a rival quote")
+    batna_price: float | None = Field(None, gt=0, description="what that alternative costs per unit, if it has a "
+                                                              "price; the customer's limit at every difficulty stays "
+                                                              "at or above it (nobody pays less to stay than to "
+                                                              "leave and still refuses)")
     trust: conint(strict=True, ge=0, le=100) = Field(..., description="starting trust; it sets the mood, rises with "
                                                                       "empathy, thanks, reasons and questions, falls "
                                                                       "with refusals and pressure; at 0 the customer "
@@ -318,6 +334,11 @@ class Lines(Schema):
          "That's the whole picture, really. Over to you."], min_items=1,
         description="an open question once every need is out: the customer has nothing to add and waits for a "
                     "proposal")
+    need_unmet: List[Text] | None = Field(
+        None, min_items=1, description="an offer while a `required` interest is still unmet: the customer says in "
+                                       "words what is missing instead of countering (\"it's not the price, it's the "
+                                       "contract length\"); may use `{price}` and `{need}` (that interest's "
+                                       "description); without it, a `reject` line")
     small_talk: List[Text] = Field(
         ["Fine, thanks. Busy as ever.", "Not bad, thanks. Anyway, about the price..."], min_items=1,
         description="a friendly question about nothing in the deal (the weekend, the weather): a short answer, "
@@ -361,6 +382,8 @@ class Persona(Schema):
     stories: List[Story] = Field(default_factory=list, description="Rasa stories for this persona (each starts "
                                                                    "after the session start)")
     difficulty: DifficultyLevels = Field(default_factory=DifficultyLevels, description="per-level overrides")
+    rubric: Ident = Field("default", description="the scoring rubric (`rubrics/<name>.yml`): which criteria count, "
+                                                 "their weights, the pass mark and the advice")
 
     @root_validator(skip_on_failure=True)
     def coherent(cls, values: Dict[str, Any]) -> Dict[str, Any]:
@@ -418,7 +441,11 @@ ADJUSTMENTS: Dict[str, Adjustment] = {
     "empathy_needed": Adjustment(-1, +1, "", -1),
     "explore_needed": Adjustment(-1, +1, "", -1),
 }
-PATIENCE_FLOOR = 2  # even on hard the customer listens to a couple of unproductive turns
+# Difficulty is a slope, not a cliff: what one misstep (an ultimatum) costs the customer's trust and patience
+# in the engine, and so the least a customer starts with at any level, so that one misstep never ends a
+# session on its own and the trainee can still recover.
+MISSTEP_TRUST, MISSTEP_PATIENCE = 15, 2
+START_TRUST_FLOOR, START_PATIENCE_FLOOR = MISSTEP_TRUST + 5, MISSTEP_PATIENCE + 1
 
 
 def parameters_at(hidden: Hidden, list_price: float, floor: float, levels: DifficultyLevels, level: str,
@@ -439,9 +466,11 @@ def parameters_at(hidden: Hidden, list_price: float, floor: float, levels: Diffi
 
     # the documented limits hold whichever way a value was reached
     return Parameters(
-        reservation_price=round(min(list_price, max(floor, moved("reservation_price"))), 2),
-        trust=int(max(0, min(100, moved("trust")))),
-        patience=int(max(PATIENCE_FLOOR if step else 1, min(30, moved("patience")))),
+        # never below the customer's own alternative: paying less to stay than to leave and still refusing is no
+        # customer at all (a built-in 'hard' step would otherwise take Charlie's $23 under his $22.50 quote)
+        reservation_price=round(min(list_price, max(floor, hidden.batna_price or 0, moved("reservation_price"))), 2),
+        trust=int(max(START_TRUST_FLOOR, min(100, moved("trust")))),
+        patience=int(max(START_PATIENCE_FLOOR, min(30, moved("patience")))),
         accept_trust=int(max(0, min(100, moved("accept_trust")))),
         empathy_needed=int(max(0, moved("empathy_needed"))),
         explore_needed=int(max(0, min(interests, moved("explore_needed")))),
@@ -453,6 +482,7 @@ PLACEHOLDERS = {"name", "currency", "unit", "product", "list_price"}
 FACT_PLACEHOLDERS = {"volume", "previous_price"}
 LINE_PLACEHOLDERS = {"accept": {"price"}, "counter": {"price", "counter"}, "push_for_more": {"price", "counter"},
                      "reject": {"price"}, "reject_unacknowledged": {"price"}, "reject_unheard": {"price"},
+                     "need_unmet": {"price", "need"},
                      "goodbye": {"price"}, "went_back": {"price", "previous"}, "reneged": {"price"},
                      "misquoted": {"price", "said"}, "sour_goodbye": {"price"}}
 
@@ -475,6 +505,11 @@ def coherence_problems(values: Dict[str, Any]) -> List[Tuple[Tuple[Any, ...], st
         found.append((("hidden", "reservation_price"), f"the reservation price ({hidden.reservation_price:g}) is "
                       f"below company.floor_price ({company.floor_price:g}): no price the rep may offer would ever "
                       "be accepted"))
+
+    if hidden and hidden.batna_price is not None and hidden.reservation_price < hidden.batna_price:
+        found.append((("hidden", "reservation_price"), f"the reservation price ({hidden.reservation_price:g}) is below "
+                      f"hidden.batna_price ({hidden.batna_price:g}): the customer would refuse to stay for less than "
+                      "their alternative costs"))
 
     tradable_ids = [t.id for t in company.tradables] if company else []
     for i, t_id in _duplicates(tradable_ids):
@@ -521,6 +556,9 @@ def _difficulty_problems(hidden: Hidden, list_price: float, floor: float, levels
         elif price is not None and price < floor:
             found.append((("difficulty", level, "reservation_price"), f"{price:g} is below company.floor_price "
                           f"({floor:g}); no price the rep may offer would be accepted"))
+        if price is not None and hidden.batna_price is not None and price < hidden.batna_price:
+            found.append((("difficulty", level, "reservation_price"), f"{price:g} is below hidden.batna_price "
+                          f"({hidden.batna_price:g}); the customer would refuse to stay for less than leaving costs"))
         explore = override.explore_needed if override else None
         if explore is not None and explore > interests:
             found.append((("difficulty", level, "explore_needed"), f"{explore} is more than the {interests} "

@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Sequence, Tuple
 
-from parley.engine import CustomerState, Reaction, mentioned_extras
+from parley.engine import HOSTILE_BELOW, CustomerState, Reaction, _step, mentioned_extras, willingness
 from parley.moves import Analysis
 from parley.personas import Persona
+from parley.rubrics import Rubric
 
 CRITERIA: Dict[str, str] = {
     "rapport": "Rapport & empathy",
@@ -33,6 +34,7 @@ class Note:
     message: str
     better: str = ""
     heads_up: bool = False  # about the customer's move, for the trainee's next turn: the live tip shows it
+    kind: str = ""  # what went wrong, for the plan's better line (rubrics.MOMENTS), e.g. "gift", "caved"
 
     def __str__(self) -> str:
         quote = f"\u201c{_short(self.quote)}\u201d: " if self.quote else ""
@@ -112,8 +114,8 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
     if "greeting" in moves and before.count("greeting") == 0 and before.turn == 0:
         note("rapport", 1, "greeting", "a friendly opening sets a calm tone.")
     if "sympathy_fatigue" in events:
-        note("rapport", -1, "empathy", "sympathy with nothing behind it started to wear thin.",
-             "pair the acknowledgement with a question or a concrete option.")
+        notes.append(Note("rapport", -1, quote("empathy"), "sympathy with nothing behind it started to wear thin.",
+                          "pair the acknowledgement with a question or a concrete option.", kind="sympathy_only"))
     else:
         for move, what in (("empathy", "acknowledged how the customer feels"),
                            ("appreciation", "thanked the customer for the relationship")):
@@ -135,11 +137,15 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
         note("exploration", 3, "open_question", f"an open question{what}.")
     if "summary" in moves:
         note("exploration", 2, "summary", "checking your understanding shows you listened.")
+    if "fact_told" in events:
+        asked_for = "open_question" if "open_question" in moves else "closed_question"
+        notes.append(Note("exploration", 2, quote(asked_for), f"you asked for a fact that matters here, and "
+                          f"{persona.name} told you: use it to compare the whole deal."))
     if "closed_question" in moves and "open_question" not in moves and before.count("closed_question") >= 1 \
             and before.count("open_question") == 0:
-        note("exploration", -1, "closed_question", "another closed question: it gets a short answer and little else.",
-             "ask an open question ('what matters most to you?', 'how does this affect you?') so the "
-             "customer tells you what matters.")
+        notes.append(Note("exploration", -1, quote("closed_question"), "another closed question: it gets a short "
+                          "answer and little else.", "ask an open question ('what matters most to you?', 'how does "
+                          "this affect you?') so the customer tells you what matters.", kind="closed_questions"))
     if "rationale" in moves:
         note("transparency", 2, "rationale", "you explained the reasons and numbers behind your position.")
     if "value_add" in moves:
@@ -169,7 +175,7 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
                           f"{persona.money(float(went_back))} you had already offered: the customer stops "
                           "believing your numbers.",
                           "never go back up on a number you've offered; if the terms must change, trade: ask for "
-                          "something in return for what you add."))
+                          "something in return for what you add.", kind="went_back"))
     elif "same_offer" in events:
         notes.append(Note("concession_discipline", 0, quote("concession"),
                           f"the same {persona.money(reaction.offer or 0)} again: repeating a number moves nothing.",
@@ -184,27 +190,34 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
                               "only call a number your best or final when it is; say 'I can look at it' instead."))
     elif "concession" in moves:
         if not _explored(before):
-            note("concession_discipline", -2, "concession",
-                 "conceding before exploring interests: you gave something away before learning what matters.",
-                 "ask an open question first; the need you uncover may cost less than a discount.")
+            notes.append(Note("concession_discipline", -2, quote("concession"), "conceding before exploring "
+                              "interests: you gave something away before learning what matters.",
+                              "ask an open question first; the need you uncover may cost less than a discount.",
+                              kind="before_exploring"))
         if not any(a.offered for a in analysis.amounts):  # "a one-off $2,000 credit" has its figure
             note("concession_discipline", 0, "concession",
                  "a concession with no figure is hard for the customer to weigh.",
                  "state the exact price or amount and what it saves.")
     if "hold_position" in moves:
-        note("collaborative_tone", -2, "hold_position",
-             "you restated your position without engaging the customer's needs.",
-             "explain why the price is what it is and ask what would make it work for them.")
+        # a reason given in the same turn is credited above: then the missing half is the question
+        better = ("you gave your reason; now ask what would make it work for them, or offer an option."
+                  if "rationale" in moves else "explain why the price is what it is and ask what would make it "
+                  "work for them.")
+        notes.append(Note("collaborative_tone", -2, quote("hold_position"),
+                          "you restated your position without engaging the customer's needs.", better,
+                          kind="hold_position"))
     if "pressure" in moves:
-        note("collaborative_tone", -4, "pressure", "pressure or an ultimatum cost the customer's trust.",
-             "stay assertive without threats: set out the options and let the customer choose.")
+        notes.append(Note("collaborative_tone", -4, quote("pressure"), "pressure or an ultimatum cost the "
+                          "customer's trust.", "stay assertive without threats: set out the options and let the "
+                          "customer choose.", kind="pressure"))
     if "close" in moves:
         if "accepted" in events:
             note("closing", 3, "close", "you checked the customer was happy and confirmed the terms.")
         elif "?" not in quote("close") and reaction.state.offers:
             # "great, I'll send the contract for $46 today" before any yes: writing the deal up is not agreeing it
-            note("closing", 0, "close", f"you wrote the deal up before {persona.name} had said yes.",
-                 "ask whether the terms work for them first ('does that work for you?'), and confirm after a yes.")
+            notes.append(Note("closing", -1, quote("close"), f"you wrote the deal up before {persona.name} had said "
+                              "yes.", "ask whether the terms work for them first ('does that work for you?'), and "
+                              "confirm after a yes.", kind="early_close"))
         else:
             note("closing", 1, "close", "you moved towards agreement and next steps.")
     offered_in = next((m for m in ("concession", "conditional_trade", "close") if m in moves), "concession")
@@ -238,19 +251,25 @@ def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, 
         if said > agreed:  # a lower figure is a new, lower price: the customer takes it (see gave_after_deal)
             notes.append(Note("closing", -1, quote("concession"), f"you quoted {persona.money(said)}, but the deal is "
                               f"at {persona.money(agreed)}.", f"confirm the agreed {persona.money(agreed)} exactly; "
-                              "a different figure in writing reopens the deal."))
+                              "a different figure in writing reopens the deal.", kind="unconfirmed"))
         floor = persona.company.floor_price
         if said < floor:
             notes.append(Note("concession_discipline", -5, quote("concession"), f"outside the company's parameters: "
                               f"{persona.money(said)} is below the floor of {persona.money(floor)}, now in writing.",
-                              f"never go below {persona.money(floor)}."))
-    elif "close" in moves and (said == agreed or _NEXT_STEP.search(analysis.text)) or \
-            agreed in analysis.prices and _NEXT_STEP.search(analysis.text):  # "gr8, 23 from next order, ill email u"
+                              f"never go below {persona.money(floor)}.", kind="below_floor"))
+    elif ("close" in moves or agreed in analysis.prices) and _NEXT_STEP.search(analysis.text) and \
+            (said == agreed or agreed in analysis.prices or _names_terms(persona, before, analysis)):
+        # "gr8, 23 from next order, ill email u", "I'll send the agreement with the price lock written in"
         notes.append(Note("closing", 3, quote("close"), "you confirmed the agreed terms and the next steps."))
+    elif "close" in moves and (said == agreed or _NEXT_STEP.search(analysis.text)):
+        # "great, I'll set that up": a next step, but nobody could say from it what was agreed
+        notes.append(Note("closing", 0, quote("close"), "you moved to the next step, but without restating what was "
+                          "agreed.", f"restate the agreed {persona.money(agreed or 0)} and any extras with the next "
+                          "step, so there is no doubt later.", kind="unconfirmed"))
     else:  # "sounds good, I'll sort it" agrees to something, but nobody could say what
-        notes.append(Note("closing", 0, quote("close") if "close" in moves else analysis.text,
+        notes.append(Note("closing", -1, quote("close") if "close" in moves else analysis.text,
                           f"{persona.name} had agreed, but the terms and next steps were left unconfirmed.",
-                          "after a yes, restate the price, when it starts and what happens next."))
+                          "after a yes, restate the price, when it starts and what happens next.", kind="unconfirmed"))
     if "appreciation" in moves:
         notes.append(Note("rapport", 1, quote("appreciation"), "ending on thanks keeps the relationship warm."))
     if "gave_after_deal" in events:
@@ -258,11 +277,22 @@ def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, 
               f"{persona.money(agreed)}" if said is not None and agreed is not None and said < agreed else \
               "you offered more after the customer had already agreed"
         notes.append(Note("concession_discipline", -2, analysis.text, f"{cut}: that gives value away.",
-                          "once you have a yes, confirm it; keep extras for the next negotiation."))
+                          "once you have a yes, confirm it; keep extras for the next negotiation.", kind="after_yes"))
     if moves & {"pressure", "hold_position"}:
         notes.append(Note("collaborative_tone", -2, analysis.text, "a hard line after a yes sours a good deal.",
                           "end on the agreement and what happens next."))
     return notes
+
+
+def _names_terms(persona: Persona, before: CustomerState, analysis: Analysis) -> bool:
+    """A wrap-up that restates the agreed extras ("with the channels and the price lock written in") or
+    calls the terms by name ("the new terms", "the agreement")."""
+    named = set(mentioned_extras(persona, analysis.text))
+    return bool(named & set(before.extras)) or bool(_TERMS.search(analysis.text))
+
+
+_TERMS = re.compile(r"\b(?:new terms|the terms|(?:the|this|our) (?:agreement|deal|contract|renewal) (?:at|for|with)|"
+                    r"as agreed|what we agreed)\b", re.I)
 
 
 # a wrap-up that says when or how the deal happens: "from your next order", "I'll email the contract today"
@@ -276,42 +306,89 @@ _NEXT_STEP = re.compile(
 
 def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysis, reaction: Reaction,
                       said: str) -> List[Note]:
+    """How a price offer was given: explored first? a step or a leap? a reason? something asked in return?
+    stacked on the last one? caving to the floor under pressure? inside the limits?"""
     notes = []
     offer = reaction.offer or 0.0
     floor, list_price = persona.company.floor_price, persona.briefing.list_price
+    moves = set(analysis.moves)
+    previous = before.offers[-1] if before.offers else list_price
+    lowered = offer < previous
     explored = _explored(before)
-    if not explored:
-        notes.append(Note("concession_discipline", -2, said,
-                          "conceding before exploring interests: you offered a price before learning what matters.",
-                          "ask an open question first; the need you uncover may cost less than a discount."))
-    if "leap" in reaction.events:
-        previous = before.offers[-1] if before.offers else list_price
-        notes.append(Note("concession_discipline", -2, said,
-                          f"a leap from {persona.money(previous)} to {persona.money(offer)} in one go invites "
-                          "more pushing.",
-                          "concede in small steps, each with a reason."))
-    if offer == floor and not before.offers:
-        notes.append(Note("concession_discipline", -1, said,
-                          f"your first offer was already your floor ({persona.money(floor)}): nothing is left to "
-                          "trade.", "open above the floor so each later step can buy something in return."))
-    if offer < floor:
-        cut = round(100 * (list_price - offer) / list_price)
-        notes.append(Note("concession_discipline", -5, said,
-                          f"outside the company's parameters: {persona.money(offer)} ({cut}% off) is below the floor "
-                          f"of {persona.money(floor)}.",
-                          f"never go below {persona.money(floor)}; trade extras instead of price."))
     meets_their_ask = before.counter is not None and offer <= before.counter  # their number needs no case made
     # the case may come just before the number: "their price jumps in year two..." then "would $33 do it?";
     # a trade is its own reason ("if you commit to three years, I can do $27"), and so is loyalty
     # named with the offer ("$24 as a thank-you for five years of orders")
     reasons = {"rationale", "conditional_trade", "appreciation"}
-    reasoned = bool(reasons & set(analysis.moves)) or bool({"rationale", "conditional_trade"} & set(before.last_moves))
-    if not reasoned and not meets_their_ask:
+    reasoned = bool(reasons & moves) or bool({"rationale", "conditional_trade"} & set(before.last_moves))
+    traded = "conditional_trade" in moves
+    took_counter = "took_counter" in reaction.events
+    if not explored:
+        notes.append(Note("concession_discipline", -2, said,
+                          "conceding before exploring interests: you offered a price before learning what matters.",
+                          "ask an open question first; the need you uncover may cost less than a discount.",
+                          kind="before_exploring"))
+    if "leap" in reaction.events:
+        notes.append(Note("concession_discipline", -2, said,
+                          f"a leap from {persona.money(previous)} to {persona.money(offer)} in one go invites "
+                          "more pushing.", "concede in small steps, each with a reason.", kind="leap"))
+    if offer == floor and not before.offers:
+        notes.append(Note("concession_discipline", -1, said,
+                          f"your first offer was already your floor ({persona.money(floor)}): nothing is left to "
+                          "trade.", "open above the floor so each later step can buy something in return.",
+                          kind="floor_first"))
+    caved = lowered and not traded and offer <= floor + _step_of(persona) and (_under_pressure(before, analysis))
+    if offer < floor:
+        cut = round(100 * (list_price - offer) / list_price)
+        what = (f"you agreed to {persona.name}'s {persona.money(offer)}" if took_counter else
+                f"{persona.money(offer)} ({cut}% off)")
+        notes.append(Note("concession_discipline", -5, said,
+                          f"outside the company's parameters: {what} is below the floor of {persona.money(floor)}.",
+                          f"never go below {persona.money(floor)}; trade extras instead of price.",
+                          kind="accepted_below_floor" if took_counter else "below_floor"))
+    elif caved:
+        notes.append(Note("concession_discipline", -4, said,
+                          f"caving under pressure: you went to the floor ({persona.money(offer)}) to stop "
+                          f"{persona.name} leaving, with nothing asked in return.",
+                          "stay calm, ask what would make staying worth it, and trade: a step in price only for "
+                          "something in return.", kind="caved"))
+    if lowered and not reasoned and not meets_their_ask:
         notes.append(Note("transparency", -1, said, "the offer came with no reason.",
-                          "say why you can offer it (loyalty, volume, commitment) and what it saves."))
-    if explored and "leap" not in reaction.events and offer >= floor:
+                          "say why you can offer it (loyalty, volume, commitment) and what it saves.",
+                          kind="no_reason"))
+        if not traded and not caved and offer >= floor:
+            notes.append(Note("concession_discipline", -3, said,
+                              "an unconditional concession: money off with no reason and nothing asked in return "
+                              "teaches the customer that pushing works.",
+                              "tie every step to a reason and to something in return: 'if you ..., I can ...'.",
+                              kind="gift"))
+    stacked = lowered and before.offers and not traded and "concession" in before.last_moves and \
+        not took_counter and offer >= floor and not caved
+    if stacked:
+        notes.append(Note("concession_discipline", -2, said,
+                          f"a second concession in a row ({persona.money(previous)} then {persona.money(offer)}) "
+                          "with nothing asked in return between them.",
+                          "after a concession, wait for something back (a commitment, a term) before the next one.",
+                          kind="stacked"))
+    clean = not any(n.points < 0 and n.criterion == "concession_discipline" for n in notes)
+    if explored and clean and offer >= floor:
         notes.append(Note("concession_discipline", 2, said, "a measured concession inside the company's limits."))
     return notes
+
+
+# "please don't leave", "whatever it takes": the rep pleading, which tells the customer the price will give
+_PLEADING = re.compile(r"\b(?:please (?:don'?t|do not) (?:leave|go|switch|cancel)|don'?t (?:leave|go|switch)|"
+                       r"just stay|whatever (?:it takes|keeps you|you want)|(?:don'?t|do not) want to lose you|"
+                       r"i'?ll match)\b", re.I)
+
+
+def _under_pressure(before: CustomerState, analysis: Analysis) -> bool:
+    """The customer is hostile (threatening to leave) or the rep pleads: a concession now is a cave."""
+    return before.trust < HOSTILE_BELOW or bool(_PLEADING.search(analysis.text))
+
+
+def _step_of(persona: Persona) -> float:
+    return _step(persona.briefing.list_price)
 
 
 def _counter_below_floor(persona: Persona, reaction: Reaction, said: str) -> List[Note]:
@@ -353,60 +430,124 @@ def _explored(before: CustomerState) -> bool:
     return bool(before.revealed) or before.count("open_question") + before.count("summary") > 0
 
 
-def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState) -> Dict[str, int]:
-    """The seven criteria, 0-100, from the evidence gathered turn by turn."""
+Scores = Dict[str, int | None]  # criterion -> 0-100, or None: not shown (nothing in the session to judge it)
+
+# the moves that engage the negotiation itself; greetings, thanks and small talk alone do not
+_SUBSTANCE = {"open_question", "closed_question", "summary", "rationale", "concession", "value_add",
+              "conditional_trade", "hold_position", "pressure", "close", "empathy", "appreciation"}
+
+
+def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState) -> Scores:
+    """The seven criteria, 0-100, from the evidence gathered turn by turn; None where the session gave
+    nothing to judge (no offer made: concession discipline is not shown, not 100)."""
     def count(move: str) -> int:
         return sum(move in t.moves for t in turns)
 
     def noted(criterion: str, sign: int) -> List[Note]:
         return [n for t in turns for n in t.notes if n.criterion == criterion and n.points * sign > 0]
 
-    fatigue = sum("sympathy_fatigue" in t.events for t in turns)
-    early = any({"empathy", "appreciation"} & set(t.moves) for t in turns[:2])
-    rapport = 20 + 40 * bool(count("empathy")) + 30 * bool(count("appreciation")) + 10 * early - 15 * fatigue
-    revealed = len(state.revealed) / max(1, len(persona.interests))
-    asked = sum("open_question" in t.moves and "off_topic" not in t.events for t in turns)
-    exploration = 15 + 60 * revealed + 12.5 * min(asked, 2) + 20 * bool(count("summary"))
+    negotiating = [t for t in turns if "wrapped_up" not in t.events]
     offers = [t for t in turns if t.offer is not None]
     below_floor = any((t.offer or 0) < persona.company.floor_price for t in offers)
     deal_ok = state.outcome == "deal" and not below_floor
+    raw: Dict[str, float | None] = {}
+
+    # rapport: acknowledgement and thanks, early; sympathy with nothing behind it wears thin
+    fatigue = sum("sympathy_fatigue" in t.events for t in turns)
+    early = any({"empathy", "appreciation"} & set(t.moves) for t in turns[:2])
+    warm = count("empathy") or count("appreciation") or count("greeting")
+    raw["rapport"] = (10 * bool(count("greeting")) + 45 * bool(count("empathy")) + 35 * bool(count("appreciation"))
+                      + 10 * early - 15 * fatigue - 10 * count("pressure")) if warm else None
+
+    # exploration: questions on the deal, summaries, needs brought out
+    asked = sum("open_question" in t.moves and "off_topic" not in t.events or "fact_told" in t.events for t in turns)
+    closed = count("closed_question")
+    revealed = len(state.revealed) / max(1, len(persona.interests))
+    raw["exploration"] = (15 + 60 * revealed + 12.5 * min(asked, 2) + 20 * bool(count("summary"))
+                          if asked or closed or count("summary") or state.revealed else None)
+
+    # value creation: options and trades put on the table while negotiating (not thrown in after the yes)
     met_by_extras = len([n for n in noted("value_creation", 1) if n.points >= 4])
-    # value is created while negotiating; extras thrown in after the yes are given away, not traded
-    negotiating = [t for t in turns if "wrapped_up" not in t.events]
     options = sum(t.put_options for t in negotiating)
-    value = (30 + 20 * min(options, 2) + 15 * min(met_by_extras, 2)
-             + 25 * any("conditional_trade" in t.moves for t in negotiating) + 15 * deal_ok)
+    trades = any("conditional_trade" in t.moves for t in negotiating)
+    on_table = options or trades or offers or count("concession")
+    raw["value_creation"] = (20 + 20 * min(options, 2) + 15 * min(met_by_extras, 2) + 25 * trades + 15 * deal_ok
+                             if on_table else None)
+
+    # concession discipline: only with something given or traded; every misstep counts
     penalties = noted("concession_discipline", -1)
-    # trading extras instead of price is discipline shown; with nothing on the table there is little to judge
-    shown = offers or state.outcome == "deal" or count("value_add") or count("conditional_trade")
-    discipline = (100 if shown else 70) + sum(n.points * 10 for n in penalties)
-    if below_floor:
-        discipline = min(discipline, 20)
-    unreasoned = len([n for n in noted("transparency", -1)])
-    transparency = 40 + 30 * min(count("rationale"), 2) - 15 * unreasoned
-    tone = 100 - 35 * count("pressure") - 15 * count("hold_position")
-    # a close that earned its points; a wrap-up that left the terms vague or misquoted them is not one
+    if on_table:
+        discipline = 100 + sum(n.points * 10 for n in penalties)
+        if below_floor or any(n.kind == "caved" for n in penalties):
+            discipline = min(discipline, 20)
+        raw["concession_discipline"] = discipline
+    else:
+        raw["concession_discipline"] = None
+
+    # transparency: reasons and numbers explained; unreasoned offers and broken words count against
+    reasons = count("rationale")
+    said_something = reasons or offers or count("hold_position") or count("concession")
+    lapses = sum(n.points for n in noted("transparency", -1))  # -1 an unreasoned offer, -2/-3 a broken word
+    raw["transparency"] = 30 + 35 * min(reasons, 2) + 12 * lapses if said_something else None
+
+    # tone: judged once the trainee engaged the negotiation
+    engaged = any(_SUBSTANCE & set(t.moves) - {"empathy", "appreciation"} for t in turns)
+    raw["collaborative_tone"] = 100 - 35 * count("pressure") - 15 * count("hold_position") if engaged else None
+
+    # closing: a close that earned its points; a wrap-up that left the terms vague or misquoted them is not one
     loose = bool(noted("closing", -1))
-    closed = bool(noted("closing", 1)) and not loose
+    closed_well = bool(noted("closing", 1)) and not loose
+    vague = any(n.kind == "unconfirmed" and n.points == 0 for t in turns for n in t.notes)  # "I'll set that up"
     if state.outcome == "deal":
-        closing = 60 + 40 * closed - 20 * loose
-    elif state.outcome == "walked_away":
-        closing = 10 * closed
+        raw["closing"] = 60 + 40 * closed_well - 20 * loose - 10 * vague
+    elif count("close") or offers:
+        raw["closing"] = 10 * closed_well if state.outcome == "walked_away" else 20 + 30 * closed_well - 10 * loose
     else:
-        closing = 20 + 30 * closed
-    raw = {"rapport": rapport, "exploration": exploration, "value_creation": value,
-           "concession_discipline": discipline, "transparency": transparency, "collaborative_tone": tone,
-           "closing": closing}
-    return {k: int(round(max(0, min(100, v)))) for k, v in raw.items()}
+        raw["closing"] = None
+    return {k: None if v is None else int(round(max(0, min(100, v)))) for k, v in raw.items()}
 
 
-def overall(scores: Dict[str, int], outcome: dict) -> int:
-    """Four fifths for how the trainee negotiated, one fifth for where it ended."""
+def assessable(turns: Sequence[TurnScore], rubric: Rubric) -> str | None:
+    """None when the session can be scored; otherwise why not, in words for the trainee."""
+    n = len(turns)
+    if any(t.offer is not None or {"accepted", "walked_away"} & set(t.events) for t in turns):
+        return None  # an offer made, a deal, or a customer driven away: something to judge however short
+    on_deal = len([t for t in turns if _SUBSTANCE & set(t.moves) and "off_topic" not in t.events])
+    if n < rubric.min_turns:
+        return (f"too short to assess: {n} message{'s' if n != 1 else ''}, and at least {rubric.min_turns} about "
+                "the negotiation are needed to judge how you negotiate")
+    if on_deal < rubric.min_turns:
+        return (f"too far off topic to assess: {on_deal} of your {n} messages touched the negotiation (a question "
+                f"about the customer's situation, a reason, an offer), and at least {rubric.min_turns} are needed")
+    return None
+
+
+def outcome_score(persona: Persona, outcome: dict, state: CustomerState) -> float:
+    """Where the session ended, 0-100: a deal inside the limits at a price the customer would really pay
+    scores best; a deal at the floor is the worst acceptable one; a deal below it is a loss."""
     if outcome["deal"]:
-        ending = 20 if outcome["within_parameters"] else 5
-    else:
-        ending = 8 if outcome["customer_retained"] else 0
-    return int(round(0.8 * sum(scores.values()) / len(scores) + ending))
+        if not outcome["within_parameters"] or outcome["price"] is None:
+            return 0.0
+        floor = persona.company.floor_price
+        would_pay = max(floor, min(persona.briefing.list_price,
+                                   willingness(persona, persona.parameters(state.difficulty), state)))
+        share = 1.0 if would_pay <= floor else max(0.0, min(1.0, (outcome["price"] - floor) / (would_pay - floor)))
+        return 50 + 50 * share
+    if outcome["customer_retained"]:
+        return 40.0
+    return 0.0 if outcome["ended_by"] == "walked_away" else 10.0
+
+
+def overall(scores: Scores, ending: float, rubric: Rubric, turns: Sequence[TurnScore] = ()) -> int:
+    """The rubric's weighted criteria (a criterion not shown counts 0: no evidence, no credit) and its
+    share for where the session ended, capped after a mistake that decides the session on its own."""
+    weights = {k: w for k, w in rubric.weights.items() if k in scores and w > 0}
+    total = sum(weights.values()) or 1.0
+    judged = sum(w * (scores[k] or 0) for k, w in weights.items()) / total
+    score = int(round((1 - rubric.outcome_weight) * judged + rubric.outcome_weight * ending))
+    kinds = {n.kind for t in turns for n in t.notes if n.points < 0}
+    caps = [cap for kind, cap in rubric.caps.items() if kind in kinds]
+    return min([score] + caps)
 
 
 def _short(text: str, limit: int = 140) -> str:

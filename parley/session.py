@@ -16,7 +16,8 @@ from parley import engine, persona_phrases
 from parley.engine import CustomerState
 from parley.moves import Analysis
 from parley.personas import DIFFICULTIES, Persona
-from parley.report import build_report, render_text
+from parley.report import RETRY_COMMAND, build_report, render_text, retry_command
+from parley.rubrics import RubricError, load_rubric
 from parley.scoring import TurnScore, assess_turn
 from parley.store import SessionRecord, Store
 from parley.text import Refusal, repair_unicode
@@ -59,7 +60,7 @@ class Trainer:
 
     # -- start ---------------------------------------------------------------------------------
     def start(self, sender: str, persona_id: str | None, difficulty: str | None = None,
-              mode: str | None = None) -> Reply:
+              mode: str | None = None, rubric: str | None = None) -> Reply:
         persona = self.personas.get(_choice(persona_id, tuple(self.personas)) or "")  # " Loyal_Customer " too
         if persona is None:
             known = ", ".join(sorted(self.personas))
@@ -79,10 +80,18 @@ class Trainer:
                            f"(choose {' | '.join(MODES)}).")
         difficulty = chosen_difficulty or persona.default_difficulty
         mode = chosen_mode or "practice"
+        chosen_rubric = None
+        if rubric not in (None, ""):  # an assignment may score with another rubric than the persona's
+            try:
+                chosen_rubric = load_rubric(str(rubric).strip().lower()).name
+            except RubricError as exc:
+                notices.append(f"{str(exc)[:1].upper()}{str(exc)[1:]}, so this session is scored with "
+                               f"'{persona.rubric}'.")
         params = persona.parameters(difficulty)
         # wording varies between a trainee's sessions but replays exactly for the same one
         key = f"{sender}:{persona.id}:{self.store.count_sessions(sender)}"
         state, opening = engine.start(persona, params, difficulty, engine.session_seed(key))
+        state = replace(state, rubric=chosen_rubric)
         self.store.start_session(sender, persona.id, difficulty, mode, state.to_dict())
         reply.active, reply.persona = True, persona.id
         if notices:
@@ -192,9 +201,72 @@ class Trainer:
         state = replace(state, outcome=state.outcome or "ended")
         return self._finish(record, persona, state, Reply())
 
+    # -- retry -------------------------------------------------------------------------------
+    def retry_from_turn(self, sender: str, turn: object) -> Reply:
+        """`/retry_from_turn{"turn": N}`: the sender's latest session (running or finished) is played again in a
+        new session, with the same customer and the same wording, up to just before turn N; the trainee
+        then says turn N again. The earlier session and its report stay as they were."""
+        record, last = self._latest_session(sender)
+        if record is None:
+            return Reply().say(f"There is no session to retry yet. Start one with {START_HINT}.")
+        persona = self.personas.get(record.persona_id)
+        if persona is None:
+            return Reply(active=record.status == "active").say(
+                f"The persona '{record.persona_id}' is no longer installed, so that session cannot be replayed.")
+        texts = [t["text"] for t in self.store.turns(record.id)]
+        number = _turn_number(turn)
+        if number is None or not 1 <= number <= len(texts):
+            span = f"1 to {len(texts)}" if texts else "none yet"
+            return Reply(active=record.status == "active", persona=persona.id).say(
+                f"(There is no turn {turn if turn not in (None, '') else '(missing)'} to retry in your session "
+                f"with {persona.name}: its turns are {span}. Send {RETRY_COMMAND}{{\"turn\": <number>}}.)")
+        first = CustomerState.from_dict(record.state)
+        params = persona.parameters(record.difficulty)
+        state, opening = engine.start(persona, params, record.difficulty, first.seed)  # same seed: same words
+        state = replace(state, rubric=first.rubric)
+        self.store.start_session(sender, persona.id, record.difficulty, record.mode, state.to_dict())
+        replayed: List[dict] = []
+        for text in texts[:number - 1]:
+            played = self.turn(sender, text)
+            replayed.append({"you": text, "customer": " ".join(t for t in played.texts[:1])})
+            if played.ended:  # cannot happen for a session that went on to turn N; said plainly if it does
+                return played.say(f"(The replay ended before turn {number}, so there is nothing to retry.)")
+        moment = next((m for m in (last or {}).get("moments", []) if m.get("turn") == number), None)
+        reply = Reply(active=True, persona=persona.id)
+        # the briefing first: a channel that shows it as a card (the web page) hides the text just before it
+        reply.attach({"briefing": briefing_payload(persona, record.difficulty, record.mode)})
+        reply.say(f"(Replaying your session with {persona.name} up to turn {number}: "
+                  f"{_plural(number - 1, 'turn')} played again exactly as before. Now say turn {number} again.)")
+        script = [f"{persona.name}: {opening}"]
+        for r in replayed:
+            script += [f"You: {r['you']}", f"{persona.name}: {r['customer']}"]
+        reply.say("\n\n".join(script))  # a blank line between speakers: one bubble each on the web page
+        hint = f"Last time you said: \u201c{texts[number - 1]}\u201d"
+        if moment and moment.get("better_line"):
+            hint += f" A better line here: \u201c{moment['better_line']}\u201d"
+        reply.say(f"({hint})")
+        reply.attach({"retry": {"from_turn": number, "session": record.id, "persona": persona.id,
+                                "opening": opening, "replayed": replayed, "previous": texts[number - 1],
+                                "better_line": (moment or {}).get("better_line"), "command": retry_command(number)}})
+        return reply
+
+    def _latest_session(self, sender: str) -> tuple[SessionRecord | None, dict | None]:
+        """The running session, else the one the latest report is about (with that report)."""
+        record = self.store.active_session(sender)
+        if record is not None and self.store.turns(record.id):
+            return record, None
+        last = self.store.latest_report(sender)
+        session_id = (last or {}).get("session_id")
+        if isinstance(session_id, int):
+            found = self.store.session(session_id)
+            if found is not None:
+                return found, last
+        return record, None
+
     def _finish(self, record: SessionRecord, persona: Persona, state: CustomerState, reply: Reply) -> Reply:
         report = build_report(persona, state, [TurnScore.from_dict(t) for t in self.store.turns(record.id)],
                               record.mode)
+        report["session_id"] = record.id  # what /retry_from_turn replays
         self.store.finish(record.id, state.to_dict(), report)
         reply.ended, reply.active, reply.persona = True, False, persona.id
         return reply.say(render_text(report)).attach({"report": report})
@@ -239,6 +311,8 @@ def _meant_command(text: str) -> str | None:
         return END_HINT
     if word.startswith(("start", "begin")):
         return START_HINT
+    if word.startswith(("retry", "redo", "replay")):
+        return RETRY_COMMAND + '{"turn": <number>}'
     return None
 
 
@@ -278,6 +352,20 @@ def replay(personas: Dict[str, Persona], detect: Callable[[str], Analysis], pers
         reply = trainer.turn(sender, text)
         played.append((text, reply))
     return Replay(start, played, reply if reply.ended else trainer.end(sender))
+
+
+def _turn_number(value: object) -> int | None:
+    """A turn number as a channel sends it: 3, "3", " 3 ", 3.0; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) and float(value).is_integer():
+        return int(value)
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if text.isdigit() else None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{'no' if n == 0 else n} {word}{'' if n == 1 else 's'}"
 
 
 def _choice(value: object, options: Sequence[str]) -> str | None:

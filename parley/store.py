@@ -74,7 +74,7 @@ class Report(Base):
     __tablename__ = "reports"
     id = Column(Integer, primary_key=True)
     session_id = Column(Integer, ForeignKey("sessions.id"), unique=True, nullable=False)
-    overall = Column(Float, nullable=False)
+    overall = Column(Float, nullable=True)  # NULL: a session too short or off topic to assess
     payload = Column(JSON, nullable=False)
     created_at = Column(DateTime, default=datetime.utcnow, nullable=False)
 

@@ -61,6 +61,7 @@ FILLER = {"with", "the", "a", "an", "on", "in", "at", "mode", "difficulty", "lev
 START_WORDS = ("practice", "practise")
 END_WORDS = {"end", "end session", "report", "stop", "finish", "/end_session"}
 HELP_WORDS = {"help", "personas", "?", "hi parley", "menu"}
+RETRY_WORDS = re.compile(r"^/?(?:retry|redo|replay)(?:_from_turn)?\s*(?:from\s*)?(?:turn\s*)?(\d{1,3})$")
 
 
 # -- personas and commands ----------------------------------------------------------------------
@@ -147,6 +148,9 @@ def translate(text: str, cards: Sequence[PersonaCard]) -> Command:
         return Command(help="Here is how to practise.")
     if lowered in END_WORDS:
         return Command(text="/end_session")
+    retry = RETRY_WORDS.match(lowered)
+    if retry:  # "retry 3", "retry from turn 3": the session contract's /retry_from_turn
+        return Command(text="/retry_from_turn" + json.dumps({"turn": int(retry.group(1))}))
     words = _words(plain)
     if not words or words[0] not in START_WORDS:
         return Command(text=plain)
@@ -272,10 +276,14 @@ def report_message(r: dict) -> Tuple[str, List[dict]]:
     facts = (f"{ending}\nWithin your limits: {yes[bool(o.get('within_parameters'))]} \u00b7 "
              f"customer retained: {yes[bool(o.get('customer_retained'))]} \u00b7 "
              f"satisfaction {int(o.get('satisfaction') or 0)}/100")
-    criteria = "\n".join(f"`{bar(v)}` {int(v):>3}  {escape(names.get(k, k.replace('_', ' ')))}"
+    criteria = "\n".join(f"`{bar(v)}` {int(v):>3}  {escape(names.get(k, k.replace('_', ' ')))}" if v is not None
+                         else f"`{'not shown':<10}`      {escape(names.get(k, k.replace('_', ' ')))}: "
+                              f"_{escape((r.get('not_shown') or {}).get(k, 'nothing to judge'))}_"
                          for k, v in (r.get("criteria") or {}).items())
+    headline = (f"Session report: {int(r['overall'])}/100" if r.get("overall") is not None
+                else "Session report: not assessed")
     blocks: List[dict] = [
-        _header(f"Session report: {int(r.get('overall') or 0)}/100"),
+        _header(headline),
         _section(facts),
         _section(f"*Criteria*\n{criteria}"),
         {"type": "divider"},
@@ -304,9 +312,20 @@ def report_message(r: dict) -> Tuple[str, List[dict]]:
         blocks.append(_section("*Behind the scenes*\n" + "\n".join(behind)))
     plan = r.get("improvement_plan") or []
     blocks.append(_section("*Improvement plan*\n" + "\n".join(f"{i}. {escape(s)}" for i, s in enumerate(plan, 1))))
-    blocks.append(_context("Say `practice <persona>` to go again, or `help` for the list."))
+    if r.get("not_assessed"):
+        blocks.insert(1, _section(f"_{escape(str(r['not_assessed']).capitalize())}._"))
+    rubric = r.get("rubric") or {}
+    if rubric.get("name"):
+        blocks.insert(1, _context(f"Scored with the '{escape(rubric['name'])}' rubric"
+                                  + (f", pass mark {int(rubric['pass_mark'])}" if rubric.get("pass_mark") is not None
+                                     else "")))
+    retries = [int(m["turn"]) for m in r.get("moments") or [] if isinstance(m.get("turn"), int)]
+    again = " or ".join(f"`retry {n}`" for n in retries)
+    blocks.append(_context("Say `practice <persona>` to go again, " + (f"{again} to replay to that turn and try it "
+                                                                        "again, " if again else "")
+                           + "or `help` for the list."))
     deal = f"deal at {money(o.get('price'), currency)}" if o.get("deal") else "no deal"
-    return f"Session report: {int(r.get('overall') or 0)}/100, {deal}", blocks
+    return f"{headline}, {deal}", blocks
 
 
 # -- output ---------------------------------------------------------------------------------------

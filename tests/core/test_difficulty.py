@@ -119,3 +119,45 @@ def test_hard_starts_colder_and_reveals_less_for_the_same_warm_opening(charlie: 
     # easy and normal Charlie open up to thanks and empathy; hard Charlie needs more than that first
     assert "stay_with_compromise" in revealed["easy"] and "stay_with_compromise" in revealed["normal"]
     assert "stay_with_compromise" not in revealed["hard"]
+
+
+# -- issue 19: difficulty as a slope ------------------------------------------------------------------
+def test_every_limit_stays_at_or_above_the_customers_own_alternative(personas: Dict[str, Persona]) -> None:
+    for persona in personas.values():
+        assert persona.hidden.batna_price is not None, persona.id
+        for level in DIFFICULTIES:
+            params = persona.parameters(level)
+            assert params.reservation_price >= persona.hidden.batna_price, (persona.id, level)
+            assert persona.company.floor_price <= params.reservation_price <= persona.briefing.list_price
+    charlie = personas["price_increase_charlie"]
+    assert charlie.parameters("hard").reservation_price == 22.5  # his local quote, not the $22 floor
+
+
+def test_a_limit_below_the_alternative_is_refused_by_the_schema(charlie: Persona) -> None:
+    data = charlie.dict()
+    data["difficulty"]["hard"] = {**(data["difficulty"].get("hard") or {}), "reservation_price": 22.0}
+    with pytest.raises(ValueError, match="below hidden.batna_price"):
+        Persona.parse_obj(data)
+
+
+@pytest.mark.parametrize("persona_id", ["price_increase_charlie", "loyal_customer", "competitor_switcher",
+                                        "procurement_manager"])
+@pytest.mark.parametrize("level", DIFFICULTIES)
+def test_one_rude_line_is_recoverable_at_every_level(personas: Dict[str, Persona], persona_id: str,
+                                                     level: str) -> None:
+    persona = personas[persona_id]
+    params = persona.parameters(level)
+    state, _ = engine.start(persona, params, level, seed=4)
+    rude = engine.react(persona, params, state, turn("Take it or leave it.", "pressure"))
+    assert rude.state.outcome is None, (persona_id, level, rude.state.trust, rude.state.patience)
+    sorry = engine.react(persona, params, rude.state, turn(
+        "I'm sorry, that came out wrong. What would make this work for you?", "empathy", "open_question"))
+    assert sorry.state.outcome is None and sorry.state.trust > rude.state.trust
+
+
+def test_hard_is_tougher_on_every_parameter_than_normal(personas: Dict[str, Persona]) -> None:
+    for persona in personas.values():
+        n, h = persona.parameters("normal"), persona.parameters("hard")
+        assert h.trust < n.trust and h.patience < n.patience and h.reservation_price < n.reservation_price
+        assert (h.accept_trust, h.empathy_needed, h.explore_needed) >= (n.accept_trust, n.empathy_needed,
+                                                                         n.explore_needed), persona.id

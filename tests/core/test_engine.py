@@ -351,7 +351,10 @@ def test_a_required_need_blocks_a_yes_until_it_is_met(personas: Dict[str, Person
                     extras=tuple(t.id for t in morgan.company.tradables))
     at_list = engine.react(morgan, params, state, get_detector().detect(
         "So that's $30 a vehicle with all of that included. Shall I send the contract?"))
-    assert at_list.state.outcome is None and "countered" in at_list.events
+    # said in words, not a counter: a counter would be a promise the customer could not keep
+    assert at_list.state.outcome is None and "need_unmet:budget_cut" in at_list.events
+    assert "countered" not in at_list.events and at_list.state.counter is None
+    assert "yearly total" in at_list.lines[0] or "annual total" in at_list.lines[0]
     cut = engine.react(morgan, params, state, get_detector().detect("I can do $28 a vehicle for the three years."))
     assert cut.state.outcome == "deal"
 
@@ -456,3 +459,86 @@ def test_the_customer_does_not_say_the_same_line_twice_in_a_row(charlie: Persona
         reaction = play(charlie, state, turn(f"ok {n}", "other"))
         assert reaction.lines != previous
         previous, state = reaction.lines, reaction.state
+
+
+# -- issue 17: the customer keeps their word ----------------------------------------------------------
+@pytest.mark.parametrize("persona_id", ["price_increase_charlie", "loyal_customer", "competitor_switcher",
+                                        "procurement_manager"])
+@pytest.mark.parametrize("level", ["easy", "normal", "hard"])
+def test_counters_never_go_below_the_floor_or_the_customers_own_earlier_counter(
+        personas: Dict[str, Persona], persona_id: str, level: str) -> None:
+    persona = personas[persona_id]
+    params = persona.parameters(level)
+    state, _ = engine.start(persona, params, level, seed=3)
+    state = replace(state, trust=20.0, patience=30.0)  # not ready to say yes: every offer is countered or judged
+    floor, price, counters = persona.company.floor_price, persona.briefing.list_price, []
+    detector = get_detector()
+    while price > floor - 2 and state.outcome is None:
+        price = round(price - engine._step(persona.briefing.list_price), 2)
+        reaction = engine.react(persona, params, state, detector.detect(f"I can do ${price:g}."))
+        state = reaction.state
+        if {"countered", "pushed_for_more"} & set(reaction.events):
+            counters.append(state.counter)
+    assert all(c >= floor for c in counters), counters
+    assert counters == sorted(counters), counters  # never lower than their own earlier counter
+
+
+def test_a_required_need_that_is_not_price_is_said_in_words_never_chased_below_the_floor(
+        personas: Dict[str, Persona]) -> None:
+    morgan = personas["procurement_manager"]
+    # the finding: a need a price cannot meet ("it's not the price, it's the contract length")
+    need = morgan.interests[1].copy(update={"required": True})  # multi_year, met only by the three-year term
+    persona = morgan.copy(update={"interests": [morgan.interests[0].copy(update={"required": False}), need,
+                                                *morgan.interests[2:]]})
+    params = persona.parameters("normal")
+    state, _ = engine.start(persona, params, "normal", seed=2)
+    state = replace(state, trust=80.0, patience=30.0, revealed=(need.id,))
+    detector = get_detector()
+    for price in (29, 28.5, 28, 27.5, 27):
+        reaction = engine.react(persona, params, state, detector.detect(f"I can do ${price:g} a vehicle."))
+        state = reaction.state
+        assert "countered" not in reaction.events and state.counter is None, (price, reaction.events)
+        assert f"need_unmet:{need.id}" in reaction.events and state.outcome is None
+    assert "{need}" not in reaction.lines[0] and "{price}" not in reaction.lines[0]
+    traded = engine.react(persona, params, state, detector.detect(
+        "If you sign a three-year contract, I can do $27 a vehicle fixed for all three years."))
+    assert traded.state.outcome == "deal" and traded.state.deal_price == 27
+
+
+def test_an_offer_at_the_customers_own_counter_is_accepted_even_above_their_limit_now(charlie: Persona) -> None:
+    params = charlie.parameters("normal")
+    state, _ = engine.start(charlie, params, "normal", seed=1)
+    state = replace(state, counter=24.0, offers=(24.5,), trust=40.0)  # "meet me at $24 and we have a deal"
+    reaction = engine.react(charlie, params, state, get_detector().detect("OK, $24 a cartridge it is."))
+    assert reaction.state.outcome == "deal" and reaction.state.deal_price == 24
+
+
+# -- issue 19, item 3: personas answer what the trainee is meant to learn ---------------------------
+FIVE_WAYS = ["What does RelayDesk charge?", "How much is RelayDesk's quote?",
+             "What's their price after the first year?", "Can you tell me about the RelayDesk offer?",
+             "What happens to RelayDesk's price in year two?", "how much r they charging u"]
+
+
+@pytest.mark.parametrize("question", FIVE_WAYS)
+def test_jordan_tells_the_rival_price_and_its_year_two_rise_when_asked(personas: Dict[str, Persona],
+                                                                         question: str) -> None:
+    jordan = personas["competitor_switcher"]
+    params = jordan.parameters("normal")
+    state, _ = engine.start(jordan, params, "normal", seed=9)
+    reaction = engine.react(jordan, params, state, get_detector().detect(question))
+    said = " ".join(reaction.lines)
+    assert "$29" in said and "$38" in said and "fact_told" in reaction.events, said
+
+
+def test_personas_check_warns_when_a_criterion_depends_on_a_fact_no_question_reaches(
+        personas: Dict[str, Persona]) -> None:
+    jordan = personas["competitor_switcher"]
+    assert engine.unreachable_facts(jordan, get_detector().detect) == []
+    taught = next(f for f in jordan.facts if f.teaches)
+    hidden = taught.copy(update={"about": ["month thirteen"]})  # words nobody asks with
+    cut = jordan.copy(update={"facts": [hidden if f is taught else f for f in jordan.facts]})
+    warnings = engine.unreachable_facts(cut, get_detector().detect)
+    assert len(warnings) == 1 and "transparency, value_creation depends on it, but no question can reach it" in \
+        warnings[0]
+    silent = jordan.copy(update={"facts": [taught.copy(update={"ask": []})]})
+    assert "`ask` gives no example question" in engine.unreachable_facts(silent, get_detector().detect)[0]

@@ -21,8 +21,10 @@ def test_report_for_a_walk_away_flags_the_costly_turn(charlie) -> None:
     report = build_report(charlie, state, turns)
     assert report["outcome"] == {**report["outcome"], "deal": False, "price": None, "customer_retained": False,
                                  "ended_by": "walked_away", "within_parameters": True}
-    assert report["criteria"]["collaborative_tone"] < 100 and report["overall"] < 40
-    assert report["improvement_plan"][0].startswith("Instead of \u201cTake it or leave it.\u201d")
+    assert report["criteria"]["collaborative_tone"] < 100 and report["overall"] <= 20  # short, but decisive
+    assert report["improvement_plan"][0].startswith("Turn 1, \u201cTake it or leave it.\u201d")
+    assert report["moments"][0]["retry"] == '/retry_from_turn{"turn": 1}'
+    assert report["criteria"]["concession_discipline"] is None  # nothing offered: not shown, not 70
     assert report["turns"] == [{"text": "Take it or leave it.", "moves": ["pressure"], "points": -4,
                                 "feedback": "\u201cTake it or leave it.\u201d: pressure cost trust. "
                                             "Better: set out the options instead."}]
@@ -43,8 +45,8 @@ def test_text_report_shows_bars_turns_missed_needs_and_plan(charlie) -> None:
     state, _ = start(charlie, charlie.parameters(), "normal", 1)
     report = build_report(charlie, replace(state, outcome="ended"), [])
     text = render_text(report)
-    assert text.startswith("SESSION REPORT - overall")
-    assert "Rapport & empathy" in text and "Improvement plan:" in text
+    assert text.startswith("SESSION REPORT - not assessed")
+    assert "Rapport & empathy" in text and "not shown" in text and "Improvement plan:" in text
     assert "Needs you did not uncover:" in text and charlie.interests[0].description in text
 
 
@@ -61,7 +63,8 @@ def test_a_strong_session_on_hard_is_not_told_to_try_hard(charlie) -> None:
 def test_an_empty_session_scores_nothing_and_says_why(charlie) -> None:
     state, _ = start(charlie, charlie.parameters(), "normal", 1)
     report = build_report(charlie, replace(state, outcome="ended"), [])
-    assert report["overall"] == 0 and set(report["criteria"].values()) == {0}
+    assert report["overall"] is None and set(report["criteria"].values()) == {None}
+    assert report["assessed"] is False and report["passed"] is None
     assert report["improvement_plan"] == ["You ended before saying anything to Charlie. Start again and open by "
                                           "acknowledging how the change affects them."]
 
@@ -96,8 +99,11 @@ def test_looking_back_the_report_drops_heads_ups_meant_for_the_next_turn(charlie
 
 def test_a_session_ended_before_any_offer_says_the_score_covers_only_the_opening(charlie) -> None:
     state, _ = start(charlie, charlie.parameters(), "normal", 1)
-    plan = build_report(charlie, replace(state, outcome="ended"), [GOOD_TURN])["improvement_plan"]
-    assert plan[0].startswith("You ended after 1 message, before any offer") and "Charlie" in plan[0]
+    short = build_report(charlie, replace(state, outcome="ended"), [GOOD_TURN])
+    assert short["overall"] is None and short["improvement_plan"][0].startswith("Not assessed: too short")
+    asked = [GOOD_TURN] + [TurnScore(i, "What matters most to you?", ("open_question",), 3, ()) for i in (2, 3)]
+    plan = build_report(charlie, replace(state, outcome="ended"), asked)["improvement_plan"]
+    assert plan[0].startswith("You ended after 3 messages, before any offer") and "Charlie" in plan[0]
     offered = TurnScore(2, "I can do $24.", ("concession",), 0, (), ("offer:24",), 24.0)
     later = build_report(charlie, replace(state, outcome="ended"), [GOOD_TURN, offered])["improvement_plan"]
     assert not any(step.startswith("You ended after") for step in later)
@@ -157,3 +163,54 @@ def test_a_customer_still_at_their_opening_trust_is_not_retained_without_a_deal(
     assert build_report(morgan, state, [])["outcome"]["customer_retained"] is False
     warm = replace(state, trust=morgan.parameters().accept_trust)  # would take an affordable offer now
     assert build_report(morgan, warm, [GOOD_TURN])["outcome"]["customer_retained"] is True
+
+
+# -- issue 19: an improvement plan that teaches ----------------------------------------------------
+def _play(personas, persona_id, lines):
+    from parley.moves import get_detector
+    from parley.session import replay
+
+    return replay(personas, get_detector().detect, persona_id, lines).report
+
+
+def test_the_plan_names_the_costliest_moments_with_a_better_line_for_each(personas) -> None:
+    report = _play(personas, "loyal_customer", [
+        "The renewal price isn't my decision, Dana, I just process them.",
+        "Everyone's prices went up, you can't blame us for that.",
+        "Please don't leave. I can do $40.",
+        "Fine, I'll set it up."])
+    moments = report["moments"]
+    assert 1 <= len(moments) <= 2 and any(m["turn"] == 3 for m in moments)
+    cave = next(m for m in moments if m["turn"] == 3)
+    assert cave["quote"] in "Please don't leave. I can do $40." and "caving under pressure" in cave["why"]
+    # a line written for that moment: this customer, a tradable that fits, not generic advice
+    assert "Dana" in cave["better_line"] and "{" not in cave["better_line"]
+    assert any(t.label in cave["better_line"] for t in personas["loyal_customer"].company.tradables)
+    assert cave["retry"] == '/retry_from_turn{"turn": 3}'
+    step = next(s for s in report["improvement_plan"] if s.startswith("Turn 3,"))
+    assert cave["better_line"] in step and '(retry from this turn: /retry_from_turn{"turn": 3})' in step
+
+
+def test_skilled_sessions_get_plans_fitted_to_them_not_the_same_transparency_item(personas) -> None:
+    from tests.core.test_calibration import scripts
+
+    firsts = []
+    for persona_id, script in scripts().items():
+        for trainee in script["trainees"].values():
+            if trainee["level"] == "skilled":
+                plan = _play(personas, persona_id, trainee["turns"])["improvement_plan"]
+                firsts.append(plan[0])
+    assert len(firsts) >= 8
+    assert not all(step.startswith("Transparency") for step in firsts), firsts
+    assert sum(step.startswith("Strong session") for step in firsts) >= len(firsts) // 2, firsts
+
+
+def test_not_shown_criteria_render_as_not_shown_with_the_reason(charlie) -> None:
+    state, _ = start(charlie, charlie.parameters(), "normal", 1)
+    asked = [TurnScore(i, "What matters most to you?", ("open_question",), 3, ()) for i in (1, 2, 3)]
+    report = build_report(charlie, replace(state, outcome="ended"), asked)
+    assert report["criteria"]["concession_discipline"] is None
+    assert report["not_shown"]["concession_discipline"].startswith("no offer made")
+    text = render_text(report)
+    assert "Concession discipline    not shown  (no offer made" in text
+    assert report["overall"] is not None and report["overall"] < 40  # the missing evidence counts 0

@@ -9,7 +9,8 @@ from typing import List
 import pytest
 
 from parley import engine
-from parley.scoring import CRITERIA, TurnScore, assess_turn, criteria, overall
+from parley.rubrics import load_rubric
+from parley.scoring import CRITERIA, TurnScore, assess_turn, criteria, outcome_score, overall
 from parley.session import Trainer
 from parley.store import Store
 
@@ -84,7 +85,7 @@ def test_concession_before_exploring_interests_is_flagged_with_the_offer_quoted(
 
 def test_same_concession_after_an_open_question_is_not_flagged(talk):
     talk.say("What would make the new price workable for you?")
-    score = talk.say("I can do $24 a cartridge.")
+    score = talk.say("Because you've ordered every month for five years, I can do $24 a cartridge.")
     assert "conceding before exploring" not in messages(score)
     assert any(n.points > 0 and n.criterion == "concession_discipline" for n in score.notes)
 
@@ -103,15 +104,13 @@ def test_discount_below_the_floor_is_flagged_with_the_numbers(talk):
     assert talk.criteria()["concession_discipline"] <= 20
 
 
-def test_a_counter_below_the_floor_is_the_live_tip(personas, detector):
-    hard = Conversation(personas["price_increase_charlie"], detector, "hard")  # Charlie pays $22 at most
+def test_a_hard_counter_never_goes_below_the_floor(personas, detector):
+    hard = Conversation(personas["price_increase_charlie"], detector, "hard")  # Charlie pays $22.50 at most
     hard.say("Hi Charlie. What matters most to you right now?")
     score = hard.say("Our costs went up, so the best I can do is $23 a cartridge.")
-    assert "countered" in score.events
-    heads_up = next(n for n in score.notes if n.heads_up)
-    assert heads_up.points == 0 and "$21.50, below your floor of $22" in heads_up.message
-    assert score.tip.startswith("Charlie asked for $21.50") and "Don't match it" in score.tip
-    assert TurnScore.from_dict(score.to_dict()) == score  # stored turns keep the flag
+    assert "countered" in score.events and hard.state.counter >= personas["price_increase_charlie"].company.floor_price
+    assert not any("below your floor" in n.message for n in score.notes)
+    assert TurnScore.from_dict(score.to_dict()) == score  # stored turns keep every note field
 
 
 def test_after_a_yes_the_tip_says_to_wrap_up_and_the_wrap_up_is_scored(personas, detector):
@@ -125,7 +124,7 @@ def test_after_a_yes_the_tip_says_to_wrap_up_and_the_wrap_up_is_scored(personas,
     confirmed = agree().say("Great, I'll apply $23 from your next order and email the new terms today.")
     assert [(n.criterion, n.points) for n in confirmed.notes] == [("closing", 3)]
     vague = agree().say("ok cool")
-    assert vague.points == 0 and "restate the price" in vague.tip
+    assert vague.points == -1 and "restate the price" in vague.tip
     loose = agree().say("Sounds good, I'll sort it.")  # agrees to something, but nobody could say what
     assert not any(n.criterion == "closing" and n.points > 0 for n in loose.notes)
     extra = agree().say("And I'll add free shipping as well.")
@@ -317,12 +316,19 @@ def test_value_add_that_meets_a_revealed_need_is_worth_more(personas, detector):
     assert any(n.points >= 4 and n.criterion == "value_creation" for n in score.notes)
 
 
-def test_overall_rewards_a_deal_inside_the_limits():
+def test_overall_rewards_a_deal_inside_the_limits(charlie):
     scores = {name: 60 for name in CRITERIA}
-    inside = {"deal": True, "within_parameters": True, "customer_retained": True}
-    outside = {"deal": True, "within_parameters": False, "customer_retained": True}
-    lost = {"deal": False, "within_parameters": True, "customer_retained": False}
-    assert overall(scores, inside) > overall(scores, outside) > overall(scores, lost)
+    state, _ = engine.start(charlie, charlie.parameters(), "normal", 1)
+    inside = {"deal": True, "price": 23.0, "within_parameters": True, "customer_retained": True}
+    at_floor = {**inside, "price": 22.0}
+    outside = {"deal": True, "price": 21.0, "within_parameters": False, "customer_retained": True}
+    kept = {"deal": False, "price": None, "within_parameters": True, "customer_retained": True, "ended_by": "ended"}
+    lost = {"deal": False, "price": None, "within_parameters": True, "customer_retained": False,
+            "ended_by": "walked_away"}
+    rubric = load_rubric()
+    totals = [overall(scores, outcome_score(charlie, o, state), rubric) for o in (inside, at_floor, kept, outside)]
+    assert totals == sorted(totals, reverse=True) and len(set(totals)) == 4, totals
+    assert overall(scores, outcome_score(charlie, lost, state), rubric) == totals[-1]  # nothing for either
 
 
 def test_session_feedback_payload_carries_moves_spans_and_tip(personas, detector):
@@ -533,3 +539,96 @@ def test_an_extra_that_meets_a_need_is_quoted_by_its_own_words(personas, detecto
     score = dana.say("I can add priority support with a named contact, and lock the price at $46 for three years.")
     met = next(n for n in score.notes if n.points == 4 and n.criterion == "value_creation")
     assert "lock the price" in met.quote and "priority support" not in met.quote  # the lock meets the budget need
+
+
+# -- issue 19: criteria need evidence -----------------------------------------------------------------
+def play(personas, detector, persona_id: str, lines: List[str], difficulty: str = "normal") -> Conversation:
+    talk = Conversation(personas[persona_id], detector, difficulty)
+    for line in lines:
+        talk.say(line)
+    return talk
+
+
+def test_nothing_offered_means_concession_discipline_is_not_shown_not_100(personas, detector):
+    talk = play(personas, detector, "price_increase_charlie", [
+        "Hi Charlie, sorry about the jump.", "What matters most to you right now?", "How does it affect your budget?"])
+    scores = talk.criteria()
+    assert scores["concession_discipline"] is None and scores["value_creation"] is None
+    assert scores["exploration"] is not None and scores["rapport"] is not None
+
+
+def test_an_unconditional_drop_on_turn_two_is_counted(personas, detector):
+    talk = play(personas, detector, "loyal_customer", ["Hello Dana, thanks for eight years with us.",
+                                                       "OK, I can do $44 a seat."])
+    kinds = {n.kind for n in talk.turns[1].notes if n.points < 0}
+    assert {"gift", "no_reason"} <= kinds, kinds  # money off with no reason and nothing asked in return
+    assert talk.criteria()["concession_discipline"] <= 70
+
+
+def test_three_unreasoned_concessions_in_a_row_are_stacked_and_score_low(personas, detector):
+    talk = play(personas, detector, "price_increase_charlie", [
+        "Hi Charlie, what matters most to you?", "I can do $24.50.", "OK, $24.", "Alright, $23.50."])
+    stacked = [t for t in talk.turns if any(n.kind == "stacked" for n in t.notes)]
+    assert len(stacked) == 2  # the second and third
+    assert all(any(n.kind == "gift" for n in t.notes) for t in talk.turns[1:])
+    assert talk.criteria()["concession_discipline"] <= 20
+
+
+def test_caving_to_the_floor_under_pressure_caps_discipline(personas, detector):
+    talk = play(personas, detector, "loyal_customer", ["Hello Dana.", "Please don't leave. I can do $40."])
+    caved = [n for n in talk.turns[1].notes if n.kind == "caved"]
+    assert caved and "caving under pressure" in caved[0].message and "$40" in caved[0].quote
+    assert talk.criteria()["concession_discipline"] <= 20
+
+
+def test_a_reasoned_trade_after_exploring_keeps_discipline_high(personas, detector):
+    talk = play(personas, detector, "price_increase_charlie", [
+        "Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.",
+        "What has been the hardest part of it for you?",
+        "If you commit to twelve more months, I can do $23 a cartridge because you order every month."])
+    assert talk.criteria()["concession_discipline"] >= 80
+
+
+def test_a_reason_and_a_hard_line_in_one_sentence_get_advice_that_does_not_contradict(talk):
+    score = talk.say("Our supplier raised toner costs by 18%, so the price has to stay at $25.")
+    if "hold_position" in score.moves and "rationale" in score.moves:
+        hold = next(n for n in score.notes if n.kind == "hold_position")
+        assert "explain why the price is what it is" not in hold.better
+        assert "you explained the reasons" in messages(score)
+    else:  # the detector read it as one move: then nothing can contradict
+        assert not ({"hold_position", "rationale"} <= set(score.moves))
+
+
+def test_restating_the_agreed_package_at_wrap_up_is_a_close_not_a_giveaway(personas, detector):
+    jordan = play(personas, detector, "competitor_switcher", [
+        "Hi Jordan, thanks for four years with us.",
+        "What's drawing you to RelayDesk beyond the price?",
+        "How will your finance director compare the two offers?",
+        "I can include the WhatsApp and SMS channels free for 12 months.",
+        "If you sign for 24 months, I can do $31 an agent and lock that price for the whole term. "
+        "That saves you money over two years. Does that work for you?"])
+    assert jordan.state.agreed, jordan.turns[-1].events
+    wrap = jordan.say("Great, I'll send the agreement over now with the channels and the price lock written in.")
+    assert "gave_after_deal" not in wrap.events
+    assert not any("after the customer had already agreed" in n.message for n in wrap.notes)
+    assert [n.points for n in wrap.notes if n.criterion == "closing"] == [3]
+
+
+def test_asking_for_the_rival_price_is_answered_and_credited(personas, detector):
+    jordan = play(personas, detector, "competitor_switcher", ["Hi Jordan, thanks for four years with us."])
+    score = jordan.say("What happens to RelayDesk's price in year two?")
+    assert "fact_told" in score.events
+    assert any(n.criterion == "exploration" and n.points > 0 for n in score.notes)
+
+
+def test_the_coach_flags_a_counter_below_the_floor_the_rep_accepts(personas, detector):
+    charlie = personas["price_increase_charlie"]
+    talk = Conversation(charlie, detector)
+    talk.say("Hi Charlie, what matters most to you right now?")
+    # a counter below the floor, as a session stored before counters kept to the floor could hold
+    talk.state = replace(talk.state, counter=21.0, offers=(23.0,))
+    score = talk.say("Yes, we can do that.")
+    assert "took_counter" in score.events and score.offer == 21.0
+    flagged = next(n for n in score.notes if n.kind == "accepted_below_floor")
+    assert flagged.points <= -5 and "Charlie's $21" in flagged.message and "$22" in flagged.message
+    assert talk.criteria()["concession_discipline"] <= 20

@@ -237,3 +237,41 @@ def test_slash_text_that_is_no_command_is_answered_and_not_said(trainer: Trainer
     reply = trainer.turn("slash", text)
     assert reply.active and "not a command" in reply.texts[0] and "/end_session" in reply.texts[0]
     assert trainer.store.turns(trainer.store.active_session("slash").id) == []
+
+
+# -- retry from this turn -------------------------------------------------------------------------
+CAVER = ["The increase isn't my decision, Charlie, I just work here.",
+         "Everyone's prices went up, you can't blame us for that.",
+         "Please don't leave. I can do $22.",
+         "Fine, I'll set it up."]
+
+
+def test_retry_from_turn_replays_the_same_words_and_keeps_the_first_report(trainer: Trainer) -> None:
+    opening = trainer.start("r", "price_increase_charlie").texts[-1]
+    said = [trainer.turn("r", line).texts[0] for line in CAVER]
+    first = trainer.store.latest_report("r")
+    retry = trainer.retry_from_turn("r", "3")
+    payload = retry.payload("retry")
+    assert retry.active and payload["from_turn"] == 3 and payload["opening"] == opening
+    assert [r["customer"] for r in payload["replayed"]] == said[:2]  # deterministic per session
+    assert payload["better_line"] and "Charlie" in payload["better_line"]
+    trainer.turn("r", "I'm sorry this landed on you, Charlie. What would make staying work for you?")
+    second = trainer.end("r").payload("report")
+    assert len(second["turns"]) == 3 and second["session_id"] != first["session_id"]
+    assert trainer.store.session(first["session_id"]).status == "finished"  # the first try is kept as it was
+
+
+def test_retry_of_a_turn_that_does_not_exist_says_so(trainer: Trainer) -> None:
+    assert "no session to retry" in trainer.retry_from_turn("nobody", 1).texts[0]
+    trainer.start("q", "price_increase_charlie")
+    trainer.turn("q", "Hi Charlie, what matters most to you?")
+    for bad in (0, 5, "x", None, True, 2.5):
+        reply = trainer.retry_from_turn("q", bad)
+        assert "There is no turn" in reply.texts[0] and reply.payload("retry") is None and reply.active
+    assert trainer.turn("q", "How does the rise affect your budget?").texts  # the session runs on
+
+
+def test_a_mistyped_retry_is_not_said_to_the_customer(trainer: Trainer) -> None:
+    trainer.start("m", "price_increase_charlie")
+    reply = trainer.turn("m", "/retry 2")
+    assert "Did you mean /retry_from_turn" in reply.texts[0]

@@ -337,6 +337,37 @@
     if (custom.briefing) renderBriefing(obj(custom.briefing));
     if (custom.turn_feedback) addFeedback(obj(custom.turn_feedback));
     if (custom.report) renderReport(obj(custom.report));
+    if (custom.retry) renderRetry(obj(custom.retry));
+  }
+
+  // "retry from this turn": the server replayed the session to just before that turn (the briefing came
+  // with it); the report of the earlier try is put away and the coach's list continues from that turn
+  function renderRetry(r) {
+    $('report').hidden = true;
+    state.ended = false;
+    state.turns = Math.max(0, Math.round(num(r.from_turn)) - 1);
+    updateButtons();
+    var note = h('li', { className: 'feedback retry-note' }, [
+      h('div', { className: 'feedback-head' }, [h('span', { className: 'turn-no', text: 'Retry from turn ' +
+        (state.turns + 1) })]),
+      h('p', { className: 'muted', text: 'Last time: \u201c' + clip(str(r.previous), 300) + '\u201d' }),
+      r.better_line ? h('p', { className: 'tip', text: 'A better line: \u201c' + str(r.better_line) + '\u201d' }) : null
+    ]);
+    $('feedback-list').appendChild(note);
+    focusInput(20);
+  }
+
+  function assessedNote(r) {
+    if (typeof r.overall !== 'number') return 'not assessed: ' + str(r.not_assessed);
+    var mark = obj(r.rubric).pass_mark;
+    return typeof mark === 'number' ? (r.overall >= mark ? 'pass' : 'below the pass mark of ' + mark) : '';
+  }
+
+  function retryButton(command, turn) {
+    var button = h('button', { className: 'retry-turn', attrs: { type: 'button' }, text: 'Retry from turn ' + turn });
+    button.dataset.turn = String(turn);
+    button.addEventListener('click', function () { send(command); });
+    return button;
   }
 
   function renderBriefing(b) {
@@ -403,10 +434,14 @@
     updateButtons();
     var o = obj(r.outcome);
     var names = obj(r.criteria_names);
-    $('overall-score').textContent = String(pct(r.overall));
-    $('overall-score').className = 'score ' + band(pct(r.overall));
+    var assessed = typeof r.overall === 'number';  // null: too short or off topic to assess
+    $('overall-score').textContent = assessed ? String(pct(r.overall)) : 'not assessed';
+    $('overall-score').className = 'score ' + (assessed ? band(pct(r.overall)) : 'weak not-assessed');
+    $('overall-score').title = assessed ? '' : str(r.not_assessed);
+    var rubric = obj(r.rubric);
     $('report-subtitle').textContent = [state.persona ? state.persona.name : str(r.persona), str(r.difficulty),
-                                         state.mode].filter(Boolean).join(' \u00b7 ');
+                                         state.mode, rubric.name ? 'scored with the \u2018' + str(rubric.name) +
+                                         '\u2019 rubric' : '', assessedNote(r)].filter(Boolean).join(' \u00b7 ');
 
     var result;
     if (o.deal) result = 'Deal at ' + money(o.price) + ' per ' + state.unit;
@@ -431,9 +466,13 @@
     var criteria = clear($('criteria'));
     Object.keys(obj(r.criteria)).forEach(function (key) {
       var label = str(names[key] || key.replace(/_/g, ' '));
+      var shown = typeof r.criteria[key] === 'number';  // null: the session gave nothing to judge it by
       var v = pct(r.criteria[key]);
-      var li = h('li', { className: 'criterion' }, [h('span', { className: 'label', text: label }), meter(v, label),
-                                                    h('span', { className: 'value', text: v })]);
+      var li = h('li', { className: 'criterion' + (shown ? '' : ' not-shown') }, shown
+        ? [h('span', { className: 'label', text: label }), meter(v, label), h('span', { className: 'value', text: v })]
+        : [h('span', { className: 'label', text: label }),
+           h('span', { className: 'muted', text: 'not shown: ' + str(obj(r.not_shown)[key]) }),
+           h('span', { className: 'value', text: '\u2014' })]);
       li.dataset.criterion = key;
       criteria.appendChild(li);
     });
@@ -466,7 +505,15 @@
     $('batna').textContent = limit + (hidden.batna ? 'Their alternative if you had not agreed: ' + str(hidden.batna) : '');
 
     var plan = clear($('plan'));
-    list(r.improvement_plan).forEach(function (step) { plan.appendChild(h('li', { text: step })); });
+    var moments = list(r.moments).map(obj);
+    list(r.improvement_plan).forEach(function (step) {
+      step = str(step);
+      var moment = moments.filter(function (m) { return m.retry && step.indexOf(str(m.retry)) >= 0; })[0];
+      if (!moment) { plan.appendChild(h('li', { text: step })); return; }
+      // the command is for typed channels; here it is a button
+      var words = step.replace(/\s*\(retry from this turn: [^)]*\}\)\s*$/, '');
+      plan.appendChild(h('li', { className: 'moment' }, [words, ' ', retryButton(str(moment.retry), moment.turn)]));
+    });
 
     $('report').hidden = false;
     $('report').scrollIntoView({ behavior: 'smooth', block: 'start' });
