@@ -33,7 +33,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List
 
 import requests
 import yaml
@@ -95,7 +95,7 @@ def nginx_bin() -> str:
     return path
 
 
-@dataclass
+@dataclass(repr=False)
 class Proc:
     """One server process in its own process group (kill -9 hits only it), restartable with the same command."""
 
@@ -104,9 +104,9 @@ class Proc:
     env: Dict[str, str]
     log: Path
     ready: Callable[[], bool]
-    user: Optional[str] = None  # run as this user (PostgreSQL refuses to run as root)
+    user: str | None = None  # run as this user (PostgreSQL refuses to run as root)
     cwd: Path = ROOT
-    process: Optional[subprocess.Popen] = None
+    process: subprocess.Popen | None = None
     started_at: float = 0.0
     startup_s: float = 0.0
 
@@ -137,7 +137,7 @@ class Proc:
                 if self.ready():
                     self.startup_s = time.time() - self.started_at
                     return self
-            except (requests.RequestException, OSError):
+            except Exception:  # noqa: BLE001 - any client error (HTTP, PostgreSQL, Redis) means "not yet"
                 pass
             time.sleep(0.5)
         raise RuntimeError(f"{self.name} was not ready in {timeout:.0f}s; the end of {self.log}:\n{_tail(self.log)}")
@@ -215,18 +215,18 @@ class Team:
     rasa_servers: int = 2
     action_servers: int = 2
     port: int = 0  # nginx for trainees; the action balancer listens on port + 1 (0: free ports)
-    model: Optional[Path] = None
+    model: Path | None = None
     extra_env: Dict[str, str] = field(default_factory=dict)
     shared_stores: bool = True  # False: SQLite and Rasa's in-memory stores (today's single machine; 1 + 1 only)
     balancer: bool = True
-    procs: Dict[str, Proc] = field(default_factory=dict)
-    env: Dict[str, str] = field(default_factory=dict)
+    procs: Dict[str, Proc] = field(default_factory=dict, repr=False)
+    env: Dict[str, str] = field(default_factory=dict, repr=False)  # holds the secrets: never in a traceback
     rasa_ports: List[int] = field(default_factory=list)
     action_ports: List[int] = field(default_factory=list)
     pg_port: int = 0
     redis_port: int = 0
-    pg_admin_url: str = ""
-    _pg_data: Optional[Path] = None
+    pg_admin_url: str = field(default="", repr=False)
+    _pg_data: Path | None = None
 
     # -- the URLs others use -------------------------------------------------------------------
     @property
@@ -325,7 +325,7 @@ class Team:
         for name, proc in self.procs.items():
             try:
                 result[name] = "ready" if proc.ready() else "not ready"
-            except (requests.RequestException, OSError):
+            except Exception:  # noqa: BLE001
                 result[name] = "down"
         return result
 
@@ -455,10 +455,10 @@ class Team:
 
     def _nginx(self) -> Proc:
         folder = self.workdir / "nginx"
-        for sub in ("tmp", "log"):
+        subs = ["log", "tmp"] + [f"tmp/{t}" for t in ("body", "proxy", "fastcgi", "uwsgi", "scgi")]
+        for sub in subs:
             (folder / sub).mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:  # nginx's workers run as nobody: they write request bodies under tmp/
-            for sub in ("tmp", "log"):
+            if os.geteuid() == 0:  # nginx's workers run as nobody: they buffer large bodies under tmp/
                 os.chmod(folder / sub, 0o777)
         template = (ROOT / "deploy" / "nginx.conf.template").read_text()
         conf = (template.replace("@@DIR@@", str(folder))
