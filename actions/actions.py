@@ -6,6 +6,7 @@ All the negotiation logic lives in the plain-Python `parley` package; these acti
 from __future__ import annotations
 
 import logging
+import threading
 from abc import ABCMeta, abstractmethod
 from functools import lru_cache
 from typing import Any, Dict, List
@@ -26,9 +27,20 @@ ANALYSIS_KEY = "parley_analysis"  # set by parley_rasa.nlu.MoveClassifier
 PERSONAS = PersonaWatcher()  # re-reads personas/*.yml when a file changes: edits are live without a restart
 
 
+_TRAINER_LOCK = threading.Lock()  # the sweep thread and the first request may ask at the same moment
+
+
 @lru_cache(maxsize=1)
-def _trainer() -> Trainer:
+def _cached_trainer() -> Trainer:
     return Trainer(PERSONAS.current(), Store(), detect)
+
+
+def _trainer() -> Trainer:
+    with _TRAINER_LOCK:
+        return _cached_trainer()
+
+
+_trainer.cache_clear = _cached_trainer.cache_clear  # type: ignore[attr-defined]
 
 
 def trainer() -> Trainer:

@@ -156,7 +156,7 @@ class Proc:
                 self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        self.kill(signal.SIGTERM)
+        self.kill(self.stop_signal)
 
     def memory_mb(self) -> float:
         """Resident memory of the process and its children (MB)."""
@@ -385,7 +385,8 @@ class Team:
             "postgres", [str(pg_bin() / "postgres"), "-D", str(data), "-c", "listen_addresses=127.0.0.1", "-c",
                          f"port={port}", "-c", "unix_socket_directories=", "-c", "max_connections=200", "-c",
                          "fsync=on"],
-            dict(os.environ), self.workdir / "log" / "postgres.log", lambda: self._pg_ready(), user="postgres")
+            dict(os.environ), self.workdir / "log" / "postgres.log", lambda: self._pg_ready(), user="postgres",
+            stop_signal=signal.SIGINT)  # PostgreSQL's fast shutdown (SIGTERM waits for every client to leave)
         self.procs["postgres"].start().wait_ready(120)
         self._create_databases("parley", "rasa")
         self.env.setdefault("PARLEY_DB_URL", f"{base}/parley")

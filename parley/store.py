@@ -45,6 +45,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "var" / "parley.db"
+# the transaction (database URL, session) of the `Store.conversation()` this task or thread is in, and its
+# message key: context variables, so every asyncio task and thread has its own
+_BOUND: ContextVar[tuple[str, Session] | None] = ContextVar("parley_store_transaction", default=None)
+_MESSAGE_KEY: ContextVar[str | None] = ContextVar("parley_store_message_key", default=None)
 Base = declarative_base()
 
 
@@ -146,18 +150,22 @@ class Store:
     def __init__(self, url: str | None = None):
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
-        # the transaction of the `conversation()` this thread or task is in, and its message key
-        self._bound: ContextVar[Session | None] = ContextVar(f"parley_store_{id(self)}", default=None)
-        self._message_key: ContextVar[str | None] = ContextVar(f"parley_key_{id(self)}", default=None)
+        self._url = self.engine.url.render_as_string(hide_password=False)
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
-        bound = self._bound.get()
+        bound = self._bound()
         if bound is not None:  # inside conversation(): part of its transaction, committed at its end
             yield bound
             return
         with self._sessions() as db, db.begin():
             yield db
+
+    def _bound(self) -> Session | None:
+        """The transaction of the `conversation()` this task or thread is in, for this database (any Store
+        object on it: a second one must not open a connection that would wait for the first one's lock)."""
+        bound = _BOUND.get()
+        return bound[1] if bound is not None and bound[0] == self._url else None
 
     @contextmanager
     def conversation(self, sender: str, message_key: str | None = None) -> Iterator[None]:
@@ -166,7 +174,7 @@ class Store:
         Takes a row lock on the trainee until the block ends; a second request for the same trainee
         (on any server) waits here, then sees the first one's turn.  Re-entrant in the same task.
         """
-        if self._bound.get() is not None:
+        if self._bound() is not None:
             yield
             return
         self._ensure_trainee(sender)
@@ -175,14 +183,14 @@ class Store:
             if self.engine.dialect.name == "sqlite":  # no row locks: a write takes the database's write lock
                 db.execute(update(Trainee).where(Trainee.external_id == sender)
                            .values(external_id=Trainee.external_id))
-            else:
-                db.execute(lock.with_for_update())
-            bound, key = self._bound.set(db), self._message_key.set((message_key or "")[:64] or None)
+            else:  # FOR NO KEY UPDATE: serialises requests for this trainee, lets inserts that refer to it through
+                db.execute(lock.with_for_update(key_share=True))
+            bound, key = _BOUND.set((self._url, db)), _MESSAGE_KEY.set((message_key or "")[:64] or None)
             try:
                 yield
             finally:
-                self._bound.reset(bound)
-                self._message_key.reset(key)
+                _BOUND.reset(bound)
+                _MESSAGE_KEY.reset(key)
 
     def _ensure_trainee(self, sender: str) -> None:
         with self._sessions() as db:
@@ -242,7 +250,7 @@ class Store:
             row = db.get(TrainingSession, session_id)
             db.add(Turn(session_id=session_id, index=score["index"], text=score["text"], moves=score["moves"],
                         points=score["points"], feedback=score["feedback"], detail=score, customer_reply=reply,
-                        message_key=self._message_key.get()))
+                        message_key=_MESSAGE_KEY.get()))
             row.state = state
 
     def replied_turn(self, sender: str, message_key: str | None) -> dict | None:
