@@ -105,6 +105,7 @@ class Proc:
     log: Path
     ready: Callable[[], bool]
     user: str | None = None  # run as this user (PostgreSQL refuses to run as root)
+    stop_signal: int = signal.SIGTERM
     cwd: Path = ROOT
     process: subprocess.Popen | None = None
     started_at: float = 0.0

@@ -7,8 +7,8 @@ both read "no ticket", both write "ticket 0" and both go ahead (measured: 3 ms a
 user events lost from the shared history). Here every read-modify-write of a lock runs in a Redis
 transaction (WATCH/MULTI/EXEC, retried when another server changed the lock in between), so
 tickets are unique and a conversation is served by one server at a time. The Redis connection
-comes from `PARLEY_REDIS_URL` (or the endpoint's `url`), and commands are retried with backoff
-across a Redis restart instead of failing the message.
+comes from `PARLEY_REDIS_URL` (or the endpoint's `url`), and a command that finds Redis away is retried
+for up to 15 s (a restart) instead of failing the message.
 
 `ResilientSQLTrackerStore` -- `tracker_store: {type: parley_rasa.stores.ResilientSQLTrackerStore}`.
 Rasa's `SQLTrackerStore` with the database URL from `PARLEY_TRACKER_DB_URL` (one secret shared by
@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from typing import Any, Callable
 
 import redis
@@ -33,21 +34,33 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
 REDIS_URL_ENV = "PARLEY_REDIS_URL"
+REDIS_RETRY_SECONDS = 15.0
 TRACKER_DB_URL_ENV = "PARLEY_TRACKER_DB_URL"
 
 
 def redis_client(url: str) -> redis.Redis:
-    """A client that rides through a Redis restart: each command retried with backoff for about 10 s."""
-    return redis.Redis.from_url(
-        url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=15,
-        retry=Retry(ExponentialBackoff(cap=2.0, base=0.1), 10),
-        retry_on_error=[redis.exceptions.ConnectionError, redis.exceptions.TimeoutError])
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=15)
+
+
+def with_retry(call: Callable[[], Any], seconds: float = REDIS_RETRY_SECONDS) -> Any:
+    """Runs a Redis call, retrying on a lost connection for up to `seconds` (a Redis restart takes ~1 s).
+
+    Blocking on purpose: Rasa calls the lock store synchronously, and while Redis is away no message can
+    be served safely anyway."""
+    deadline, delay = time.monotonic() + seconds, 0.05
+    while True:
+        try:
+            return call()
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
+            if time.monotonic() > deadline:
+                raise
+            logger.warning("lock store: %s; retrying", error)
+            time.sleep(delay)
+            delay = min(1.0, delay * 2)
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -69,6 +82,15 @@ class AtomicRedisLockStore(RedisLockStore):
     def ping(self) -> None:
         self.red.ping()
 
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
+        return with_retry(lambda: super(AtomicRedisLockStore, self).get_lock(conversation_id))
+
+    def delete_lock(self, conversation_id: str) -> None:
+        with_retry(lambda: super(AtomicRedisLockStore, self).delete_lock(conversation_id))
+
+    def save_lock(self, lock: TicketLock) -> None:
+        with_retry(lambda: super(AtomicRedisLockStore, self).save_lock(lock))
+
     def _key(self, conversation_id: str) -> str:
         return self.key_prefix + conversation_id
 
@@ -89,7 +111,7 @@ class AtomicRedisLockStore(RedisLockStore):
                 pipe.set(key, new.dumps())
             result[:] = [value]
 
-        self.red.transaction(run, key)
+        with_retry(lambda: self.red.transaction(run, key))
         return result[0]
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
@@ -109,7 +131,7 @@ class AtomicRedisLockStore(RedisLockStore):
                 lock.remove_expired_tickets()
             return lock, None
 
-        if self.red.exists(self._key(conversation_id)):
+        if with_retry(lambda: self.red.exists(self._key(conversation_id))):
             self._atomic(conversation_id, expire)
 
     def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
