@@ -312,7 +312,7 @@ def test_twenty_sessions_across_servers_survive_kills_restarts_and_dropped_conne
             assert status == "finished", (p.sender, status)
             rows = conn.execute(text('SELECT "index", text, message_key, customer_reply FROM turns '
                                      'WHERE session_id = :i ORDER BY "index"'), {"i": session_id}).all()
-            assert [r[0] for r in rows] == list(range(len(rows))), (p.sender, [r[0] for r in rows])
+            assert [r[0] for r in rows] == list(range(1, len(rows) + 1)), (p.sender, [r[0] for r in rows])
             assert [r[2] for r in rows] == list(p.replied), (p.sender, [r[2] for r in rows])  # each once, in order
             assert [r[3] for r in rows] == list(p.replied.values()), p.sender  # the reply the trainee saw
             assert [r[1] for r in rows] == p.turns
@@ -358,7 +358,7 @@ def test_two_messages_at_once_for_one_conversation_are_serialised(team: Team, pa
                 'SELECT t."index", t.message_key FROM turns t JOIN sessions s ON s.id = t.session_id JOIN trainees tr '
                 'ON tr.id = s.trainee_id WHERE tr.external_id = :s AND s.status = \'active\' ORDER BY t."index"'),
                 {"s": sender}).all()
-            assert [r[0] for r in rows] == list(range(len(lines))), rows
+            assert [r[0] for r in rows] == list(range(1, len(lines) + 1)), rows
             assert sorted(r[1] for r in rows) == sorted(f"{sender}-{i}" for i in range(len(lines)))
             tracker = requests.get(f"{team.rasa_urls[1]}/conversations/{sender}/tracker",
                                    params={"token": team.env["PARLEY_API_TOKEN"]}, timeout=30).json()

@@ -2,8 +2,8 @@
 
 - `uq_turns_session_index`: two servers can no longer store two turns with the same number for one
   session (measured before: two turns got the same number under two action servers). A database
-  that already has such duplicates keeps every row: the session's turns are renumbered 0, 1, 2, ...
-  in the order they were stored, then the constraint is added.
+  that already has such duplicates keeps every row: the session's turns are renumbered one after another
+  in the order they were stored (from the session's first number), then the constraint is added.
 - `turns.message_key`: the channel's id for the message, so a message sent again after its reply was
   lost (a server killed mid-turn) is answered from the stored turn instead of being played twice.
 - `ix_sessions_status`: the abandoned-session sweep looks up active sessions.
@@ -50,9 +50,10 @@ def _renumber_duplicate_turns() -> None:
         .having(sa.func.count() > sa.func.count(sa.distinct(turns.c.index)))
     ).scalars().all()
     for session_id in duplicated:
-        ids = conn.execute(sa.select(turns.c.id).where(turns.c.session_id == session_id)
-                           .order_by(turns.c.index, turns.c.id)).scalars().all()
-        for number, turn_id in enumerate(ids):
-            conn.execute(sa.update(turns).where(turns.c.id == turn_id).values(index=-1 - number))  # free the numbers
-        for number, turn_id in enumerate(ids):
-            conn.execute(sa.update(turns).where(turns.c.id == turn_id).values(index=number))
+        rows = conn.execute(sa.select(turns.c.id, turns.c.index).where(turns.c.session_id == session_id)
+                            .order_by(turns.c.index, turns.c.id)).all()
+        first = rows[0].index  # turns count from 1; keep whatever the session started at
+        for number, row in enumerate(rows):
+            conn.execute(sa.update(turns).where(turns.c.id == row.id).values(index=-1 - number))  # free the numbers
+        for number, row in enumerate(rows, start=first):
+            conn.execute(sa.update(turns).where(turns.c.id == row.id).values(index=number))
