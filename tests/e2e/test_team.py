@@ -195,7 +195,7 @@ def drop_db_connections(team: Team) -> int:
     return int(dropped or 0)
 
 
-def run_faults(team: Team, tally: Tally, log: List[str], done: threading.Event) -> None:
+def run_faults(team: Team, tally: Tally, log: List[str], done: threading.Event, rasa: int = 0) -> None:
     """The fault schedule, while the trainees keep playing; `done` is set when the last fault has healed and
     the restarted Rasa server has served turns again."""
     started = time.time()
@@ -222,11 +222,11 @@ def run_faults(team: Team, tally: Tally, log: List[str], done: threading.Event) 
         team.procs["redis"].start().wait_ready(60)
         note("Redis restarted (empty: the locks went with it)")
         pause(3)
-        team.rasa(0).kill()
-        note("kill -9 Rasa server 1")
+        team.rasa(rasa).kill()
+        note(f"kill -9 Rasa server {rasa + 1} (the one holding the widget's socket.io session)")
         t = time.time()
-        team.rasa(0).start().wait_ready(900)
-        note(f"Rasa server 1 restarted, ready after {time.time() - t:.1f}s")
+        team.rasa(rasa).start().wait_ready(900)
+        note(f"Rasa server {rasa + 1} restarted, ready after {time.time() - t:.1f}s")
         before = tally.counts["replied"]
         pause(8)
         note(f"{tally.counts['replied'] - before} replies in the 8s after, from both Rasa servers again")
@@ -238,9 +238,16 @@ def run_faults(team: Team, tally: Tally, log: List[str], done: threading.Event) 
 
 # -- the tests ------------------------------------------------------------------------------------
 
+@dataclass
+class Widget:
+    sender: str
+    server: int  # which Rasa server nginx keeps this socket.io session on
+
+
 @pytest.fixture(scope="module")
-def widget_sender(team: Team) -> str:
-    """A trainee on the web widget: socket.io long-polling through nginx (sticky), one turn, tab closed."""
+def widget(team: Team) -> Iterator[Widget]:
+    """A trainee on the web widget: socket.io long-polling through nginx (sticky), one turn. The load test
+    then kills the Rasa server holding it: the session is unreachable (each page load is a new conversation)."""
     import socketio
 
     got: List[dict] = []
@@ -255,9 +262,12 @@ def widget_sender(team: Team) -> str:
         n = len(got)
         client.emit("user_uttered", {"message": "Thank you for staying with us for so long.", "session_id": sid})
         _wait(lambda: len(got) > n and any(m.get("text") for m in got[n:]), 120, f"widget reply: {got}")
+        access = (team.workdir / "nginx" / "log" / "access.log").read_text().splitlines()
+        upstream = [line.split()[-2] for line in access if "/socket.io/" in line and f"sid={sid}" in line]
+        assert len(set(upstream)) == 1, f"socket.io requests went to several servers: {upstream}"
+        yield Widget(sid, team.rasa_ports.index(int(upstream[0].rsplit(":", 1)[1])))
     finally:
-        client.disconnect()  # the tab is closed; nothing will ever come from this sender again
-    return sid
+        client.disconnect()
 
 
 def _wait(check, timeout: float, what: str) -> None:
@@ -279,9 +289,9 @@ def test_readiness_checks_every_store(team: Team) -> None:
 
 
 def test_twenty_sessions_across_servers_survive_kills_restarts_and_dropped_connections(
-        team: Team, parley_db, widget_sender: str) -> None:
+        team: Team, parley_db, widget: Widget) -> None:
     tally, log, done = Tally(), [], threading.Event()
-    faults = threading.Thread(target=run_faults, args=(team, tally, log, done), daemon=True)
+    faults = threading.Thread(target=run_faults, args=(team, tally, log, done, widget.server), daemon=True)
     faults.start()
 
     def trainee(n: int) -> List[Played]:  # session after session until the faults are over
@@ -366,14 +376,15 @@ def test_two_messages_at_once_for_one_conversation_are_serialised(team: Team, pa
             assert sorted(said[1:]) == sorted(lines), said  # every user event in the shared history, once
 
 
-def test_widget_session_left_behind_is_abandoned_with_its_report(team: Team, parley_db, widget_sender: str) -> None:
+def test_widget_session_left_behind_is_abandoned_with_its_report(team: Team, parley_db, widget: Widget) -> None:
+    """Its Rasa server was killed and restarted in the load test; nobody can reach the session again."""
     deadline = time.time() + ABANDON_AFTER_MINUTES * 60 + 90
     row = None
     while time.time() < deadline:
         with parley_db.connect() as conn:
             row = conn.execute(text(
                 "SELECT s.status, s.ended_at, r.payload FROM sessions s JOIN trainees t ON t.id = s.trainee_id "
-                "LEFT JOIN reports r ON r.session_id = s.id WHERE t.external_id = :s"), {"s": widget_sender}).first()
+                "LEFT JOIN reports r ON r.session_id = s.id WHERE t.external_id = :s"), {"s": widget.sender}).first()
         if row is not None and row[0] != "active":
             break
         time.sleep(3)
