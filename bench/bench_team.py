@@ -121,6 +121,7 @@ def main() -> int:
     parser.add_argument("--trainees", type=int, default=12, help="simulated trainees sending at once")
     parser.add_argument("--seconds", type=float, default=45, help="measured seconds per set-up")
     parser.add_argument("--warmup", type=float, default=10)
+    parser.add_argument("--setups", default="1,2,3", help="which set-ups to run, e.g. 1 or 2,3")
     args = parser.parse_args()
     for name in ("PARLEY_DB_URL", "PARLEY_TRACKER_DB_URL", "PARLEY_REDIS_URL"):
         os.environ.pop(name, None)  # private PostgreSQL and Redis for a fair comparison
@@ -133,7 +134,10 @@ def main() -> int:
     cores = os.cpu_count() or 1
     print(f"team bench: {args.trainees} trainees sending back to back, {args.seconds:.0f}s measured per set-up, "
           f"{cores} CPU cores (shared with whatever else runs here)", flush=True)
+    chosen = {int(x) for x in args.setups.split(",") if x.strip()}
     for i, (name, options) in enumerate(setups):
+        if i + 1 not in chosen:
+            continue
         folder = work / f"setup{i + 1}"
         shutil.rmtree(folder, ignore_errors=True)
         team = Team(folder, extra_env={"PARLEY_ABANDON_AFTER_MINUTES": "60"}, **options)
