@@ -28,6 +28,7 @@ import os
 from functools import lru_cache
 from typing import Any, Awaitable, Callable, Dict
 
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -186,14 +187,7 @@ def rasa_checks(agent: Any) -> Dict[str, Callable[[], None]]:
     return checks
 
 
-try:
-    from rasa.core.channels.channel import InputChannel, UserMessage
-except ImportError:  # the action server does not need Rasa's channel classes
-    InputChannel = object  # type: ignore[misc,assignment]
-    UserMessage = Any  # type: ignore[misc,assignment]
-
-
-class ReadinessInput(InputChannel):  # type: ignore[misc,valid-type]
+class ReadinessInput(InputChannel):
     """Not a chat channel: `/webhooks/parley/ready` and `/webhooks/parley/health` for a load balancer."""
 
     @classmethod
