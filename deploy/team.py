@@ -363,7 +363,6 @@ class Team:
                 self._pg_data = data
         else:
             data = self.workdir / "pg"
-        pw = self.workdir / ".pgpass-init"
         if not (data / "PG_VERSION").exists():
             data.mkdir(parents=True, exist_ok=True)
             pwfile = Path(tempfile.mkdtemp(prefix="parley-pw-")) / "pw"
@@ -377,7 +376,6 @@ class Team:
             subprocess.run(["runuser", "-u", "postgres", "--", *cmd] if as_root else cmd, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
             shutil.rmtree(pwfile.parent, ignore_errors=True)
-        pw.unlink(missing_ok=True)
         self.pg_port = port
         password = secret["_pg"]
         base = f"postgresql+psycopg2://parley:{password}@127.0.0.1:{port}"

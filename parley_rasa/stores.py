@@ -22,6 +22,7 @@ Both have `ping()`, which parley_rasa.health's readiness route calls.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import time
@@ -102,7 +103,7 @@ class AtomicRedisLockStore(RedisLockStore):
 
         def run(pipe: redis.client.Pipeline) -> None:
             raw = pipe.get(key)
-            lock = TicketLock.from_dict(_json(raw)) if raw else None
+            lock = TicketLock.from_dict(json.loads(raw)) if raw else None
             new, value = change(lock)
             pipe.multi()
             if new is None:
@@ -145,12 +146,6 @@ class AtomicRedisLockStore(RedisLockStore):
             return (lock if lock.is_someone_waiting() else None), None
 
         self._atomic(conversation_id, done)
-
-
-def _json(raw: bytes | str) -> dict:
-    import json
-
-    return json.loads(raw)
 
 
 class ResilientSQLTrackerStore(SQLTrackerStore):
