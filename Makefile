@@ -1,5 +1,5 @@
 # Parley: `make run` to practise, `make test` to run every test.
-.PHONY: install train run test test-unit test-nlu validate personas-check personas-test lint bench bench-evaluator clean
+.PHONY: install train run run-team bench-team test test-unit test-nlu validate personas-check personas-test lint bench bench-evaluator clean
 
 install:
 	bash scripts/setup.sh
@@ -9,6 +9,9 @@ train: install
 
 run:
 	bash scripts/run.sh
+
+run-team:  # PostgreSQL + Redis + 2 Rasa + 2 action servers behind nginx (docs/deploy.md)
+	bash scripts/run-team.sh
 
 test: install
 	bash scripts/test.sh
@@ -30,10 +33,14 @@ personas-test: install
 	.venv/bin/parley personas test
 
 lint: install
-	.venv/bin/ruff check parley parley_rasa actions tests bench
+	.venv/bin/ruff check parley parley_rasa actions tests bench deploy
 
 bench: train
 	.venv/bin/python bench/bench_turns.py
+
+bench-team: train  # turns/s and latency: SQLite 1+1 vs PostgreSQL+Redis 1+1 vs 2+2 behind nginx
+	bash scripts/team-deps.sh
+	.venv/bin/python bench/bench_team.py
 
 bench-evaluator: install
 	.venv/bin/python bench/bench_evaluator.py

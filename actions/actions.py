@@ -6,6 +6,7 @@ All the negotiation logic lives in the plain-Python `parley` package; these acti
 from __future__ import annotations
 
 import logging
+import threading
 from abc import ABCMeta, abstractmethod
 from functools import lru_cache
 from typing import Any, Dict, List
@@ -27,9 +28,20 @@ ANALYSIS_KEY = "parley_analysis"  # set by parley_rasa.nlu.MoveClassifier
 PERSONAS = PersonaWatcher()  # re-reads personas/*.yml when a file changes: edits are live without a restart
 
 
+_TRAINER_LOCK = threading.Lock()  # the sweep thread and the first request may ask at the same moment
+
+
 @lru_cache(maxsize=1)
-def _trainer() -> Trainer:
+def _cached_trainer() -> Trainer:
     return Trainer(PERSONAS.current(), Store(), detect)
+
+
+def _trainer() -> Trainer:
+    with _TRAINER_LOCK:
+        return _cached_trainer()
+
+
+_trainer.cache_clear = _cached_trainer.cache_clear  # type: ignore[attr-defined]
 
 
 def trainer() -> Trainer:
@@ -63,13 +75,41 @@ def _send(dispatcher: CollectingDispatcher, reply: Reply) -> List[EventType]:
     return [SlotSet("session_active", reply.active)]
 
 
+def _message_key(tracker: Tracker) -> str | None:
+    """The channel's id for this message (REST `metadata.message_id`), to know a resend from a new turn."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    key = metadata.get("message_id") if isinstance(metadata, dict) else None
+    return str(key) if isinstance(key, (str, int)) and str(key).strip() else None
+
+
+def replayed(stored: dict) -> Reply:
+    """The reply a stored turn got, for the same message sent again (a reply lost when a server died)."""
+    detail = stored["detail"]
+    reply = Reply(active=stored["status"] == "active").say(stored["customer_reply"])
+    reply.attach({"turn_feedback": {"moves": detail.get("moves", []), "points": detail.get("points", 0),
+                                    "tip": detail.get("tip"), "feedback": detail.get("feedback", ""),
+                                    "spans": detail.get("spans", {})}, "resent": True})
+    if stored["status"] != "active":
+        reply.say("(This message was already answered; the session has ended since. Send /end_session "
+                  "or start a new session.)")
+    return reply
+
+
 class ParleyAction(Action, metaclass=ABCMeta):
     """Runs `handle`; an unexpected error becomes a plain apology in the chat, never a traceback."""
+
+    plays_turn = False  # a trainee turn said to the customer (a resend of it is answered from the store)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[EventType]:
         try:
-            return self.handle(dispatcher, tracker)
+            # one request per trainee at a time, across every action server; the turn is committed here
+            message_key = _message_key(tracker)
+            with trainer().store.conversation(tracker.sender_id, message_key):
+                stored = trainer().store.replied_turn(tracker.sender_id, message_key) if self.plays_turn else None
+                if stored is not None:  # sent again after its reply was lost: answer it, do not play it twice
+                    return _send(dispatcher, replayed(stored))
+                return self.handle(dispatcher, tracker)
         except Exception:  # the trainee must get an answer whatever broke; the log keeps the details
             logger.exception("%s failed for sender %s", self.name(), tracker.sender_id)
             dispatcher.utter_message(text="Sorry, the trainer hit a problem on our side and could not process "
@@ -95,6 +135,8 @@ class ActionStartSession(ParleyAction):
 
 
 class ActionCustomerTurn(ParleyAction):
+    plays_turn = True
+
     def name(self) -> str:
         return "action_customer_turn"
 

@@ -246,6 +246,24 @@ def cmd_personas_test(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from parley.store import Store
+    from parley.sweep import sweep
+
+    personas = _personas_or_report()
+    if personas is None:
+        return 1
+    idle = timedelta(minutes=args.idle_minutes) if args.idle_minutes is not None else None
+    closed = sweep(Store(args.url), personas, idle)
+    for item in closed:
+        report = f"report {round(item.report['overall'])}/100" if item.report else "no turns, no report"
+        print(f"session {item.session_id} ({item.sender}): abandoned after {item.turns} turn(s), {report}")
+    print(f"{len(closed)} session(s) abandoned")
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from parley.chat import run_chat
 
@@ -310,12 +328,18 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("-v", "--verbose", action="store_true", help="print every conversation, not only failures")
     q.set_defaults(func=cmd_personas_test)
     p = sub.add_parser("db", help="Parley's database schema: show the revision, or upgrade to the newest")
-    dsub = p.add_subparsers(dest="db_command", required=True, metavar="{upgrade,current}")
+    dsub = p.add_subparsers(dest="db_command", required=True, metavar="{upgrade,current,sweep}")
     for name, text in (("upgrade", "bring the database to the newest schema without losing a row"),
                        ("current", "print the database's schema revision (exit 1 if not the newest)")):
         q = dsub.add_parser(name, help=text)
         q.add_argument("--url", help="SQLAlchemy database URL (default: PARLEY_DB_URL, else var/parley.db)")
         q.set_defaults(func=cmd_db)
+    q = dsub.add_parser("sweep", help="close sessions idle for too long as abandoned, with their reports "
+                                      "(the action servers do this every minute)")
+    q.add_argument("--url", help="SQLAlchemy database URL (default: PARLEY_DB_URL, else var/parley.db)")
+    q.add_argument("--idle-minutes", type=float,
+                   help="idle time before a session is abandoned (default: PARLEY_ABANDON_AFTER_MINUTES, else 30)")
+    q.set_defaults(func=cmd_sweep)
     p = sub.add_parser("chat", help="chat with the running trainer in the terminal")
     p.add_argument("--url", default="http://localhost:5005")
     p.add_argument("--persona")

@@ -2,22 +2,53 @@
 
 SQLite under the project by default, any SQLAlchemy URL through PARLEY_DB_URL (PostgreSQL for a
 team).  Each call is one transaction, so a trainee turn is on disk before the customer answers.
+
+Several servers (team mode, docs/deploy.md) may handle the same trainee at the same moment.
+`Store.conversation(sender)` serialises them: it takes a row lock on the trainee (SELECT ... FOR
+UPDATE on PostgreSQL, the database's write lock on SQLite) and every store call inside it runs in
+that one transaction, so a turn reads the customer's state, scores and writes it with no other
+request for the same trainee in between, and the turn is committed as one piece or not at all.
+Inside it a turn can carry the channel's message id (`message_key`): a message sent again after a
+lost reply is found (`replied_turn`) instead of being played a second time.
 """
 
 from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator, List
 
-from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "var" / "parley.db"
+# the transaction (database URL, session) of the `Store.conversation()` this task or thread is in, and its
+# message key: context variables, so every asyncio task and thread has its own
+_BOUND: ContextVar[tuple[str, Session] | None] = ContextVar("parley_store_transaction", default=None)
+_MESSAGE_KEY: ContextVar[str | None] = ContextVar("parley_store_message_key", default=None)
 Base = declarative_base()
 
 
@@ -35,7 +66,7 @@ class TrainingSession(Base):
     persona_id = Column(String(100), nullable=False)
     difficulty = Column(String(10), nullable=False)
     mode = Column(String(12), nullable=False)
-    status = Column(String(12), nullable=False, default="active")  # active, finished, abandoned
+    status = Column(String(12), nullable=False, default="active", index=True)  # active, finished, abandoned
     state = Column(JSON, nullable=False)  # the customer's state after the last turn
     started_at = Column(DateTime, default=datetime.utcnow, nullable=False)
     ended_at = Column(DateTime)
@@ -55,6 +86,13 @@ class Turn(Base):
     detail = Column(JSON, nullable=False)  # the full TurnScore: notes, spans, events, offer
     customer_reply = Column(Text, nullable=False)
     created_at = Column(DateTime, default=datetime.utcnow, nullable=False)
+    # the channel's id for the message (REST metadata.message_id): a message resent after a lost
+    # reply is answered from here instead of being played twice
+    message_key = Column(String(64))
+    __table_args__ = (
+        UniqueConstraint("session_id", "index", name="uq_turns_session_index"),  # one row per turn number
+        Index("ix_turns_session_message_key", "session_id", "message_key", unique=True),
+    )
 
 
 class RefusedMessage(Base):
@@ -98,7 +136,11 @@ def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         private_file(Path(url[len("sqlite:///"):]))
-    engine = create_engine(url, future=True, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
+    if url.startswith("sqlite"):
+        engine = create_engine(url, future=True, connect_args={"timeout": 30})
+    else:  # a server database: a connection it dropped (restart, idle timeout) is noticed and replaced
+        engine = create_engine(url, future=True, pool_pre_ping=True, pool_recycle=1800,
+                               pool_size=int(os.environ.get("PARLEY_DB_POOL_SIZE", "5")))
     if url.startswith("sqlite"):
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -130,11 +172,62 @@ class Store:
     def __init__(self, url: str | None = None):
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
+        self._url = self.engine.url.render_as_string(hide_password=False)
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
+        bound = self._bound()
+        if bound is not None:  # inside conversation(): part of its transaction, committed at its end
+            yield bound
+            return
         with self._sessions() as db, db.begin():
             yield db
+
+    def _bound(self) -> Session | None:
+        """The transaction of the `conversation()` this task or thread is in, for this database (any Store
+        object on it: a second one must not open a connection that would wait for the first one's lock)."""
+        bound = _BOUND.get()
+        return bound[1] if bound is not None and bound[0] == self._url else None
+
+    @contextmanager
+    def conversation(self, sender: str, message_key: str | None = None) -> Iterator[None]:
+        """Everything one request does for `sender`, serialised against every other server and committed once.
+
+        Takes a row lock on the trainee until the block ends; a second request for the same trainee
+        (on any server) waits here, then sees the first one's turn.  Re-entrant in the same task.
+        """
+        if self._bound() is not None:
+            yield
+            return
+        self._ensure_trainee(sender)
+        with self._sessions() as db, db.begin():
+            lock = select(Trainee.id).where(Trainee.external_id == sender)
+            if self.engine.dialect.name == "sqlite":  # no row locks: a write takes the database's write lock
+                db.execute(update(Trainee).where(Trainee.external_id == sender)
+                           .values(external_id=Trainee.external_id))
+            else:  # FOR NO KEY UPDATE: serialises requests for this trainee, lets inserts that refer to it through
+                db.execute(lock.with_for_update(key_share=True))
+            bound, key = _BOUND.set((self._url, db)), _MESSAGE_KEY.set((message_key or "")[:64] or None)
+            try:
+                yield
+            finally:
+                _BOUND.reset(bound)
+                _MESSAGE_KEY.reset(key)
+
+    def _ensure_trainee(self, sender: str) -> None:
+        with self._sessions() as db:
+            if db.execute(select(Trainee.id).where(Trainee.external_id == sender)).first() is not None:
+                return
+        try:
+            with self._sessions() as db, db.begin():
+                db.add(Trainee(external_id=sender))
+        except IntegrityError:  # another server added the same trainee a moment ago
+            pass
+
+    def ping(self) -> None:
+        """Raises when the database cannot be reached (readiness checks)."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
 
     def _trainee(self, db: Session, sender: str) -> Trainee:
         trainee = db.execute(select(Trainee).where(Trainee.external_id == sender)).scalar_one_or_none()
@@ -178,7 +271,8 @@ class Store:
         with self._tx() as db:
             row = db.get(TrainingSession, session_id)
             db.add(Turn(session_id=session_id, index=score["index"], text=score["text"], moves=score["moves"],
-                        points=score["points"], feedback=score["feedback"], detail=score, customer_reply=reply))
+                        points=score["points"], feedback=score["feedback"], detail=score, customer_reply=reply,
+                        message_key=_MESSAGE_KEY.get()))
             row.state = state
 
     def record_refused(self, sender: str, session_id: int | None, reason: str, chars: int, excerpt: str) -> None:
@@ -194,11 +288,52 @@ class Store:
             return [{"session_id": r.session_id, "reason": r.reason, "chars": r.chars, "excerpt": r.excerpt}
                     for r in rows]
 
-    def finish(self, session_id: int, state: dict, report: dict) -> None:
+    def replied_turn(self, sender: str, message_key: str | None) -> dict | None:
+        """The turn already stored for this message id in the sender's latest session (a resend), else None:
+        {"session_id", "status", "customer_reply", "detail"}."""
+        if not message_key:
+            return None
+        with self._tx() as db:
+            found = db.execute(
+                select(Turn, TrainingSession.status).join(TrainingSession, Turn.session_id == TrainingSession.id)
+                .join(Trainee).where(Trainee.external_id == sender, Turn.message_key == message_key[:64])
+                .order_by(Turn.id.desc())
+            ).first()
+            if found is None:
+                return None
+            turn, status = found
+            return {"session_id": int(turn.session_id), "status": status, "customer_reply": turn.customer_reply,
+                    "detail": dict(turn.detail)}
+
+    def finish(self, session_id: int, state: dict, report: dict | None, status: str = "finished") -> None:
+        """Close a session with its report (`abandoned` for one the sweep closes; no report when it had no turns)."""
         with self._tx() as db:
             row = db.get(TrainingSession, session_id)
-            row.status, row.state, row.ended_at = "finished", state, datetime.utcnow()
-            db.add(Report(session_id=session_id, overall=report["overall"], payload=report))
+            row.status, row.state, row.ended_at = status, state, datetime.utcnow()
+            if report is not None:
+                db.add(Report(session_id=session_id, overall=report["overall"], payload=report))
+
+    def idle_sessions(self, idle_since: datetime, limit: int = 200) -> List[SessionRecord]:
+        """Active sessions with nothing since `idle_since` (no turn, and started before it); oldest first."""
+        last_turn = (select(Turn.session_id, func.max(Turn.created_at).label("at"))
+                     .group_by(Turn.session_id).subquery())
+        last = func.coalesce(last_turn.c.at, TrainingSession.started_at)
+        with self._tx() as db:
+            rows = db.execute(
+                select(TrainingSession, Trainee.external_id).join(Trainee)
+                .outerjoin(last_turn, last_turn.c.session_id == TrainingSession.id)
+                .where(TrainingSession.status == "active", TrainingSession.started_at < idle_since, last < idle_since)
+                .order_by(last).limit(limit)
+            ).all()
+            return [_record(row, sender) for row, sender in rows]
+
+    def last_activity(self, session_id: int) -> datetime | None:
+        with self._tx() as db:
+            row = db.get(TrainingSession, session_id)
+            if row is None:
+                return None
+            last_turn = db.execute(select(func.max(Turn.created_at)).where(Turn.session_id == session_id)).scalar()
+            return max(t for t in (row.started_at, last_turn) if t is not None)
 
     def session(self, session_id: int) -> SessionRecord | None:
         with self._tx() as db:

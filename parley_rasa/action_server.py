@@ -78,17 +78,27 @@ def authorized(request: Request, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
-def create_app(token: str, action_package: str = "actions") -> Sanic:
-    """rasa-sdk's app behind the token check and the size limit."""
+# A load balancer polls these without the secret; they say only "ok" or the kind of failure.
+OPEN_PATHS = frozenset({"/health", "/ready"})
+
+
+def create_app(token: str, action_package: str = "actions", sweep: bool = True) -> Sanic:
+    """rasa-sdk's app behind the token check and the size limit, with readiness (`/ready`) and the
+    abandoned-session sweep from parley_rasa.health."""
     from rasa_sdk.endpoint import create_app as create_sdk_app
+
+    from parley_rasa.health import action_blueprint
 
     if len(token) < MIN_TOKEN_CHARS:
         raise TokenMissing(f"the action-server secret must have at least {MIN_TOKEN_CHARS} characters")
     app = create_sdk_app(action_package, cors_origins=[])
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    app.blueprint(action_blueprint(sweep=sweep))
 
     @app.middleware("request")
     async def require_token(request: Request) -> HTTPResponse | None:
+        if request.method == "GET" and request.path in OPEN_PATHS:
+            return None
         if not authorized(request, token):
             logger.warning("action server: refused a %s %s without the shared secret from %s", request.method,
                            request.path, request.ip)
@@ -114,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"address to listen on (default {DEFAULT_HOST}; {HOST_ENV})")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--actions", default="actions", help="the actions package (default: actions)")
+    parser.add_argument("--no-sweep", action="store_true",
+                        help="do not close idle sessions as abandoned from this server (another one does it)")
     args = parser.parse_args(argv)
     try:
         token = load_token()
@@ -123,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from parley_rasa.logs import configure_logging
 
     configure_logging()
-    app = create_app(token, args.actions)
+    app = create_app(token, args.actions, sweep=not args.no_sweep)
     logger.info("Parley action server on http://%s:%s (shared secret required)", args.host, args.port)
     app.run(args.host, args.port, access_log=False, workers=1)
     return 0

@@ -107,7 +107,7 @@ def test_without_slack_variables_the_channel_is_off_and_the_others_still_start(m
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "SLACK_CHANNEL"):
         monkeypatch.delenv(name, raising=False)
     channels = rasa.core.run.create_http_input_channels(None, str(ROOT / "credentials.yml"))
-    assert sorted(c.name() for c in channels) == ["rest", "slack", "socketio"]
+    assert sorted(c.name() for c in channels) == ["parley", "rest", "slack", "socketio"]  # parley: readiness
     off = next(c for c in channels if c.name() == "slack")
     assert isinstance(off, SlackOff) and off.missing == ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]
     routes = {r.uri: r.handler for r in off.blueprint(None)._future_routes}  # type: ignore[arg-type]
