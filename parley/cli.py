@@ -258,7 +258,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     idle = timedelta(minutes=args.idle_minutes) if args.idle_minutes is not None else None
     closed = sweep(Store(args.url), personas, idle)
     for item in closed:
-        report = f"report {round(item.report['overall'])}/100" if item.report else "no turns, no report"
+        overall = item.report.get("overall") if item.report else None
+        report = ("no turns, no report" if not item.report
+                  else "report: not assessed" if overall is None else f"report {round(overall)}/100")
         print(f"session {item.session_id} ({item.sender}): abandoned after {item.turns} turn(s), {report}")
     print(f"{len(closed)} session(s) abandoned")
     return 0

@@ -39,6 +39,10 @@ logger = logging.getLogger(__name__)
 SWEEP_INTERVAL_ENV = "PARLEY_SWEEP_INTERVAL_SECONDS"
 
 
+class NotReady(RuntimeError):
+    """A readiness finding of Parley's own (a wrong store configured, no model): its words are safe to show."""
+
+
 @lru_cache(maxsize=4)
 def _parley_engine(url: str) -> Engine:
     """A small pool only for readiness pings (no migration run, no store opened)."""
@@ -64,9 +68,10 @@ async def _run_checks(checks: Dict[str, Callable[[], None]]) -> tuple[bool, Dict
             await asyncio.wait_for(loop.run_in_executor(None, check), timeout=5)
             results[name] = "ok"
         except Exception as error:  # noqa: BLE001 - every failure is a reason to take this server out
-            # the answer names only the kind of failure (the poller needs no host names); the log has the rest
+            # Parley's own findings are said in full; a driver's error only by its kind (its message can
+            # name hosts and users, and /ready answers without the secret): the log has the rest
             logger.warning("readiness check %s failed: %s", name, error)
-            results[name] = type(error).__name__
+            results[name] = str(error)[:300] if isinstance(error, NotReady) else type(error).__name__
     return all(v == "ok" for v in results.values()), results
 
 
@@ -148,12 +153,12 @@ def rasa_checks(agent: Any) -> Dict[str, Callable[[], None]]:
 
     def model() -> None:
         if agent is None or not agent.is_ready():
-            raise RuntimeError("no model loaded")
+            raise NotReady("no model loaded")
 
     def tracker_store() -> None:
         store = _unwrap(agent.tracker_store)
         if os.environ.get("PARLEY_TRACKER_DB_URL") and not isinstance(store, SQLTrackerStore):
-            raise RuntimeError(f"PARLEY_TRACKER_DB_URL is set but Rasa uses {type(store).__name__}: check "
+            raise NotReady(f"PARLEY_TRACKER_DB_URL is set but Rasa uses {type(store).__name__}: check "
                                f"tracker_store in the endpoints file")
         if isinstance(store, SQLTrackerStore):
             with store.engine.connect() as conn:
@@ -162,7 +167,7 @@ def rasa_checks(agent: Any) -> Dict[str, Callable[[], None]]:
     def lock_store() -> None:
         store = agent.lock_store
         if os.environ.get("PARLEY_REDIS_URL") and not isinstance(store, RedisLockStore):
-            raise RuntimeError(f"PARLEY_REDIS_URL is set but Rasa uses {type(store).__name__}: check lock_store "
+            raise NotReady(f"PARLEY_REDIS_URL is set but Rasa uses {type(store).__name__}: check lock_store "
                                f"in the endpoints file")
         if isinstance(store, RedisLockStore):
             store.red.ping()
