@@ -283,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
         q = dsub.add_parser(name, help=text)
         q.add_argument("--url", help="SQLAlchemy database URL (default: PARLEY_DB_URL, else var/parley.db)")
         q.set_defaults(func=cmd_db)
+    from parley.cockpit.commands import register as register_cockpit
+
+    register_cockpit(sub)  # users, trainee, cockpit (parley/cockpit/commands.py)
     p = sub.add_parser("chat", help="chat with the running trainer in the terminal")
     p.add_argument("--url", default="http://localhost:5005")
     p.add_argument("--persona")

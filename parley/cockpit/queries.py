@@ -1,0 +1,308 @@
+"""The SQL behind each cockpit page: aggregates computed by the database over indexed columns
+(session_results, criterion_scores), scoped to what the viewer may see (parley.cockpit.privacy)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Dict, List, Optional
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from parley.accounts_store import Comment, CriterionScore, Identity, Person, SessionResult, Team
+from parley.cockpit import rubric
+from parley.cockpit.auth import Role, Viewer
+from parley.cockpit.privacy import can_read_transcript, can_see_person
+from parley.store import Trainee, TrainingSession, Turn
+
+
+class Forbidden(Exception):
+    """The viewer may not see this; the page answers 403 and shows nothing of it."""
+
+
+class NotFound(Exception):
+    pass
+
+
+def _people_scope(viewer: Viewer, team_id: int | None = None):  # type: ignore[no-untyped-def]
+    query = select(Person.id)
+    if viewer.role == Role.lead:
+        query = query.where(Person.team_id == viewer.team_id)
+    elif viewer.role == Role.trainee:
+        query = query.where(Person.id == viewer.person_id)
+    if team_id is not None:
+        query = query.where(Person.team_id == team_id)
+    return query
+
+
+# -- team overview ----------------------------------------------------------------------------------
+@dataclass
+class TraineeRow:
+    person_id: int
+    name: str
+    team: str | None
+    sessions: int
+    average: float | None
+    week: int
+    last: datetime | None
+
+
+@dataclass
+class PersonaRow:
+    persona_id: str
+    sessions: int
+    deal_rate: float
+    average_price: float | None
+    floor: float | None
+
+
+@dataclass
+class Overview:
+    since: datetime
+    days: int
+    teams: List[tuple]
+    team_id: int | None
+    trainees: List[TraineeRow]
+    heatmap: Dict[int, Dict[str, float]]
+    criteria: Dict[str, float]
+    weakest: Optional[str]
+    personas: List[PersonaRow]
+
+    @property
+    def practised_this_week(self) -> List[TraineeRow]:
+        return [t for t in self.trainees if t.week]
+
+
+def overview(db: Session, viewer: Viewer, days: int = 30, team_id: int | None = None,
+             now: datetime | None = None) -> Overview:
+    if not viewer.is_staff:
+        raise Forbidden()
+    now = now or datetime.utcnow()
+    since, week = now - timedelta(days=days), now - timedelta(days=7)
+    if viewer.role == Role.lead:
+        team_id = viewer.team_id
+    scope = _people_scope(viewer, team_id).scalar_subquery()
+    in_period = and_(SessionResult.trainee_id == Identity.trainee_id, SessionResult.ended_at >= since)
+    rows = db.execute(
+        select(Person.id, Person.name, Team.name, func.count(SessionResult.session_id), func.avg(SessionResult.overall),
+               func.sum(case((SessionResult.ended_at >= week, 1), else_=0)), func.max(SessionResult.ended_at))
+        .select_from(Person).outerjoin(Team, Team.id == Person.team_id)
+        .outerjoin(Identity, Identity.person_id == Person.id).outerjoin(SessionResult, in_period)
+        .where(Person.id.in_(scope)).group_by(Person.id, Person.name, Team.name).order_by(Person.name)
+    ).all()
+    trainees = [TraineeRow(r[0], r[1], r[2], int(r[3] or 0), _round(r[4]), int(r[5] or 0), _dt(r[6])) for r in rows]
+    scored = (select(Identity.person_id, CriterionScore.criterion, func.avg(CriterionScore.score))
+              .join(Identity, Identity.trainee_id == CriterionScore.trainee_id)
+              .where(CriterionScore.ended_at >= since, Identity.person_id.in_(scope)))
+    heatmap: Dict[int, Dict[str, float]] = {}
+    for pid, criterion, avg in db.execute(scored.group_by(Identity.person_id, CriterionScore.criterion)).all():
+        heatmap.setdefault(pid, {})[criterion] = _round(avg)
+    team_criteria = {c: _round(a) for c, a in db.execute(
+        select(CriterionScore.criterion, func.avg(CriterionScore.score))
+        .join(Identity, Identity.trainee_id == CriterionScore.trainee_id)
+        .where(CriterionScore.ended_at >= since, Identity.person_id.in_(scope)).group_by(CriterionScore.criterion)
+    ).all()}
+    weakest = min(team_criteria, key=lambda c: team_criteria[c]) if team_criteria else None
+    personas = [PersonaRow(r[0], int(r[1]), _round(100.0 * (r[2] or 0) / max(1, r[1])), _round(r[3]), r[4])
+                for r in db.execute(
+        select(SessionResult.persona_id, func.count(), func.sum(case((SessionResult.deal, 1), else_=0)),
+               func.avg(SessionResult.price), func.max(SessionResult.floor))
+        .join(Identity, Identity.trainee_id == SessionResult.trainee_id)
+        .where(SessionResult.ended_at >= since, Identity.person_id.in_(scope))
+        .group_by(SessionResult.persona_id).order_by(SessionResult.persona_id)).all()]
+    teams = [(t.id, t.name) for t in db.execute(select(Team).order_by(Team.name)).scalars()
+             if viewer.role != Role.lead or t.id == viewer.team_id]
+    return Overview(since, days, teams, team_id, trainees, heatmap, team_criteria, weakest, personas)
+
+
+# -- a trainee's progress -----------------------------------------------------------------------------
+@dataclass
+class SessionRow:
+    session_id: int
+    ended_at: datetime
+    persona_id: str
+    difficulty: str
+    mode: str
+    overall: float
+    deal: bool
+    shared: bool
+    readable: bool
+    comments: int
+
+
+@dataclass
+class Progress:
+    person_id: int
+    name: str
+    team: str | None
+    series: Dict[str, List[tuple]]  # criterion -> [(monday of the week, average score)]
+    first_best: List[dict]
+    streak: int
+    longest_streak: int
+    days_practised: int
+    sessions: List[SessionRow] = field(default_factory=list)
+
+
+def _person(db: Session, viewer: Viewer, person_id: int) -> Person:
+    row = db.get(Person, person_id)
+    if row is None:
+        raise Forbidden() if viewer.role == Role.trainee else NotFound()
+    if not can_see_person(viewer, row.id, row.team_id):
+        raise Forbidden()
+    return row
+
+
+def progress(db: Session, viewer: Viewer, person_id: int, limit: int = 200, today: date | None = None) -> Progress:
+    person = _person(db, viewer, person_id)
+    trainees = select(Identity.trainee_id).where(Identity.person_id == person.id).scalar_subquery()
+    team = db.get(Team, person.team_id).name if person.team_id else None
+    points = db.execute(
+        select(CriterionScore.ended_at, CriterionScore.criterion, CriterionScore.score)
+        .where(CriterionScore.trainee_id.in_(trainees)).order_by(CriterionScore.ended_at.desc()).limit(limit * 7)
+    ).all()
+    series = weekly(points, [c.id for c in rubric.criteria()])
+    ranked = (select(SessionResult.persona_id, SessionResult.difficulty, SessionResult.overall,
+                     func.row_number().over(partition_by=(SessionResult.persona_id, SessionResult.difficulty),
+                                            order_by=SessionResult.ended_at).label("n"))
+              .where(SessionResult.trainee_id.in_(trainees)).subquery())
+    first_best = [{"persona_id": r[0], "difficulty": r[1], "first": _round(r[2]), "best": _round(r[3]),
+                   "attempts": int(r[4])} for r in db.execute(
+        select(ranked.c.persona_id, ranked.c.difficulty, func.max(case((ranked.c.n == 1, ranked.c.overall))),
+               func.max(ranked.c.overall), func.count())
+        .group_by(ranked.c.persona_id, ranked.c.difficulty).order_by(ranked.c.persona_id, ranked.c.difficulty)
+    ).all()]
+    days = sorted({d for (d,) in db.execute(select(func.date(SessionResult.ended_at)).distinct()
+                                           .where(SessionResult.trainee_id.in_(trainees))).all()})
+    streak, longest = _streaks([_as_date(d) for d in days], today or datetime.utcnow().date())
+    comments = dict(db.execute(select(Comment.session_id, func.count()).join(
+        SessionResult, SessionResult.session_id == Comment.session_id)
+        .where(SessionResult.trainee_id.in_(trainees)).group_by(Comment.session_id)).all())
+    sessions = [SessionRow(r.session_id, r.ended_at, r.persona_id, r.difficulty, r.mode, _round(r.overall), r.deal,
+                           r.shared, can_read_transcript(viewer, person.id, person.team_id, r.mode, r.shared),
+                           int(comments.get(r.session_id, 0)))
+                for r in db.execute(select(SessionResult).where(SessionResult.trainee_id.in_(trainees))
+                                    .order_by(SessionResult.ended_at.desc()).limit(limit)).scalars()]
+    return Progress(person.id, person.name, team, series, first_best, streak, longest, len(days), sessions)
+
+
+def weekly(points: List[tuple], criteria: List[str]) -> Dict[str, List[tuple]]:
+    """(ended_at, criterion, score) rows -> per criterion, the average score of each week (by its Monday)."""
+    sums: Dict[str, Dict[date, List[int]]] = {c: {} for c in criteria}
+    for ended, criterion, score in points:
+        monday = _as_date(ended) - timedelta(days=_as_date(ended).weekday())
+        sums.setdefault(criterion, {}).setdefault(monday, []).append(score)
+    return {c: [(d.isoformat(), round(sum(v) / len(v), 1)) for d, v in sorted(weeks.items())]
+            for c, weeks in sums.items()}
+
+
+def _as_date(value) -> date:  # type: ignore[no-untyped-def]
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _streaks(days: List[date], today: date) -> tuple[int, int]:
+    """(current streak ending today or yesterday, longest streak) in consecutive days practised."""
+    longest = run = 0
+    previous: date | None = None
+    for d in days:
+        run = run + 1 if previous and d - previous == timedelta(days=1) else 1
+        longest, previous = max(longest, run), d
+    current = run if previous and today - previous <= timedelta(days=1) else 0
+    return current, longest
+
+
+# -- transcript review --------------------------------------------------------------------------------
+@dataclass
+class TurnView:
+    index: int
+    segments: List[tuple]  # (text, move or None): the trainee's words, the triggers marked
+    moves: List[str]
+    points: int
+    feedback: str
+    reply: str
+    trust: float | None
+    patience: float | None
+
+
+@dataclass
+class Transcript:
+    session_id: int
+    person_id: int | None
+    name: str
+    persona_id: str
+    difficulty: str
+    mode: str
+    status: str
+    started_at: datetime
+    overall: float | None
+    shared: bool
+    owner_viewing: bool
+    turns: List[TurnView]
+    comments: List[Comment]
+
+
+def transcript_access(db: Session, viewer: Viewer, session_id: int) -> tuple:
+    """(session row, person or None, shared) if the viewer may read the transcript; raises otherwise."""
+    row = db.get(TrainingSession, session_id)
+    if row is None:
+        raise Forbidden() if viewer.role == Role.trainee else NotFound()
+    person = db.execute(select(Person).join(Identity, Identity.person_id == Person.id)
+                        .where(Identity.trainee_id == row.trainee_id)).scalar_one_or_none()
+    result = db.get(SessionResult, session_id)
+    shared = bool(result and result.shared)
+    if not can_read_transcript(viewer, person.id if person else None, person.team_id if person else None,
+                               row.mode, shared):
+        raise Forbidden()
+    return row, person, shared, result
+
+
+def transcript(db: Session, viewer: Viewer, session_id: int) -> Transcript:
+    row, person, shared, result = transcript_access(db, viewer, session_id)
+    turns = []
+    for t in db.execute(select(Turn).where(Turn.session_id == session_id).order_by(Turn.index, Turn.id)).scalars():
+        detail = t.detail or {}
+        customer = detail.get("customer") or {}
+        turns.append(TurnView(t.index, highlight(t.text, detail.get("spans") or {}), list(t.moves or []), t.points,
+                              t.feedback, t.customer_reply, customer.get("trust"), customer.get("patience")))
+    comments = list(db.execute(select(Comment).where(Comment.session_id == session_id)
+                               .order_by(Comment.created_at, Comment.id)).scalars())
+    name = person.name if person else db.get(Trainee, row.trainee_id).external_id
+    return Transcript(row.id, person.id if person else None, name, row.persona_id, row.difficulty, row.mode,
+                      row.status, row.started_at, _round(result.overall) if result else None, shared,
+                      viewer.role == Role.trainee, turns, comments)
+
+
+def highlight(text: str, spans: Dict[str, List[str]]) -> List[tuple]:
+    """Split `text` into (piece, move) segments; a piece that triggered a move carries the move's name."""
+    marks: List[tuple] = []
+    for move, triggers in spans.items():
+        for trigger in triggers or []:
+            if not trigger:
+                continue
+            for m in re.finditer(re.escape(trigger), text, flags=re.IGNORECASE):
+                if not any(m.start() < e and s < m.end() for s, e, _ in marks):
+                    marks.append((m.start(), m.end(), move))
+                    break
+    marks.sort()
+    segments, at = [], 0
+    for start, end, move in marks:
+        if start > at:
+            segments.append((text[at:start], None))
+        segments.append((text[start:end], move))
+        at = end
+    if at < len(text):
+        segments.append((text[at:], None))
+    return segments
+
+
+def _round(value) -> float | None:  # type: ignore[no-untyped-def]
+    return None if value is None else round(float(value), 1)
+
+
+def _dt(value) -> datetime | None:  # type: ignore[no-untyped-def]
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))

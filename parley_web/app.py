@@ -1,0 +1,312 @@
+"""The cockpit's routes.  Every page is a Jinja2 template (autoescaped); every form carries the
+session's CSRF token; the data a chart needs sits in a JSON island (<script type="application/json">,
+never executed) that static/cockpit.js hands to Chart.js."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Dict
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from parley.accounts_store import Comment, Person, Team
+from parley.cockpit import directory, queries, rubric
+from parley.cockpit.auth import Role, Viewer, sign, unsign
+from parley_web.db import CockpitDB
+
+HERE = Path(__file__).resolve().parent
+logger = logging.getLogger("parley.cockpit")
+COOKIE = "parley_cockpit"
+SESSION_AGE = 12 * 3600
+LINK_AGE = 14 * 24 * 3600
+MAX_COMMENT = 4000
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+STATIC = {
+    "cockpit.js": (HERE / "static" / "cockpit.js", "text/javascript; charset=utf-8"),
+    "cockpit.css": (HERE / "static" / "cockpit.css", "text/css; charset=utf-8"),
+    "chart.umd.min.js": (HERE / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js",
+                         "text/javascript; charset=utf-8"),
+    "chartjs-chart-matrix.min.js": (HERE / "node_modules" / "chartjs-chart-matrix" / "dist" /
+                                    "chartjs-chart-matrix.min.js", "text/javascript; charset=utf-8"),
+}
+PERIODS = (7, 30, 90, 365)
+
+
+def templates() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
+    env.filters["day"] = lambda d: d.strftime("%d %b %Y") if d else "never"
+    env.filters["when"] = lambda d: d.strftime("%d %b %Y %H:%M") if d else ""
+    env.filters["num"] = lambda v: "–" if v is None else (f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}")
+    env.filters["pretty"] = lambda s: str(s).replace("_", " ")
+    return env
+
+
+def create_app(db_url: str | None = None, name: str = "parley_cockpit") -> Sanic:
+    app = Sanic(name)
+    app.config.REQUEST_MAX_SIZE = 1_000_000
+    app.ctx.db = CockpitDB(db_url)
+    app.ctx.env = templates()
+    db: CockpitDB = app.ctx.db
+    env: Environment = app.ctx.env
+
+    # -- session, CSRF ---------------------------------------------------------------------------
+    def session_of(request: Request) -> Dict[str, Any]:
+        if not hasattr(request.ctx, "session"):
+            token = request.cookies.get(COOKIE) or ""
+            request.ctx.session = unsign(token, "session", SESSION_AGE) or {}
+            request.ctx.new_session = False
+            if "csrf" not in request.ctx.session:
+                request.ctx.session = {"csrf": secrets.token_urlsafe(24), "iat": time.time()}
+                request.ctx.new_session = True
+        return request.ctx.session
+
+    def viewer_of(request: Request) -> Viewer | None:
+        s = session_of(request)
+        if "role" not in s:
+            return None
+        return Viewer(s["name"], Role(s["role"]), team_id=s.get("team"), person_id=s.get("person"))
+
+    def start_session(request: Request, viewer: Viewer) -> None:
+        request.ctx.session = {"csrf": secrets.token_urlsafe(24), "iat": time.time(), "name": viewer.name,
+                               "role": viewer.role.value, "team": viewer.team_id, "person": viewer.person_id}
+        request.ctx.new_session = True
+
+    def csrf_ok(request: Request) -> bool:
+        sent = request.form.get("csrf") if request.form else None
+        return bool(sent) and secrets.compare_digest(sent, session_of(request)["csrf"])
+
+    def page(request: Request, template: str, status: int = 200, **context: Any) -> HTTPResponse:
+        body = env.get_template(template).render(viewer=viewer_of(request), csrf=session_of(request)["csrf"],
+                                                 criterion_names=rubric.names(), **context)
+        return response.html(body, status=status)
+
+    def forbidden(request: Request) -> HTTPResponse:
+        return page(request, "error.html", 403, title="Not yours to see",
+                    message="You do not have access to this page. Practice transcripts belong to their trainee; "
+                            "leads see their own team; trainees see their own history.")
+
+    def not_found(request: Request, what: str = "This page") -> HTTPResponse:
+        return page(request, "error.html", 404, title="Not found", message=f"{what} does not exist.")
+
+    def signed_in(handler: Callable) -> Callable:
+        async def wrapped(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            viewer = viewer_of(request)
+            if viewer is None:
+                return response.redirect(f"/login?next={request.path}")
+            if request.method == "POST" and not csrf_ok(request):
+                return page(request, "error.html", 403, title="Form expired",
+                            message="This form was missing its security token (or it expired). Go back, reload "
+                                    "the page and send it again.")
+            db.refresh()
+            try:
+                return await handler(request, viewer, *args, **kwargs)
+            except queries.Forbidden:
+                return forbidden(request)
+            except queries.NotFound:
+                return not_found(request)
+        wrapped.__name__ = handler.__name__
+        return wrapped
+
+    @app.on_response
+    async def security_headers(request: Request, resp: HTTPResponse) -> None:
+        resp.headers["Content-Security-Policy"] = CSP
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["X-Frame-Options"] = "DENY"
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        if not request.path.startswith("/static/"):
+            resp.headers["Cache-Control"] = "no-store"
+        if getattr(request.ctx, "new_session", False):
+            resp.cookies[COOKIE] = sign(request.ctx.session, "session")
+            resp.cookies[COOKIE]["httponly"] = True
+            resp.cookies[COOKIE]["samesite"] = "Lax"
+            resp.cookies[COOKIE]["path"] = "/"
+            resp.cookies[COOKIE]["max-age"] = SESSION_AGE
+
+    # -- static files: a fixed list -----------------------------------------------------------------
+    @app.get("/static/<name>")
+    async def static(request: Request, name: str) -> HTTPResponse:
+        if name not in STATIC:
+            return response.text("Not found", status=404)
+        path, content_type = STATIC[name]
+        if not path.exists():
+            return response.text("Not installed: run `bash scripts/setup.sh` (npm ci in parley_web/).", status=404)
+        return response.raw(path.read_bytes(), content_type=content_type, headers={"Cache-Control": "no-cache"})
+
+    @app.get("/favicon.ico")
+    async def favicon(request: Request) -> HTTPResponse:
+        return response.empty()
+
+    # -- sign in / out ---------------------------------------------------------------------------------
+    @app.get("/login")
+    async def login_form(request: Request) -> HTTPResponse:
+        return page(request, "login.html", next=_safe_next(request.args.get("next")))
+
+    @app.post("/login")
+    async def login(request: Request) -> HTTPResponse:
+        if not csrf_ok(request):
+            return page(request, "login.html", 403, error="The form expired; please sign in again.", next="/")
+        with db.tx() as tx:
+            viewer = directory.authenticate(tx, request.form.get("username", ""), request.form.get("password", ""))
+        if viewer is None:
+            return page(request, "login.html", 401, error="Wrong user name or password.",
+                        next=_safe_next(request.form.get("next")))
+        start_session(request, viewer)
+        return response.redirect(_safe_next(request.form.get("next")))
+
+    @app.get("/signin/<token>")
+    async def signin_link(request: Request, token: str) -> HTTPResponse:
+        payload = unsign(token, "signin", LINK_AGE)
+        with db.tx() as tx:
+            person = tx.get(Person, int(payload["person"])) if payload else None
+            if person is None:
+                return page(request, "error.html", 403, title="Link not valid",
+                            message="This sign-in link is not valid or has expired. Ask your trainer for a new one.")
+            viewer = Viewer(person.name, Role.trainee, team_id=person.team_id, person_id=person.id)
+        start_session(request, viewer)
+        return response.redirect("/me")
+
+    @app.post("/logout")
+    async def logout(request: Request) -> HTTPResponse:
+        if csrf_ok(request):
+            request.ctx.session = {"csrf": secrets.token_urlsafe(24), "iat": time.time()}
+            request.ctx.new_session = True
+        return response.redirect("/login")
+
+    # -- pages ---------------------------------------------------------------------------------------------
+    @app.get("/")
+    @signed_in
+    async def home(request: Request, viewer: Viewer) -> HTTPResponse:
+        return response.redirect("/overview" if viewer.is_staff else "/me")
+
+    @app.get("/rubric")
+    async def rubric_page(request: Request) -> HTTPResponse:
+        return page(request, "rubric.html", criteria=rubric.criteria(), overall=rubric.overall_rule())
+
+    @app.get("/overview")
+    @signed_in
+    async def overview(request: Request, viewer: Viewer) -> HTTPResponse:
+        days = _int(request.args.get("days"), 30)
+        days = days if days in PERIODS else 30
+        team = _int(request.args.get("team"), None)
+        with db.tx() as tx:
+            data = queries.overview(tx, viewer, days, team)
+        names = rubric.names()
+        chart = {"criteria": list(names), "labels": [names[c] for c in names],
+                 "trainees": [t.name for t in data.trainees if t.person_id in data.heatmap],
+                 "cells": [{"x": names.get(c, c), "y": t.name, "v": v}
+                           for t in data.trainees for c, v in data.heatmap.get(t.person_id, {}).items()],
+                 "personas": [{"persona": p.persona_id, "deal_rate": p.deal_rate, "price": p.average_price,
+                               "floor": p.floor} for p in data.personas]}
+        return page(request, "overview.html", data=data, periods=PERIODS, chart=chart)
+
+    @app.get("/trainees/<person_id:int>")
+    @signed_in
+    async def trainee(request: Request, viewer: Viewer, person_id: int) -> HTTPResponse:
+        with db.tx() as tx:
+            data = queries.progress(tx, viewer, person_id)
+            link = None
+            if viewer.is_staff:
+                token = sign({"person": person_id, "iat": time.time()}, "signin")
+                link = f"{request.scheme}://{request.host}/signin/{token}"
+        return page(request, "progress.html", data=data, chart={"series": data.series, "names": rubric.names()},
+                    signin_link=link)
+
+    @app.get("/me")
+    @signed_in
+    async def me(request: Request, viewer: Viewer) -> HTTPResponse:
+        if viewer.person_id is None:
+            return response.redirect("/overview")
+        with db.tx() as tx:
+            data = queries.progress(tx, viewer, viewer.person_id)
+        return page(request, "progress.html", data=data, chart={"series": data.series, "names": rubric.names()},
+                    signin_link=None)
+
+    @app.get("/sessions/<session_id:int>")
+    @signed_in
+    async def session_page(request: Request, viewer: Viewer, session_id: int) -> HTTPResponse:
+        with db.tx() as tx:
+            data = queries.transcript(tx, viewer, session_id)
+        chart = {"turns": [t.index for t in data.turns], "trust": [t.trust for t in data.turns],
+                 "patience": [t.patience for t in data.turns]}
+        return page(request, "transcript.html", data=data, chart=chart)
+
+    @app.post("/sessions/<session_id:int>/comments")
+    @signed_in
+    async def add_comment(request: Request, viewer: Viewer, session_id: int) -> HTTPResponse:
+        if not viewer.is_staff:
+            raise queries.Forbidden()
+        text = (request.form.get("text") or "").strip()
+        with db.tx() as tx:
+            queries.transcript_access(tx, viewer, session_id)
+            if not text:
+                return response.redirect(f"/sessions/{session_id}?error=empty#comments")
+            tx.add(Comment(session_id=session_id, author=viewer.name, text=text[:MAX_COMMENT]))
+        return response.redirect(f"/sessions/{session_id}#comments")
+
+    @app.post("/sessions/<session_id:int>/share")
+    @signed_in
+    async def share(request: Request, viewer: Viewer, session_id: int) -> HTTPResponse:
+        if viewer.role != Role.trainee:
+            raise queries.Forbidden()
+        with db.tx() as tx:
+            if not directory.set_shared(tx, session_id, viewer.person_id, request.form.get("shared") == "1"):
+                raise queries.Forbidden()
+        return response.redirect(f"/sessions/{session_id}")
+
+    @app.post("/people")
+    @signed_in
+    async def add_person(request: Request, viewer: Viewer) -> HTTPResponse:
+        if not viewer.is_staff:
+            raise queries.Forbidden()
+        try:
+            with db.tx() as tx:
+                team = request.form.get("team") or None
+                if viewer.role == Role.lead:
+                    team = tx.get(Team, viewer.team_id).name
+                person = directory.add_person(tx, request.form.get("name", ""), team)
+                pid = person.id
+        except directory.DirectoryError as exc:
+            return page(request, "error.html", 400, title="Could not add the trainee", message=str(exc))
+        return response.redirect(f"/trainees/{pid}")
+
+    @app.exception(Exception)
+    async def on_error(request: Request, exc: Exception) -> HTTPResponse:
+        status = getattr(exc, "status_code", 500)
+        if isinstance(exc, queries.Forbidden):
+            return forbidden(request)
+        if status == 404:
+            return response.text("Not found", status=404)
+        if status == 405:
+            return response.text("Method not allowed", status=405)
+        if status < 500:
+            return response.text("Bad request", status=status)
+        logger.error("cockpit error on %s %s", request.method, request.path, exc_info=exc)
+        return response.text("Something went wrong on our side; it has been logged.", status=500)
+
+    return app
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a local path: an absolute URL or //host would send the user elsewhere after sign-in."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+def _int(value: str | None, default: int | None) -> int | None:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def now() -> datetime:
+    return datetime.utcnow()

@@ -1,0 +1,42 @@
+"""The cockpit's database handle: Parley's store engine (migrated on open) and short transactions."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from typing import Dict, Iterator
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from parley.cockpit import results
+from parley.store import make_engine
+
+
+class CockpitDB:
+    def __init__(self, url: str | None = None, refresh_every: float = 2.0) -> None:
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
+        self._floors: Dict[str, float] | None = None
+        self._refreshed = 0.0
+        self.refresh_every = refresh_every
+
+    @contextmanager
+    def tx(self) -> Iterator[Session]:
+        with self._sessions() as db, db.begin():
+            yield db
+
+    def floors(self) -> Dict[str, float]:
+        if self._floors is None:
+            from parley.personas import load_personas
+            try:
+                self._floors = results.floors(load_personas())
+            except Exception:  # noqa: BLE001  # a broken persona file must not take the cockpit down
+                self._floors = {}
+        return self._floors
+
+    def refresh(self, force: bool = False) -> None:
+        """Copy newly finished sessions into the result tables (at most every few seconds)."""
+        if force or time.monotonic() - self._refreshed > self.refresh_every:
+            with self.tx() as db:
+                results.refresh(db, self.floors())
+            self._refreshed = time.monotonic()

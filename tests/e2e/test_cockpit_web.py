@@ -1,0 +1,227 @@
+"""The cockpit in headless Chromium and over HTTP: sign-in, each page, who may see what, CSRF, and
+trainee text shown as text.  Screenshots of each page at desktop and phone widths go to
+results/cockpit/ (look at them)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+import requests
+
+from tests.e2e import cockpit_world
+from tests.e2e.cockpit_world import PASSWORD, PRIVATE_WORDS, XSS_NAME, World, csrf_of
+from tests.e2e.conftest import ROOT
+
+pytest.importorskip("playwright")
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+SHOTS = ROOT / "results" / "cockpit"
+WIDTHS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    w = cockpit_world.build(tmp_path_factory.mktemp("cockpit"))
+    yield w
+    cockpit_world.stop(w)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Watch:
+    def __init__(self, page: Page) -> None:
+        self.dialogs: List[str] = []
+        self.errors: List[str] = []
+        self.console: List[str] = []
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("console", lambda m: self.console.append(m.text) if m.type == "error" else None)
+
+    def clean(self) -> None:
+        assert self.dialogs == [], f"markup ran as script: {self.dialogs}"
+        assert self.errors == [], self.errors
+        assert not [c for c in self.console if "Content Security Policy" in c or "Refused" in c], self.console
+
+
+def sign_in(browser: Browser, world: World, username: str, size: str = "desktop") -> tuple[Page, Watch]:
+    page = browser.new_page(viewport=WIDTHS[size])
+    page.set_default_timeout(30_000)
+    watch = Watch(page)
+    page.goto(f"{world.url}/overview")
+    expect(page).to_have_url(f"{world.url}/login?next=/overview")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    return page, watch
+
+
+def shot(page: Page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def charts_drawn(page: Page) -> None:
+    expect(page.locator("body[data-charts=drawn]")).to_have_count(1)
+
+
+def test_sign_in_with_a_wrong_password_is_refused_then_the_right_one_opens_the_overview(browser, world):
+    page = browser.new_page(viewport=WIDTHS["desktop"])
+    watch = Watch(page)
+    page.goto(f"{world.url}/login")
+    page.fill("input[name=username]", "tina")
+    page.fill("input[name=password]", "not the password")
+    page.click("button[type=submit]")
+    expect(page.locator(".error")).to_contain_text("Wrong user name or password")
+    page.fill("input[name=username]", "tina")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{world.url}/overview")
+    expect(page.locator(".account")).to_contain_text("tina")
+    page.click("text=Sign out")
+    expect(page).to_have_url(f"{world.url}/login")
+    assert page.goto(f"{world.url}/overview").url.startswith(f"{world.url}/login")
+    watch.clean()
+
+
+@pytest.mark.parametrize("size", list(WIDTHS))
+def test_the_overview_shows_who_practised_the_heatmap_weakest_criterion_and_personas(browser, world, size):
+    page, watch = sign_in(browser, world, "tina", size)
+    expect(page).to_have_url(f"{world.url}/overview")
+    charts_drawn(page)
+    rows = page.locator("#trainees tbody tr")
+    assert rows.count() >= 18  # 16 seeded + Mallory + Bob
+    expect(page.locator(".tile").nth(2)).to_contain_text("weakest criterion")
+    expect(page.locator("canvas#heatmap")).to_be_visible()
+    expect(page.locator("canvas#personas")).to_be_visible()
+    # Mallory's name is shown as text, never run
+    expect(page.locator("#trainees")).to_contain_text(XSS_NAME)
+    assert page.locator("#trainees img").count() == 0
+    page.select_option("select[name=days]", "365")
+    page.click("form.filters button")
+    expect(page).to_have_url(f"{world.url}/overview?days=365&team=")
+    charts_drawn(page)
+    shot(page, f"overview-{size}")
+    watch.clean()
+
+
+@pytest.mark.parametrize("size", list(WIDTHS))
+def test_a_trainees_progress_has_a_chart_per_criterion_first_versus_best_and_streaks(browser, world, size):
+    page, watch = sign_in(browser, world, "tina", size)
+    page.locator("#trainees tbody tr a").first.click()
+    charts_drawn(page)
+    expect(page.locator("canvas#progress")).to_be_visible()
+    assert page.locator("#first-best tbody tr").count() >= 1
+    expect(page.locator(".tile").first).to_contain_text("day streak")
+    expect(page.locator("#sessions")).to_contain_text("private practice")  # practice: no transcript for staff
+    shot(page, f"progress-{size}")
+    watch.clean()
+
+
+@pytest.mark.parametrize("size", list(WIDTHS))
+def test_the_transcript_shows_turns_moves_triggers_points_and_a_trust_chart_and_takes_a_comment(browser, world, size):
+    page, watch = sign_in(browser, world, "tina", size)
+    page.goto(f"{world.url}/sessions/{world.sessions['mallory_assessment']}")
+    charts_drawn(page)
+    expect(page.locator("canvas#mood")).to_be_visible()
+    turns = page.locator(".turn")
+    assert turns.count() == 2
+    expect(turns.first).to_contain_text("<script>window.__parley_xss=2;alert(2)</script>")  # as text
+    assert page.locator(".turn mark.move").count() >= 1  # the words that triggered a move
+    assert page.locator(".turn .chip").count() >= 1
+    assert page.locator("main script:not([type='application/json'])").count() == 0
+    comment = f"Good opening ({size}). <img src=x onerror=alert(9)> Try a summary next."
+    page.fill("textarea[name=text]", comment)
+    page.click("text=Post comment")
+    expect(page.locator(".comment").last).to_contain_text(comment)
+    assert page.locator(".comment img").count() == 0
+    page.wait_for_timeout(300)
+    shot(page, f"transcript-{size}")
+    watch.clean()
+
+
+def test_the_rubric_is_public_in_plain_words(browser, world):
+    page = browser.new_page(viewport=WIDTHS["phone"])
+    watch = Watch(page)
+    page.goto(f"{world.url}/rubric")
+    assert page.locator(".criterion").count() == 7
+    expect(page.locator("#concession_discipline")).to_contain_text("floor price")
+    shot(page, "rubric-phone")
+    watch.clean()
+
+
+def test_a_trainee_sees_their_own_history_and_comments_but_not_another_trainee_or_the_cockpit(browser, world):
+    page = browser.new_page(viewport=WIDTHS["desktop"])
+    watch = Watch(page)
+    page.goto(world.signin_link(XSS_NAME))
+    expect(page).to_have_url(f"{world.url}/me")
+    expect(page.locator("h1")).to_have_text(XSS_NAME)
+    charts_drawn(page)
+    # their own practice transcript is readable to them
+    page.goto(f"{world.url}/sessions/{world.sessions['mallory_practice']}")
+    expect(page.locator(".turns")).to_contain_text(PRIVATE_WORDS)
+    for path, secret in ((f"/sessions/{world.sessions['bob_assessment']}", "Bob's private words"),
+                         ("/overview", "Trainee × criterion"), (f"/trainees/{world.people['bob']}", "Bob Other-Team")):
+        response = page.goto(f"{world.url}{path}")
+        assert response.status == 403, path
+        assert secret not in page.content()
+    shot(page, "trainee-forbidden-desktop")
+    watch.clean()
+
+
+def test_a_lead_cannot_read_a_practice_transcript_until_the_trainee_shares_it(world):
+    lead = world.login("leo")
+    practice = f"{world.url}/sessions/{world.sessions['mallory_practice']}"
+    r = lead.get(practice, timeout=30)
+    assert r.status_code == 403 and PRIVATE_WORDS not in r.text
+    r = lead.get(f"{world.url}/sessions/{world.sessions['mallory_assessment']}", timeout=30)
+    assert r.status_code == 200  # assessments are visible to the lead
+    r = lead.get(f"{world.url}/sessions/{world.sessions['bob_assessment']}", timeout=30)
+    assert r.status_code == 403 and "Bob's private words" not in r.text  # another team
+    r = lead.get(f"{world.url}/trainees/{world.people['bob']}", timeout=30)
+    assert r.status_code == 403 and "Bob Other-Team" not in r.text
+    # the trainee shares it, then the lead can read it
+    trainee = requests.Session()
+    me = trainee.get(world.signin_link(XSS_NAME), timeout=30)
+    assert me.status_code == 200
+    page = trainee.get(practice, timeout=30)
+    r = trainee.post(f"{practice}/share", data={"csrf": csrf_of(page.text), "shared": "1"}, timeout=30)
+    assert r.status_code == 200
+    r = lead.get(practice, timeout=30)
+    assert r.status_code == 200 and PRIVATE_WORDS in r.text
+    r = trainee.post(f"{practice}/share", data={"csrf": csrf_of(trainee.get(practice).text), "shared": "0"})
+    assert r.status_code == 200
+    assert lead.get(practice, timeout=30).status_code == 403
+
+
+def test_a_form_without_its_csrf_token_is_refused(world):
+    trainer = world.login("tina")
+    session = f"{world.url}/sessions/{world.sessions['mallory_assessment']}"
+    for data in ({"text": "no token"}, {"text": "wrong token", "csrf": "forged"}):
+        r = trainer.post(f"{session}/comments", data=data, timeout=30)
+        assert r.status_code == 403 and "security token" in r.text
+    assert "no token" not in trainer.get(session, timeout=30).text
+    anonymous = requests.post(f"{world.url}/login", data={"username": "tina", "password": PASSWORD}, timeout=30)
+    assert anonymous.status_code == 403
+    # another site's form, with this browser's cookie but not its token, is refused too
+    r = trainer.post(f"{world.url}/people", data={"name": "Forged Person"}, timeout=30)
+    assert r.status_code == 403
+
+
+def test_a_lead_sees_only_their_team_on_the_overview(world):
+    lead = world.login("leo")
+    r = lead.get(f"{world.url}/overview", timeout=30)
+    assert r.status_code == 200
+    assert "Bob Other-Team" not in r.text and "Mallory" in r.text
