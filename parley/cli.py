@@ -218,6 +218,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from parley.chat import run_chat
 
     sender = args.sender or f"cli-{uuid.uuid4().hex[:8]}"
+    if sys.stdin.isatty():  # asks the trainee's name once, so the trainer's cockpit shows it (parley/cockpit)
+        from parley.cockpit.identity import identify_terminal_safely
+        identify_terminal_safely(sender)
     return run_chat(args.url, args.persona, args.difficulty, args.mode, sender=sender)
 
 

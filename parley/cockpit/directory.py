@@ -134,7 +134,8 @@ def forget(db: Session, name: str) -> Forgotten:
     sessions = db.execute(select(func.count()).select_from(TrainingSession)
                           .where(TrainingSession.trainee_id.in_(trainee_ids))).scalar_one()
     for model in (CriterionScore, SessionResult, Comment, Turn, Report):
-        db.execute(delete(model).where(model.session_id.in_(session_ids)), execution_options={"synchronize_session": False})
+        db.execute(delete(model).where(model.session_id.in_(session_ids)),
+                   execution_options={"synchronize_session": False})
     db.execute(delete(TrainingSession).where(TrainingSession.trainee_id.in_(trainee_ids)))
     db.execute(delete(Identity).where(Identity.person_id == row.id))
     db.execute(delete(Trainee).where(Trainee.id.in_(trainee_ids)))

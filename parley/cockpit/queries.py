@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -67,7 +67,7 @@ class Overview:
     trainees: List[TraineeRow]
     heatmap: Dict[int, Dict[str, float]]
     criteria: Dict[str, float]
-    weakest: Optional[str]
+    weakest: str | None
     personas: List[PersonaRow]
 
     @property
