@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -78,6 +79,7 @@ class SessionResult(Base):
     difficulty = Column(String(10), nullable=False)
     mode = Column(String(12), nullable=False)
     ended_at = Column(DateTime, nullable=False)
+    week = Column(Date, nullable=False)  # the Monday of ended_at's week: the weekly rollups group on it
     overall = Column(Float, nullable=False)
     deal = Column(Boolean, nullable=False)
     price = Column(Float)
@@ -86,6 +88,7 @@ class SessionResult(Base):
     __table_args__ = (
         Index("ix_session_results_ended_at", "ended_at"),
         Index("ix_session_results_trainee_ended", "trainee_id", "ended_at"),
+        Index("ix_session_results_week", "week"),
     )
 
 
@@ -95,11 +98,37 @@ class CriterionScore(Base):
     criterion = Column(String(40), primary_key=True)
     trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False)
     ended_at = Column(DateTime, nullable=False)
+    week = Column(Date, nullable=False)
     score = Column(Integer, nullable=False)
     __table_args__ = (
         Index("ix_criterion_scores_ended_at", "ended_at"),
         Index("ix_criterion_scores_trainee_ended", "trainee_id", "ended_at"),
+        Index("ix_criterion_scores_week", "week"),
     )
+
+
+class CriterionWeek(Base):
+    """Sum and count of each trainee's criterion scores per week: the overview reads these, not every score."""
+    __tablename__ = "criterion_weeks"
+    week = Column(Date, primary_key=True)
+    trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), primary_key=True)
+    criterion = Column(String(40), primary_key=True)
+    total = Column(Float, nullable=False)
+    n = Column(Integer, nullable=False)
+
+
+class ResultWeek(Base):
+    """Each trainee's finished sessions per week and persona: count, score total, deals and deal prices."""
+    __tablename__ = "result_weeks"
+    week = Column(Date, primary_key=True)
+    trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), primary_key=True)
+    persona_id = Column(String(100), primary_key=True)
+    n = Column(Integer, nullable=False)
+    overall_total = Column(Float, nullable=False)
+    deals = Column(Integer, nullable=False)
+    price_total = Column(Float, nullable=False)
+    price_n = Column(Integer, nullable=False)
+    floor = Column(Float)
 
 
 class Assignment(Base):

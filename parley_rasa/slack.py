@@ -41,6 +41,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from parley.session import END_HINT, START_HINT
 from parley_rasa.channels import NO_REPLY, SLACK_SENDER_PREFIX, Silence, clean_text, incoming
+from parley_rasa.slack_people import PEOPLE
 
 logger = logging.getLogger(__name__)
 
@@ -454,6 +455,7 @@ class SlackInput(RasaSlackInput):
             output = message.output_channel
             if isinstance(output, SlackBot):
                 output.hold = True
+                await PEOPLE.identify(output.client, sender_id, message.sender_id)  # the cockpit's person
             try:
                 if command.help is not None and isinstance(output, SlackBot):
                     await output.send_help(message.sender_id or "", command.help)

@@ -18,6 +18,7 @@ class CockpitDB:
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
         self._floors: Dict[str, float] | None = None
         self._refreshed = 0.0
+        self._last_report = 0  # the first refresh looks at every report, later ones at the newest
         self.refresh_every = refresh_every
 
     @contextmanager
@@ -38,5 +39,6 @@ class CockpitDB:
         """Copy newly finished sessions into the result tables (at most every few seconds)."""
         if force or time.monotonic() - self._refreshed > self.refresh_every:
             with self.tx() as db:
-                results.refresh(db, self.floors())
+                results.refresh(db, self.floors(), max(0, self._last_report - 500))  # recent reports only
+                self._last_report = results.last_report_id(db)
             self._refreshed = time.monotonic()

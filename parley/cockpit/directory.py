@@ -13,8 +13,10 @@ from parley.accounts_store import (
     AssignmentTarget,
     Comment,
     CriterionScore,
+    CriterionWeek,
     Identity,
     Person,
+    ResultWeek,
     SessionResult,
     Team,
 )
@@ -136,6 +138,8 @@ def forget(db: Session, name: str) -> Forgotten:
     for model in (CriterionScore, SessionResult, Comment, Turn, Report):
         db.execute(delete(model).where(model.session_id.in_(session_ids)),
                    execution_options={"synchronize_session": False})
+    for rollup in (CriterionWeek, ResultWeek):
+        db.execute(delete(rollup).where(rollup.trainee_id.in_(trainee_ids)))
     db.execute(delete(TrainingSession).where(TrainingSession.trainee_id.in_(trainee_ids)))
     db.execute(delete(Identity).where(Identity.person_id == row.id))
     db.execute(delete(Trainee).where(Trainee.id.in_(trainee_ids)))

@@ -54,8 +54,9 @@ def web_identify(db: Session, sender: str, name: str | None = None, team: str | 
     return _identified(db, person)
 
 
-def slack_identify(db: Session, user_id: str, display_name: str | None) -> Identified:
-    """The Slack user is a person: found by Slack id, else by display name, else made."""
+def slack_identify(db: Session, user_id: str, display_name: str | None, sender: str | None = None) -> Identified:
+    """The Slack user is a person: found by Slack id, else by display name, else made; `sender` is the
+    conversation id Rasa stores the sessions under (default: the user id)."""
     from sqlalchemy import select
 
     person = db.execute(select(Person).where(Person.slack_user_id == user_id)).scalar_one_or_none()
@@ -67,7 +68,7 @@ def slack_identify(db: Session, user_id: str, display_name: str | None) -> Ident
             person = None
         person = person or directory.add_person(db, name)
         person.slack_user_id = user_id
-    directory.link(db, person, user_id)
+    directory.link(db, person, sender or user_id)
     return _identified(db, person)
 
 

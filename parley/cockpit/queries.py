@@ -11,10 +11,20 @@ from typing import Dict, List
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from parley.accounts_store import Comment, CriterionScore, Identity, Person, SessionResult, Team
+from parley.accounts_store import (
+    Comment,
+    CriterionScore,
+    CriterionWeek,
+    Identity,
+    Person,
+    ResultWeek,
+    SessionResult,
+    Team,
+)
 from parley.cockpit import rubric
 from parley.cockpit.auth import Role, Viewer
 from parley.cockpit.privacy import can_read_transcript, can_see_person
+from parley.cockpit.results import monday
 from parley.store import Trainee, TrainingSession, Turn
 
 
@@ -77,44 +87,106 @@ class Overview:
 
 def overview(db: Session, viewer: Viewer, days: int = 30, team_id: int | None = None,
              now: datetime | None = None) -> Overview:
+    """The team page.  Whole weeks come from the weekly rollups; only the days before the first whole
+    week of the period are read from the per-session rows, so a year costs about as much as a month."""
     if not viewer.is_staff:
         raise Forbidden()
     now = now or datetime.utcnow()
-    since, week = now - timedelta(days=days), now - timedelta(days=7)
+    since, week_ago = now - timedelta(days=days), now - timedelta(days=7)
+    first_full = monday(since) if since == datetime.combine(monday(since), datetime.min.time()) \
+        else monday(since) + timedelta(days=7)
+    edge_end = datetime.combine(first_full, datetime.min.time())  # rows before it are not in a whole week
     if viewer.role == Role.lead:
         team_id = viewer.team_id
     scope = _people_scope(viewer, team_id).scalar_subquery()
-    in_period = and_(SessionResult.trainee_id == Identity.trainee_id, SessionResult.ended_at >= since)
-    rows = db.execute(
-        select(Person.id, Person.name, Team.name, func.count(SessionResult.session_id), func.avg(SessionResult.overall),
-               func.sum(case((SessionResult.ended_at >= week, 1), else_=0)), func.max(SessionResult.ended_at))
-        .select_from(Person).outerjoin(Team, Team.id == Person.team_id)
-        .outerjoin(Identity, Identity.person_id == Person.id).outerjoin(SessionResult, in_period)
-        .where(Person.id.in_(scope)).group_by(Person.id, Person.name, Team.name).order_by(Person.name)
-    ).all()
-    trainees = [TraineeRow(r[0], r[1], r[2], int(r[3] or 0), _round(r[4]), int(r[5] or 0), _dt(r[6])) for r in rows]
-    scored = (select(Identity.person_id, CriterionScore.criterion, func.avg(CriterionScore.score))
-              .join(Identity, Identity.trainee_id == CriterionScore.trainee_id)
-              .where(CriterionScore.ended_at >= since, Identity.person_id.in_(scope)))
+
+    def by_person(model):  # type: ignore[no-untyped-def]
+        return and_(Identity.trainee_id == model.trainee_id, Identity.person_id.in_(scope))
+
+    # trainees: sessions and average score in the period, sessions this week, last practised
+    totals: Dict[int, List[float]] = {}
+    for pid, n, total in db.execute(
+            select(Identity.person_id, func.sum(ResultWeek.n), func.sum(ResultWeek.overall_total))
+            .select_from(ResultWeek).join(Identity, by_person(ResultWeek)).where(ResultWeek.week >= first_full)
+            .group_by(Identity.person_id)).all():
+        _add(totals, pid, n, total)
+    for pid, n, total in db.execute(
+            select(Identity.person_id, func.count(), func.sum(SessionResult.overall))
+            .select_from(SessionResult).join(Identity, by_person(SessionResult))
+            .where(SessionResult.ended_at >= since, SessionResult.ended_at < edge_end)
+            .group_by(Identity.person_id)).all():
+        _add(totals, pid, n, total)
+    this_week = dict(db.execute(
+        select(Identity.person_id, func.count()).select_from(SessionResult).join(Identity, by_person(SessionResult))
+        .where(SessionResult.ended_at >= week_ago).group_by(Identity.person_id)).all())
+    last: Dict[int, datetime] = {}
+    for pid, ended in db.execute(  # one index lookup per trainee (ix_session_results_trainee_ended)
+            select(Identity.person_id, select(func.max(SessionResult.ended_at))
+                   .where(SessionResult.trainee_id == Identity.trainee_id).scalar_subquery())
+            .where(Identity.person_id.in_(scope))).all():
+        if ended is not None and (pid not in last or _dt(ended) > last[pid]):
+            last[pid] = _dt(ended)
+    people = db.execute(select(Person.id, Person.name, Team.name).outerjoin(Team, Team.id == Person.team_id)
+                        .where(Person.id.in_(scope)).order_by(Person.name)).all()
+    trainees = []
+    for pid, name, team in people:
+        n, total = totals.get(pid, (0, 0.0))
+        trainees.append(TraineeRow(pid, name, team, int(n), _round(total / n) if n else None,
+                                   int(this_week.get(pid, 0)), last.get(pid)))
+
+    # trainee x criterion, and the team's criteria (weighted by every score in the period)
+    cells: Dict[tuple, List[float]] = {}
+    for pid, criterion, total, n in db.execute(
+            select(Identity.person_id, CriterionWeek.criterion, func.sum(CriterionWeek.total),
+                   func.sum(CriterionWeek.n))
+            .select_from(CriterionWeek).join(Identity, by_person(CriterionWeek)).where(CriterionWeek.week >= first_full)
+            .group_by(Identity.person_id, CriterionWeek.criterion)).all():
+        _add(cells, (pid, criterion), n, total)
+    for pid, criterion, total, n in db.execute(
+            select(Identity.person_id, CriterionScore.criterion, func.sum(CriterionScore.score), func.count())
+            .select_from(CriterionScore).join(Identity, by_person(CriterionScore))
+            .where(CriterionScore.ended_at >= since, CriterionScore.ended_at < edge_end)
+            .group_by(Identity.person_id, CriterionScore.criterion)).all():
+        _add(cells, (pid, criterion), n, total)
     heatmap: Dict[int, Dict[str, float]] = {}
-    for pid, criterion, avg in db.execute(scored.group_by(Identity.person_id, CriterionScore.criterion)).all():
-        heatmap.setdefault(pid, {})[criterion] = _round(avg)
-    team_criteria = {c: _round(a) for c, a in db.execute(
-        select(CriterionScore.criterion, func.avg(CriterionScore.score))
-        .join(Identity, Identity.trainee_id == CriterionScore.trainee_id)
-        .where(CriterionScore.ended_at >= since, Identity.person_id.in_(scope)).group_by(CriterionScore.criterion)
-    ).all()}
+    team_sums: Dict[str, List[float]] = {}
+    for (pid, criterion), (n, total) in cells.items():
+        heatmap.setdefault(pid, {})[criterion] = _round(total / n)
+        _add(team_sums, criterion, n, total)
+    team_criteria = {c: _round(total / n) for c, (n, total) in team_sums.items() if n}
     weakest = min(team_criteria, key=lambda c: team_criteria[c]) if team_criteria else None
-    personas = [PersonaRow(r[0], int(r[1]), _round(100.0 * (r[2] or 0) / max(1, r[1])), _round(r[3]), r[4])
-                for r in db.execute(
-        select(SessionResult.persona_id, func.count(), func.sum(case((SessionResult.deal, 1), else_=0)),
-               func.avg(SessionResult.price), func.max(SessionResult.floor))
-        .join(Identity, Identity.trainee_id == SessionResult.trainee_id)
-        .where(SessionResult.ended_at >= since, Identity.person_id.in_(scope))
-        .group_by(SessionResult.persona_id).order_by(SessionResult.persona_id)).all()]
+
+    # personas: deal rate and average deal price against the floor
+    per: Dict[str, List[float]] = {}
+    floors: Dict[str, float | None] = {}
+    for persona, n, deals, price_total, price_n, floor in db.execute(
+            select(ResultWeek.persona_id, func.sum(ResultWeek.n), func.sum(ResultWeek.deals),
+                   func.sum(ResultWeek.price_total), func.sum(ResultWeek.price_n), func.max(ResultWeek.floor))
+            .select_from(ResultWeek).join(Identity, by_person(ResultWeek)).where(ResultWeek.week >= first_full)
+            .group_by(ResultWeek.persona_id)).all():
+        _add(per, persona, n, deals, price_total, price_n)
+        floors[persona] = floor
+    for persona, n, deals, price_total, price_n, floor in db.execute(
+            select(SessionResult.persona_id, func.count(), func.sum(case((SessionResult.deal, 1), else_=0)),
+                   func.coalesce(func.sum(SessionResult.price), 0.0), func.count(SessionResult.price),
+                   func.max(SessionResult.floor))
+            .select_from(SessionResult).join(Identity, by_person(SessionResult))
+            .where(SessionResult.ended_at >= since, SessionResult.ended_at < edge_end)
+            .group_by(SessionResult.persona_id)).all():
+        _add(per, persona, n, deals, price_total, price_n)
+        floors[persona] = floors.get(persona) or floor
+    personas = [PersonaRow(p, int(n), _round(100.0 * deals / n), _round(price_total / price_n) if price_n else None,
+                           floors.get(p)) for p, (n, deals, price_total, price_n) in sorted(per.items())]
     teams = [(t.id, t.name) for t in db.execute(select(Team).order_by(Team.name)).scalars()
              if viewer.role != Role.lead or t.id == viewer.team_id]
     return Overview(since, days, teams, team_id, trainees, heatmap, team_criteria, weakest, personas)
+
+
+def _add(sums: Dict, key, *values) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """Adds values (None counts as 0) into sums[key], a list of running totals."""
+    current = sums.setdefault(key, [0.0] * len(values))
+    for i, v in enumerate(values):
+        current[i] += float(v or 0)
 
 
 # -- a trainee's progress -----------------------------------------------------------------------------

@@ -219,3 +219,90 @@ def test_slack_users_are_one_person_each_even_with_the_same_display_name(tmp_pat
         again = slack_identify(s, "U1", "Sam Renamed")
         b = slack_identify(s, "U2", "Sam")
     assert a.person_id == again.person_id and b.person_id != a.person_id and b.name == "Sam (U2)"
+
+
+def test_the_overview_from_weekly_rollups_equals_averaging_every_row(tmp_path, personas):
+    """Whole weeks from the rollups plus the edge days from the rows give exactly the plain averages."""
+    from parley.cockpit import seed
+
+    templates = seed.play_templates(files=["personas/tests/price_increase_charlie.yml"])
+    store = Store(f"sqlite:///{tmp_path / 'o.db'}")
+    db = sessionmaker(store.engine, future=True)
+    now = datetime(2026, 12, 3, 15, 30)  # a Thursday: periods start mid-week
+    with db() as s, s.begin():
+        seed.seed(s, templates, results.floors(personas), trainees=6, sessions=400, days=120, now=now)
+    with db() as s:
+        for days in (7, 30, 90):
+            view = queries.overview(s, TRAINER, days=days, now=now)
+            since = now - timedelta(days=days)
+            expected = {}
+            for pid, criterion, avg in s.execute(
+                    select(Identity.person_id, CriterionScore.criterion, func.avg(CriterionScore.score))
+                    .select_from(CriterionScore).join(Identity, Identity.trainee_id == CriterionScore.trainee_id)
+                    .where(CriterionScore.ended_at >= since).group_by(Identity.person_id, CriterionScore.criterion)):
+                expected.setdefault(pid, {})[criterion] = round(avg, 1)
+            assert view.heatmap == expected
+            plain = dict(s.execute(select(Identity.person_id, func.count()).select_from(SessionResult)
+                                   .join(Identity, Identity.trainee_id == SessionResult.trainee_id)
+                                   .where(SessionResult.ended_at >= since).group_by(Identity.person_id)).all())
+            assert {t.person_id: t.sessions for t in view.trainees if t.sessions} == plain
+            assert sum(p.sessions for p in view.personas) == sum(plain.values())
+
+
+def test_assignment_life_cycle_counts_only_attempts_in_its_mode(tmp_path, personas):
+    from parley.cockpit import assignments
+    from parley.cockpit.assignments import Status
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    store = Store(url)
+    trainer = Trainer(personas, store, detect)
+    db = sessionmaker(store.engine, future=True)
+    with db() as s, s.begin():
+        ann = directory.add_person(s, "Ann", "Billing")
+        directory.link(s, ann, "web-ann")
+        bo = directory.add_person(s, "Bo", "Billing")
+        directory.link(s, bo, "web-bo")
+        due = datetime.utcnow() + timedelta(days=3)
+        high = assignments.create(s, TRAINER, "price_increase_charlie", "normal", "assessment", due, 101 - 1, 2,
+                                  team_id=ann.team_id, known_personas=list(personas)).id
+        low = assignments.create(s, TRAINER, "price_increase_charlie", "normal", "assessment", due, 0, None,
+                                 person_ids=[bo.id]).id
+        lead = Viewer("leo", Role.lead, team_id=ann.team_id + 1)
+        with pytest.raises(PermissionError):
+            assignments.create(s, lead, "price_increase_charlie", "normal", "assessment", due, 50, 1,
+                               person_ids=[ann.id])
+        with pytest.raises(directory.DirectoryError):
+            assignments.create(s, TRAINER, "nobody", "normal", "assessment", due, 50, 1, person_ids=[ann.id],
+                               known_personas=list(personas))
+        ann_id = ann.id
+
+    def status(assignment_id: int, person: str) -> Status:
+        with db() as s:
+            results.refresh(s, results.floors(personas))
+            s.commit()
+            rows = assignments.progress(s, TRAINER, assignment_id)
+            return next(r.status for r in rows if r.name == person)
+
+    def attempt(sender: str, mode: str) -> None:
+        trainer.start(sender, "price_increase_charlie", "normal", mode)
+        trainer.turn(sender, "Sorry about the rise. What matters most to you?")
+        trainer.end(sender)
+
+    assert status(high, "Ann") == Status.not_started
+    attempt("web-ann", "practice")  # practice never counts toward an assessment assignment
+    assert status(high, "Ann") == Status.not_started
+    attempt("web-ann", "assessment")
+    assert status(high, "Ann") == Status.in_progress
+    attempt("web-ann", "assessment")
+    assert status(high, "Ann") == Status.failed  # two attempts used, 100 not reached
+    attempt("web-bo", "assessment")
+    assert status(low, "Bo") == Status.passed
+    assert status(high, "Bo") == Status.in_progress  # the same attempt counts toward every matching assignment
+    with db() as s:
+        later = datetime.utcnow() + timedelta(days=4)
+        overdue = {r.name: r.status for r in assignments.progress(s, TRAINER, high, now=later)}
+        assert overdue == {"Ann": Status.failed, "Bo": Status.overdue}
+        mine = assignments.open_for(s, ann_id)
+        assert mine == []  # Ann's only assignment is failed: nothing open
+        soon = assignments.due_tomorrow(s, now=datetime.utcnow() + timedelta(days=2, hours=1))
+        assert [(p.name, p.assignment_id) for _, p, _ in soon] == [("Bo", high)]

@@ -67,7 +67,7 @@ def run_sh_env(tmp_path: Path, rasa_port: int, actions_port: int, web_port: int)
     database under tmp_path and Slack off."""
     env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port), "WEB_PORT": str(web_port),
            "WEB_HOST": "127.0.0.1", "PARLEY_API_TOKEN_FILE": str(tmp_path / "api_token"),
-           "PARLEY_DB_URL": f"sqlite:///{tmp_path / 'parley.db'}"}
+           "PARLEY_DB_URL": f"sqlite:///{tmp_path / 'parley.db'}", "COCKPIT_PORT": str(free_port())}
     for name in ("PARLEY_API_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
         env.pop(name, None)
     return env
@@ -123,6 +123,10 @@ class FakeSlack:
                 answer = {"ok": True, "channel": body.get("channel"), "ts": ts}
                 if method == "auth.test":
                     answer = {"ok": True, "user_id": "UPARLEYBOT", "bot_id": "BPARLEY"}
+                if method == "users.info":  # the cockpit names Slack trainees by their display name
+                    user = str(body.get("user"))
+                    answer = {"ok": True, "user": {"id": user, "name": user.lower(),
+                                                   "profile": {"display_name": f"Slack {user}", "real_name": ""}}}
                 data = json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json; charset=utf-8")

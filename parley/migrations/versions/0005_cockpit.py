@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("difficulty", sa.String(10), nullable=False),
         sa.Column("mode", sa.String(12), nullable=False),
         sa.Column("ended_at", sa.DateTime(), nullable=False),
+        sa.Column("week", sa.Date(), nullable=False),
         sa.Column("overall", sa.Float(), nullable=False),
         sa.Column("deal", sa.Boolean(), nullable=False),
         sa.Column("price", sa.Float()),
@@ -73,16 +74,39 @@ def upgrade() -> None:
     )
     op.create_index("ix_session_results_ended_at", "session_results", ["ended_at"])
     op.create_index("ix_session_results_trainee_ended", "session_results", ["trainee_id", "ended_at"])
+    op.create_index("ix_session_results_week", "session_results", ["week"])
     op.create_table(
         "criterion_scores",
         sa.Column("session_id", sa.Integer(), sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("criterion", sa.String(40), primary_key=True),
         sa.Column("trainee_id", sa.Integer(), sa.ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False),
         sa.Column("ended_at", sa.DateTime(), nullable=False),
+        sa.Column("week", sa.Date(), nullable=False),
         sa.Column("score", sa.Integer(), nullable=False),
     )
     op.create_index("ix_criterion_scores_ended_at", "criterion_scores", ["ended_at"])
     op.create_index("ix_criterion_scores_trainee_ended", "criterion_scores", ["trainee_id", "ended_at"])
+    op.create_index("ix_criterion_scores_week", "criterion_scores", ["week"])
+    op.create_table(
+        "criterion_weeks",
+        sa.Column("week", sa.Date(), primary_key=True),
+        sa.Column("trainee_id", sa.Integer(), sa.ForeignKey("trainees.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("criterion", sa.String(40), primary_key=True),
+        sa.Column("total", sa.Float(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+    )
+    op.create_table(
+        "result_weeks",
+        sa.Column("week", sa.Date(), primary_key=True),
+        sa.Column("trainee_id", sa.Integer(), sa.ForeignKey("trainees.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("persona_id", sa.String(100), primary_key=True),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("overall_total", sa.Float(), nullable=False),
+        sa.Column("deals", sa.Integer(), nullable=False),
+        sa.Column("price_total", sa.Float(), nullable=False),
+        sa.Column("price_n", sa.Integer(), nullable=False),
+        sa.Column("floor", sa.Float()),
+    )
     op.create_table(
         "assignments",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -106,6 +130,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("assignment_targets", "assignments", "criterion_scores", "session_results", "comments",
+    for table in ("assignment_targets", "assignments", "result_weeks", "criterion_weeks", "criterion_scores",
+                  "session_results", "comments",
                   "accounts", "identities", "people", "teams"):
         op.drop_table(table)
