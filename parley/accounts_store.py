@@ -58,6 +58,7 @@ class Account(Base):
     password_hash = Column(String(255), nullable=False)
     role = Column(String(12), nullable=False)
     team_id = Column(Integer, ForeignKey("teams.id", ondelete="SET NULL"))
+    slack_user_id = Column(String(64), unique=True)  # a lead's `team` command in Slack
     created_at = Column(DateTime, default=datetime.utcnow, nullable=False)
 
 

@@ -459,6 +459,9 @@ class SlackInput(RasaSlackInput):
             try:
                 if command.help is not None and isinstance(output, SlackBot):
                     await output.send_help(message.sender_id or "", command.help)
+                elif isinstance(output, SlackBot) and await PEOPLE.answer(output, message.sender_id or "", sender_id,
+                                                                          command.text):
+                    pass  # `assignments` / `team` (parley_rasa/slack_people.py)
                 else:
                     await on_new_message(message)
                     if isinstance(output, SlackBot) and not output.replied:  # a Rasa command or a missing service
@@ -475,6 +478,7 @@ class SlackInput(RasaSlackInput):
         webhook = super().blueprint(on_new_message)
         self.silence = Silence()  # says truly why a turn got no reply (parley_rasa/channels.py)
         self.silence.watch(webhook)
+        PEOPLE.watch(webhook, self)  # the cockpit's App Home and assignment reminders
 
         @webhook.middleware("request")
         async def url_verification(request: Request) -> HTTPResponse | None:

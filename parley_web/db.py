@@ -17,6 +17,7 @@ class CockpitDB:
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
         self._floors: Dict[str, float] | None = None
+        self.persona_names: Dict[str, str] = {}
         self._refreshed = 0.0
         self._last_report = 0  # the first refresh looks at every report, later ones at the newest
         self.refresh_every = refresh_every
@@ -30,10 +31,17 @@ class CockpitDB:
         if self._floors is None:
             from parley.personas import load_personas
             try:
-                self._floors = results.floors(load_personas())
+                personas = load_personas()
+                self._floors = results.floors(personas)
+                self.persona_names = {pid: f"{p.name} ({pid.replace('_', ' ')})" for pid, p in personas.items()}
             except Exception:  # noqa: BLE001  # a broken persona file must not take the cockpit down
                 self._floors = {}
         return self._floors
+
+    def personas(self) -> Dict[str, str]:
+        """persona id -> "Name (id)" for the assignment form."""
+        self.floors()
+        return dict(sorted(self.persona_names.items(), key=lambda kv: kv[1]))
 
     def refresh(self, force: bool = False) -> None:
         """Copy newly finished sessions into the result tables (at most every few seconds)."""

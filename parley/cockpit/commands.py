@@ -61,7 +61,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         return _fail("the two passwords differ; nothing was saved")
     try:
         with _db(args.url) as db:
-            directory.add_account(db, args.name, password, args.role, args.team)
+            directory.add_account(db, args.name, password, args.role, args.team, args.slack)
     except directory.DirectoryError as exc:
         return _fail(str(exc))
     print(f"Account {args.name!r} ({args.role}{', team ' + args.team if args.team else ''}) created.")
@@ -139,6 +139,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("name")
     q.add_argument("--role", required=True, choices=["trainer", "lead", "admin"])
     q.add_argument("--team", help="the team a lead leads")
+    q.add_argument("--slack", help="their Slack user id (U...): a lead then gets `team` in Slack")
     q.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     url(q)
     q.set_defaults(func=cmd_users)

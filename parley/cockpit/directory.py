@@ -51,7 +51,8 @@ def team(db: Session, name: str | None) -> Team | None:
     return row
 
 
-def add_account(db: Session, username: str, password: str, role: str, team_name: str | None = None) -> Account:
+def add_account(db: Session, username: str, password: str, role: str, team_name: str | None = None,
+                slack_user_id: str | None = None) -> Account:
     username = clean_name(username, "user name")
     if role not in {r.value for r in ACCOUNT_ROLES}:
         raise DirectoryError(f"Role must be one of: {', '.join(r.value for r in ACCOUNT_ROLES)}.")
@@ -62,7 +63,8 @@ def add_account(db: Session, username: str, password: str, role: str, team_name:
     if db.execute(select(Account.id).where(Account.username == username)).first():
         raise DirectoryError(f"There is already an account called {username!r}.")
     t = team(db, team_name)
-    row = Account(username=username, password_hash=hash_password(password), role=role, team_id=t.id if t else None)
+    row = Account(username=username, password_hash=hash_password(password), role=role, team_id=t.id if t else None,
+                  slack_user_id=slack_user_id or None)
     db.add(row)
     db.flush()
     return row

@@ -88,6 +88,23 @@ def terminal_identify(db_open: Callable[[], Session], sender: str, ask: Callable
         return _identified(db, person)
 
 
+def _lookup(db: Session, name: str | None, token: str | None) -> Person | None:
+    if token:
+        payload = unsign(token, "signin", LINK_AGE)
+        person = db.get(Person, int(payload["person"])) if payload else None
+        if person is None:
+            raise directory.DirectoryError("This sign-in link is not valid or has expired; ask your trainer for a "
+                                           "new one, or type your name.")
+        return person
+    return directory.person(db, name or "")
+
+
+def open_assignments(db: Session, person_id: int) -> list:
+    from parley.cockpit import assignments
+
+    return [p.to_dict() for p in assignments.open_for(db, person_id)]
+
+
 def _identified(db: Session, person: Person) -> Identified:
     team = db.get(Team, person.team_id).name if person.team_id else None
     return Identified(person.id, person.name, team)
@@ -118,10 +135,16 @@ class WebIdentifier:
             return 400, {"error": "type your name, or open the sign-in link your trainer sent"}
         try:
             with self._open() as db, db.begin():
-                who = web_identify(db, values["sender"] or "", values["name"], values["team"], values["token"])
+                if data.get("lookup") is True:  # before connecting: who is this, and what is assigned to them
+                    person = _lookup(db, values["name"], values["token"])
+                    if person is None:
+                        return 200, {"name": values["name"], "team": values["team"], "assignments": []}
+                    who = _identified(db, person)
+                else:
+                    who = web_identify(db, values["sender"] or "", values["name"], values["team"], values["token"])
+                return 200, {"name": who.name, "team": who.team, "assignments": open_assignments(db, who.person_id)}
         except directory.DirectoryError as exc:
             return 400, {"error": str(exc)}
-        return 200, {"name": who.name, "team": who.team}
 
     def _open(self) -> Session:
         if self._sessions is None:

@@ -242,7 +242,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
     slack, slack_secret, slack_token = FakeSlack(), uuid.uuid4().hex, f"xoxb-parley-test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "PARLEY_DB_URL": db_url, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
-           "SLACK_BOT_TOKEN": slack_token, "SLACK_SIGNING_SECRET": slack_secret, "SLACK_API_URL": f"{slack.url}/api/"}
+           "SLACK_BOT_TOKEN": slack_token, "SLACK_SIGNING_SECRET": slack_secret, "SLACK_API_URL": f"{slack.url}/api/",
+           "PARLEY_REMINDER_SECONDS": "2"}  # the cockpit's due-tomorrow Slack reminders, checked often
     logs = [workdir / "actions.log", workdir / "rasa.log"]
     procs = [
         subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--port", str(actions_port)], cwd=ROOT, env=env,

@@ -71,28 +71,69 @@
         who = { name: n, team: team.value.replace(/\s+/g, ' ').trim(), token: '' };
         save();
         render();
-        if (lastSender) identify(lastSender);
+        if (lastSender) identify(lastSender); else lookup();
       });
       box.appendChild(form);
     }
     if (message) box.appendChild(el('p', { 'class': 'error', role: 'alert' }, message));
+    renderAssignments(box);
     box.appendChild(links);
   }
 
-  function identify(sender) {
-    if (!sender || !(who.name || who.token)) return;
-    fetch('/whoami', { method: 'POST', credentials: 'same-origin', cache: 'no-store',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ sender: sender, name: who.name || '', team: who.team || '', token: who.token || '' })
-    }).then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+  // Open assignments first: each one picks its persona, difficulty and mode in the picker below.
+  function renderAssignments(box) {
+    var open = (who.assignments || []).filter(function (a) { return a && a.persona; });
+    if (!open.length) return;
+    var list = el('ul', { 'class': 'assignments', id: 'assignments', 'aria-label': 'Your open assignments' });
+    open.forEach(function (a) {
+      var item = el('li', { 'class': 'assignment' });
+      var text = a.persona.replace(/_/g, ' ') + ' \u00b7 ' + a.difficulty + ' \u00b7 ' + a.mode + ' \u00b7 score ' +
+        a.min_score + '+ \u00b7 due ' + String(a.due).replace('T', ' ') +
+        (a.attempts_left === null || a.attempts_left === undefined ? '' : ' \u00b7 ' + a.attempts_left + ' attempt(s) left');
+      item.appendChild(el('span', {}, text));
+      var pick = el('button', { type: 'button', 'class': 'pick-assignment' }, 'Choose');
+      pick.addEventListener('click', function () { choose(a); });
+      item.appendChild(pick);
+      list.appendChild(item);
+    });
+    box.appendChild(el('p', { 'class': 'assignments-title' }, 'Your assignments'));
+    box.appendChild(list);
+  }
+
+  function choose(a) {
+    var card = document.querySelector('label[data-persona="' + String(a.persona).replace(/"/g, '') + '"]');
+    if (card) card.click();
+    ['difficulty', 'mode'].forEach(function (name) {
+      var input = document.querySelector('input[name="' + name + '"][value="' + String(a[name]).replace(/"/g, '') + '"]');
+      if (input) { input.checked = true; input.dispatchEvent(new Event('change', { bubbles: true })); }
+    });
+    var start = document.getElementById('start');
+    if (start) start.focus();
+  }
+
+  function lookup() {
+    if (!(who.name || who.token)) return;
+    post({ lookup: true, name: who.name || '', team: who.team || '', token: who.token || '' });
+  }
+
+  function post(body) {
+    return fetch('/whoami', { method: 'POST', credentials: 'same-origin', cache: 'no-store',
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body)
+    }).then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
       .then(function (answer) {
         if (answer.ok) {
-          who.name = answer.body.name; who.team = answer.body.team || who.team; save(); render();
+          who.name = answer.body.name || who.name; who.team = answer.body.team || who.team;
+          who.assignments = answer.body.assignments || []; save(); render();
         } else {
           if (who.token) { who = {}; save(); }
           render(String(answer.body.error || 'Could not save who you are.'));
         }
       }, function () { render('Could not reach the page server to save who you are.'); });
+  }
+
+  function identify(sender) {
+    if (!sender || !(who.name || who.token)) return;
+    post({ sender: sender, name: who.name || '', team: who.team || '', token: who.token || '' });
   }
 
   window.ParleyWhoami = {
@@ -102,6 +143,7 @@
   document.addEventListener('DOMContentLoaded', function () {
     takeSigninLink();
     render();
+    lookup();
     fetch('/config.json', { credentials: 'same-origin', cache: 'no-store' })
       .then(function (r) { return r.json(); })
       .then(function (c) { cockpit = String(c.cockpit_url || '').replace(/\/+$/, ''); render(); }, function () {});

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(255), nullable=False),
         sa.Column("role", sa.String(12), nullable=False),
         sa.Column("team_id", sa.Integer(), sa.ForeignKey("teams.id", ondelete="SET NULL")),
+        sa.Column("slack_user_id", sa.String(64), unique=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )
     op.create_table(
