@@ -162,10 +162,16 @@ def identify_terminal_safely(sender: str) -> None:
     from parley.store import make_engine
 
     try:
-        who = terminal_identify(lambda: sessionmaker(make_engine(), future=True)(), sender, input)
+        sessions = sessionmaker(make_engine(), future=True)
+        who = terminal_identify(sessions, sender, input)
+        if who is None:
+            return
+        with sessions() as db:
+            todo = open_assignments(db, who.person_id)
     except (OSError, EOFError, directory.DirectoryError, Exception) as exc:  # noqa: BLE001
         print(f"(Practising anonymously: {exc})")
         return
-    if who is not None:
-        print(f"Practising as {who.name}{' (' + who.team + ')' if who.team else ''}. "
-              f"To change it, delete {NAME_FILE}.")
+    print(f"Practising as {who.name}{' (' + who.team + ')' if who.team else ''}. To change it, delete {NAME_FILE}.")
+    for a in todo:  # open assignments first
+        print(f"  Assignment: {a['persona'].replace('_', ' ')} on {a['difficulty']}, {a['mode']}, score "
+              f"{a['min_score']}+ by {a['due'].replace('T', ' ')} ({a['status']}). Pick it below.")

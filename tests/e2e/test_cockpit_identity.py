@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from typing import Iterator
 
 import pytest
@@ -17,13 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from parley.accounts_store import Identity, Person, Team
-from parley.cockpit import directory
-from parley.cockpit.auth import sign
+from parley.cockpit import assignments, directory
+from parley.cockpit.auth import Role, Viewer, sign
 from parley.store import Trainee, TrainingSession, make_engine
 from tests.e2e.conftest import ROOT, Stack, wait_until
 
 pytest.importorskip("playwright")
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+expect.set_options(timeout=60_000)  # a loaded two-core machine: the briefing can take a while
 
 from tests.e2e.test_web import start  # noqa: E402
 
@@ -117,6 +120,27 @@ def test_a_trainers_sign_in_link_identifies_the_trainee_without_typing(stack, pa
     start(page, page_url, "loyal_customer")
     expect(page.locator("#whoami-name")).to_contain_text("Ana Linked")
     assert [r.persona_id for r in sessions_of(stack, "Ana Linked")] == ["loyal_customer"]
+    page.context.close()
+
+
+def test_open_assignments_come_first_in_the_picker_and_choose_their_settings(stack, page_url, browser):
+    with db(stack)() as s, s.begin():
+        person = directory.add_person(s, "Cleo Assigned", "Billing")
+        assignments.create(s, Viewer("tina", Role.trainer), "procurement_manager", "hard", "assessment",
+                           datetime.utcnow() + timedelta(days=2), 70, 3, person_ids=[person.id])
+    page = new_page(browser)
+    page.goto(page_url)
+    page.locator("#whoami-form input[name=name]").fill("Cleo Assigned")
+    page.locator("#whoami-form button").click()
+    item = page.locator("#assignments li").first
+    expect(item).to_contain_text("procurement manager")
+    expect(item).to_contain_text("70+")
+    box = page.locator("#whoami").bounding_box()
+    assert box["y"] < page.locator("#persona-list").bounding_box()["y"]  # above the personas
+    item.locator("button").click()
+    expect(page.locator('input[name="mode"][value="assessment"]')).to_be_checked()
+    expect(page.locator('input[name="difficulty"][value="hard"]')).to_be_checked()
+    page.screenshot(path=str(SHOTS / "trainee-page-assignment-desktop.png"))
     page.context.close()
 
 

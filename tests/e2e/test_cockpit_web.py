@@ -5,6 +5,7 @@ results/cockpit/ (look at them)."""
 from __future__ import annotations
 
 import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator, List
 
@@ -17,6 +18,8 @@ from tests.e2e.conftest import ROOT
 
 pytest.importorskip("playwright")
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+expect.set_options(timeout=60_000)  # a loaded two-core machine: the briefing can take a while
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
@@ -225,3 +228,30 @@ def test_a_lead_sees_only_their_team_on_the_overview(world):
     r = lead.get(f"{world.url}/overview", timeout=30)
     assert r.status_code == 200
     assert "Bob Other-Team" not in r.text and "Mallory" in r.text
+
+
+@pytest.mark.parametrize("size", list(WIDTHS))
+def test_a_trainer_assigns_in_the_browser_and_sees_each_trainees_status(browser, world, size):
+    page, watch = sign_in(browser, world, "tina", size)
+    page.click("header >> text=Assignments")
+    expect(page.locator("h1")).to_have_text("Assignments")
+    form = page.locator("#new-assignment")
+    form.locator("select[name=persona]").select_option("price_increase_charlie")
+    form.locator("select[name=difficulty]").select_option("normal")
+    form.locator("input[name=due]").fill("2020-01-01")  # in the past: refused with a reason, nothing lost
+    form.locator("label.check", has_text="Mallory").locator("input").check()
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".error")).to_contain_text("past")
+    form = page.locator("#new-assignment")
+    form.locator("input[name=due]").fill((datetime.utcnow() + timedelta(days=7)).strftime("%Y-%m-%d"))
+    form.locator("label.check", has_text="Mallory").locator("input").check()
+    form.locator("label.check", has_text="Avery").locator("input").check()
+    form.locator("button[type=submit]").click()
+    table = page.locator("#assignment-status")
+    expect(table).to_contain_text(XSS_NAME)
+    expect(table).to_contain_text("not started")
+    shot(page, f"assignment-{size}")
+    page.goto(f"{world.url}/assignments")
+    expect(page.locator("#assignments tbody tr")).not_to_have_count(0)
+    shot(page, f"assignments-{size}")
+    watch.clean()
