@@ -150,3 +150,13 @@ class AssignmentTarget(Base):
     assignment_id = Column(Integer, ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
     person_id = Column(Integer, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     reminded_at = Column(DateTime)  # the day-before reminder went out
+
+
+class XapiDelivery(Base):
+    """xAPI statements of a finished session sent to the learning record store (or still to send)."""
+    __tablename__ = "xapi_deliveries"
+    session_id = Column(Integer, ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    statements = Column(Integer, nullable=False, default=0)
+    attempts = Column(Integer, nullable=False, default=0)
+    sent_at = Column(DateTime)
+    last_error = Column(Text)

@@ -4,7 +4,9 @@ never executed) that static/cockpit.js hands to Chart.js."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import secrets
 import time
 from datetime import datetime
@@ -17,7 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from parley.accounts_store import Comment, Person, Team
-from parley.cockpit import assignments, directory, queries, rubric
+from parley.cockpit import assignments, directory, exports, queries, rubric, xapi
 from parley.cockpit.auth import Role, Viewer, sign, unsign
 from parley_web.db import CockpitDB
 
@@ -387,6 +389,51 @@ def create_app(db_url: str | None = None, name: str = "parley_cockpit") -> Sanic
     async def api_csrf(request: Request, viewer: Viewer) -> HTTPResponse:
         return response.json({"csrf": session_of(request)["csrf"]})
 
+    # -- exports ---------------------------------------------------------------------------------------
+    @app.get("/export/sessions.<fmt:(csv|json)>")
+    @signed_in
+    async def export(request: Request, viewer: Viewer, fmt: str) -> HTTPResponse:
+        def day(name: str) -> datetime | None:
+            value = (request.args.get(name) or "").strip()
+            try:
+                return datetime.fromisoformat(value) if value else None
+            except ValueError:
+                raise ExportInput(f"'{name}' must be a date, YYYY-MM-DD") from None
+        try:
+            filters = exports.Filters(team=request.args.get("team") or None,
+                                      trainee=request.args.get("trainee") or None,
+                                      persona=request.args.get("persona") or None, since=day("from"),
+                                      until=day("to"))
+        except ExportInput as exc:
+            return response.text(str(exc), status=400)
+        stamp = datetime.utcnow().strftime("%Y%m%d-%H%M")
+        headers = {"Content-Disposition": f'attachment; filename="parley-sessions-{stamp}.{fmt}"'}
+        with db.tx() as tx:
+            records = exports.rows(tx, viewer, filters)
+            if fmt == "json":
+                return response.raw(exports.to_json(records).encode(), content_type="application/json",
+                                    headers=headers)
+            body = "".join(exports.to_csv(records))
+        return response.raw(body.encode("utf-8-sig"), content_type="text/csv; charset=utf-8", headers=headers)
+
+    # -- xAPI: finished sessions to the learning record store, in the background -----------------------
+    lrs = xapi.Settings.from_env()
+    if lrs.url:
+        @app.listener("after_server_start")
+        async def deliver_statements(app_: Sanic, loop: Any) -> None:
+            from parley.personas import load_personas
+            trusts = xapi.start_trusts(load_personas())
+            every = float(os.environ.get("PARLEY_LRS_SECONDS", "30"))
+
+            async def forever() -> None:
+                while True:
+                    try:
+                        await loop.run_in_executor(None, xapi.deliver_pending, db._sessions, lrs, trusts)
+                    except Exception:  # noqa: BLE001  # a bad round never stops the next one
+                        logger.exception("xAPI delivery round failed")
+                    await asyncio.sleep(every)
+            app_.ctx.xapi_task = loop.create_task(forever())
+
     @app.exception(Exception)
     async def on_error(request: Request, exc: Exception) -> HTTPResponse:
         status = getattr(exc, "status_code", 500)
@@ -402,6 +449,10 @@ def create_app(db_url: str | None = None, name: str = "parley_cockpit") -> Sanic
         return response.text("Something went wrong on our side; it has been logged.", status=500)
 
     return app
+
+
+class ExportInput(ValueError):
+    pass
 
 
 def _safe_next(value: str | None) -> str:

@@ -19,6 +19,7 @@ from parley.accounts_store import (
     ResultWeek,
     SessionResult,
     Team,
+    XapiDelivery,
 )
 from parley.cockpit.auth import ACCOUNT_ROLES, Role, Viewer, hash_password, verify_password
 from parley.store import Report, Trainee, TrainingSession, Turn
@@ -137,7 +138,7 @@ def forget(db: Session, name: str) -> Forgotten:
     session_ids = select(TrainingSession.id).where(TrainingSession.trainee_id.in_(trainee_ids)).scalar_subquery()
     sessions = db.execute(select(func.count()).select_from(TrainingSession)
                           .where(TrainingSession.trainee_id.in_(trainee_ids))).scalar_one()
-    for model in (CriterionScore, SessionResult, Comment, Turn, Report):
+    for model in (CriterionScore, SessionResult, Comment, Turn, Report, XapiDelivery):
         db.execute(delete(model).where(model.session_id.in_(session_ids)),
                    execution_options={"synchronize_session": False})
     for rollup in (CriterionWeek, ResultWeek):

@@ -130,8 +130,19 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "xapi_deliveries",
+        sa.Column("session_id", sa.Integer(), sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("statements", sa.Integer(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("sent_at", sa.DateTime()),
+        sa.Column("last_error", sa.Text()),
+    )
+
+
 def downgrade() -> None:
-    for table in ("assignment_targets", "assignments", "result_weeks", "criterion_weeks", "criterion_scores",
+    for table in ("xapi_deliveries", "assignment_targets", "assignments", "result_weeks", "criterion_weeks",
+                  "criterion_scores",
                   "session_results", "comments",
                   "accounts", "identities", "people", "teams"):
         op.drop_table(table)
