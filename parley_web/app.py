@@ -390,9 +390,17 @@ def create_app(db_url: str | None = None, name: str = "parley_cockpit") -> Sanic
         return response.json({"csrf": session_of(request)["csrf"]})
 
     # -- exports ---------------------------------------------------------------------------------------
-    @app.get("/export/sessions.<fmt:(csv|json)>")
+    @app.get("/export/sessions.csv")
     @signed_in
-    async def export(request: Request, viewer: Viewer, fmt: str) -> HTTPResponse:
+    async def export_csv(request: Request, viewer: Viewer) -> HTTPResponse:
+        return export(request, viewer, "csv")
+
+    @app.get("/export/sessions.json")
+    @signed_in
+    async def export_json(request: Request, viewer: Viewer) -> HTTPResponse:
+        return export(request, viewer, "json")
+
+    def export(request: Request, viewer: Viewer, fmt: str) -> HTTPResponse:
         def day(name: str) -> datetime | None:
             value = (request.args.get(name) or "").strip()
             try:

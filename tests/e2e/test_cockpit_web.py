@@ -255,3 +255,20 @@ def test_a_trainer_assigns_in_the_browser_and_sees_each_trainees_status(browser,
     expect(page.locator("#assignments tbody tr")).not_to_have_count(0)
     shot(page, f"assignments-{size}")
     watch.clean()
+
+
+def test_exports_download_as_csv_and_json_with_filters(browser, world):
+    page, watch = sign_in(browser, world, "leo")  # a lead: only their team
+    expect(page).to_have_url(f"{world.url}/overview")
+    with page.expect_download() as download:
+        page.click("#export button:has-text('CSV')")
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("session_id,trainee,team,persona") and len(lines) > 10
+    assert "Bob Other-Team" not in text and "Renewals" not in text
+    lead = world.login("leo")
+    r = lead.get(f"{world.url}/export/sessions.json", params={"trainee": XSS_NAME, "from": "2000-01-01"}, timeout=60)
+    assert r.status_code == 200 and {s["trainee"] for s in r.json()["sessions"]} == {XSS_NAME}
+    assert lead.get(f"{world.url}/export/sessions.csv", params={"from": "yesterday"}, timeout=30).status_code == 400
+    assert requests.get(f"{world.url}/export/sessions.csv", timeout=30, allow_redirects=False).status_code == 302
+    watch.clean()
