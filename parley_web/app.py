@@ -219,8 +219,9 @@ def create_app(db_url: str | None = None, name: str = "parley_cockpit") -> Sanic
             if viewer.is_staff:
                 token = sign({"person": person_id, "iat": time.time()}, "signin")
                 link = f"{request.scheme}://{request.host}/signin/{token}"
+            others = [p for p in directory.people(tx, viewer) if p.id != person_id] if viewer.is_staff else []
         return page(request, "progress.html", data=data, chart={"series": data.series, "names": rubric.names()},
-                    signin_link=link, tasks=tasks)
+                    signin_link=link, tasks=tasks, others=others)
 
     @app.get("/me")
     @signed_in
@@ -264,6 +265,21 @@ def create_app(db_url: str | None = None, name: str = "parley_cockpit") -> Sanic
             if not directory.set_shared(tx, session_id, viewer.person_id, request.form.get("shared") == "1"):
                 raise queries.Forbidden()
         return response.redirect(f"/sessions/{session_id}")
+
+    @app.post("/trainees/<person_id:int>/merge")
+    @signed_in
+    async def merge_person(request: Request, viewer: Viewer, person_id: int) -> HTTPResponse:
+        if not viewer.is_staff:
+            raise queries.Forbidden()
+        other = _int(request.form.get("other"), None) or 0
+        try:
+            with db.tx() as tx:
+                queries.person_in_view(tx, viewer, person_id)  # both must be the viewer's to see
+                queries.person_in_view(tx, viewer, other)
+                directory.merge(tx, person_id, other)
+        except directory.DirectoryError as exc:
+            return page(request, "error.html", 400, title="Could not join the trainees", message=str(exc))
+        return response.redirect(f"/trainees/{person_id}")
 
     @app.post("/people")
     @signed_in

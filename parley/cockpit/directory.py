@@ -168,3 +168,28 @@ def set_shared(db: Session, session_id: int, person_id: int, shared: bool) -> bo
         SessionResult.trainee_id.in_(select(Identity.trainee_id).where(Identity.person_id == person_id)),
     ).values(shared=shared).execution_options(synchronize_session=False))
     return bool(result.rowcount)
+
+
+def merge(db: Session, keep_id: int, other_id: int) -> Person:
+    """`other` is the same trainee as `keep` (e.g. "Slack U123" and "Ann" on the web): their channel ids,
+    Slack id, team and assignments move to `keep`, and `other` is removed."""
+    keep, other = db.get(Person, keep_id), db.get(Person, other_id)
+    if keep is None or other is None or keep.id == other.id:
+        raise DirectoryError("Pick two different trainees to join.")
+    db.execute(update(Identity).where(Identity.person_id == other.id).values(person_id=keep.id)
+               .execution_options(synchronize_session=False))
+    mine = set(db.execute(select(AssignmentTarget.assignment_id).where(AssignmentTarget.person_id == keep.id))
+               .scalars())
+    for target in db.execute(select(AssignmentTarget).where(AssignmentTarget.person_id == other.id)).scalars():
+        if target.assignment_id in mine:
+            db.delete(target)
+        else:
+            target.person_id = keep.id
+    db.flush()
+    slack, team = other.slack_user_id, other.team_id
+    db.delete(other)
+    db.flush()
+    keep.slack_user_id = keep.slack_user_id or slack
+    keep.team_id = keep.team_id or team
+    db.flush()
+    return keep

@@ -217,7 +217,8 @@ class Progress:
     sessions: List[SessionRow] = field(default_factory=list)
 
 
-def _person(db: Session, viewer: Viewer, person_id: int) -> Person:
+def person_in_view(db: Session, viewer: Viewer, person_id: int) -> Person:
+    """The person, if the viewer may see them; raises Forbidden (or NotFound for staff) otherwise."""
     row = db.get(Person, person_id)
     if row is None:
         raise Forbidden() if viewer.role == Role.trainee else NotFound()
@@ -227,7 +228,7 @@ def _person(db: Session, viewer: Viewer, person_id: int) -> Person:
 
 
 def progress(db: Session, viewer: Viewer, person_id: int, limit: int = 200, today: date | None = None) -> Progress:
-    person = _person(db, viewer, person_id)
+    person = person_in_view(db, viewer, person_id)
     trainees = select(Identity.trainee_id).where(Identity.person_id == person.id).scalar_subquery()
     team = db.get(Team, person.team_id).name if person.team_id else None
     points = db.execute(

@@ -306,3 +306,19 @@ def test_assignment_life_cycle_counts_only_attempts_in_its_mode(tmp_path, person
         assert mine == []  # Ann's only assignment is failed: nothing open
         soon = assignments.due_tomorrow(s, now=datetime.utcnow() + timedelta(days=2, hours=1))
         assert [(p.name, p.assignment_id) for _, p, _ in soon] == [("Bo", high)]
+
+
+def test_a_trainer_joins_two_people_into_one(played):
+    with played() as s, s.begin():
+        web = directory.add_person(s, "Ann on the web")
+        directory.link(s, web, "web-ann-2")
+        slack = directory.add_person(s, "Slack U9", slack_user_id="U9")
+        directory.link(s, slack, "slack:U9")
+        kept = directory.merge(s, web.id, slack.id)
+        assert kept.slack_user_id == "U9"
+        senders = s.execute(select(Trainee.external_id).join(Identity, Identity.trainee_id == Trainee.id)
+                            .where(Identity.person_id == kept.id)).scalars().all()
+        assert sorted(senders) == ["slack:U9", "web-ann-2"]
+        assert directory.person(s, "Slack U9") is None
+        with pytest.raises(directory.DirectoryError):
+            directory.merge(s, kept.id, kept.id)

@@ -272,3 +272,28 @@ def test_exports_download_as_csv_and_json_with_filters(browser, world):
     assert lead.get(f"{world.url}/export/sessions.csv", params={"from": "yesterday"}, timeout=30).status_code == 400
     assert requests.get(f"{world.url}/export/sessions.csv", timeout=30, allow_redirects=False).status_code == 302
     watch.clean()
+
+
+def test_a_trainer_joins_a_slack_person_into_the_web_person_and_a_lead_cannot_reach_other_teams(world):
+    from sqlalchemy.orm import sessionmaker
+
+    from parley.cockpit import directory
+    from parley.store import make_engine
+
+    with sessionmaker(make_engine(world.db_url), future=True)() as s, s.begin():
+        web = directory.add_person(s, "Zed Web", "Billing")
+        slack = directory.add_person(s, "Slack UZED", slack_user_id="UZED")
+        directory.link(s, slack, "slack:UZED")
+        web_id, slack_id = web.id, slack.id
+    lead = world.login("leo")
+    page = lead.get(f"{world.url}/trainees/{web_id}", timeout=30)
+    r = lead.post(f"{world.url}/trainees/{web_id}/merge", data={"csrf": csrf_of(page.text),
+                                                                 "other": world.people["bob"]}, timeout=30)
+    assert r.status_code == 403 and "Bob Other-Team" not in r.text
+    trainer = world.login("tina")
+    page = trainer.get(f"{world.url}/trainees/{web_id}", timeout=30)
+    assert 'id="merge"' in page.text
+    r = trainer.post(f"{world.url}/trainees/{web_id}/merge", data={"csrf": csrf_of(page.text), "other": slack_id},
+                     timeout=30)
+    assert r.status_code == 200 and r.url.endswith(f"/trainees/{web_id}")
+    assert trainer.get(f"{world.url}/trainees/{slack_id}", timeout=30).status_code == 404
