@@ -19,7 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from parley.accounts_store import Comment, Person, Team
-from parley.cockpit import assignments, directory, exports, queries, rubric, xapi
+from parley.cockpit import assignments, directory, exports, queries, retention, rubric, xapi
 from parley.cockpit.auth import Role, Viewer, sign, unsign
 from parley_web.db import CockpitDB
 
@@ -457,6 +457,24 @@ def create_app(db_url: str | None = None, name: str = "parley_cockpit") -> Sanic
                         logger.exception("xAPI delivery round failed")
                     await asyncio.sleep(every)
             app_.ctx.xapi_task = loop.create_task(forever())
+
+    # -- retention: old transcripts deleted, scores kept (PARLEY_RETENTION_DAYS), every few hours ---------
+    if retention.retention_days():
+        @app.listener("after_server_start")
+        async def prune_old_transcripts(app_: Sanic, loop: Any) -> None:
+            async def forever() -> None:
+                while True:
+                    try:
+                        def prune() -> int:
+                            with db.tx() as tx:
+                                return retention.prune(tx, retention.retention_days() or 0, db.floors())
+                        pruned = await loop.run_in_executor(None, prune)
+                        if pruned:
+                            logger.info("retention: deleted the transcripts of %d old sessions", pruned)
+                    except Exception:  # noqa: BLE001
+                        logger.exception("retention round failed")
+                    await asyncio.sleep(float(os.environ.get("PARLEY_RETENTION_CHECK_SECONDS", 6 * 3600)))
+            app_.ctx.retention_task = loop.create_task(forever())
 
     @app.exception(Exception)
     async def on_error(request: Request, exc: Exception) -> HTTPResponse:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from contextlib import contextmanager
 from typing import Dict, Iterator
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from parley.cockpit import results
 from parley.store import make_engine
+
+logger = logging.getLogger("parley.cockpit")
 
 
 class CockpitDB:
@@ -46,7 +50,10 @@ class CockpitDB:
     def refresh(self, force: bool = False) -> None:
         """Copy newly finished sessions into the result tables (at most every few seconds)."""
         if force or time.monotonic() - self._refreshed > self.refresh_every:
-            with self.tx() as db:
-                results.refresh(db, self.floors(), max(0, self._last_report - 500))  # recent reports only
-                self._last_report = results.last_report_id(db)
+            try:
+                with self.tx() as db:
+                    results.refresh(db, self.floors(), max(0, self._last_report - 500))  # recent reports only
+                    self._last_report = results.last_report_id(db)
+            except IntegrityError:  # another cockpit process copied the same reports first: nothing lost
+                logger.info("results were refreshed by another process")
             self._refreshed = time.monotonic()

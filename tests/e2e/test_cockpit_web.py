@@ -35,6 +35,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 @pytest.fixture(scope="module")
+def personas() -> dict:
+    from parley.personas import load_personas
+    return load_personas()
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
@@ -297,3 +303,48 @@ def test_a_trainer_joins_a_slack_person_into_the_web_person_and_a_lead_cannot_re
                      timeout=30)
     assert r.status_code == 200 and r.url.endswith(f"/trainees/{web_id}")
     assert trainer.get(f"{world.url}/trainees/{slack_id}", timeout=30).status_code == 404
+
+
+def test_the_cockpit_deletes_old_transcripts_after_the_retention_period_and_keeps_scores(tmp_path, personas):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from sqlalchemy import func, select, update
+    from sqlalchemy.orm import sessionmaker
+
+    from parley.accounts_store import CriterionScore
+    from parley.moves import detect
+    from parley.session import Trainer
+    from parley.store import Store, TrainingSession, Turn
+    from tests.e2e.conftest import free_port
+
+    url = f"sqlite:///{tmp_path / 'retention.db'}"
+    store = Store(url)
+    trainer = Trainer(personas, store, detect)
+    trainer.start("old-timer", "price_increase_charlie", "normal", "assessment")
+    trainer.turn("old-timer", "Sorry about the rise, Charlie.")
+    trainer.end("old-timer")
+    db = sessionmaker(store.engine, future=True)
+    with db() as s, s.begin():
+        s.execute(update(TrainingSession).values(ended_at=datetime.utcnow() - timedelta(days=45)))
+    port = free_port()
+    env = {**os.environ, "PARLEY_RETENTION_DAYS": "30", "PARLEY_RETENTION_CHECK_SECONDS": "1",
+           "PARLEY_SECRET_KEY": "retention"}
+    proc = subprocess.Popen([sys.executable, "-m", "parley_web", "--port", str(port), "--db-url", url], cwd=ROOT,
+                            env=env, stdout=(tmp_path / "log").open("w"), stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            with db() as s:
+                turns = s.execute(select(func.count()).select_from(Turn)).scalar_one()
+            if turns == 0:
+                break
+            time.sleep(1)
+        assert turns == 0, (tmp_path / "log").read_text()[-2000:]
+        with db() as s:
+            assert s.execute(select(func.count()).select_from(CriterionScore)).scalar_one() == 7  # scores kept
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
