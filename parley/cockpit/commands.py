@@ -119,7 +119,13 @@ def cmd_cockpit(args: argparse.Namespace) -> int:
         print(f"Deleted the transcripts of {n} sessions older than {days} days; their scores are kept.")
         return 0
     from parley.cockpit import seed
+    from parley.store import TrainingSession
 
+    with _db(args.url) as db:
+        existing = db.execute(select(TrainingSession.id).limit(1)).first()
+    if existing and not args.force:
+        return _fail("this database already holds sessions; seeding adds made-up trainees and 20,000 sessions "
+                     "to it. Seed a fresh database (--url sqlite:///var/demo.db), or add --force.")
     started = time.monotonic()
     templates = seed.play_templates(lambda msg: print(f"  {msg}", flush=True))
     with _db(args.url) as db:
@@ -181,5 +187,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--trainees", type=int, default=100)
     q.add_argument("--sessions", type=int, default=20000)
     q.add_argument("--seed", type=int, default=7)
+    q.add_argument("--force", action="store_true", help="seed even a database that already holds sessions")
     url(q)
     q.set_defaults(func=cmd_cockpit)

@@ -322,3 +322,9 @@ def test_a_trainer_joins_two_people_into_one(played):
         assert directory.person(s, "Slack U9") is None
         with pytest.raises(directory.DirectoryError):
             directory.merge(s, kept.id, kept.id)
+
+
+def test_seeding_refuses_a_database_with_real_sessions(played, tmp_path, capsys):
+    url = str(played.kw["bind"].url)
+    assert cli(["cockpit", "seed", "--trainees", "2", "--sessions", "5", "--url", url]) == 2
+    assert "already holds sessions" in capsys.readouterr().err
