@@ -107,12 +107,18 @@ class SlackPeople:
             name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
         except Exception as exc:  # noqa: BLE001  # e.g. missing users:read scope: the Slack id stands in
             logger.warning("Slack users.info for %s failed (%s); using the user id as the name", user_id, exc)
+        from parley.cockpit.directory import link_when_ready
         from parley.cockpit.identity import slack_identify
         try:
-            await self._run(lambda db: slack_identify(db, user_id, name, sender))
+            who = await self._run(lambda db: slack_identify(db, user_id, name, sender))
         except Exception:  # noqa: BLE001
             self.known.discard(user_id)  # try again on the next message
             logger.exception("could not link Slack user %s to a person", user_id)
+            return
+        if not who.linked:  # their first session is being started by this very message: link once it is
+            loop = asyncio.get_running_loop()
+            waiting = loop.run_in_executor(None, link_when_ready, self._open, who.person_id, sender, 60.0)
+            waiting.add_done_callback(lambda done: done.result() or self.known.discard(user_id))
 
     # -- `assignments` and `team` --------------------------------------------------------------------------------
     async def answer(self, output: Any, recipient: str, user_id: str | None, text: str | None) -> bool:

@@ -21,6 +21,7 @@ from sanic.response import HTTPResponse
 from parley.accounts_store import Comment, Person, Team
 from parley.cockpit import assignments, directory, exports, queries, retention, rubric, xapi
 from parley.cockpit.auth import Role, Viewer, sign, unsign
+from parley.cockpit.throttle import Throttle
 from parley_web.db import CockpitDB
 
 HERE = Path(__file__).resolve().parent
@@ -56,6 +57,9 @@ def create_app(db_url: str | None = None, name: str = "parley_cockpit") -> Sanic
     app.config.REQUEST_MAX_SIZE = 1_000_000
     app.ctx.db = CockpitDB(db_url)
     app.ctx.env = templates()
+    # wrong passwords: 5 per user name, 50 per address (a shared office address), within 15 minutes
+    app.ctx.throttle = Throttle(limit=int(os.environ.get("PARLEY_LOGIN_ATTEMPTS", "5")), window=900)
+    app.ctx.address_throttle = Throttle(limit=50, window=900)
     db: CockpitDB = app.ctx.db
     env: Environment = app.ctx.env
 
@@ -155,11 +159,20 @@ def create_app(db_url: str | None = None, name: str = "parley_cockpit") -> Sanic
     async def login(request: Request) -> HTTPResponse:
         if not csrf_ok(request):
             return page(request, "login.html", 403, error="The form expired; please sign in again.", next="/")
+        username = (request.form.get("username") or "").strip()
+        user, address = username.lower(), request.remote_addr or request.ip
+        wait = max(app.ctx.throttle.blocked(user), app.ctx.address_throttle.blocked(address))
+        if wait:
+            return page(request, "login.html", 429, next=_safe_next(request.form.get("next")),
+                        error=f"Too many wrong passwords. Try again in {int(wait // 60) + 1} minutes.")
         with db.tx() as tx:
-            viewer = directory.authenticate(tx, request.form.get("username", ""), request.form.get("password", ""))
+            viewer = directory.authenticate(tx, username, request.form.get("password", ""))
         if viewer is None:
+            app.ctx.throttle.failed(user)
+            app.ctx.address_throttle.failed(address)
             return page(request, "login.html", 401, error="Wrong user name or password.",
                         next=_safe_next(request.form.get("next")))
+        app.ctx.throttle.succeeded(user)
         start_session(request, viewer)
         return response.redirect(_safe_next(request.form.get("next")))
 

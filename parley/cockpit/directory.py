@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from typing import List
+from typing import Callable, List
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -101,10 +102,16 @@ def person(db: Session, name: str) -> Person | None:
     return db.execute(select(Person).where(Person.name == clean_name(name))).scalar_one_or_none()
 
 
-def link(db: Session, person_row: Person, sender: str) -> None:
-    """The channel sender id `sender` is `person_row` from now on (and for its past sessions)."""
+def link(db: Session, person_row: Person, sender: str, create: bool = True) -> bool:
+    """The channel sender id `sender` is `person_row` from now on (and for its past sessions).
+
+    A channel's own process creates a sender's `trainees` row when its first session starts; a channel
+    linking a sender at the same moment passes create=False and gets False while the row is not there
+    yet (then `link_when_ready` waits for it), so the two never race to insert the same row."""
     trainee = db.execute(select(Trainee).where(Trainee.external_id == sender)).scalar_one_or_none()
     if trainee is None:
+        if not create:
+            return False
         trainee = Trainee(external_id=sender)
         db.add(trainee)
         db.flush()
@@ -114,6 +121,23 @@ def link(db: Session, person_row: Person, sender: str) -> None:
     else:
         existing.person_id = person_row.id
     db.flush()
+    return True
+
+
+def link_when_ready(open_db: Callable[[], Session], person_id: int, sender: str, timeout: float = 30.0,
+                    interval: float = 0.25) -> bool:
+    """Links `sender` to the person as soon as its first session has created its `trainees` row."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with open_db() as db, db.begin():
+            person_row = db.get(Person, person_id)
+            if person_row is None:
+                return False
+            if link(db, person_row, sender, create=False):
+                return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval)
 
 
 def person_for_sender(db: Session, sender: str) -> Person | None:

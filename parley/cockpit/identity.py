@@ -11,6 +11,7 @@ a sign-in link is verified.  A trainer links more ids to the same person with `p
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -31,6 +32,7 @@ class Identified:
     person_id: int
     name: str
     team: str | None
+    linked: bool = True  # False: the sender's first session has not started yet (link_when_ready follows)
 
 
 def web_identify(db: Session, sender: str, name: str | None = None, team: str | None = None,
@@ -50,8 +52,7 @@ def web_identify(db: Session, sender: str, name: str | None = None, team: str | 
             person = directory.add_person(db, name or "", team or None)
         elif team and person.team_id is None:
             person = directory.add_person(db, person.name, team)
-    directory.link(db, person, sender)
-    return _identified(db, person)
+    return _identified(db, person, directory.link(db, person, sender, create=False))
 
 
 def slack_identify(db: Session, user_id: str, display_name: str | None, sender: str | None = None) -> Identified:
@@ -68,8 +69,7 @@ def slack_identify(db: Session, user_id: str, display_name: str | None, sender: 
             person = None
         person = person or directory.add_person(db, name)
         person.slack_user_id = user_id
-    directory.link(db, person, sender or user_id)
-    return _identified(db, person)
+    return _identified(db, person, directory.link(db, person, sender or user_id, create=False))
 
 
 def terminal_identify(db_open: Callable[[], Session], sender: str, ask: Callable[[str], str],
@@ -84,8 +84,11 @@ def terminal_identify(db_open: Callable[[], Session], sender: str, ask: Callable
         name_file.write_text(name + "\n", encoding="utf-8")
     with db_open() as db, db.begin():
         person = directory.add_person(db, name)
-        directory.link(db, person, sender)
-        return _identified(db, person)
+        who = _identified(db, person, directory.link(db, person, sender, create=False))
+    if not who.linked:  # the chat starts its session after this: link as soon as it has
+        threading.Thread(target=directory.link_when_ready, args=(db_open, who.person_id, sender, 120.0),
+                         daemon=True).start()
+    return who
 
 
 def _lookup(db: Session, name: str | None, token: str | None) -> Person | None:
@@ -105,9 +108,9 @@ def open_assignments(db: Session, person_id: int) -> list:
     return [p.to_dict() for p in assignments.open_for(db, person_id)]
 
 
-def _identified(db: Session, person: Person) -> Identified:
+def _identified(db: Session, person: Person, linked: bool = True) -> Identified:
     team = db.get(Team, person.team_id).name if person.team_id else None
-    return Identified(person.id, person.name, team)
+    return Identified(person.id, person.name, team, linked)
 
 
 class WebIdentifier:
@@ -140,11 +143,16 @@ class WebIdentifier:
                     if person is None:
                         return 200, {"name": values["name"], "team": values["team"], "assignments": []}
                     who = _identified(db, person)
+                    return 200, {"name": who.name, "team": who.team,
+                                 "assignments": open_assignments(db, who.person_id)}
                 else:
                     who = web_identify(db, values["sender"] or "", values["name"], values["team"], values["token"])
-                return 200, {"name": who.name, "team": who.team, "assignments": open_assignments(db, who.person_id)}
+                answer = {"name": who.name, "team": who.team, "assignments": open_assignments(db, who.person_id)}
         except directory.DirectoryError as exc:
             return 400, {"error": str(exc)}
+        if not who.linked:  # the page connected and is starting its session: link once it has (this thread)
+            answer["linked"] = directory.link_when_ready(self._open, who.person_id, values["sender"] or "", 20.0)
+        return 200, answer
 
     def _open(self) -> Session:
         if self._sessions is None:

@@ -198,15 +198,25 @@ def test_the_terminal_asks_the_name_once_and_links_each_chat(tmp_path):
     from parley.cockpit.identity import terminal_identify
 
     url = f"sqlite:///{tmp_path / 'c.db'}"
-    opened = sessionmaker(Store(url).engine, future=True)
+    store = Store(url)
+    opened = sessionmaker(store.engine, future=True)
     asked: list = []
     name_file = tmp_path / "trainee_name"
+    store.start_session("cli-1", "price_increase_charlie", "normal", "practice", {})
     who = terminal_identify(opened, "cli-1", lambda q: asked.append(q) or "  Cara   Doe ", name_file)
-    assert who.name == "Cara Doe" and len(asked) == 1
+    assert who.name == "Cara Doe" and who.linked and len(asked) == 1
     who = terminal_identify(opened, "cli-2", lambda q: asked.append(q) or "other", name_file)
     assert who.name == "Cara Doe" and len(asked) == 1  # not asked again
-    with opened() as s:
-        assert s.execute(select(func.count()).select_from(Identity)).scalar_one() == 2
+    assert not who.linked  # no session yet: linked once the chat has started it, never racing to insert it
+    store.start_session("cli-2", "price_increase_charlie", "normal", "practice", {})
+    deadline = time.monotonic() + 10
+    while True:
+        with opened() as s:
+            linked = s.execute(select(func.count()).select_from(Identity)).scalar_one()
+        if linked == 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert linked == 2
     assert terminal_identify(opened, "cli-3", lambda q: "", tmp_path / "none") is None  # Enter skips
 
 
@@ -328,3 +338,19 @@ def test_seeding_refuses_a_database_with_real_sessions(played, tmp_path, capsys)
     url = str(played.kw["bind"].url)
     assert cli(["cockpit", "seed", "--trainees", "2", "--sessions", "5", "--url", url]) == 2
     assert "already holds sessions" in capsys.readouterr().err
+
+
+def test_sign_in_is_throttled_after_repeated_wrong_passwords():
+    from parley.cockpit.throttle import Throttle
+
+    now = [0.0]
+    throttle = Throttle(limit=3, window=60, clock=lambda: now[0])
+    for _ in range(3):
+        assert throttle.blocked("user:tina", "ip:1.2.3.4") == 0
+        throttle.failed("user:tina", "ip:1.2.3.4")
+    assert throttle.blocked("user:tina", "ip:9.9.9.9") == 60  # the name is locked from anywhere
+    now[0] = 61
+    assert throttle.blocked("user:tina") == 0
+    throttle.failed("user:leo")
+    throttle.succeeded("user:leo")
+    assert throttle._failures.get("user:leo") is None

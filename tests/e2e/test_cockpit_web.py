@@ -348,3 +348,22 @@ def test_the_cockpit_deletes_old_transcripts_after_the_retention_period_and_keep
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(world):
+    from sqlalchemy.orm import sessionmaker
+
+    from parley.cockpit import directory
+    from parley.store import make_engine
+
+    with sessionmaker(make_engine(world.db_url), future=True)() as s, s.begin():
+        directory.add_account(s, "lucy", PASSWORD, "trainer")
+    http = requests.Session()
+    codes = []
+    for password in ["wrong"] * 5 + [PASSWORD]:
+        csrf = csrf_of(http.get(f"{world.url}/login", timeout=30).text)
+        r = http.post(f"{world.url}/login", data={"csrf": csrf, "username": "lucy", "password": password},
+                      timeout=30)
+        codes.append(r.status_code)
+    assert codes == [401] * 5 + [429]  # even the right password waits
+    assert "Too many wrong passwords" in r.text
