@@ -178,6 +178,8 @@ def test_a_trainee_sees_their_own_history_and_comments_but_not_another_trainee_o
     expect(page).to_have_url(f"{world.url}/me")
     expect(page.locator("h1")).to_have_text(XSS_NAME)
     charts_drawn(page)
+    assert page.locator("#merge").count() == 0 and page.locator("#signin-link").count() == 0  # staff only
+    shot(page, "my-practice-desktop")
     # their own practice transcript is readable to them
     page.goto(f"{world.url}/sessions/{world.sessions['mallory_practice']}")
     expect(page.locator(".turns")).to_contain_text(PRIVATE_WORDS)
