@@ -228,13 +228,17 @@ def create_app(db_url: str | None = None, name: str = "parley_cockpit") -> Sanic
         with db.tx() as tx:
             data = queries.progress(tx, viewer, person_id)
             tasks = assignments.progress(tx, viewer, person_id=person_id)
-            link = None
+            link = page_link = None
             if viewer.is_staff:
                 token = sign({"person": person_id, "iat": time.time()}, "signin")
                 link = f"{request.scheme}://{request.host}/signin/{token}"
+                host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+                page_url = os.environ.get("PARLEY_WEB_URL") or \
+                    f"{request.scheme}://{host}:{os.environ.get('WEB_PORT', '8080')}"
+                page_link = f"{page_url.rstrip('/')}/?signin={token}"
             others = [p for p in directory.people(tx, viewer) if p.id != person_id] if viewer.is_staff else []
         return page(request, "progress.html", data=data, chart={"series": data.series, "names": rubric.names()},
-                    signin_link=link, tasks=tasks, others=others)
+                    signin_link=link, page_link=page_link, tasks=tasks, others=others)
 
     @app.get("/me")
     @signed_in

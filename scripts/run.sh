@@ -61,7 +61,7 @@ else
 fi
 # The cockpit for trainers and team leads (parley_web, Sanic; docs/cockpit.md) on COCKPIT_PORT.
 export COCKPIT_PORT=${COCKPIT_PORT:-8081}  # the trainee page links to it
-.venv/bin/python -m parley_web --host "$WEB_HOST" --port "$COCKPIT_PORT" >var/log/cockpit.log 2>&1 &
+WEB_PORT="$WEB_PORT" .venv/bin/python -m parley_web --host "$WEB_HOST" --port "$COCKPIT_PORT" >var/log/cockpit.log 2>&1 &
 PIDS="$PIDS $!"
 trap 'kill $PIDS 2>/dev/null || true' EXIT INT TERM
 

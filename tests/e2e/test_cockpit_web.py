@@ -135,6 +135,7 @@ def test_a_trainees_progress_has_a_chart_per_criterion_first_versus_best_and_str
     assert page.locator("#first-best tbody tr").count() >= 1
     expect(page.locator(".tile").first).to_contain_text("day streak")
     expect(page.locator("#sessions")).to_contain_text("private practice")  # practice: no transcript for staff
+    expect(page.locator("#page-link")).to_contain_text(":8080/?signin=")  # the link a trainer sends
     shot(page, f"progress-{size}")
     watch.clean()
 
