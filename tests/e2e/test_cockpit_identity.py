@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from parley.accounts_store import Identity, Person, Team
-from parley.cockpit import assignments, directory
+from parley.cockpit import assignments, directory, results
 from parley.cockpit.auth import Role, Viewer, sign
+from parley.personas import load_personas
 from parley.store import Trainee, TrainingSession, make_engine
 from tests.e2e.conftest import ROOT, Stack, wait_until
 
@@ -28,7 +29,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: 
 
 expect.set_options(timeout=60_000)  # a loaded two-core machine: the briefing can take a while
 
-from tests.e2e.test_web import start  # noqa: E402
+from tests.e2e.test_web import start, type_turn  # noqa: E402
 
 KEY = "identity-test-secret"
 SHOTS = ROOT / "results" / "cockpit"
@@ -128,6 +129,7 @@ def test_open_assignments_come_first_in_the_picker_and_choose_their_settings(sta
         person = directory.add_person(s, "Cleo Assigned", "Billing")
         assignments.create(s, Viewer("tina", Role.trainer), "procurement_manager", "hard", "assessment",
                            datetime.utcnow() + timedelta(days=2), 70, 3, person_ids=[person.id])
+        person_id = person.id
     page = new_page(browser)
     page.goto(page_url)
     page.locator("#whoami-form input[name=name]").fill("Cleo Assigned")
@@ -141,6 +143,22 @@ def test_open_assignments_come_first_in_the_picker_and_choose_their_settings(sta
     expect(page.locator('input[name="mode"][value="assessment"]')).to_be_checked()
     expect(page.locator('input[name="difficulty"][value="hard"]')).to_be_checked()
     page.screenshot(path=str(SHOTS / "trainee-page-assignment-desktop.png"))
+    # the attempt made from the web page counts toward the assignment
+    page.locator("#start").click()
+    expect(page.locator("#briefing .persona-heading")).to_be_visible()
+    type_turn(page, "Thanks for your time, Morgan. What does the budget cut mean for your team?")
+    if page.locator("#report").is_hidden():
+        page.locator("#end-session").click()
+    expect(page.locator("#report")).to_be_visible()
+    deadline = time.monotonic() + 30
+    while True:
+        with db(stack)() as s, s.begin():
+            results.refresh(s, results.floors(load_personas()))
+            row = assignments.progress(s, Viewer("tina", Role.trainer), person_id=person_id)[0]
+        if row.attempts or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert row.attempts == 1 and row.status.value in ("in progress", "passed")
     page.context.close()
 
 
