@@ -108,18 +108,18 @@ def build(tmp: Path, sessions: int = 400) -> World:
     proc = subprocess.Popen([sys.executable, "-m", "parley_web", "--port", str(port), "--db-url", db_url],
                             cwd=ROOT, env=_env(db_url), stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    world = World(url, db_url, proc, log, world_people, sessions_made)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the cockpit stopped: {log.read_text()[-2000:]}")
         try:
             if requests.get(f"{url}/login", timeout=15).status_code == 200:
-                break
+                return world
         except requests.RequestException:
             time.sleep(0.5)
-    else:
-        raise RuntimeError("the cockpit did not answer within 90 s")
-    return World(url, db_url, proc, log, world_people, sessions_made)
+    stop(world)  # never leave a server behind
+    raise RuntimeError("the cockpit did not answer within 90 s")
 
 
 def stop(world: World) -> None:
