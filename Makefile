@@ -33,7 +33,7 @@ personas-test: install
 	.venv/bin/parley personas test
 
 lint: install
-	.venv/bin/ruff check parley parley_rasa actions tests bench deploy
+	.venv/bin/ruff check parley parley_rasa parley_web actions tests bench deploy
 
 bench: train
 	.venv/bin/python bench/bench_turns.py

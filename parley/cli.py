@@ -270,6 +270,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from parley.chat import run_chat
 
     sender = args.sender or f"cli-{uuid.uuid4().hex[:8]}"
+    if sys.stdin.isatty():  # asks the trainee's name once, so the trainer's cockpit shows it (parley/cockpit)
+        from parley.cockpit.identity import identify_terminal_safely
+        identify_terminal_safely(sender)
     return run_chat(args.url, args.persona, args.difficulty, args.mode, sender=sender, make_run=args.make_run)
 
 
@@ -342,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--idle-minutes", type=float,
                    help="idle time before a session is abandoned (default: PARLEY_ABANDON_AFTER_MINUTES, else 30)")
     q.set_defaults(func=cmd_sweep)
+    from parley.cockpit.commands import register as register_cockpit
+
+    register_cockpit(sub)  # users, trainee, cockpit (parley/cockpit/commands.py)
     p = sub.add_parser("chat", help="chat with the running trainer in the terminal")
     p.add_argument("--url", default="http://localhost:5005")
     p.add_argument("--persona")

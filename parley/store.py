@@ -271,7 +271,8 @@ class Store:
         with self._tx() as db:
             row = db.get(TrainingSession, session_id)
             db.add(Turn(session_id=session_id, index=score["index"], text=score["text"], moves=score["moves"],
-                        points=score["points"], feedback=score["feedback"], detail=score, customer_reply=reply,
+                        points=score["points"], feedback=score["feedback"], customer_reply=reply,
+                        detail={**score, "customer": {k: state.get(k) for k in ("trust", "patience")}},
                         message_key=_MESSAGE_KEY.get()))
             row.state = state
 
@@ -357,3 +358,6 @@ class Store:
 
 def _record(row: TrainingSession, sender: str) -> SessionRecord:
     return SessionRecord(int(row.id), sender, row.persona_id, row.difficulty, row.mode, row.status, dict(row.state))
+
+
+from parley import accounts_store  # noqa: E402,F401  # the cockpit's tables share Base (migration 0005_cockpit)

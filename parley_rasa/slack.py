@@ -46,6 +46,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from parley.session import END_HINT, START_HINT
 from parley_rasa.channels import NO_REPLY, SLACK_SENDER_PREFIX, Silence, clean_text, screened
+from parley_rasa.slack_people import PEOPLE
 
 logger = logging.getLogger(__name__)
 
@@ -504,9 +505,13 @@ class SlackInput(RasaSlackInput):
             output = message.output_channel
             if isinstance(output, SlackBot):
                 output.hold = True
+                await PEOPLE.identify(output.client, sender_id, message.sender_id)  # the cockpit's person
             try:
                 if command.help is not None and isinstance(output, SlackBot):
                     await output.send_help(message.sender_id or "", command.help)
+                elif isinstance(output, SlackBot) and await PEOPLE.answer(output, message.sender_id or "", sender_id,
+                                                                          command.text):
+                    pass  # `assignments` / `team` (parley_rasa/slack_people.py)
                 else:
                     await on_new_message(message)
                     if isinstance(output, SlackBot) and not output.replied:  # a Rasa command or a missing service
@@ -527,6 +532,7 @@ class SlackInput(RasaSlackInput):
         webhook = super().blueprint(on_new_message)
         self.silence = Silence()  # says truly why a turn got no reply (parley_rasa/channels.py)
         self.silence.watch(webhook)
+        PEOPLE.watch(webhook, self)  # the cockpit's App Home and assignment reminders
 
         @webhook.middleware("request")
         async def url_verification(request: Request) -> HTTPResponse | None:

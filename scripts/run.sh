@@ -78,6 +78,10 @@ if [ -f web/node_modules/rasa-webchat/lib/index.js ]; then
 else
   echo "(web page not started: web/node_modules is missing; install Node.js/npm and rerun)" >&2
 fi
+# The cockpit for trainers and team leads (parley_web, Sanic; docs/cockpit.md) on COCKPIT_PORT.
+export COCKPIT_PORT=${COCKPIT_PORT:-8081}  # the trainee page links to it
+WEB_PORT="$WEB_PORT" .venv/bin/python -m parley_web --host "$WEB_HOST" --port "$COCKPIT_PORT" >var/log/cockpit.log 2>&1 &
+PIDS="$PIDS $!"
 trap 'kill $PIDS 2>/dev/null || true' EXIT INT TERM
 
 echo "==> starting the trainer (Rasa takes about a minute to load; logs in var/log/)"
@@ -118,6 +122,7 @@ if [ -n "$WEB_PID" ]; then
     echo "The web page did not start; see var/log/web.log" >&2
   fi
 fi
+echo "==> Trainers and leads: http://localhost:$COCKPIT_PORT/ (accounts: parley users add NAME --role trainer)"
 if grep -q "Slack channel off" var/log/rasa.log 2>/dev/null; then
   echo "    (Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on, see docs/slack.md)"
 else

@@ -38,6 +38,14 @@ if command -v npm >/dev/null 2>&1; then
     (cd web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
     echo "$wwant" > "$wstamp"
   fi
+  # The cockpit's charts: Chart.js and its matrix (heatmap) plugin, pinned by parley_web/package-lock.json.
+  cstamp=parley_web/node_modules/.parley-installed
+  cwant=$(cat parley_web/package.json parley_web/package-lock.json | sha256sum | cut -c1-16)
+  if [ "$(cat "$cstamp" 2>/dev/null)" != "$cwant" ]; then
+    echo "==> installing the cockpit's charts (npm ci in parley_web/)"
+    (cd parley_web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+    echo "$cwant" > "$cstamp"
+  fi
 else
   echo "(npm not found: the web page needs Node.js and npm; run scripts/system-deps.sh as root)" >&2
 fi

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hmac
 import json
+import os
 import re
 import sys
 import threading
@@ -28,16 +29,21 @@ WEB = Path(__file__).resolve().parent
 ROOT = WEB.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from parley.cockpit.identity import WebIdentifier  # noqa: E402
 
 FILES: Dict[str, Tuple[Path, str]] = {
     "/": (WEB / "static" / "index.html", "text/html; charset=utf-8"),
     "/index.html": (WEB / "static" / "index.html", "text/html; charset=utf-8"),
     "/app.js": (WEB / "static" / "app.js", "text/javascript; charset=utf-8"),
     "/app.css": (WEB / "static" / "app.css", "text/css; charset=utf-8"),
+    "/whoami.js": (WEB / "static" / "whoami.js", "text/javascript; charset=utf-8"),  # who is practising (cockpit)
+    "/whoami.css": (WEB / "static" / "whoami.css", "text/css; charset=utf-8"),
     "/vendor/rasa-webchat.js": (WEB / "node_modules" / "rasa-webchat" / "lib" / "index.js",
                                 "text/javascript; charset=utf-8"),
 }
-MAX_URL_CHARS = 2048  # the page has no forms and takes no uploads: GET and HEAD only, anything else is a 501
+MAX_URL_CHARS = 2048  # the page has no forms and takes no uploads: GET and HEAD, and POST /whoami (who is practising)
+COCKPIT_PORT = int(os.environ.get("COCKPIT_PORT", "8081"))  # the cockpit (parley_web), linked from the page
+IDENTIFY = WebIdentifier()
 HOSTNAME = re.compile(r"^(?:[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]+\])$")
 
 
@@ -146,7 +152,9 @@ class Handler(BaseHTTPRequestHandler):
             from parley.text import MAX_MESSAGE_CHARS
 
             config = {"socket_url": self.rasa_url(), "socket_path": "/socket.io/",
-                      "max_message_chars": MAX_MESSAGE_CHARS}
+                      "max_message_chars": MAX_MESSAGE_CHARS,
+                      "cockpit_url": os.environ.get("PARLEY_COCKPIT_URL")
+                      or self.rasa_url().rsplit(":", 1)[0] + f":{COCKPIT_PORT}"}
             return self.send(HTTPStatus.OK, json.dumps(config).encode(), "application/json", "no-store")
         if path == "/favicon.ico":
             return self.send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
@@ -160,6 +168,13 @@ class Handler(BaseHTTPRequestHandler):
         return self.send(HTTPStatus.NOT_FOUND, b"Not found", "text/plain; charset=utf-8")
 
     do_HEAD = do_GET
+
+    def do_POST(self) -> None:  # noqa: N802  # the page says who is practising (parley/cockpit/identity.py)
+        length = int(self.headers.get("Content-Length") or 0)
+        if urlsplit(self.path).path != "/whoami" or not 0 < length <= IDENTIFY.MAX_BODY:
+            return self.send(HTTPStatus.NOT_FOUND if length else HTTPStatus.BAD_REQUEST, b"", "text/plain")
+        status, answer = IDENTIFY.handle(self.rfile.read(length), self.headers.get("Content-Type", ""))
+        return self.send(status, json.dumps(answer).encode(), "application/json", "no-store")
 
     def log_message(self, format: str, *args) -> None:  # quieter than the default, still to stderr
         if not getattr(self.server, "quiet", False):

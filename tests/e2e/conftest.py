@@ -68,7 +68,7 @@ def run_sh_env(tmp_path: Path, rasa_port: int, actions_port: int, web_port: int)
     env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port), "WEB_PORT": str(web_port),
            "WEB_HOST": "127.0.0.1", "PARLEY_API_TOKEN_FILE": str(tmp_path / "api_token"),
            "PARLEY_ACTION_TOKEN_FILE": str(tmp_path / "action_token"),
-           "PARLEY_DB_URL": f"sqlite:///{tmp_path / 'parley.db'}"}
+           "PARLEY_DB_URL": f"sqlite:///{tmp_path / 'parley.db'}", "COCKPIT_PORT": str(free_port())}
     for name in ("PARLEY_API_TOKEN", "PARLEY_ACTION_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
         env.pop(name, None)
     return env
@@ -124,6 +124,10 @@ class FakeSlack:
                 answer = {"ok": True, "channel": body.get("channel"), "ts": ts}
                 if method == "auth.test":
                     answer = {"ok": True, "user_id": "UPARLEYBOT", "bot_id": "BPARLEY"}
+                if method == "users.info":  # the cockpit names Slack trainees by their display name
+                    user = str(body.get("user"))
+                    answer = {"ok": True, "user": {"id": user, "name": user.lower(),
+                                                   "profile": {"display_name": f"Slack {user}", "real_name": ""}}}
                 data = json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -243,7 +247,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     slack, slack_secret, slack_token = FakeSlack(), uuid.uuid4().hex, f"xoxb-parley-test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "PARLEY_DB_URL": db_url, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
            "SLACK_BOT_TOKEN": slack_token, "SLACK_SIGNING_SECRET": slack_secret, "SLACK_API_URL": f"{slack.url}/api/",
-           "PARLEY_ACTION_TOKEN": action_token}
+           "PARLEY_ACTION_TOKEN": action_token,
+           "PARLEY_REMINDER_SECONDS": "2"}  # the cockpit's due-tomorrow Slack reminders, checked often
     logs = [workdir / "actions.log", workdir / "rasa.log"]
     procs = [
         subprocess.Popen([sys.executable, "-m", "parley_rasa.action_server", "--port", str(actions_port)], cwd=ROOT,

@@ -280,6 +280,7 @@
   // conversation, so after a reconnect the trainer no longer knows this session.  Say so, and offer
   // a fresh start, instead of leaving buttons that would talk to nobody.
   function onConnect() {
+    if (window.ParleyWhoami) window.ParleyWhoami.connected(this && this.id); // web/static/whoami.js
     state.connected = true;
     limitInput();
     if (state.everConnected && !state.ended) {
