@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 import logging
 import os
 import random
@@ -42,25 +43,42 @@ from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc, Span, Token
 from spacy.training import Example
 
-from parley import empathy
+from parley import empathy, signals
 from parley.amounts import FINAL_WORD, Amount, find_amounts
+from parley.move_data import (  # noqa: F401  (re-exported: other modules import them from here)
+    DATA_DIR,
+    HELDOUT_FILE,
+    TRAIN_FILE,
+    Labelled,
+    data_files,
+    load_examples,
+    training_examples,
+)
 from parley.questions import AUX_FORMS, SO_CHECK, may_ask, question_shape, quoted, word
+from parley.signals import Signal
 from parley.taxonomy import REAL_MOVES, Move
 
 logger = logging.getLogger(__name__)
-DATA_DIR = Path(__file__).resolve().parent / "data" / "moves"
-TRAIN_FILE = DATA_DIR / "train.yml"
-HELDOUT_FILE = DATA_DIR / "heldout.yml"
+THRESHOLDS_FILE = DATA_DIR / "thresholds.yml"
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".parley" / "detector"
 # the code the trained detector depends on: a change to any of it retrains
 DETECTOR_MODULES = tuple(Path(__file__).resolve().parent / f"{name}.py"
-                         for name in ("moves", "questions", "empathy", "amounts"))
+                         for name in ("moves", "move_data", "questions", "empathy", "amounts", "signals"))
 MAX_CHARS = 2000  # a pasted essay is analysed on its first 2,000 characters
 THRESHOLD = 0.5
-# Per-move decision thresholds of the classifier, chosen by cross-validation on train.yml only.
-THRESHOLDS: Dict[str, float] = {m: THRESHOLD for m in REAL_MOVES}
-THRESHOLDS.update({"greeting": 0.6, "summary": 0.45, "rationale": 0.55, "concession": 0.55, "hold_position": 0.55,
-                   "pressure": 0.55})
+
+
+def load_thresholds(path: Path = THRESHOLDS_FILE) -> Dict[str, float]:
+    """Per-move decision thresholds of the classifier, calibrated by cross-validation grouped by
+    conversation on the training data (`bench/bench_evaluator.py --calibrate` writes the file)."""
+    found = {m: THRESHOLD for m in REAL_MOVES}
+    if path.exists():
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        found.update({m: float(v) for m, v in (data.get("thresholds") or {}).items() if m in found})
+    return found
+
+
+THRESHOLDS: Dict[str, float] = load_thresholds()
 # A "weak" pattern (a word that often, but not always, carries the move) needs this much support
 # from the classifier as well.
 SUPPORT = 0.3
@@ -94,6 +112,18 @@ class Analysis:
     amounts: Tuple[Amount, ...] = ()
     truncated: bool = False
     scores: Dict[str, float] = field(default_factory=dict)
+    # typed signals the persona engine reacts to (parley/signals.py); None: read from the text on demand
+    signal_names: Tuple[str, ...] | None = None
+
+    def has(self, signal: Signal) -> bool:
+        """Whether the turn carries a signal: "yes, we can do that" agrees, "my best is $24" claims a best."""
+        names = self.signal_names if self.signal_names is not None else signals.read(self.text)
+        return Signal(signal).value in names
+
+    @property
+    def numbers(self) -> Tuple[float, ...]:
+        """Every plain number said in the turn, whatever its role ("done. 27, 3 yrs" -> 27, 3)."""
+        return signals.numbers(self.text)
 
     @property
     def primary(self) -> str:
@@ -111,30 +141,20 @@ class Analysis:
         """Plain JSON, so the analysis can travel in Rasa's parse data to the action server."""
         return {"text": self.text, "moves": list(self.moves), "truncated": self.truncated,
                 "detections": [d.__dict__ for d in self.detections],
-                "amounts": [a.__dict__ for a in self.amounts], "scores": self.scores}
+                "amounts": [a.__dict__ for a in self.amounts], "scores": self.scores,
+                "signals": None if self.signal_names is None else list(self.signal_names)}
 
     @classmethod
     def from_dict(cls, data: dict) -> Analysis:
         return cls(data["text"], tuple(data["moves"]), tuple(Detection(**d) for d in data.get("detections", [])),
                    tuple(Amount(**a) for a in data.get("amounts", [])), bool(data.get("truncated")),
-                   dict(data.get("scores", {})))
+                   dict(data.get("scores", {})),
+                   None if data.get("signals") is None else tuple(data["signals"]))
 
 
 def primary_move(moves: Iterable[str]) -> str:
     present = set(moves)
     return next((m for m in PRIORITY if m in present), Move.other.value)
-
-
-# -- labelled examples ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Labelled:
-    text: str
-    moves: Tuple[str, ...]
-
-
-def load_examples(path: Path = TRAIN_FILE) -> List[Labelled]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return [Labelled(str(e["text"]), tuple(e["moves"])) for e in data.get("examples", [])]
 
 
 # -- lemmas ---------------------------------------------------------------------------------------
@@ -645,11 +665,24 @@ def _negated(span: Span, window: int = 8) -> bool:
 
 
 # -- the detector ---------------------------------------------------------------------------------
+@dataclass
+class Reading:
+    """One turn as the passes read it: the text, its sentences and lemmas, the classifier's scores."""
+
+    text: str
+    truncated: bool
+    doc: Doc
+    sents: List[Span]
+    cats: List[Dict[str, float]]  # per sentence: move -> the classifier's score
+    lemma_sets: List[Set[str]]  # per sentence: its lemmas
+
+
 class Detector:
     """A trained move detector: sentences and clauses, lemma patterns, question shapes, a classifier."""
 
-    def __init__(self, nlp: Language):
+    def __init__(self, nlp: Language, thresholds: Dict[str, float] | None = None):
         self.nlp = nlp
+        self.thresholds: Dict[str, float] = dict(thresholds or THRESHOLDS)
         self.lemmatizer = nlp.get_pipe("parley_lemmatizer")
         self.textcat = nlp.get_pipe("textcat_multilabel")
         # Plain phrases go to a PhraseMatcher on lemmas (one pass, however many phrases); phrases with
@@ -703,39 +736,51 @@ class Detector:
 
     # -- building ------------------------------------------------------------------------------
     @staticmethod
-    def blank() -> Language:
+    def blank(architecture: str = "bow") -> Language:
+        """The pipeline: sentences, lemmas and a multi-label classifier.  `bow` (the shipped one) is a
+        bag of lemma uni- and bigrams; `ensemble` adds a CNN over tok2vec trained from scratch
+        (spaCy's TextCatEnsemble), measured in docs/evaluator.md."""
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
         nlp.add_pipe("parley_lemmatizer")
-        nlp.add_pipe(
-            "textcat_multilabel",
-            config={"model": {"@architectures": "spacy.TextCatBOW.v2", "exclusive_classes": False,
-                              "ngram_size": 2, "no_output_layer": False}, "threshold": THRESHOLD},
-        )
+        bow = {"@architectures": "spacy.TextCatBOW.v2", "exclusive_classes": False, "ngram_size": 2,
+               "no_output_layer": False}
+        model = bow if architecture == "bow" else {
+            "@architectures": "spacy.TextCatEnsemble.v2", "linear_model": bow,
+            "tok2vec": {"@architectures": "spacy.Tok2Vec.v2",
+                        "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": 64,
+                                  "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"], "rows": [2000, 1000, 1000, 1000],
+                                  "include_static_vectors": False},
+                        "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 64, "depth": 2,
+                                   "window_size": 1, "maxout_pieces": 3}}}
+        nlp.add_pipe("textcat_multilabel", config={"model": model, "threshold": THRESHOLD})
         return nlp
 
     @classmethod
-    def train(cls, examples: Sequence[Labelled], epochs: int = 12, seed: int = 7) -> Detector:
+    def train(cls, examples: Sequence[Labelled], epochs: int = 12, seed: int = 7, architecture: str = "bow",
+              thresholds: Dict[str, float] | None = None) -> Detector:
+        """Train the classifier on whole examples (lemma features); a move an example does not label
+        (a CaSiNo row knows only empathy) is masked out of the loss."""
         spacy.util.fix_random_seed(seed)
-        nlp = cls.blank()
+        nlp = cls.blank(architecture)
         textcat = nlp.get_pipe("textcat_multilabel")
         for move in REAL_MOVES:
             textcat.add_label(move)
         nlp.get_pipe("parley_lemmatizer").initialize(nlp=nlp)
         with nlp.select_pipes(enable=["parley_lemmatizer"]):
             docs = list(nlp.pipe(e.text for e in examples))
-        data = [Example.from_dict(_features(nlp, doc[:]), {"cats": {m: float(m in e.moves) for m in REAL_MOVES}})
-                for doc, e in zip(docs, examples)]
+        data = [Example.from_dict(_features(nlp, doc[:]), {"cats": e.cats()}) for doc, e in zip(docs, examples)]
         optimizer = nlp.initialize(lambda: data)
         rng = random.Random(seed)
         for _ in range(epochs):
             rng.shuffle(data)
             for batch in spacy.util.minibatch(data, size=16):
                 nlp.update(batch, sgd=optimizer, drop=0.1)
-        return cls(nlp)
+        return cls(nlp, thresholds)
 
     def to_disk(self, path: Path) -> None:
         self.nlp.to_disk(path)
+        (Path(path) / "parley_thresholds.json").write_text(json.dumps(self.thresholds, indent=1), encoding="utf-8")
 
     @classmethod
     def from_disk(cls, path: Path) -> Detector:
@@ -745,13 +790,19 @@ class Detector:
             # classifier read other features, so use the current detector trained from the same data
             logger.warning("detector at %s predates lemma features; using one retrained from %s", path, TRAIN_FILE)
             return get_detector()
-        return cls(nlp)
+        saved = Path(path) / "parley_thresholds.json"
+        return cls(nlp, json.loads(saved.read_text(encoding="utf-8")) if saved.exists() else None)
 
     # -- detecting -----------------------------------------------------------------------------
     def detect(self, text: str) -> Analysis:
         return next(self.detect_many([text]))
 
     def detect_many(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[Analysis]:
+        for reading in self.read_many(texts, batch_size):
+            yield self.analyse(reading)
+
+    def read_many(self, texts: Iterable[str], batch_size: int = 256) -> List[Reading]:
+        """Sentences, lemmas and the classifier's scores per sentence: everything the passes read."""
         prepared = [_prepare(t) for t in texts]
         docs = list(self.nlp.pipe((p[0] for p in prepared), disable=["textcat_multilabel"], batch_size=batch_size))
         sentences = [[s for s in doc.sents if s.text.strip()] for doc in docs]
@@ -762,9 +813,13 @@ class Detector:
             features.extend(Doc(self.nlp.vocab, words=[w for w in words[s.start:s.end] if w] or ["<empty>"])
                             for s in sents)
         scored = iter(self.textcat.pipe(features, batch_size=batch_size))
-        for (text, truncated), doc, doc_lemmas, sents in zip(prepared, docs, lemmas, sentences):
-            yield self._analyse(text, truncated, doc, sents, [next(scored).cats for _ in sents],
-                                [set(doc_lemmas[s.start:s.end]) for s in sents])
+        return [Reading(text, truncated, doc, sents, [next(scored).cats for _ in sents],
+                        [set(doc_lemmas[s.start:s.end]) for s in sents])
+                for (text, truncated), doc, doc_lemmas, sents in zip(prepared, docs, lemmas, sentences)]
+
+    def analyse(self, reading: Reading) -> Analysis:
+        return self._analyse(reading.text, reading.truncated, reading.doc, reading.sents, reading.cats,
+                             reading.lemma_sets)
 
     def _analyse(self, text: str, truncated: bool, doc: Doc, sents: List[Span],
                  cats: List[Dict[str, float]], lemma_sets: List[Set[str]]) -> Analysis:
@@ -857,7 +912,7 @@ class Detector:
                     # "so it's the WhatsApp side mostly?" sums up what the customer said
                     if SO_CHECK.match(sent.text):
                         add("summary", span, "pattern", 1.0, k)
-                    elif scores.get("summary", 0.0) < THRESHOLDS["summary"] or \
+                    elif scores.get("summary", 0.0) < self.thresholds["summary"] or \
                             scores.get("closed_question", 0.0) >= scores.get("summary", 0.0):
                         add("closed_question", span, "pattern", 1.0, k)
                 elif shape.kind == "check":
@@ -871,7 +926,7 @@ class Detector:
                 elif shape.kind == "phatic" and k == 0:
                     add("greeting", span, "pattern", 1.0, k)
             for move, score in scores.items():
-                if score < THRESHOLDS[move] or (move, k) in found:
+                if score < self.thresholds[move] or (move, k) in found:
                     continue
                 if move in QUESTIONS:
                     continue  # the sentence's form decides whether, and which kind of, question it asks
@@ -1000,7 +1055,7 @@ class Detector:
             key=lambda d: (d.start, PRIORITY.index(d.move))))
         moves = tuple(dict.fromkeys(d.move for d in detections)) or (Move.other.value,)
         scores = {m: round(max((c.get(m, 0.0) for c in cats), default=0.0), 4) for m in REAL_MOVES}
-        return Analysis(text, moves, detections, amounts, truncated, scores)
+        return Analysis(text, moves, detections, amounts, truncated, scores, tuple(sorted(signals.read(text))))
 
     def _model_span(self, sent: Span, move: str) -> Span:
         """The clause of a long sentence that carries a move the classifier found in it: the one with
@@ -1130,10 +1185,12 @@ def _prepare(text: str) -> Tuple[str, bool]:
 
 
 # -- the shared detector --------------------------------------------------------------------------
-def training_fingerprint(path: Path = TRAIN_FILE) -> str:
-    digest = hashlib.sha256(Path(path).read_bytes())
-    for module in DETECTOR_MODULES:  # code changes retrain too
-        digest.update(module.read_bytes())
+def training_fingerprint() -> str:
+    """A key for the trained detector: its data files, its code and its thresholds; a change retrains."""
+    digest = hashlib.sha256()
+    for path in (*data_files(), *DETECTOR_MODULES, *([THRESHOLDS_FILE] if THRESHOLDS_FILE.exists() else [])):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -1143,7 +1200,7 @@ def get_detector() -> Detector:
     target = CACHE_DIR / training_fingerprint()
     if (target / "meta.json").exists():
         return Detector.from_disk(target)
-    detector = Detector.train(load_examples())
+    detector = Detector.train(training_examples())
     # training seeds `random`: the temporary name must not come from it, or parallel first runs collide
     tmp = target.with_name(f"{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.parent.mkdir(parents=True, exist_ok=True)
