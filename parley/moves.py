@@ -165,7 +165,9 @@ _LEMMA_FIXES: Dict[str, str] = {
     "does": "do", "doesn": "do", "'s": "'s", "s": "'s", "ca": "can", "wo": "will", "sha": "shall", "'re": "be",
     "re": "be", "m": "be", "r": "be", "ve": "have", "nt": "not", "n't": "not", "u": "you", "ya": "you",
     "ur": "your", "yr": "your", "thx": "thank", "thanks": "thank", "ty": "thank", "pls": "please",
-    "plz": "please", "wanna": "want", "gon": "go", "na": "to", "better": "better", "worse": "worse",
+    "plz": "please", "bout": "about", "shiping": "shipping", "shipin": "shipping", "quartrly": "quarterly",
+    "quarterley": "quarterly", "invocing": "invoicing", "invoicng": "invoicing", "wanna": "want", "gon": "go",
+    "na": "to", "better": "better", "worse": "worse",
     "left": "left", "data": "data", "us": "us", "cos": "because", "coz": "because", "cuz": "because",
     "bc": "because", "apologies": "apology", "sorry": "sorry", "sry": "sorry", "soz": "sorry",
     "hiya": "hi", "howdy": "hi", "ok": "okay", "k": "okay", "kk": "okay", "dunno": "know", "lemme": "let",
@@ -207,7 +209,7 @@ def make_lemmatizer(nlp, model, name, mode, overwrite):  # no annotations: spaCy
 
 # -- who puts a number forward ----------------------------------------------------------------
 _OFFER_WORDS = re.compile(r"\b(offer|can do|could do|give you|bring|reduce|lower|drop|knock|take|match|"
-                          r"discount|off|deal|for you|price of|special|let you have|how about|what about|"
+                          r"discount|off|deal(?!\s+with)|for you|price of|special|let you have|how about|what about|"
                           r"i can|we can|i could|we could|i'll|we'll|i will|we will|go to|come down|"
                           r"(?:i|we) (?:cud|cld|cn|kan)|ill do|"  # chat spellings: "i cud do $95"
                           r"lock\w*(?: \w+){0,2} (?:at|in at)|"  # "and lock the price at $46"
@@ -249,9 +251,15 @@ _RIVAL_BEFORE = re.compile(
     r"(?:up\s+)?(?:to\s+)?)$")
 _RIVAL_GOES_ON = re.compile(r"^\s*(?:,|then|and|and then|rising to|going (?:up )?to|up to|before|after)\s*$", re.I)
 # a price weighed, not put forward: "is $25 too much for you?", "I know $25 is a stretch"
-_JUDGED_AFTER = re.compile(r"^\s*(?:too\b|(?:is|was|'s|feels?|seems?)\s+(?:really\s+|just\s+|a bit\s+|quite\s+)?"
+# (a word or two may name it first: "a 15% cut is a lot to deal with")
+_JUDGED_AFTER = re.compile(r"^\s*(?:too\b|(?:[a-z-]+\s+){0,2}?(?:is|was|'s|feels?|seems?)\s+"
+                           r"(?:really\s+|just\s+|a bit\s+|quite\s+|such\s+)?"
                            r"(?:too\b|a problem|an issue|the (?:problem|issue|sticking point)|hard\b|difficult|"
-                           r"painful|a stretch|steep|expensive|a lot\b|over (?:your|the) budget|out of))", re.I)
+                           r"painful|a stretch|steep|expensive|a lot\b(?!\s+(?:less|cheaper|lower|better))|"
+                           r"over (?:your|the) budget|out of))", re.I)
+# the price of an offer made earlier in the sentence: "i can do a three-year contract ..., at $27 a truck"
+_OFFER_GOES_ON = re.compile(r"^\W*(?:and\s+|all\s+|so\s+)?(?:at|for)\s*$", re.I)
+_WE_CAN_DO = re.compile(r"\b(?:i|we)\s*(?:can|could|'ll|will|cud|cn)\s+(?:do|offer|give)\b", re.I)
 _WHY = re.compile(r"^\W*(?:\w+\W+){0,2}?why\b", re.I)
 _NOT_OFFER = re.compile(r"\b(went up|gone up|put up|puts up|went to|gone to|moved to|jumped to|rose to|climbed to|"
                         r"increase[ds]?|rose|raised|used to|was|were|last year|last quarter|"
@@ -715,9 +723,13 @@ def _amount_role(c: Candidate, n: int, amount: Amount, span: Span, k: int, rival
         return False
     if (_NOT_OFFER.search(clause.text) or _CALCULATION.search(clause.text)) and not _WE_CAN.search(clause.text):
         return False  # "it went up to $25", "they average $33.50", "that saves you $600 a year": not given
-    if c.by("summary", k, "pattern") and not (_WE_CAN.search(sent.text) or _TAKES_NUMBER.search(sent.text)):
-        return False  # "so a 15% lower total is the target, right?" sums up their number; it offers nothing
-    if not (_offers(clause) or _PROPOSES_BEFORE.search(in_sentence)):
+    if (c.by("summary", k, "pattern") or c.by("empathy", k, "pattern")) and \
+            not (_WE_CAN.search(sent.text) or _TAKES_NUMBER.search(sent.text)):
+        # "so a 15% lower total is the target, right?" sums up their number, "I get it, a 15% cut is a lot"
+        # feels for them: a number said back in a summary or in empathy offers nothing
+        return False
+    if not (_offers(clause) or _PROPOSES_BEFORE.search(in_sentence) or
+            _OFFER_GOES_ON.search(before) and _WE_CAN_DO.search(in_sentence)):
         return None
     if amount.role == "period" and not (_TAKES_NUMBER.search(clause.text) or _PERIOD_PRICE.search(clause.text)):
         return None  # "$600 a year" is a total; "would £29 a month get us there?" is a monthly price

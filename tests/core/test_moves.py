@@ -410,3 +410,35 @@ def test_a_long_condition_still_trades_but_a_polite_request_does_not(moves_of):
 @pytest.mark.parametrize("text", ["renewal is 48, thats list", "Renewal is $48, that's standard."])
 def test_restating_the_list_price_holds_the_position(moves_of, text):
     assert moves_of(text) == {"hold_position"}
+
+
+# -- numbers read by role (issue 19, item 2) ---------------------------------------------------------
+@pytest.mark.parametrize("text", ["I get it, a 15% cut is a lot to deal with",
+                                  "I hear you, $25 is a lot more than you were paying.",
+                                  "So you're looking at a 10% reduction, that's a big ask."])
+def test_a_customers_number_said_back_in_empathy_or_a_summary_is_never_an_offer(detector, text):
+    analysis = detector.detect(text)
+    assert "concession" not in analysis.moves
+    assert all(a.offered is False for a in analysis.amounts)
+
+
+def test_offers_typed_naturally_are_heard(detector):
+    from parley.engine import offered_price
+
+    analysis = detector.detect("i can do a three-year contract with the price fixed, and quarterly billing, "
+                               "at $27 a truck")
+    assert {"concession", "value_add"} <= set(analysis.moves)
+    assert [(a.value, a.offered) for a in analysis.amounts] == [(27.0, True)]
+    assert offered_price(analysis, 30.0) == 27.0
+    analysis = detector.detect("price is $27 per vehicle per month")
+    assert "concession" in analysis.moves and offered_price(analysis, 30.0) == 27.0
+
+
+def test_a_chat_typed_proposal_of_extras_is_a_value_add(moves_of):
+    assert "value_add" in moves_of("how bout we do quartrly invoicing + free shiping?")
+
+
+def test_an_offer_asked_as_a_question_is_an_offer_not_a_summary(detector):
+    analysis = detector.detect("would $32 per agent work for you now?")
+    assert set(analysis.moves) == {"concession", "closed_question"}
+    assert [(a.value, a.offered) for a in analysis.amounts] == [(32.0, True)]
