@@ -86,6 +86,18 @@ THRESHOLDS: Dict[str, float] = load_thresholds()
 SUPPORT = 0.3
 # When nothing passes its threshold, the best move is still taken if the classifier gives it this.
 FALLBACK = 0.4
+# A classifier this sure of a move outweighs the soft guards of a rule (empathy without a feeling
+# word, a greeting without "hi", a trade without "if"); the hard ones (a dismissive "I understand,
+# but", a negated offer, a look-alike) still hold.  Chosen on cross-validation (docs/evaluator.md).
+CONFIDENT = 0.7
+# When a sentence's form says one kind of question and the classifier is this sure of the other
+# (and gives the form's kind less than 0.3), the classifier decides: "is it just the price or smth
+# else too" invites an answer, "whats the budget this yr" asks for one fact.  None: the form alone.
+QUESTION_OVERRIDE: float | None = None
+# question shapes in which the classifier's pressure needs PRESSURE_IN_QUESTION, not its threshold:
+# "are you thinking of switching to another supplier?" asks; the jabs have their own shape
+PRESSURE_NEEDS_MORE = {"open", "closed"}
+PRESSURE_IN_QUESTION = 0.75
 QUESTIONS = ("open_question", "closed_question")
 
 # When a turn carries several moves, the Rasa intent is the most consequential one.
@@ -523,6 +535,7 @@ class Candidate:
         self.shapes: List[Shape | None] = [None] * len(self.sents)
         self.amounts: Tuple[Amount, ...] = ()
         self.refused: Set[int] = set()  # sentences where the rep turns a number down
+        self.vetoed: Set[Tuple[str, int]] = set()  # (move, sentence) whose phrase a rule found to be a look-alike
         self._dismissive: Dict[int, bool] = {}
 
     def add(self, move: str, span: Span, source: str, score: float, k: int) -> None:
@@ -559,6 +572,12 @@ class Candidate:
         return bool(lemmas & empathy.CUES) and bool(lemmas & _TOWARDS) and not self.dismissive(k) \
             and not empathy.look_alike(self.sents[k]) and not empathy.own_feelings(self.sents[k]) \
             and not self.turns_to_self(k)
+
+    def empathy_plausible(self, k: int) -> bool:
+        """Empathy without a feeling word may still be empathy ("it sounds like you've been taken for
+        granted"), but never a refusal, a look-alike, the speaker's own feelings or a turn to self."""
+        return not self.dismissive(k) and not empathy.look_alike(self.sents[k]) and \
+            not empathy.own_feelings(self.sents[k]) and not self.turns_to_self(k)
 
     def analysis(self) -> Analysis:
         detections = tuple(sorted(
@@ -628,7 +647,9 @@ def phrase_patterns(detector: Detector, c: Candidate) -> None:
             c.add("hold_position", c.sents[k], "pattern", 1.0, k)
             continue
         span = c.doc[start:end]
-        if not _pattern_vetoed(c, move, span, k, weak):
+        if _pattern_vetoed(c, move, span, k, weak):
+            c.vetoed.add((move, k))
+        else:
             c.add(move, span, "pattern", 1.0 if not weak else max(score, SUPPORT), k)
 
 
@@ -639,6 +660,12 @@ def shape_moves(detector: Detector, c: Candidate) -> None:
             continue
         scores = c.cats[k]
         span = c.doc[shape.start: sent.end]
+        if shape.kind in {"open", "closed"} and QUESTION_OVERRIDE is not None:
+            other = "closed" if shape.kind == "open" else "open"
+            if scores.get(f"{other}_question", 0.0) >= QUESTION_OVERRIDE and \
+                    scores.get(f"{shape.kind}_question", 0.0) < 0.3:
+                c.add(f"{other}_question", span, "model", scores[f"{other}_question"], k)
+                continue
         if shape.kind == "open":
             c.add("open_question", span, "pattern", 1.0, k)
         elif shape.kind in {"closed", "proposal"}:  # "how about $23?" asks for a yes or a no
@@ -668,15 +695,18 @@ def _model_vetoed(c: Candidate, move: str, score: float, k: int) -> bool:
     sent, shape = c.sents[k], c.shapes[k]
     if move in QUESTIONS:
         return True  # the sentence's form decides whether, and which kind of, question it asks
-    if move == "empathy" and not c.empathy_ok(k):
-        return True
-    if move == "conditional_trade" and not _CONDITION.search(sent.text):
+    confident = CONFIDENT is not None and score >= CONFIDENT
+    if move == "empathy" and not c.empathy_ok(k) and \
+            not (confident and c.empathy_plausible(k) and (move, k) not in c.vetoed):
+        return True  # "I understand you're reviewing suppliers" was found a look-alike: no override
+    if move == "conditional_trade" and not _CONDITION.search(sent.text) and not confident:
         return True  # a trade asks for something back: "because you've ordered for years" asks nothing
-    if move == "greeting" and (k != 0 or not _GREETING_WORD.search(sent.text)):
-        return True  # "well its up to u" greets nobody
+    if move == "greeting" and (k != 0 or not _GREETING_WORD.search(sent.text) and not confident):
+        return True  # "well its up to u" greets nobody; "Good day to you, Mr Okafor" does
     weak_no = move == "hold_position" and shape is not None and shape.kind in {"open", "closed"}
-    weak_push = move == "pressure" and shape is not None and shape.kind == "open"  # rhetorical yes/no stays
-    if (weak_no or weak_push) and score < 0.6:
+    # a plain question is rarely pressure (the rhetorical ones have their own shape)
+    weak_push = move == "pressure" and shape is not None and shape.kind in PRESSURE_NEEDS_MORE
+    if weak_no and score < 0.6 or weak_push and score < PRESSURE_IN_QUESTION:
         return True  # "is it the price or something else" asks; it refuses nothing
     if shape is not None and shape.kind == "rhetorical" and move in {"summary", "close"}:
         return True
@@ -786,6 +816,8 @@ def conflicts(detector: Detector, c: Candidate) -> None:
             del found[(move, k)]
         elif move == "close" and c.by("summary", k, "pattern") and found[(move, k)].source == "model":
             del found[(move, k)]  # "have I got that right?" checks understanding; it closes nothing
+        elif move == "close" and c.by("hold_position", k, "pattern") and found[(move, k)].source == "model":
+            del found[(move, k)]  # "we have to stick with the new price" refuses; it finalises nothing
         elif move == "conditional_trade" and ("open_question", k) in found and not _WE_CAN.search(c.sents[k].text):
             del found[(move, k)]  # "what would you lose if you switched?" asks; it trades nothing
         elif move == "hold_position" and any(m in {"concession", "value_add", "conditional_trade"}

@@ -11,11 +11,13 @@ from parley.move_data import UNSEEN_FILE, casino_examples, casino_moves, extra_f
 from parley.taxonomy import REAL_MOVES
 
 
-def test_the_unseen_style_file_is_never_training_data():
+def test_the_held_out_files_are_never_training_data():
     assert UNSEEN_FILE not in extra_files()
-    if UNSEEN_FILE.exists():
-        unseen = {e.text for e in move_data.load_examples(UNSEEN_FILE)}
-        assert not unseen & {e.text for e in training_examples()}
+    trained = {e.text.strip().lower() for e in training_examples()}
+    for path in (move_data.HELDOUT_FILE, UNSEEN_FILE):
+        if path.exists():
+            held = {e.text.strip().lower() for e in move_data.load_examples(path)}
+            assert not held & trained, path.name
 
 
 def test_casino_rows_are_mapped_by_one_rule_and_know_only_empathy():

@@ -205,7 +205,8 @@ def test_moves_people_get_wrong_in_chat(moves_of, text, expected):
 def test_a_no_with_an_alternative_engages_and_is_not_a_flat_refusal(moves_of):
     found = moves_of("I'm afraid I can't do that, but what I can do is $45 a seat locked for three years.")
     assert "concession" in found and "hold_position" not in found
-    assert moves_of("I can't match $29, I'm afraid. The lowest I'm allowed to go is $30.") == {"concession"}
+    found = moves_of("I can't match $29, I'm afraid. The lowest I'm allowed to go is $30.")
+    assert "concession" in found and "hold_position" not in found  # (a reason read in "allowed" may come too)
 
 
 def test_an_email_sign_off_offers_nothing(moves_of):

@@ -107,3 +107,22 @@ def test_fallback_only_when_nothing_else_was_found(detector):
 def test_no_words_no_moves(detector, text):
     assert not run_until(detector, text, moves.no_words).found
     assert detector.detect(text).moves == ("other",)
+
+
+def test_a_confident_classifier_outweighs_a_soft_guard_but_not_a_hard_one(detector):
+    def empathy_with(text: str, score: float) -> bool:
+        c = run_until(detector, text, moves.shape_moves)
+        c.cats[0] = {**c.cats[0], "empathy": score}
+        moves.classifier_moves(detector, c)
+        return ("empathy", 0) in c.found
+
+    saved = detector.thresholds
+    detector.thresholds = {**saved, "empathy": 0.5}
+    try:
+        no_cue = "It sounds like you have been taken for granted."  # no feeling word: a soft guard
+        assert empathy_with(no_cue, moves.CONFIDENT + 0.05)
+        assert not empathy_with(no_cue, moves.CONFIDENT - 0.05)
+        # "I understand, but ..." is a refusal however sure the classifier is
+        assert not empathy_with("I understand, but the price is the price.", 0.99)
+    finally:
+        detector.thresholds = saved
