@@ -17,6 +17,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from parley.moves import Analysis
 from parley.personas import MISSTEP_PATIENCE, MISSTEP_TRUST, Interest, Parameters, Persona
+from parley.signals import Signal
 from parley.taxonomy import Mood
 
 HOSTILE_BELOW, OPEN_FROM = 35, 65
@@ -268,13 +269,13 @@ def _react(persona: Persona, params: Parameters, state: CustomerState, analysis:
 
     s = replace(s, trust=max(0.0, min(100.0, s.trust)))
     offer = offered_price(analysis, persona.briefing.list_price)
-    if offer is None and "concession" in moves and s.counter is not None and _SPLIT.search(analysis.text):
+    if offer is None and "concession" in moves and s.counter is not None and analysis.has(Signal.split_difference):
         # "let's meet in the middle": halfway between the rep's last price and the customer's counter
         list_price = persona.briefing.list_price
         middle = ((s.offers[-1] if s.offers else list_price) + s.counter) / 2
         offer = round(middle, 2) if list_price < 100 else _nice(middle, _step(list_price) / 2)
-    if offer is None and s.counter is not None and _AGREES.search(analysis.text) and \
-            not _HEDGE.search(analysis.text) and not _restates_own(analysis.text, s) and \
+    if offer is None and s.counter is not None and analysis.has(Signal.agrees) and \
+            not analysis.has(Signal.hedged) and not _restates_own(analysis, s) and \
             not moves & {"hold_position", "pressure", "open_question"} and not any(a.offered for a in analysis.amounts):
         # "yes, we can do that" to the customer's "meet me at $22.50": the customer's own number is the offer
         offer = s.counter
@@ -282,7 +283,7 @@ def _react(persona: Persona, params: Parameters, state: CustomerState, analysis:
     offer_line = None
     if offer is None and s.offers and not moves & {"open_question", "closed_question", "summary"}:
         # "thinking again, I need to go back to $25": the list price is no offer, but it is a step back
-        back = _STEP_BACK.search(analysis.text)
+        back = analysis.has(Signal.steps_back)
         higher = [a.value for a in analysis.amounts if a.kind == "money" and a.role == "price" and
                   (a.offered or back) and min(s.offers) < a.value <= persona.briefing.list_price]
         offer = max(higher) if higher else None
@@ -298,7 +299,7 @@ def _react(persona: Persona, params: Parameters, state: CustomerState, analysis:
             events.append("same_offer")
         if s.best_claim is not None and offer < s.best_claim:
             events.append(f"below_best:{s.best_claim:g}")  # "my best is $24", and then $23
-        if _BEST_CLAIM.search(analysis.text):
+        if analysis.has(Signal.best_claim):
             s = replace(s, best_claim=offer)
         s, offer_line, offer_events = _judge_offer(persona, params, s, offer, moves)
         events.extend(offer_events)
@@ -367,39 +368,14 @@ _BRIEFING_FACTS = (
 )
 # "is it the price or the delivery?": a short answer that fits either half, not a bare yes or no
 _EITHER_OR_ANSWERS = ("A bit of both, honestly.", "Both, if I'm honest.", "Honestly, a bit of each.")
-_SPLIT = re.compile(r"\b(?:meet (?:you |me )?(?:in the middle|halfway|half way)|split (?:the difference|it)|"
-                    r"go halfway|halfway)\b", re.I)
-# agreeing to what the customer just proposed, in words: "yes, we can do that", "ok, you've got a deal"
-_AGREES = re.compile(
-    r"^\W*(?:yes|yeah|yep|yup|sure|ok|okay|fine|alright|all right|done|deal|agreed)\W*$|"
-    r"^\W*(?:(?:yes|yeah|ok|okay|sure|great|fine|alright|right)\W+)*(?:deal|agreed|done)\b|"
-    r"\b(?:(?:we|i) can (?:do|live with|accept|agree to|go with) (?:that|this|it)\b(?! (?:if|when|once))|"
-    r"(?:you've|you have|you) got (?:a|yourself a) deal|(?:it's|that's|it is|that is) a deal|we have a deal|"
-    r"let's do (?:it|that)|(?:happy|glad) to (?:do|accept|agree to) (?:that|this|it)|i accept|we accept|"
-    r"(?:that|this) works for (?:me|us)|at that price)",
-    re.I)
 
 
-def _restates_own(text: str, s: CustomerState) -> bool:
+def _restates_own(analysis: Analysis, s: CustomerState) -> bool:
     """'done. 27, 3 yrs' after the customer countered 25.50: the rep's own number again, not theirs."""
-    said = {float(n) for n in re.findall(r"(?<![\d.])\d+(?:\.\d{1,2})?(?![\d.])", text)}
+    said = set(analysis.numbers)
     return bool(said & set(s.offers)) and s.counter not in said
 
 
-# not a yes yet: "I'll check if we can do that", "maybe we can do that"
-_HEDGE = re.compile(r"\b(?:check|see|ask|find out|whether|maybe|perhaps|not sure|might|possibly|think about|"
-                    r"look into|get back to you|try)\b", re.I)
-# a price restated as the one that applies after all: "I need to go back to $25", "it has to be $25"
-_STEP_BACK = re.compile(r"\b(?:back to|has to be|have to be|must be|need to charge|have to charge|stays? at)\b", re.I)
-# calling a price the last word: "the best I can do is $24", "that's my final offer"
-_BEST_CLAIM = re.compile(r"\b(?:(?:the )?best (?:i|we) can (?:do|offer|go)|(?:my|our) (?:very )?best (?:price|offer)|"
-                         r"final (?:offer|price)|lowest (?:i|we) can go|as low as (?:i|we) can (?:go|do)|"
-                         r"can(?:'|no)?t go (?:any )?lower|rock[- ]bottom|bottom line)\b", re.I)
-# taking a yes back: "actually no, we can't do that after all"
-_RETRACT = re.compile(r"\b(?:after all|actually,? no|take (?:that|it) back|chang(?:e|ed) (?:my|our) minds?|"
-                      r"scratch that|withdraw|on second thoughts?|can'?t honou?r|cannot honou?r|no deal|"
-                      r"spoke too soon|won'?t (?:approve|sign off|allow)|not (?:be )?approved|"
-                      r"not sure (?:i|we) can (?:do|honou?r|offer|go|agree|keep)|(?:has|have|need) to stay)\b", re.I)
 _SMALL_MOVES = {"greeting", "empathy", "appreciation", "closed_question", "other"}
 # "how long a contract would you consider?" asks what they want, not a fact to look up
 _PREFERENCE = re.compile(r"\b(?:would|will) (?:you|suit)\b|\b(?:prefer|want|like|consider|rather|better|best|"
@@ -510,7 +486,7 @@ def _wrap_up(persona: Persona, state: CustomerState, analysis: Analysis) -> Reac
     agreed = state.deal_price
     named = analysis.prices
     if agreed is not None and ("hold_position" in moves and any(v > agreed for v in named) or
-                               _RETRACT.search(analysis.text) and ("hold_position" in moves or agreed not in named)):
+                               analysis.has(Signal.retracts) and ("hold_position" in moves or agreed not in named)):
         # "actually, my manager says it stays at $25": going back on a yes loses the deal
         s = replace(s, outcome="walked_away", deal_price=None, trust=max(0.0, s.trust - 30))
         return Reaction(s, (_line(persona, s, persona.lines.reneged, "reneged", price=price),),

@@ -122,7 +122,8 @@ class Shape:
 _WH_TYPOS = {"wat": "what", "wht": "what", "waht": "what", "whta": "what", "hw": "how", "hwo": "how", "y": "why",
              "wats": "what", "whats": "what"}
 # chat spellings of auxiliaries: "wat wud make this ok", "r u open to a 2 yr term"
-_AUX_TYPOS = {"wud": "would", "wld": "would", "cud": "could", "cld": "could", "shud": "should", "r": "are"}
+_AUX_TYPOS = {"wud": "would", "wld": "would", "cud": "could", "cld": "could", "shud": "should", "r": "are",
+              "bout": "about"}
 
 
 def word(token: Token) -> str:

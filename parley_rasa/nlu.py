@@ -20,7 +20,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from parley.moves import TRAIN_FILE, Detector, load_examples, training_fingerprint
+from parley.moves import Detector, training_examples, training_fingerprint
 from parley_rasa.channels import clean_text
 
 logger = logging.getLogger(__name__)
@@ -31,10 +31,10 @@ ANALYSIS_KEY = "parley_analysis"
 class MoveClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        # the labelled examples the detector learns from (multi-label, so richer than NLU intents);
-        # `detector` fingerprints those examples and the detector's code, so Rasa retrains this
-        # component when either changes (Rasa's own fingerprint covers config and data, not code)
-        return {"examples": str(TRAIN_FILE), "epochs": 12, "detector": training_fingerprint()}
+        # the detector learns from parley/move_data.py's examples (multi-label, so richer than NLU
+        # intents); `detector` fingerprints those files, the detector's code and its thresholds, so
+        # Rasa retrains this component when any changes (Rasa's own fingerprint covers config and data)
+        return {"epochs": 12, "detector": training_fingerprint()}
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  detector: Detector | None = None) -> None:
@@ -51,7 +51,7 @@ class MoveClassifier(GraphComponent, IntentClassifier):
     def train(self, training_data: TrainingData) -> Resource:
         # Rasa's NLU data carries the same examples (one intent each), so its fingerprint changes
         # whenever they do and this retrains; the detector itself learns every label of each example.
-        self._detector = Detector.train(load_examples(Path(self._config["examples"])), epochs=self._config["epochs"])
+        self._detector = Detector.train(training_examples(), epochs=self._config["epochs"])
         with self._model_storage.write_to(self._resource) as directory:
             self._detector.to_disk(Path(directory) / "detector")
         return self._resource

@@ -1,0 +1,128 @@
+"""The detector's passes one at a time (parley/moves.py PASSES): each is run on a typed candidate
+after the passes before it, and checked on what it alone adds or removes."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+
+from parley import moves
+from parley.moves import PASSES, Candidate, Detector
+
+
+def run_until(detector: Detector, text: str, last: Callable) -> Candidate:
+    """The candidate after every pass up to and including `last`."""
+    candidate = Candidate(detector.read_many([text])[0])
+    for step in PASSES:
+        step(detector, candidate)
+        if step is last:
+            return candidate
+    raise AssertionError(f"{last.__name__} is not a pass")
+
+
+def found(candidate: Candidate) -> set:
+    return {move for move, _k in candidate.found}
+
+
+def test_the_passes_run_in_their_documented_order():
+    assert [p.__name__ for p in PASSES] == ["question_shapes", "phrase_patterns", "shape_moves", "classifier_moves",
+                                          "amount_roles", "conflicts", "sign_off", "fallback", "no_words"]
+
+
+def test_question_shapes_reads_each_sentence_and_ignores_a_quoted_question(detector):
+    c = run_until(detector, "Sorry about that. What would make this work for you?", moves.question_shapes)
+    assert c.shapes[0] is None and c.shapes[1].kind == "open"
+    c = run_until(detector, 'They said "why pay more?" at the meeting.', moves.question_shapes)
+    assert all(shape is None for shape in c.shapes)
+    assert not c.found  # shapes alone add no move
+
+
+def test_phrase_patterns_finds_phrases_and_turns_a_dismissive_formula_into_a_refusal(detector):
+    c = run_until(detector, "I'm so sorry about the jump.", moves.phrase_patterns)
+    assert found(c) == {"empathy"} and c.found[("empathy", 0)].source == "pattern"
+    c = run_until(detector, "I understand, but the price is the price.", moves.phrase_patterns)
+    assert "hold_position" in found(c) and "empathy" not in found(c)
+
+
+def test_phrase_patterns_drops_look_alikes(detector):
+    c = run_until(detector, "Sorry, I meant $23.", moves.phrase_patterns)
+    assert "empathy" not in found(c)  # a typo fix
+    c = run_until(detector, "We can't offer a discount.", moves.phrase_patterns)
+    assert "concession" not in found(c)  # negated
+
+
+def test_shape_moves_adds_the_question_a_sentence_asks(detector):
+    assert found(run_until(detector, "Is it the delivery side?", moves.shape_moves)) >= {"closed_question"}
+    assert "open_question" in found(run_until(detector, "Tell me about your team.", moves.shape_moves))
+    assert "pressure" in found(run_until(detector, "Do you really think you'll find better?", moves.shape_moves))
+
+
+def test_classifier_moves_follow_the_calibrated_thresholds(detector):
+    text = "We have invested a lot in the platform this year, which is where the money goes."
+    saved = detector.thresholds
+    try:
+        detector.thresholds = {m: 1.01 for m in saved}  # nothing can pass
+        before = run_until(detector, text, moves.phrase_patterns)
+        after = run_until(detector, text, moves.classifier_moves)
+        assert set(after.found) == set(before.found)
+        detector.thresholds = {m: 0.0 for m in saved}  # everything passes that no rule vetoes
+        after = run_until(detector, text, moves.classifier_moves)
+        sources = {m: e.source for (m, _k), e in after.found.items()}
+        assert "model" in sources.values()
+        assert not {"open_question", "closed_question", "empathy", "greeting"} & {
+            m for m, s in sources.items() if s == "model"}  # the form decides questions; no feeling word, no empathy
+    finally:
+        detector.thresholds = saved
+
+
+def test_amount_roles_marks_who_puts_each_number_forward(detector):
+    c = run_until(detector, "I can do $23 instead of $25.", moves.amount_roles)
+    assert [(a.value, a.offered) for a in c.amounts] == [(23.0, True), (25.0, False)]
+    assert "concession" in found(c)
+    c = run_until(detector, "We're unable to go to $29.", moves.amount_roles)
+    assert found(c) == {"hold_position"} and c.refused == {0}
+
+
+def test_conflicts_reads_an_offer_asked_as_a_question_as_a_closed_question(detector):
+    before = run_until(detector, "I can do $23, would that work for you?", moves.amount_roles)
+    after = run_until(detector, "I can do $23, would that work for you?", moves.conflicts)
+    assert "close" in found(before)
+    assert found(after) == {"concession", "closed_question"}
+
+
+def test_sign_off_clears_the_last_sentence_only(detector):
+    c = run_until(detector, "I can do $23. Kind regards, Alex Morgan, Account Manager", moves.sign_off)
+    assert all(k == 0 for _m, k in c.found) and "concession" in found(c)
+
+
+def test_fallback_only_when_nothing_else_was_found(detector):
+    c = run_until(detector, "I can do $23 for you.", moves.conflicts)
+    n = len(c.found)
+    moves.fallback(detector, c)
+    assert len(c.found) == n  # something was found: the fallback stays out
+
+
+@pytest.mark.parametrize("text", ["🙂🙏💸", "?!"])
+def test_no_words_no_moves(detector, text):
+    assert not run_until(detector, text, moves.no_words).found
+    assert detector.detect(text).moves == ("other",)
+
+
+def test_a_confident_classifier_outweighs_a_soft_guard_but_not_a_hard_one(detector):
+    def empathy_with(text: str, score: float) -> bool:
+        c = run_until(detector, text, moves.shape_moves)
+        c.cats[0] = {**c.cats[0], "empathy": score}
+        moves.classifier_moves(detector, c)
+        return ("empathy", 0) in c.found
+
+    saved = detector.thresholds
+    detector.thresholds = {**saved, "empathy": 0.5}
+    try:
+        no_cue = "It sounds like you have been taken for granted."  # no feeling word: a soft guard
+        assert empathy_with(no_cue, moves.CONFIDENT + 0.05)
+        assert not empathy_with(no_cue, moves.CONFIDENT - 0.05)
+        # "I understand, but ..." is a refusal however sure the classifier is
+        assert not empathy_with("I understand, but the price is the price.", 0.99)
+    finally:
+        detector.thresholds = saved
