@@ -22,6 +22,7 @@ from parley.accounts_store import Comment, Person, Team
 from parley.cockpit import assignments, directory, exports, queries, retention, rubric, xapi
 from parley.cockpit.auth import Role, Viewer, sign, unsign
 from parley.cockpit.throttle import Throttle
+from parley.rubrics import RubricError
 from parley_web.db import CockpitDB
 
 HERE = Path(__file__).resolve().parent
@@ -203,7 +204,15 @@ def create_app(db_url: str | None = None, name: str = "parley_cockpit") -> Sanic
 
     @app.get("/rubric")
     async def rubric_page(request: Request) -> HTTPResponse:
-        return page(request, "rubric.html", criteria=rubric.criteria(), overall=rubric.overall_rule())
+        # ?persona=ID shows the rubric that persona names, ?rubric=NAME a rubric by name; else the default
+        try:
+            persona = (request.args.get("persona") or "").strip()
+            name = rubric.rubric_for_persona(persona) if persona else (request.args.get("rubric") or None)
+            return page(request, "rubric.html", rubric=rubric.page(name), persona=persona)
+        except RubricError as exc:
+            said = str(exc)
+            return page(request, "error.html", 404, title="Rubric not available",
+                        message=f"{said[:1].upper()}{said[1:]}.")
 
     @app.get("/overview")
     @signed_in

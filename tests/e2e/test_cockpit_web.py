@@ -166,10 +166,29 @@ def test_the_rubric_is_public_in_plain_words(browser, world):
     page = browser.new_page(viewport=WIDTHS["phone"])
     watch = Watch(page)
     page.goto(f"{world.url}/rubric")
-    assert page.locator(".criterion").count() == 7
+    import yaml
+    default = yaml.safe_load((ROOT / "rubrics" / "default.yml").read_text(encoding="utf-8"))
+    assert page.locator(".criterion").count() == len(default["criteria"])
     expect(page.locator("#concession_discipline")).to_contain_text("floor price")
+    expect(page.locator("#pass-mark")).to_contain_text(f"{default['pass_mark']} or more")
+    outcome = 100 * default["outcome_weight"]
+    expect(page.locator("#overall-rule")).to_contain_text(f"{outcome:g}% where the conversation ended")
+    total = sum(c["weight"] for c in default["criteria"] if c["weight"] > 0)
+    for c in default["criteria"]:
+        share = f"{round((100 - outcome) * c['weight'] / total, 1):g}% of your overall"
+        expect(page.locator(f"#{c['id']} .share")).to_have_text(share)
+        expect(page.locator(f"#{c['id']} dt")).to_contain_text(c["label"])
+    expect(page.locator("#caps")).to_contain_text(f"at most {default['caps']['caved']}")
     shot(page, "rubric-phone")
+    page.set_viewport_size(WIDTHS["desktop"])
+    shot(page, "rubric-desktop")
     watch.clean()
+    # the rubric a persona names, and a clear answer for a name that does not exist
+    page.goto(f"{world.url}/rubric?persona=loyal_customer")
+    expect(page.locator("#rubric-name")).to_contain_text("loyal_customer")
+    for bad in ("rubric=nothing", "persona=nobody"):
+        reply = requests.get(f"{world.url}/rubric?{bad}", timeout=60)
+        assert reply.status_code == 404 and "Rubric not available" in reply.text and "Traceback" not in reply.text
 
 
 def test_a_trainee_sees_their_own_history_and_comments_but_not_another_trainee_or_the_cockpit(browser, world):
