@@ -820,9 +820,28 @@ def conflicts(detector: Detector, c: Candidate) -> None:
             del found[(move, k)]  # "we have to stick with the new price" refuses; it finalises nothing
         elif move == "conditional_trade" and ("open_question", k) in found and not _WE_CAN.search(c.sents[k].text):
             del found[(move, k)]  # "what would you lose if you switched?" asks; it trades nothing
+        elif move == "conditional_trade" and _acceptance_asked_at_a_price(c, k):
+            # "would you sign at $48?" asks for a yes and nothing else: no trade.  Whether $48 is an offer
+            # is the amount pass's call (at Dana's list price it is none)
+            del found[(move, k)]
         elif move == "hold_position" and any(m in {"concession", "value_add", "conditional_trade"}
                                              for m, _k in found):
             del found[(move, k)]  # "I can't match $29. I can do $30." engages: not a flat no
+
+
+# what a real trade asks of the customer besides a yes: a term, a volume, paying early, a reference
+_TRADED_FOR = re.compile(r"\b(?:if|provided|providing|as long as|so long as|in exchange|in return|on condition|unless|"
+                         r"years?|months?|term|contract|commit\w*|volume|seats?|more|extra|prepay\w*|upfront|up front|"
+                         r"annual\w*|referr\w*|reference|case study|review|testimonial)\b", re.I)
+
+
+def _acceptance_asked_at_a_price(c: Candidate, k: int) -> bool:
+    """A yes/no question that names a price the rep puts forward and asks for nothing but acceptance."""
+    sent, shape = c.sents[k], c.shapes[k]
+    if shape is None or shape.kind not in {"closed", "check", "question"} or _TRADED_FOR.search(sent.text):
+        return False
+    inside = [a for a in c.amounts if sent.start_char <= a.start < sent.end_char and a.kind == "money"]
+    return bool(inside) and all(a.offered is not False for a in inside)
 
 
 def sign_off(detector: Detector, c: Candidate) -> None:

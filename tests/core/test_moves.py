@@ -443,3 +443,15 @@ def test_an_offer_asked_as_a_question_is_an_offer_not_a_summary(detector):
     analysis = detector.detect("would $32 per agent work for you now?")
     assert set(analysis.moves) == {"concession", "closed_question"}
     assert [(a.value, a.offered) for a in analysis.amounts] == [(32.0, True)]
+
+
+@pytest.mark.parametrize("text", ["Would you sign at $48?", "Would you renew at $30?"])
+def test_a_yes_asked_at_a_price_is_no_trade(detector, text: str) -> None:
+    """Signing or renewing is the yes itself, not something traded for the price (at a list price of $48
+    it is no offer either: the amount pass decides that)."""
+    moves = detector.detect(text).moves
+    assert "closed_question" in moves and "conditional_trade" not in moves
+
+
+def test_a_price_tied_to_a_term_stays_a_trade(detector) -> None:
+    assert "conditional_trade" in detector.detect("If you sign a two-year contract, I can do $46.").moves
