@@ -39,10 +39,11 @@ def play(gym: Persona) -> Callable[[str], dict]:
 
 def test_pause_the_tradable_is_an_extra_not_other(gym: Persona, play: Callable[[str], dict]) -> None:
     text = "We can pause your membership when you travel, at £52 a month"
-    assert detect(text).moves == ("other",)  # what the general detector reads (the issue's finding)
+    # the general detector read this as `other` when the issue was filed; since it learned from more
+    # examples it may read it as value_add on its own: the persona's phrase makes sure either way
     feedback = play(text)
     assert feedback["moves"] == ["value_add"] and feedback["points"] > 0
-    assert feedback["spans"]["value_add"] == [text]
+    assert text in feedback["spans"]["value_add"]  # the persona's phrase quotes the whole offer
 
 
 def test_everyone_pays_holds_the_price(play: Callable[[str], dict]) -> None:
