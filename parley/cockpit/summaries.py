@@ -19,7 +19,8 @@ from parley.cockpit.auth import Role, Viewer
 class TraineeSummary:
     name: str
     open: List[assignments.Progress] = field(default_factory=list)
-    last: List[Tuple[str, str, str, float | None, datetime]] = field(default_factory=list)  # persona, difficulty, mode..
+    # persona, difficulty, mode, overall (None: not assessed), ended
+    last: List[Tuple[str, str, str, float | None, datetime]] = field(default_factory=list)
     weakest: Tuple[str, float] | None = None
 
 

@@ -43,14 +43,15 @@ def world(tmp_path):
             ("web-bo", NOW - timedelta(days=1), _report(40, {"closing": None}))]
     ids = []
     with db() as s, s.begin():
-        people = {"web-ann": directory.add_person(s, "Ann", "Billing"), "web-bo": directory.add_person(s, "Bo", "Billing")}
+        people = {"web-ann": directory.add_person(s, "Ann", "Billing"),
+                  "web-bo": directory.add_person(s, "Bo", "Billing")}
         for sender, person in people.items():
             directory.link(s, person, sender)
         trainee = {t.external_id: t.id for t in s.query(Trainee)}
         for sender, ended, report in plan:
             row = TrainingSession(trainee_id=trainee[sender], persona_id="price_increase_charlie", difficulty="normal",
-                                  mode="assessment", status="finished", state={}, started_at=ended - timedelta(minutes=9),
-                                  ended_at=ended)
+                                  mode="assessment", status="finished", state={},
+                                  started_at=ended - timedelta(minutes=9), ended_at=ended)
             s.add(row)
             s.flush()
             s.add(Report(session_id=row.id, overall=report["overall"], payload=report, created_at=ended))

@@ -148,5 +148,6 @@ def test_0006_keeps_cockpit_rows_and_lets_results_be_null(tmp_path):
         command.downgrade(migrations.config(conn), "0005_cockpit")
     assert migrations.current(engine) == "0005_cockpit"
     with engine.begin() as c:  # not-shown rows dropped, a not-assessed overall back to 0 (NOT NULL again)
-        assert c.exec_driver_sql("SELECT session_id, overall FROM session_results ORDER BY 1").all() == [(1, 70), (2, 0)]
+        rows = c.exec_driver_sql("SELECT session_id, overall FROM session_results ORDER BY 1").all()
+        assert rows == [(1, 70), (2, 0)]
         assert c.exec_driver_sql("SELECT count(*) FROM criterion_scores").scalar() == 0
