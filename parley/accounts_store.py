@@ -81,7 +81,7 @@ class SessionResult(Base):
     mode = Column(String(12), nullable=False)
     ended_at = Column(DateTime, nullable=False)
     week = Column(Date, nullable=False)  # the Monday of ended_at's week: the weekly rollups group on it
-    overall = Column(Float, nullable=False)
+    overall = Column(Float)  # NULL: not assessed (too short or off topic); practised, left out of averages
     deal = Column(Boolean, nullable=False)
     price = Column(Float)
     floor = Column(Float)
@@ -100,7 +100,7 @@ class CriterionScore(Base):
     trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False)
     ended_at = Column(DateTime, nullable=False)
     week = Column(Date, nullable=False)
-    score = Column(Integer, nullable=False)
+    score = Column(Integer)  # NULL: "not shown" (nothing to judge); left out of the criterion's averages
     __table_args__ = (
         Index("ix_criterion_scores_ended_at", "ended_at"),
         Index("ix_criterion_scores_trainee_ended", "trainee_id", "ended_at"),
@@ -109,7 +109,8 @@ class CriterionScore(Base):
 
 
 class CriterionWeek(Base):
-    """Sum and count of each trainee's criterion scores per week: the overview reads these, not every score."""
+    """Sum and count of each trainee's criterion scores per week (not-shown criteria not counted): the overview
+    reads these, not every score."""
     __tablename__ = "criterion_weeks"
     week = Column(Date, primary_key=True)
     trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), primary_key=True)
@@ -124,8 +125,9 @@ class ResultWeek(Base):
     week = Column(Date, primary_key=True)
     trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), primary_key=True)
     persona_id = Column(String(100), primary_key=True)
-    n = Column(Integer, nullable=False)
-    overall_total = Column(Float, nullable=False)
+    n = Column(Integer, nullable=False)  # sessions practised, assessed or not
+    overall_n = Column(Integer, nullable=False, default=0, server_default="0")  # of them assessed (overall not NULL)
+    overall_total = Column(Float, nullable=False)  # sum of the assessed sessions' overall
     deals = Column(Integer, nullable=False)
     price_total = Column(Float, nullable=False)
     price_n = Column(Integer, nullable=False)

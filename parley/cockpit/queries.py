@@ -105,17 +105,18 @@ def overview(db: Session, viewer: Viewer, days: int = 30, team_id: int | None = 
 
     # trainees: sessions and average score in the period, sessions this week, last practised
     totals: Dict[int, List[float]] = {}
-    for pid, n, total in db.execute(
-            select(Identity.person_id, func.sum(ResultWeek.n), func.sum(ResultWeek.overall_total))
+    for pid, n, assessed, total in db.execute(
+            select(Identity.person_id, func.sum(ResultWeek.n), func.sum(ResultWeek.overall_n),
+                   func.sum(ResultWeek.overall_total))
             .select_from(ResultWeek).join(Identity, by_person(ResultWeek)).where(ResultWeek.week >= first_full)
             .group_by(Identity.person_id)).all():
-        _add(totals, pid, n, total)
-    for pid, n, total in db.execute(
-            select(Identity.person_id, func.count(), func.sum(SessionResult.overall))
+        _add(totals, pid, n, assessed, total)
+    for pid, n, assessed, total in db.execute(  # count(overall): not-assessed sessions are practised, not averaged
+            select(Identity.person_id, func.count(), func.count(SessionResult.overall), func.sum(SessionResult.overall))
             .select_from(SessionResult).join(Identity, by_person(SessionResult))
             .where(SessionResult.ended_at >= since, SessionResult.ended_at < edge_end)
             .group_by(Identity.person_id)).all():
-        _add(totals, pid, n, total)
+        _add(totals, pid, n, assessed, total)
     this_week = dict(db.execute(
         select(Identity.person_id, func.count()).select_from(SessionResult).join(Identity, by_person(SessionResult))
         .where(SessionResult.ended_at >= week_ago).group_by(Identity.person_id)).all())
@@ -130,8 +131,8 @@ def overview(db: Session, viewer: Viewer, days: int = 30, team_id: int | None = 
                         .where(Person.id.in_(scope)).order_by(Person.name)).all()
     trainees = []
     for pid, name, team in people:
-        n, total = totals.get(pid, (0, 0.0))
-        trainees.append(TraineeRow(pid, name, team, int(n), _round(total / n) if n else None,
+        n, assessed, total = totals.get(pid, (0, 0, 0.0))
+        trainees.append(TraineeRow(pid, name, team, int(n), _round(total / assessed) if assessed else None,
                                    int(this_week.get(pid, 0)), last.get(pid)))
 
     # trainee x criterion, and the team's criteria (weighted by every score in the period)
@@ -145,12 +146,15 @@ def overview(db: Session, viewer: Viewer, days: int = 30, team_id: int | None = 
     for pid, criterion, total, n in db.execute(
             select(Identity.person_id, CriterionScore.criterion, func.sum(CriterionScore.score), func.count())
             .select_from(CriterionScore).join(Identity, by_person(CriterionScore))
-            .where(CriterionScore.ended_at >= since, CriterionScore.ended_at < edge_end)
+            .where(CriterionScore.ended_at >= since, CriterionScore.ended_at < edge_end,
+                   CriterionScore.score.is_not(None))  # "not shown": out of the criterion's average
             .group_by(Identity.person_id, CriterionScore.criterion)).all():
         _add(cells, (pid, criterion), n, total)
     heatmap: Dict[int, Dict[str, float]] = {}
     team_sums: Dict[str, List[float]] = {}
     for (pid, criterion), (n, total) in cells.items():
+        if not n:
+            continue
         heatmap.setdefault(pid, {})[criterion] = _round(total / n)
         _add(team_sums, criterion, n, total)
     team_criteria = {c: _round(total / n) for c, (n, total) in team_sums.items() if n}
@@ -197,7 +201,7 @@ class SessionRow:
     persona_id: str
     difficulty: str
     mode: str
-    overall: float
+    overall: float | None  # None: not assessed
     deal: bool
     shared: bool
     readable: bool
@@ -231,18 +235,23 @@ def progress(db: Session, viewer: Viewer, person_id: int, limit: int = 200, toda
     person = person_in_view(db, viewer, person_id)
     trainees = select(Identity.trainee_id).where(Identity.person_id == person.id).scalar_subquery()
     team = db.get(Team, person.team_id).name if person.team_id else None
-    points = db.execute(
+    points = db.execute(  # "not shown" criteria are no point on their line
         select(CriterionScore.ended_at, CriterionScore.criterion, CriterionScore.score)
-        .where(CriterionScore.trainee_id.in_(trainees)).order_by(CriterionScore.ended_at.desc()).limit(limit * 7)
+        .where(CriterionScore.trainee_id.in_(trainees), CriterionScore.score.is_not(None))
+        .order_by(CriterionScore.ended_at.desc()).limit(limit * 7)
     ).all()
     series = weekly(points, [c.id for c in rubric.criteria()])
+    # first: the first assessed attempt's score; best: the best assessed score (max() skips NULL); attempts:
+    # every attempt, assessed or not
     ranked = (select(SessionResult.persona_id, SessionResult.difficulty, SessionResult.overall,
-                     func.row_number().over(partition_by=(SessionResult.persona_id, SessionResult.difficulty),
+                     func.row_number().over(partition_by=(SessionResult.persona_id, SessionResult.difficulty,
+                                                          SessionResult.overall.is_(None)),
                                             order_by=SessionResult.ended_at).label("n"))
               .where(SessionResult.trainee_id.in_(trainees)).subquery())
     first_best = [{"persona_id": r[0], "difficulty": r[1], "first": _round(r[2]), "best": _round(r[3]),
                    "attempts": int(r[4])} for r in db.execute(
-        select(ranked.c.persona_id, ranked.c.difficulty, func.max(case((ranked.c.n == 1, ranked.c.overall))),
+        select(ranked.c.persona_id, ranked.c.difficulty,
+               func.max(case((and_(ranked.c.n == 1, ranked.c.overall.is_not(None)), ranked.c.overall))),
                func.max(ranked.c.overall), func.count())
         .group_by(ranked.c.persona_id, ranked.c.difficulty).order_by(ranked.c.persona_id, ranked.c.difficulty)
     ).all()]
@@ -264,6 +273,8 @@ def weekly(points: List[tuple], criteria: List[str]) -> Dict[str, List[tuple]]:
     """(ended_at, criterion, score) rows -> per criterion, the average score of each week (by its Monday)."""
     sums: Dict[str, Dict[date, List[int]]] = {c: {} for c in criteria}
     for ended, criterion, score in points:
+        if score is None:  # "not shown": nothing to average
+            continue
         monday = _as_date(ended) - timedelta(days=_as_date(ended).weekday())
         sums.setdefault(criterion, {}).setdefault(monday, []).append(score)
     return {c: [(d.isoformat(), round(sum(v) / len(v), 1)) for d, v in sorted(weeks.items())]

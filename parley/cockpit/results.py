@@ -1,5 +1,6 @@
 """Session results: each finished session's report, once, into the indexed columns the cockpit reads
-(`session_results` + `criterion_scores`), and weekly rollups of both (`result_weeks`,
+(`session_results` + `criterion_scores`; a not-assessed session keeps `overall` NULL, a "not shown"
+criterion keeps `score` NULL), and weekly rollups of both (`result_weeks`,
 `criterion_weeks`) so the team overview sums a few thousand weekly rows instead of every score.
 
 `refresh` picks up only reports not yet copied (reports with a higher id than the last one copied,
@@ -56,7 +57,7 @@ def refresh(db: Session, floor_prices: Mapping[str, float], after_report_id: int
                             "floor": floor_prices.get(r.persona_id), "shared": False})
             for name, value in ((r.payload or {}).get("criteria") or {}).items():
                 scores.append({"session_id": r.session_id, "criterion": name, "trainee_id": r.trainee_id,
-                               "ended_at": ended, "week": week, "score": int(value)})
+                               "ended_at": ended, "week": week, "score": score(value)})
         db.execute(insert(SessionResult), results)
         if scores:
             db.execute(insert(CriterionScore), scores)
@@ -64,6 +65,11 @@ def refresh(db: Session, floor_prices: Mapping[str, float], after_report_id: int
     if weeks:
         roll_up(db, weeks)
     return copied
+
+
+def score(value: object) -> int | None:
+    """A criterion's score as stored; None stays None ("not shown": nothing to judge in the session)."""
+    return None if value is None else int(round(float(value)))  # type: ignore[arg-type]
 
 
 def last_report_id(db: Session) -> int:
@@ -76,17 +82,20 @@ def roll_up(db: Session, weeks: Iterable[date] | None = None) -> None:
     for model in (CriterionWeek, ResultWeek):
         db.execute(delete(model).where(model.week.in_(chosen)) if chosen is not None else delete(model))
     criteria = select(CriterionScore.week, CriterionScore.trainee_id, CriterionScore.criterion,
-                      func.sum(CriterionScore.score), func.count())
+                      func.coalesce(func.sum(CriterionScore.score), 0.0), func.count(CriterionScore.score))
     sessions = select(SessionResult.week, SessionResult.trainee_id, SessionResult.persona_id, func.count(),
-                      func.sum(SessionResult.overall), func.sum(case((SessionResult.deal, 1), else_=0)),
+                      func.count(SessionResult.overall), func.coalesce(func.sum(SessionResult.overall), 0.0),
+                      func.sum(case((SessionResult.deal, 1), else_=0)),
                       func.coalesce(func.sum(SessionResult.price), 0.0), func.count(SessionResult.price),
                       func.max(SessionResult.floor))
     if chosen is not None:
         criteria = criteria.where(CriterionScore.week.in_(chosen))
         sessions = sessions.where(SessionResult.week.in_(chosen))
+    criteria = criteria.where(CriterionScore.score.is_not(None))  # a week of only "not shown" makes no row
     db.execute(insert(CriterionWeek).from_select(
         ["week", "trainee_id", "criterion", "total", "n"],
         criteria.group_by(CriterionScore.week, CriterionScore.trainee_id, CriterionScore.criterion)))
     db.execute(insert(ResultWeek).from_select(
-        ["week", "trainee_id", "persona_id", "n", "overall_total", "deals", "price_total", "price_n", "floor"],
+        ["week", "trainee_id", "persona_id", "n", "overall_n", "overall_total", "deals", "price_total", "price_n",
+         "floor"],
         sessions.group_by(SessionResult.week, SessionResult.trainee_id, SessionResult.persona_id)))

@@ -71,6 +71,40 @@ def play_templates(progress: Callable[[str], None] = lambda _: None, files: List
     return templates
 
 
+NOT_ASSESSED_SHARE = 0.05  # sessions given up after a turn or two, as in real use (docs/scoring.md)
+NOT_SHOWN_SHARE = 0.08  # a shown criterion that, in this copy, had nothing to judge
+NOT_ASSESSED = "Fewer trainee turns about the negotiation than the rubric needs to score a session."
+NOT_SHOWN = "Nothing in this session to judge it on."
+
+
+def nudged(template: dict, shift: float, rng: random.Random) -> dict:
+    """A copy of a played report, its scores moved by `shift` plus noise.  A "not shown" criterion (null)
+    stays null and a few more become it; a not-assessed template stays not assessed and about one copy in
+    twenty becomes one, so the cockpit's data has the nulls real reports have."""
+    report = copy.deepcopy(template)
+    not_shown = dict(report.get("not_shown") or {})
+    if report.get("overall") is None or rng.random() < NOT_ASSESSED_SHARE:
+        report.update(overall=None, assessed=False, passed=None,
+                      not_assessed=report.get("not_assessed") or NOT_ASSESSED)
+        report["criteria"] = {c: None for c in report.get("criteria") or {}}
+        report["not_shown"] = {c: not_shown.get(c, NOT_SHOWN) for c in report["criteria"]}
+        return report
+    criteria = {}
+    for c, v in (report.get("criteria") or {}).items():
+        if v is None or rng.random() < NOT_SHOWN_SHARE:
+            criteria[c] = None
+            not_shown[c] = not_shown.get(c, NOT_SHOWN)
+        else:
+            criteria[c] = int(max(0, min(100, v + shift + rng.gauss(0, 8))))
+            not_shown.pop(c, None)
+    report["criteria"], report["not_shown"] = criteria, not_shown
+    report["overall"] = int(max(0, min(100, report["overall"] + shift + rng.gauss(0, 6))))
+    pass_mark = (report.get("rubric") or {}).get("pass_mark")
+    if pass_mark is not None:
+        report["passed"] = report["overall"] >= pass_mark
+    return report
+
+
 def seed(db: Session, templates: List[Template], floors: Dict[str, float], trainees: int = 100,
          sessions: int = 20000, days: int = 180, seed_value: int = 7, now: datetime | None = None) -> dict:
     rng = random.Random(seed_value)
@@ -104,10 +138,7 @@ def seed(db: Session, templates: List[Template], floors: Dict[str, float], train
         ended = now - timedelta(days=days * (1 - (k + rng.random()) / sessions) ** 1.3, minutes=rng.randrange(600))
         started = ended - timedelta(minutes=rng.randint(3, 25))
         growth = 20 * (k / sessions)  # everyone improves a little over the period
-        report = copy.deepcopy(template.report)
-        report["criteria"] = {c: int(max(0, min(100, v + skill[who] + growth + rng.gauss(0, 8))))
-                              for c, v in report["criteria"].items()}
-        report["overall"] = int(max(0, min(100, report["overall"] + skill[who] + growth + rng.gauss(0, 6))))
+        report = nudged(template.report, skill[who] + growth, rng)
         mode = "assessment" if rng.random() < 0.3 else "practice"
         report["mode"] = mode
         sid = next_id + k

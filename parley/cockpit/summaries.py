@@ -19,7 +19,8 @@ from parley.cockpit.auth import Role, Viewer
 class TraineeSummary:
     name: str
     open: List[assignments.Progress] = field(default_factory=list)
-    last: List[Tuple[str, str, str, float, datetime]] = field(default_factory=list)  # persona, difficulty, mode..
+    # persona, difficulty, mode, overall (None: not assessed), ended
+    last: List[Tuple[str, str, str, float | None, datetime]] = field(default_factory=list)
     weakest: Tuple[str, float] | None = None
 
 
@@ -27,12 +28,14 @@ def trainee(db: Session, person_id: int, now: datetime | None = None) -> Trainee
     now = now or datetime.utcnow()
     person = db.get(Person, person_id)
     trainees = select(Identity.trainee_id).where(Identity.person_id == person_id).scalar_subquery()
-    last = [(r.persona_id, r.difficulty, r.mode, float(r.overall), r.ended_at) for r in db.execute(
+    last = [(r.persona_id, r.difficulty, r.mode, None if r.overall is None else float(r.overall), r.ended_at)
+            for r in db.execute(
         select(SessionResult).where(SessionResult.trainee_id.in_(trainees))
         .order_by(SessionResult.ended_at.desc()).limit(5)).scalars()]
     averages = db.execute(select(CriterionScore.criterion, func.avg(CriterionScore.score))
                           .where(CriterionScore.trainee_id.in_(trainees),
-                                 CriterionScore.ended_at >= now - timedelta(days=30))
+                                 CriterionScore.ended_at >= now - timedelta(days=30),
+                                 CriterionScore.score.is_not(None))  # "not shown" is no weakness
                           .group_by(CriterionScore.criterion)).all()
     weakest = min(averages, key=lambda r: r[1]) if averages else None
     names = rubric.names()

@@ -3,7 +3,9 @@ a learning record store (LRS).
 
 Statements (xAPI 1.0.3, ADL verbs):
 - session: `attempted` (at its start), `completed` (at its end, with the score), and for an assessment
-  also `passed` or `failed` against PARLEY_XAPI_PASS_SCORE (default 70); `context.registration` is one
+  also `passed` or `failed` against PARLEY_XAPI_PASS_SCORE (default 70); a session too short or off
+  topic to assess (overall null) gets `completed` with no score object and no passed/failed verdict
+  (extension `assessed`: false); `context.registration` is one
   UUID per session (the same in every statement of the session and its turns);
 - turn: `responded`, with the turn's points as the score, its moves and the customer's trust change in
   `result.extensions`; the trainee's words go in `result.response` for assessments only (practice
@@ -96,17 +98,22 @@ def statements(db: Session, session_id: int, settings: Settings,
     context = {"registration": registration, "platform": "Parley",
                "extensions": {f"{base}/xapi/mode": row.mode, f"{base}/xapi/difficulty": row.difficulty}}
     payload = dict(report.payload or {})
-    overall = float(report.overall)
-    score = {"scaled": round(max(0.0, min(100.0, overall)) / 100, 4), "raw": overall, "min": 0, "max": 100}
+    overall = None if report.overall is None else float(report.overall)  # None: not assessed, so no score
     outcome = payload.get("outcome") or {}
-    extensions = {f"{base}/xapi/criteria": payload.get("criteria") or {},
+    extensions = {f"{base}/xapi/criteria": payload.get("criteria") or {},  # a "not shown" criterion is null
+                  f"{base}/xapi/assessed": overall is not None,
                   f"{base}/xapi/outcome": {k: outcome.get(k) for k in ("deal", "price", "ended_by", "trust")}}
+    completed: dict = {"completion": True, "extensions": extensions}
+    score: dict | None = None
+    if overall is not None:
+        score = {"scaled": round(max(0.0, min(100.0, overall)) / 100, 4), "raw": overall, "min": 0, "max": 100}
+        completed = {"score": score, **completed}
     out = [
         _statement(_id(session_id, "attempted"), actor, "attempted", persona, context, row.started_at),
         _statement(_id(session_id, "completed"), actor, "completed", persona, context, row.ended_at,
-                   {"score": score, "completion": True, "extensions": extensions}),
+                   completed),
     ]
-    if row.mode == "assessment":
+    if row.mode == "assessment" and overall is not None and score is not None:  # not assessed: neither verdict
         passed = overall >= settings.pass_score
         out.append(_statement(_id(session_id, "passed" if passed else "failed"), actor,
                               "passed" if passed else "failed", persona, context, row.ended_at,

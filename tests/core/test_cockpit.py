@@ -250,12 +250,19 @@ def test_the_overview_from_weekly_rollups_equals_averaging_every_row(tmp_path, p
                     select(Identity.person_id, CriterionScore.criterion, func.avg(CriterionScore.score))
                     .select_from(CriterionScore).join(Identity, Identity.trainee_id == CriterionScore.trainee_id)
                     .where(CriterionScore.ended_at >= since).group_by(Identity.person_id, CriterionScore.criterion)):
-                expected.setdefault(pid, {})[criterion] = round(avg, 1)
+                if avg is not None:  # avg() skips "not shown" (NULL); a criterion never shown has no cell
+                    expected.setdefault(pid, {})[criterion] = round(avg, 1)
             assert view.heatmap == expected
             plain = dict(s.execute(select(Identity.person_id, func.count()).select_from(SessionResult)
                                    .join(Identity, Identity.trainee_id == SessionResult.trainee_id)
                                    .where(SessionResult.ended_at >= since).group_by(Identity.person_id)).all())
             assert {t.person_id: t.sessions for t in view.trainees if t.sessions} == plain
+            averages = dict(s.execute(select(Identity.person_id, func.avg(SessionResult.overall))
+                                      .select_from(SessionResult)
+                                      .join(Identity, Identity.trainee_id == SessionResult.trainee_id)
+                                      .where(SessionResult.ended_at >= since).group_by(Identity.person_id)).all())
+            assert {t.person_id: t.average for t in view.trainees if t.sessions} == \
+                {pid: None if a is None else round(a, 1) for pid, a in averages.items()}
             assert sum(p.sessions for p in view.personas) == sum(plain.values())
 
 
@@ -293,9 +300,12 @@ def test_assignment_life_cycle_counts_only_attempts_in_its_mode(tmp_path, person
             rows = assignments.progress(s, TRAINER, assignment_id)
             return next(r.status for r in rows if r.name == person)
 
-    def attempt(sender: str, mode: str) -> None:
+    def attempt(sender: str, mode: str, turns: int = 3) -> None:
         trainer.start(sender, "price_increase_charlie", "normal", mode)
-        trainer.turn(sender, "Sorry about the rise. What matters most to you?")
+        for text in ["Sorry about the rise. What matters most to you?",
+                     "I hear you, that is a real jump for your budget.",
+                     "What if we kept your price for a year on an annual plan?"][:turns]:
+            trainer.turn(sender, text)
         trainer.end(sender)
 
     assert status(high, "Ann") == Status.not_started
@@ -316,6 +326,9 @@ def test_assignment_life_cycle_counts_only_attempts_in_its_mode(tmp_path, person
         assert mine == []  # Ann's only assignment is failed: nothing open
         soon = assignments.due_tomorrow(s, now=datetime.utcnow() + timedelta(days=2, hours=1))
         assert [(p.name, p.assignment_id) for _, p, _ in soon] == [("Bo", high)]
+    attempt("web-bo", "assessment", turns=1)  # too short to assess: it uses an attempt, with no score
+    assert status(high, "Bo") == Status.failed  # two attempts used, 100 not reached
+    assert status(low, "Bo") == Status.passed  # the best assessed score still counts
 
 
 def test_a_trainer_joins_two_people_into_one(played):

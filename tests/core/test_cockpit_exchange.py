@@ -175,3 +175,21 @@ def test_exports_filter_and_scope_and_never_run_as_formulas(world):
         assert "'=cmd|' /C calc'!A0" in [row[1] for row in table]  # shown as text in a spreadsheet
         data = json.loads(exports.to_json(exports.rows(s, TRAINER, exports.Filters(team="Renewals"))))
         assert [r["team"] for r in data["sessions"]] == ["Renewals"] and data["criteria_names"]["rapport"]
+
+
+def test_xapi_of_a_not_assessed_session_has_no_score_and_passes_the_validator(tmp_path, personas):
+    store = Store(f"sqlite:///{tmp_path / 'short.db'}")
+    trainer = Trainer(personas, store, detect)
+    trainer.start("web-cy", "price_increase_charlie", "normal", "assessment")
+    session_id = store.active_session("web-cy").id
+    trainer.turn("web-cy", "Hello.")
+    trainer.end("web-cy")
+    assert store.latest_report("web-cy")["overall"] is None  # too short to assess
+    db = sessionmaker(store.engine, future=True)
+    settings = xapi.Settings(base="https://parley.example.com")
+    with db() as s:
+        statements = xapi.statements(s, session_id, settings, xapi.start_trusts(personas))
+    assert [st["verb"]["display"]["en-US"] for st in statements[:2]] == ["attempted", "completed"]
+    assert not any(st["verb"]["display"]["en-US"] in ("passed", "failed") for st in statements)
+    assert "score" not in statements[1]["result"]
+    assert validate(statements) == [[] for _ in statements]

@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
@@ -116,3 +117,37 @@ def test_processes_starting_together_upgrade_once(tmp_path):
         t.join()
     assert errors == []
     assert migrations.current(create_engine(url)) == migrations.head()
+
+
+def test_0006_keeps_cockpit_rows_and_lets_results_be_null(tmp_path):
+    """A cockpit database at 0005 keeps its rows; its weekly rollups count every old session as assessed;
+    afterwards a not-assessed session (overall NULL) and a "not shown" criterion (score NULL) fit; down again
+    works."""
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    engine = create_engine(url)
+    migrations.upgrade(engine, "0005_cockpit")
+    with engine.begin() as c:
+        c.exec_driver_sql("INSERT INTO trainees (id, external_id, created_at) VALUES (1, 'web-a', '2026-12-01')")
+        for sid in (1, 2):
+            c.exec_driver_sql("INSERT INTO sessions (id, trainee_id, persona_id, difficulty, mode, status, state, "
+                              f"started_at) VALUES ({sid}, 1, 'p', 'normal', 'practice', 'finished', '{{}}', "
+                              "'2026-12-01')")
+        c.exec_driver_sql("INSERT INTO session_results VALUES (1, 1, 'p', 'normal', 'practice', '2026-12-01', "
+                          "'2026-11-30', 70, 0, NULL, NULL, 0)")
+        c.exec_driver_sql("INSERT INTO result_weeks (week, trainee_id, persona_id, n, overall_total, deals, "
+                          "price_total, price_n) VALUES ('2026-11-30', 1, 'p', 1, 70, 0, 0, 0)")
+    migrations.upgrade(engine)
+    assert migrations.current(engine) == migrations.head() == "0006_cockpit_nullable"
+    with engine.begin() as c:
+        assert c.exec_driver_sql("SELECT overall FROM session_results").scalar() == 70
+        assert c.exec_driver_sql("SELECT n, overall_n FROM result_weeks").one() == (1, 1)
+        c.exec_driver_sql("INSERT INTO session_results VALUES (2, 1, 'p', 'normal', 'practice', '2026-12-01', "
+                          "'2026-11-30', NULL, 0, NULL, NULL, 0)")
+        c.exec_driver_sql("INSERT INTO criterion_scores VALUES (2, 'closing', 1, '2026-12-01', '2026-11-30', NULL)")
+    with engine.begin() as conn:
+        command.downgrade(migrations.config(conn), "0005_cockpit")
+    assert migrations.current(engine) == "0005_cockpit"
+    with engine.begin() as c:  # not-shown rows dropped, a not-assessed overall back to 0 (NOT NULL again)
+        rows = c.exec_driver_sql("SELECT session_id, overall FROM session_results ORDER BY 1").all()
+        assert rows == [(1, 70), (2, 0)]
+        assert c.exec_driver_sql("SELECT count(*) FROM criterion_scores").scalar() == 0

@@ -126,6 +126,36 @@ def test_the_overview_shows_who_practised_the_heatmap_weakest_criterion_and_pers
     watch.clean()
 
 
+def test_a_not_assessed_session_shows_as_such_and_the_average_leaves_it_out(browser, world):
+    """The seeder makes about one session in twenty not assessed (overall NULL): its trainee's page says
+    "not assessed" for it, and the overview's average is over the assessed sessions only."""
+    from sqlalchemy import create_engine, func, select
+
+    from parley.accounts_store import Identity, Person, SessionResult
+
+    engine = create_engine(world.db_url)
+    with engine.connect() as c:
+        person_id, name = c.execute(
+            select(Person.id, Person.name).join(Identity, Identity.person_id == Person.id)
+            .join(SessionResult, SessionResult.trainee_id == Identity.trainee_id)
+            .where(SessionResult.overall.is_(None)).limit(1)).one()
+        average = c.execute(select(func.avg(SessionResult.overall)).join(
+            Identity, Identity.trainee_id == SessionResult.trainee_id).where(
+            Identity.person_id == person_id, SessionResult.ended_at >= datetime.utcnow() - timedelta(days=365))
+        ).scalar()
+    engine.dispose()
+    page, watch = sign_in(browser, world, "tina")
+    expect(page).to_have_url(f"{world.url}/overview")
+    page.goto(f"{world.url}/overview?days=365")
+    row = page.locator("#trainees tbody tr", has_text=name)
+    expect(row.locator("td").nth(3)).to_have_text(f"{round(average):.0f}" if round(average, 1).is_integer()
+                                                  else f"{round(average, 1):.1f}")
+    page.goto(f"{world.url}/trainees/{person_id}")
+    charts_drawn(page)
+    expect(page.locator("#sessions")).to_contain_text("not assessed")
+    watch.clean()
+
+
 @pytest.mark.parametrize("size", list(WIDTHS))
 def test_a_trainees_progress_has_a_chart_per_criterion_first_versus_best_and_streaks(browser, world, size):
     page, watch = sign_in(browser, world, "tina", size)
