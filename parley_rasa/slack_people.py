@@ -43,11 +43,16 @@ def assignment_lines(rows: List[Any]) -> List[str]:
     return out
 
 
+def _score(overall: float | None) -> str:
+    """A session's overall for Slack: too short or off topic to assess has none."""
+    return "_not assessed_" if overall is None else f"*{overall:.0f}*/100"
+
+
 def home_view(summary: Any) -> dict:
     blocks: List[dict] = [{"type": "header", "text": {"type": "plain_text", "text": "Your Parley practice"}}]
     lines = assignment_lines(summary.open)
     blocks.append(_section("*Open assignments*\n" + ("\n".join(lines) if lines else "Nothing assigned right now.")))
-    last = [f"• {_esc(p.replace('_', ' '))} ({d}, {m}): *{o:.0f}*/100, {e:%d %b}" for p, d, m, o, e in summary.last]
+    last = [f"• {_esc(p.replace('_', ' '))} ({d}, {m}): {_score(o)}, {e:%d %b}" for p, d, m, o, e in summary.last]
     blocks.append(_section("*Last scores*\n" + ("\n".join(last) if last else "No finished sessions yet.")))
     if summary.weakest:
         blocks.append(_section(f"*Work on next:* {_esc(summary.weakest[0])} (average {summary.weakest[1]:.0f} "
