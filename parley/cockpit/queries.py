@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -85,68 +85,97 @@ class Overview:
         return [t for t in self.trainees if t.week]
 
 
+@dataclass(frozen=True)
+class _Period:
+    """The overview's period: whole weeks come from the weekly rollups, the days before the first whole
+    week (since .. edge_end) from the per-session rows."""
+
+    since: datetime
+    week_ago: datetime
+    first_full: date
+    edge_end: datetime
+    scope: object  # the people the viewer may see, as a scalar subquery
+
+    @classmethod
+    def of(cls, viewer: Viewer, team_id: int | None, days: int, now: datetime) -> _Period:
+        since = now - timedelta(days=days)
+        first_full = monday(since) if since == datetime.combine(monday(since), datetime.min.time()) \
+            else monday(since) + timedelta(days=7)
+        return cls(since, now - timedelta(days=7), first_full, datetime.combine(first_full, datetime.min.time()),
+                   _people_scope(viewer, team_id).scalar_subquery())
+
+    def by_person(self, model):  # type: ignore[no-untyped-def]
+        return and_(Identity.trainee_id == model.trainee_id, Identity.person_id.in_(self.scope))
+
+
 def overview(db: Session, viewer: Viewer, days: int = 30, team_id: int | None = None,
              now: datetime | None = None) -> Overview:
     """The team page.  Whole weeks come from the weekly rollups; only the days before the first whole
     week of the period are read from the per-session rows, so a year costs about as much as a month."""
     if not viewer.is_staff:
         raise Forbidden()
-    now = now or datetime.utcnow()
-    since, week_ago = now - timedelta(days=days), now - timedelta(days=7)
-    first_full = monday(since) if since == datetime.combine(monday(since), datetime.min.time()) \
-        else monday(since) + timedelta(days=7)
-    edge_end = datetime.combine(first_full, datetime.min.time())  # rows before it are not in a whole week
     if viewer.role == Role.lead:
         team_id = viewer.team_id
-    scope = _people_scope(viewer, team_id).scalar_subquery()
+    period = _Period.of(viewer, team_id, days, now or datetime.utcnow())
+    heatmap, team_criteria = _criteria(db, period)
+    weakest = min(team_criteria, key=lambda c: team_criteria[c]) if team_criteria else None
+    teams = [(t.id, t.name) for t in db.execute(select(Team).order_by(Team.name)).scalars()
+             if viewer.role != Role.lead or t.id == viewer.team_id]
+    return Overview(period.since, days, teams, team_id, _trainee_rows(db, period), heatmap, team_criteria, weakest,
+                    _persona_rows(db, period))
 
-    def by_person(model):  # type: ignore[no-untyped-def]
-        return and_(Identity.trainee_id == model.trainee_id, Identity.person_id.in_(scope))
 
-    # trainees: sessions and average score in the period, sessions this week, last practised
+def _trainee_rows(db: Session, period: _Period) -> List[TraineeRow]:
+    """Per trainee: sessions and average score in the period, sessions this week, last practised."""
     totals: Dict[int, List[float]] = {}
     for pid, n, assessed, total in db.execute(
             select(Identity.person_id, func.sum(ResultWeek.n), func.sum(ResultWeek.overall_n),
                    func.sum(ResultWeek.overall_total))
-            .select_from(ResultWeek).join(Identity, by_person(ResultWeek)).where(ResultWeek.week >= first_full)
+            .select_from(ResultWeek).join(Identity, period.by_person(ResultWeek))
+            .where(ResultWeek.week >= period.first_full)
             .group_by(Identity.person_id)).all():
         _add(totals, pid, n, assessed, total)
     for pid, n, assessed, total in db.execute(  # count(overall): not-assessed sessions are practised, not averaged
             select(Identity.person_id, func.count(), func.count(SessionResult.overall), func.sum(SessionResult.overall))
-            .select_from(SessionResult).join(Identity, by_person(SessionResult))
-            .where(SessionResult.ended_at >= since, SessionResult.ended_at < edge_end)
+            .select_from(SessionResult).join(Identity, period.by_person(SessionResult))
+            .where(SessionResult.ended_at >= period.since, SessionResult.ended_at < period.edge_end)
             .group_by(Identity.person_id)).all():
         _add(totals, pid, n, assessed, total)
     this_week = dict(db.execute(
-        select(Identity.person_id, func.count()).select_from(SessionResult).join(Identity, by_person(SessionResult))
-        .where(SessionResult.ended_at >= week_ago).group_by(Identity.person_id)).all())
+        select(Identity.person_id, func.count()).select_from(SessionResult)
+        .join(Identity, period.by_person(SessionResult))
+        .where(SessionResult.ended_at >= period.week_ago).group_by(Identity.person_id)).all())
     last: Dict[int, datetime] = {}
     for pid, ended in db.execute(  # one index lookup per trainee (ix_session_results_trainee_ended)
             select(Identity.person_id, select(func.max(SessionResult.ended_at))
                    .where(SessionResult.trainee_id == Identity.trainee_id).scalar_subquery())
-            .where(Identity.person_id.in_(scope))).all():
+            .where(Identity.person_id.in_(period.scope))).all():
         if ended is not None and (pid not in last or _dt(ended) > last[pid]):
             last[pid] = _dt(ended)
     people = db.execute(select(Person.id, Person.name, Team.name).outerjoin(Team, Team.id == Person.team_id)
-                        .where(Person.id.in_(scope)).order_by(Person.name)).all()
+                        .where(Person.id.in_(period.scope)).order_by(Person.name)).all()
     trainees = []
     for pid, name, team in people:
         n, assessed, total = totals.get(pid, (0, 0, 0.0))
         trainees.append(TraineeRow(pid, name, team, int(n), _round(total / assessed) if assessed else None,
                                    int(this_week.get(pid, 0)), last.get(pid)))
+    return trainees
 
-    # trainee x criterion, and the team's criteria (weighted by every score in the period)
+
+def _criteria(db: Session, period: _Period) -> Tuple[Dict[int, Dict[str, float]], Dict[str, float]]:
+    """Trainee x criterion, and the team's criteria (weighted by every score in the period)."""
     cells: Dict[tuple, List[float]] = {}
     for pid, criterion, total, n in db.execute(
             select(Identity.person_id, CriterionWeek.criterion, func.sum(CriterionWeek.total),
                    func.sum(CriterionWeek.n))
-            .select_from(CriterionWeek).join(Identity, by_person(CriterionWeek)).where(CriterionWeek.week >= first_full)
+            .select_from(CriterionWeek).join(Identity, period.by_person(CriterionWeek))
+            .where(CriterionWeek.week >= period.first_full)
             .group_by(Identity.person_id, CriterionWeek.criterion)).all():
         _add(cells, (pid, criterion), n, total)
     for pid, criterion, total, n in db.execute(
             select(Identity.person_id, CriterionScore.criterion, func.sum(CriterionScore.score), func.count())
-            .select_from(CriterionScore).join(Identity, by_person(CriterionScore))
-            .where(CriterionScore.ended_at >= since, CriterionScore.ended_at < edge_end,
+            .select_from(CriterionScore).join(Identity, period.by_person(CriterionScore))
+            .where(CriterionScore.ended_at >= period.since, CriterionScore.ended_at < period.edge_end,
                    CriterionScore.score.is_not(None))  # "not shown": out of the criterion's average
             .group_by(Identity.person_id, CriterionScore.criterion)).all():
         _add(cells, (pid, criterion), n, total)
@@ -157,16 +186,18 @@ def overview(db: Session, viewer: Viewer, days: int = 30, team_id: int | None = 
             continue
         heatmap.setdefault(pid, {})[criterion] = _round(total / n)
         _add(team_sums, criterion, n, total)
-    team_criteria = {c: _round(total / n) for c, (n, total) in team_sums.items() if n}
-    weakest = min(team_criteria, key=lambda c: team_criteria[c]) if team_criteria else None
+    return heatmap, {c: _round(total / n) for c, (n, total) in team_sums.items() if n}
 
-    # personas: deal rate and average deal price against the floor
+
+def _persona_rows(db: Session, period: _Period) -> List[PersonaRow]:
+    """Per persona: deal rate and average deal price against the floor."""
     per: Dict[str, List[float]] = {}
     floors: Dict[str, float | None] = {}
     for persona, n, deals, price_total, price_n, floor in db.execute(
             select(ResultWeek.persona_id, func.sum(ResultWeek.n), func.sum(ResultWeek.deals),
                    func.sum(ResultWeek.price_total), func.sum(ResultWeek.price_n), func.max(ResultWeek.floor))
-            .select_from(ResultWeek).join(Identity, by_person(ResultWeek)).where(ResultWeek.week >= first_full)
+            .select_from(ResultWeek).join(Identity, period.by_person(ResultWeek))
+            .where(ResultWeek.week >= period.first_full)
             .group_by(ResultWeek.persona_id)).all():
         _add(per, persona, n, deals, price_total, price_n)
         floors[persona] = floor
@@ -174,16 +205,13 @@ def overview(db: Session, viewer: Viewer, days: int = 30, team_id: int | None = 
             select(SessionResult.persona_id, func.count(), func.sum(case((SessionResult.deal, 1), else_=0)),
                    func.coalesce(func.sum(SessionResult.price), 0.0), func.count(SessionResult.price),
                    func.max(SessionResult.floor))
-            .select_from(SessionResult).join(Identity, by_person(SessionResult))
-            .where(SessionResult.ended_at >= since, SessionResult.ended_at < edge_end)
+            .select_from(SessionResult).join(Identity, period.by_person(SessionResult))
+            .where(SessionResult.ended_at >= period.since, SessionResult.ended_at < period.edge_end)
             .group_by(SessionResult.persona_id)).all():
         _add(per, persona, n, deals, price_total, price_n)
         floors[persona] = floors.get(persona) or floor
-    personas = [PersonaRow(p, int(n), _round(100.0 * deals / n), _round(price_total / price_n) if price_n else None,
-                           floors.get(p)) for p, (n, deals, price_total, price_n) in sorted(per.items())]
-    teams = [(t.id, t.name) for t in db.execute(select(Team).order_by(Team.name)).scalars()
-             if viewer.role != Role.lead or t.id == viewer.team_id]
-    return Overview(since, days, teams, team_id, trainees, heatmap, team_criteria, weakest, personas)
+    return [PersonaRow(p, int(n), _round(100.0 * deals / n), _round(price_total / price_n) if price_n else None,
+                       floors.get(p)) for p, (n, deals, price_total, price_n) in sorted(per.items())]
 
 
 def _add(sums: Dict, key, *values) -> None:  # type: ignore[no-untyped-def,type-arg]
