@@ -8,6 +8,7 @@ import sys
 import textwrap
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Sequence
 
@@ -16,8 +17,13 @@ from parley.personas import DIFFICULTIES, Persona, PersonaError, load_personas
 MODES = ("practice", "assessment")
 
 
-def post(url: str, sender: str, message: str, timeout: float = 60) -> List[dict]:
-    body = json.dumps({"sender": sender, "message": message}).encode("utf-8")
+def post(url: str, sender: str, message: str, timeout: float = 60, message_id: str | None = None) -> List[dict]:
+    """One message over the REST channel.  `message_id` (the contract's `metadata.message_id`) lets the
+    trainer answer a resend of a message it already took from the stored turn instead of counting it twice."""
+    payload: Dict[str, object] = {"sender": sender, "message": message}
+    if message_id:
+        payload["metadata"] = {"message_id": message_id}
+    body = json.dumps(payload).encode("utf-8")
     request = urllib.request.Request(f"{url.rstrip('/')}/webhooks/rest/webhook", data=body,
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -199,14 +205,18 @@ def _chat(url: str, persona: str | None, difficulty: str | None, mode: str | Non
     leave = "/quit to leave" + (" (the servers stop with it)" if stops_servers else "")
     print(f"(Type your replies as the rep. /end_session for your report, /retry N to replay to turn N and try "
           f"it again, {leave}.)")
+    unanswered: Dict[str, str] = {}  # a line the trainer did not answer -> its message id, kept for a resend
     while True:
         line = ask("You: ")
         if line is None or line.strip() in {"/quit", "/exit"}:
             return 0
+        message_id = unanswered.pop(line, None) or uuid.uuid4().hex
         try:
-            messages = post(url, sender, retry_command(line) or line)
+            messages = post(url, sender, retry_command(line) or line, message_id=message_id)
         except (urllib.error.URLError, OSError) as exc:
-            print(f"(The trainer did not answer: {exc}. Your turn was not sent; try again.)")
+            unanswered = {line: message_id}
+            print(f"(The trainer did not answer: {exc}. Send the same line again: if it did arrive, it is not "
+                  f"counted twice.)")
             continue
         name = show(messages, name)
         kinds = [k for m in messages for k in (m.get("custom") or {}) if k in ("report", "briefing")]

@@ -75,7 +75,17 @@ def sign_in(browser: Browser, world: World, username: str, size: str = "desktop"
     return page, watch
 
 
+# what sticks out past the right edge of the window, outside the tables' own scroll boxes (html hides overflow,
+# so a too-wide dropdown would be cut off rather than scroll)
+_OVERFLOWING = """() => [...document.querySelectorAll('body *')]
+  .filter(e => !e.closest('.scroll') && e.getClientRects().length &&
+               e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + (e.name ? '[' + e.name + ']' : ''))"""
+
+
 def shot(page: Page, name: str) -> Path:
+    """A full-page screenshot; nothing on the page may stick out past the window (phone widths above all)."""
+    assert page.evaluate(_OVERFLOWING) == [], f"{name}: wider than the window"
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
