@@ -24,7 +24,17 @@ import pytest
 from parley.moves import detect
 from parley.personas import Persona
 from tests.playtest.checks import all_failures
-from tests.playtest.corpus import SESSIONS, STYLES, Played, Session, all_sessions, format_played, play
+from tests.playtest.corpus import (
+    SESSIONS,
+    STYLES,
+    Played,
+    PlayedTurn,
+    ScriptTurn,
+    Session,
+    all_sessions,
+    format_played,
+    play,
+)
 from tests.playtest.invariants import INVARIANTS
 
 CORPUS = all_sessions()
@@ -92,3 +102,64 @@ def test_parley_score_command_prints_the_same_report(personas: Dict[str, Persona
     assert text.returncode == 0, text.stderr
     overall = _played(session, personas).report["overall"]
     assert text.stdout.startswith(f"SESSION REPORT - overall {overall}/100"), text.stdout[:200]
+
+
+def _made_up(turns: list, opening: str = "I used to pay $20 a cartridge and now it's $25.") -> Played:
+    """A replay written by hand: (trainee text, moves, events, customer reply[, reader's reading]) per turn."""
+    script = tuple(ScriptTurn(t[0], tuple(t[4]) if len(t) > 4 else ()) for t in turns)
+    session = Session("made_up", SESSIONS / "made_up.yml", "price_increase_charlie", "normal", "testing", "",
+                      script, {"outcome": ("ended",), "overall_at_most": 100}, {})
+    played = [PlayedTurn(n, t[0], tuple(t[1]), tuple(t[2]), t[3], 50.0, 5.0) for n, t in enumerate(turns, 1)]
+    return Played(session, opening, played, {}, "")
+
+
+# each invariant against a replay that breaks it, and the same replay put right
+BROKEN_AND_RIGHT = {
+    "replies_not_empty": ([("Hi", ["greeting"], [], "")], [("Hi", ["greeting"], [], "Hi.")]),
+    "no_line_twice_running": (
+        [("a b c", ["other"], [], "Sorry, I'm not sure I follow."), ("d e f", ["other"], [], "Sorry, I'm not sure I "
+                                                                                             "follow.")],
+        [("a b c", ["other"], [], "Sorry, I'm not sure I follow."), ("d e f", ["other"], [], "Right.")]),
+    "no_sentence_repeated": (
+        [("x", ["concession"], [], "A number on its own doesn't fix this."), ("y", ["other"], [], "Right."),
+         ("z", ["concession"], [], "Hm. A number on its own doesn't fix this.")],
+        [("x", ["concession"], [], "A number on its own doesn't fix this."), ("y", ["other"], [], "Right."),
+         ("z", ["concession"], [], "Right.")]),
+    "prices_consistent": (
+        [("I can do $24.", ["concession"], ["offer:24", "countered"], "$24 is too much. Could you do $24.50?")],
+        [("I can do $24.", ["concession"], ["offer:24", "countered"], "$24 is too much. Could you do $22.50?")]),
+    "counters_never_rise": (
+        [("$24", ["concession"], ["offer:24", "countered"], "Could you do $22.50?"),
+         ("$23.50", ["concession"], ["offer:23.5", "countered"], "Could you do $23?")],
+        [("$24", ["concession"], ["offer:24", "countered"], "Could you do $22.50?"),
+         ("$23.50", ["concession"], ["offer:23.5", "countered"], "Could you do $22.50?")]),
+    "no_agreement_to_pressure": (
+        [("do you want to leave then?", ["closed_question"], [], "Yes, roughly.", ["pressure"])],
+        [("do you want to leave then?", ["closed_question"], [], "Is that how you talk to customers?",
+          ["pressure"])]),
+    "gratitude_earned": (
+        [("It's policy.", ["hold_position"], [], "Then we have a problem."),
+         ("fine, 21", ["concession"], ["offer:21", "accepted"], "OK, $21 a cartridge. Deal. Thanks for actually "
+                                                                "listening.")],
+        [("It's policy.", ["hold_position"], [], "Then we have a problem."),
+         ("fine, 21", ["concession"], ["offer:21", "accepted"], "Fine. $21, and that's only for the price.")]),
+    "no_counter_after_deal": (
+        [("$23", ["concession"], ["offer:23", "accepted"], "OK, $23. Deal."),
+         ("so $23 then", ["close"], ["countered"], "Actually, could you do $22.50?")],
+        [("$23", ["concession"], ["offer:23", "accepted"], "OK, $23. Deal."),
+         ("so $23 then", ["close"], ["wrapped_up"], "Great, $23 it is. Talk soon.")]),
+    "not_a_concession_at_or_above_list": (
+        [("I can do $30 a cartridge.", ["concession"], [], "Go on.")],
+        [("I can do $30 a cartridge.", ["other"], [], "That's more than the list price.")]),
+    "leaving_means_leaving": (
+        [("No.", ["hold_position"], [], "Then I'll sign with RelayDesk."), ("ok", ["other"], [], "Right.")],
+        [("No.", ["hold_position"], [], "Then we have a problem."), ("ok", ["other"], [], "Right.")]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVARIANTS))
+def test_each_invariant_catches_what_it_says(name: str, personas: Dict[str, Persona]) -> None:
+    broken, right = BROKEN_AND_RIGHT[name]
+    charlie = personas["price_increase_charlie"]
+    assert INVARIANTS[name](_made_up(broken), charlie), f"{name} misses: {broken}"
+    assert not INVARIANTS[name](_made_up(right), charlie), f"{name} flags a coherent replay: {right}"
