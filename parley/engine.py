@@ -16,7 +16,9 @@ from typing import Callable, Dict, List, Sequence, Tuple
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from parley.moves import Analysis
-from parley.personas import MISSTEP_PATIENCE, MISSTEP_TRUST, Interest, Parameters, Persona
+from parley.personas import MISSTEP_PATIENCE, MISSTEP_TRUST, Interest, Line, Parameters, Persona
+from parley.replies import Situation, choose
+from parley.replies import text as reply_text
 from parley.signals import Signal
 from parley.taxonomy import Mood
 
@@ -715,14 +717,20 @@ def _nice(value: float, step: float) -> float:
     return round(math.floor(value / step + 0.5) * step, 2)  # halves up, as people round: 1,025 stays 1,025
 
 
-def _pick(options: Sequence[str], state: CustomerState, salt: str) -> str:
-    return random.Random(f"{state.seed}:{state.turn}:{salt}").choice(list(options))
+def _pick(options: Sequence[Line], state: CustomerState, salt: str, persona: Persona | None = None,
+          fresh: Callable[[str], bool] = lambda _text: True) -> str:
+    """The words of one line: the most specific lines whose `when` fits the customer's state, else the plain
+    ones (parley/replies.py); seeded by session and turn, so a replay says the same."""
+    situation = Situation.of(state.mood, state.last_moves, state.move_counts, state.revealed, state.satisfied,
+                             state.offers, state.pushed, persona.briefing.list_price if persona else None)
+    return choose(options, situation, random.Random(f"{state.seed}:{state.turn}:{salt}"), fresh)[0]
 
 
-def _line(persona: Persona, state: CustomerState, options: Sequence[str], salt: str, **values: str) -> str:
+def _line(persona: Persona, state: CustomerState, options: Sequence[Line], salt: str, **values: str) -> str:
     # a customer who says the same sentence twice in a row sounds like a machine: pick another if there is one
-    fresh = [o for o in options if _fill(o, persona, state, **values) not in state.last_lines]
-    line = _fill(_pick(fresh or list(options), state, salt), persona, state, **values)
+    fresh = [o for o in options if _fill(reply_text(o), persona, state, **values) not in state.last_lines]
+    line = _fill(_pick(options, state, salt, persona, lambda words: _fill(words, persona, state, **values)
+                       not in state.last_lines), persona, state, **values)
     if not fresh and salt.startswith("fact:") and line[:1].isalpha():
         return "As I said, " + (line[0].lower() if line[1:2].islower() else line[0]) + line[1:]  # asked twice
     return line
