@@ -751,6 +751,9 @@ def coverage_warnings(persona: Persona, minimum: int = MIN_LINES) -> List[Tuple[
         if len(pool or []) < minimum:
             found.append((("lines", name), f"has {len(pool or [])} line(s); write at least {minimum}, so a session "
                           "does not repeat itself"))
+    if len(persona.opening) < minimum:
+        found.append((("opening",), f"has {len(persona.opening)} line(s); write at least {minimum}, so trainees "
+                      "who practise again meet a different first line"))
     for move in MOVES:
         for mood in MOODS:
             pool = persona.reactions[move][mood]
@@ -758,6 +761,13 @@ def coverage_warnings(persona: Persona, minimum: int = MIN_LINES) -> List[Tuple[
                 found.append((("reactions", move, mood), f"has {len(pool)} line(s); write at least {minimum}, so "
                               "a session does not repeat itself"))
     return found
+
+
+def coverage_problems(path: Path, persona: Persona, minimum: int = MIN_LINES) -> List[Problem]:
+    """`coverage_warnings` with the file, line and field of each, for `parley personas check`."""
+    lines = _line_map(read_text(path))[0]
+    return [Problem(display_path(path), _line_for(loc, lines), _field_name(loc), message)
+            for loc, message in coverage_warnings(persona, minimum)]
 
 
 def _duplicates(items: List[str]) -> List[Tuple[int, str]]:
