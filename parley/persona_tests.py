@@ -61,6 +61,15 @@ TEST_DIR = PERSONA_DIR / "tests"
 Outcome = Literal["deal", "walked_away", "ended"]
 
 
+def _words(value: Any) -> Any:
+    """`reply_mentions: deal` means `[deal]`; a number is the words it is written as (`[150]`, `[22.5]`)."""
+    def word(item: Any) -> Any:
+        return f"{item:g}" if isinstance(item, (int, float)) and not isinstance(item, bool) else item
+
+    return [word(value)] if isinstance(value, (str, int, float)) and not isinstance(value, bool) else \
+        [word(v) for v in value] if isinstance(value, list) else value
+
+
 class Expect(Schema):
     """What should have happened by the end of the conversation; every line is optional."""
 
@@ -78,12 +87,7 @@ class Expect(Schema):
 
     @validator("customer_never_says", pre=True)
     def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
-
-
-def _words(value: Any) -> Any:
-    """`reply_mentions: deal` means `[deal]`."""
-    return [value] if isinstance(value, str) else value
+        return _words(value)
 
 
 class Turn(Schema):
@@ -281,7 +285,9 @@ def check(report: dict, expect: Dict[str, Any], customer_lines: List[str] | None
 
 def says(reply: str, words: str) -> bool:
     """Whether a reply contains the words as whole words, any case ("yes" is not in "yesterday")."""
-    return re.search(r"(?<!\w)" + re.escape(words.strip().lower()) + r"(?!\w)", reply.lower()) is not None
+    # "21" is not in "$21.50": a number goes on through a decimal point or a thousands comma
+    return re.search(r"(?<!\w)(?<!\d[.,])" + re.escape(words.strip().lower()) + r"(?!\w)(?![.,]\d)",
+                     reply.lower()) is not None
 
 
 def reply_failures(turns: List[Any], played: List[tuple]) -> List[str]:

@@ -16,6 +16,8 @@ Plain Python, no Rasa and no pydantic: the lines are read through the small `Lin
 from __future__ import annotations
 
 import random
+import re
+import zlib
 from dataclasses import dataclass
 from enum import Enum
 from typing import Callable, Dict, FrozenSet, List, Protocol, Sequence, Tuple, Union
@@ -166,3 +168,28 @@ def choose(options: Sequence[Line], situation: Situation, rng: random.Random,
         if unsaid:
             return text(rng.choice(unsaid)), True
     return text(rng.choice(ranked[0])), False
+
+
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+
+
+def sentences(words: str) -> List[str]:
+    """A line's sentences, as a listener hears them ("Closer. Could you do $23?" is two)."""
+    return [s.strip() for s in _SENTENCE.findall(words) if re.search(r"\w", s)]
+
+
+def fingerprint(sentence: str) -> int:
+    """A sentence's words, any case and punctuation, as a small number to remember it by."""
+    return zlib.crc32(" ".join(re.findall(r"\w+", sentence.lower())).encode("utf-8"))
+
+
+def remember(heard: Sequence[int], lines: Sequence[str]) -> Tuple[int, ...]:
+    """`heard` with the sentences of `lines` added (each once, in order)."""
+    return tuple(dict.fromkeys(tuple(heard) + tuple(fingerprint(s) for line in lines for s in sentences(line))))
+
+
+def unheard(words: str, heard: Sequence[int]) -> bool:
+    """None of the line's sentences has been said yet this session (short ones such as "Right." aside,
+    which a person may well say twice)."""
+    said = set(heard)
+    return not any(fingerprint(s) in said for s in sentences(words) if len(re.findall(r"\w+", s)) > 2)
