@@ -16,9 +16,9 @@ from pydantic.fields import SHAPE_LIST, ModelField
 
 from parley import personas as P
 from parley.persona_tests import ConversationTest, Expect, Turn
+from parley.replies import SessionFact
 from parley.rubrics import Criterion, Rubric, RubricCriterion
 from parley.scaffold import TEST_TEMPLATE, render
-from parley.replies import SessionFact
 from parley.taxonomy import MOVE_DESCRIPTIONS, Mood
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "personas.md"

@@ -655,8 +655,8 @@ def _placeholder_problems(values: Dict[str, Any]) -> List[Tuple[Tuple[Any, ...],
             try:
                 names = {f for _, f, _, _ in string.Formatter().parse(text(line)) if f is not None}
             except ValueError:
-                found.append((loc + (j,) + (() if isinstance(line, str) else ("say",)), "has a lone '{' or '}'; placeholders look like {price}, and a brace on "
-                              "its own is written {{ or }}"))
+                found.append((loc + (j,) + (() if isinstance(line, str) else ("say",)), "has a lone '{' or '}'; "
+                              "placeholders look like {price}, and a brace on its own is written {{ or }}"))
                 continue
             unknown = sorted(n for n in names if n not in allowed)
             if unknown:
@@ -1178,7 +1178,8 @@ def schema_problems(model: type, data: Any, lines: Dict[Tuple[Any, ...], int], f
         loc = tuple(err["loc"])
         if loc == ("__root__",):
             continue  # cross-field checks report themselves with their own places
-        problem = Problem(file, _line_for(prefix + loc, lines), _field_name(prefix + loc), _plain(err, loc, data, model))
+        problem = Problem(file, _line_for(prefix + loc, lines), _field_name(prefix + loc),
+                          _plain(err, loc, data, model))
         if problem not in problems:  # a value two readings refuse alike (a move or a named fact) is said once
             problems.append(problem)
     return values, problems
