@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Literal, Union
 
-from pydantic import Field, validator
+from pydantic import Field, root_validator, validator
 
 from parley.personas import (
     PERSONA_DIR,
@@ -120,12 +120,30 @@ class ConversationTest(Schema):
     turns: List[Union[Text, Turn]] = Field(..., min_items=1, description="what the trainee types, one line per turn; "
                                                                          "a turn may be a section [`turns[]`]"
                                                                          "(#turns) with checks on the reply")
-    expect: Expect = Field(..., description="the expected result")
+    expect: Expect = Field(default_factory=Expect, description="the expected result (may be left out when the "
+                                                                "turns check the replies)")
+
+    @root_validator(skip_on_failure=True)
+    def _checks_something(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        if not checks_something(values):
+            raise ValueError(NOTHING_CHECKED)
+        return values
 
     @property
     def said(self) -> List[str]:
         """The trainee's lines as written (placeholders not filled in yet)."""
         return [t if isinstance(t, str) else t.say for t in self.turns]
+
+
+NOTHING_CHECKED = ("the test checks nothing: add `expect:` (outcome, price, ...) or a turn with `reply_mentions:` / "
+                   "`reply_must_not_say:`")
+
+
+def checks_something(values: Dict[str, Any]) -> bool:
+    """A test expects an outcome, or checks at least one reply."""
+    checked = any(not isinstance(t, str) and t.checked for t in values.get("turns") or [])
+    expect = values.get("expect")
+    return checked or expect is None or bool(expect.dict(exclude_none=True))
 
 
 @dataclass
@@ -182,6 +200,9 @@ def load_cases(path: Path, personas: Dict[str, Persona] | None = None) -> List[C
             continue
         values, found = schema_problems(ConversationTest, item, lines, file, loc)
         found += _turn_problems(item, loc, lines, file)
+        if not found and not checks_something(values):
+            found.append(Problem(file, lines.get(loc + ("expect",), lines.get(loc, 1)), _name(loc, "expect"),
+                                 NOTHING_CHECKED))
         problems += found
         if personas is not None and values.get("persona") and values["persona"] not in personas:
             known = ", ".join(sorted(personas))

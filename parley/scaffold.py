@@ -182,9 +182,15 @@ facts:
 
 # Lines for offers and endings. {price} is the offered price, {counter} __NAME__'s counter-offer.
 lines:
+  # Any line here or in reactions may name the conditions it fits: `say:` the words, `when:` the
+  # conditions (mood, this_turn, rep_did, rep_did_not, revealed, satisfied; docs/personas.md). The most
+  # specific lines that fit are said first; plain lines are the fallback, so keep at least one.
   accept:     # the customer takes the offer (may use {price})
     - "OK, {price} a bag works for me. Thanks for sorting it out."
-    - "Yes, {price} it is. Thank you for listening; I'll keep ordering."
+    - say: "Yes, {price} it is. Thank you for listening; I'll keep ordering."
+      when: {rep_did: [earned]}          # only a rep who acknowledged __NAME__ and heard what matters
+    - say: "Fine, {price}. Not how I'd have liked to get there."
+      when: {rep_did: [pushed], rep_did_not: [earned]}   # after a take-it-or-leave-it start
   counter:    # the offer is above what __NAME__ will pay (may use {price} and {counter})
     - "{price} is still more than I can justify. Could you do {counter}?"
     - "Closer, but not there. Meet me at {counter} and we have a deal."
@@ -241,13 +247,16 @@ TEST_TEMPLATE = """\
 # and stops early if the customer walks away (after a yes, the next line is the wrap-up).
 # A turn may use {name}, {product}, {unit}, {list_price}, {floor_price} and {reservation_price}
 # (at the test's difficulty), so these tests follow the persona when you change its numbers.
+# A turn may also check the customer's reply to it: write it as `say:` with `reply_mentions:` (at
+# least one of these words) and/or `reply_must_not_say:` (none of these); whole words, any case.
 - title: thanked, asked and offered a fair price, __NAME__ accepts
   persona: __ID__
   difficulty: normal
   turns:
     - "Hi __NAME__, thank you for three years of orders. I'm sorry the new price came as a surprise."
     - "What would make this work for you?"
-    - "Because you're a regular, I can offer {reservation_price} a {unit}."
+    - say: "Because you're a regular, I can offer {reservation_price} a {unit}."
+      reply_mentions: [thank you, thanks]   # the rep acknowledged and listened: gratitude is earned
   expect:
     outcome: deal
     within_parameters: true
@@ -258,11 +267,13 @@ TEST_TEMPLATE = """\
   turns:
     - "The price is {list_price} now. That's the standard rate."
     - "I can't change it, it's company policy."
-    - "Take it or leave it."
+    - say: "Take it or leave it."
+      reply_must_not_say: ["yes", "deal", "thanks"]   # a jab gets a reaction to pressure, not a friendly yes
     - "Final offer. You won't find better anywhere."
   expect:
     outcome: walked_away
     overall_at_most: 40
+    customer_never_says: [thanks for listening]
 """
 
 
