@@ -279,3 +279,18 @@ expect:
     assert any(line == 5 and field == "turns[0].reply_mention" and "did you mean 'reply_mentions'" in message
                for (line, field), message in found.items()), found
     assert any(line == 4 and field == "turns[0].say" for (line, field) in found), found
+
+
+def test_personas_check_prints_coverage_warnings_with_file_and_line(tmp_path: Path, capsys) -> None:
+    from parley.cli import main
+
+    for path in persona_files():
+        text = path.read_text(encoding="utf-8")
+        if path.stem == "price_increase_charlie":
+            text = re.sub(r'  repeated:\n(    - ".*"\n)+', "", text)
+        (tmp_path / path.name).write_text(text, encoding="utf-8")
+    assert main(["personas", "check", "--dir", str(tmp_path)]) == 0  # a warning, not a failure
+    out = capsys.readouterr().out
+    warnings = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and f"{tmp_path / 'price_increase_charlie.yml'}:" in warnings[0]
+    assert "lines: `lines.repeated` is not written, so Charlie says the built-in lines there" in warnings[0]
