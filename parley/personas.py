@@ -751,9 +751,6 @@ def coverage_warnings(persona: Persona, minimum: int = MIN_LINES) -> List[Tuple[
         if len(pool or []) < minimum:
             found.append((("lines", name), f"has {len(pool or [])} line(s); write at least {minimum}, so a session "
                           "does not repeat itself"))
-    if len(persona.opening) < minimum:
-        found.append((("opening",), f"has {len(persona.opening)} line(s); write at least {minimum}, so trainees "
-                      "who practise again meet a different first line"))
     for move in MOVES:
         for mood in MOODS:
             pool = persona.reactions[move][mood]
