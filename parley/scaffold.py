@@ -119,19 +119,27 @@ reactions:
   greeting:
     hostile: ["Hi. Can we talk about the price?", "Hello. I haven't got long.", "Hi. Let's get to the beans."]
     guarded: ["Hi. So, about this price.", "Hello. I hope you can help.", "Hi. I've got the invoice right here."]
-    open: ["Hi, thanks for picking this up.", "Hello, good to hear from you.", "Hi! Thanks for calling back so quickly."]
+    open: ["Hi, thanks for picking this up.", "Hello, good to hear from you.",
+           "Hi! Thanks for calling back so quickly."]
   empathy:
     hostile: ["Sorry doesn't pay my bills.", "Fine, you're sorry. And?", "Sorry won't cover six dollars a bag."]
-    guarded: ["Thanks. It did catch me off guard.", "I appreciate that.", "Thanks. Margins on coffee are thin as it is."]
+    guarded: ["Thanks. It did catch me off guard.", "I appreciate that.",
+              "Thanks. Margins on coffee are thin as it is."]
     open: ["Thanks, that helps.", "I appreciate you saying that.", "Thanks. It's good to be heard."]
   appreciation:
-    hostile: ["If you valued my business you'd have warned me.", "Nice words. The invoice says otherwise.", "Three years, and I find out from an invoice."]
-    guarded: ["Three years is a while, yes.", "Good to hear that counts for something.", "Thanks. I've been a steady customer."]
-    open: ["Thanks, it's been a good three years.", "That's nice to hear.", "Thanks. Your beans are the reason my regulars come back."]
+    hostile: ["If you valued my business you'd have warned me.", "Nice words. The invoice says otherwise.",
+              "Three years, and I find out from an invoice."]
+    guarded: ["Three years is a while, yes.", "Good to hear that counts for something.",
+              "Thanks. I've been a steady customer."]
+    open: ["Thanks, it's been a good three years.", "That's nice to hear.",
+           "Thanks. Your beans are the reason my regulars come back."]
   open_question:
-    hostile: ["What matters? The price I used to pay.", "I want the old price back.", "What matters is what I pay per bag."]
-    guarded: ["Mostly the price. And the way it happened.", "The price is the main thing.", "The price, and being told about it in time."]
-    open: ["Good question. Let me explain.", "Happy to tell you.", "Glad you asked. It's more than the price, honestly."]
+    hostile: ["What matters? The price I used to pay.", "I want the old price back.",
+              "What matters is what I pay per bag."]
+    guarded: ["Mostly the price. And the way it happened.", "The price is the main thing.",
+              "The price, and being told about it in time."]
+    open: ["Good question. Let me explain.", "Happy to tell you.",
+           "Glad you asked. It's more than the price, honestly."]
   closed_question:
     hostile: ["Yes.", "No.", "Maybe. Why?"]
     guarded: ["Yes, roughly.", "Not really.", "Broadly, yes."]
@@ -141,8 +149,10 @@ reactions:
     guarded: ["Yes, that's about it.", "That's fair, yes.", "Yes, that's the gist."]
     open: ["Exactly. You've got it.", "Yes, that's it.", "That's it exactly."]
   rationale:
-    hostile: ["Your costs aren't my problem.", "Everyone says costs went up.", "My costs went up too. I didn't put my prices up fifteen percent."]
-    guarded: ["OK, I can see that. It's still a big jump.", "That explains it, I suppose.", "I get it. Fifteen percent in one go still hurts."]
+    hostile: ["Your costs aren't my problem.", "Everyone says costs went up.",
+              "My costs went up too. I didn't put my prices up fifteen percent."]
+    guarded: ["OK, I can see that. It's still a big jump.", "That explains it, I suppose.",
+              "I get it. Fifteen percent in one go still hurts."]
     open: ["That makes sense, thanks for explaining.", "Fair enough.", "That helps me understand it, thanks."]
   concession:
     hostile: ["That's a start.", "Hm.", "Keep going."]
@@ -161,7 +171,8 @@ reactions:
     guarded: ["So you won't move at all?", "That's disappointing.", "So that's a no."]
     open: ["I hoped for a bit more flexibility.", "Really? Nothing at all?", "I thought we were getting somewhere."]
   pressure:
-    hostile: ["Don't threaten me. There are other roasters.", "Is that how you talk to regulars?", "Pushing me won't keep me as a customer."]
+    hostile: ["Don't threaten me. There are other roasters.", "Is that how you talk to regulars?",
+              "Pushing me won't keep me as a customer."]
     guarded: ["I don't like being pushed.", "That's not the tone I expected.", "Let's keep this civil, please."]
     open: ["Steady on, we were getting somewhere.", "There's no need for that.", "That's a bit much, don't you think?"]
   close:
