@@ -118,6 +118,7 @@ def cmd_personas_check(args: argparse.Namespace) -> int:
         except PersonaError as exc:
             problems += exc.problems
     rubric_problems, warnings = _scoring_checks(personas)
+    warnings += _coverage_checks(directory, personas)
     if problems or rubric_problems:
         if problems:
             _print_problems(PersonaError(problems))
@@ -131,6 +132,15 @@ def cmd_personas_check(args: argparse.Namespace) -> int:
     if tests:
         print(f"{len(tests)} conversation test file(s) OK; run them with `parley personas test`")
     return 0
+
+
+def _coverage_checks(directory: Path, personas: dict) -> List[str]:
+    """Reply categories a persona never covers, or covers with too few lines to vary (file:line: field)."""
+    from parley.personas import coverage_problems, persona_files
+
+    files = {path.stem: path for path in persona_files(directory)}
+    return [str(problem) for pid, persona in sorted(personas.items()) if pid in files
+            for problem in coverage_problems(files[pid], persona)]
 
 
 def _scoring_checks(personas: dict) -> tuple:

@@ -16,7 +16,8 @@ from typing import Callable, Dict, List, Sequence, Tuple
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from parley.moves import Analysis
-from parley.personas import MISSTEP_PATIENCE, MISSTEP_TRUST, Interest, Parameters, Persona
+from parley.personas import MISSTEP_PATIENCE, MISSTEP_TRUST, Interest, Line, Parameters, Persona
+from parley.replies import Situation, choose, remember, unheard
 from parley.signals import Signal
 from parley.taxonomy import Mood
 
@@ -53,6 +54,7 @@ class CustomerState:
     best_claim: float | None = None  # a price the rep called their best ("the best I can do is $24")
     last_lines: Tuple[str, ...] = ()  # what the customer said last turn: not said again word for word
     rubric: str | None = None  # the rubric an assignment chose for this session (None: the persona's own)
+    heard: Tuple[int, ...] = ()  # fingerprints of every sentence the customer has said (replies.remember)
 
     @property
     def mood(self) -> Mood:
@@ -167,7 +169,8 @@ _GIVES = re.compile(r"\b(?:free|includ\w*|add\w*|throw(?:ing)? in|plus|bundl\w*|
 def react(persona: Persona, params: Parameters, state: CustomerState, analysis: Analysis) -> Reaction:
     """The customer's response to one trainee turn."""
     reaction = _react(persona, params, state, analysis)
-    return replace(reaction, state=replace(reaction.state, last_lines=reaction.lines))
+    return replace(reaction, state=replace(reaction.state, last_lines=reaction.lines,
+                                           heard=remember(reaction.state.heard, reaction.lines)))
 
 
 def _react(persona: Persona, params: Parameters, state: CustomerState, analysis: Analysis) -> Reaction:
@@ -715,16 +718,25 @@ def _nice(value: float, step: float) -> float:
     return round(math.floor(value / step + 0.5) * step, 2)  # halves up, as people round: 1,025 stays 1,025
 
 
-def _pick(options: Sequence[str], state: CustomerState, salt: str) -> str:
-    return random.Random(f"{state.seed}:{state.turn}:{salt}").choice(list(options))
+def _pick(options: Sequence[Line], state: CustomerState, salt: str, persona: Persona | None = None,
+          fresh: Callable[[str], bool] = lambda _text: True) -> str:
+    """The words of one line: the most specific lines whose `when` fits the customer's state, else the plain
+    ones (parley/replies.py); seeded by session and turn, so a replay says the same."""
+    situation = Situation.of(state.mood, state.last_moves, state.move_counts, state.revealed, state.satisfied,
+                             state.offers, state.pushed, persona.briefing.list_price if persona else None)
+    return choose(options, situation, random.Random(f"{state.seed}:{state.turn}:{salt}"), fresh)[0]
 
 
-def _line(persona: Persona, state: CustomerState, options: Sequence[str], salt: str, **values: str) -> str:
-    # a customer who says the same sentence twice in a row sounds like a machine: pick another if there is one
-    fresh = [o for o in options if _fill(o, persona, state, **values) not in state.last_lines]
-    line = _fill(_pick(fresh or list(options), state, salt), persona, state, **values)
-    if not fresh and salt.startswith("fact:") and line[:1].isalpha():
-        return "As I said, " + (line[0].lower() if line[1:2].islower() else line[0]) + line[1:]  # asked twice
+def _line(persona: Persona, state: CustomerState, options: Sequence[Line], salt: str, **values: str) -> str:
+    # a customer who says the same sentence twice sounds like a machine: pick a line with nothing said before
+    # in this session (nor last turn), if there is one
+    def fresh(words: str) -> bool:
+        filled = _fill(words, persona, state, **values)
+        return filled not in state.last_lines and unheard(filled, state.heard)
+
+    line = _fill(_pick(options, state, salt, persona, fresh), persona, state, **values)
+    if salt.startswith("fact:") and not fresh(line) and line[:1].isalpha():
+        return "As I said, " + (line[0].lower() if line[1:2].islower() else line[0]) + line[1:]  # asked again
     return line
 
 

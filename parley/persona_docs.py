@@ -15,10 +15,11 @@ from pydantic import BaseModel
 from pydantic.fields import SHAPE_LIST, ModelField
 
 from parley import personas as P
-from parley.persona_tests import ConversationTest, Expect
+from parley.persona_tests import ConversationTest, Expect, Turn
+from parley.replies import SessionFact
 from parley.rubrics import Criterion, Rubric, RubricCriterion
 from parley.scaffold import TEST_TEMPLATE, render
-from parley.taxonomy import MOVE_DESCRIPTIONS
+from parley.taxonomy import MOVE_DESCRIPTIONS, Mood
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "personas.md"
 MARKERS = {
@@ -34,11 +35,11 @@ EXAMPLE_TITLE = "Sam - café owner, unhappy about a price rise"
 PLACES: List[Tuple[type, str]] = [
     (P.Persona, "top level"), (P.Briefing, "briefing"), (P.Company, "company"), (P.Tradable, "company.tradables[]"),
     (P.Hidden, "hidden"), (P.Interest, "interests[]"), (P.Reactions, "reactions"), (P.MoodLines, "reactions.<move>"),
-    (P.Fact, "facts[]"),
+    (P.ReplyLine, "a reply line"), (P.When, "when"), (P.Fact, "facts[]"),
     (P.Lines, "lines"), (P.Phrases, "phrases"), (P.Story, "stories[]"), (P.DifficultyLevels, "difficulty"),
     (P.Overrides, "difficulty.<level>"),
 ]
-TEST_PLACES: List[Tuple[type, str]] = [(ConversationTest, "a conversation test"), (Expect, "expect")]
+TEST_PLACES: List[Tuple[type, str]] = [(ConversationTest, "a conversation test"), (Turn, "turns[]"), (Expect, "expect")]
 
 
 def _anchor(place: str) -> str:
@@ -52,8 +53,10 @@ def _section_link(model: type, places: List[Tuple[type, str]]) -> str:
 
 def type_name(field: ModelField, places: List[Tuple[type, str]]) -> str:
     def one(t: Any) -> str:
+        if typing.get_origin(t) is typing.Union:  # a reply line: "text or a section [...]"
+            return " or ".join(one(member) for member in typing.get_args(t) if member is not type(None))
         if isinstance(t, type) and issubclass(t, enum.Enum):
-            return "criterion" if t is Criterion else "move"
+            return {Criterion: "criterion", Mood: "mood", SessionFact: "named fact"}.get(t, "move")
         if isinstance(t, type) and issubclass(t, BaseModel):
             return _section_link(t, places)
         if typing.get_origin(t) is typing.Literal:
@@ -72,6 +75,8 @@ def type_name(field: ModelField, places: List[Tuple[type, str]]) -> str:
 
     name = one(field.type_)
     if field.shape == SHAPE_LIST:
+        if " or " in name:
+            return f"list, each {name.replace('text or section', 'text or a section')}"
         return f"list of {name}s" if not name.startswith("section") else f"list, each a {name}"
     return name
 

@@ -10,6 +10,9 @@ The format is the one of tests/e2e/conversations/*.yml (which the end-to-end sui
       - "I can offer $23 a cartridge, which saves you..."
       - "Or {reservation_price} a {unit}?"   # optional placeholders: {name} {product} {unit}
                                              # {list_price} {floor_price} {reservation_price}
+      - say: "Do you want to leave then?"    # a turn with checks on the customer's reply to it:
+        reply_mentions: [options, threaten]  #   the reply contains at least one of these (any case)
+        reply_must_not_say: ["yes"]          #   ... and none of these (whole words, any case)
     expect:
       outcome: deal            # deal | walked_away | ended (nobody finished; the report was asked for)
       price: 23
@@ -18,7 +21,12 @@ The format is the one of tests/e2e/conversations/*.yml (which the end-to-end sui
       overall_at_most: 100
       feedback_mentions: "some words in the coach's feedback"
       customer_says: "some words in any customer reply"
+      customer_never_says: [thanks for listening]   # no customer reply in the session says any of these
       revealed: [cash_flow]    # hidden interests that must have come out
+
+A reply check fails with the turn's number, what the rep typed, what the customer answered and what was
+expected, so a trainer can see at once which line to reword.  Words are matched whole and in any case:
+`yes` does not match "yesterday"; a phrase (`thanks for listening`) matches as written.
 
 A file holds one such test or a list of them.  `parley personas test` plays them offline through the
 core Trainer (no Rasa server needed) and prints PASS / FAIL per conversation.
@@ -26,12 +34,13 @@ core Trainer (no Rasa server needed) and prints PASS / FAIL per conversation.
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Literal
+from typing import Any, Callable, Dict, List, Literal, Union
 
-from pydantic import Field
+from pydantic import Field, root_validator, validator
 
 from parley.personas import (
     PERSONA_DIR,
@@ -52,6 +61,15 @@ TEST_DIR = PERSONA_DIR / "tests"
 Outcome = Literal["deal", "walked_away", "ended"]
 
 
+def _words(value: Any) -> Any:
+    """`reply_mentions: deal` means `[deal]`; a number is the words it is written as (`[150]`, `[22.5]`)."""
+    def word(item: Any) -> Any:
+        return f"{item:g}" if isinstance(item, (int, float)) and not isinstance(item, bool) else item
+
+    return [word(value)] if isinstance(value, (str, int, float)) and not isinstance(value, bool) else \
+        [word(v) for v in value] if isinstance(value, list) else value
+
+
 class Expect(Schema):
     """What should have happened by the end of the conversation; every line is optional."""
 
@@ -63,6 +81,33 @@ class Expect(Schema):
     feedback_mentions: Text | None = Field(None, description="words that must appear in some turn's feedback")
     customer_says: Text | None = Field(None, description="words that must appear in some customer reply")
     revealed: List[Ident] | None = Field(None, description="interest ids that must have come out")
+    customer_never_says: List[Text] | None = Field(None, min_items=1, description="words or phrases no customer "
+                                                                                  "reply in the session may contain "
+                                                                                  "(whole words, any case)")
+
+    @validator("customer_never_says", pre=True)
+    def _one_or_many(cls, value: Any) -> Any:
+        return _words(value)
+
+
+class Turn(Schema):
+    """One trainee line with checks on the customer's reply to it (a plain line has no checks)."""
+
+    say: Text = Field(..., description="what the trainee types (the same placeholders as a plain turn)")
+    reply_mentions: List[Text] | None = Field(None, min_items=1, description="the customer's reply to this turn "
+                                                                             "contains at least one of these words "
+                                                                             "or phrases (whole words, any case)")
+    reply_must_not_say: List[Text] | None = Field(None, min_items=1, description="the customer's reply to this turn "
+                                                                                 "contains none of these (whole "
+                                                                                 "words, any case)")
+
+    @validator("reply_mentions", "reply_must_not_say", pre=True)
+    def _one_or_many(cls, value: Any) -> Any:
+        return _words(value)
+
+    @property
+    def checked(self) -> bool:
+        return bool(self.reply_mentions or self.reply_must_not_say)
 
 
 class ConversationTest(Schema):
@@ -72,8 +117,33 @@ class ConversationTest(Schema):
     persona: Ident = Field(..., description="the persona id")
     difficulty: Difficulty | None = Field(None, description="easy, normal or hard (default: the persona's)")
     mode: Literal["practice", "assessment"] | None = Field(None, description="practice (default) or assessment")
-    turns: List[Text] = Field(..., min_items=1, description="what the trainee types, one line per turn")
-    expect: Expect = Field(..., description="the expected result")
+    turns: List[Union[Text, Turn]] = Field(..., min_items=1, description="what the trainee types, one line per turn; "
+                                                                         "a turn may be a section [`turns[]`]"
+                                                                         "(#turns) with checks on the reply")
+    expect: Expect = Field(default_factory=Expect, description="the expected result (may be left out when the "
+                                                                "turns check the replies)")
+
+    @root_validator(skip_on_failure=True)
+    def _checks_something(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        if not checks_something(values):
+            raise ValueError(NOTHING_CHECKED)
+        return values
+
+    @property
+    def said(self) -> List[str]:
+        """The trainee's lines as written (placeholders not filled in yet)."""
+        return [t if isinstance(t, str) else t.say for t in self.turns]
+
+
+NOTHING_CHECKED = ("the test checks nothing: add `expect:` (outcome, price, ...) or a turn with `reply_mentions:` / "
+                   "`reply_must_not_say:`")
+
+
+def checks_something(values: Dict[str, Any]) -> bool:
+    """A test expects an outcome, or checks at least one reply."""
+    checked = any(not isinstance(t, str) and t.checked for t in values.get("turns") or [])
+    expect = values.get("expect")
+    return checked or expect is None or bool(expect.dict(exclude_none=True))
 
 
 @dataclass
@@ -85,7 +155,7 @@ class Case:
     def turns(self, personas: Dict[str, Persona]) -> List[str]:
         """The trainee's lines with the persona's values filled in (`{reservation_price}`, `{name}`...)."""
         values = test_placeholders(personas[self.test.persona], self.test.difficulty)
-        return [string.Formatter().vformat(turn, (), values) for turn in self.test.turns]
+        return [string.Formatter().vformat(turn, (), values) for turn in self.test.said]
 
     @property
     def name(self) -> str:
@@ -130,6 +200,9 @@ def load_cases(path: Path, personas: Dict[str, Persona] | None = None) -> List[C
             continue
         values, found = schema_problems(ConversationTest, item, lines, file, loc)
         found += _turn_problems(item, loc, lines, file)
+        if not found and not checks_something(values):
+            found.append(Problem(file, lines.get(loc + ("expect",), lines.get(loc, 1)), _name(loc, "expect"),
+                                 NOTHING_CHECKED))
         problems += found
         if personas is not None and values.get("persona") and values["persona"] not in personas:
             known = ", ".join(sorted(personas))
@@ -169,6 +242,9 @@ def test_placeholders(persona: Persona, difficulty: str | None = None) -> Dict[s
 def _turn_problems(item: dict, loc: tuple, lines: Dict, file: str) -> List[Problem]:
     found = []
     for n, turn in enumerate(item.get("turns") or []):
+        at = ("turns", n)
+        if isinstance(turn, dict) and isinstance(turn.get("say"), str):
+            turn, at = turn["say"], ("turns", n, "say")
         if not isinstance(turn, str):
             continue
         try:
@@ -177,7 +253,8 @@ def _turn_problems(item: dict, loc: tuple, lines: Dict, file: str) -> List[Probl
             names = {"{"}
         unknown = sorted(x for x in names if x not in TURN_PLACEHOLDERS)
         if unknown:
-            found.append(Problem(file, lines.get(loc + ("turns", n), 1), _name(loc, f"turns[{n}]"),
+            found.append(Problem(file, lines.get(loc + at, 1), _name(loc, ".".join(
+                                     f"[{x}]" if isinstance(x, int) else x for x in at).replace(".[", "[")),
                                  f"uses {', '.join('{' + x + '}' for x in unknown)}; a turn may use "
                                  f"{', '.join('{' + x + '}' for x in TURN_PLACEHOLDERS)} (a brace on its own is "
                                  "written {{ or }})"))
@@ -216,10 +293,43 @@ def check(report: dict, expect: Dict[str, Any], customer_lines: List[str] | None
     if expect.get("customer_says") and not any(expect["customer_says"].lower() in line.lower()
                                                for line in customer_lines or []):
         failures.append(f"the customer never said {expect['customer_says']!r}")
+    for words in expect.get("customer_never_says") or []:
+        said = next((line for line in customer_lines or [] if says(line, words)), None)
+        if said is not None:
+            failures.append(f"the customer said {words!r}, which it never should: \"{said}\"")
     missing = [i for i in expect.get("revealed") or [] if i not in report.get("hidden", {}).get("revealed", [])]
     if missing:
         failures.append(f"these interests did not come out: {', '.join(missing)} (revealed: "
                         f"{', '.join(report.get('hidden', {}).get('revealed', [])) or 'none'})")
+    return failures
+
+
+def says(reply: str, words: str) -> bool:
+    """Whether a reply contains the words as whole words, any case ("yes" is not in "yesterday")."""
+    # "21" is not in "$21.50": a number goes on through a decimal point or a thousands comma
+    return re.search(r"(?<!\w)(?<!\d[.,])" + re.escape(words.strip().lower()) + r"(?!\w)(?![.,]\d)",
+                     reply.lower()) is not None
+
+
+def reply_failures(turns: List[Any], played: List[tuple]) -> List[str]:
+    """Each per-turn reply check that fails, as a trainer reads it: the turn, the reply, what was expected.
+
+    `turns` are the test's turns (text or `Turn`), `played` the (rep's text, customer's reply) pairs."""
+    failures = []
+    for n, (turn, (said, reply)) in enumerate(zip(turns, played), 1):
+        if isinstance(turn, str) or not turn.checked:
+            continue
+        where = f"turn {n}: rep: \"{said}\"\n        customer: \"{reply}\"\n        "
+        if turn.reply_mentions and not any(says(reply, w) for w in turn.reply_mentions):
+            wanted = " or ".join(repr(w) for w in turn.reply_mentions)
+            failures.append(f"{where}expected the reply to mention {wanted}")
+        said_wrong = [w for w in turn.reply_must_not_say or [] if says(reply, w)]
+        if said_wrong:
+            failures.append(f"{where}expected the reply not to say {', '.join(repr(w) for w in said_wrong)}")
+    for n, turn in enumerate(turns[len(played):], len(played) + 1):
+        if not isinstance(turn, str) and turn.checked:
+            failures.append(f"turn {n}: \"{turn.say}\" was never played (the conversation ended before it), so "
+                            "its reply could not be checked")
     return failures
 
 
@@ -235,12 +345,15 @@ def run_case(case: Case, personas: Dict[str, Persona], detect: Callable) -> Resu
     played = replay(personas, detect, test.persona, case.turns(personas), test.difficulty, test.mode, "persona-test")
     transcript = [f"  [{t}]" for t in played.start.texts[1:]]
     customer = list(played.start.texts[1:])
+    answers = []
     for text, reply in played.turns:
         moves = (reply.payload("turn_feedback") or {}).get("moves", [])
         answer = reply.texts[0] if reply.texts else ""
         customer.append(answer)
+        answers.append((text, answer))
         transcript += [f"  rep: {text}", f"       moves: {', '.join(moves)}", f"  customer: {answer}"]
     if len(played.turns) < len(test.turns):
         transcript.append(f"  (the conversation ended before: {test.turns[len(played.turns)]!r})")
     report = played.report or {}
-    return Result(case, check(report, test.expect.dict(exclude_none=True), customer), transcript, report)
+    failures = reply_failures(test.turns, answers) + check(report, test.expect.dict(exclude_none=True), customer)
+    return Result(case, failures, transcript, report)

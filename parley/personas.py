@@ -17,9 +17,10 @@ import os
 import re
 import string
 import threading
+import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Literal, Tuple
+from typing import Any, Dict, Iterable, List, Literal, Tuple, Union
 
 import yaml
 from pydantic import (
@@ -34,8 +35,9 @@ from pydantic import (
     validator,
 )
 
+from parley.replies import FACT_DESCRIPTIONS, SessionFact, text
 from parley.rubrics import Criterion
-from parley.taxonomy import MOODS, MOVE_DESCRIPTIONS, MOVES, Move
+from parley.taxonomy import MOODS, MOVE_DESCRIPTIONS, MOVES, Mood, Move
 
 logger = logging.getLogger(__name__)
 
@@ -236,15 +238,70 @@ class DifficultyLevels(Schema):
     hard: Overrides | None = Field(None, description="values for 'hard'")
 
 
+def _one_or_many(value: Any) -> Any:
+    """`mood: hostile` means `mood: [hostile]`: a single value is a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
+class When(Schema):
+    """The conditions a reply line fits: every condition named must hold (parley/replies.py chooses)."""
+
+    mood: List[Mood] | None = Field(None, min_items=1, description="the customer's mood is one of these "
+                                                                    "(`hostile`, `guarded`, `open`)")
+    this_turn: List[Move] | None = Field(None, min_items=1, description="the rep's turn now carries every one of "
+                                                                        "these moves")
+    rep_did: List[Union[Move, SessionFact]] | None = Field(
+        None, min_items=1, description="so far in the session (this turn included) the rep has made each of these "
+                                       "moves, or each of these named facts holds: "
+                                       + "; ".join(f"`{k}`: {v}" for k, v in FACT_DESCRIPTIONS.items()))
+    rep_did_not: List[Union[Move, SessionFact]] | None = Field(
+        None, min_items=1, description="none of these moves or named facts so far (e.g. `[earned]`: the rep has "
+                                       "not earned thanks)")
+    revealed: List[Ident] | None = Field(None, min_items=1, description="these interests (ids) have come out")
+    satisfied: List[Ident] | None = Field(None, min_items=1, description="these interests (ids) have been met")
+
+    @validator("*", pre=True)
+    def _lists(cls, value: Any) -> Any:
+        return _one_or_many(value)
+
+    @root_validator(skip_on_failure=True)
+    def _names_something(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        if not any(values.get(k) for k in cls.__fields__):
+            raise ValueError("`when` names no condition; name one (mood, this_turn, rep_did, rep_did_not, "
+                             "revealed, satisfied) or write the line as plain text")
+        return values
+
+
+class ReplyLine(Schema):
+    """A line with the conditions it fits; in any reply list, instead of plain text."""
+
+    say: Text = Field(..., description="what the customer says (the same placeholders as a plain line here)")
+    when: When | None = Field(None, description="when this line fits (section [`when`](#when)); the most "
+                                                "specific lines that fit are chosen first, plain lines are the "
+                                                "fallback")
+
+    def __eq__(self, other: Any) -> bool:
+        # a line is its words: `"Deal." in persona.lines.accept` holds for plain and conditioned lines alike
+        if isinstance(other, str):
+            return self.say == other
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+# A reply line as written: plain text, or `{say: ..., when: {...}}`.
+Line = Union[Text, ReplyLine]
+
+
 class MoodLines(Schema):
     """What the customer may say in each mood (one line is picked)."""
 
-    hostile: List[Text] = Field(..., min_items=1, description="trust below the hostile threshold")
-    guarded: List[Text] = Field(..., min_items=1, description="trust in between")
-    open: List[Text] = Field(..., min_items=1, description="trust at or above the open threshold")
+    hostile: List[Line] = Field(..., min_items=1, description="trust below the hostile threshold")
+    guarded: List[Line] = Field(..., min_items=1, description="trust in between")
+    open: List[Line] = Field(..., min_items=1, description="trust at or above the open threshold")
 
-    def __getitem__(self, mood: str) -> List[str]:
-        return list(getattr(self, str(mood)))
+    def __getitem__(self, mood: str) -> List[Line]:
+        return list(getattr(self, str(getattr(mood, "value", mood))))
 
 
 class _ReactionsBase(Schema):
@@ -285,61 +342,61 @@ Phrases.__doc__ = ("Words that mean a move in this customer's world, which the g
 class Lines(Schema):
     """Situational customer lines; the placeholders in braces are filled in by the engine."""
 
-    accept: List[Text] = Field(..., min_items=1, description="the customer takes the offer; may use `{price}`")
-    counter: List[Text] = Field(..., min_items=1, description="asks for a lower price; may use `{price}` and "
+    accept: List[Line] = Field(..., min_items=1, description="the customer takes the offer; may use `{price}`")
+    counter: List[Line] = Field(..., min_items=1, description="asks for a lower price; may use `{price}` and "
                                                               "`{counter}`")
-    push_for_more: List[Text] = Field(..., min_items=1, description="after a big fast concession; may use `{price}` "
+    push_for_more: List[Line] = Field(..., min_items=1, description="after a big fast concession; may use `{price}` "
                                                                     "and `{counter}`")
-    reject: List[Text] = Field(..., min_items=1, description="an acceptable offer while the customer is not ready "
+    reject: List[Line] = Field(..., min_items=1, description="an acceptable offer while the customer is not ready "
                                                              "(trust, empathy or exploration too low); may use "
                                                              "`{price}`")
-    reject_unacknowledged: List[Text] | None = Field(
+    reject_unacknowledged: List[Line] | None = Field(
         None, min_items=1, description="instead of `reject` when what is missing is acknowledgement (too little "
                                        "empathy or appreciation so far); may use `{price}`")
-    reject_unheard: List[Text] | None = Field(
+    reject_unheard: List[Line] | None = Field(
         None, min_items=1, description="instead of `reject` when what is missing is being understood (too few "
                                        "hidden interests brought out so far); may use `{price}`")
-    walk_away: List[Text] = Field(..., min_items=1, description="patience or trust ran out; the session ends")
-    sympathy_fatigue: List[Text] = Field(..., min_items=1, description="the third sympathy-only turn in a row")
-    goodbye: List[Text] = Field(
+    walk_away: List[Line] = Field(..., min_items=1, description="patience or trust ran out; the session ends")
+    sympathy_fatigue: List[Line] = Field(..., min_items=1, description="the third sympathy-only turn in a row")
+    goodbye: List[Line] = Field(
         ["Great. Thanks for sorting it out.", "Perfect, thank you. Talk soon."], min_items=1,
         description="after a deal, the customer's last line once the rep wraps up; may use `{price}`")
-    went_back: List[Text] = Field(
+    went_back: List[Line] = Field(
         ["You offered {previous} a moment ago. I'm holding you to that.",
          "Hang on, that's more than the {previous} you already offered."], min_items=1,
         description="the rep asks more than they had already offered; the earlier offer stands; may use `{price}` "
                     "and `{previous}`")
-    reneged: List[Text] = Field(
+    reneged: List[Line] = Field(
         ["That's not what we just agreed. Forget it, I'll take my business elsewhere.",
          "So the deal we just made doesn't count? Then we're done here."], min_items=1,
         description="after a deal, the rep goes back on it (a higher price, or a no); the deal is off and the "
                     "session ends; may use `{price}` (the agreed price)")
-    repeated: List[Text] = Field(
+    repeated: List[Line] = Field(
         ["You've already said that.", "We've been over this. Anything new?"], min_items=1,
         description="the rep sends the same message again, word for word")
-    misquoted: List[Text] = Field(
+    misquoted: List[Line] = Field(
         ["Hang on, we agreed {price}, not {said}. Can you confirm that?",
          "That's not what we said. It was {price}, wasn't it?"], min_items=1,
         description="after a deal, the rep's confirmation names a higher price; the customer waits for a "
                     "correction; may use `{price}` (the agreed price) and `{said}`")
-    sour_goodbye: List[Text] = Field(
+    sour_goodbye: List[Line] = Field(
         ["Right. The deal stands, but I won't forget how this ended.", "Fine. Let's leave it there."], min_items=1,
         description="after a deal, instead of `goodbye` when the rep's last message pressures or belittles; the "
                     "deal stands; may use `{price}`")
-    unknown_fact: List[Text] = Field(
+    unknown_fact: List[Line] = Field(
         ["I'd have to look that up.", "Not off the top of my head. Why does it matter?"], min_items=1,
         description="a factual question (how many, which, when...) that no `facts` entry answers")
-    all_said: List[Text] = Field(
+    all_said: List[Line] = Field(
         ["I think I've told you what matters. What can you do for me?",
          "That's the whole picture, really. Over to you."], min_items=1,
         description="an open question once every need is out: the customer has nothing to add and waits for a "
                     "proposal")
-    need_unmet: List[Text] | None = Field(
+    need_unmet: List[Line] | None = Field(
         None, min_items=1, description="an offer while a `required` interest is still unmet: the customer says in "
                                        "words what is missing instead of countering (\"it's not the price, it's the "
                                        "contract length\"); may use `{price}` and `{need}` (that interest's "
                                        "description); without it, a `reject` line")
-    small_talk: List[Text] = Field(
+    small_talk: List[Line] = Field(
         ["Fine, thanks. Busy as ever.", "Not bad, thanks. Anyway, about the price..."], min_items=1,
         description="a friendly question about nothing in the deal (the weekend, the weather): a short answer, "
                     "and no need comes out")
@@ -369,7 +426,9 @@ class Persona(Schema):
     default_difficulty: Difficulty = Field("normal", description="level used when the trainee does not choose one")
     briefing: Briefing = Field(..., description="what the trainee reads first")
     company: Company = Field(..., description="the company's bargaining parameters")
-    opening: List[Text] = Field(..., min_items=1, description="the customer's first line (one is picked)")
+    opening: List[Line] = Field(..., min_items=1, description="the customer's first line (one is picked; a line "
+                                                              "may name a `mood`, which the difficulty's starting "
+                                                              "trust sets)")
     hidden: Hidden = Field(..., description="hidden parameters at 'normal' difficulty")
     interests: List[Interest] = Field(..., min_items=1, description="the needs behind the customer's position")
     reactions: Reactions = Field(..., description="per move, per mood, what the customer may say")
@@ -406,6 +465,7 @@ class Persona(Schema):
 
 
 SECTIONS: Tuple[type, ...] = (Persona, Briefing, Company, Tradable, Hidden, Interest, Reactions, MoodLines, Lines,
+                              ReplyLine, When,
                               Phrases, Story, DifficultyLevels, Overrides)
 
 
@@ -541,6 +601,7 @@ def coherence_problems(values: Dict[str, Any]) -> List[Tuple[Tuple[Any, ...], st
         levels = values.get("difficulty") or DifficultyLevels()
         found.extend(_difficulty_problems(hidden, briefing.list_price, company.floor_price, levels, len(interests)))
     found.extend(_placeholder_problems(values))
+    found.extend(_reply_line_problems(values))
     return found
 
 
@@ -589,17 +650,18 @@ def _difficulty_problems(hidden: Hidden, list_price: float, floor: float, levels
 def _placeholder_problems(values: Dict[str, Any]) -> List[Tuple[Tuple[Any, ...], str]]:
     found: List[Tuple[Tuple[Any, ...], str]] = []
 
-    def check(loc: Tuple[Any, ...], texts: Iterable[str], allowed: set) -> None:
-        for j, text in enumerate(texts):
+    def check(loc: Tuple[Any, ...], texts: Iterable[Any], allowed: set) -> None:
+        for j, line in enumerate(texts):
             try:
-                names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+                names = {f for _, f, _, _ in string.Formatter().parse(text(line)) if f is not None}
             except ValueError:
-                found.append((loc + (j,), "has a lone '{' or '}'; placeholders look like {price}, and a brace on "
-                              "its own is written {{ or }}"))
+                found.append((loc + (j,) + (() if isinstance(line, str) else ("say",)), "has a lone '{' or '}'; "
+                              "placeholders look like {price}, and a brace on its own is written {{ or }}"))
                 continue
             unknown = sorted(n for n in names if n not in allowed)
             if unknown:
-                found.append((loc + (j,), f"uses {', '.join('{' + n + '}' for n in unknown)}, which is not filled in "
+                found.append((loc + (j,) + (() if isinstance(line, str) else ("say",)),
+                              f"uses {', '.join('{' + n + '}' for n in unknown)}, which is not filled in "
                               f"here; this line may use {', '.join('{' + n + '}' for n in sorted(allowed))}"))
 
     check(("opening",), values.get("opening") or [], PLACEHOLDERS)
@@ -617,6 +679,92 @@ def _placeholder_problems(values: Dict[str, Any]) -> List[Tuple[Tuple[Any, ...],
         for name in Lines.__fields__:
             check(("lines", name), getattr(lines, name) or [], PLACEHOLDERS | LINE_PLACEHOLDERS.get(name, set()))
     return found
+
+
+def reply_pools(values: Dict[str, Any]) -> List[Tuple[Tuple[Any, ...], List[Any]]]:
+    """Every reply pool of a persona (its validated parts), with its place in the file: `opening`,
+    `reactions.<move>.<mood>`, `lines.<category>` (a category left out is not listed)."""
+    pools: List[Tuple[Tuple[Any, ...], List[Any]]] = []
+    if values.get("opening"):
+        pools.append((("opening",), list(values["opening"])))
+    reactions = values.get("reactions")
+    if reactions is not None:
+        pools += [(("reactions", move, mood), reactions[move][mood]) for move in MOVES for mood in MOODS]
+    lines = values.get("lines")
+    if lines is not None:
+        pools += [(("lines", name), list(getattr(lines, name))) for name in Lines.__fields__ if getattr(lines, name)]
+    return pools
+
+
+def _reply_line_problems(values: Dict[str, Any]) -> List[Tuple[Tuple[Any, ...], str]]:
+    """Conditioned lines that could never be said, or a list with no line for when no condition fits."""
+    found: List[Tuple[Tuple[Any, ...], str]] = []
+    interests = values.get("interests")
+    ids = [i.id for i in interests] if interests is not None else None
+    for loc, pool in reply_pools(values):
+        conditioned = [(j, line) for j, line in enumerate(pool) if not isinstance(line, str) and line.when]
+        if conditioned and len(conditioned) == len(pool):
+            found.append((loc, "every line here has a `when`, so when none fits the customer would have nothing "
+                               "fitting to say; add at least one plain line as the fallback"))
+        for j, line in conditioned:
+            when = line.when
+            for key in ("revealed", "satisfied"):
+                for n, interest in enumerate(getattr(when, key) or []):
+                    if ids is not None and interest not in ids:
+                        found.append((loc + (j, "when", key, n), f"'{interest}' is not an interest of this persona"
+                                      f"{_did_you_mean(interest, ids)} (interests: {', '.join(ids)})"))
+            moods = {m.value for m in when.mood or []}
+            if loc[0] == "reactions" and moods and loc[2] not in moods:
+                found.append((loc + (j, "when", "mood"), f"the line is listed under '{loc[2]}' but asks for mood "
+                              f"{', '.join(sorted(moods))}, so it could never be said; move it or drop the mood"))
+            both = {str(getattr(x, "value", x)) for x in when.rep_did or []} & \
+                {str(getattr(x, "value", x)) for x in when.rep_did_not or []}
+            if both:
+                found.append((loc + (j, "when"), f"names {', '.join(sorted(both))} under both rep_did and "
+                              "rep_did_not, so it could never be said"))
+    return found
+
+
+MIN_LINES = 3  # lines per reply category for `parley personas check` to stay quiet (a session then rarely repeats)
+
+
+def coverage_warnings(persona: Persona, minimum: int = MIN_LINES) -> List[Tuple[Tuple[Any, ...], str]]:
+    """Reply categories a persona never covers (left to the built-in lines) or covers with fewer than
+    `minimum` lines; (place in the file, message), for warnings. Optional categories that fall back on
+    another (`reject_unacknowledged`, `reject_unheard`, `need_unmet`) count only when written, except
+    `need_unmet` for a persona with a `required` interest."""
+    found: List[Tuple[Tuple[Any, ...], str]] = []
+    written = persona.lines.__fields_set__
+    for name, field in Lines.__fields__.items():
+        pool = getattr(persona.lines, name)
+        optional_fallback = not field.required and field.default is None
+        if name not in written and not (name == "need_unmet" and any(i.required for i in persona.interests)):
+            if not optional_fallback:
+                found.append((("lines",), f"`lines.{name}` is not written, so {persona.name} says the built-in "
+                              f"lines there ({field.field_info.description}); write at least {minimum} in "
+                              f"{persona.name}'s words"))
+            continue
+        if name not in written:
+            found.append((("lines",), f"`lines.{name}` is not written, but an interest is `required`; write at least "
+                          f"{minimum} lines"))
+            continue
+        if len(pool or []) < minimum:
+            found.append((("lines", name), f"has {len(pool or [])} line(s); write at least {minimum}, so a session "
+                          "does not repeat itself"))
+    for move in MOVES:
+        for mood in MOODS:
+            pool = persona.reactions[move][mood]
+            if len(pool) < minimum:
+                found.append((("reactions", move, mood), f"has {len(pool)} line(s); write at least {minimum}, so "
+                              "a session does not repeat itself"))
+    return found
+
+
+def coverage_problems(path: Path, persona: Persona, minimum: int = MIN_LINES) -> List[Problem]:
+    """`coverage_warnings` with the file, line and field of each, for `parley personas check`."""
+    lines = _line_map(read_text(path))[0]
+    return [Problem(display_path(path), _line_for(loc, lines), _field_name(loc), message)
+            for loc, message in coverage_warnings(persona, minimum)]
 
 
 def _duplicates(items: List[str]) -> List[Tuple[int, str]]:
@@ -733,6 +881,9 @@ def _model_at(loc: Tuple[Any, ...], root: type | None = None) -> Tuple[type | No
             continue
         field = model.__fields__.get(part)
         inner = field.type_ if field is not None else None
+        if typing.get_origin(inner) is Union:  # a reply line: text or a section; the section has fields
+            inner = next((t for t in typing.get_args(inner) if isinstance(t, type) and issubclass(t, BaseModel)),
+                         None)
         model = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
     last = loc[-1] if loc else None
     return model, last if isinstance(last, str) else None
@@ -786,6 +937,16 @@ def _plain(error: Dict[str, Any], loc: Tuple[Any, ...], data: Any, root: type | 
         return f"must be a list: one '- ' line per item, or [a, b] on one line{_got(value)}"
     if kind in {"type_error.dict", "type_error.mapping"}:
         return f"must be a section of 'key: value' lines{_got(value)}"
+    if kind == "type_error.enum" and model is When or (loc[-2:-1] and loc[-2] in When.__fields__):
+        where = loc[-2] if isinstance(loc[-1], int) else loc[-1]
+        whole = _value_at(data, loc[:-1])
+        value = whole if isinstance(whole, str) else value  # `mood: opne` is read as [opne], not letters
+        if where == "mood":
+            return f"'{value}' is not a mood{_did_you_mean(str(value), MOODS)} (moods: {', '.join(MOODS)})"
+        if where in {"rep_did", "rep_did_not"}:
+            known = list(MOVES) + [f.value for f in SessionFact]
+            return (f"'{value}' is not a move or a named fact{_did_you_mean(str(value), known)} (moves: "
+                    f"{', '.join(MOVES)}; named facts: {', '.join(f.value for f in SessionFact)})")
     if kind == "type_error.enum":
         return f"'{value}' is not a move{_did_you_mean(str(value), MOVES)} (moves: {', '.join(MOVES)})"
     if kind == "value_error.const":
@@ -1009,14 +1170,40 @@ def schema_problems(model: type, data: Any, lines: Dict[Tuple[Any, ...], int], f
                     prefix: Tuple[Any, ...] = ()) -> Tuple[Dict[str, Any], List[Problem]]:
     """Validate `data` against a schema section: the values that passed, and a Problem per error."""
     values, _, error = validate_model(model, data)
-    problems = []
-    for err in error.errors() if error else []:
+    problems: List[Problem] = []
+    for err in _one_reading(error.errors() if error else [], data):
         loc = tuple(err["loc"])
         if loc == ("__root__",):
             continue  # cross-field checks report themselves with their own places
-        problems.append(Problem(file, _line_for(prefix + loc, lines), _field_name(prefix + loc),
-                                _plain(err, loc, data, model)))
+        problem = Problem(file, _line_for(prefix + loc, lines), _field_name(prefix + loc),
+                          _plain(err, loc, data, model))
+        if problem not in problems:  # a value two readings refuse alike (a move or a named fact) is said once
+            problems.append(problem)
     return values, problems
+
+
+def _one_reading(errs: List[Dict[str, Any]], data: Any) -> List[Dict[str, Any]]:
+    """A reply line may be text or a `say:`/`when:` section, and pydantic reports why each reading failed;
+    keep the reading the trainer meant: the section's errors when a section was written, else the text's."""
+    kept = []
+    for err in errs:
+        loc = tuple(err["loc"])
+        value = _value_at(data, loc)
+        section_written = isinstance(value, dict) and bool(set(value) & set(ReplyLine.__fields__))
+        line_at = next((loc[:n] for n in range(len(loc) - 1, 0, -1) if isinstance(loc[n - 1], int) and
+                        isinstance(_value_at(data, loc[:n]), dict) and
+                        not set(_value_at(data, loc[:n])) & set(ReplyLine.__fields__) and
+                        any(tuple(o["loc"]) == loc[:n] and o["type"] == "type_error.str" for o in errs)), None)
+        if line_at is not None:
+            continue  # "Look: ..." in curly quotes reads as a section, but it was meant as text: the text's error
+        if err["type"] == "type_error.str" and section_written and \
+                any(tuple(other["loc"])[:len(loc)] == loc and len(other["loc"]) > len(loc) for other in errs):
+            continue  # a `say:`/`when:` section, not text that lacks quotes
+        if err["type"] in {"type_error.dict", "type_error.mapping"} and not section_written and \
+                any(tuple(other["loc"]) == loc and other["type"] == "type_error.str" for other in errs):
+            continue  # a number where a line belongs: "put it in quotes" says it
+        kept.append(err)
+    return kept
 
 
 def parse_persona(text: str, file: str) -> Persona:

@@ -117,61 +117,72 @@ interests:
 # Used when nothing bigger happens in the turn (an interest coming out, an offer, walking away).
 reactions:
   greeting:
-    hostile: ["Hi. Can we talk about the price?", "Hello. I haven't got long."]
-    guarded: ["Hi. So, about this price.", "Hello. I hope you can help."]
-    open: ["Hi, thanks for picking this up.", "Hello, good to hear from you."]
+    hostile: ["Hi. Can we talk about the price?", "Hello. I haven't got long.", "Hi. Let's get to the beans."]
+    guarded: ["Hi. So, about this price.", "Hello. I hope you can help.", "Hi. I've got the invoice right here."]
+    open: ["Hi, thanks for picking this up.", "Hello, good to hear from you.",
+           "Hi! Thanks for calling back so quickly."]
   empathy:
-    hostile: ["Sorry doesn't pay my bills.", "Fine, you're sorry. And?"]
-    guarded: ["Thanks. It did catch me off guard.", "I appreciate that."]
-    open: ["Thanks, that helps.", "I appreciate you saying that."]
+    hostile: ["Sorry doesn't pay my bills.", "Fine, you're sorry. And?", "Sorry won't cover six dollars a bag."]
+    guarded: ["Thanks. It did catch me off guard.", "I appreciate that.",
+              "Thanks. Margins on coffee are thin as it is."]
+    open: ["Thanks, that helps.", "I appreciate you saying that.", "Thanks. It's good to be heard."]
   appreciation:
-    hostile: ["If you valued my business you'd have warned me.", "Nice words. The invoice says otherwise."]
-    guarded: ["Three years is a while, yes.", "Good to hear that counts for something."]
-    open: ["Thanks, it's been a good three years.", "That's nice to hear."]
+    hostile: ["If you valued my business you'd have warned me.", "Nice words. The invoice says otherwise.",
+              "Three years, and I find out from an invoice."]
+    guarded: ["Three years is a while, yes.", "Good to hear that counts for something.",
+              "Thanks. I've been a steady customer."]
+    open: ["Thanks, it's been a good three years.", "That's nice to hear.",
+           "Thanks. Your beans are the reason my regulars come back."]
   open_question:
-    hostile: ["What matters? The price I used to pay.", "I want the old price back."]
-    guarded: ["Mostly the price. And the way it happened.", "The price is the main thing."]
-    open: ["Good question. Let me explain.", "Happy to tell you."]
+    hostile: ["What matters? The price I used to pay.", "I want the old price back.",
+              "What matters is what I pay per bag."]
+    guarded: ["Mostly the price. And the way it happened.", "The price is the main thing.",
+              "The price, and being told about it in time."]
+    open: ["Good question. Let me explain.", "Happy to tell you.",
+           "Glad you asked. It's more than the price, honestly."]
   closed_question:
-    hostile: ["Yes.", "No."]
-    guarded: ["Yes, roughly.", "Not really."]
-    open: ["Yes, that's right.", "Mostly, yes."]
+    hostile: ["Yes.", "No.", "Maybe. Why?"]
+    guarded: ["Yes, roughly.", "Not really.", "Broadly, yes."]
+    open: ["Yes, that's right.", "Mostly, yes.", "Yes, pretty much."]
   summary:
-    hostile: ["Something like that.", "If you say so."]
-    guarded: ["Yes, that's about it.", "That's fair, yes."]
-    open: ["Exactly. You've got it.", "Yes, that's it."]
+    hostile: ["Something like that.", "If you say so.", "Near enough."]
+    guarded: ["Yes, that's about it.", "That's fair, yes.", "Yes, that's the gist."]
+    open: ["Exactly. You've got it.", "Yes, that's it.", "That's it exactly."]
   rationale:
-    hostile: ["Your costs aren't my problem.", "Everyone says costs went up."]
-    guarded: ["OK, I can see that. It's still a big jump.", "That explains it, I suppose."]
-    open: ["That makes sense, thanks for explaining.", "Fair enough."]
+    hostile: ["Your costs aren't my problem.", "Everyone says costs went up.",
+              "My costs went up too. I didn't put my prices up fifteen percent."]
+    guarded: ["OK, I can see that. It's still a big jump.", "That explains it, I suppose.",
+              "I get it. Fifteen percent in one go still hurts."]
+    open: ["That makes sense, thanks for explaining.", "Fair enough.", "That helps me understand it, thanks."]
   concession:
-    hostile: ["That's a start.", "Hm."]
-    guarded: ["Go on.", "OK."]
-    open: ["That helps.", "Thank you."]
+    hostile: ["That's a start.", "Hm.", "Keep going."]
+    guarded: ["Go on.", "OK.", "Better."]
+    open: ["That helps.", "Thank you.", "That's more like it."]
   value_add:
-    hostile: ["I don't need extras, I need a fair price.", "Don't sell me add-ons."]
-    guarded: ["That could help a bit.", "Maybe. What else?"]
-    open: ["That would actually be useful.", "Now that's helpful."]
+    hostile: ["I don't need extras, I need a fair price.", "Don't sell me add-ons.", "Extras won't fix the price."]
+    guarded: ["That could help a bit.", "Maybe. What else?", "Could be useful. How would it work?"]
+    open: ["That would actually be useful.", "Now that's helpful.", "That would really help me."]
   conditional_trade:
-    hostile: ["So there's a catch.", "Always strings attached."]
-    guarded: ["I could consider that.", "Depends on the details."]
-    open: ["That sounds fair.", "I can work with that."]
+    hostile: ["So there's a catch.", "Always strings attached.", "And what do you want in return?"]
+    guarded: ["I could consider that.", "Depends on the details.", "Maybe. What would I be signing up to?"]
+    open: ["That sounds fair.", "I can work with that.", "That's reasonable, if it's in writing."]
   hold_position:
-    hostile: ["Then we have a problem.", "That's not an answer."]
-    guarded: ["So you won't move at all?", "That's disappointing."]
-    open: ["I hoped for a bit more flexibility.", "Really? Nothing at all?"]
+    hostile: ["Then we have a problem.", "That's not an answer.", "Then why are we talking?"]
+    guarded: ["So you won't move at all?", "That's disappointing.", "So that's a no."]
+    open: ["I hoped for a bit more flexibility.", "Really? Nothing at all?", "I thought we were getting somewhere."]
   pressure:
-    hostile: ["Don't threaten me. There are other roasters.", "Is that how you talk to regulars?"]
-    guarded: ["I don't like being pushed.", "That's not the tone I expected."]
-    open: ["Steady on, we were getting somewhere.", "There's no need for that."]
+    hostile: ["Don't threaten me. There are other roasters.", "Is that how you talk to regulars?",
+              "Pushing me won't keep me as a customer."]
+    guarded: ["I don't like being pushed.", "That's not the tone I expected.", "Let's keep this civil, please."]
+    open: ["Steady on, we were getting somewhere.", "There's no need for that.", "That's a bit much, don't you think?"]
   close:
-    hostile: ["We're not there yet.", "Agree to what?"]
-    guarded: ["Not yet, I'm not convinced.", "Let's not rush."]
-    open: ["Nearly there, I think.", "Let's go over the terms first."]
+    hostile: ["We're not there yet.", "Agree to what?", "Slow down. Nothing's agreed."]
+    guarded: ["Not yet, I'm not convinced.", "Let's not rush.", "I'm not ready to sign anything yet."]
+    open: ["Nearly there, I think.", "Let's go over the terms first.", "Close. Tell me exactly what I'm getting first."]
   other:
-    hostile: ["Sorry?", "What's that got to do with my beans?"]
-    guarded: ["I'm not sure what you mean.", "OK..."]
-    open: ["Sorry, I'm not sure I follow.", "Right."]
+    hostile: ["Sorry?", "What's that got to do with my beans?", "And my price?"]
+    guarded: ["I'm not sure what you mean.", "OK...", "Sorry, how does that help?"]
+    open: ["Sorry, I'm not sure I follow.", "Right.", "Not sure I follow. What do you mean?"]
 
 # Plain answers to factual questions the trainee may ask ("how long have you been with us?").
 # Each entry: words that ask for it, and the answer. The monthly volume and the previous price are
@@ -182,28 +193,82 @@ facts:
 
 # Lines for offers and endings. {price} is the offered price, {counter} __NAME__'s counter-offer.
 lines:
+  # Any line here or in reactions may name the conditions it fits: `say:` the words, `when:` the
+  # conditions (mood, this_turn, rep_did, rep_did_not, revealed, satisfied; docs/personas.md). The most
+  # specific lines that fit are said first; plain lines are the fallback, so keep at least one.
   accept:     # the customer takes the offer (may use {price})
     - "OK, {price} a bag works for me. Thanks for sorting it out."
-    - "Yes, {price} it is. Thank you for listening; I'll keep ordering."
+    - say: "Yes, {price} it is. Thank you for listening; I'll keep ordering."
+      when: {rep_did: [earned]}          # only a rep who acknowledged __NAME__ and heard what matters
+    - say: "Fine, {price}. Not how I'd have liked to get there."
+      when: {rep_did: [pushed], rep_did_not: [earned]}   # after a take-it-or-leave-it start
   counter:    # the offer is above what __NAME__ will pay (may use {price} and {counter})
     - "{price} is still more than I can justify. Could you do {counter}?"
     - "Closer, but not there. Meet me at {counter} and we have a deal."
+    - "I can't make {price} work on my margins. {counter}, and I'll stay."
   push_for_more:   # a big price drop in one go invites more pushing (may use {price} and {counter})
     - "If you can drop to {price} that easily, why not {counter}?"
     - "That came quickly. So there's more room: how about {counter}?"
+    - "{price} out of nowhere? Then {counter} sounds fairer."
   reject:     # a good offer, but __NAME__ is not ready: trust, empathy or exploration too low
     - "A number on its own doesn't fix this. I'm not sure you get why I'm upset."
-    - "I don't feel you're hearing me. It isn't just about {price}."
+    - say: "I don't feel you're hearing me. It isn't just about {price}."
+      when: {rep_did_not: [listened]}
+    - "Hold on. {price} is a number, but I'm not there yet."
   reject_unacknowledged:   # optional, instead of reject when no one has acknowledged how __NAME__ feels
     - "Maybe. But nobody has said a word about how this price rise landed."
+    - "{price} might do, once someone admits this was sprung on me."
+    - "Three years of orders, and not a word about how this hit me. {price} doesn't change that."
   reject_unheard:          # optional, instead of reject when __NAME__'s real needs haven't come out yet
     - "A number on its own doesn't fix this. I don't think you've understood what matters to me."
+    - "Cheaper is nice, but you haven't asked me what the real problem is."
+    - "You're jumping to {price} without knowing what I actually need."
   walk_away:  # patience or trust ran out: the session ends
     - "I've heard enough. I'll buy my beans elsewhere. Goodbye."
     - "This isn't going anywhere. I'm switching roasters."
+    - "That's it. The roaster in town gets my order from next week."
   sympathy_fatigue:   # the third turn in a row of sympathy with nothing else
     - "I don't need sympathy, I need a solution."
     - "You keep saying you understand. What are you going to do about it?"
+    - "Understanding is nice. It doesn't change my invoice."
+  # The lines below have built-in defaults (docs/personas.md); `parley personas check` warns until
+  # they are written in __NAME__'s words, three or more each.
+  goodbye:    # after a deal, once the rep wraps up (may use {price})
+    - "Great. Thanks for sorting it out."
+    - "Good. Same order next week, then."
+    - "Right, that's settled. Talk soon."
+  went_back:  # the rep asks more than they already offered (may use {price} and {previous})
+    - "You offered {previous} a moment ago. I'm holding you to that."
+    - "Hang on, that's more than the {previous} you already offered."
+    - "{price}? You said {previous} a minute ago."
+  reneged:    # after a deal, the rep goes back on it; the session ends (may use {price})
+    - "That's not what we just agreed. I'll buy elsewhere."
+    - "So the deal we just made doesn't count? Then we're done here."
+    - "We agreed {price}. If that's gone, so am I."
+  repeated:   # the rep sends the same message again, word for word
+    - "You've already said that."
+    - "We've been over this. Anything new?"
+    - "Same words as before. Got anything else?"
+  misquoted:  # after a deal, the rep's confirmation names a higher price (may use {price} and {said})
+    - "Hang on, we agreed {price}, not {said}. Can you confirm that?"
+    - "That's not what we said. It was {price}, wasn't it?"
+    - "{said}? No. {price} a bag is what we agreed."
+  sour_goodbye:   # after a deal, when the rep's last message pressures (may use {price})
+    - "Right. The deal stands, but I won't forget how this ended."
+    - "Fine. Let's leave it there."
+    - "OK. {price}. I'll be watching the next invoice."
+  unknown_fact:   # a factual question no `facts` entry answers
+    - "I'd have to look that up."
+    - "Not off the top of my head. Why does it matter?"
+    - "No idea offhand. I'd have to check."
+  all_said:   # an open question once every need is out
+    - "I think I've told you what matters. What can you do for me?"
+    - "That's the whole picture, really. Over to you."
+    - "That's everything, honestly. What's your offer?"
+  small_talk:   # a friendly question about nothing in the deal
+    - "Fine, thanks. Busy as ever."
+    - "Not bad, thanks. Anyway, about the price..."
+    - "Good, thanks. The morning rush keeps me going."
 
 # Example conversations for Rasa's dialogue model, written as trainee moves. Each one starts just
 # after the session start. After every `intent` (a trainee move) comes `action: action_customer_turn`.
@@ -241,13 +306,16 @@ TEST_TEMPLATE = """\
 # and stops early if the customer walks away (after a yes, the next line is the wrap-up).
 # A turn may use {name}, {product}, {unit}, {list_price}, {floor_price} and {reservation_price}
 # (at the test's difficulty), so these tests follow the persona when you change its numbers.
+# A turn may also check the customer's reply to it: write it as `say:` with `reply_mentions:` (at
+# least one of these words) and/or `reply_must_not_say:` (none of these); whole words, any case.
 - title: thanked, asked and offered a fair price, __NAME__ accepts
   persona: __ID__
   difficulty: normal
   turns:
     - "Hi __NAME__, thank you for three years of orders. I'm sorry the new price came as a surprise."
     - "What would make this work for you?"
-    - "Because you're a regular, I can offer {reservation_price} a {unit}."
+    - say: "Because you're a regular, I can offer {reservation_price} a {unit}."
+      reply_mentions: [thank you, thanks]   # the rep acknowledged and listened: gratitude is earned
   expect:
     outcome: deal
     within_parameters: true
@@ -258,11 +326,13 @@ TEST_TEMPLATE = """\
   turns:
     - "The price is {list_price} now. That's the standard rate."
     - "I can't change it, it's company policy."
-    - "Take it or leave it."
+    - say: "Take it or leave it."
+      reply_must_not_say: ["yes", "deal", "thanks"]   # a jab gets a reaction to pressure, not a friendly yes
     - "Final offer. You won't find better anywhere."
   expect:
     outcome: walked_away
     overall_at_most: 40
+    customer_never_says: [thanks for listening]
 """
 
 

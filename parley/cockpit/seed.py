@@ -53,7 +53,7 @@ def play_templates(progress: Callable[[str], None] = lambda _: None, files: List
             sender = f"template-{path.stem}-{n}"
             start = trainer.start(sender, case.test.persona, case.test.difficulty, "assessment")
             reply = start
-            for text in case.test.turns:
+            for text in case.turns(personas):  # the trainee's words (a turn may also check the reply)
                 if reply.ended:
                     break
                 reply = trainer.turn(sender, text)

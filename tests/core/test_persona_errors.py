@@ -84,7 +84,8 @@ CASES = [
          "briefing.list_price", "must be a number like 25 or 22.5 (no currency sign or words); it says '$46'"),
     Case("a fraction where a whole number belongs", "  trust: 35 ", "  trust: 35.5 ", "trust: 35.5",
          "hidden.trust", "must be a whole number like 30; it says 35.5"),
-    Case("yes/no where text belongs", '    hostile: ["Yes.", "No."]', "    hostile: [Yes, No]", "[Yes, No]",
+    Case("yes/no where text belongs", '    hostile: ["Yes.", "No.", "Maybe. Why?"]', "    hostile: [Yes, No]",
+         "[Yes, No]",
          "reactions.closed_question.hostile[0]", "must be text, not yes/no"),
     Case("text where a list belongs", "    revealed_by: [open_question, summary]\n    min_trust: 40",
          "    revealed_by: open_question\n    min_trust: 40", "revealed_by: open_question",
@@ -130,13 +131,15 @@ CASES = [
          "two trainee moves in a row"),
     Case("story step with a misspelt key", "      - intent: hold_position", "      - intnet: hold_position",
          "intnet: hold_position", "stories[1].steps[0].intnet", "not 'intnet' (did you mean 'intent'?)"),
-    Case("empty reaction list", '    guarded: ["Go on.", "OK."]', "    guarded: []", "    guarded: []",
+    Case("empty reaction list", '    guarded: ["Go on.", "OK.", "Better."]', "    guarded: []", "    guarded: []",
          "reactions.concession.guarded", "is empty; it needs at least one line"),
-    Case("reactions missing a move", '  close:\n    hostile: ["We\'re not there yet.", "Agree to what?"]\n'
-         '    guarded: ["Not yet, I\'m not convinced.", "Let\'s not rush."]\n'
-         '    open: ["Nearly there, I think.", "Let\'s go over the terms first."]\n', "", "reactions:",
+    Case("reactions missing a move", '  close:\n    hostile: ["We\'re not there yet.", "Agree to what?", '
+         '"Slow down. Nothing\'s agreed."]\n'
+         '    guarded: ["Not yet, I\'m not convinced.", "Let\'s not rush.", "I\'m not ready to sign anything yet."]\n'
+         '    open: ["Nearly there, I think.", "Let\'s go over the terms first.", '
+         '"Close. Tell me exactly what I\'m getting first."]\n', "", "reactions:",
          "reactions.close", "is missing; it is required: when the rep proposes to finalise"),
-    Case("unknown mood", '    guarded: ["Go on.", "OK."]', '    grumpy: ["Go on.", "OK."]', "grumpy:",
+    Case("unknown mood", '    guarded: ["Go on.", "OK.", "Better."]', '    grumpy: ["Go on.", "OK."]', "grumpy:",
          "reactions.concession.grumpy", "is not a mood (moods: hostile, guarded, open)"),
     Case("placeholder that is never filled in", '"OK, {price} a bag works', '"OK, {prise} a bag works', "{prise}",
          "lines.accept[0]", "uses {prise}, which is not filled in here; this line may use {currency}, {list_price}, "

@@ -47,7 +47,8 @@ def test_an_alias_bomb_is_refused_in_under_a_second_with_its_line(tmp_path: Path
 
 def test_anchors_that_stay_small_are_still_allowed() -> None:
     text = render("cafe_owner").replace("  greeting:\n    hostile:", "  greeting:\n    hostile: &short")
-    greeting = '    guarded: ["Hi. So, about this price.", "Hello. I hope you can help."]'
+    greeting = ('    guarded: ["Hi. So, about this price.", "Hello. I hope you can help.", '
+                '"Hi. I\'ve got the invoice right here."]')
     text = text.replace(greeting, "    guarded: *short", 1)
     persona = parse_persona(text, "cafe_owner.yml")
     assert persona.reactions["greeting"]["guarded"] == persona.reactions["greeting"]["hostile"]

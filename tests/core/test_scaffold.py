@@ -54,7 +54,8 @@ def test_an_unknown_placeholder_in_a_test_turn_is_a_file_line_error(tmp_path: Pa
     with pytest.raises(PersonaError) as caught:
         load_cases(test, load_personas(tmp_path))
     [problem] = caught.value.problems
-    assert problem.field == "[0].turns[2]" and "{best_price}" in problem.message
+    # the starter test's offer is a turn with a reply check: the problem is in its `say:`
+    assert problem.field == "[0].turns[2].say" and "{best_price}" in problem.message
     assert "{best_price}" in test.read_text(encoding="utf-8").splitlines()[problem.line - 1]
 
 
