@@ -58,6 +58,7 @@ class CustomerState:
     best_claim: float | None = None  # a price the rep called their best ("the best I can do is $24")
     last_lines: Tuple[str, ...] = ()  # what the customer said last turn: not said again word for word
     rubric: str | None = None  # the rubric an assignment chose for this session (None: the persona's own)
+    told: Tuple[str, ...] = ()  # the facts told so far ("fact:2", "volume"): asked again, the customer says so
 
     @property
     def mood(self) -> Mood:
@@ -287,12 +288,21 @@ def needs_revealed(t: Turn) -> Turn:
     """Interests come out when asked (or when rapport lets the customer say them); a fact a criterion depends
     on is told when asked for, instead of a need the question did not ask about."""
     s, reading = t.state, t.reading
+    if "pressure" in t.moves:
+        return t  # "why should I care if you leave?" is a jab, not a question: nobody opens up to it
     candidates = [i for i in t.persona.interests
                   if i.id not in s.revealed and t.moves & {m.value for m in i.revealed_by}]
     aim, target = aimed_at(reading, candidates)
     if reading.teaching_fact is not None:
         n = reading.teaching_fact
-        t = t.happened(EventKind.fact_told, taught=t.line(t.persona.facts[n].answer, f"fact:{n}"))
+        if f"fact:{n}" in s.told:  # told already: the customer says so, and the rep learns nothing new
+            again = t.line(t.persona.lines.asked_again, "asked_again")
+            answer = t.line(t.persona.facts[n].answer, f"asked_again:fact:{n}")
+            t = t.happened(EventKind.asked_again, f"fact:{n}", taught=f"{again} {answer}")
+        else:
+            answer = t.line(t.persona.facts[n].answer, f"fact:{n}")
+            t = t.happened(EventKind.fact_told, taught=answer, state=replace(s, told=s.told + (f"fact:{n}",)))
+            s = t.state
         if aim != "this":
             # "what does RelayDesk charge after the first year?": told when asked, open question or not
             candidates = []
@@ -414,9 +424,13 @@ def reply(t: Turn) -> Turn:
         lines.append(t.taught)  # after a need the same question brought out ("the terms of their contract?")
     if lines:
         return replace(t, lines=tuple(lines))
-    fact = _answer(t)
+    fact, key = _answer(t, again=lambda key: key in t.state.told)
+    if fact is not None and key and key in t.state.told:
+        t = t.happened(EventKind.asked_again, key)
+        return replace(t, lines=(f"{t.line(t.persona.lines.asked_again, 'asked_again')} {fact}",))
     if fact is not None:
-        return replace(t, lines=(fact,))
+        told = t.state.told + ((key,) if key else ())
+        return replace(t, lines=(fact,), state=replace(t.state, told=told))
     persona, s, analysis = t.persona, t.state, t.analysis
     if analysis.primary in {"open_question", "closed_question"} and t.has(EventKind.off_topic) or \
             set(analysis.moves) == {"greeting"} and ("?" in analysis.text or s.count("greeting") > 1):
@@ -437,20 +451,23 @@ STEPS: Tuple[Callable[[Turn], Turn], ...] = (repeat_check, rapport, needs_met, n
 _EITHER_OR_ANSWERS = ("A bit of both, honestly.", "Both, if I'm honest.", "Honestly, a bit of each.")
 
 
-def _answer(t: Turn) -> str | None:
-    """A factual question gets a factual answer ("About 150 cartridges a month."), not a yes or a no."""
+def _answer(t: Turn, again: Callable[[str], bool]) -> Tuple[str | None, str]:
+    """A factual question gets a factual answer ("About 150 cartridges a month."), not a yes or a no; with
+    it, what the answer is about ("fact:2", "volume"; "" for a "not sure" or an either-or)."""
     answer, persona, s, values = t.reading.answer, t.persona, t.state, t.reading.values
     if answer is None:
-        return None
+        return None, ""
     if answer.kind is AnswerKind.figure:
-        return answer.text
+        return answer.text, answer.key
     if answer.kind is AnswerKind.fact and answer.fact is not None:
-        return _line(persona, s, persona.facts[answer.fact].answer, f"fact:{answer.fact}", **values)
+        # asked again, the customer says so first (`asked_again`), so the answer itself is said plainly
+        salt = f"asked_again:fact:{answer.fact}" if again(answer.key) else f"fact:{answer.fact}"
+        return _line(persona, s, persona.facts[answer.fact].answer, salt, **values), answer.key
     if answer.kind is AnswerKind.briefing:
-        return _fill(answer.text, persona, s, **values)
+        return _fill(answer.text, persona, s, **values), answer.key
     if answer.kind is AnswerKind.unknown:
-        return _line(persona, s, persona.lines.unknown_fact, "unknown_fact", **values)
-    return _line(persona, s, _EITHER_OR_ANSWERS, "either_or")
+        return _line(persona, s, persona.lines.unknown_fact, "unknown_fact", **values), ""
+    return _line(persona, s, _EITHER_OR_ANSWERS, "either_or"), ""
 
 
 def _restates_own(analysis: Analysis, s: CustomerState) -> bool:

@@ -44,7 +44,6 @@ class EventKind(str, Enum):
     went_back = "went_back"  # the rep asked more than they had offered; detail: the earlier (better) price
     same_offer = "same_offer"
     below_best = "below_best"  # a price under one the rep called their best; detail: that best price
-    not_a_concession = "not_a_concession"  # a price at or above the list price: nothing given; detail: the price
     leap = "leap"
     standing_offer = "standing_offer"  # a close or extras at the price already on the table
     need_unmet = "need_unmet"  # a required need still unmet; detail: the interest id
@@ -62,7 +61,7 @@ class EventKind(str, Enum):
     soured = "soured"
 
 
-_PRICES = {EventKind.offer, EventKind.went_back, EventKind.below_best, EventKind.not_a_concession}
+_PRICES = {EventKind.offer, EventKind.went_back, EventKind.below_best}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Dict, Sequence, Tuple
 
@@ -46,7 +46,7 @@ class FactAnswer:
     kind: AnswerKind
     fact: int | None = None  # index into persona.facts
     text: str = ""  # a ready answer (figure) or a template (briefing)
-    key: str = ""  # what it is about: "volume", "previous_price", "plan", or the fact's first `about`
+    key: str = ""  # what it is about, to notice it asked again: "volume", "previous_price", "fact:<index>"
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,30 @@ def read(persona: Persona, analysis: Analysis) -> Reading:
         answer=_answer_fact(persona, analysis),
         values=fact_values(persona),
     )
+
+
+# -- the list price ----------------------------------------------------------------------------------
+
+def at_list_price(persona: Persona, analysis: Analysis) -> Analysis:
+    """The analysis with a 'concession' that gives nothing taken out: "I can do $30 a cartridge" against
+    Charlie's $25 list price names a price at or above the one he is asked to pay now, so it concedes
+    nothing. The detector knows no list price; the persona does, so this runs per persona (the session core
+    applies it with the persona's phrases, before the engine and the evaluator read the turn). A turn left
+    with no move restates (or raises) the price: it holds the position, in the same words."""
+    if "concession" not in analysis.moves:
+        return analysis
+    list_price = persona.briefing.list_price
+    put = [a for a in analysis.amounts if a.offered is not False]
+    prices = [a.value for a in put if a.kind == "money" and a.role == "price"]
+    cuts = [a for a in put if a.role == "reduction" or a.kind == "percent"]
+    if not prices or cuts or min(prices) < list_price:
+        return analysis
+    held = tuple(replace(d, move="hold_position") for d in analysis.detections if d.move == "concession")
+    kept = tuple(d for d in analysis.detections if d.move != "concession")
+    moves = tuple(m for m in analysis.moves if m != "concession")
+    if not moves or moves == ("other",):
+        moves, kept = ("hold_position",), tuple(sorted(kept + held, key=lambda d: d.start))
+    return replace(analysis, moves=moves, detections=kept)
 
 
 # -- tradables -------------------------------------------------------------------------------------
@@ -285,7 +309,7 @@ def _answer_fact(persona: Persona, analysis: Analysis) -> FactAnswer | None:
             return checked
         for n, fact in enumerate(persona.facts):
             if mentions(question, fact.about):
-                return FactAnswer(AnswerKind.fact, fact=n, key=fact.about[0])
+                return FactAnswer(AnswerKind.fact, fact=n, key=f"fact:{n}")
         for key, phrases, answer in BRIEFING_FACTS:
             phrases = tuple(p.format(counted=plural, counted_one=counted) for p in phrases)
             if key == "volume" and _CHANGE_WORDS.search(question):

@@ -129,6 +129,9 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
     if "open_question" in moves and EventKind.off_topic in events:
         note("exploration", 1, "open_question", "a friendly question, but about nothing in the deal: it builds "
              "rapport, not understanding.", "ask what the change means for them, or what matters most now.")
+    elif "open_question" in moves and EventKind.asked_again in events:
+        note("exploration", 0, "open_question", f"{persona.name} had already told you that.",
+             "build on the answer: ask what it means for them, or propose an option that uses it.")
     elif "open_question" in moves and EventKind.all_said in events:
         note("exploration", 1, "open_question", f"{persona.name} has already told you everything that matters.",
              "sum up the needs you heard and propose an option that meets them.")

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Sequence
 
-from parley import engine, persona_phrases
+from parley import engine, persona_phrases, reading
 from parley.engine import CustomerState
 from parley.events import Event, EventKind, has
 from parley.moves import Analysis
@@ -154,6 +154,7 @@ class Trainer:
             # the NLU component's analysis of this very message (one source of truth); detect only without it
             analysis = analysis if analysis is not None else self.detect(text)
             analysis = persona_phrases.apply(persona, analysis)  # the persona's domain words (its `phrases:`)
+            analysis = reading.at_list_price(persona, analysis)  # "$30" against a $25 list price gives nothing
             reaction = engine.react(persona, persona.parameters(record.difficulty), state, analysis)
         score = replace(assess_turn(persona, state, analysis, reaction), text=text)  # keep a long paste whole
         lines = list(reaction.lines)
