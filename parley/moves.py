@@ -835,6 +835,15 @@ _TRADED_FOR = re.compile(r"\b(?:if|provided|providing|as long as|so long as|in e
                          r"annual\w*|referr\w*|reference|case study|review|testimonial)\b", re.I)
 
 
+def dismissive_questions(detector: Detector, c: Candidate) -> None:
+    """Pass 7: a jab dressed as a question ("why should I care if you leave?", "do you want to leave then?")
+    is pressure and asks nothing: in a sentence read as pressure, the question moves go (DESIGN.md: a
+    rhetorical question used as pressure is pressure; issue 16)."""
+    for move, k in list(c.found):
+        if move in QUESTIONS and ("pressure", k) in c.found:
+            del c.found[(move, k)]
+
+
 def _acceptance_asked_at_a_price(c: Candidate, k: int) -> bool:
     """A yes/no question that names a price the rep puts forward and asks for nothing but acceptance."""
     sent, shape = c.sents[k], c.shapes[k]
@@ -845,7 +854,7 @@ def _acceptance_asked_at_a_price(c: Candidate, k: int) -> bool:
 
 
 def sign_off(detector: Detector, c: Candidate) -> None:
-    """Pass 7: "Kind regards, Alex Morgan, Account Manager" signs off; it offers nothing."""
+    """Pass 8: "Kind regards, Alex Morgan, Account Manager" signs off; it offers nothing."""
     last = len(c.sents) - 1
     if last > 0 and _SIGN_OFF.match(c.sents[last].text) and " for " not in c.sents[last].text:
         for key in [key for key in c.found if key[1] == last]:
@@ -853,7 +862,7 @@ def sign_off(detector: Detector, c: Candidate) -> None:
 
 
 def fallback(detector: Detector, c: Candidate) -> None:
-    """Pass 8: a turn of a few words where nothing was found takes the classifier's best move, if it is
+    """Pass 9: a turn of a few words where nothing was found takes the classifier's best move, if it is
     sure enough and no rule says otherwise."""
     sents, cats = c.sents, c.cats
     if c.found or not sents or sum(1 for t in c.doc if not t.is_punct) < 3:
@@ -873,13 +882,13 @@ def fallback(detector: Detector, c: Candidate) -> None:
 
 
 def no_words(detector: Detector, c: Candidate) -> None:
-    """Pass 9: "🙂🙏💸" or "?!": no words, so no move to read into it."""
+    """Pass 10: "🙂🙏💸" or "?!": no words, so no move to read into it."""
     if not any(ch.isalnum() for ch in c.text):
         c.found.clear()
 
 
-PASSES = (question_shapes, phrase_patterns, shape_moves, classifier_moves, amount_roles, conflicts, sign_off,
-          fallback, no_words)
+PASSES = (question_shapes, phrase_patterns, shape_moves, classifier_moves, amount_roles, conflicts,
+          dismissive_questions, sign_off, fallback, no_words)
 
 
 _ASKS_TO_EXPLAIN = re.compile(r"if you (?:could|would|can|don'?t mind|wouldn'?t mind)(?: just)? (?:tell|explain|share|"

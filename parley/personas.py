@@ -400,6 +400,10 @@ class Lines(Schema):
         ["Fine, thanks. Busy as ever.", "Not bad, thanks. Anyway, about the price..."], min_items=1,
         description="a friendly question about nothing in the deal (the weekend, the weather): a short answer, "
                     "and no need comes out")
+    asked_again: List[Line] = Field(
+        ["You asked me that already.", "I told you that a minute ago.", "We've been through that."], min_items=1,
+        description="the rep asks again for a fact the customer already told or a need already out; said before "
+                    "the answer again")
 
 
 class Story(Schema):

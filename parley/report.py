@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Dict, List, Sequence
 
 from parley.engine import CustomerState, _step
+from parley.events import EventKind, has
 from parley.personas import Persona, format_money
 from parley.rubrics import Rubric, load_rubric
 from parley.scoring import CRITERIA, Note, Scores, TurnScore, assessable, criteria, outcome_score, overall
@@ -42,7 +43,7 @@ def _advice(name: str, persona: Persona, state: CustomerState, turns: Sequence[T
         return any(move in t.moves for t in turns)
 
     if name == "rapport":
-        if any("sympathy_fatigue" in t.events for t in turns):
+        if any(has(t.events, EventKind.sympathy_fatigue) for t in turns):
             return ("Acknowledge once, then add substance: after an 'I understand', ask a question or put an "
                     "option on the table; sympathy on its own wears thin.")
         if did("empathy") and not did("appreciation"):

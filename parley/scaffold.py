@@ -265,10 +265,14 @@ lines:
     - "I think I've told you what matters. What can you do for me?"
     - "That's the whole picture, really. Over to you."
     - "That's everything, honestly. What's your offer?"
-  small_talk:   # a friendly question about nothing in the deal
-    - "Fine, thanks. Busy as ever."
-    - "Not bad, thanks. Anyway, about the price..."
-    - "Good, thanks. The morning rush keeps me going."
+  small_talk:   # a friendly question about nothing in the deal (the weekend, the football, "how are you?")
+    - "Maybe another time. Right now it's the price I'm thinking about."
+    - "Ha. I'd rather we talked about the price, to be honest."
+    - "Sure. Anyway, about the price..."
+  asked_again:   # a fact already told or a need already out, asked again: said before the answer
+    - "I told you that already."
+    - "You asked me that a minute ago."
+    - "Like I said."
 
 # Example conversations for Rasa's dialogue model, written as trainee moves. Each one starts just
 # after the session start. After every `intent` (a trainee move) comes `action: action_customer_turn`.

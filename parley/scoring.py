@@ -10,9 +10,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Sequence, Tuple
 
-from parley.engine import HOSTILE_BELOW, CustomerState, Reaction, _step, mentioned_extras, willingness
+from parley.engine import HOSTILE_BELOW, CustomerState, Reaction, _step, willingness
+from parley.events import EventKind, Events, detail, details, has, kinds, load
 from parley.moves import Analysis
 from parley.personas import Persona
+from parley.reading import mentioned_extras
 from parley.rubrics import Rubric
 
 CRITERIA: Dict[str, str] = {
@@ -49,14 +51,14 @@ class TurnScore:
     moves: Tuple[str, ...]
     points: int
     notes: Tuple[Note, ...]
-    events: Tuple[str, ...] = ()
+    events: Events = ()
     offer: float | None = None
     spans: Dict[str, List[str]] = field(default_factory=dict)
 
     @property
     def put_options(self) -> bool:
         """The turn put a non-price option on the table, however it was worded ("fuel module thrown in")."""
-        return "value_add" in self.moves or any(e.startswith("extras:") for e in self.events)
+        return "value_add" in self.moves or has(self.events, EventKind.extras)
 
     @property
     def feedback(self) -> str:
@@ -80,18 +82,18 @@ class TurnScore:
 
     def to_dict(self) -> dict:
         return {"index": self.index, "text": self.text, "moves": list(self.moves), "points": self.points,
-                "feedback": self.feedback, "tip": self.tip, "events": list(self.events), "offer": self.offer,
-                "spans": self.spans, "notes": [n.__dict__ for n in self.notes]}
+                "feedback": self.feedback, "tip": self.tip, "events": [e.to_json() for e in self.events],
+                "offer": self.offer, "spans": self.spans, "notes": [n.__dict__ for n in self.notes]}
 
     @classmethod
     def from_dict(cls, data: dict) -> TurnScore:
         return cls(data["index"], data["text"], tuple(data["moves"]), data["points"],
-                   tuple(Note(**n) for n in data["notes"]), tuple(data.get("events", ())), data.get("offer"),
+                   tuple(Note(**n) for n in data["notes"]), load(data.get("events", ())), data.get("offer"),
                    data.get("spans", {}))
 
 
 def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, reaction: Reaction) -> TurnScore:
-    moves, events = set(analysis.moves), set(reaction.events)
+    moves, events = set(analysis.moves), kinds(reaction.events)
     notes: List[Note] = []
 
     def quote(move: str) -> str:
@@ -103,7 +105,7 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
     def note(criterion: str, points: int, move: str, message: str, better: str = "") -> None:
         notes.append(Note(criterion, points, quote(move), message, better))
 
-    if "repeated" in events:
+    if EventKind.repeated in events:
         notes.append(Note("exploration", 0, analysis.text, "the same message as before, word for word: the customer "
                           "heard nothing new.", "build on the last answer: a follow-up question, a summary or an "
                           "option."))
@@ -113,7 +115,7 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
         return _turn_score(before, analysis, reaction, notes)
     if "greeting" in moves and before.count("greeting") == 0 and before.turn == 0:
         note("rapport", 1, "greeting", "a friendly opening sets a calm tone.")
-    if "sympathy_fatigue" in events:
+    if EventKind.sympathy_fatigue in events:
         notes.append(Note("rapport", -1, quote("empathy"), "sympathy with nothing behind it started to wear thin.",
                           "pair the acknowledgement with a question or a concrete option.", kind="sympathy_only"))
     else:
@@ -124,20 +126,23 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
             elif move in moves and not moves - {"empathy", "appreciation", "greeting"}:
                 note("rapport", 0, move, "repeated reassurance with no substance earns no more credit.",
                      "move the conversation on with an open question or an option.")
-    if "open_question" in moves and "off_topic" in events:
+    if "open_question" in moves and EventKind.off_topic in events:
         note("exploration", 1, "open_question", "a friendly question, but about nothing in the deal: it builds "
              "rapport, not understanding.", "ask what the change means for them, or what matters most now.")
-    elif "open_question" in moves and "all_said" in events:
+    elif "open_question" in moves and EventKind.asked_again in events:
+        note("exploration", 0, "open_question", f"{persona.name} had already told you that.",
+             "build on the answer: ask what it means for them, or propose an option that uses it.")
+    elif "open_question" in moves and EventKind.all_said in events:
         note("exploration", 1, "open_question", f"{persona.name} has already told you everything that matters.",
              "sum up the needs you heard and propose an option that meets them.")
     elif "open_question" in moves:
-        revealed = [e.split(":", 1)[1] for e in events if e.startswith("revealed:")]
+        revealed = details(reaction.events, EventKind.revealed)
         found = next((i.description for i in persona.interests if i.id in revealed), None)
         what = f" that brought out a hidden need: {found.rstrip('.')}" if found else " invites the customer to explain"
         note("exploration", 3, "open_question", f"an open question{what}.")
     if "summary" in moves:
         note("exploration", 2, "summary", "checking your understanding shows you listened.")
-    if "fact_told" in events:
+    if EventKind.fact_told in events:
         asked_for = "open_question" if "open_question" in moves else "closed_question"
         notes.append(Note("exploration", 2, quote(asked_for), f"you asked for a fact that matters here, and "
                           f"{persona.name} told you: use it to compare the whole deal."))
@@ -149,7 +154,7 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
     if "rationale" in moves:
         note("transparency", 2, "rationale", "you explained the reasons and numbers behind your position.")
     if "value_add" in moves:
-        met = [e.split(":", 1)[1] for e in events if e.startswith("satisfied:")]
+        met = details(reaction.events, EventKind.satisfied)
         known = before.revealed + reaction.state.revealed
         met_revealed = [i for i in persona.interests if i.id in met and i.id in known]
         if met_revealed:
@@ -168,7 +173,7 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
             note("value_creation", 2, "value_add", "a non-price option widens the deal beyond the price.")
     if "conditional_trade" in moves:
         note("value_creation", 3, "conditional_trade", "you tied what you give to something in return: a fair trade.")
-    went_back = next((e.split(":", 1)[1] for e in events if e.startswith("went_back:")), None)
+    went_back = detail(reaction.events, EventKind.went_back)
     if went_back is not None:
         notes.append(Note("transparency", -3, quote("concession"),
                           f"you asked {persona.money(reaction.offer or 0)}, more than the "
@@ -176,14 +181,14 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
                           "believing your numbers.",
                           "never go back up on a number you've offered; if the terms must change, trade: ask for "
                           "something in return for what you add.", kind="went_back"))
-    elif "same_offer" in events:
+    elif EventKind.same_offer in events:
         notes.append(Note("concession_discipline", 0, quote("concession"),
                           f"the same {persona.money(reaction.offer or 0)} again: repeating a number moves nothing.",
                           "add a reason or something of value, or ask what is still missing."))
     elif reaction.offer is not None:
         said = quote("concession") if "concession" in moves else quote("conditional_trade")
         notes.extend(_concession_notes(persona, before, analysis, reaction, said))
-        best = next((e.split(":", 1)[1] for e in events if e.startswith("below_best:")), None)
+        best = detail(reaction.events, EventKind.below_best)
         if best is not None:
             notes.append(Note("transparency", -2, said, f"you called {persona.money(float(best))} your best, then "
                               f"offered {persona.money(reaction.offer)}: the customer stops believing your limits.",
@@ -211,7 +216,7 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
                           "customer's trust.", "stay assertive without threats: set out the options and let the "
                           "customer choose.", kind="pressure"))
     if "close" in moves:
-        if "accepted" in events:
+        if EventKind.accepted in events:
             note("closing", 3, "close", "you checked the customer was happy and confirmed the terms.")
         elif "?" not in quote("close") and reaction.state.offers:
             # "great, I'll send the contract for $46 today" before any yes: writing the deal up is not agreeing it
@@ -222,8 +227,8 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
             note("closing", 1, "close", "you moved towards agreement and next steps.")
     offered_in = next((m for m in ("concession", "conditional_trade", "close") if m in moves), "concession")
     notes.extend(_counter_below_floor(persona, reaction, quote(offered_in)))
-    notes.extend(_not_ready(persona, events, quote(offered_in)))
-    if "accepted" in events and "close" not in moves:
+    notes.extend(_not_ready(persona, reaction.events, quote(offered_in)))
+    if EventKind.accepted in events and "close" not in moves:
         notes.append(Note("closing", 0, quote("concession"), f"{persona.name} has agreed.",
                           "Now confirm the agreed price, when it starts and what happens next: your next "
                           "message wraps up the session.", heads_up=True))
@@ -242,7 +247,7 @@ def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, 
     notes = []
     said = reaction.offer  # the price the wrap-up names, read once by the engine
     agreed = before.deal_price
-    if "reneged" in events:
+    if EventKind.reneged in events:
         return [Note("transparency", -4, analysis.text, f"you went back on the deal {persona.name} had just agreed "
                      f"at {persona.money(agreed or 0)}, and lost it.",
                      "once you have a yes, honour it; if something really changed, say so openly and ask, "
@@ -272,7 +277,7 @@ def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, 
                           "after a yes, restate the price, when it starts and what happens next.", kind="unconfirmed"))
     if "appreciation" in moves:
         notes.append(Note("rapport", 1, quote("appreciation"), "ending on thanks keeps the relationship warm."))
-    if "gave_after_deal" in events:
+    if EventKind.gave_after_deal in events:
         cut = f"you cut the price to {persona.money(said)} after {persona.name} had agreed at " \
               f"{persona.money(agreed)}" if said is not None and agreed is not None and said < agreed else \
               "you offered more after the customer had already agreed"
@@ -322,13 +327,13 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
     reasons = {"rationale", "conditional_trade", "appreciation"}
     reasoned = bool(reasons & moves) or bool({"rationale", "conditional_trade"} & set(before.last_moves))
     traded = "conditional_trade" in moves
-    took_counter = "took_counter" in reaction.events
+    took_counter = has(reaction.events, EventKind.took_counter)
     if not explored:
         notes.append(Note("concession_discipline", -2, said,
                           "conceding before exploring interests: you offered a price before learning what matters.",
                           "ask an open question first; the need you uncover may cost less than a discount.",
                           kind="before_exploring"))
-    if "leap" in reaction.events:
+    if has(reaction.events, EventKind.leap):
         notes.append(Note("concession_discipline", -2, said,
                           f"a leap from {persona.money(previous)} to {persona.money(offer)} in one go invites "
                           "more pushing.", "concede in small steps, each with a reason.", kind="leap"))
@@ -394,7 +399,8 @@ def _step_of(persona: Persona) -> float:
 def _counter_below_floor(persona: Persona, reaction: Reaction, said: str) -> List[Note]:
     """Customers don't know the floor; the trainee does, and must not follow them below it."""
     counter, floor = reaction.state.counter, persona.company.floor_price
-    if counter is None or counter >= floor or not {"countered", "pushed_for_more"} & set(reaction.events):
+    answered = {EventKind.countered, EventKind.pushed_for_more} & kinds(reaction.events)
+    if counter is None or counter >= floor or not answered:
         return []
     return [Note("concession_discipline", 0, said,
                  f"{persona.name} asked for {persona.money(counter)}, below your floor of {persona.money(floor)}.",
@@ -416,9 +422,10 @@ _READY_BETTER = {
 }
 
 
-def _not_ready(persona: Persona, events: set, said: str) -> List[Note]:
+def _not_ready(persona: Persona, events: Events, said: str) -> List[Note]:
     """An offer the customer could take was turned down: say what is missing, never how close the price was."""
-    need = next((n for n in ("rapport", "heard", "trust") if f"not_ready:{n}" in events), None)
+    missing = details(events, EventKind.not_ready)
+    need = next((n for n in ("rapport", "heard", "trust") if n in missing), None)
     if need is None:
         return []
     return [Note("concession_discipline", 0, said, _NOT_READY[need].format(name=persona.name),
@@ -446,21 +453,22 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
     def noted(criterion: str, sign: int) -> List[Note]:
         return [n for t in turns for n in t.notes if n.criterion == criterion and n.points * sign > 0]
 
-    negotiating = [t for t in turns if "wrapped_up" not in t.events]
+    negotiating = [t for t in turns if not has(t.events, EventKind.wrapped_up)]
     offers = [t for t in turns if t.offer is not None]
     below_floor = any((t.offer or 0) < persona.company.floor_price for t in offers)
     deal_ok = state.outcome == "deal" and not below_floor
     raw: Dict[str, float | None] = {}
 
     # rapport: acknowledgement and thanks, early; sympathy with nothing behind it wears thin
-    fatigue = sum("sympathy_fatigue" in t.events for t in turns)
+    fatigue = sum(has(t.events, EventKind.sympathy_fatigue) for t in turns)
     early = any({"empathy", "appreciation"} & set(t.moves) for t in turns[:2])
     warm = count("empathy") or count("appreciation") or count("greeting")
     raw["rapport"] = (10 * bool(count("greeting")) + 45 * bool(count("empathy")) + 35 * bool(count("appreciation"))
                       + 10 * early - 15 * fatigue - 10 * count("pressure")) if warm else None
 
     # exploration: questions on the deal, summaries, needs brought out
-    asked = sum("open_question" in t.moves and "off_topic" not in t.events or "fact_told" in t.events for t in turns)
+    asked = sum("open_question" in t.moves and not has(t.events, EventKind.off_topic) or
+                has(t.events, EventKind.fact_told) for t in turns)
     closed = count("closed_question")
     revealed = len(state.revealed) / max(1, len(persona.interests))
     raw["exploration"] = (15 + 60 * revealed + 12.5 * min(asked, 2) + 20 * bool(count("summary"))
@@ -510,9 +518,9 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
 def assessable(turns: Sequence[TurnScore], rubric: Rubric) -> str | None:
     """None when the session can be scored; otherwise why not, in words for the trainee."""
     n = len(turns)
-    if any(t.offer is not None or {"accepted", "walked_away"} & set(t.events) for t in turns):
+    if any(t.offer is not None or {EventKind.accepted, EventKind.walked_away} & kinds(t.events) for t in turns):
         return None  # an offer made, a deal, or a customer driven away: something to judge however short
-    on_deal = len([t for t in turns if _SUBSTANCE & set(t.moves) and "off_topic" not in t.events])
+    on_deal = len([t for t in turns if _SUBSTANCE & set(t.moves) and not has(t.events, EventKind.off_topic)])
     if n < rubric.min_turns:
         return (f"too short to assess: {n} message{'s' if n != 1 else ''}, and at least {rubric.min_turns} about "
                 "the negotiation are needed to judge how you negotiate")

@@ -12,8 +12,9 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Sequence
 
-from parley import engine, persona_phrases
+from parley import engine, persona_phrases, reading
 from parley.engine import CustomerState
+from parley.events import Event, EventKind, has
 from parley.moves import Analysis
 from parley.personas import DIFFICULTIES, Persona
 from parley.report import RETRY_COMMAND, build_report, render_text, retry_command
@@ -148,11 +149,12 @@ class Trainer:
         if not _looks_english(text):
             analysis = Analysis(text, ("other",), ())
             reaction = engine.Reaction(replace(state, turn=state.turn + 1), (
-                "Sorry, I can only do this in English. Could you say that again?",), ("not_english",))
+                "Sorry, I can only do this in English. Could you say that again?",), (Event(EventKind.not_english),))
         else:
             # the NLU component's analysis of this very message (one source of truth); detect only without it
             analysis = analysis if analysis is not None else self.detect(text)
             analysis = persona_phrases.apply(persona, analysis)  # the persona's domain words (its `phrases:`)
+            analysis = reading.at_list_price(persona, analysis)  # "$30" against a $25 list price gives nothing
             reaction = engine.react(persona, persona.parameters(record.difficulty), state, analysis)
         score = replace(assess_turn(persona, state, analysis, reaction), text=text)  # keep a long paste whole
         lines = list(reaction.lines)
@@ -166,7 +168,7 @@ class Trainer:
                                             "feedback": score.feedback, "spans": score.spans}})
         if reaction.state.finished:
             return self._finish(record, persona, reaction.state, reply)
-        if reaction.state.agreed and "accepted" in reaction.events:
+        if reaction.state.agreed and has(reaction.events, EventKind.accepted):
             price = persona.money(reaction.state.deal_price or 0)
             if record.mode == "practice":
                 reply.say(f"(Deal agreed at {price}. Wrap up with one more message: confirm the terms and what "

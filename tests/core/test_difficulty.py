@@ -14,6 +14,7 @@ from typing import Dict, List, Tuple
 import pytest
 
 from parley import engine
+from parley.events import EventKind, has
 from parley.moves import Analysis, detect
 from parley.personas import DIFFICULTIES, Persona
 from parley.session import Trainer
@@ -100,12 +101,12 @@ def test_exploration_needed_is_what_stops_an_unexplored_deal(charlie: Persona) -
     warm, offer = _seed_000(charlie, params)
     assert offer.state.outcome == "deal" and len(warm.revealed) == 1  # seed 000: one need came out
     _, offer = _seed_000(charlie, replace(params, explore_needed=2))
-    assert offer.state.outcome is None and "rejected_low_trust" in offer.events
+    assert offer.state.outcome is None and has(offer.events, EventKind.rejected_low_trust)
 
 
 def test_empathy_needed_is_what_stops_a_deal_without_rapport(charlie: Persona) -> None:
     _, offer = _seed_000(charlie, replace(charlie.parameters("normal"), empathy_needed=3))
-    assert offer.state.outcome is None and "rejected_low_trust" in offer.events
+    assert offer.state.outcome is None and has(offer.events, EventKind.rejected_low_trust)
 
 
 def test_hard_starts_colder_and_reveals_less_for_the_same_warm_opening(charlie: Persona) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from parley import engine
 from parley.engine import CustomerState, offered_price, react, start
+from parley.events import Event, EventKind, has, kinds
 from parley.moves import Analysis, Detection, get_detector
 from parley.personas import Persona
 from tests.core.conftest import turn
@@ -44,7 +45,7 @@ def test_sympathy_without_substance_wears_thin(charlie: Persona) -> None:
     state = fresh(charlie)
     last = play(charlie, state, turn("I'm so sorry.", "empathy"), turn("I'm so very sorry.", "empathy"),
                 turn("I really am sorry.", "empathy"))
-    assert "sympathy_fatigue" in last.events
+    assert has(last.events, EventKind.sympathy_fatigue)
     assert last.lines[0] in charlie.lines.sympathy_fatigue
     assert last.state.patience < state.patience
 
@@ -53,12 +54,12 @@ def test_open_question_reveals_the_next_interest_once_trust_allows(charlie: Pers
     state = fresh(charlie)  # trust 30 on normal
     ask = turn("What matters most to you about the new price?", "open_question")
     hostile = fresh(charlie, "hard")  # trust 15: too guarded to open up yet
-    assert not any(e.startswith("revealed:") for e in play(charlie, hostile, ask).events)
+    assert not has(play(charlie, hostile, ask).events, EventKind.revealed)
     first = play(charlie, state, turn("Thanks for five years, and I'm sorry it landed like this.",
                                       "appreciation", "empathy"))
-    assert any(e.startswith("revealed:") for e in first.events)  # warmth lets Charlie say he'd stay
+    assert has(first.events, EventKind.revealed)  # warmth lets Charlie say he'd stay
     second = play(charlie, first.state, ask)
-    revealed = [e for e in second.events if e.startswith("revealed:")]
+    revealed = [e for e in second.events if e.kind is EventKind.revealed]
     assert revealed and second.lines[0] in [line for i in charlie.interests for line in i.reveal]
     assert len(second.state.revealed) == len(first.state.revealed) + 1
 
@@ -108,11 +109,14 @@ def test_a_figure_put_to_the_customer_gets_a_yes_or_no_that_agrees_with_the_brie
     assert play(charlie, fresh(charlie), asked(text)).lines == (answer,)
 
 
-def test_a_fact_asked_twice_in_a_row_is_answered_as_said_before(charlie: Persona) -> None:
+def test_a_fact_asked_twice_is_answered_as_said_before(charlie: Persona) -> None:
     first = play(charlie, fresh(charlie), asked("How long have you been with us?"))
     again = play(charlie, first.state, asked("how long has it been with us, again?"))
-    assert first.lines == tuple(charlie.facts[0].answer)
-    assert again.lines == ("As I said, " + charlie.facts[0].answer[0][0].lower() + charlie.facts[0].answer[0][1:],)
+    assert first.lines == tuple(charlie.facts[0].answer) and first.state.told == ("fact:0",)
+    # issue 16: "you asked me that", then the same answer (not "As I said" on top)
+    said, answer = again.lines[0], charlie.facts[0].answer[0]
+    assert any(said == f"{line} {answer}" for line in charlie.lines.asked_again), said
+    assert again.events == (Event(EventKind.asked_again, "fact:0"),)
 
 
 def test_a_figure_about_something_else_is_not_checked_against_the_volume(charlie: Persona,
@@ -145,9 +149,9 @@ def test_a_customer_who_plainly_trusts_the_rep_needs_no_more_acknowledgement(per
     assert price > dana.company.floor_price and dana.parameters("hard").empathy_needed > 2
     offer = get_detector().detect(f"I can do ${price:g} a seat.")
     reaction = react(dana, params, warm, offer)
-    assert "accepted" in reaction.events and reaction.state.trust <= 100
+    assert has(reaction.events, EventKind.accepted) and reaction.state.trust <= 100
     cool = replace(warm, trust=70.0)  # not yet warm: two acknowledgements are short of what hard asks
-    assert "not_ready:rapport" in react(dana, params, cool, offer).events
+    assert Event.of("not_ready", "rapport") in react(dana, params, cool, offer).events
 
 
 def test_meeting_in_the_middle_offers_halfway_to_the_customers_counter(charlie: Persona) -> None:
@@ -188,7 +192,7 @@ def test_pressure_and_hold_position_drive_the_customer_away(charlie: Persona) ->
     after_hold = play(charlie, state, hold)
     assert after_hold.state.trust < state.trust and after_hold.state.patience < state.patience
     final = play(charlie, state, hold, push, hold)
-    assert final.state.outcome == "walked_away" and "walked_away" in final.events
+    assert final.state.outcome == "walked_away" and has(final.events, EventKind.walked_away)
     assert final.lines[-1] in charlie.lines.walk_away
 
 
@@ -208,33 +212,33 @@ def test_a_need_the_customer_never_voices_because_they_said_yes_is_not_revealed(
                  "concession", "rationale", "open_question")
     reaction = play(charlie, warm, offer)
     assert reaction.state.outcome == "deal"
-    assert not any(e.startswith("revealed:") for e in reaction.events)  # no credit for a need left unsaid
+    assert not has(reaction.events, EventKind.revealed)  # no credit for a need left unsaid
     assert reaction.state.revealed == warm.revealed
 
 
 def test_offer_above_what_he_will_pay_gets_a_counter(charlie: Persona) -> None:
     warm = play(charlie, fresh(charlie), turn("Thank you, and I'm sorry.", "appreciation", "empathy")).state
     reaction = play(charlie, warm, turn("I can do $24.50 per cartridge.", "concession"))
-    assert "countered" in reaction.events and reaction.state.outcome is None
+    assert has(reaction.events, EventKind.countered) and reaction.state.outcome is None
     assert reaction.state.counter is not None and reaction.state.counter < 24.5
 
 
 def test_offer_before_any_rapport_is_rejected_even_if_cheap_enough(charlie: Persona) -> None:
     reaction = play(charlie, fresh(charlie), turn("I can do $23 per cartridge.", "concession"))
-    assert "rejected_low_trust" in reaction.events and reaction.state.outcome is None
+    assert has(reaction.events, EventKind.rejected_low_trust) and reaction.state.outcome is None
 
 
 def test_closing_with_terms_on_the_table_gets_an_answer_at_the_standing_price(charlie: Persona) -> None:
     nothing_yet = play(charlie, fresh(charlie), turn("Shall I set that up for you?", "close"))
-    assert "standing_offer" not in nothing_yet.events  # nothing offered: just the close reaction
+    assert not has(nothing_yet.events, EventKind.standing_offer)  # nothing offered: just the close reaction
     extras = play(charlie, fresh(charlie), turn("We can invoice you quarterly.", "value_add"),
                   turn("Shall I send the new terms over?", "close"))
-    assert "standing_offer" in extras.events and "countered" in extras.events and extras.offer is None
+    assert {EventKind.standing_offer, EventKind.countered} <= kinds(extras.events) and extras.offer is None
     assert extras.state.counter is not None and extras.state.counter < 25  # he names his price for the list one
     rejected = play(charlie, fresh(charlie), turn("I can do $23 per cartridge.", "concession"))
     warm = replace(rejected.state, trust=70, move_counts=(("empathy", 1),))
     agreed = play(charlie, warm, turn("Shall we go ahead at that price?", "close"))
-    assert "accepted" in agreed.events and agreed.state.deal_price == 23 and agreed.offer is None
+    assert has(agreed.events, EventKind.accepted) and agreed.state.deal_price == 23 and agreed.offer is None
 
 
 def test_a_big_fast_concession_invites_more_pushing(charlie: Persona) -> None:
@@ -244,7 +248,7 @@ def test_a_big_fast_concession_invites_more_pushing(charlie: Persona) -> None:
     assert reaction.state.outcome == "deal"
     persona = charlie.copy(update={"company": charlie.company.copy(update={"floor_price": 19})})
     pushed = play(persona, warm, turn("Fine, I can knock it down to $21.", "concession"))
-    assert "pushed_for_more" in pushed.events and pushed.state.counter < 21
+    assert has(pushed.events, EventKind.pushed_for_more) and pushed.state.counter < 21
 
 
 def test_value_add_meeting_a_revealed_interest_raises_what_he_will_pay(charlie: Persona) -> None:
@@ -253,7 +257,7 @@ def test_value_add_meeting_a_revealed_interest_raises_what_he_will_pay(charlie: 
     state = replace(state, trust=60, revealed=("cash_flow",))
     before = engine.willingness(charlie, params, state)
     reaction = play(charlie, state, turn("We could invoice you quarterly to spread the cost.", "value_add"))
-    assert "satisfied:cash_flow" in reaction.events
+    assert Event.of("satisfied", "cash_flow") in reaction.events
     assert engine.willingness(charlie, params, reaction.state) > before
     assert "quarterly_invoicing" in reaction.state.extras
 
@@ -314,10 +318,10 @@ def test_after_a_yes_the_rep_has_one_turn_to_wrap_up(charlie: Persona) -> None:
     agreed = replace(fresh(charlie), outcome="deal", deal_price=23)
     assert agreed.agreed and not agreed.finished
     wrap = play(charlie, agreed, turn("Great, I'll apply $23 from your next order and email the terms.", "close"))
-    assert wrap.lines[0] in charlie.lines.goodbye and wrap.events == ("wrapped_up",)
+    assert wrap.lines[0] in charlie.lines.goodbye and wrap.events == (Event(EventKind.wrapped_up),)
     assert wrap.state.finished and wrap.state.outcome == "deal" and wrap.state.deal_price == 23
     more = play(charlie, agreed, turn("And I'll throw in free shipping too.", "value_add"))
-    assert "gave_after_deal" in more.events and more.state.deal_price == 23  # the deal stands as agreed
+    assert has(more.events, EventKind.gave_after_deal) and more.state.deal_price == 23  # the deal stands as agreed
 
 
 def test_a_finished_customer_says_nothing_more(charlie: Persona) -> None:
@@ -352,8 +356,8 @@ def test_a_required_need_blocks_a_yes_until_it_is_met(personas: Dict[str, Person
     at_list = engine.react(morgan, params, state, get_detector().detect(
         "So that's $30 a vehicle with all of that included. Shall I send the contract?"))
     # said in words, not a counter: a counter would be a promise the customer could not keep
-    assert at_list.state.outcome is None and "need_unmet:budget_cut" in at_list.events
-    assert "countered" not in at_list.events and at_list.state.counter is None
+    assert at_list.state.outcome is None and Event.of("need_unmet", "budget_cut") in at_list.events
+    assert not has(at_list.events, EventKind.countered) and at_list.state.counter is None
     assert "yearly total" in at_list.lines[0] or "annual total" in at_list.lines[0]
     cut = engine.react(morgan, params, state, get_detector().detect("I can do $28 a vehicle for the three years."))
     assert cut.state.outcome == "deal"
@@ -368,7 +372,7 @@ def test_counters_are_rounded_to_the_size_of_the_price(charlie: Persona) -> None
     params = replace(room.parameters("normal"), accept_trust=0, empathy_needed=0, explore_needed=0)
     state, _ = engine.start(room, params, "normal", seed=1)
     reaction = engine.react(room, params, state, get_detector().detect("I can do $1,050 a day."))
-    assert "countered" in reaction.events and reaction.state.counter is not None
+    assert has(reaction.events, EventKind.countered) and reaction.state.counter is not None
     assert reaction.state.counter % 10 == 0 and reaction.state.counter < 1003
 
 
@@ -393,21 +397,21 @@ def test_extras_at_the_standing_price_get_an_answer_on_the_price(charlie: Person
     state, _ = engine.start(charlie, params, "normal", seed=1)
     reaction = engine.react(charlie, params, state, get_detector().detect(
         "If you commit to 12 months, I can keep $25 but add free shipping and quarterly invoicing."))
-    assert "standing_offer" in reaction.events and "countered" in reaction.events
+    assert has(reaction.events, EventKind.standing_offer) and has(reaction.events, EventKind.countered)
     assert {"free_shipping", "quarterly_invoicing"} <= set(reaction.state.extras)
 
 
 def test_small_talk_gets_a_small_answer_not_a_promise_to_explain(personas: Dict[str, Persona]) -> None:
     dana = personas["loyal_customer"]
     reaction = play(dana, fresh(dana, "easy"), get_detector().detect("Hi Dana! How was your weekend?"))
-    assert "off_topic" in reaction.events and reaction.lines == (reaction.lines[0],)
+    assert has(reaction.events, EventKind.off_topic) and reaction.lines == (reaction.lines[0],)
     assert reaction.lines[0] in dana.lines.small_talk
 
 
 def test_an_open_question_once_every_need_is_out_hears_there_is_nothing_more(charlie: Persona) -> None:
     state = replace(fresh(charlie), trust=90.0, revealed=tuple(i.id for i in charlie.interests))
     reaction = play(charlie, state, get_detector().detect("What else matters to you here?"))
-    assert reaction.lines[0] in charlie.lines.all_said and not any(e.startswith("revealed:") for e in reaction.events)
+    assert reaction.lines[0] in charlie.lines.all_said and not has(reaction.events, EventKind.revealed)
 
 
 @pytest.mark.parametrize("persona_id", ["price_increase_charlie", "loyal_customer", "procurement_manager"])
@@ -477,7 +481,7 @@ def test_counters_never_go_below_the_floor_or_the_customers_own_earlier_counter(
         price = round(price - engine._step(persona.briefing.list_price), 2)
         reaction = engine.react(persona, params, state, detector.detect(f"I can do ${price:g}."))
         state = reaction.state
-        if {"countered", "pushed_for_more"} & set(reaction.events):
+        if {EventKind.countered, EventKind.pushed_for_more} & kinds(reaction.events):
             counters.append(state.counter)
     assert all(c >= floor for c in counters), counters
     assert counters == sorted(counters), counters  # never lower than their own earlier counter
@@ -497,8 +501,8 @@ def test_a_required_need_that_is_not_price_is_said_in_words_never_chased_below_t
     for price in (29, 28.5, 28, 27.5, 27):
         reaction = engine.react(persona, params, state, detector.detect(f"I can do ${price:g} a vehicle."))
         state = reaction.state
-        assert "countered" not in reaction.events and state.counter is None, (price, reaction.events)
-        assert f"need_unmet:{need.id}" in reaction.events and state.outcome is None
+        assert not has(reaction.events, EventKind.countered) and state.counter is None, (price, reaction.events)
+        assert Event.of("need_unmet", need.id) in reaction.events and state.outcome is None
     assert "{need}" not in reaction.lines[0] and "{price}" not in reaction.lines[0]
     traded = engine.react(persona, params, state, detector.detect(
         "If you sign a three-year contract, I can do $27 a vehicle fixed for all three years."))
@@ -527,7 +531,7 @@ def test_jordan_tells_the_rival_price_and_its_year_two_rise_when_asked(personas:
     state, _ = engine.start(jordan, params, "normal", seed=9)
     reaction = engine.react(jordan, params, state, get_detector().detect(question))
     said = " ".join(reaction.lines)
-    assert "$29" in said and "$38" in said and "fact_told" in reaction.events, said
+    assert "$29" in said and "$38" in said and has(reaction.events, EventKind.fact_told), said
 
 
 def test_personas_check_warns_when_a_criterion_depends_on_a_fact_no_question_reaches(

@@ -27,7 +27,8 @@ def found(candidate: Candidate) -> set:
 
 def test_the_passes_run_in_their_documented_order():
     assert [p.__name__ for p in PASSES] == ["question_shapes", "phrase_patterns", "shape_moves", "classifier_moves",
-                                          "amount_roles", "conflicts", "sign_off", "fallback", "no_words"]
+                                          "amount_roles", "conflicts", "dismissive_questions", "sign_off", "fallback",
+                                          "no_words"]
 
 
 def test_question_shapes_reads_each_sentence_and_ignores_a_quoted_question(detector):

@@ -21,6 +21,7 @@ from typing import Dict
 
 import pytest
 
+from parley.events import load
 from parley.moves import detect
 from parley.personas import Persona
 from tests.playtest.checks import all_failures
@@ -109,7 +110,7 @@ def _made_up(turns: list, opening: str = "I used to pay $20 a cartridge and now 
     script = tuple(ScriptTurn(t[0], tuple(t[4]) if len(t) > 4 else ()) for t in turns)
     session = Session("made_up", SESSIONS / "made_up.yml", "price_increase_charlie", "normal", "testing", "",
                       script, {"outcome": ("ended",), "overall_at_most": 100}, {})
-    played = [PlayedTurn(n, t[0], tuple(t[1]), tuple(t[2]), t[3], 50.0, 5.0) for n, t in enumerate(turns, 1)]
+    played = [PlayedTurn(n, t[0], tuple(t[1]), load(t[2]), t[3], 50.0, 5.0) for n, t in enumerate(turns, 1)]
     return Played(session, opening, played, {}, "")
 
 

@@ -14,6 +14,7 @@ import yaml
 
 from parley import replies
 from parley.engine import react, start
+from parley.events import EventKind, has
 from parley.moves import detect
 from parley.persona_tests import load_cases, run_case
 from parley.personas import (
@@ -193,11 +194,11 @@ def _play(persona: Persona, *turns):
 def test_charlie_thanks_a_rep_who_listened_and_not_one_who_stonewalled_then_caved(charlie: Persona) -> None:
     caved = _play(charlie, turn("The price is 25 now for everyone, that's just how it is.", "hold_position"),
                   turn("Do you want to leave then?", "pressure"), turn("fine, i can do 21.", "concession"))
-    assert "accepted" in caved.events
+    assert has(caved.events, EventKind.accepted)
     assert not re.search(r"\bthank|listen", caved.lines[-1], re.I), caved.lines
     earned = _play(charlie, turn("I'm sorry, and thank you for five years with us.", "empathy", "appreciation"),
                    turn("What matters most to you?", "open_question"), turn("I can do $23 a cartridge.", "concession"))
-    assert "accepted" in earned.events and re.search(r"\bthank", earned.lines[-1], re.I), earned.lines
+    assert has(earned.events, EventKind.accepted) and re.search(r"\bthank", earned.lines[-1], re.I), earned.lines
 
 
 SESSIONS = yaml.safe_load((FIXTURES / "varied_sessions.yml").read_text(encoding="utf-8"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from parley.engine import start
+from parley.events import load
 from parley.report import build_report, render_text
 from parley.scoring import Note, TurnScore
 
@@ -17,7 +18,7 @@ def test_report_for_a_walk_away_flags_the_costly_turn(charlie) -> None:
     state = replace(state, outcome="walked_away", trust=5)
     turns = [TurnScore(1, "Take it or leave it.", ("pressure",), -4,
                        (Note("collaborative_tone", -4, "Take it or leave it.", "pressure cost trust.",
-                             "set out the options instead."),), ("pressured", "walked_away"))]
+                             "set out the options instead."),), load(("pressured", "walked_away")))]
     report = build_report(charlie, state, turns)
     assert report["outcome"] == {**report["outcome"], "deal": False, "price": None, "customer_retained": False,
                                  "ended_by": "walked_away", "within_parameters": True}
@@ -80,7 +81,7 @@ def test_the_plan_fits_what_the_trainee_did(charlie) -> None:
     state, _ = start(charlie, charlie.parameters(), "normal", 1)
     state = replace(state, outcome="walked_away", trust=5)
     sorry = TurnScore(1, "I'm so sorry.", ("empathy",), 2, ())
-    tired = TurnScore(3, "I'm so very sorry.", ("empathy",), -1, (), ("sympathy_fatigue",))
+    tired = TurnScore(3, "I'm so very sorry.", ("empathy",), -1, (), load(("sympathy_fatigue",)))
     plan = " ".join(build_report(charlie, state, [sorry, tired, tired])["improvement_plan"])
     assert "Open by acknowledging" not in plan and "wears thin" in plan
     assert "When you are close, confirm the price" not in plan  # nothing was ever on the table to confirm
@@ -92,7 +93,7 @@ def test_looking_back_the_report_drops_heads_ups_meant_for_the_next_turn(charlie
     agreed = TurnScore(1, "I can do $23.", ("concession",), 2, (
         Note("concession_discipline", 2, "I can do $23.", "a measured concession."),
         Note("closing", 0, "I can do $23.", "Charlie has agreed.", "Now confirm the agreed price.", heads_up=True)),
-        ("accepted",), 23.0)
+        load(("accepted",)), 23.0)
     feedback = build_report(charlie, replace(state, outcome="deal", deal_price=23.0), [agreed])["turns"][0]["feedback"]
     assert "a measured concession" in feedback and "has agreed" not in feedback
 
@@ -104,10 +105,10 @@ def test_a_session_ended_before_any_offer_says_the_score_covers_only_the_opening
     asked = [GOOD_TURN] + [TurnScore(i, "What matters most to you?", ("open_question",), 3, ()) for i in (2, 3)]
     plan = build_report(charlie, replace(state, outcome="ended"), asked)["improvement_plan"]
     assert plan[0].startswith("You ended after 3 messages, before any offer") and "Charlie" in plan[0]
-    offered = TurnScore(2, "I can do $24.", ("concession",), 0, (), ("offer:24",), 24.0)
+    offered = TurnScore(2, "I can do $24.", ("concession",), 0, (), load(("offer:24",)), 24.0)
     later = build_report(charlie, replace(state, outcome="ended"), [GOOD_TURN, offered])["improvement_plan"]
     assert not any(step.startswith("You ended after") for step in later)
-    extra = TurnScore(2, "I can add free shipping.", ("value_add",), 0, (), ("extras:free_shipping",), None)
+    extra = TurnScore(2, "I can add free shipping.", ("value_add",), 0, (), load(("extras:free_shipping",)), None)
     options = build_report(charlie, replace(state, outcome="ended"), [GOOD_TURN, extra])["improvement_plan"]
     assert not any(step.startswith("You ended after") for step in options)  # an option is an offer too
 
@@ -120,7 +121,7 @@ def test_advice_is_fitted_to_what_the_trainee_already_did(charlie) -> None:
     explained = TurnScore(2, "The toner cost rose 20%.", ("rationale",), 2, (reason,), (), None)
     asked = [TurnScore(i, "What matters most to you?", ("open_question",), 3, (), (), None) for i in (3, 4)]
     traded = TurnScore(5, "I can do $24 if you sign for a year. Shall I send the contract?",
-                       ("conditional_trade", "concession", "close"), 0, (), ("offer:24",), 24.0)
+                       ("conditional_trade", "concession", "close"), 0, (), load(("offer:24",)), 24.0)
     ended = replace(state, outcome="ended", offers=(24.0,))
     plan = " ".join(build_report(charlie, ended, [rapport, explained, *asked, traded])["improvement_plan"])
     assert "You explained once (\u201cThe toner cost rose 20%.\u201d)" in plan
@@ -133,7 +134,7 @@ def test_advice_is_fitted_to_what_the_trainee_already_did(charlie) -> None:
 def test_options_given_but_not_traded_get_advice_to_trade_them(charlie) -> None:
     state, _ = start(charlie, charlie.parameters(), "normal", 1)
     gave = TurnScore(1, "I can do $24 with free shipping.", ("concession",), 0, (),
-                     ("offer:24", "extras:free_shipping"), 24.0)
+                     load(("offer:24", "extras:free_shipping")), 24.0)
     ended = replace(state, outcome="ended", offers=(24.0,))
     plan = build_report(charlie, ended, [GOOD_TURN, gave])["improvement_plan"]
     advice = next(step for step in plan if step.startswith("Value creation"))
@@ -152,7 +153,7 @@ def test_the_text_report_shows_what_the_customer_kept_to_themselves(charlie) -> 
 
 def test_a_deal_at_nothing_is_outside_the_companys_parameters(charlie) -> None:
     state, _ = start(charlie, charlie.parameters(), "normal", 1)
-    free = TurnScore(1, "I can offer $0 a cartridge.", ("concession",), -5, (), ("offer:0",), 0.0)
+    free = TurnScore(1, "I can offer $0 a cartridge.", ("concession",), -5, (), load(("offer:0",)), 0.0)
     report = build_report(charlie, replace(state, outcome="deal", deal_price=0.0, offers=(0.0,)), [free])
     assert report["outcome"]["within_parameters"] is False
 

@@ -9,6 +9,7 @@ from typing import List
 import pytest
 
 from parley import engine
+from parley.events import Event, EventKind, detail, has
 from parley.rubrics import load_rubric
 from parley.scoring import CRITERIA, TurnScore, assess_turn, criteria, outcome_score, overall
 from parley.session import Trainer
@@ -45,7 +46,7 @@ def talk(personas, detector):
 def agree_at_23(talk: Conversation) -> None:
     """Rapport, then a reasoned $23: Charlie says yes, and the next turn is the wrap-up."""
     talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
-    assert "accepted" in talk.say("Because you order every month, I can do $23 a cartridge.").events
+    assert has(talk.say("Because you order every month, I can do $23 a cartridge.").events, EventKind.accepted)
 
 
 def messages(score: TurnScore) -> str:
@@ -108,7 +109,8 @@ def test_a_hard_counter_never_goes_below_the_floor(personas, detector):
     hard = Conversation(personas["price_increase_charlie"], detector, "hard")  # Charlie pays $22.50 at most
     hard.say("Hi Charlie. What matters most to you right now?")
     score = hard.say("Our costs went up, so the best I can do is $23 a cartridge.")
-    assert "countered" in score.events and hard.state.counter >= personas["price_increase_charlie"].company.floor_price
+    floor = personas["price_increase_charlie"].company.floor_price
+    assert has(score.events, EventKind.countered) and hard.state.counter >= floor
     assert not any("below your floor" in n.message for n in score.notes)
     assert TurnScore.from_dict(score.to_dict()) == score  # stored turns keep every note field
 
@@ -118,7 +120,7 @@ def test_after_a_yes_the_tip_says_to_wrap_up_and_the_wrap_up_is_scored(personas,
         talk = Conversation(personas["price_increase_charlie"], detector)
         talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
         deal = talk.say("Because you order every month, I can do $23 a cartridge, which saves you $3,600 a year.")
-        assert "accepted" in deal.events and "your next message wraps up the session" in deal.tip
+        assert has(deal.events, EventKind.accepted) and "your next message wraps up the session" in deal.tip
         return talk
 
     confirmed = agree().say("Great, I'll apply $23 from your next order and email the new terms today.")
@@ -181,7 +183,7 @@ def test_going_back_on_a_yes_loses_the_deal(personas, detector):
     talk = Conversation(personas["price_increase_charlie"], detector)
     agree_at_23(talk)
     wrap = talk.say("Actually no, sorry, my manager says the price stays at $25.")
-    assert "reneged" in wrap.events and talk.state.outcome == "walked_away" and talk.state.deal_price is None
+    assert has(wrap.events, EventKind.reneged) and talk.state.outcome == "walked_away" and talk.state.deal_price is None
     assert any(n.criterion == "transparency" and n.points < 0 for n in wrap.notes)
 
 
@@ -234,9 +236,9 @@ def test_writing_the_deal_up_before_a_yes_is_not_praised(personas, detector):
     dana.say("Hi Dana, thank you so much for eight years, we really value you.")
     dana.say("How would you like the renewal to look?")
     dana.say("I can offer $46 a seat with priority support.")
-    assert "accepted" not in dana.turns[-1].events
+    assert not has(dana.turns[-1].events, EventKind.accepted)
     score = dana.say("Great, I'll send the contract for $46 today.")
-    assert "accepted" not in score.events and not score.tip.startswith("Good:")
+    assert not has(score.events, EventKind.accepted) and not score.tip.startswith("Good:")
     assert "before Dana had said yes" in messages(score)
 
 
@@ -251,17 +253,17 @@ def test_an_affordable_offer_turned_down_says_what_is_missing_not_the_price(pers
     morgan = Conversation(personas["procurement_manager"], detector)  # needs one acknowledgement first
     morgan.say("What are the criteria you're scoring suppliers on?")
     score = morgan.say("Because our component costs rose 9%, if you commit to three years we could do $27.")
-    assert "rejected_low_trust" in score.events and "not_ready:rapport" in score.events
+    assert has(score.events, EventKind.rejected_low_trust) and Event.of("not_ready", "rapport") in score.events
     assert score.tip.startswith("the number may not be the problem: Morgan doesn't feel acknowledged yet.")
     assert "$27" not in score.tip and "Acknowledge" in score.tip
-    assert "not_ready:rapport" == next(e for e in score.events if e.startswith("not_ready:"))  # named first
+    assert detail(score.events, EventKind.not_ready) == "rapport"  # named first
     persona = personas["procurement_manager"]
     said = engine.react(persona, morgan.params, morgan.state, detector.detect("I can do $27.")).lines
     assert said[-1] in [line.format(price="$27") for line in persona.lines.reject_unacknowledged]  # as the coach says
     warm = Conversation(personas["procurement_manager"], detector)
     warm.say("I'm sorry the renewal landed on top of a budget cut. What are you scoring suppliers on?")
-    assert "accepted" in warm.say("Because our component costs rose 9%, if you commit to three years we could "
-                                  "do $27.").events
+    assert has(warm.say("Because our component costs rose 9%, if you commit to three years we could "
+                                  "do $27.").events, EventKind.accepted)
 
 
 def test_a_leap_is_named_with_both_prices(personas, detector):
@@ -346,10 +348,12 @@ def test_session_feedback_payload_carries_moves_spans_and_tip(personas, detector
 def test_agreeing_to_the_customers_counter_in_words_makes_the_deal(personas, detector):
     talk = Conversation(personas["price_increase_charlie"], detector)
     talk.say("Thanks for five years, Charlie, and sorry for the surprise. What matters most to you?")
-    assert "countered" in talk.say("Because you order 150 a month I can do $24.").events  # "meet me at $22.50"
+    # "meet me at $22.50"
+    assert has(talk.say("Because you order 150 a month I can do $24.").events, EventKind.countered)
     counter = talk.state.counter
     yes = talk.say("Yes, we can do that.")
-    assert "took_counter" in yes.events and "accepted" in yes.events and talk.state.deal_price == counter
+    assert has(yes.events, EventKind.took_counter) and has(yes.events, EventKind.accepted)
+    assert talk.state.deal_price == counter
     assert not any(n.criterion == "transparency" for n in yes.notes)  # their own number needs no case made
 
 
@@ -358,7 +362,7 @@ def test_asking_more_than_already_offered_is_called_out(personas, detector):
     talk.say("Thanks for five years, Charlie. What matters most to you?")
     talk.say("Because you order every month, I can do $24.")
     up = talk.say("Given your volume, the best I can do is $24.50.")
-    assert any(e.startswith("went_back:24") for e in up.events) and talk.state.offers == (24.0,)
+    assert Event.of("went_back", 24) in up.events and talk.state.offers == (24.0,)
     assert any(n.criterion == "transparency" and n.points < 0 for n in up.notes)
     assert not any(n.criterion == "concession_discipline" and n.points > 0 for n in up.notes)
 
@@ -368,7 +372,7 @@ def test_the_same_price_again_earns_nothing(personas, detector):
     talk.say("What matters most to you, Charlie?")
     talk.say("Because you order every month, I can do $24.")
     again = talk.say("Because of your volume, I can offer $24.")
-    assert "same_offer" in again.events and not any(n.points > 0 and n.criterion == "concession_discipline"
+    assert has(again.events, EventKind.same_offer) and not any(n.points > 0 and n.criterion == "concession_discipline"
                                                     for n in again.notes)
 
 
@@ -379,7 +383,7 @@ def test_a_rude_wrap_up_keeps_the_deal_but_sours_it_and_extras_given_are_in_the_
         return talk
     rude = agree()
     sour = rude.say("Finally. You were a real pain, you know that?")
-    assert "soured" in sour.events and rude.state.outcome == "deal"
+    assert has(sour.events, EventKind.soured) and rude.state.outcome == "deal"
     assert any(n.criterion == "collaborative_tone" and n.points < 0 for n in sour.notes)
     generous = agree()
     generous.say("Great, $23 from your next order, and I'll throw in free shipping too.")
@@ -399,7 +403,7 @@ def test_going_straight_to_the_floor_is_a_leap_with_nothing_left_to_trade(person
     talk = Conversation(personas["price_increase_charlie"], detector)
     talk.say("I'm sorry the increase hit you like that, Charlie.")
     caved = talk.say("Given your five years with us, I can do $22.")  # $25 -> $22: 12% of the list price at once
-    assert "leap" in caved.events
+    assert has(caved.events, EventKind.leap)
     assert any("already your floor" in n.message for n in caved.notes)
 
 
@@ -409,7 +413,7 @@ def test_the_same_message_again_word_for_word_earns_nothing_and_tries_patience(p
     assert first.points > 0 and talk.state.revealed
     revealed, patience = talk.state.revealed, talk.state.patience
     again = talk.say("what matters most to you here")
-    assert "repeated" in again.events and again.points == 0
+    assert has(again.events, EventKind.repeated) and again.points == 0
     assert talk.state.revealed == revealed and talk.state.patience == patience - 1
     assert talk.say("ok").points == talk.say("ok").points  # short replies may come twice
 
@@ -421,13 +425,13 @@ def test_a_question_brings_out_the_need_it_asks_about_and_an_off_topic_one_none(
         return talk
     talk = warm()
     loyalty = talk.say("How do you feel about the way we treat long-standing customers compared with new ones?")
-    assert "revealed:loyalty_recognised" in loyalty.events
+    assert Event.of("revealed", "loyalty_recognised") in loyalty.events
     talk = warm()
     budget = talk.say("How does the increase affect your cash flow and quarterly budget?")
-    assert "revealed:cash_flow" in budget.events
+    assert Event.of("revealed", "cash_flow") in budget.events
     talk = warm()
     weekend = talk.say("How was your weekend?")
-    assert "off_topic" in weekend.events and not any(e.startswith("revealed:") for e in weekend.events)
+    assert has(weekend.events, EventKind.off_topic) and not has(weekend.events, EventKind.revealed)
     assert weekend.points == 1 and "nothing in the deal" in weekend.feedback
 
 
@@ -445,8 +449,8 @@ def test_a_hedge_to_the_customers_counter_is_not_a_yes(personas, detector, hedge
     talk = Conversation(personas["price_increase_charlie"], detector)
     talk.say("I'm sorry the increase landed like that, Charlie, and thank you for five years of orders.")
     talk.say("What would make this work for you?")
-    assert "countered" in talk.say("Given your volume I can offer $24 a cartridge.").events
-    assert "took_counter" not in talk.say(hedge).events and talk.state.outcome is None
+    assert has(talk.say("Given your volume I can offer $24 a cartridge.").events, EventKind.countered)
+    assert not has(talk.say(hedge).events, EventKind.took_counter) and talk.state.outcome is None
 
 
 @pytest.mark.parametrize("question", ["What's the hardest part of this change for you?",
@@ -454,13 +458,13 @@ def test_a_hedge_to_the_customers_counter_is_not_a_yes(personas, detector, hedge
 def test_an_ordinary_question_about_the_deal_is_not_off_topic(personas, detector, question):
     talk = Conversation(personas["price_increase_charlie"], detector)
     talk.say("I'm sorry the increase landed like that, Charlie, and thank you for five years of orders.")
-    assert "off_topic" not in talk.say(question).events
+    assert not has(talk.say(question).events, EventKind.off_topic)
 
 
 def test_small_talk_about_the_week_brings_out_no_need(personas, detector):
     talk = Conversation(personas["loyal_customer"], detector, "easy")
     score = talk.say("Hi Dana! Lovely to hear from you, how's your week going?")
-    assert not any(e.startswith("revealed:") for e in score.events)
+    assert not has(score.events, EventKind.revealed)
 
 
 def test_going_back_up_to_the_list_price_is_called_out(personas, detector):
@@ -468,7 +472,7 @@ def test_going_back_up_to_the_list_price_is_called_out(personas, detector):
     talk.say("What matters most to you, Charlie?")
     talk.say("Because you order every month, I can do $24.")
     back = talk.say("Thinking again, I need to go back to $25.")
-    assert any(e.startswith("went_back:24") for e in back.events)
+    assert Event.of("went_back", 24) in back.events
 
 
 @pytest.mark.parametrize("retraction", ["Actually, I can't do $23 after all, sorry.",
@@ -476,7 +480,7 @@ def test_going_back_up_to_the_list_price_is_called_out(personas, detector):
 def test_a_retraction_that_names_the_agreed_price_still_loses_the_deal(personas, detector, retraction):
     talk = Conversation(personas["price_increase_charlie"], detector)
     agree_at_23(talk)
-    assert "reneged" in talk.say(retraction).events and talk.state.outcome == "walked_away"
+    assert has(talk.say(retraction).events, EventKind.reneged) and talk.state.outcome == "walked_away"
 
 
 def test_a_terse_wrap_up_with_the_price_and_a_next_step_is_a_confirmation(personas, detector):
@@ -491,16 +495,16 @@ def test_restating_ones_own_price_after_a_counter_does_not_take_the_counter(pers
     talk.say("Thanks for five years with us, Charlie, and I'm sorry the rise landed like that.")
     talk.say("What would make this work for you?")
     first = talk.say("Because you order every month, I can do $24 a cartridge.")
-    assert "countered" in first.events
+    assert has(first.events, EventKind.countered)
     again = talk.say("done. 24, from next order")
-    assert "took_counter" not in again.events and "accepted" not in again.events
+    assert not has(again.events, EventKind.took_counter) and not has(again.events, EventKind.accepted)
 
 
 def test_a_wrap_up_that_restates_a_higher_price_is_a_misquote(personas, detector):
     talk = Conversation(personas["price_increase_charlie"], detector)
     agree_at_23(talk)
     wrap = talk.say("great so that's $24 from next order")
-    assert "misquoted" in wrap.events
+    assert has(wrap.events, EventKind.misquoted)
 
 
 def test_a_lower_price_after_the_yes_is_called_a_cut_not_a_misquote(personas, detector):
@@ -514,7 +518,8 @@ def test_a_lower_price_after_the_yes_is_called_a_cut_not_a_misquote(personas, de
 def test_doubt_cast_on_a_deal_just_agreed_loses_it(personas, detector):
     talk = Conversation(personas["price_increase_charlie"], detector)
     agree_at_23(talk)
-    assert "reneged" in talk.say("hmm actually i'm not sure i can do that, let me check with my manager").events
+    taken_back = talk.say("hmm actually i'm not sure i can do that, let me check with my manager")
+    assert has(taken_back.events, EventKind.reneged)
 
 
 def test_asking_again_once_every_need_is_out_earns_little(personas, detector):
@@ -522,14 +527,14 @@ def test_asking_again_once_every_need_is_out_earns_little(personas, detector):
     talk = Conversation(charlie, detector, "easy")
     talk.state = replace(talk.state, trust=90.0, revealed=tuple(i.id for i in charlie.interests))
     score = talk.say("What else matters to you here?")
-    assert "all_said" in score.events
+    assert has(score.events, EventKind.all_said)
     assert [n.points for n in score.notes if n.criterion == "exploration"] == [1]
 
 
 def test_a_wrap_up_in_shorthand_with_a_different_price_is_a_misquote(personas, detector):
     talk = Conversation(personas["price_increase_charlie"], detector)
     agree_at_23(talk)
-    assert "misquoted" in talk.say("great so thats 23.5 from next order").events
+    assert has(talk.say("great so thats 23.5 from next order").events, EventKind.misquoted)
 
 
 def test_an_extra_that_meets_a_need_is_quoted_by_its_own_words(personas, detector):
@@ -609,7 +614,7 @@ def test_restating_the_agreed_package_at_wrap_up_is_a_close_not_a_giveaway(perso
         "That saves you money over two years. Does that work for you?"])
     assert jordan.state.agreed, jordan.turns[-1].events
     wrap = jordan.say("Great, I'll send the agreement over now with the channels and the price lock written in.")
-    assert "gave_after_deal" not in wrap.events
+    assert not has(wrap.events, EventKind.gave_after_deal)
     assert not any("after the customer had already agreed" in n.message for n in wrap.notes)
     assert [n.points for n in wrap.notes if n.criterion == "closing"] == [3]
 
@@ -617,7 +622,7 @@ def test_restating_the_agreed_package_at_wrap_up_is_a_close_not_a_giveaway(perso
 def test_asking_for_the_rival_price_is_answered_and_credited(personas, detector):
     jordan = play(personas, detector, "competitor_switcher", ["Hi Jordan, thanks for four years with us."])
     score = jordan.say("What happens to RelayDesk's price in year two?")
-    assert "fact_told" in score.events
+    assert has(score.events, EventKind.fact_told)
     assert any(n.criterion == "exploration" and n.points > 0 for n in score.notes)
 
 
@@ -628,7 +633,7 @@ def test_the_coach_flags_a_counter_below_the_floor_the_rep_accepts(personas, det
     # a counter below the floor, as a session stored before counters kept to the floor could hold
     talk.state = replace(talk.state, counter=21.0, offers=(23.0,))
     score = talk.say("Yes, we can do that.")
-    assert "took_counter" in score.events and score.offer == 21.0
+    assert has(score.events, EventKind.took_counter) and score.offer == 21.0
     flagged = next(n for n in score.notes if n.kind == "accepted_below_floor")
     assert flagged.points <= -5 and "Charlie's $21" in flagged.message and "$22" in flagged.message
     assert talk.criteria()["concession_discipline"] <= 20

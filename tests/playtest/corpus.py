@@ -17,6 +17,7 @@ import yaml
 
 from parley import session as session_module
 from parley.cli import load_transcript
+from parley.events import Events, load
 from parley.personas import Persona
 from parley.session import replay
 from parley.store import Store
@@ -59,7 +60,7 @@ class PlayedTurn:
     number: int
     text: str
     moves: Tuple[str, ...]
-    events: Tuple[str, ...]
+    events: Events  # what the engine reported (parley/events.py)
     reply: str
     trust: float
     patience: float
@@ -147,7 +148,7 @@ def play(session: Session, personas: Dict[str, Persona], detect: Callable) -> Pl
     for n, ((text, reply), (score, said, state)) in enumerate(zip(played.turns, recorded), 1):
         first = reply.texts[0] if reply.texts else ""
         assert said == first, "the recorded reply is the reply sent"
-        turns.append(PlayedTurn(n, text, tuple(score["moves"]), tuple(score.get("events", ())), first,
+        turns.append(PlayedTurn(n, text, tuple(score["moves"]), load(score.get("events", ())), first,
                                 round(state["trust"], 1), round(state["patience"], 1)))
     return Played(session, played.start.texts[-1], turns, played.report or {}, played.end.texts[-1],
                   transcript["turns"][len(turns):])
@@ -159,7 +160,8 @@ def format_played(p: Played) -> str:
     out = [f"=== {s.id} ({s.persona}, {s.difficulty or 'default'}, {s.style}) {s.summary}",
            f"    opening: {p.opening}"]
     for t in p.turns:
-        out += [f"[{t.number}] rep: {t.text}", f"     moves: {', '.join(t.moves)}   events: {', '.join(t.events)}"
+        events = ", ".join(map(str, t.events))
+        out += [f"[{t.number}] rep: {t.text}", f"     moves: {', '.join(t.moves)}   events: {events}"
                 f"   trust {t.trust} patience {t.patience}", f"     customer: {t.reply}"]
     for text in p.unplayed:
         out.append(f"     (not played, the session had ended: {text[:60]})")

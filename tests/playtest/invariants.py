@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from typing import Callable, Dict, Iterable, List, Set, Tuple
 
+from parley.events import EventKind, details, has, kinds
 from parley.personas import Persona
+from parley.replies import text as line_text
 from tests.playtest.corpus import Played
 
 Violation = Tuple[int, str]
@@ -60,11 +62,11 @@ def _persona_figures(persona: Persona) -> Set[float]:
     texts: List[str] = list(persona.opening) + [persona.hidden.batna or ""]
     texts += [persona.briefing.customer, persona.briefing.situation]
     texts += [a for f in persona.facts for a in f.answer] + [r for i in persona.interests for r in i.reveal]
-    for lines in persona.lines.dict().values():
-        texts += lines or []
-    for moods in persona.reactions.dict().values():
-        for lines in moods.values():
-            texts += lines
+    for name in persona.lines.__fields__:
+        texts += [line_text(line) for line in getattr(persona.lines, name) or []]
+    for move in persona.reactions.__fields__:
+        for mood in ("hostile", "guarded", "open"):
+            texts += [line_text(line) for line in persona.reactions[move][mood]]
     known = {float(persona.briefing.list_price)}
     if persona.briefing.previous_price:
         known.add(float(persona.briefing.previous_price))
@@ -105,7 +107,7 @@ def prices_consistent(played: Played, persona: Persona) -> List[Violation]:
     allowed, found = _persona_figures(persona), []
     offers: List[float] = []
     for t in played.turns:
-        turn_offers = [float(e.split(":", 1)[1]) for e in t.events if e.startswith("offer:")]
+        turn_offers = [float(d) for d in details(t.events, EventKind.offer)]
         allowed |= _numbers(t.text) | set(turn_offers)
         offers += turn_offers
         for value in _figures(t.reply):
@@ -123,7 +125,7 @@ def counters_never_rise(played: Played, persona: Persona) -> List[Violation]:
     `pushed_for_more`) never asks more than a counter they made before."""
     found, asked = [], []
     for t in played.turns:
-        if not {"countered", "pushed_for_more"} & set(t.events):
+        if not {EventKind.countered, EventKind.pushed_for_more} & kinds(t.events):
             continue
         own = [v for v in _figures(t.reply) if v not in _numbers(t.text)][-1:]  # "$24 is... Could you do $22.50?"
         for value in own:
@@ -149,7 +151,7 @@ def gratitude_earned(played: Played, persona: Persona) -> List[Violation]:
     found, moves_so_far = [], set()
     for t in played.turns:
         moves_so_far |= set(t.moves)
-        if not {"accepted", "wrapped_up"} & set(t.events):
+        if not {EventKind.accepted, EventKind.wrapped_up} & kinds(t.events):
             continue
         listened = bool(moves_so_far & LISTENING_MOVES)
         if not listened and PRAISE_FOR_LISTENING.search(t.reply):
@@ -166,13 +168,14 @@ def no_counter_after_deal(played: Played, persona: Persona) -> List[Violation]:
     for t in played.turns:
         rep_said |= _numbers(t.text)
         if agreed is not None:
-            if {"countered", "pushed_for_more", "rejected_low_trust", "need_unmet"} & set(t.events):
+            if {EventKind.countered, EventKind.pushed_for_more, EventKind.rejected_low_trust,
+                    EventKind.need_unmet} & kinds(t.events):
                 found.append((t.number, f"counters after the deal: {t.reply!r}"))
             for value in _figures(t.reply):
                 if value not in rep_said and value != agreed:
                     found.append((t.number, f"names {persona.money(value)} after agreeing {persona.money(agreed)}"))
-        if "accepted" in t.events:
-            agreed = next(float(e.split(":", 1)[1]) for e in t.events if e.startswith("offer:"))
+        if has(t.events, EventKind.accepted):
+            agreed = float(details(t.events, EventKind.offer)[0])
     return found
 
 
@@ -181,7 +184,8 @@ def not_a_concession_at_or_above_list(played: Played, persona: Persona) -> List[
     nothing: the detector does not read it as a concession and the customer does not answer it with a line
     from its `reactions.concession` pool ("That helps.", "Go on.")."""
     found = []
-    pool = {line for lines in persona.reactions["concession"].dict().values() for line in lines}
+    pool = {line_text(line) for mood in ("hostile", "guarded", "open")
+            for line in persona.reactions["concession"][mood]}
     for t in played.turns:
         # unit prices only: "$43,200 a year" is a total, not a price per unit
         listed = persona.briefing.list_price
@@ -200,7 +204,7 @@ def leaving_means_leaving(played: Played, persona: Persona) -> List[Violation]:
     session ends there, walked away."""
     found = []
     for t in played.turns:
-        if LEAVING.search(t.reply) and not ("walked_away" in t.events and t is played.turns[-1]):
+        if LEAVING.search(t.reply) and not (has(t.events, EventKind.walked_away) and t is played.turns[-1]):
             found.append((t.number, f"announces leaving but stays: {t.reply!r}"))
     return found
 

@@ -1,0 +1,360 @@
+"""A persona's reading of a trainee turn: what the engine needs from the words, worked out once per turn.
+
+The move detector (parley/moves.py) knows how reps talk in general; some of what the customer reacts
+to depends on the persona: which of its tradables an offer names, which of its needs a question is
+about, which of its facts a question asks for, whether a figure put to it matches its briefing.
+`read(persona, analysis)` answers all of that from the turn's analysis as one typed `Reading`, so the
+engine (parley/engine.py) decides on typed values and never looks at the raw words itself.
+
+Like parley/persona_phrases.py, this is plain Python over the public `Analysis`.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Dict, Sequence, Tuple
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from parley.moves import Analysis
+from parley.personas import Persona
+
+
+class Topic(str, Enum):
+    """What an open question or summary asks about."""
+
+    none = "none"  # no words to go by: the deal in general
+    deal = "deal"  # something in the deal (maybe one need: see `Reading.need_words`)
+    off = "off"  # nothing in the deal at all ("any plans for the holidays?")
+
+
+class AnswerKind(str, Enum):
+    """How a factual question is answered."""
+
+    figure = "figure"  # a figure put to the customer, confirmed or corrected: `text` says it
+    fact = "fact"  # one of the persona's `facts`: `fact` is its index
+    briefing = "briefing"  # from the briefing: `text` is the template
+    unknown = "unknown"  # a question for a fact the customer does not know
+    either_or = "either_or"  # "is it the price or the delivery?"
+
+
+@dataclass(frozen=True)
+class FactAnswer:
+    kind: AnswerKind
+    fact: int | None = None  # index into persona.facts
+    text: str = ""  # a ready answer (figure) or a template (briefing)
+    key: str = ""  # what it is about, to notice it asked again: "volume", "previous_price", "fact:<index>"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the engine needs from one trainee turn, in this persona's world."""
+
+    said_key: int | None = None  # the message's words, to notice the same message sent again
+    offer_extras: Tuple[str, ...] = ()  # tradable ids the offer or close sentences name
+    gives: bool = False  # the offer sentences use a word that gives ("free", "included", "thrown in")
+    topic: Topic = Topic.none  # what an open question or summary asks about
+    need_words: Tuple[Tuple[str, int], ...] = ()  # per interest id, how many of its own words the question uses
+    small_talk_closed: bool = False  # a closed question about nothing in the deal ("did you catch the game?")
+    teaching_fact: int | None = None  # index of a `teaches` fact the question asks for (open or closed)
+    answer: FactAnswer | None = None  # the answer to a closed factual question, if it is one
+    values: Dict[str, str] = field(default_factory=dict)  # briefing values for fact lines ({volume}...)
+
+
+def read(persona: Persona, analysis: Analysis) -> Reading:
+    offering = offer_sentences(analysis)
+    return Reading(
+        said_key=said_key(analysis.text),
+        offer_extras=mentioned_extras(persona, offering),
+        gives=bool(_GIVES.search(offering)),
+        topic=_topic(persona, analysis),
+        need_words=_need_words(persona, analysis),
+        small_talk_closed=small_talk_question(persona, analysis),
+        teaching_fact=_teaching_fact(persona, analysis),
+        answer=_answer_fact(persona, analysis),
+        values=fact_values(persona),
+    )
+
+
+# -- the list price ----------------------------------------------------------------------------------
+
+def at_list_price(persona: Persona, analysis: Analysis) -> Analysis:
+    """The analysis with a 'concession' that gives nothing taken out: "I can do $30 a cartridge" against
+    Charlie's $25 list price names a price at or above the one he is asked to pay now, so it concedes
+    nothing. The detector knows no list price; the persona does, so this runs per persona (the session core
+    applies it with the persona's phrases, before the engine and the evaluator read the turn). A turn left
+    with no move restates (or raises) the price: it holds the position, in the same words."""
+    if "concession" not in analysis.moves:
+        return analysis
+    list_price = persona.briefing.list_price
+    put = [a for a in analysis.amounts if a.offered is not False]
+    prices = [a.value for a in put if a.kind == "money" and a.role == "price"]
+    cuts = [a for a in put if a.role == "reduction" or a.kind == "percent"]
+    if not prices or cuts or min(prices) < list_price:
+        return analysis
+    held = tuple(replace(d, move="hold_position") for d in analysis.detections if d.move == "concession")
+    kept = tuple(d for d in analysis.detections if d.move != "concession")
+    moves = tuple(m for m in analysis.moves if m != "concession")
+    if not moves or moves == ("other",):
+        moves, kept = ("hold_position",), tuple(sorted(kept + held, key=lambda d: d.start))
+    return replace(analysis, moves=moves, detections=kept)
+
+
+# -- tradables -------------------------------------------------------------------------------------
+
+def mentioned_extras(persona: Persona, text: str) -> Tuple[str, ...]:
+    """The tradables a turn names. Keywords match as word beginnings ("deliver" in "delivery"); a short one
+    ("AV", "IT") only as a whole word, so "availability" is not the AV package."""
+    # chat shorthand and determiners don't hide a keyword: "3 yrs" is "3 years", "lock that price" "lock the price"
+    lowered = re.sub(r"(?<=\d)\s*-?\s*yr(s?)\b", r" year\1", text.lower())
+    lowered = re.sub(r"\b(?:that|this|your|our)\b", "the", lowered)
+    return tuple(t.id for t in persona.company.tradables
+                 if any(re.search(r"\b" + re.escape(k.lower()) + (r"s?\b" if len(k) <= 3 else ""), lowered)
+                        for k in t.keywords))
+
+
+_OFFER_MOVES = {"value_add", "conditional_trade", "concession", "close"}
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def offer_sentences(analysis: Analysis) -> str:
+    """The sentences of a turn that carry an offer or a close: an extra named only in a reason ("prices rose
+    because shipping went up. I can do $23") is not put on the table."""
+    spans = [(d.start, d.end) for d in analysis.detections if d.move in _OFFER_MOVES]
+    if not spans:
+        return analysis.text  # moves without spans (a transcript scored from its labels): the whole turn
+    return " ".join(m.group() for m in _SENTENCE.finditer(analysis.text)
+                    if any(start < m.end() and end > m.start() for start, end in spans))
+
+
+# a close names an extra as part of the deal only with a word that gives it: "shall I send it over with free
+# shipping included?"; "are you happy with delivery times?" gives nothing
+_GIVES = re.compile(r"\b(?:free|includ\w*|add\w*|throw(?:ing)? in|plus|bundl\w*|on us|at no (?:extra )?cost|"
+                    r"complimentary|waive\w*)\b|\+", re.I)
+
+
+def said_key(text: str) -> int | None:
+    """A message's words, for noticing a repeat; short replies ("ok", "yes please") may well come twice."""
+    words = re.findall(r"\w+", text.lower())
+    return zlib.crc32(" ".join(words).encode("utf-8")) if len(words) >= 3 else None
+
+
+# -- what a question is about ------------------------------------------------------------------------
+
+# Words that say nothing about what a question is about ("what matters most to you?" asks about anything).
+_GENERIC = STOP_WORDS | frozenset("""
+    what how why when where which who whose whom tell talk help understand explain describe share walk say know
+    matter most more important priority priorities concern worry worried need want like look think feel work
+    make happen go get see mean thing right best ideal outcome fair good great do does did have has is are was
+    were be been being can could would should will shall may might must you your yours yourself me my we our us
+    i it its this that these those the a an and or but if so of to in on at for with about from by as into
+    there here then than just really very much many some any anything something everything else other again
+    now today currently moment time way part side situation business deal change point kind sort bit lot
+    happy ok okay sure please thanks thank hi hello dear well also still even ever look real give take keep
+""".split())
+# Words of any negotiation, on topic whatever the persona (so not 'off topic' when the persona never says them).
+_DEAL_WORDS = frozenset("""
+    price pricing cost rate fee budget money pay payment spend saving contract term renewal offer discount
+    supplier vendor provider service support product order customer client team staff company account plan
+    year month quarter annual monthly future next growth volume competitor alternative option switch
+    quality relationship experience problem issue decision approve finance manager boss board
+""".split())
+# Small talk: a question about these, and nothing in the deal, is friendly but explores nothing.
+_SMALL_TALK = frozenset("""
+    weekend weather lunch dinner breakfast holiday holidays vacation trip game match football soccer cricket
+    tennis golf movie film show kids children pet pets dog cat garden hobby hobbies traffic commute
+    party birthday christmas easter summer winter sunny rain snow week day morning evening
+""".split())
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "ly", "es", "s", "th"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]  # "planning" -> "plann" -> "plan"
+    return word
+
+
+def _words(text: str) -> frozenset:
+    text = re.sub(r"n't\b|['\u2019]\w+", "", text.lower())  # "don't" -> "do", "how's" -> "how"
+    return frozenset(_stem(w) for w in re.findall(r"[a-z]{3,}", text) if w not in _GENERIC)
+
+
+# words of a deal that small talk uses too: "any plans for the holidays?", "next week"
+_WEAK_DEAL_WORDS = frozenset(_stem(w) for w in "plan plans planning week month year next future time".split())
+
+
+def _is_small_talk(words: frozenset, deal_words: frozenset) -> bool:
+    return bool(words & _SMALL_TALK) and not (words - _SMALL_TALK - _WEAK_DEAL_WORDS) & deal_words
+
+
+def _asked_words(analysis: Analysis) -> frozenset:
+    return _words(" ".join(d.quote for d in analysis.detections if d.move in {"open_question", "summary"}))
+
+
+def _topic(persona: Persona, analysis: Analysis) -> Topic:
+    words = _asked_words(analysis)
+    if not words:
+        return Topic.none
+    # an acknowledgement in the same turn may bring a need out whatever the question is about
+    if _is_small_talk(words, _interest_words(persona)[1]) and not set(analysis.moves) & {"empathy", "appreciation"}:
+        return Topic.off  # "any plans for the holidays?" is not about planning the budget
+    return Topic.deal
+
+
+def _need_words(persona: Persona, analysis: Analysis) -> Tuple[Tuple[str, int], ...]:
+    """Per need, how many of the words only that need uses the question has ("trucks": one need's word)."""
+    words = _asked_words(analysis)
+    own = _interest_words(persona)[0]
+    return tuple((i.id, len(words & own.get(i.id, frozenset()))) for i in persona.interests)
+
+
+def small_talk_question(persona: Persona, analysis: Analysis) -> bool:
+    """A closed question about nothing in the deal ("did you catch the game last night?")."""
+    words = _words(" ".join(d.quote for d in analysis.detections if d.move == "closed_question"))
+    return bool(words) and _is_small_talk(words, _interest_words(persona)[1])
+
+
+_TOPICS: Dict[int, Tuple[Persona, Dict[str, frozenset], frozenset]] = {}
+
+
+def _interest_words(persona: Persona) -> Tuple[Dict[str, frozenset], frozenset]:
+    """Per need, the words only that need's description and reveal lines use; and every word of the
+    needs, the briefing and any negotiation (worked out once per persona)."""
+    known = _TOPICS.get(id(persona))
+    if known is None or known[0] is not persona:
+        texts = {i.id: _words(i.description + " " + " ".join(i.reveal)) for i in persona.interests}
+        # small-talk words never point at a need alone: "how's your week?" is not about "it took weeks"
+        chat = frozenset(_stem(w) for w in _SMALL_TALK)
+        own = {k: v - chat - frozenset().union(*(w for j, w in texts.items() if j != k)) for k, v in texts.items()}
+        deal = frozenset().union(*texts.values(), _words(persona.briefing.json()), {_stem(w) for w in _DEAL_WORDS})
+        deal -= _words(persona.name)  # "how's your week, Dana?" is still small talk
+        known = _TOPICS[id(persona)] = (persona, own, deal)
+    return known[1], known[2]
+
+
+# -- facts -------------------------------------------------------------------------------------------
+
+# Facts every persona can answer from its briefing, unless its own `facts` say otherwise.
+BRIEFING_FACTS = (
+    # {counted}: the briefing's unit ("cartridges", "seats"); a count of anything else is not the volume
+    ("volume", ("how many {counted}", "how many {counted_one}", "how many do you", "how much do you order",
+                "how much do you buy", "how much do you use", "your volume", "monthly volume", "order volume",
+                "quantity", "order size", "how many are you on", "how many have you got"),
+     "{volume_answer}"),
+    ("previous_price", ("used to pay", "did you pay", "were you paying", "pay before", "paid before",
+                        "paying before", "price before", "previous price", "old price", "was the price",
+                        "rate before", "previous rate", "old rate", "was the rate", "fee before", "previous fee",
+                        "old fee", "used to be", "before the increase", "before the change", "before the rise"),
+     "{previous_price} a {unit}, until this change."),
+    # asked for their number, a customer anchors on what they used to pay; they never name their real limit
+    ("previous_price", ("what number", "what figure", "what price would", "what price do you", "feel fair",
+                        "seem fair", "would be fair", "number in mind", "price in mind", "figure in mind"),
+     "Honestly? Something a lot nearer the {previous_price} I was paying."),
+)
+
+_SMALL_MOVES = {"greeting", "empathy", "appreciation", "closed_question", "other"}
+# "how long a contract would you consider?" asks what they want, not a fact to look up
+_PREFERENCE = re.compile(r"\b(?:would|will) (?:you|suit)\b|\b(?:prefer|want|like|consider|rather|better|best|"
+                         r"works? (?:better |best )?for you)\b", re.I)
+# "how many trucks are you adding next year?" asks about a change, which today's volume doesn't answer
+_CHANGE_WORDS = re.compile(r"\b(?:add|adding|added|new|next|more|extra|grow|growing|growth|expand\w*|will|going to|"
+                           r"plan|planning|future|coming)\b")
+_WH_START = re.compile(r"^\W*(?:(?:so|and|ok|okay|well|right|just|also|quick question|about|roughly)\W+)*"
+                       r"(?:how|what|which|when|where|who|whose)\b", re.I)
+_EITHER_OR = re.compile(r"\w \bor\b (?!not\b|so\b|anything\b|something\b|what\b|is it\b|no\b)\w", re.I)
+
+
+def mentions(question: str, phrases: Sequence[str]) -> bool:
+    return any(re.search(r"\b" + re.escape(p.lower()) + r"\b", question) for p in phrases)
+
+
+def _teaching_fact(persona: Persona, analysis: Analysis) -> int | None:
+    """A question about a fact the persona `teaches` (one a criterion depends on), asked as an open or a
+    closed question; None when the turn asks for none or also offers something."""
+    asked = [d.quote.lower() for d in analysis.detections if d.move in {"open_question", "closed_question"}]
+    if not asked or set(analysis.moves) - _SMALL_MOVES - {"open_question", "summary"}:
+        return None
+    return next((n for n, fact in enumerate(persona.facts)
+                 if fact.teaches and any(mentions(q, fact.about) for q in asked)), None)
+
+
+def fact_values(persona: Persona) -> Dict[str, str]:
+    """The briefing's values a fact's answer may use: {volume}, {previous_price}..."""
+    b = persona.briefing
+    counted, plural, subscription = b.counted
+    volume = f"{b.monthly_volume:,} {plural}" if b.monthly_volume else ""
+    return {"unit": b.unit, "product": b.product, "list_price": persona.money(b.list_price),
+            "previous_price": persona.money(b.previous_price) if b.previous_price else "", "volume": volume,
+            "volume_answer": (f"{b.volume}, at the moment." if subscription else f"About {b.volume}.")
+            if volume else ""}
+
+
+def _answer_fact(persona: Persona, analysis: Analysis) -> FactAnswer | None:
+    """A factual question gets a factual answer ("About 150 cartridges a month."), not a yes or a no."""
+    asked = [d.quote for d in analysis.detections if d.move == "closed_question"]
+    if not asked or set(analysis.moves) - _SMALL_MOVES:
+        return None  # "would free delivery help?" offers something: the offer gets the reaction
+    b = persona.briefing
+    counted, plural, _subscription = b.counted
+    values = fact_values(persona)
+    for question in (q.lower() for q in asked):
+        checked = _check_figure(question, persona, values)
+        if checked is not None:
+            return checked
+        for n, fact in enumerate(persona.facts):
+            if mentions(question, fact.about):
+                return FactAnswer(AnswerKind.fact, fact=n, key=f"fact:{n}")
+        for key, phrases, answer in BRIEFING_FACTS:
+            phrases = tuple(p.format(counted=plural, counted_one=counted) for p in phrases)
+            if key == "volume" and _CHANGE_WORDS.search(question):
+                continue
+            if values[key] and mentions(question, phrases):  # key: the briefing value it needs
+                return FactAnswer(AnswerKind.briefing, text=answer, key=key)
+    if analysis.primary == "closed_question" and \
+            any(_WH_START.match(q) and not _PREFERENCE.search(q) for q in asked):
+        return FactAnswer(AnswerKind.unknown)
+    if analysis.primary == "closed_question" and any(_EITHER_OR.search(q) for q in asked):
+        return FactAnswer(AnswerKind.either_or)
+    return None
+
+
+# "do you still order 150 a month?", "were you paying $20 before?": a figure put to the customer to confirm
+_FIGURE = re.compile(r"(?<![\w.])(?P<cur>[$£€])?\s?(?P<num>\d[\d,]*(?:\.\d+)?)(?!\s?%)(?![\w.])")
+_ORDERING = ("order", "orders", "ordering", "buy", "buying", "use", "using", "get through", "go through", "need",
+             "are you on", "you on", "still on")
+_PER_MONTH = r"(?:a|per|each|every) month|monthly|a mo"
+_PREVIOUS_PRICE_WORDS = next(phrases for key, phrases, _answer in BRIEFING_FACTS if key == "previous_price")
+
+
+def _check_figure(question: str, persona: Persona, values: dict) -> FactAnswer | None:
+    """A yes or a no that agrees with the briefing, then the real figure: a customer does not let a wrong
+    number about their own account pass, nor say "No." to the right one."""
+    if _WH_START.match(question):
+        return None  # "how many do you order?" asks for the figure; the fact phrases answer it
+    b = persona.briefing
+    figures = [(bool(m.group("cur")), float(m.group("num").replace(",", ""))) for m in _FIGURE.finditer(question)]
+    if not figures:
+        return None
+    if b.previous_price and mentions(question, _PREVIOUS_PRICE_WORDS):
+        said = figures[0][1]
+        yes = abs(said - b.previous_price) < 0.005
+        was = f"{values['previous_price']} a {b.unit}, until this change."
+        return FactAnswer(AnswerKind.figure, text=f"Yes, {was}" if yes else f"No, it was {was}", key="previous_price")
+    counted, plural, _subscription = b.counted
+    # the count of their own unit: "150 a month", "150 cartridges", "30 agents"; not "3 offices"
+    count = re.compile(r"(?<![\w.$£€])(\d[\d,]*)\s*(?:" + re.escape(plural.lower()) + "|" + re.escape(counted.lower())
+                       + r"\b|" + _PER_MONTH + r"|(?=\s*(?:[?.,!]|$|now\b|still\b|right\b|at the moment\b)))")
+    said_count = count.search(question)
+    if b.monthly_volume and said_count and mentions(question, (*_ORDERING, counted, plural)) and \
+            not _CHANGE_WORDS.search(question):
+        said = float(said_count.group(1).replace(",", ""))
+        yes = abs(said - b.monthly_volume) <= 0.1 * b.monthly_volume  # "about 150" covers 140
+        return FactAnswer(AnswerKind.figure, text=f"Yes, about {b.volume}." if yes else f"No, it's about {b.volume}.",
+                          key="volume")
+    return None

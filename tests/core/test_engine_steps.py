@@ -1,0 +1,89 @@
+"""The engine's steps one by one: each takes a Turn and returns the next (parley/engine.py STEPS)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from parley import engine
+from parley.engine import Turn, begin, start
+from parley.events import Event, EventKind, has
+from parley.moves import Detection
+from parley.personas import Persona
+from parley.reading import Topic
+from tests.core.conftest import turn
+
+
+def a_turn(persona: Persona, text: str, *moves: str, **state_changes) -> Turn:
+    params = persona.parameters("normal")
+    state = replace(start(persona, params, "normal", 3)[0], **state_changes)
+    read = turn(text, *moves)  # each move shown by the whole text, as a detector would quote it
+    read = replace(read, detections=tuple(Detection(m, 0, len(text), text, text, "pattern", 1.0) for m in moves))
+    return begin(persona, params, state, read)
+
+
+def test_the_pipeline_names_its_steps_in_order() -> None:
+    assert [s.__name__ for s in engine.STEPS] == ["repeat_check", "rapport", "needs_met", "needs_revealed",
+                                                  "offer_judgement", "outcome", "reply"]
+
+
+def test_begin_counts_the_turn_and_reads_it_once(charlie: Persona) -> None:
+    t = a_turn(charlie, "Free shipping is on us from now on.", "value_add")
+    assert t.state.turn == 1 and t.state.count("value_add") == 1 and t.state.last_moves == ("value_add",)
+    assert t.reading.offer_extras == ("free_shipping",) and t.reading.gives and t.events == ()
+
+
+def test_repeat_check_notices_the_same_message_and_ends_the_turn(charlie: Persona) -> None:
+    first = engine.repeat_check(a_turn(charlie, "What matters most to you?", "open_question"))
+    assert not first.done and first.state.said == (first.reading.said_key,)
+    again = engine.repeat_check(a_turn(charlie, "What matters most to you?", "open_question", said=first.state.said))
+    assert again.done and again.events == (Event(EventKind.repeated),) and again.lines[0] in charlie.lines.repeated
+    assert again.state.patience == first.state.patience - 1
+    short = engine.repeat_check(a_turn(charlie, "ok", "other"))  # "ok" may well come twice
+    assert short.reading.said_key is None and not short.done
+
+
+def test_rapport_rewards_acknowledgement_and_charges_pressure(charlie: Persona) -> None:
+    warm = a_turn(charlie, "I'm sorry this came as a shock.", "empathy")
+    assert engine.rapport(warm).state.trust == warm.state.trust + 12
+    jab = engine.rapport(a_turn(charlie, "Take it or leave it.", "pressure"))
+    assert jab.events == (Event(EventKind.pressured),) and jab.state.trust < jab.persona.parameters("normal").trust
+    tired = engine.rapport(a_turn(charlie, "So sorry.", "empathy", rapport_streak=2))
+    assert has(tired.events, EventKind.sympathy_fatigue) and tired.lines[0] in charlie.lines.sympathy_fatigue
+
+
+def test_needs_met_puts_named_extras_on_the_table_and_meets_needs(charlie: Persona) -> None:
+    t = engine.needs_met(a_turn(charlie, "I can add free shipping on every order.", "value_add"))
+    assert t.events[0] == Event(EventKind.extras, ("free_shipping",)) and t.state.extras == ("free_shipping",)
+    # a close names an extra only with a word that gives it
+    asked = engine.needs_met(a_turn(charlie, "Are you happy with the shipping?", "close"))
+    assert asked.extras == () and asked.events == ()
+
+
+def test_needs_revealed_tells_a_need_when_ready_and_not_for_small_talk(charlie: Persona) -> None:
+    ask = a_turn(charlie, "What matters most to you about the new price?", "open_question", trust=80)
+    told = engine.needs_revealed(ask)
+    assert told.events[0].kind is EventKind.revealed and told.reveal_line is not None
+    chat = a_turn(charlie, "Any plans for the holidays?", "open_question", trust=80)
+    assert chat.reading.topic is Topic.off
+    assert engine.needs_revealed(chat).events == (Event(EventKind.off_topic),)
+
+
+def test_offer_judgement_reads_the_price_and_holds_the_rep_to_a_better_one(charlie: Persona) -> None:
+    offered = engine.offer_judgement(a_turn(charlie, "I can do $24 a cartridge.", "concession"))
+    assert offered.offer == 24.0 and offered.events[0] == Event(EventKind.offer, 24.0) and offered.offer_line
+    back = engine.offer_judgement(a_turn(charlie, "I can do $24.50 a cartridge.", "concession", offers=(24.0,)))
+    assert back.events == (Event(EventKind.went_back, 24.0),) and "$24" in back.offer_line
+
+
+def test_outcome_walks_away_when_patience_runs_out(charlie: Persona) -> None:
+    t = a_turn(charlie, "Take it or leave it.", "pressure")
+    gone = engine.outcome(replace(t, state=replace(t.state, patience=0)))
+    assert gone.done and gone.state.outcome == "walked_away" and gone.lines[-1] in charlie.lines.walk_away
+    assert not engine.outcome(t).done
+
+
+def test_reply_answers_a_fact_before_falling_back_on_the_move_reaction(charlie: Persona) -> None:
+    asked = engine.reply(a_turn(charlie, "How many cartridges do you order?", "closed_question"))
+    assert asked.lines == ("About 150 cartridges a month.",)
+    nothing = engine.reply(a_turn(charlie, "Our costs went up.", "rationale"))
+    assert nothing.lines[0] in charlie.reactions["rationale"][nothing.state.mood.value]
