@@ -156,15 +156,27 @@ def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, rea
     if before.agreed:
         return _turn_score(turn, _wrap_up_notes(turn))
     steps: Tuple[Callable[[Turn], List[Note]], ...] = (
-        _rapport_notes, _exploration_notes, _reason_notes, _value_notes, _offer_notes, _tone_notes,
+        _empty_notes, _rapport_notes, _exploration_notes, _reason_notes, _value_notes, _offer_notes, _tone_notes,
         _closing_notes, _heads_up_notes)
     return _turn_score(turn, [n for step in steps for n in step(turn)])
 
 
 def _repeat_notes(turn: Turn) -> List[Note]:
-    """The same message as before, word for word."""
-    return [Note("exploration", 0, turn.analysis.text, "the same message as before, word for word: the customer "
-                 "heard nothing new.", "build on the last answer: a follow-up question, a summary or an option.")]
+    """The same message as before, word for word: it ignores the customer's answer, so it costs collaborative tone
+    (as restating a position does) and earns nothing for what it says again (docs/scoring.md, "Decisions")."""
+    return [Note("collaborative_tone", -1, turn.analysis.text, "the same message as before, word for word: the "
+                 "customer heard nothing new, and their answer went unheard.", "build on the last answer: a "
+                 "follow-up question, a summary or an option.", kind="repeated")]
+
+
+def _empty_notes(turn: Turn) -> List[Note]:
+    """A message with nothing in it the customer can take up ("lkjhlkjh", ":)"): no move read, no offer. It costs
+    this turn a point (the live tip says so), no criterion: "ok" looks the same to the detector."""
+    if set(turn.moves) - {"other"} or turn.reaction.offer is not None or turn.events:
+        return []
+    return [Note("collaborative_tone", -1, turn.analysis.text, f"nothing here {turn.persona.name} could answer or "
+                 "take up: the turn is lost.", "every message should move the negotiation: a question, a summary, "
+                 "a reason or an option.", kind="empty")]
 
 
 def _rapport_notes(turn: Turn) -> List[Note]:
@@ -219,10 +231,22 @@ def _exploration_notes(turn: Turn) -> List[Note]:
 
 
 def _reason_notes(turn: Turn) -> List[Note]:
-    """Reasons and numbers behind the trainee's position."""
+    """Reasons and numbers behind the trainee's position; a bare claim ("We're the market leader") is not one."""
     if "rationale" not in turn.moves:
         return []
+    if _bare_claim(turn):
+        return [Note("transparency", 0, turn.quote("rationale"), f"a claim, not a reason: it tells {turn.persona.name} "
+                     "neither why the price is what it is nor what it is worth to them.", "give the reason and the "
+                     "number behind it: what changed, what it costs, what it saves them.", kind="claim")]
     return [turn.credit("transparency", 2, "rationale", "you explained the reasons and numbers behind your position.")]
+
+
+def _bare_claim(turn: Turn) -> bool:
+    """A reason only the classifier guessed from the sentence's tone, with no reason phrase ("because", "costs
+    went up", "which is why"), no figure and no offer: a claim about the company, not a reason for a price."""
+    found = [d for d in turn.analysis.detections if d.move == "rationale"]
+    return bool(found) and all(d.source == "model" for d in found) and not turn.analysis.amounts \
+        and turn.reaction.offer is None
 
 
 def _value_notes(turn: Turn) -> List[Note]:
@@ -268,6 +292,7 @@ def _offer_notes(turn: Turn) -> List[Note]:
                           "believing your numbers.",
                           "never go back up on a number you've offered; if the terms must change, trade: ask for "
                           "something in return for what you add.", kind="went_back"))
+        notes.append(_went_back_discipline(turn))
     elif turn.has("same_offer"):
         notes.append(Note("concession_discipline", 0, turn.quote("concession"),
                           f"the same {persona.money(reaction.offer or 0)} again: repeating a number moves nothing.",
@@ -280,6 +305,14 @@ def _offer_notes(turn: Turn) -> List[Note]:
             notes.append(Note("transparency", -2, said, f"you called {persona.money(float(best))} your best, then "
                               f"offered {persona.money(reaction.offer)}: the customer stops believing your limits.",
                               "only call a number your best or final when it is; say 'I can look at it' instead."))
+    elif _above_list(turn) is not None:
+        asked, list_price = _above_list(turn), persona.money(persona.briefing.list_price)
+        notes.append(Note("transparency", -3, turn.quote("concession"),
+                          f"you asked {persona.money(asked or 0)}, above the {list_price} list price {persona.name} "
+                          "already pays: that is no concession, and the customer stops believing your numbers.",
+                          f"start from the {list_price} list price and move down only in steps with a reason; a "
+                          "higher price needs something added to the deal.", kind="went_back"))
+        notes.append(_went_back_discipline(turn))
     elif "concession" in turn.moves:
         if not _explored(turn.before):
             notes.append(Note("concession_discipline", -2, turn.quote("concession"), "conceding before exploring "
@@ -291,6 +324,24 @@ def _offer_notes(turn: Turn) -> List[Note]:
                                      "a concession with no figure is hard for the customer to weigh.",
                                      "state the exact price or amount and what it saves."))
     return notes
+
+
+def _above_list(turn: Turn) -> float | None:
+    """A price the rep puts forward above the list price, with nothing added to the deal, that the engine did not
+    take as an offer ("I can do $30 a cartridge" on a $25 list price): going back up on the price the customer
+    already pays."""
+    if turn.reaction.offer is not None or turn.has("extras") or "value_add" in turn.moves:
+        return None
+    asked = [a.value for a in turn.analysis.amounts if a.offered and a.kind == "money" and a.role == "price"]
+    above = [a for a in asked if a > turn.persona.briefing.list_price]
+    return max(above) if above else None
+
+
+def _went_back_discipline(turn: Turn) -> Note:
+    """Going back up on a number costs concession discipline too: the customer can no longer bank any step."""
+    return Note("concession_discipline", -2, turn.quote("concession"), "a number you go back on is no longer a "
+                "step the customer can bank: every later concession buys less.", "keep every number you have said; "
+                "change the terms only by trading.", kind="went_back")
 
 
 def _tone_notes(turn: Turn) -> List[Note]:
@@ -466,12 +517,15 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
         notes.append(Note("transparency", -1, said, "the offer came with no reason.",
                           "say why you can offer it (loyalty, volume, commitment) and what it saves.",
                           kind="no_reason"))
-        if not traded and not caved and offer >= floor:
-            notes.append(Note("concession_discipline", -3, said,
-                              "an unconditional concession: money off with no reason and nothing asked in return "
-                              "teaches the customer that pushing works.",
-                              "tie every step to a reason and to something in return: 'if you ..., I can ...'.",
-                              kind="gift"))
+    # the customer's own number needs no case made to them (no transparency lapse above), but it is still money
+    # off: taken with no reason and nothing asked in return, it is a concession without a condition
+    if lowered and not reasoned and not traded and not caved and offer >= floor:
+        what = (f"you took {persona.name}'s {persona.money(offer)} with no reason and nothing asked in return: that"
+                if meets_their_ask else "an unconditional concession: money off with no reason and nothing asked "
+                "in return")
+        notes.append(Note("concession_discipline", -3, said, f"{what} teaches the customer that pushing works.",
+                          "tie every step to a reason and to something in return: 'if you ..., I can ...'.",
+                          kind="gift"))
     stacked = lowered and before.offers and not traded and "concession" in before.last_moves and \
         not took_counter and offer >= floor and not caved
     if stacked:
@@ -551,13 +605,20 @@ _SUBSTANCE = {"open_question", "closed_question", "summary", "rationale", "conce
 def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState) -> Scores:
     """The seven criteria, 0-100, from the evidence gathered turn by turn; None where the session gave
     nothing to judge (no offer made: concession discipline is not shown, not 100)."""
-    def count(move: str) -> int:
-        return sum(move in t.moves for t in turns)
+    # a message sent again word for word is no new evidence of anything; what it costs (pressure, a hard line)
+    # it costs again, and otherwise it costs tone (idle, below)
+    fresh = [t for t in turns if not _has(t.events, "repeated")]
+
+    def count(move: str, every: bool = False) -> int:
+        return sum(move in t.moves for t in (turns if every else fresh))
+
+    def kind_of(t: TurnScore, kind: str) -> bool:
+        return any(n.kind == kind for n in t.notes)
 
     def noted(criterion: str, sign: int) -> List[Note]:
         return [n for t in turns for n in t.notes if n.criterion == criterion and n.points * sign > 0]
 
-    negotiating = [t for t in turns if not _has(t.events, "wrapped_up")]
+    negotiating = [t for t in fresh if not _has(t.events, "wrapped_up")]
     offers = [t for t in turns if t.offer is not None]
     below_floor = any((t.offer or 0) < persona.company.floor_price for t in offers)
     deal_ok = state.outcome == "deal" and not below_floor
@@ -568,11 +629,11 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
     early = any({"empathy", "appreciation"} & set(t.moves) for t in turns[:2])
     warm = count("empathy") or count("appreciation") or count("greeting")
     raw["rapport"] = (10 * bool(count("greeting")) + 45 * bool(count("empathy")) + 35 * bool(count("appreciation"))
-                      + 10 * early - 15 * fatigue - 10 * count("pressure")) if warm else None
+                      + 10 * early - 15 * fatigue - 10 * count("pressure", every=True)) if warm else None
 
     # exploration: questions on the deal, summaries, needs brought out
     asked = sum("open_question" in t.moves and not _has(t.events, "off_topic") or _has(t.events, "fact_told")
-                for t in turns)
+                for t in fresh)
     closed = count("closed_question")
     revealed = len(state.revealed) / max(1, len(persona.interests))
     raw["exploration"] = (15 + 60 * revealed + 12.5 * min(asked, 2) + 20 * bool(count("summary"))
@@ -597,14 +658,19 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
         raw["concession_discipline"] = None
 
     # transparency: reasons and numbers explained; unreasoned offers and broken words count against
-    reasons = count("rationale")
-    said_something = reasons or offers or count("hold_position") or count("concession")
+    reasons = sum("rationale" in t.moves and not kind_of(t, "claim") for t in fresh)  # a bare claim is no reason
+    said_something = count("rationale") or offers or count("hold_position") or count("concession")
     lapses = sum(n.points for n in noted("transparency", -1))  # -1 an unreasoned offer, -2/-3 a broken word
     raw["transparency"] = 30 + 35 * min(reasons, 2) + 12 * lapses if said_something else None
 
     # tone: judged once the trainee engaged the negotiation
     engaged = any(_SUBSTANCE & set(t.moves) - {"empathy", "appreciation"} for t in turns)
-    raw["collaborative_tone"] = 100 - 35 * count("pressure") - 15 * count("hold_position") if engaged else None
+    # a line sent again ignores the customer's answer (a message with no move costs its own turn only: "ok" and
+    # "lkjhlkjh" look alike to the detector)
+    idle = sum(kind_of(t, "repeated") and not {"pressure", "hold_position"} & set(t.moves) for t in turns)
+    raw["collaborative_tone"] = (100 - 35 * count("pressure", every=True) - 15 * count("hold_position", every=True)
+                                 - 15 * idle
+                                 if engaged else None)
 
     # closing: a close that earned its points; a wrap-up that left the terms vague or misquoted them is not one
     loose = bool(noted("closing", -1))

@@ -10,6 +10,7 @@ import pytest
 
 from parley import engine, scoring
 from parley.engine import CustomerState, Reaction
+from parley.moves import Analysis, Detection, find_amounts
 from parley.rubrics import load_rubric
 from parley.scoring import CRITERIA, TurnScore, assess_turn, criteria, outcome_score, overall
 from parley.session import Trainer
@@ -405,13 +406,13 @@ def test_going_straight_to_the_floor_is_a_leap_with_nothing_left_to_trade(person
     assert any("already your floor" in n.message for n in caved.notes)
 
 
-def test_the_same_message_again_word_for_word_earns_nothing_and_tries_patience(personas, detector):
+def test_the_same_message_again_word_for_word_costs_and_tries_patience(personas, detector):
     talk = Conversation(personas["price_increase_charlie"], detector)
     first = talk.say("What matters most to you here?")
     assert first.points > 0 and talk.state.revealed
     revealed, patience = talk.state.revealed, talk.state.patience
     again = talk.say("what matters most to you here")
-    assert "repeated" in again.events and again.points == 0
+    assert "repeated" in again.events and again.points == -1 and again.notes[0].kind == "repeated"
     assert talk.state.revealed == revealed and talk.state.patience == patience - 1
     assert talk.say("ok").points == talk.say("ok").points  # short replies may come twice
 
@@ -753,3 +754,72 @@ def test_assess_turn_is_the_steps_in_order(charlie):
     expected = [n for step in (scoring._rapport_notes, scoring._exploration_notes, scoring._reason_notes)
                 for n in step(t)]
     assert list(assess_turn(charlie, *step_args(t)).notes) == expected
+
+
+# -- issue 16 play-test findings F24 and F25 (tests/playtest/FINDINGS.md), decisions in docs/scoring.md --------
+
+def claimed(text: str, source: str) -> Analysis:
+    """A turn the detector read as a reason, by a matched phrase ("pattern") or only by the classifier ("model")."""
+    return Analysis(text, ("rationale",), (Detection("rationale", 0, len(text), text, text, source, 0.4),),
+                    find_amounts(text))
+
+
+def test_step_reasons_a_bare_claim_is_not_a_reason(charlie):
+    state = CustomerState(charlie.id, "normal", 7, 50.0, 5.0)
+    claim = scoring.Turn(charlie, state, claimed("We're the market leader.", "model"), Reaction(state, (), ()))
+    assert kinds(scoring._reason_notes(claim)) == [("transparency", 0, "claim")]
+    for reason in (claimed("We're the market leader.", "pattern"), claimed("We cut 12% off fuel costs.", "model")):
+        assert kinds(scoring._reason_notes(scoring.Turn(charlie, state, reason, Reaction(state, (), ())))) == \
+            [("transparency", 2, "")]
+
+
+def test_a_line_sent_three_times_is_one_claim_and_costs_tone_twice(personas, detector):
+    morgan = play(personas, detector, "procurement_manager", [
+        "What would make this renewal work for your finance team?"] + ["We're the market leader in fleet tracking."] * 3
+        + ["Given a three-year term, I can do $27 a vehicle."])
+    said = [t for t in morgan.turns if "market leader" in t.text]
+    assert [n.kind for t in said for n in t.notes] == ["claim", "repeated", "repeated"]
+    scores = morgan.criteria()
+    assert scores["collaborative_tone"] == 70  # 100 - 15 for each repeat
+    assert scores["transparency"] == 65  # 30 + 35 for the one reason ("given a three-year term"), none for the claim
+
+
+def test_a_message_with_nothing_in_it_costs_its_turn_only(personas, detector):
+    talk = Conversation(personas["procurement_manager"], detector)
+    mash = talk.say("lkjhlkjh")
+    assert [(n.points, n.kind) for n in mash.notes] == [(-1, "empty")] and "Morgan" in mash.notes[0].message
+    talk.say("What would make this renewal work for you?")
+    assert talk.criteria()["collaborative_tone"] == 100  # the mash costs no criterion
+
+
+def test_a_price_above_the_list_price_is_going_back_not_a_concession(talk):
+    talk.say("Thanks for five years with us, Charlie.")
+    above = talk.say("I can do $30 a cartridge.")
+    assert above.offer is None
+    assert [(n.criterion, n.points) for n in above.notes if n.kind == "went_back"] == \
+        [("transparency", -3), ("concession_discipline", -2)]
+    assert "$30" in above.notes[0].message and "$25 list price" in above.notes[0].message
+
+
+def test_going_back_on_an_offer_costs_concession_discipline_too(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years, Charlie. What matters most to you?")
+    talk.say("Because you order every month, I can do $24 a cartridge.")
+    back = talk.say("Thinking again, I need to go back to $25.")
+    assert "went_back" in " ".join(back.events)
+    assert {(n.criterion, n.points) for n in back.notes if n.kind == "went_back"} == \
+        {("transparency", -3), ("concession_discipline", -2)}
+    assert talk.criteria()["concession_discipline"] <= 80
+
+
+def test_taking_the_customers_counter_with_no_reason_or_trade_is_a_concession_without_a_condition(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years, Charlie. What matters most to you?")
+    assert "countered" in talk.say("Because you order 150 a month I can do $24.").events
+    talk.say("Let me think about it.")  # the reason is now two turns back: it no longer carries the next step
+    yes = talk.say("Yes, we can do that.")
+    assert "took_counter" in yes.events
+    gift = [n for n in yes.notes if n.kind == "gift"]
+    assert gift and gift[0].points == -3 and "you took Charlie's $22.50" in gift[0].message
+    assert not any(n.criterion == "transparency" for n in yes.notes)  # their own number needs no case made to them
+    assert not any(n.points > 0 and n.criterion == "concession_discipline" for n in yes.notes)
