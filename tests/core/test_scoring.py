@@ -823,3 +823,15 @@ def test_taking_the_customers_counter_with_no_reason_or_trade_is_a_concession_wi
     assert gift and gift[0].points == -3 and "you took Charlie's $22.50" in gift[0].message
     assert not any(n.criterion == "transparency" for n in yes.notes)  # their own number needs no case made to them
     assert not any(n.points > 0 and n.criterion == "concession_discipline" for n in yes.notes)
+
+
+def test_the_better_line_for_going_back_stands_by_the_earlier_number(personas, detector):
+    from parley.report import better_line
+
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years, Charlie. What matters most to you?")
+    talk.say("Because you order every month, I can do $24 a cartridge.")
+    back = talk.say("Thinking again, I need to go back to $25.")
+    note = next(n for n in back.notes if n.kind == "went_back")
+    line = better_line(talk.persona, talk.state, talk.turns[:-1], back, note, load_rubric("default"))
+    assert line.startswith("$24 is the price on the table") and "$25" not in line
