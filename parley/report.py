@@ -155,7 +155,9 @@ def better_line(persona: Persona, state: CustomerState, before: Sequence[TurnSco
     reason_hint = (f"our own costs rose, which is why the price moved from {persona.money(b.previous_price)}"
                    if b.previous_price else "of what is included in it and the term you commit to")
     values = {"name": persona.name, "product": b.product, "unit": b.unit, "floor": persona.money(floor),
-              "list_price": persona.money(list_price), "offer": persona.money(turn.offer or standing),
+              "list_price": persona.money(list_price),
+              # going back: the number to stand by is the one on the table before, not the higher one asked
+              "offer": persona.money(standing if note.kind == "went_back" else turn.offer or standing),
               "step_offer": persona.money(step_offer), "counter": persona.money(turn.offer or floor),
               "extra": extra,
               "need": (revealed[0].description if revealed else "what matters most to them").rstrip("."),

@@ -37,7 +37,8 @@ class Criterion(str, Enum):
 # The kinds of moment the improvement plan can write a better line for (keys of `better_lines`).
 MOMENTS: Tuple[str, ...] = ("before_exploring", "gift", "stacked", "leap", "caved", "below_floor", "floor_first",
                             "accepted_below_floor", "pressure", "hold_position", "closed_questions", "no_reason",
-                            "went_back", "early_close", "unconfirmed", "after_yes", "sympathy_only")
+                            "went_back", "early_close", "unconfirmed", "after_yes", "sympathy_only", "repeated",
+                            "empty")
 Name = constr(strict=True, strip_whitespace=True, regex=r"^[a-z][a-z0-9_]*$")
 Text = constr(strict=True, strip_whitespace=True, min_length=1)
 

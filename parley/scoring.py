@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Sequence, Tuple
 
 from parley.engine import HOSTILE_BELOW, CustomerState, Reaction, _step, willingness
-from parley.events import EventKind, Events, detail, details, has, kinds, load
+from parley.events import Detail, Event, EventKind, Events, load
 from parley.moves import Analysis
 from parley.personas import Persona
 from parley.reading import mentioned_extras
@@ -58,7 +58,7 @@ class TurnScore:
     @property
     def put_options(self) -> bool:
         """The turn put a non-price option on the table, however it was worded ("fuel module thrown in")."""
-        return "value_add" in self.moves or has(self.events, EventKind.extras)
+        return "value_add" in self.moves or _has(self.events, EventKind.extras)
 
     @property
     def feedback(self) -> str:
@@ -83,7 +83,8 @@ class TurnScore:
     def to_dict(self) -> dict:
         return {"index": self.index, "text": self.text, "moves": list(self.moves), "points": self.points,
                 "feedback": self.feedback, "tip": self.tip, "events": [e.to_json() for e in self.events],
-                "offer": self.offer, "spans": self.spans, "notes": [n.__dict__ for n in self.notes]}
+                "offer": self.offer,
+                "spans": self.spans, "notes": [n.__dict__ for n in self.notes]}
 
     @classmethod
     def from_dict(cls, data: dict) -> TurnScore:
@@ -92,162 +93,324 @@ class TurnScore:
                    data.get("spans", {}))
 
 
-def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, reaction: Reaction) -> TurnScore:
-    moves, events = set(analysis.moves), kinds(reaction.events)
-    notes: List[Note] = []
+# -- the events the engine reports for a turn ---------------------------------------------------------
+# The engine reports what a turn did as strings ("went_back:25", "revealed:cash_flow", "took_counter");
+# every read of one goes through these three helpers, so switching to typed events is one change here.
 
-    def quote(move: str) -> str:
-        # the clearest evidence: a matched phrase before the classifier's guess ("Take it or leave it.")
-        found = sorted((d for d in analysis.detections if d.move == move),
+def _has(events: Iterable[Event], kind: EventKind) -> bool:
+    """Whether the engine reported this kind of event."""
+    return any(e.kind is kind for e in events)
+
+
+def _event_details(events: Iterable[Event], kind: EventKind) -> List[Detail]:
+    """The details of every event of a kind, in order ("revealed": the interest ids)."""
+    return [e.detail for e in events if e.kind is kind and e.detail is not None]
+
+
+def _event_detail(events: Iterable[Event], kind: EventKind) -> Detail:
+    """The detail of the first event of a kind ("went_back": the better price offered before), or None."""
+    return next(iter(_event_details(events, kind)), None)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One trainee turn as the evaluator sees it: the customer, their state before it, what the detector read
+    and how the engine reacted."""
+
+    persona: Persona
+    before: CustomerState
+    analysis: Analysis
+    reaction: Reaction
+
+    @property
+    def moves(self) -> FrozenSet[str]:
+        return frozenset(self.analysis.moves)
+
+    @property
+    def events(self) -> Events:
+        return tuple(self.reaction.events)
+
+    def has(self, kind: EventKind) -> bool:
+        return _has(self.reaction.events, kind)
+
+    def detail(self, kind: EventKind) -> Detail:
+        return _event_detail(self.reaction.events, kind)
+
+    def details(self, kind: EventKind) -> List[Detail]:
+        return _event_details(self.reaction.events, kind)
+
+    def quote(self, move: str) -> str:
+        """The clearest evidence of a move: a matched phrase before the classifier's guess ("Take it or
+        leave it."), else the whole turn."""
+        found = sorted((d for d in self.analysis.detections if d.move == move),
                        key=lambda d: (d.source != "pattern", -d.score))
-        return found[0].quote if found else analysis.text
+        return found[0].quote if found else self.analysis.text
 
-    def note(criterion: str, points: int, move: str, message: str, better: str = "") -> None:
-        notes.append(Note(criterion, points, quote(move), message, better))
+    def credit(self, criterion: str, points: int, move: str, message: str, better: str = "") -> Note:
+        """A note quoting the words of `move`."""
+        return Note(criterion, points, self.quote(move), message, better)
 
-    if EventKind.repeated in events:
-        notes.append(Note("exploration", 0, analysis.text, "the same message as before, word for word: the customer "
-                          "heard nothing new.", "build on the last answer: a follow-up question, a summary or an "
-                          "option."))
-        return _turn_score(before, analysis, reaction, notes)
+
+def assess_turn(persona: Persona, before: CustomerState, analysis: Analysis, reaction: Reaction) -> TurnScore:
+    """Points and feedback for one trainee turn: one named step per concern, in the order the notes read."""
+    turn = Turn(persona, before, analysis, reaction)
+    if turn.has(EventKind.repeated):
+        return _turn_score(turn, _repeat_notes(turn))
     if before.agreed:
-        notes.extend(_wrap_up_notes(persona, before, reaction, analysis, moves, events, quote))
-        return _turn_score(before, analysis, reaction, notes)
+        return _turn_score(turn, _wrap_up_notes(turn))
+    steps: Tuple[Callable[[Turn], List[Note]], ...] = (
+        _empty_notes, _rapport_notes, _exploration_notes, _reason_notes, _value_notes, _offer_notes, _tone_notes,
+        _closing_notes, _heads_up_notes)
+    return _turn_score(turn, [n for step in steps for n in step(turn)])
+
+
+def _repeat_notes(turn: Turn) -> List[Note]:
+    """The same message as before, word for word: it ignores the customer's answer, so it costs collaborative tone
+    (as restating a position does) and earns nothing for what it says again (docs/scoring.md, "Decisions")."""
+    return [Note("collaborative_tone", -1, turn.analysis.text, "the same message as before, word for word: the "
+                 "customer heard nothing new, and their answer went unheard.", "build on the last answer: a "
+                 "follow-up question, a summary or an option.", kind="repeated")]
+
+
+def _empty_notes(turn: Turn) -> List[Note]:
+    """A message with nothing in it the customer can take up ("lkjhlkjh", ":)"): no move read, no offer. It costs
+    this turn a point (the live tip says so), no criterion: "ok" looks the same to the detector."""
+    if set(turn.moves) - {"other"} or turn.reaction.offer is not None or turn.events:
+        return []
+    return [Note("collaborative_tone", -1, turn.analysis.text, f"nothing here {turn.persona.name} could answer or "
+                 "take up: the turn is lost.", "every message should move the negotiation: a question, a summary, "
+                 "a reason or an option.", kind="empty")]
+
+
+def _rapport_notes(turn: Turn) -> List[Note]:
+    """A friendly opening; acknowledgement and thanks the first time; sympathy with nothing behind it."""
+    moves, before, notes = turn.moves, turn.before, []
     if "greeting" in moves and before.count("greeting") == 0 and before.turn == 0:
-        note("rapport", 1, "greeting", "a friendly opening sets a calm tone.")
-    if EventKind.sympathy_fatigue in events:
-        notes.append(Note("rapport", -1, quote("empathy"), "sympathy with nothing behind it started to wear thin.",
-                          "pair the acknowledgement with a question or a concrete option.", kind="sympathy_only"))
-    else:
-        for move, what in (("empathy", "acknowledged how the customer feels"),
-                           ("appreciation", "thanked the customer for the relationship")):
-            if move in moves and before.count(move) == 0:
-                note("rapport", 2, move, f"{what}; that lowers the temperature.")
-            elif move in moves and not moves - {"empathy", "appreciation", "greeting"}:
-                note("rapport", 0, move, "repeated reassurance with no substance earns no more credit.",
-                     "move the conversation on with an open question or an option.")
-    if "open_question" in moves and EventKind.off_topic in events:
-        note("exploration", 1, "open_question", "a friendly question, but about nothing in the deal: it builds "
-             "rapport, not understanding.", "ask what the change means for them, or what matters most now.")
-    elif "open_question" in moves and EventKind.asked_again in events:
-        note("exploration", 0, "open_question", f"{persona.name} had already told you that.",
-             "build on the answer: ask what it means for them, or propose an option that uses it.")
-    elif "open_question" in moves and EventKind.all_said in events:
-        note("exploration", 1, "open_question", f"{persona.name} has already told you everything that matters.",
-             "sum up the needs you heard and propose an option that meets them.")
+        notes.append(turn.credit("rapport", 1, "greeting", "a friendly opening sets a calm tone."))
+    if turn.has(EventKind.sympathy_fatigue):
+        notes.append(Note("rapport", -1, turn.quote("empathy"), "sympathy with nothing behind it started to wear "
+                          "thin.", "pair the acknowledgement with a question or a concrete option.",
+                          kind="sympathy_only"))
+        return notes
+    for move, what in (("empathy", "acknowledged how the customer feels"),
+                       ("appreciation", "thanked the customer for the relationship")):
+        if move in moves and before.count(move) == 0:
+            notes.append(turn.credit("rapport", 2, move, f"{what}; that lowers the temperature."))
+        elif move in moves and not moves - {"empathy", "appreciation", "greeting"}:
+            notes.append(turn.credit("rapport", 0, move, "repeated reassurance with no substance earns no more "
+                                     "credit.", "move the conversation on with an open question or an option."))
+    return notes
+
+
+def _exploration_notes(turn: Turn) -> List[Note]:
+    """Open questions (on the deal, or once all is said), summaries, facts asked for, closed questions in a row."""
+    persona, moves, before, notes = turn.persona, turn.moves, turn.before, []
+    if "open_question" in moves and turn.has(EventKind.off_topic):
+        notes.append(turn.credit("exploration", 1, "open_question", "a friendly question, but about nothing in the "
+                                 "deal: it builds rapport, not understanding.", "ask what the change means for "
+                                 "them, or what matters most now."))
+    elif "open_question" in moves and turn.has(EventKind.asked_again):
+        notes.append(turn.credit("exploration", 0, "open_question", f"{persona.name} had already told you that.",
+                                 "build on the answer: ask what it means for them, or propose an option that uses "
+                                 "it."))
+    elif "open_question" in moves and turn.has(EventKind.all_said):
+        notes.append(turn.credit("exploration", 1, "open_question", f"{persona.name} has already told you "
+                                 "everything that matters.", "sum up the needs you heard and propose an option "
+                                 "that meets them."))
     elif "open_question" in moves:
-        revealed = details(reaction.events, EventKind.revealed)
+        revealed = turn.details(EventKind.revealed)
         found = next((i.description for i in persona.interests if i.id in revealed), None)
         what = f" that brought out a hidden need: {found.rstrip('.')}" if found else " invites the customer to explain"
-        note("exploration", 3, "open_question", f"an open question{what}.")
+        notes.append(turn.credit("exploration", 3, "open_question", f"an open question{what}."))
     if "summary" in moves:
-        note("exploration", 2, "summary", "checking your understanding shows you listened.")
-    if EventKind.fact_told in events:
+        notes.append(turn.credit("exploration", 2, "summary", "checking your understanding shows you listened."))
+    if turn.has(EventKind.fact_told):
         asked_for = "open_question" if "open_question" in moves else "closed_question"
-        notes.append(Note("exploration", 2, quote(asked_for), f"you asked for a fact that matters here, and "
+        notes.append(Note("exploration", 2, turn.quote(asked_for), f"you asked for a fact that matters here, and "
                           f"{persona.name} told you: use it to compare the whole deal."))
     if "closed_question" in moves and "open_question" not in moves and before.count("closed_question") >= 1 \
             and before.count("open_question") == 0:
-        notes.append(Note("exploration", -1, quote("closed_question"), "another closed question: it gets a short "
-                          "answer and little else.", "ask an open question ('what matters most to you?', 'how does "
-                          "this affect you?') so the customer tells you what matters.", kind="closed_questions"))
-    if "rationale" in moves:
-        note("transparency", 2, "rationale", "you explained the reasons and numbers behind your position.")
+        notes.append(Note("exploration", -1, turn.quote("closed_question"), "another closed question: it gets a "
+                          "short answer and little else.", "ask an open question ('what matters most to you?', "
+                          "'how does this affect you?') so the customer tells you what matters.",
+                          kind="closed_questions"))
+    return notes
+
+
+def _reason_notes(turn: Turn) -> List[Note]:
+    """Reasons and numbers behind the trainee's position; a bare claim ("We're the market leader") is not one."""
+    if "rationale" not in turn.moves:
+        return []
+    if _bare_claim(turn):
+        return [Note("transparency", 0, turn.quote("rationale"), f"a claim, not a reason: it tells {turn.persona.name} "
+                     "neither why the price is what it is nor what it is worth to them.", "give the reason and the "
+                     "number behind it: what changed, what it costs, what it saves them.", kind="claim")]
+    return [turn.credit("transparency", 2, "rationale", "you explained the reasons and numbers behind your position.")]
+
+
+def _bare_claim(turn: Turn) -> bool:
+    """A reason only the classifier guessed from the sentence's tone, with no reason phrase ("because", "costs
+    went up", "which is why"), no figure and no offer: a claim about the company, not a reason for a price."""
+    found = [d for d in turn.analysis.detections if d.move == "rationale"]
+    return bool(found) and all(d.source == "model" for d in found) and not turn.analysis.amounts \
+        and turn.reaction.offer is None
+
+
+def _value_notes(turn: Turn) -> List[Note]:
+    """Non-price options (more when they meet a need the customer told) and conditional trades."""
+    persona, moves, notes = turn.persona, turn.moves, []
     if "value_add" in moves:
-        met = details(reaction.events, EventKind.satisfied)
-        known = before.revealed + reaction.state.revealed
+        met = turn.details(EventKind.satisfied)
+        known = turn.before.revealed + turn.reaction.state.revealed
         met_revealed = [i for i in persona.interests if i.id in met and i.id in known]
         if met_revealed:
             need = met_revealed[0]
-            # quote the words that name the extra meeting this need, not just the first extra in the turn
-            def meets(words: str) -> bool:
-                return bool(set(mentioned_extras(persona, words)) & set(need.satisfied_by))
-
-            said = next((c for d in analysis.detections if d.move in {"value_add", "conditional_trade", "concession"}
-                         for c in (d.quote, d.trigger) if meets(c)), None) or \
-                next((part.strip() for part in re.split(r"[,;]|\band\b", analysis.text) if meets(part)), None)
-            notes.append(Note("value_creation", 4, said or quote("value_add"),
+            notes.append(Note("value_creation", 4, _words_meeting(turn, need.satisfied_by) or turn.quote("value_add"),
                               f"a non-price option that meets a need the customer told you about "
                               f"({need.description})."))
         else:
-            note("value_creation", 2, "value_add", "a non-price option widens the deal beyond the price.")
+            notes.append(turn.credit("value_creation", 2, "value_add", "a non-price option widens the deal beyond "
+                                     "the price."))
     if "conditional_trade" in moves:
-        note("value_creation", 3, "conditional_trade", "you tied what you give to something in return: a fair trade.")
-    went_back = detail(reaction.events, EventKind.went_back)
+        notes.append(turn.credit("value_creation", 3, "conditional_trade", "you tied what you give to something in "
+                                 "return: a fair trade."))
+    return notes
+
+
+def _words_meeting(turn: Turn, extras: Sequence[str]) -> str | None:
+    """The words that name an extra meeting this need, not just the first extra in the turn."""
+    def meets(words: str) -> bool:
+        return bool(set(mentioned_extras(turn.persona, words)) & set(extras))
+
+    analysis = turn.analysis
+    return next((c for d in analysis.detections if d.move in {"value_add", "conditional_trade", "concession"}
+                 for c in (d.quote, d.trigger) if meets(c)), None) or \
+        next((part.strip() for part in re.split(r"[,;]|\band\b", analysis.text) if meets(part)), None)
+
+
+def _offer_notes(turn: Turn) -> List[Note]:
+    """A price put forward: going back up on it, the same number again, or how the new one was given."""
+    persona, reaction, notes = turn.persona, turn.reaction, []
+    went_back = turn.detail(EventKind.went_back)
     if went_back is not None:
-        notes.append(Note("transparency", -3, quote("concession"),
+        notes.append(Note("transparency", -3, turn.quote("concession"),
                           f"you asked {persona.money(reaction.offer or 0)}, more than the "
                           f"{persona.money(float(went_back))} you had already offered: the customer stops "
                           "believing your numbers.",
                           "never go back up on a number you've offered; if the terms must change, trade: ask for "
                           "something in return for what you add.", kind="went_back"))
-    elif EventKind.same_offer in events:
-        notes.append(Note("concession_discipline", 0, quote("concession"),
+        notes.append(_went_back_discipline(turn))
+    elif turn.has(EventKind.same_offer):
+        notes.append(Note("concession_discipline", 0, turn.quote("concession"),
                           f"the same {persona.money(reaction.offer or 0)} again: repeating a number moves nothing.",
                           "add a reason or something of value, or ask what is still missing."))
     elif reaction.offer is not None:
-        said = quote("concession") if "concession" in moves else quote("conditional_trade")
-        notes.extend(_concession_notes(persona, before, analysis, reaction, said))
-        best = detail(reaction.events, EventKind.below_best)
+        said = turn.quote("concession") if "concession" in turn.moves else turn.quote("conditional_trade")
+        notes.extend(_concession_notes(persona, turn.before, turn.analysis, reaction, said))
+        best = turn.detail(EventKind.below_best)
         if best is not None:
             notes.append(Note("transparency", -2, said, f"you called {persona.money(float(best))} your best, then "
                               f"offered {persona.money(reaction.offer)}: the customer stops believing your limits.",
                               "only call a number your best or final when it is; say 'I can look at it' instead."))
-    elif "concession" in moves:
-        if not _explored(before):
-            notes.append(Note("concession_discipline", -2, quote("concession"), "conceding before exploring "
+    elif _above_list(turn) is not None:
+        asked, list_price = _above_list(turn), persona.money(persona.briefing.list_price)
+        notes.append(Note("transparency", -3, turn.quote("concession"),
+                          f"you asked {persona.money(asked or 0)}, above the {list_price} list price {persona.name} "
+                          "already pays: that is no concession, and the customer stops believing your numbers.",
+                          f"start from the {list_price} list price and move down only in steps with a reason; a "
+                          "higher price needs something added to the deal.", kind="went_back"))
+        notes.append(_went_back_discipline(turn))
+    elif "concession" in turn.moves:
+        if not _explored(turn.before):
+            notes.append(Note("concession_discipline", -2, turn.quote("concession"), "conceding before exploring "
                               "interests: you gave something away before learning what matters.",
                               "ask an open question first; the need you uncover may cost less than a discount.",
                               kind="before_exploring"))
-        if not any(a.offered for a in analysis.amounts):  # "a one-off $2,000 credit" has its figure
-            note("concession_discipline", 0, "concession",
-                 "a concession with no figure is hard for the customer to weigh.",
-                 "state the exact price or amount and what it saves.")
+        if not any(a.offered for a in turn.analysis.amounts):  # "a one-off $2,000 credit" has its figure
+            notes.append(turn.credit("concession_discipline", 0, "concession",
+                                     "a concession with no figure is hard for the customer to weigh.",
+                                     "state the exact price or amount and what it saves."))
+    return notes
+
+
+def _above_list(turn: Turn) -> float | None:
+    """A price the rep puts forward above the list price, with nothing added to the deal, that the engine did not
+    take as an offer ("I can do $30 a cartridge" on a $25 list price): going back up on the price the customer
+    already pays."""
+    if turn.reaction.offer is not None or turn.has(EventKind.extras) or "value_add" in turn.moves:
+        return None
+    asked = [a.value for a in turn.analysis.amounts if a.offered and a.kind == "money" and a.role == "price"]
+    above = [a for a in asked if a > turn.persona.briefing.list_price]
+    return max(above) if above else None
+
+
+def _went_back_discipline(turn: Turn) -> Note:
+    """Going back up on a number costs concession discipline too: the customer can no longer bank any step."""
+    return Note("concession_discipline", -2, turn.quote("concession"), "a number you go back on is no longer a "
+                "step the customer can bank: every later concession buys less.", "keep every number you have said; "
+                "change the terms only by trading.", kind="went_back")
+
+
+def _tone_notes(turn: Turn) -> List[Note]:
+    """Holding a position without engaging the needs; pressure and ultimatums."""
+    moves, notes = turn.moves, []
     if "hold_position" in moves:
         # a reason given in the same turn is credited above: then the missing half is the question
         better = ("you gave your reason; now ask what would make it work for them, or offer an option."
                   if "rationale" in moves else "explain why the price is what it is and ask what would make it "
                   "work for them.")
-        notes.append(Note("collaborative_tone", -2, quote("hold_position"),
+        notes.append(Note("collaborative_tone", -2, turn.quote("hold_position"),
                           "you restated your position without engaging the customer's needs.", better,
                           kind="hold_position"))
     if "pressure" in moves:
-        notes.append(Note("collaborative_tone", -4, quote("pressure"), "pressure or an ultimatum cost the "
+        notes.append(Note("collaborative_tone", -4, turn.quote("pressure"), "pressure or an ultimatum cost the "
                           "customer's trust.", "stay assertive without threats: set out the options and let the "
                           "customer choose.", kind="pressure"))
-    if "close" in moves:
-        if EventKind.accepted in events:
-            note("closing", 3, "close", "you checked the customer was happy and confirmed the terms.")
-        elif "?" not in quote("close") and reaction.state.offers:
-            # "great, I'll send the contract for $46 today" before any yes: writing the deal up is not agreeing it
-            notes.append(Note("closing", -1, quote("close"), f"you wrote the deal up before {persona.name} had said "
-                              "yes.", "ask whether the terms work for them first ('does that work for you?'), and "
-                              "confirm after a yes.", kind="early_close"))
-        else:
-            note("closing", 1, "close", "you moved towards agreement and next steps.")
-    offered_in = next((m for m in ("concession", "conditional_trade", "close") if m in moves), "concession")
-    notes.extend(_counter_below_floor(persona, reaction, quote(offered_in)))
-    notes.extend(_not_ready(persona, reaction.events, quote(offered_in)))
-    if EventKind.accepted in events and "close" not in moves:
-        notes.append(Note("closing", 0, quote("concession"), f"{persona.name} has agreed.",
+    return notes
+
+
+def _closing_notes(turn: Turn) -> List[Note]:
+    """A close: checking the customer is happy once they agree, or writing the deal up before any yes."""
+    if "close" not in turn.moves:
+        return []
+    if turn.has(EventKind.accepted):
+        return [turn.credit("closing", 3, "close", "you checked the customer was happy and confirmed the terms.")]
+    if "?" not in turn.quote("close") and turn.reaction.state.offers:
+        # "great, I'll send the contract for $46 today" before any yes: writing the deal up is not agreeing it
+        return [Note("closing", -1, turn.quote("close"), f"you wrote the deal up before {turn.persona.name} had said "
+                     "yes.", "ask whether the terms work for them first ('does that work for you?'), and "
+                     "confirm after a yes.", kind="early_close")]
+    return [turn.credit("closing", 1, "close", "you moved towards agreement and next steps.")]
+
+
+def _heads_up_notes(turn: Turn) -> List[Note]:
+    """What the customer's answer means for the next turn: a counter below the floor, an offer turned down
+    for want of something else, a yes to wrap up."""
+    persona, moves = turn.persona, turn.moves
+    offered_in = turn.quote(next((m for m in ("concession", "conditional_trade", "close") if m in moves),
+                                 "concession"))
+    notes = _counter_below_floor(persona, turn.reaction, offered_in) + _not_ready(persona, turn.events, offered_in)
+    if turn.has(EventKind.accepted) and "close" not in moves:
+        notes.append(Note("closing", 0, turn.quote("concession"), f"{persona.name} has agreed.",
                           "Now confirm the agreed price, when it starts and what happens next: your next "
                           "message wraps up the session.", heads_up=True))
-    return _turn_score(before, analysis, reaction, notes)
+    return notes
 
 
-def _turn_score(before: CustomerState, analysis: Analysis, reaction: Reaction, notes: List[Note]) -> TurnScore:
+def _turn_score(turn: Turn, notes: List[Note]) -> TurnScore:
+    analysis, reaction = turn.analysis, turn.reaction
     spans = {m: analysis.quotes(m) for m in analysis.moves if analysis.quotes(m)}
-    return TurnScore(before.turn + 1, analysis.text, analysis.moves, sum(n.points for n in notes), tuple(notes),
+    return TurnScore(turn.before.turn + 1, analysis.text, analysis.moves, sum(n.points for n in notes), tuple(notes),
                      reaction.events, reaction.offer, spans)
 
 
-def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, analysis: Analysis, moves: set,
-                   events: set, quote: Callable[[str], str]) -> List[Note]:
+def _wrap_up_notes(turn: Turn) -> List[Note]:
     """The turn after the customer said yes: confirm and close; don't reopen or give more."""
+    persona, before, analysis, moves, quote = turn.persona, turn.before, turn.analysis, turn.moves, turn.quote
     notes = []
-    said = reaction.offer  # the price the wrap-up names, read once by the engine
+    said = turn.reaction.offer  # the price the wrap-up names, read once by the engine
     agreed = before.deal_price
-    if EventKind.reneged in events:
+    if turn.has(EventKind.reneged):
         return [Note("transparency", -4, analysis.text, f"you went back on the deal {persona.name} had just agreed "
                      f"at {persona.money(agreed or 0)}, and lost it.",
                      "once you have a yes, honour it; if something really changed, say so openly and ask, "
@@ -277,7 +440,7 @@ def _wrap_up_notes(persona: Persona, before: CustomerState, reaction: Reaction, 
                           "after a yes, restate the price, when it starts and what happens next.", kind="unconfirmed"))
     if "appreciation" in moves:
         notes.append(Note("rapport", 1, quote("appreciation"), "ending on thanks keeps the relationship warm."))
-    if EventKind.gave_after_deal in events:
+    if turn.has(EventKind.gave_after_deal):
         cut = f"you cut the price to {persona.money(said)} after {persona.name} had agreed at " \
               f"{persona.money(agreed)}" if said is not None and agreed is not None and said < agreed else \
               "you offered more after the customer had already agreed"
@@ -327,13 +490,13 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
     reasons = {"rationale", "conditional_trade", "appreciation"}
     reasoned = bool(reasons & moves) or bool({"rationale", "conditional_trade"} & set(before.last_moves))
     traded = "conditional_trade" in moves
-    took_counter = has(reaction.events, EventKind.took_counter)
+    took_counter = _has(reaction.events, EventKind.took_counter)
     if not explored:
         notes.append(Note("concession_discipline", -2, said,
                           "conceding before exploring interests: you offered a price before learning what matters.",
                           "ask an open question first; the need you uncover may cost less than a discount.",
                           kind="before_exploring"))
-    if has(reaction.events, EventKind.leap):
+    if _has(reaction.events, EventKind.leap):
         notes.append(Note("concession_discipline", -2, said,
                           f"a leap from {persona.money(previous)} to {persona.money(offer)} in one go invites "
                           "more pushing.", "concede in small steps, each with a reason.", kind="leap"))
@@ -361,12 +524,15 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
         notes.append(Note("transparency", -1, said, "the offer came with no reason.",
                           "say why you can offer it (loyalty, volume, commitment) and what it saves.",
                           kind="no_reason"))
-        if not traded and not caved and offer >= floor:
-            notes.append(Note("concession_discipline", -3, said,
-                              "an unconditional concession: money off with no reason and nothing asked in return "
-                              "teaches the customer that pushing works.",
-                              "tie every step to a reason and to something in return: 'if you ..., I can ...'.",
-                              kind="gift"))
+    # the customer's own number needs no case made to them (no transparency lapse above), but it is still money
+    # off: taken with no reason and nothing asked in return, it is a concession without a condition
+    if lowered and not reasoned and not traded and not caved and offer >= floor:
+        what = (f"you took {persona.name}'s {persona.money(offer)} with no reason and nothing asked in return: that"
+                if meets_their_ask else "an unconditional concession: money off with no reason and nothing asked "
+                "in return")
+        notes.append(Note("concession_discipline", -3, said, f"{what} teaches the customer that pushing works.",
+                          "tie every step to a reason and to something in return: 'if you ..., I can ...'.",
+                          kind="gift"))
     stacked = lowered and before.offers and not traded and "concession" in before.last_moves and \
         not took_counter and offer >= floor and not caved
     if stacked:
@@ -399,8 +565,8 @@ def _step_of(persona: Persona) -> float:
 def _counter_below_floor(persona: Persona, reaction: Reaction, said: str) -> List[Note]:
     """Customers don't know the floor; the trainee does, and must not follow them below it."""
     counter, floor = reaction.state.counter, persona.company.floor_price
-    answered = {EventKind.countered, EventKind.pushed_for_more} & kinds(reaction.events)
-    if counter is None or counter >= floor or not answered:
+    if counter is None or counter >= floor or \
+            not (_has(reaction.events, EventKind.countered) or _has(reaction.events, EventKind.pushed_for_more)):
         return []
     return [Note("concession_discipline", 0, said,
                  f"{persona.name} asked for {persona.money(counter)}, below your floor of {persona.money(floor)}.",
@@ -424,8 +590,7 @@ _READY_BETTER = {
 
 def _not_ready(persona: Persona, events: Events, said: str) -> List[Note]:
     """An offer the customer could take was turned down: say what is missing, never how close the price was."""
-    missing = details(events, EventKind.not_ready)
-    need = next((n for n in ("rapport", "heard", "trust") if n in missing), None)
+    need = next((n for n in ("rapport", "heard", "trust") if n in _event_details(events, EventKind.not_ready)), None)
     if need is None:
         return []
     return [Note("concession_discipline", 0, said, _NOT_READY[need].format(name=persona.name),
@@ -447,28 +612,36 @@ _SUBSTANCE = {"open_question", "closed_question", "summary", "rationale", "conce
 def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState) -> Scores:
     """The seven criteria, 0-100, from the evidence gathered turn by turn; None where the session gave
     nothing to judge (no offer made: concession discipline is not shown, not 100)."""
-    def count(move: str) -> int:
-        return sum(move in t.moves for t in turns)
+    # a message sent again word for word is no new evidence of anything; what it costs (pressure, a hard line)
+    # it costs again, and otherwise it costs tone (idle, below)
+    fresh = [t for t in turns if not _has(t.events, EventKind.repeated)]
+
+    def count(move: str, every: bool = False) -> int:
+        return sum(move in t.moves for t in (turns if every else fresh))
+
+    def kind_of(t: TurnScore, kind: str) -> bool:
+        return any(n.kind == kind for n in t.notes)
 
     def noted(criterion: str, sign: int) -> List[Note]:
         return [n for t in turns for n in t.notes if n.criterion == criterion and n.points * sign > 0]
 
-    negotiating = [t for t in turns if not has(t.events, EventKind.wrapped_up)]
+    negotiating = [t for t in fresh if not _has(t.events, EventKind.wrapped_up)]
     offers = [t for t in turns if t.offer is not None]
     below_floor = any((t.offer or 0) < persona.company.floor_price for t in offers)
     deal_ok = state.outcome == "deal" and not below_floor
     raw: Dict[str, float | None] = {}
 
     # rapport: acknowledgement and thanks, early; sympathy with nothing behind it wears thin
-    fatigue = sum(has(t.events, EventKind.sympathy_fatigue) for t in turns)
+    fatigue = sum(_has(t.events, EventKind.sympathy_fatigue) for t in turns)
     early = any({"empathy", "appreciation"} & set(t.moves) for t in turns[:2])
     warm = count("empathy") or count("appreciation") or count("greeting")
     raw["rapport"] = (10 * bool(count("greeting")) + 45 * bool(count("empathy")) + 35 * bool(count("appreciation"))
-                      + 10 * early - 15 * fatigue - 10 * count("pressure")) if warm else None
+                      + 10 * early - 15 * fatigue - 10 * count("pressure", every=True)) if warm else None
 
     # exploration: questions on the deal, summaries, needs brought out
-    asked = sum("open_question" in t.moves and not has(t.events, EventKind.off_topic) or
-                has(t.events, EventKind.fact_told) for t in turns)
+    asked = sum("open_question" in t.moves and not _has(t.events, EventKind.off_topic) or
+                _has(t.events, EventKind.fact_told)
+                for t in fresh)
     closed = count("closed_question")
     revealed = len(state.revealed) / max(1, len(persona.interests))
     raw["exploration"] = (15 + 60 * revealed + 12.5 * min(asked, 2) + 20 * bool(count("summary"))
@@ -493,14 +666,19 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
         raw["concession_discipline"] = None
 
     # transparency: reasons and numbers explained; unreasoned offers and broken words count against
-    reasons = count("rationale")
-    said_something = reasons or offers or count("hold_position") or count("concession")
+    reasons = sum("rationale" in t.moves and not kind_of(t, "claim") for t in fresh)  # a bare claim is no reason
+    said_something = count("rationale") or offers or count("hold_position") or count("concession")
     lapses = sum(n.points for n in noted("transparency", -1))  # -1 an unreasoned offer, -2/-3 a broken word
     raw["transparency"] = 30 + 35 * min(reasons, 2) + 12 * lapses if said_something else None
 
     # tone: judged once the trainee engaged the negotiation
     engaged = any(_SUBSTANCE & set(t.moves) - {"empathy", "appreciation"} for t in turns)
-    raw["collaborative_tone"] = 100 - 35 * count("pressure") - 15 * count("hold_position") if engaged else None
+    # a line sent again ignores the customer's answer (a message with no move costs its own turn only: "ok" and
+    # "lkjhlkjh" look alike to the detector)
+    idle = sum(kind_of(t, "repeated") and not {"pressure", "hold_position"} & set(t.moves) for t in turns)
+    raw["collaborative_tone"] = (100 - 35 * count("pressure", every=True) - 15 * count("hold_position", every=True)
+                                 - 15 * idle
+                                 if engaged else None)
 
     # closing: a close that earned its points; a wrap-up that left the terms vague or misquoted them is not one
     loose = bool(noted("closing", -1))
@@ -518,9 +696,10 @@ def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState)
 def assessable(turns: Sequence[TurnScore], rubric: Rubric) -> str | None:
     """None when the session can be scored; otherwise why not, in words for the trainee."""
     n = len(turns)
-    if any(t.offer is not None or {EventKind.accepted, EventKind.walked_away} & kinds(t.events) for t in turns):
+    if any(t.offer is not None or _has(t.events, EventKind.accepted) or _has(t.events, EventKind.walked_away)
+           for t in turns):
         return None  # an offer made, a deal, or a customer driven away: something to judge however short
-    on_deal = len([t for t in turns if _SUBSTANCE & set(t.moves) and not has(t.events, EventKind.off_topic)])
+    on_deal = len([t for t in turns if _SUBSTANCE & set(t.moves) and not _has(t.events, EventKind.off_topic)])
     if n < rubric.min_turns:
         return (f"too short to assess: {n} message{'s' if n != 1 else ''}, and at least {rubric.min_turns} about "
                 "the negotiation are needed to judge how you negotiate")

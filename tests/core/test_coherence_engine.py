@@ -63,3 +63,5 @@ def test_the_customer_answers_the_turn_in_front_of_it(case: dict, personas: Dict
     assert not set(then.get("not_satisfied", [])) & set(after.satisfied)
     noted = {n.criterion for n in last.notes}
     assert not noted & set(then.get("no_note_on", [])), [str(n) for n in last.notes]
+    credited = {n.criterion for n in last.notes if n.points > 0}
+    assert not credited & set(then.get("no_credit_on", [])), [str(n) for n in last.notes]

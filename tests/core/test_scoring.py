@@ -8,12 +8,15 @@ from typing import List
 
 import pytest
 
-from parley import engine
-from parley.events import Event, EventKind, detail, has
+from parley import engine, scoring
+from parley.engine import CustomerState, Reaction
+from parley.events import Event, EventKind, detail, has, load
+from parley.moves import Analysis, Detection, find_amounts
 from parley.rubrics import load_rubric
 from parley.scoring import CRITERIA, TurnScore, assess_turn, criteria, outcome_score, overall
 from parley.session import Trainer
 from parley.store import Store
+from tests.core.conftest import turn
 
 
 class Conversation:
@@ -407,13 +410,13 @@ def test_going_straight_to_the_floor_is_a_leap_with_nothing_left_to_trade(person
     assert any("already your floor" in n.message for n in caved.notes)
 
 
-def test_the_same_message_again_word_for_word_earns_nothing_and_tries_patience(personas, detector):
+def test_the_same_message_again_word_for_word_costs_and_tries_patience(personas, detector):
     talk = Conversation(personas["price_increase_charlie"], detector)
     first = talk.say("What matters most to you here?")
     assert first.points > 0 and talk.state.revealed
     revealed, patience = talk.state.revealed, talk.state.patience
     again = talk.say("what matters most to you here")
-    assert has(again.events, EventKind.repeated) and again.points == 0
+    assert has(again.events, EventKind.repeated) and again.points == -1 and again.notes[0].kind == "repeated"
     assert talk.state.revealed == revealed and talk.state.patience == patience - 1
     assert talk.say("ok").points == talk.say("ok").points  # short replies may come twice
 
@@ -637,3 +640,203 @@ def test_the_coach_flags_a_counter_below_the_floor_the_rep_accepts(personas, det
     flagged = next(n for n in score.notes if n.kind == "accepted_below_floor")
     assert flagged.points <= -5 and "Charlie's $21" in flagged.message and "$22" in flagged.message
     assert talk.criteria()["concession_discipline"] <= 20
+
+
+# -- assess_turn's steps, each on its own: hand-made analyses and reactions, no detector, no engine ----------
+
+def step_turn(persona, text: str, *moves: str, events=(), offer=None, after=None, **before) -> scoring.Turn:
+    """A turn as assess_turn sees it: the state before (fields given as keywords), the moves as if detected,
+    the engine's events and offer; the state after is the state before unless given."""
+    state = CustomerState(persona.id, "normal", 7, 50.0, 5.0, **before)
+    return scoring.Turn(persona, state, turn(text, *moves), Reaction(after or state, ("ok",), load(events), offer))
+
+
+def kinds(notes) -> List[tuple]:
+    return [(n.criterion, n.points, n.kind) for n in notes]
+
+
+def test_every_read_of_an_engine_event_goes_through_one_helper():
+    events = load(("revealed:cash_flow", "took_counter", "revealed:price_lock", "went_back:24"))  # as stored
+    assert scoring._has(events, EventKind.took_counter) and scoring._has(events, EventKind.went_back)
+    assert not scoring._has(events, EventKind.accepted)
+    assert scoring._event_detail(events, EventKind.went_back) == 24.0
+    assert scoring._event_detail(events, EventKind.took_counter) is None
+    assert scoring._event_details(events, EventKind.revealed) == ["cash_flow", "price_lock"]
+
+
+def test_step_repeat_notes_says_nothing_new_was_heard(charlie):
+    notes = scoring._repeat_notes(step_turn(charlie, "We're the best.", "rationale", events=("repeated",)))
+    assert len(notes) == 1 and "word for word" in notes[0].message and notes[0].quote == "We're the best."
+
+
+def test_a_repeated_turn_is_judged_by_the_repeat_step_alone(charlie):
+    score = assess_turn(charlie, *step_args(step_turn(charlie, "What matters most?", "open_question",
+                                                      events=("repeated",))))
+    assert [n.message for n in score.notes] == [scoring._repeat_notes(step_turn(charlie, "x"))[0].message]
+
+
+def step_args(t: scoring.Turn) -> tuple:
+    return t.before, t.analysis, t.reaction
+
+
+def test_step_rapport_credits_the_first_acknowledgement_and_not_sympathy_again_and_again(charlie):
+    first = scoring._rapport_notes(step_turn(charlie, "Hi Charlie, sorry about that.", "greeting", "empathy"))
+    assert kinds(first) == [("rapport", 1, ""), ("rapport", 2, "")]
+    again = scoring._rapport_notes(step_turn(charlie, "I'm sorry.", "empathy", move_counts=(("empathy", 1),)))
+    assert kinds(again) == [("rapport", 0, "")] and "no substance" in again[0].message
+    tired = scoring._rapport_notes(step_turn(charlie, "So sorry.", "empathy", events=("sympathy_fatigue",)))
+    assert kinds(tired) == [("rapport", -1, "sympathy_only")]
+
+
+def test_step_exploration_names_the_need_an_open_question_brought_out(charlie):
+    asked = scoring._exploration_notes(step_turn(charlie, "How does the rise affect you?", "open_question",
+                                                 events=("revealed:cash_flow",)))
+    assert kinds(asked) == [("exploration", 3, "")] and "budget is fixed per quarter" in asked[0].message
+    chat = scoring._exploration_notes(step_turn(charlie, "How was your weekend?", "open_question",
+                                                events=("off_topic",)))
+    assert kinds(chat) == [("exploration", 1, "")]
+    closed = scoring._exploration_notes(step_turn(charlie, "Is it the price?", "closed_question",
+                                                  move_counts=(("closed_question", 1),)))
+    assert kinds(closed) == [("exploration", -1, "closed_questions")]
+    summed = scoring._exploration_notes(step_turn(charlie, "So the jump hurts. Right?", "summary"))
+    assert kinds(summed) == [("exploration", 2, "")]
+
+
+def test_step_reasons_credits_a_reason(charlie):
+    assert kinds(scoring._reason_notes(step_turn(charlie, "Toner costs rose 20%.", "rationale"))) == \
+        [("transparency", 2, "")]
+    assert scoring._reason_notes(step_turn(charlie, "Hello.", "greeting")) == []
+
+
+def test_step_value_credits_an_option_that_meets_a_told_need_more(charlie):
+    told = scoring._value_notes(step_turn(charlie, "We could invoice you quarterly.", "value_add",
+                                          events=("satisfied:cash_flow",), revealed=("cash_flow",)))
+    assert kinds(told) == [("value_creation", 4, "")] and "invoice you quarterly" in told[0].quote
+    untold = scoring._value_notes(step_turn(charlie, "We could invoice you quarterly.", "value_add",
+                                            events=("satisfied:cash_flow",)))
+    assert kinds(untold) == [("value_creation", 2, "")]
+    trade = scoring._value_notes(step_turn(charlie, "If you commit, I can do more.", "conditional_trade"))
+    assert kinds(trade) == [("value_creation", 3, "")]
+
+
+def test_step_offers_calls_out_going_back_and_the_same_number_again(charlie):
+    back = scoring._offer_notes(step_turn(charlie, "It's $25 now.", "concession", events=("went_back:24",),
+                                          offer=25.0, offers=(24.0,)))
+    assert ("transparency", -3, "went_back") in kinds(back) and "$24" in back[0].message
+    same = scoring._offer_notes(step_turn(charlie, "$24.", "concession", events=("same_offer",), offer=24.0,
+                                          offers=(24.0,)))
+    assert kinds(same) == [("concession_discipline", 0, "")]
+    vague = scoring._offer_notes(step_turn(charlie, "I can knock a bit off.", "concession"))
+    assert kinds(vague) == [("concession_discipline", -2, "before_exploring"), ("concession_discipline", 0, "")]
+
+
+def test_step_tone_costs_pressure_more_than_a_hard_line(charlie):
+    notes = scoring._tone_notes(step_turn(charlie, "That's the price, take it or leave it.", "hold_position",
+                                          "pressure"))
+    assert kinds(notes) == [("collaborative_tone", -2, "hold_position"), ("collaborative_tone", -4, "pressure")]
+
+
+def test_step_closing_credits_a_close_on_a_yes_and_flags_writing_it_up_before_one(charlie):
+    yes = scoring._closing_notes(step_turn(charlie, "Does $23 work for you?", "close", events=("accepted",)))
+    assert kinds(yes) == [("closing", 3, "")]
+    after = CustomerState(charlie.id, "normal", 7, 50.0, 5.0, offers=(23.0,))
+    early = scoring._closing_notes(step_turn(charlie, "I'll send the contract at $23 today.", "close", after=after))
+    assert kinds(early) == [("closing", -1, "early_close")]
+    asks = scoring._closing_notes(step_turn(charlie, "Shall we settle on that?", "close"))
+    assert kinds(asks) == [("closing", 1, "")]
+
+
+def test_step_heads_up_says_what_the_customer_still_needs_and_when_to_wrap_up(charlie):
+    refused = scoring._heads_up_notes(step_turn(charlie, "I can do $23.", "concession", events=("not_ready:heard",)))
+    assert [n.heads_up for n in refused] == [True] and "understood" in refused[0].message
+    agreed = scoring._heads_up_notes(step_turn(charlie, "I can do $23.", "concession", events=("accepted",)))
+    assert agreed[0].heads_up and "has agreed" in agreed[0].message
+
+
+def test_assess_turn_is_the_steps_in_order(charlie):
+    t = step_turn(charlie, "Sorry Charlie. How does this affect you? Toner costs rose.", "empathy", "open_question",
+                  "rationale", events=("revealed:cash_flow",))
+    expected = [n for step in (scoring._rapport_notes, scoring._exploration_notes, scoring._reason_notes)
+                for n in step(t)]
+    assert list(assess_turn(charlie, *step_args(t)).notes) == expected
+
+
+# -- issue 16 play-test findings F24 and F25 (tests/playtest/FINDINGS.md), decisions in docs/scoring.md --------
+
+def claimed(text: str, source: str) -> Analysis:
+    """A turn the detector read as a reason, by a matched phrase ("pattern") or only by the classifier ("model")."""
+    return Analysis(text, ("rationale",), (Detection("rationale", 0, len(text), text, text, source, 0.4),),
+                    find_amounts(text))
+
+
+def test_step_reasons_a_bare_claim_is_not_a_reason(charlie):
+    state = CustomerState(charlie.id, "normal", 7, 50.0, 5.0)
+    claim = scoring.Turn(charlie, state, claimed("We're the market leader.", "model"), Reaction(state, (), ()))
+    assert kinds(scoring._reason_notes(claim)) == [("transparency", 0, "claim")]
+    for reason in (claimed("We're the market leader.", "pattern"), claimed("We cut 12% off fuel costs.", "model")):
+        assert kinds(scoring._reason_notes(scoring.Turn(charlie, state, reason, Reaction(state, (), ())))) == \
+            [("transparency", 2, "")]
+
+
+def test_a_line_sent_three_times_is_one_claim_and_costs_tone_twice(personas, detector):
+    morgan = play(personas, detector, "procurement_manager", [
+        "What would make this renewal work for your finance team?"] + ["We're the market leader in fleet tracking."] * 3
+        + ["Given a three-year term, I can do $27 a vehicle."])
+    said = [t for t in morgan.turns if "market leader" in t.text]
+    assert [n.kind for t in said for n in t.notes] == ["claim", "repeated", "repeated"]
+    scores = morgan.criteria()
+    assert scores["collaborative_tone"] == 70  # 100 - 15 for each repeat
+    assert scores["transparency"] == 65  # 30 + 35 for the one reason ("given a three-year term"), none for the claim
+
+
+def test_a_message_with_nothing_in_it_costs_its_turn_only(personas, detector):
+    talk = Conversation(personas["procurement_manager"], detector)
+    mash = talk.say("lkjhlkjh")
+    assert [(n.points, n.kind) for n in mash.notes] == [(-1, "empty")] and "Morgan" in mash.notes[0].message
+    talk.say("What would make this renewal work for you?")
+    assert talk.criteria()["collaborative_tone"] == 100  # the mash costs no criterion
+
+
+def test_a_price_above_the_list_price_is_going_back_not_a_concession(talk):
+    talk.say("Thanks for five years with us, Charlie.")
+    above = talk.say("I can do $30 a cartridge.")
+    assert above.offer is None
+    assert [(n.criterion, n.points) for n in above.notes if n.kind == "went_back"] == \
+        [("transparency", -3), ("concession_discipline", -2)]
+    assert "$30" in above.notes[0].message and "$25 list price" in above.notes[0].message
+
+
+def test_going_back_on_an_offer_costs_concession_discipline_too(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years, Charlie. What matters most to you?")
+    talk.say("Because you order every month, I can do $24 a cartridge.")
+    back = talk.say("Thinking again, I need to go back to $25.")
+    assert has(back.events, EventKind.went_back)
+    assert {(n.criterion, n.points) for n in back.notes if n.kind == "went_back"} == \
+        {("transparency", -3), ("concession_discipline", -2)}
+    assert talk.criteria()["concession_discipline"] <= 80
+
+
+def test_taking_the_customers_counter_with_no_reason_or_trade_is_a_concession_without_a_condition(personas, detector):
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years, Charlie. What matters most to you?")
+    assert has(talk.say("Because you order 150 a month I can do $24.").events, EventKind.countered)
+    talk.say("Let me think about it.")  # the reason is now two turns back: it no longer carries the next step
+    yes = talk.say("Yes, we can do that.")
+    assert has(yes.events, EventKind.took_counter)
+    gift = [n for n in yes.notes if n.kind == "gift"]
+    assert gift and gift[0].points == -3 and "you took Charlie's $22.50" in gift[0].message
+    assert not any(n.criterion == "transparency" for n in yes.notes)  # their own number needs no case made to them
+    assert not any(n.points > 0 and n.criterion == "concession_discipline" for n in yes.notes)
+
+
+def test_the_better_line_for_going_back_stands_by_the_earlier_number(personas, detector):
+    from parley.report import better_line
+
+    talk = Conversation(personas["price_increase_charlie"], detector)
+    talk.say("Thanks for five years, Charlie. What matters most to you?")
+    talk.say("Because you order every month, I can do $24 a cartridge.")
+    back = talk.say("Thinking again, I need to go back to $25.")
+    note = next(n for n in back.notes if n.kind == "went_back")
+    line = better_line(talk.persona, talk.state, talk.turns[:-1], back, note, load_rubric("default"))
+    assert line.startswith("$24 is the price on the table") and "$25" not in line
