@@ -357,7 +357,8 @@ _SOLD_NOT_GIVEN = re.compile(
     r"\b(?:paid|chargeable|billable)\s+(?:option|add-?on|extra|upgrade|service|feature|tier)s?\b|"
     r"\bat (?:an |the |our )?(?:extra|additional|standard|normal|usual|full|list)\s+(?:day\s+)?"
     r"(?:cost|charge|fee|price|rate)s?\b|\bfor an? (?:extra |additional |small |one-off )?(?:fee|charge)\b|"
-    r"\b(?:billed|charged|invoiced|sold|priced)\s+(?:separately|extra|on top|at cost|as an? (?:extra|add-?on))\b|"
+    r"\b(?:billed|charged|invoiced|sold|priced)\s+(?:separately|extra|on top|at cost|pro[ -]?rata|"
+    r"as an? (?:extra|add-?on))\b|"
     r"\bcosts? extra\b|\b(?:is|are) extra\b", re.I)
 
 

@@ -498,6 +498,7 @@ def test_a_tradable_named_as_the_subject_of_a_refusal_is_not_offered(moves_of, t
     "Priority support is available as a paid option.",  # F19
     "Training is available on request at the standard day rate.",
     "Onboarding workshops are billed separately.",
+    "Seats may be added at any time and are billed pro rata.",
     "WhatsApp is a paid add-on for everyone, no exceptions.",
 ])
 def test_a_tradable_sold_at_its_price_is_not_a_value_add(moves_of, text):
