@@ -164,8 +164,35 @@ def own_feelings(sent: Span) -> bool:
                               for c in cues)
 
 
+# "Sorry, I'm starving", "sry im half asleep lol": an apology that leads straight into a clause about the speaker
+_SORRY_THEN_SELF = re.compile(r"\b(?:sorry|sry|soz|apologies)\b[\s,.!;:-]*(?:(?:but|just|and)\s+)?"
+                              r"(?:i|im|i'm|i’m|ive|i've|i’ve)\b", re.I)
+# what turns such a clause back to the other side: acknowledging, feeling with them, "same here", "too"
+_BACK_TO_THEM = {"you", "your", "yours", "u", "ur", "ya", "too", "same", "also", "aware", "know", "realise",
+                 "realize", "understand", "get", "see", "hear", "imagine", "appreciate", "feel", "sympathise",
+                 "sympathize", "wish", "hate"}
+
+
+_EMPHATIC = {"really", "truly", "genuinely", "honestly", "so", "very", "am", "'m", "m", "do", "mean", "it", "is", "be"}
+
+
+def sorry_for_self(sent: Span) -> bool:
+    """"Sorry, I'm starving." apologises for the speaker's own state, an aside that acknowledges nothing of
+    the other side; "Sorry, I know that's a lot" and "Sorry, I'd be furious too" still turn to them."""
+    m = _SORRY_THEN_SELF.search(sent.text)
+    if m is None:
+        return False
+    rest = [t for t in sent if t.idx >= sent.start_char + m.end() and not t.is_punct]
+    if all(word(t) in _EMPHATIC for t in rest):
+        return False  # "I'm sorry, I really am." says the apology again
+    return not any(word(t) in _BACK_TO_THEM or t.lemma_ in _BACK_TO_THEM or t.lemma_ in CUES for t in rest)
+
+
 def look_alike(sent: Span, span: Span | None = None) -> bool:
-    """Look-alikes of empathy: a typo apology, "sorry?", a negated or requested "understand"."""
+    """Look-alikes of empathy: a typo apology, "sorry?", an apology for the speaker's own state, a negated
+    or requested "understand"."""
+    if sorry_for_self(sent):
+        return True
     if _SORRY_NOT_EMPATHY.search(sent.doc.text[sent.start_char: sent.end_char + 50]) and \
             not re.search(r"\bsorry to hear\b", sent.text, re.I):  # "sorry to hear ..." is about them, whatever follows
         return True

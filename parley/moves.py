@@ -224,11 +224,12 @@ _OFFER_WORDS = re.compile(r"\b(offer|can do|could do|give you|bring|reduce|lower
                           r"discount|off|deal(?!\s+with)|for you|price of|special|let you have|how about|what about|"
                           r"i can|we can|i could|we could|i'll|we'll|i will|we will|go to|come down|"
                           r"(?:i|we) (?:cud|cld|cn|kan)|ill do|"  # chat spellings: "i cud do $95"
-                          r"lock\w*(?: \w+){0,2} (?:at|in at)|"  # "and lock the price at $46"
+                          # "and lock the price at $46", "lock ur price 4 3 yrs at 46 a seat"
+                          r"lock\w*(?: \w+){0,5} (?:at|in at)|"
                           r"meet you|settle|propose|proposal|suggest|quote you|put forward|"
                           # a price put as a question: "what if we did $33?", "would $33 get this over the line?"
                           r"(?:could|can|shall) we (?:\w+ ){0,2}?(?:do|meet|go|settle|agree|say|make it|land|call it)|"
-                          r"what if (?:we|i)|make (?:it|that) [$£€]?\d+|"
+                          r"(?:what|wat|wot|wht) if (?:we|i)|make (?:it|that) [$£€]?\d+|"
                           r"\d+(?:[.,]\d{1,2})?\s+(?:ok|okay|alright|fine)(?=\s*\?)|"
                           r"would (?:say |something like |a price of |a rate of )?[$£€]?\d\S*\s+(?:\S+\s+){0,6}?"
                           r"(?:work|suit|help|do it|do the trick|swing it|get (?:this|us|it|you)|"
@@ -334,6 +335,67 @@ def _negated(span: Span, window: int = 8) -> bool:
             return True  # "at no extra cost" and "without charge" give something; they negate nothing
         i -= 1
     return False
+
+
+# a negation after the trigger: "Discounts are not given on standard items", "free shipping isn't something we offer"
+_DENIED_AFTER = re.compile(
+    r"^[^,;:.!?]{0,40}?\b(?:(?:is|are|was|were|be|been|'s|'re)\s+(?:not|never)|isn'?t|aren'?t|wasn'?t|weren'?t|"
+    r"(?:do|does|did|can|could|will|would|shall|may)\s*(?:not|n'?t)|don'?t|doesn'?t|didn'?t|can'?t|cannot|won'?t|"
+    r"wouldn'?t|never)\s+(?:be\s+|been\s+|currently\s+|normally\s+|usually\s+)?(?:given|offered|available|possible|"
+    r"apply|applied|applicable|included|provided|granted|an option|on offer|on the table|something|part of|allowed|"
+    r"permitted|extended|honou?red|accepted)\b", re.I)
+
+
+def _denied_after(span: Span) -> bool:
+    """The trigger is the subject of a refusal: "Discounts are not given ...", "a price match isn't possible"."""
+    sent = span.sent
+    return bool(_DENIED_AFTER.match(span.doc.text[span.end_char: sent.end_char]))
+
+
+# a tradable sold, not given: "Priority support is available as a paid option", "training at the standard day rate"
+_SOLD_NOT_GIVEN = re.compile(
+    r"\b(?:paid|chargeable|billable)\s+(?:option|add-?on|extra|upgrade|service|feature|tier)s?\b|"
+    r"\bat (?:an |the |our )?(?:extra|additional|standard|normal|usual|full|list)\s+(?:day\s+)?"
+    r"(?:cost|charge|fee|price|rate)s?\b|\bfor an? (?:extra |additional |small |one-off )?(?:fee|charge)\b|"
+    r"\b(?:billed|charged|invoiced|sold|priced)\s+(?:separately|extra|on top|at cost|pro[ -]?rata|"
+    r"as an? (?:extra|add-?on))\b|"
+    r"\bcosts? extra\b|\b(?:is|are) extra\b", re.I)
+
+
+def _sold_not_given(span: Span) -> bool:
+    """A value_add's words in a clause that sells the thing at its price: nothing is given."""
+    clause = next((cl for cl in _clauses(span.sent) if cl.start <= span.start < cl.end), span.sent)
+    return bool(_SOLD_NOT_GIVEN.search(clause.text))
+
+
+# thanks or esteem for every customer alike ("We value all our customers equally") values nobody in particular
+_EVERYONE_ALIKE = re.compile(r"\b(?:all|every|each)\s+(?:one\s+of\s+)?(?:(?:of\s+)?(?:our|the|my)\s+)?"
+                             r"(?:customers?|clients?|accounts?|users?)\b|\beveryone\b|\beverybody\b|\bequally\b|"
+                             r"\balike\b", re.I)
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|u|ur)\b", re.I)
+
+
+def _to_everyone(sent: Span) -> bool:
+    """Appreciation aimed at all customers alike and never at this one: "We value all our customers equally"
+    says this customer's years count for nothing special ("Thanks for your loyalty; we value all our
+    customers" still thanks them)."""
+    return bool(_EVERYONE_ALIKE.search(sent.text)) and not _SECOND_PERSON.search(sent.text)
+
+
+# agreeing the customer's point, then keeping a number: "Fair, $33 stands." after going back on $33 keeps the
+# better offer; it refuses nothing ("Sorry, $25 stands" and "Fair, but $25 stands" still refuse)
+_CONCEDES_POINT = re.compile(
+    r"^\W*(?:(?:ok|okay|yes|yeah|right|well)\W+)?(?:fair(?: enough| point)?|that'?s fair|you'?re right|you are right|"
+    r"true|good point|point taken|my mistake|my bad|my error|my apologies|as promised|as agreed|"
+    r"a deal'?s a deal|you have my word|i did say(?: that)?|i said (?:it|that))\b"
+    r"(?![^.!?]*\b(?:but|however|though|although|still|unfortunately|sorry)\b)[^.!?]*$", re.I)
+_STANDS = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:still\s+)?(?:stands|holds|applies|is still on the table|"
+                     r"is still (?:good|valid|there))\b", re.I)
+
+
+def _honours(in_sentence: str, after: str) -> bool:
+    """The rep concedes the customer's point and keeps a number said before: the number is put forward."""
+    return bool(_CONCEDES_POINT.match(in_sentence) and _STANDS.match(after))
 
 
 # -- the detector ---------------------------------------------------------------------------------
@@ -606,8 +668,12 @@ def _pattern_vetoed(c: Candidate, move: str, span: Span, k: int, weak: bool) -> 
     if move == "empathy" and (empathy.look_alike(sent, span) or c.turns_to_self(k) or
                               span[-1].lemma_ == "hear" and bool(re.match(r"\s*from\b", doc.text[span.end_char:]))):
         return True  # "good to hear from you" greets
-    if move in _NEGATABLE and _negated(span):
+    if move in _NEGATABLE and (_negated(span) or _denied_after(span)):
         return True
+    if move == "value_add" and _sold_not_given(span):
+        return True  # "Priority support is available as a paid option" sells it; it gives nothing
+    if move == "appreciation" and _to_everyone(sent):
+        return True  # "We value all our customers equally" values nobody in particular
     if move == "concession" and span[0].lemma_ in {"keep", "hold"} and \
             _OBLIGED.search(doc.text[sent.start_char: span.start_char]):
         return True  # "I can keep you at $23" gives; "I have to keep you at $25" holds
@@ -710,6 +776,8 @@ def _model_vetoed(c: Candidate, move: str, score: float, k: int) -> bool:
         return True  # "is it the price or something else" asks; it refuses nothing
     if shape is not None and shape.kind == "rhetorical" and move in {"summary", "close"}:
         return True
+    if move == "appreciation" and _to_everyone(sent):
+        return True  # "We value all our customers equally": esteem for everyone alike, none for this customer
     # "what matters most to you?" asks; a restating open question ("so you're worried about cash flow,
     # what would help?") was already found by the summary phrases
     return move == "summary" and shape is not None and shape.kind == "open"
@@ -724,8 +792,11 @@ def classifier_moves(detector: Detector, c: Candidate) -> None:
             span = detector._model_span(c.sents[k], move)
             if move in _NEGATABLE:
                 cue = next((t for t in span if t.lemma_ in detector.move_words.get(move, ())), None)
-                if cue is not None and _negated(span.doc[cue.i: cue.i + 1]):
+                if cue is not None and (_negated(span.doc[cue.i: cue.i + 1]) or
+                                        _denied_after(span.doc[cue.i: cue.i + 1])):
                     continue  # "nobody else will give you free delivery" offers nothing
+            if move == "value_add" and _sold_not_given(span):
+                continue  # "training is available at the standard day rate" sells it
             c.add(move, span, "model", score, k)
 
 
@@ -746,6 +817,8 @@ def _amount_role(c: Candidate, n: int, amount: Amount, span: Span, k: int, rival
     theirs = (_THEIR_NUMBER.search(clause.text) or _NAMED_BEFORE.search(before) and _NAMED_AFTER.match(after)) \
         and not (_WE_CAN.search(clause.text) or _REVISES.search(clause.text))
     # "what does the 15% cut mean for you?" names their number
+    if _honours(in_sentence, after):
+        return True  # "Fair, $33 stands.": the rep keeps the better number they went back on
     refused_before = _REFUSED_BEFORE.search(in_sentence)  # across clauses
     if _negated(span, window=8) or refused_before or _REFUSED_AFTER.match(after) or theirs:
         if not theirs:  # "I can't match $29", "$42 isn't something I can offer", "you need 15% off"
@@ -799,8 +872,11 @@ def conflicts(detector: Detector, c: Candidate) -> None:
     """Pass 6: one reading per sentence where two moves exclude each other."""
     found = c.found
     for k, (sent, shape) in enumerate(zip(c.sents, c.shapes)):
-        if ("value_add", k) in found and c.by("summary", k, "pattern") and not _WE_CAN.search(sent.text):
-            del found[("value_add", k)]  # "to summarise: you need 30 seats and a named contact" offers nothing
+        if ("value_add", k) in found and (c.by("summary", k, "pattern") or _checked_after(c, k)) and \
+                not _WE_CAN.search(sent.text):
+            # "to summarise: you need 30 seats and a named contact" offers nothing, and nor does "So they're $29
+            # for year one and messaging is the gap. Is that right?"
+            del found[("value_add", k)]
         if ("concession", k) in found and c.by("close", k, "pattern") and \
                 shape is not None and shape.kind in {"closed", "check", "question"} and "?" in sent.text:
             # "would $23 work for you?" makes a new offer and asks yes or no; "does that work?" alone closes
@@ -827,6 +903,14 @@ def conflicts(detector: Detector, c: Candidate) -> None:
         elif move == "hold_position" and any(m in {"concession", "value_add", "conditional_trade"}
                                              for m, _k in found):
             del found[(move, k)]  # "I can't match $29. I can do $30." engages: not a flat no
+
+
+def _checked_after(c: Candidate, k: int) -> bool:
+    """Sentence k is what a bare check after it ("Is that right?", "Have I got that right?") asks the customer
+    to confirm: a summary of what they said."""
+    if k + 1 >= len(c.sents) or not c.by("summary", k + 1, "pattern"):
+        return False
+    return sum(1 for t in c.sents[k + 1] if not t.is_punct) <= 6
 
 
 # what a real trade asks of the customer besides a yes: a term, a volume, paying early, a reference
@@ -875,7 +959,10 @@ def fallback(detector: Detector, c: Candidate) -> None:
     in_k = [a.offered for a in c.amounts if sents[k].start_char <= a.start < sents[k].end_char]
     reported = best in {"concession", "value_add"} and (
         bool(_NOT_OFFER.search(sents[k].text)) and not _WE_CAN.search(sents[k].text) or
-        bool(in_k) and False in in_k and True not in in_k)  # "the price went to $25" offers nothing
+        bool(in_k) and False in in_k and True not in in_k) or \
+        best in {"value_add", "conditional_trade"} and bool(_SOLD_NOT_GIVEN.search(sents[k].text)) or \
+        best == "appreciation" and _to_everyone(sents[k])
+    # "the price went to $25" offers nothing; "priority support is available as a paid option" sells it
     greets = best != "greeting" or k == 0 and bool(_GREETING_WORD.search(sents[k].text))
     if (best != "empathy" or c.empathy_ok(k)) and not reported and greets:
         c.add(best, sents[k], "model", top, k)

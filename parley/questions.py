@@ -128,7 +128,7 @@ _AUX_TYPOS = {"wud": "would", "wld": "would", "cud": "could", "cld": "could", "s
 
 def word(token: Token) -> str:
     word = token.lower_.strip("-") or token.lower_
-    if word in _WH_TYPOS and token.i == token.sent.start:  # "wat is it about relaydesk", "y not"
+    if word in _WH_TYPOS and _first_word(token):  # "wat is it about relaydesk", "y not", "so wat does finance need"
         return _WH_TYPOS[word]
     if word in _AUX_TYPOS:
         return _AUX_TYPOS[word]
@@ -137,6 +137,12 @@ def word(token: Token) -> str:
 
 
 _CLITIC = re.compile(r"(?:'|’)(?:s|d|re|ll|ve)$")
+
+
+def _first_word(token: Token) -> bool:
+    """Token opens its sentence, after fillers and punctuation only ("so, wat ...", "ok so y not")."""
+    doc = token.doc
+    return all(doc[j].is_punct or doc[j].lower_ in _FILLERS for j in range(token.sent.start, token.i))
 
 
 def _clause_starts(sent: Span) -> List[int]:
@@ -253,7 +259,7 @@ def question_shape(sent: Span) -> Shape | None:
 
 
 SO_CHECK = re.compile(r"^\W*(?:(?:ok|okay|right|alright|and|oh|yeah|mm|hmm)\W+)*so\b"
-                       r"(?!\s+(?:can|could|would|will|shall|"
+                       r"(?!\s+(?:can|could|would|will|shall|wat|wats|wot|wht|hw|"
                        r"do|does|did|is|are|what|how|why|when|where|who|which|if|(?:you|we|i)(?:'ll| will)|"
                        r"(?:we|i) (?:can|could|cud|cld|would|'d|might))\b)", re.I)
 _BACKCHANNEL = {"hello", "hi", "hey",  # "hello?": are you there, not a question

@@ -15,7 +15,7 @@ import yaml
 from parley.engine import CustomerState
 from parley.events import load
 from parley.personas import Persona
-from parley.replies import text
+from parley.replies import text as line_text
 from parley.scoring import TurnScore
 from parley.session import Trainer
 from parley.store import Store
@@ -27,8 +27,8 @@ def pool(persona: Persona, name: str) -> List[str]:
     kind, key = name.split(".", 1)
     if kind == "reactions":
         moods = persona.reactions[key]
-        return [text(line) for mood in ("hostile", "guarded", "open") for line in moods[mood]]
-    return [text(line) for line in getattr(persona.lines, key)]
+        return [line_text(line) for mood in ("hostile", "guarded", "open") for line in moods[mood]]
+    return [line_text(line) for line in getattr(persona.lines, key)]
 
 
 def test_the_cases_are_the_ones_the_issue_lists() -> None:

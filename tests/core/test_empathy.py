@@ -139,3 +139,26 @@ def test_no_as_a_determiner_does_not_turn_an_apology_into_a_refusal(moves_of):
 def test_brush_offs_and_the_non_apology_are_refusals(moves_of, text):
     assert moves_of(text) == {"hold_position"}
     assert "empathy" in moves_of("I'm sorry you feel let down by the way we handled it.")
+
+
+# -- an apology for the speaker's own state (play-test finding F8) ---------------------------------
+@pytest.mark.parametrize("text", [
+    "Sorry, I'm starving. Do you have a good lasagne recipe?",
+    "sry im half asleep lol",
+    "Sorry, I've been on calls all morning.",
+    "Apologies, I'm running late today.",
+    "I'm sorry, I would really like to close this today.",
+])
+def test_an_apology_for_ones_own_state_is_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Sorry, I know that's a lot to take in.",
+    "I'm so sorry, I'd be furious too.",
+    "Sorry, I didn't realise the increase landed mid-quarter.",
+    "I'm sorry, I really am.",
+    "Sorry, I'm aware this jump hurts your cash flow.",
+])
+def test_an_apology_that_turns_to_the_customer_is_still_empathy(moves_of, text):
+    assert "empathy" in moves_of(text)

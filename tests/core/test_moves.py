@@ -455,3 +455,87 @@ def test_a_yes_asked_at_a_price_is_no_trade(detector, text: str) -> None:
 
 def test_a_price_tied_to_a_term_stays_a_trade(detector) -> None:
     assert "conditional_trade" in detector.detect("If you sign a two-year contract, I can do $46.").moves
+
+
+# -- play-test findings F17-F21: refusals, everyone alike, tradables sold, chat offers, a price kept ----
+@pytest.mark.parametrize("text", [
+    "You get what you pay for.",  # F17
+    "Cheap tools cost more in the end; you get what you paid for.",
+    "Budget cuts are an internal matter for your company, not for us.",
+    "That's a matter for your finance team.",
+    "How you fund it is nothing to do with us.",
+    "Your budget isn't our responsibility.",
+])
+def test_a_dismissive_refusal_holds_the_position(moves_of, text):
+    assert "hold_position" in moves_of(text) or "pressure" in moves_of(text)
+    assert "other" not in moves_of(text)
+
+
+@pytest.mark.parametrize("text", [
+    "We value all our customers equally.",  # F18
+    "We treat every customer the same.",
+    "We appreciate every one of our customers.",
+])
+def test_esteem_for_every_customer_alike_is_not_appreciation(moves_of, text):
+    assert "appreciation" not in moves_of(text)
+
+
+def test_thanks_to_this_customer_next_to_everyone_alike_is_still_appreciation(moves_of):
+    assert "appreciation" in moves_of("Thanks so much for your loyalty, we value all our customers.")
+
+
+@pytest.mark.parametrize("text", [
+    "Discounts are not given on standard items unless a written agreement exists.",  # F18
+    "Discounts aren't available on this plan.",
+    "A price match is not something we offer.",
+    "Free shipping doesn't apply to consumables.",
+])
+def test_a_tradable_named_as_the_subject_of_a_refusal_is_not_offered(moves_of, text):
+    assert not moves_of(text) & {"concession", "value_add"}
+
+
+@pytest.mark.parametrize("text", [
+    "Priority support is available as a paid option.",  # F19
+    "Training is available on request at the standard day rate.",
+    "Onboarding workshops are billed separately.",
+    "Seats may be added at any time and are billed pro rata.",
+    "WhatsApp is a paid add-on for everyone, no exceptions.",
+])
+def test_a_tradable_sold_at_its_price_is_not_a_value_add(moves_of, text):
+    assert not moves_of(text) & {"value_add", "conditional_trade"}
+
+
+@pytest.mark.parametrize("text", [
+    "WhatsApp costs extra, but I can include it free for a year.",
+    "I can add priority support at no extra cost.",
+])
+def test_a_tradable_given_is_still_a_value_add(moves_of, text):
+    assert "value_add" in moves_of(text)
+
+
+def test_a_summary_checked_in_the_next_sentence_offers_nothing(moves_of):
+    moves = moves_of("So they're $29 for year one but $38 for year two, and messaging is the real gap. "
+                     "Is that right?")  # F19
+    assert "summary" in moves and not moves & {"value_add", "concession"}
+    assert "value_add" in moves_of("I can include messaging free for a year. Does that work?")
+
+
+@pytest.mark.parametrize("text, price", [
+    ("wat if i lock ur price 4 3 yrs at 46 a seat? no more surprises", 46.0),  # F20
+    ("wot if we lock the price for three years at 27 a vehicle?", 27.0),
+])
+def test_an_offer_in_chat_shorthand_is_read(detector, text, price):
+    analysis = detector.detect(text)
+    assert "concession" in analysis.moves and (price, True) in offered(detector, text)
+
+
+@pytest.mark.parametrize("text", ["Fair, $33 stands.",  # F21
+                                  "You're right, the $33 still stands.", "My mistake, $24 stands as promised."])
+def test_agreeing_then_keeping_a_number_honours_it(detector, text):
+    analysis = detector.detect(text)
+    assert "hold_position" not in analysis.moves and "concession" in analysis.moves
+
+
+@pytest.mark.parametrize("text", ["$25 stands.", "Sorry, $25 stands.", "Fair enough, but $25 stands."])
+def test_keeping_a_number_without_conceding_the_point_still_holds(moves_of, text):
+    assert moves_of(text) == {"hold_position"}

@@ -127,3 +127,28 @@ def test_a_confident_classifier_outweighs_a_soft_guard_but_not_a_hard_one(detect
         assert not empathy_with("I understand, but the price is the price.", 0.99)
     finally:
         detector.thresholds = saved
+
+
+def test_amount_roles_honours_a_number_kept_after_conceding_the_point(detector):
+    c = run_until(detector, "Fair, $33 stands.", moves.amount_roles)
+    assert [(a.value, a.offered) for a in c.amounts] == [(33.0, True)] and not c.refused
+    c = run_until(detector, "Sorry, $33 stands.", moves.amount_roles)
+    assert [(a.value, a.offered) for a in c.amounts] == [(33.0, False)]
+
+
+def test_conflicts_drops_a_value_add_from_a_summary_checked_after_it(detector):
+    text = "So you'd want the messaging add-on and a fixed price. Have I got that right?"
+    c = run_until(detector, text, moves.conflicts)
+    assert ("value_add", 0) not in c.found and ("summary", 1) in c.found
+
+
+def test_phrase_patterns_vetoes_a_tradable_sold_or_refused(detector):
+    c = run_until(detector, "Priority support is available as a paid option.", moves.phrase_patterns)
+    assert "value_add" not in found(c) and ("value_add", 0) in c.vetoed
+    c = run_until(detector, "Discounts are not given on standard items.", moves.phrase_patterns)
+    assert "concession" not in found(c) and ("concession", 0) in c.vetoed
+
+
+def test_fallback_reads_no_gift_into_a_tradable_sold(detector):
+    c = run_until(detector, "Priority support is available as a paid option.", moves.fallback)
+    assert not found(c) & {"value_add", "conditional_trade"}

@@ -107,3 +107,14 @@ def test_asking_whether_they_talked_is_a_closed_question(moves_of, text):
                                   "could u explain what happened"])
 def test_asking_them_to_talk_is_an_open_question(moves_of, text):
     assert moves_of(text) == {"open_question"}
+
+
+@pytest.mark.parametrize("text", [
+    "so wat does finance actually need 2 see from u?",  # play-test finding F20
+    "ok so wats the biggest issue 4 u w the new price?",
+    "and hw wud u want the contract set up?",
+    "right, so, wat matters most 2 ur team?",
+])
+def test_a_chat_spelt_wh_word_after_fillers_still_opens_the_question(moves_of, text):
+    moves = moves_of(text)
+    assert "open_question" in moves and "summary" not in moves
