@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Sequence, Set, Tuple
 
 from parley.move_data import Labelled
-from parley.moves import Detector, Reading
+from parley.moves import ARCHITECTURE, Detector, Reading
 from parley.taxonomy import REAL_MOVES
 
 GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
@@ -77,15 +77,21 @@ class Fold:
     extra: Dict[str, List[Reading]] = field(default_factory=dict)  # other files read by this fold's model
 
 
-def run(examples: Sequence[Labelled], k: int = 5, epochs: int = 12, architecture: str = "bow",
+def run(examples: Sequence[Labelled], k: int = 5, epochs: int = 12, architecture: str = ARCHITECTURE,
         extra: Dict[str, Sequence[str]] | None = None, seed: int = 13, max_folds: int | None = None) -> List[Fold]:
     """Train k detectors, each without one fold, and read that fold (and any extra texts) with it
     (`max_folds`: stop early, for a quick look at an expensive architecture)."""
     out: List[Fold] = []
+    weights = None
+    if architecture == "ensemble-pretrained":
+        # pretrained once on the unlabelled corpus (text only, no label: parley/pretrain.py); the test
+        # fold's text is in that corpus, its labels never are
+        from parley import pretrain
+        weights = pretrain.tok2vec_weights()
     for test in folds(examples, k, seed)[:max_folds]:
         held = set(test)
         detector = Detector.train([e for n, e in enumerate(examples) if n not in held], epochs=epochs,
-                                  architecture=architecture)
+                                  architecture=architecture, tok2vec_weights=weights)
         fold = Fold(detector, test, detector.read_many([examples[n].text for n in test]))
         for name, texts in (extra or {}).items():
             fold.extra[name] = detector.read_many(texts)

@@ -65,7 +65,8 @@ THRESHOLDS_FILE = DATA_DIR / "thresholds.yml"
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".parley" / "detector"
 # the code the trained detector depends on: a change to any of it retrains
 DETECTOR_MODULES = tuple(Path(__file__).resolve().parent / f"{name}.py"
-                         for name in ("moves", "move_data", "phrases", "questions", "empathy", "amounts", "signals"))
+                         for name in ("moves", "move_data", "phrases", "questions", "empathy", "amounts", "signals",
+                                      "pretrain"))
 MAX_CHARS = 2000  # a pasted essay is analysed on its first 2,000 characters
 THRESHOLD = 0.5
 
@@ -99,6 +100,20 @@ QUESTION_OVERRIDE: float | None = None
 PRESSURE_NEEDS_MORE = {"open", "closed"}
 PRESSURE_IN_QUESTION = 0.75
 QUESTIONS = ("open_question", "closed_question")
+# The shipped classifier (docs/evaluator.md weighs the three): "bow", a bag of lemma uni- and bigrams;
+# "ensemble", spaCy's TextCatEnsemble (that bag plus a CNN over a tok2vec trained from scratch);
+# "ensemble-pretrained", the same with the tok2vec first pretrained by parley/pretrain.py.
+ARCHITECTURES = ("bow", "ensemble", "ensemble-pretrained")
+ARCHITECTURE = "bow"
+# The tok2vec of the `ensemble` classifier: word vectors hashed from the lemma's norm, prefix, suffix
+# and shape (sub-word features: "apprecaite" shares a prefix with "appreciate"), and a CNN over
+# them; `parley/pretrain.py` pretrains exactly this layer.
+TOK2VEC = {"@architectures": "spacy.Tok2Vec.v2",
+           "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": 64,
+                     "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"], "rows": [2000, 1000, 1000, 1000],
+                     "include_static_vectors": False},
+           "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 64, "depth": 2,
+                      "window_size": 1, "maxout_pieces": 3}}
 
 # When a turn carries several moves, the Rasa intent is the most consequential one.
 PRIORITY: Tuple[str, ...] = (
@@ -409,30 +424,31 @@ class Detector:
     # -- building ------------------------------------------------------------------------------
     @staticmethod
     def blank(architecture: str = "bow") -> Language:
-        """The pipeline: sentences, lemmas and a multi-label classifier.  `bow` (the shipped one) is a
-        bag of lemma uni- and bigrams; `ensemble` adds a CNN over tok2vec trained from scratch
-        (spaCy's TextCatEnsemble), measured in docs/evaluator.md."""
+        """The pipeline: sentences, lemmas and a multi-label classifier.  `bow` is a bag of lemma uni-
+        and bigrams; `ensemble` adds a CNN over a tok2vec (`TOK2VEC`, trained from scratch or
+        initialised by `parley/pretrain.py`), spaCy's TextCatEnsemble; measured in docs/evaluator.md."""
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
         nlp.add_pipe("parley_lemmatizer")
         bow = {"@architectures": "spacy.TextCatBOW.v2", "exclusive_classes": False, "ngram_size": 2,
                "no_output_layer": False}
         model = bow if architecture == "bow" else {
-            "@architectures": "spacy.TextCatEnsemble.v2", "linear_model": bow,
-            "tok2vec": {"@architectures": "spacy.Tok2Vec.v2",
-                        "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": 64,
-                                  "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"], "rows": [2000, 1000, 1000, 1000],
-                                  "include_static_vectors": False},
-                        "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 64, "depth": 2,
-                                   "window_size": 1, "maxout_pieces": 3}}}
+            "@architectures": "spacy.TextCatEnsemble.v2", "linear_model": bow, "tok2vec": TOK2VEC}
         nlp.add_pipe("textcat_multilabel", config={"model": model, "threshold": THRESHOLD})
         return nlp
 
     @classmethod
-    def train(cls, examples: Sequence[Labelled], epochs: int = 12, seed: int = 7, architecture: str = "bow",
-              thresholds: Dict[str, float] | None = None) -> Detector:
+    def train(cls, examples: Sequence[Labelled], epochs: int = 12, seed: int = 7, architecture: str = ARCHITECTURE,
+              thresholds: Dict[str, float] | None = None, tok2vec_weights: bytes | None = None) -> Detector:
         """Train the classifier on whole examples (lemma features); a move an example does not label
-        (a CaSiNo row knows only empathy) is masked out of the loss."""
+        (a CaSiNo row knows only empathy) is masked out of the loss.  `tok2vec_weights` (an ensemble
+        only): the tok2vec's starting weights, by default from `parley/pretrain.py` for
+        "ensemble-pretrained" (built once and cached), random for "ensemble"."""
+        if architecture not in ARCHITECTURES:
+            raise ValueError(f"unknown architecture {architecture!r}: one of {', '.join(ARCHITECTURES)}")
+        if architecture == "ensemble-pretrained" and tok2vec_weights is None:
+            from parley import pretrain  # imports this module
+            tok2vec_weights = pretrain.tok2vec_weights()
         spacy.util.fix_random_seed(seed)
         nlp = cls.blank(architecture)
         textcat = nlp.get_pipe("textcat_multilabel")
@@ -443,6 +459,8 @@ class Detector:
             docs = list(nlp.pipe(e.text for e in examples))
         data = [Example.from_dict(_features(nlp, doc[:]), {"cats": e.cats()}) for doc, e in zip(docs, examples)]
         optimizer = nlp.initialize(lambda: data)
+        if tok2vec_weights is not None and architecture != "bow":
+            textcat.model.get_ref("tok2vec").from_bytes(tok2vec_weights)
         rng = random.Random(seed)
         for _ in range(epochs):
             rng.shuffle(data)
