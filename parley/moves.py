@@ -440,10 +440,8 @@ class Detector:
         bow = {"@architectures": "spacy.TextCatBOW.v2", "exclusive_classes": False, "ngram_size": 2,
                "no_output_layer": False}
         ensemble = {"@architectures": "spacy.TextCatEnsemble.v2", "linear_model": bow, "tok2vec": TOK2VEC}
-        nlp.add_pipe("textcat_multilabel", config={"model": bow if architecture in {"bow", "blend"} else ensemble,
+        nlp.add_pipe("textcat_multilabel", config={"model": bow if architecture == "bow" else ensemble,
                                                    "threshold": THRESHOLD})
-        if architecture == "blend":
-            nlp.add_pipe("textcat_multilabel", name=ENSEMBLE_PIPE, config={"model": ensemble, "threshold": THRESHOLD})
         return nlp
 
     @classmethod
@@ -455,6 +453,11 @@ class Detector:
         "ensemble-pretrained" (built once and cached), random for "ensemble"."""
         if architecture not in ARCHITECTURES:
             raise ValueError(f"unknown architecture {architecture!r}: one of {', '.join(ARCHITECTURES)}")
+        if architecture == "blend":  # each classifier trained exactly as on its own, then put side by side
+            bow = cls.train(examples, epochs, seed, "bow", thresholds)
+            ensemble = cls.train(examples, epochs, seed, "ensemble", thresholds, tok2vec_weights)
+            bow.nlp.add_pipe("textcat_multilabel", name=ENSEMBLE_PIPE, source=ensemble.nlp)
+            return cls(bow.nlp, thresholds)
         if architecture == "ensemble-pretrained" and tok2vec_weights is None:
             from parley import pretrain  # imports this module
             tok2vec_weights = pretrain.tok2vec_weights()
