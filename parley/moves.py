@@ -10,9 +10,10 @@ Built on a blank spaCy English pipeline (no pretrained model can be downloaded h
   (parley/amounts.py), "if you..., I can...", and the phrases of each move, with guards for
   look-alikes (parley/empathy.py: "I understand, but..." is a refusal, "sorry, I meant 3" is a typo
   fix; "how are you?" is a greeting);
-* a multi-label text classifier (spaCy `textcat_multilabel`, bag of lemma n-grams) trained from
-  the project's own labelled examples (parley/data/moves/train.yml) scores each sentence and
-  catches the wording the patterns miss.
+* a multi-label text classifier trained from the project's own labelled examples (parley/move_data.py)
+  scores each sentence and catches the wording the patterns miss: a bag of lemma n-grams and
+  spaCy's TextCatEnsemble (a CNN over sub-word features) side by side, their scores blended
+  (ARCHITECTURE, BLEND; docs/evaluator.md weighs the options).
 
 Every detection keeps the character span that triggered it and the clause it stands in, so
 feedback quotes the trainee's own words.  This module is the one source of truth: the Rasa NLU
@@ -65,7 +66,8 @@ THRESHOLDS_FILE = DATA_DIR / "thresholds.yml"
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".parley" / "detector"
 # the code the trained detector depends on: a change to any of it retrains
 DETECTOR_MODULES = tuple(Path(__file__).resolve().parent / f"{name}.py"
-                         for name in ("moves", "move_data", "phrases", "questions", "empathy", "amounts", "signals"))
+                         for name in ("moves", "move_data", "phrases", "questions", "empathy", "amounts", "signals",
+                                      "pretrain"))
 MAX_CHARS = 2000  # a pasted essay is analysed on its first 2,000 characters
 THRESHOLD = 0.5
 
@@ -99,6 +101,25 @@ QUESTION_OVERRIDE: float | None = None
 PRESSURE_NEEDS_MORE = {"open", "closed"}
 PRESSURE_IN_QUESTION = 0.75
 QUESTIONS = ("open_question", "closed_question")
+# The shipped classifier (docs/evaluator.md weighs them): "bow", a bag of lemma uni- and bigrams;
+# "ensemble", spaCy's TextCatEnsemble (that bag plus a CNN over a tok2vec trained from scratch);
+# "ensemble-pretrained", the same with the tok2vec first pretrained by parley/pretrain.py;
+# "blend", both "bow" and "ensemble" trained side by side, their scores mixed with BLEND.
+ARCHITECTURES = ("bow", "ensemble", "ensemble-pretrained", "blend")
+ARCHITECTURE = "blend"
+# The weight of the ensemble's score in "blend" (the bag of n-grams has the rest), chosen on
+# 5-fold cross-validation among 0, 0.3, 0.5, 0.7 and 1 (docs/evaluator.md).
+BLEND = 0.3
+ENSEMBLE_PIPE = "textcat_ensemble"  # the second classifier of "blend"
+# The tok2vec of the `ensemble` classifier: word vectors hashed from the lemma's norm, prefix, suffix
+# and shape (sub-word features: "apprecaite" shares a prefix with "appreciate"), and a CNN over
+# them; `parley/pretrain.py` pretrains exactly this layer.
+TOK2VEC = {"@architectures": "spacy.Tok2Vec.v2",
+           "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": 64,
+                     "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"], "rows": [2000, 1000, 1000, 1000],
+                     "include_static_vectors": False},
+           "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 64, "depth": 2,
+                      "window_size": 1, "maxout_pieces": 3}}
 
 # When a turn carries several moves, the Rasa intent is the most consequential one.
 PRIORITY: Tuple[str, ...] = (
@@ -419,6 +440,7 @@ class Detector:
         self.thresholds: Dict[str, float] = dict(thresholds or THRESHOLDS)
         self.lemmatizer = nlp.get_pipe("parley_lemmatizer")
         self.textcat = nlp.get_pipe("textcat_multilabel")
+        self.ensemble = nlp.get_pipe(ENSEMBLE_PIPE) if ENSEMBLE_PIPE in nlp.pipe_names else None
         # Plain phrases go to a PhraseMatcher on lemmas (one pass, however many phrases); phrases with
         # gaps, numbers or exact forms need the token Matcher.
         self.matcher = Matcher(nlp.vocab)
@@ -471,40 +493,51 @@ class Detector:
     # -- building ------------------------------------------------------------------------------
     @staticmethod
     def blank(architecture: str = "bow") -> Language:
-        """The pipeline: sentences, lemmas and a multi-label classifier.  `bow` (the shipped one) is a
-        bag of lemma uni- and bigrams; `ensemble` adds a CNN over tok2vec trained from scratch
-        (spaCy's TextCatEnsemble), measured in docs/evaluator.md."""
+        """The pipeline: sentences, lemmas and a multi-label classifier.  `bow` is a bag of lemma uni-
+        and bigrams; `ensemble` adds a CNN over a tok2vec (`TOK2VEC`, trained from scratch or
+        initialised by `parley/pretrain.py`), spaCy's TextCatEnsemble; measured in docs/evaluator.md."""
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
         nlp.add_pipe("parley_lemmatizer")
         bow = {"@architectures": "spacy.TextCatBOW.v2", "exclusive_classes": False, "ngram_size": 2,
                "no_output_layer": False}
-        model = bow if architecture == "bow" else {
-            "@architectures": "spacy.TextCatEnsemble.v2", "linear_model": bow,
-            "tok2vec": {"@architectures": "spacy.Tok2Vec.v2",
-                        "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": 64,
-                                  "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"], "rows": [2000, 1000, 1000, 1000],
-                                  "include_static_vectors": False},
-                        "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 64, "depth": 2,
-                                   "window_size": 1, "maxout_pieces": 3}}}
-        nlp.add_pipe("textcat_multilabel", config={"model": model, "threshold": THRESHOLD})
+        ensemble = {"@architectures": "spacy.TextCatEnsemble.v2", "linear_model": bow, "tok2vec": TOK2VEC}
+        nlp.add_pipe("textcat_multilabel", config={"model": bow if architecture == "bow" else ensemble,
+                                                   "threshold": THRESHOLD})
         return nlp
 
     @classmethod
-    def train(cls, examples: Sequence[Labelled], epochs: int = 12, seed: int = 7, architecture: str = "bow",
-              thresholds: Dict[str, float] | None = None) -> Detector:
+    def train(cls, examples: Sequence[Labelled], epochs: int = 12, seed: int = 7, architecture: str = ARCHITECTURE,
+              thresholds: Dict[str, float] | None = None, tok2vec_weights: bytes | None = None) -> Detector:
         """Train the classifier on whole examples (lemma features); a move an example does not label
-        (a CaSiNo row knows only empathy) is masked out of the loss."""
+        (a CaSiNo row knows only empathy) is masked out of the loss.  `tok2vec_weights` (an ensemble
+        only): the tok2vec's starting weights, by default from `parley/pretrain.py` for
+        "ensemble-pretrained" (built once and cached), random for "ensemble"."""
+        if architecture not in ARCHITECTURES:
+            raise ValueError(f"unknown architecture {architecture!r}: one of {', '.join(ARCHITECTURES)}")
+        if architecture == "blend":  # each classifier trained exactly as on its own, then put side by side
+            bow = cls.train(examples, epochs, seed, "bow", thresholds)
+            ensemble = cls.train(examples, epochs, seed, "ensemble", thresholds, tok2vec_weights)
+            bow.nlp.add_pipe("textcat_multilabel", name=ENSEMBLE_PIPE, source=ensemble.nlp)
+            return cls(bow.nlp, thresholds)
+        if architecture == "ensemble-pretrained" and tok2vec_weights is None:
+            from parley import pretrain  # imports this module
+            tok2vec_weights = pretrain.tok2vec_weights()
         spacy.util.fix_random_seed(seed)
         nlp = cls.blank(architecture)
-        textcat = nlp.get_pipe("textcat_multilabel")
-        for move in REAL_MOVES:
-            textcat.add_label(move)
+        textcats = [nlp.get_pipe(name) for name in nlp.pipe_names if name.startswith("textcat")]
+        for textcat in textcats:
+            for move in REAL_MOVES:
+                textcat.add_label(move)
         nlp.get_pipe("parley_lemmatizer").initialize(nlp=nlp)
         with nlp.select_pipes(enable=["parley_lemmatizer"]):
             docs = list(nlp.pipe(e.text for e in examples))
         data = [Example.from_dict(_features(nlp, doc[:]), {"cats": e.cats()}) for doc, e in zip(docs, examples)]
         optimizer = nlp.initialize(lambda: data)
+        if tok2vec_weights is not None:
+            for textcat in textcats:
+                if textcat.model.has_ref("tok2vec"):
+                    textcat.model.get_ref("tok2vec").from_bytes(tok2vec_weights)
         rng = random.Random(seed)
         for _ in range(epochs):
             rng.shuffle(data)
@@ -538,7 +571,8 @@ class Detector:
     def read_many(self, texts: Iterable[str], batch_size: int = 256) -> List[Reading]:
         """Sentences, lemmas and the classifier's scores per sentence: everything the passes read."""
         prepared = [_prepare(t) for t in texts]
-        docs = list(self.nlp.pipe((p[0] for p in prepared), disable=["textcat_multilabel"], batch_size=batch_size))
+        classifiers = [name for name in self.nlp.pipe_names if name.startswith("textcat")]
+        docs = list(self.nlp.pipe((p[0] for p in prepared), disable=classifiers, batch_size=batch_size))
         sentences = [[s for s in doc.sents if s.text.strip()] for doc in docs]
         lemmas = [[t.lemma_ for t in doc] for doc in docs]
         features = []
@@ -546,10 +580,19 @@ class Detector:
             words = _feature_words(doc, doc_lemmas)
             features.extend(Doc(self.nlp.vocab, words=[w for w in words[s.start:s.end] if w] or ["<empty>"])
                             for s in sents)
-        scored = iter(self.textcat.pipe(features, batch_size=batch_size))
-        return [Reading(text, truncated, doc, sents, [next(scored).cats for _ in sents],
+        scored = iter(self._scores(features, batch_size))
+        return [Reading(text, truncated, doc, sents, [next(scored) for _ in sents],
                         [set(doc_lemmas[s.start:s.end]) for s in sents])
                 for (text, truncated), doc, doc_lemmas, sents in zip(prepared, docs, lemmas, sentences)]
+
+    def _scores(self, features: List[Doc], batch_size: int) -> List[Dict[str, float]]:
+        """The classifier's scores per feature doc: the bag of n-grams', mixed with the ensemble's in
+        a "blend" (BLEND of the ensemble, the rest the bag's)."""
+        scores = [dict(doc.cats) for doc in self.textcat.pipe(features, batch_size=batch_size)]
+        if self.ensemble is None:
+            return scores
+        return [{m: (1 - BLEND) * s[m] + BLEND * doc.cats[m] for m in s}
+                for s, doc in zip(scores, self.ensemble.pipe(features, batch_size=batch_size))]
 
     def analyse(self, reading: Reading) -> Analysis:
         """Run the named passes, in order, over one turn held as a typed candidate (see PASSES)."""

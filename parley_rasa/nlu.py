@@ -20,11 +20,12 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from parley.moves import Detector, training_examples, training_fingerprint
+from parley.moves import Detector, get_detector, training_examples, training_fingerprint
 from parley_rasa.channels import clean_text
 
 logger = logging.getLogger(__name__)
 ANALYSIS_KEY = "parley_analysis"
+DEFAULT_EPOCHS = 12  # Detector.train's default
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -34,7 +35,7 @@ class MoveClassifier(GraphComponent, IntentClassifier):
         # the detector learns from parley/move_data.py's examples (multi-label, so richer than NLU
         # intents); `detector` fingerprints those files, the detector's code and its thresholds, so
         # Rasa retrains this component when any changes (Rasa's own fingerprint covers config and data)
-        return {"epochs": 12, "detector": training_fingerprint()}
+        return {"epochs": DEFAULT_EPOCHS, "detector": training_fingerprint()}
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  detector: Detector | None = None) -> None:
@@ -51,7 +52,10 @@ class MoveClassifier(GraphComponent, IntentClassifier):
     def train(self, training_data: TrainingData) -> Resource:
         # Rasa's NLU data carries the same examples (one intent each), so its fingerprint changes
         # whenever they do and this retrains; the detector itself learns every label of each example.
-        self._detector = Detector.train(training_examples(), epochs=self._config["epochs"])
+        # With the default epochs it is the offline detector (parley.moves.get_detector), trained once
+        # and cached by the same fingerprint: `scripts/train.sh` builds it first, Rasa reuses it.
+        self._detector = get_detector() if self._config["epochs"] == DEFAULT_EPOCHS else \
+            Detector.train(training_examples(), epochs=self._config["epochs"])
         with self._model_storage.write_to(self._resource) as directory:
             self._detector.to_disk(Path(directory) / "detector")
         return self._resource

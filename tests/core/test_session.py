@@ -241,7 +241,7 @@ def test_slash_text_that_is_no_command_is_answered_and_not_said(trainer: Trainer
 
 # -- retry from this turn -------------------------------------------------------------------------
 CAVER = ["The increase isn't my decision, Charlie, I just work here.",
-         "Everyone's prices went up, you can't blame us for that.",
+         "Everyone's prices went up this year, it's the same everywhere.",  # no blame: see docs/evaluator.md
          "Please don't leave. I can do $22.",
          "Fine, I'll set it up."]
 
