@@ -433,7 +433,7 @@ def reply(t: Turn) -> Turn:
         return replace(t, lines=(fact,), state=replace(t.state, told=told))
     persona, s, analysis = t.persona, t.state, t.analysis
     if analysis.primary in {"open_question", "closed_question"} and t.has(EventKind.off_topic) or \
-            set(analysis.moves) == {"greeting"} and ("?" in analysis.text or s.count("greeting") > 1):
+            set(analysis.moves) == {"greeting"} and (t.reading.asks or s.count("greeting") > 1):
         # "how's your week going?", or a second hello: a short answer, not the opening greeting again
         return replace(t, lines=(t.line(persona.lines.small_talk, "small_talk"),))
     if analysis.primary == "open_question" and len(s.revealed) == len(persona.interests):

@@ -62,6 +62,7 @@ class Reading:
     teaching_fact: int | None = None  # index of a `teaches` fact the question asks for (open or closed)
     answer: FactAnswer | None = None  # the answer to a closed factual question, if it is one
     values: Dict[str, str] = field(default_factory=dict)  # briefing values for fact lines ({volume}...)
+    asks: bool = False  # the turn has a question mark ("hi, how are you?" is not a second opening)
 
 
 def read(persona: Persona, analysis: Analysis) -> Reading:
@@ -76,6 +77,7 @@ def read(persona: Persona, analysis: Analysis) -> Reading:
         teaching_fact=_teaching_fact(persona, analysis),
         answer=_answer_fact(persona, analysis),
         values=fact_values(persona),
+        asks="?" in analysis.text,
     )
 
 
