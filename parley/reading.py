@@ -331,6 +331,8 @@ _FIGURE = re.compile(r"(?<![\w.])(?P<cur>[$£€])?\s?(?P<num>\d[\d,]*(?:\.\d+)?
 _ORDERING = ("order", "orders", "ordering", "buy", "buying", "use", "using", "get through", "go through", "need",
              "are you on", "you on", "still on")
 _PER_MONTH = r"(?:a|per|each|every) month|monthly|a mo"
+_CURRENT_PRICE_WORDS = ("paying", "pay now", "price now", "current price", "new price", "cost now", "costs now",
+                        "renewal price", "list price")
 _PREVIOUS_PRICE_WORDS = next(phrases for key, phrases, _answer in BRIEFING_FACTS if key == "previous_price")
 
 
@@ -348,6 +350,13 @@ def _check_figure(question: str, persona: Persona, values: dict) -> FactAnswer |
         yes = abs(said - b.previous_price) < 0.005
         was = f"{values['previous_price']} a {b.unit}, until this change."
         return FactAnswer(AnswerKind.figure, text=f"Yes, {was}" if yes else f"No, it was {was}", key="previous_price")
+    if mentions(question, _CURRENT_PRICE_WORDS) and any(cur for cur, _n in figures) and \
+            not any(mentions(question, fact.about) for fact in persona.facts):  # "RelayDesk's price now": a fact
+        # "are you paying $25 now?": the list price is what they are asked to pay now
+        said = next(n for cur, n in figures if cur)
+        yes = abs(said - b.list_price) < 0.005
+        now = f"{values['list_price']} a {b.unit} now."
+        return FactAnswer(AnswerKind.figure, text=f"Yes, {now}" if yes else f"No, it's {now}", key="list_price")
     counted, plural, _subscription = b.counted
     # the count of their own unit: "150 a month", "150 cartridges", "30 agents"; not "3 offices"
     count = re.compile(r"(?<![\w.$£€])(\d[\d,]*)\s*(?:" + re.escape(plural.lower()) + "|" + re.escape(counted.lower())

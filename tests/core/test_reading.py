@@ -38,3 +38,11 @@ def test_the_reading_knows_what_a_question_is_about(charlie: Persona, detector) 
     budget = read(charlie, detector.detect("How does the increase fit your quarterly budget?"))
     assert budget.topic is Topic.deal and dict(budget.need_words)["cash_flow"] > 0
     assert read(charlie, detector.detect("Free shipping is on us.")).offer_extras == ("free_shipping",)
+
+
+def test_a_price_put_to_the_customer_is_checked_against_the_briefing(personas, detector) -> None:
+    charlie = personas["price_increase_charlie"]
+    assert read(charlie, detector.detect("Are you paying $25 now?")).answer.text == "Yes, $25 a cartridge now."
+    assert read(charlie, detector.detect("are you paying $24 now?")).answer.text == "No, it's $25 a cartridge now."
+    jordan = personas["competitor_switcher"]  # the rival's price is one of Jordan's facts, not the list price
+    assert read(jordan, detector.detect("Is RelayDesk's price now $29?")).answer.kind is AnswerKind.fact
