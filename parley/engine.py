@@ -21,7 +21,7 @@ from typing import Callable, Dict, List, Sequence, Tuple
 from parley.events import Event, EventKind, Events
 from parley.moves import Analysis
 from parley.personas import MISSTEP_PATIENCE, MISSTEP_TRUST, Interest, Parameters, Persona
-from parley.reading import AnswerKind, Reading, Topic, mentioned_extras, offer_sentences, read  # noqa: F401
+from parley.reading import AnswerKind, Reading, Topic, fact_key, mentioned_extras, offer_sentences, read  # noqa: F401
 from parley.signals import Signal
 from parley.taxonomy import Mood
 
@@ -58,7 +58,7 @@ class CustomerState:
     best_claim: float | None = None  # a price the rep called their best ("the best I can do is $24")
     last_lines: Tuple[str, ...] = ()  # what the customer said last turn: not said again word for word
     rubric: str | None = None  # the rubric an assignment chose for this session (None: the persona's own)
-    told: Tuple[str, ...] = ()  # the facts told so far ("fact:2", "volume"): asked again, the customer says so
+    told: Tuple[str, ...] = ()  # the facts told so far ("fact:how long", "volume"): asked again, the customer says so
 
     @property
     def mood(self) -> Mood:
@@ -289,11 +289,11 @@ def facts_told(t: Turn) -> Turn:
     n, s = t.reading.teaching_fact, t.state
     if n is None:
         return t
-    key, answers = f"fact:{n}", t.persona.facts[n].answer
+    key, answers = fact_key(t.persona.facts[n].about), t.persona.facts[n].answer
     if key in s.told:
         again = t.line(t.persona.lines.asked_again, "asked_again")
-        return t.happened(EventKind.asked_again, key, taught=f"{again} {t.line(answers, 'asked_again:' + key)}")
-    return t.happened(EventKind.fact_told, taught=t.line(answers, key), state=replace(s, told=s.told + (key,)))
+        return t.happened(EventKind.asked_again, key, taught=f"{again} {t.line(answers, f'asked_again:fact:{n}')}")
+    return t.happened(EventKind.fact_told, taught=t.line(answers, f"fact:{n}"), state=replace(s, told=s.told + (key,)))
 
 
 def needs_revealed(t: Turn) -> Turn:

@@ -46,7 +46,7 @@ class FactAnswer:
     kind: AnswerKind
     fact: int | None = None  # index into persona.facts
     text: str = ""  # a ready answer (figure) or a template (briefing)
-    key: str = ""  # what it is about, to notice it asked again: "volume", "previous_price", "fact:<index>"
+    key: str = ""  # what it is about, to notice it asked again: "volume", "previous_price", "fact:how long"
 
 
 @dataclass(frozen=True)
@@ -286,6 +286,12 @@ def _teaching_fact(persona: Persona, analysis: Analysis) -> int | None:
                  if fact.teaches and any(mentions(q, fact.about) for q in asked)), None)
 
 
+def fact_key(about: Sequence[str]) -> str:
+    """What a persona fact is remembered by once told: its first `about` phrase ("fact:how long"), which
+    stays the same when a trainer adds or reorders facts."""
+    return f"fact:{about[0].lower()}"
+
+
 def fact_values(persona: Persona) -> Dict[str, str]:
     """The briefing's values a fact's answer may use: {volume}, {previous_price}..."""
     b = persona.briefing
@@ -311,7 +317,7 @@ def _answer_fact(persona: Persona, analysis: Analysis) -> FactAnswer | None:
             return checked
         for n, fact in enumerate(persona.facts):
             if mentions(question, fact.about):
-                return FactAnswer(AnswerKind.fact, fact=n, key=f"fact:{n}")
+                return FactAnswer(AnswerKind.fact, fact=n, key=fact_key(fact.about))
         for key, phrases, answer in BRIEFING_FACTS:
             phrases = tuple(p.format(counted=plural, counted_one=counted) for p in phrases)
             if key == "volume" and _CHANGE_WORDS.search(question):
