@@ -841,9 +841,11 @@ def dismissive_questions(detector: Detector, c: Candidate) -> None:
     rhetorical question used as pressure is pressure; issue 16)."""
     for move, k in list(c.found):
         jab = c.found.get(("pressure", k))
-        # the jab is the question itself when its words start no later than the question's; a pressure
-        # phrase inside a real question is what the question asks about ("what made you look elsewhere?")
-        if move in QUESTIONS and jab is not None and jab.span.start <= c.found[(move, k)].span.start:
+        # the jab is the question itself when its words (a phrase or the jab's shape, not the classifier's
+        # guess) start no later than the question's; a pressure phrase inside a real question is what the
+        # question asks about ("what made you look elsewhere?")
+        if move in QUESTIONS and jab is not None and jab.source == "pattern" and \
+                jab.span.start <= c.found[(move, k)].span.start:
             del c.found[(move, k)]
 
 
