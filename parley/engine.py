@@ -21,7 +21,7 @@ from typing import Callable, Dict, List, Sequence, Tuple
 from parley.events import Event, EventKind, Events
 from parley.moves import Analysis
 from parley.personas import MISSTEP_PATIENCE, MISSTEP_TRUST, Interest, Line, Parameters, Persona
-from parley.reading import AnswerKind, Reading, Topic, mentioned_extras, offer_sentences, read  # noqa: F401
+from parley.reading import AnswerKind, Reading, Topic, fact_key, mentioned_extras, offer_sentences, read  # noqa: F401
 from parley.replies import Situation, choose, remember, unheard
 from parley.signals import Signal
 from parley.taxonomy import Mood
@@ -60,7 +60,7 @@ class CustomerState:
     last_lines: Tuple[str, ...] = ()  # what the customer said last turn: not said again word for word
     rubric: str | None = None  # the rubric an assignment chose for this session (None: the persona's own)
     heard: Tuple[int, ...] = ()  # fingerprints of every sentence the customer has said (replies.remember)
-    told: Tuple[str, ...] = ()  # the facts told so far ("fact:2", "volume"): asked again, the customer says so
+    told: Tuple[str, ...] = ()  # the facts told so far ("fact:how long", "volume"): asked again, the customer says so
 
     @property
     def mood(self) -> Mood:
@@ -160,7 +160,6 @@ class Turn:
     extras: Tuple[str, ...] = ()  # tradables this turn puts on the table (new or not)
     reveal_line: str | None = None  # a need coming out
     taught: str | None = None  # a fact a criterion depends on, told
-    asked_about: str | None = None  # a question aimed at this need, which the customer is not ready to tell
     offer: float | None = None
     offer_line: str | None = None
     done: bool = False
@@ -287,37 +286,38 @@ def needs_met(t: Turn) -> Turn:
     return t
 
 
+def facts_told(t: Turn) -> Turn:
+    """A fact a criterion depends on (`teaches`) is told when asked for, open question or not; asked again,
+    the customer says so (`lines.asked_again`) and the rep learns nothing new."""
+    n, s = t.reading.teaching_fact, t.state
+    if n is None:
+        return t
+    key, answers = fact_key(t.persona.facts[n].about), t.persona.facts[n].answer
+    if key in s.told:
+        again = t.line(t.persona.lines.asked_again, "asked_again")
+        return t.happened(EventKind.asked_again, key, taught=f"{again} {t.line(answers, f'asked_again:fact:{n}')}")
+    return t.happened(EventKind.fact_told, taught=t.line(answers, f"fact:{n}"), state=replace(s, told=s.told + (key,)))
+
+
 def needs_revealed(t: Turn) -> Turn:
-    """Interests come out when asked (or when rapport lets the customer say them); a fact a criterion depends
-    on is told when asked for, instead of a need the question did not ask about."""
+    """Interests come out when asked (or when rapport lets the customer say them); a question that asked for
+    a fact gets the fact, not a need it did not ask about; a jab brings out nothing."""
     s, reading = t.state, t.reading
     if "pressure" in t.moves:
         return t  # "why should I care if you leave?" is a jab, not a question: nobody opens up to it
     candidates = [i for i in t.persona.interests
                   if i.id not in s.revealed and t.moves & {m.value for m in i.revealed_by}]
     aim, target = aimed_at(reading, candidates)
-    if reading.teaching_fact is not None:
-        n = reading.teaching_fact
-        if f"fact:{n}" in s.told:  # told already: the customer says so, and the rep learns nothing new
-            again = t.line(t.persona.lines.asked_again, "asked_again")
-            answer = t.line(t.persona.facts[n].answer, f"asked_again:fact:{n}")
-            t = t.happened(EventKind.asked_again, f"fact:{n}", taught=f"{again} {answer}")
-        else:
-            answer = t.line(t.persona.facts[n].answer, f"fact:{n}")
-            t = t.happened(EventKind.fact_told, taught=answer, state=replace(s, told=s.told + (f"fact:{n}",)))
-            s = t.state
-        if aim != "this":
-            # "what does RelayDesk charge after the first year?": told when asked, open question or not
-            candidates = []
+    if t.taught is not None and aim != "this":
+        candidates = []  # "what does RelayDesk charge after the first year?": the fact is the answer
     ready = [i for i in candidates if s.trust >= i.min_trust]
     if aim == "off" or "closed_question" in t.moves and not t.moves & SUBSTANCE and reading.small_talk_closed:
         return t.happened(EventKind.off_topic)  # "how was your weekend?": friendly, but asks about nothing in the deal
     if target is not None and target not in ready:
-        return replace(t, asked_about=target.id)  # not ready to talk about that need yet: no other one instead
+        return t  # asked about a need the customer isn't ready to talk about yet: they don't offer another one
     if ready:
         interest = target or ready[0]
-        s = replace(s, revealed=s.revealed + (interest.id,))
-        t = t.happened(EventKind.revealed, interest.id, state=s)
+        t = t.happened(EventKind.revealed, interest.id, state=replace(s, revealed=s.revealed + (interest.id,)))
         return replace(t, reveal_line=t.line(interest.reveal, f"reveal:{interest.id}"))
     return t
 
@@ -436,7 +436,7 @@ def reply(t: Turn) -> Turn:
         return replace(t, lines=(fact,), state=replace(t.state, told=told))
     persona, s, analysis = t.persona, t.state, t.analysis
     if analysis.primary in {"open_question", "closed_question"} and t.has(EventKind.off_topic) or \
-            set(analysis.moves) == {"greeting"} and ("?" in analysis.text or s.count("greeting") > 1):
+            set(analysis.moves) == {"greeting"} and (t.reading.asks or s.count("greeting") > 1):
         # "how's your week going?", or a second hello: a short answer, not the opening greeting again
         return replace(t, lines=(t.line(persona.lines.small_talk, "small_talk"),))
     if analysis.primary == "open_question" and len(s.revealed) == len(persona.interests):
@@ -447,8 +447,8 @@ def reply(t: Turn) -> Turn:
     return replace(t, lines=(t.line(persona.reactions[move][s.mood.value], f"react:{move}"),))  # type: ignore[index]
 
 
-STEPS: Tuple[Callable[[Turn], Turn], ...] = (repeat_check, rapport, needs_met, needs_revealed, offer_judgement,
-                                              outcome, reply)
+STEPS: Tuple[Callable[[Turn], Turn], ...] = (repeat_check, rapport, needs_met, facts_told, needs_revealed,
+                                              offer_judgement, outcome, reply)
 
 # "is it the price or the delivery?": a short answer that fits either half, not a bare yes or no
 _EITHER_OR_ANSWERS = ("A bit of both, honestly.", "Both, if I'm honest.", "Honestly, a bit of each.")

@@ -967,7 +967,12 @@ def dismissive_questions(detector: Detector, c: Candidate) -> None:
     is pressure and asks nothing: in a sentence read as pressure, the question moves go (DESIGN.md: a
     rhetorical question used as pressure is pressure; issue 16)."""
     for move, k in list(c.found):
-        if move in QUESTIONS and ("pressure", k) in c.found:
+        jab = c.found.get(("pressure", k))
+        # the jab is the question itself when its words (a phrase or the jab's shape, not the classifier's
+        # guess) start no later than the question's; a pressure phrase inside a real question is what the
+        # question asks about ("what made you look elsewhere?")
+        if move in QUESTIONS and jab is not None and jab.source == "pattern" and \
+                jab.span.start <= c.found[(move, k)].span.start:
             del c.found[(move, k)]
 
 

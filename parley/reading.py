@@ -46,7 +46,7 @@ class FactAnswer:
     kind: AnswerKind
     fact: int | None = None  # index into persona.facts
     text: str = ""  # a ready answer (figure) or a template (briefing)
-    key: str = ""  # what it is about, to notice it asked again: "volume", "previous_price", "fact:<index>"
+    key: str = ""  # what it is about, to notice it asked again: "volume", "previous_price", "fact:how long"
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ class Reading:
     teaching_fact: int | None = None  # index of a `teaches` fact the question asks for (open or closed)
     answer: FactAnswer | None = None  # the answer to a closed factual question, if it is one
     values: Dict[str, str] = field(default_factory=dict)  # briefing values for fact lines ({volume}...)
+    asks: bool = False  # the turn has a question mark ("hi, how are you?" is not a second opening)
 
 
 def read(persona: Persona, analysis: Analysis) -> Reading:
@@ -76,6 +77,7 @@ def read(persona: Persona, analysis: Analysis) -> Reading:
         teaching_fact=_teaching_fact(persona, analysis),
         answer=_answer_fact(persona, analysis),
         values=fact_values(persona),
+        asks="?" in analysis.text,
     )
 
 
@@ -284,6 +286,12 @@ def _teaching_fact(persona: Persona, analysis: Analysis) -> int | None:
                  if fact.teaches and any(mentions(q, fact.about) for q in asked)), None)
 
 
+def fact_key(about: Sequence[str]) -> str:
+    """What a persona fact is remembered by once told: its first `about` phrase ("fact:how long"), which
+    stays the same when a trainer adds or reorders facts."""
+    return f"fact:{about[0].lower()}"
+
+
 def fact_values(persona: Persona) -> Dict[str, str]:
     """The briefing's values a fact's answer may use: {volume}, {previous_price}..."""
     b = persona.briefing
@@ -309,7 +317,7 @@ def _answer_fact(persona: Persona, analysis: Analysis) -> FactAnswer | None:
             return checked
         for n, fact in enumerate(persona.facts):
             if mentions(question, fact.about):
-                return FactAnswer(AnswerKind.fact, fact=n, key=f"fact:{n}")
+                return FactAnswer(AnswerKind.fact, fact=n, key=fact_key(fact.about))
         for key, phrases, answer in BRIEFING_FACTS:
             phrases = tuple(p.format(counted=plural, counted_one=counted) for p in phrases)
             if key == "volume" and _CHANGE_WORDS.search(question):
@@ -329,6 +337,8 @@ _FIGURE = re.compile(r"(?<![\w.])(?P<cur>[$£€])?\s?(?P<num>\d[\d,]*(?:\.\d+)?
 _ORDERING = ("order", "orders", "ordering", "buy", "buying", "use", "using", "get through", "go through", "need",
              "are you on", "you on", "still on")
 _PER_MONTH = r"(?:a|per|each|every) month|monthly|a mo"
+_CURRENT_PRICE_WORDS = ("paying", "pay now", "price now", "current price", "new price", "cost now", "costs now",
+                        "renewal price", "list price")
 _PREVIOUS_PRICE_WORDS = next(phrases for key, phrases, _answer in BRIEFING_FACTS if key == "previous_price")
 
 
@@ -346,6 +356,13 @@ def _check_figure(question: str, persona: Persona, values: dict) -> FactAnswer |
         yes = abs(said - b.previous_price) < 0.005
         was = f"{values['previous_price']} a {b.unit}, until this change."
         return FactAnswer(AnswerKind.figure, text=f"Yes, {was}" if yes else f"No, it was {was}", key="previous_price")
+    if mentions(question, _CURRENT_PRICE_WORDS) and any(cur for cur, _n in figures) and \
+            not any(mentions(question, fact.about) for fact in persona.facts):  # "RelayDesk's price now": a fact
+        # "are you paying $25 now?": the list price is what they are asked to pay now
+        said = next(n for cur, n in figures if cur)
+        yes = abs(said - b.list_price) < 0.005
+        now = f"{values['list_price']} a {b.unit} now."
+        return FactAnswer(AnswerKind.figure, text=f"Yes, {now}" if yes else f"No, it's {now}", key="list_price")
     counted, plural, _subscription = b.counted
     # the count of their own unit: "150 a month", "150 cartridges", "30 agents"; not "3 offices"
     count = re.compile(r"(?<![\w.$£€])(\d[\d,]*)\s*(?:" + re.escape(plural.lower()) + "|" + re.escape(counted.lower())

@@ -22,8 +22,8 @@ def a_turn(persona: Persona, text: str, *moves: str, **state_changes) -> Turn:
 
 
 def test_the_pipeline_names_its_steps_in_order() -> None:
-    assert [s.__name__ for s in engine.STEPS] == ["repeat_check", "rapport", "needs_met", "needs_revealed",
-                                                  "offer_judgement", "outcome", "reply"]
+    assert [s.__name__ for s in engine.STEPS] == ["repeat_check", "rapport", "needs_met", "facts_told",
+                                                  "needs_revealed", "offer_judgement", "outcome", "reply"]
 
 
 def test_begin_counts_the_turn_and_reads_it_once(charlie: Persona) -> None:
@@ -66,6 +66,26 @@ def test_needs_revealed_tells_a_need_when_ready_and_not_for_small_talk(charlie: 
     chat = a_turn(charlie, "Any plans for the holidays?", "open_question", trust=80)
     assert chat.reading.topic is Topic.off
     assert engine.needs_revealed(chat).events == (Event(EventKind.off_topic),)
+
+
+def test_facts_told_tells_a_teaching_fact_once_then_says_it_was_asked(personas) -> None:
+    jordan = personas["competitor_switcher"]
+    question = "What does RelayDesk charge after the first year?"
+    told = engine.facts_told(a_turn(jordan, question, "open_question"))
+    assert told.events == (Event(EventKind.fact_told),) and "$38" in told.taught
+    assert told.state.told == ("fact:relaydesk charge",)
+    again = engine.facts_told(a_turn(jordan, question, "open_question", told=told.state.told))
+    assert again.events == (Event(EventKind.asked_again, "fact:relaydesk charge"),) and "$38" in again.taught
+    assert any(again.taught.startswith(line) for line in jordan.lines.asked_again)
+    # a need the question does not point at stays in: the question asked for the fact
+    year_two = engine.facts_told(a_turn(jordan, "What happens to RelayDesk's price in year two?", "open_question",
+                                        trust=90))
+    assert year_two.taught and not has(engine.needs_revealed(year_two).events, EventKind.revealed)
+
+
+def test_a_jab_brings_out_no_need(charlie: Persona) -> None:
+    jab = a_turn(charlie, "Why should I care if you leave?", "pressure", trust=90)
+    assert engine.needs_revealed(jab).events == () and engine.needs_revealed(jab).reveal_line is None
 
 
 def test_offer_judgement_reads_the_price_and_holds_the_rep_to_a_better_one(charlie: Persona) -> None:

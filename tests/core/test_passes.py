@@ -92,6 +92,18 @@ def test_conflicts_reads_an_offer_asked_as_a_question_as_a_closed_question(detec
     assert found(after) == {"concession", "closed_question"}
 
 
+@pytest.mark.parametrize("text", ["Why should I care if you leave?", "do you want to leave then?",
+                                  "What makes you think I care? Just go with RelayDesk then, see if I care."])
+def test_dismissive_questions_a_jab_dressed_as_a_question_asks_nothing(detector, text):
+    after = run_until(detector, text, moves.dismissive_questions)
+    assert "pressure" in found(after) and not found(after) & {"open_question", "closed_question"}
+
+
+def test_dismissive_questions_leaves_a_question_in_another_sentence(detector):
+    c = run_until(detector, "Take it or leave it. What matters most to you?", moves.dismissive_questions)
+    assert {"pressure", "open_question"} <= found(c)
+
+
 def test_sign_off_clears_the_last_sentence_only(detector):
     c = run_until(detector, "I can do $23. Kind regards, Alex Morgan, Account Manager", moves.sign_off)
     assert all(k == 0 for _m, k in c.found) and "concession" in found(c)
