@@ -308,7 +308,7 @@ def needs_revealed(t: Turn) -> Turn:
     candidates = [i for i in t.persona.interests
                   if i.id not in s.revealed and t.moves & {m.value for m in i.revealed_by}]
     aim, target = aimed_at(reading, candidates)
-    if t.taught is not None and aim != "this":
+    if (t.taught is not None or reading.answer is not None and reading.answer.kind in _NAMED) and aim != "this":
         candidates = []  # "what does RelayDesk charge after the first year?": the fact is the answer
     ready = [i for i in candidates if s.trust >= i.min_trust]
     if aim == "off" or "closed_question" in t.moves and not t.moves & SUBSTANCE and reading.small_talk_closed:
@@ -320,6 +320,9 @@ def needs_revealed(t: Turn) -> Turn:
         t = t.happened(EventKind.revealed, interest.id, state=replace(s, revealed=s.revealed + (interest.id,)))
         return replace(t, reveal_line=t.line(interest.reveal, f"reveal:{interest.id}"))
     return t
+
+
+_NAMED = {AnswerKind.fact, AnswerKind.briefing, AnswerKind.figure}  # answers that name what was asked
 
 
 def aimed_at(reading: Reading, candidates: Sequence[Interest]) -> Tuple[str, Interest | None]:

@@ -67,6 +67,10 @@ class Reading:
 
 def read(persona: Persona, analysis: Analysis) -> Reading:
     offering = offer_sentences(analysis)
+    answer, teaching = _answer_fact(persona, analysis), _teaching_fact(persona, analysis)
+    if answer is not None and answer.kind is AnswerKind.fact and answer.fact != teaching and \
+            answer.fact is not None and teaching is not None and answer.fact < teaching:
+        teaching = None  # "when does the RelayDesk quote expire?": the fact listed first for it is the deadline
     return Reading(
         said_key=said_key(analysis.text),
         offer_extras=mentioned_extras(persona, offering),
@@ -74,8 +78,8 @@ def read(persona: Persona, analysis: Analysis) -> Reading:
         topic=_topic(persona, analysis),
         need_words=_need_words(persona, analysis),
         small_talk_closed=small_talk_question(persona, analysis),
-        teaching_fact=_teaching_fact(persona, analysis),
-        answer=_answer_fact(persona, analysis),
+        teaching_fact=teaching,
+        answer=answer,
         values=fact_values(persona),
         asks="?" in analysis.text,
     )
@@ -306,6 +310,8 @@ def fact_values(persona: Persona) -> Dict[str, str]:
 def _answer_fact(persona: Persona, analysis: Analysis) -> FactAnswer | None:
     """A factual question gets a factual answer ("About 150 cartridges a month."), not a yes or a no."""
     asked = [d.quote for d in analysis.detections if d.move == "closed_question"]
+    if not asked and set(analysis.moves) <= _SMALL_MOVES | {"open_question"}:
+        return _named_fact(persona, analysis)  # "what were you paying before?": a fact, however it is asked
     if not asked or set(analysis.moves) - _SMALL_MOVES:
         return None  # "would free delivery help?" offers something: the offer gets the reaction
     b = persona.briefing
@@ -329,6 +335,23 @@ def _answer_fact(persona: Persona, analysis: Analysis) -> FactAnswer | None:
         return FactAnswer(AnswerKind.unknown)
     if analysis.primary == "closed_question" and any(_EITHER_OR.search(q) for q in asked):
         return FactAnswer(AnswerKind.either_or)
+    return None
+
+
+def _named_fact(persona: Persona, analysis: Analysis) -> FactAnswer | None:
+    """An open question that names a persona fact by one of its phrases of two words or more, or a briefing
+    fact ("what were you paying per seat before?", "by when do you need to decide?"), gets that fact; one
+    that names none, or only a single word of one ("what does RelayDesk give you?"), is left to the needs it
+    may bring out."""
+    values, (counted, plural, _subscription) = fact_values(persona), persona.briefing.counted
+    for question in (d.quote.lower() for d in analysis.detections if d.move == "open_question"):
+        for fact in persona.facts:  # named precisely: "by when", "used to pay"; "RelayDesk" alone asks about needs
+            if not fact.teaches and mentions(question, [a for a in fact.about if " " in a.strip()]):
+                return FactAnswer(AnswerKind.fact, fact=persona.facts.index(fact), key=fact_key(fact.about))
+        for key, phrases, _answer in BRIEFING_FACTS:
+            phrases = tuple(p.format(counted=plural, counted_one=counted) for p in phrases)
+            if values[key] and mentions(question, phrases) and not (key == "volume" and _CHANGE_WORDS.search(question)):
+                return FactAnswer(AnswerKind.briefing, text=_answer, key=key)
     return None
 
 

@@ -46,3 +46,18 @@ def test_a_price_put_to_the_customer_is_checked_against_the_briefing(personas, d
     assert read(charlie, detector.detect("are you paying $24 now?")).answer.text == "No, it's $25 a cartridge now."
     jordan = personas["competitor_switcher"]  # the rival's price is one of Jordan's facts, not the list price
     assert read(jordan, detector.detect("Is RelayDesk's price now $29?")).answer.kind is AnswerKind.fact
+
+
+def test_an_open_question_that_names_a_fact_gets_the_fact_and_one_word_leaves_it_to_the_needs(personas,
+                                                                                             detector) -> None:
+    dana, jordan = personas["loyal_customer"], personas["competitor_switcher"]
+    paid = read(dana, detector.detect("What were you paying per seat before this renewal?")).answer
+    assert paid is not None and paid.kind is AnswerKind.briefing and paid.key == "previous_price"
+    when = read(jordan, detector.detect("By when do you need to decide?")).answer
+    assert when is not None and when.kind is AnswerKind.fact and when.key == "fact:deadline"
+    assert read(jordan, detector.detect("What does RelayDesk give you that we don't?")).answer is None
+
+
+def test_a_fact_listed_before_the_rivals_terms_answers_a_question_both_could_match(personas, detector) -> None:
+    reading = read(personas["competitor_switcher"], detector.detect("When does the RelayDesk quote expire?"))
+    assert reading.answer is not None and reading.answer.key == "fact:deadline" and reading.teaching_fact is None
