@@ -172,7 +172,8 @@ class Fact(Schema):
     """A plain fact the customer answers when the trainee asks for it ("how many do you order?")."""
 
     about: List[Text] = Field(..., min_items=1, description="words or phrases in a question that ask for it, e.g. "
-                                                            "`delivery day`, `how long`; matched whole-word, any case. A yes/no question "
+                                                            "`delivery day`, `how long`; matched whole-word, any case. "
+                                                            "A yes/no question "
                                                             "matches any of them; an open question (\"by when do you "
                                                             "need to decide?\") only a phrase of two words or more, so "
                                                             "a single name (`RelayDesk`) leaves it to bring out needs; "
