@@ -80,7 +80,8 @@ def ensure_detector() -> None:
     from parley.moves import CACHE_DIR, get_detector, training_fingerprint
 
     if not (CACHE_DIR / training_fingerprint() / "meta.json").exists():
-        print("==> Training the offline move detector once (a few minutes: a bag of n-grams and an ensemble)", file=sys.stderr, flush=True)
+        print("==> Training the offline move detector once (a few minutes: two classifiers)", file=sys.stderr,
+              flush=True)
         get_detector()
 
 
