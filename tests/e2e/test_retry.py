@@ -11,7 +11,7 @@ from tests.e2e.conftest import Conversation, Stack
 from tests.e2e.test_web import BOT, END_BUTTON, browser, new_page, shot, start, type_turn  # noqa: F401
 
 CAVER = ["The increase isn't my decision, Charlie, I just work here.",
-         "Everyone's prices went up, you can't blame us for that.",
+         "Everyone's prices went up this year, it's the same everywhere.",  # no blame: see docs/evaluator.md
          "Please don't leave. I can do $22.",
          "Fine, I'll set it up."]
 BETTER = "I'm sorry this landed on you, Charlie. What would make staying work for you?"
