@@ -16,6 +16,7 @@ from parley.moves import Analysis
 from parley.personas import Persona
 from parley.reading import mentioned_extras
 from parley.rubrics import Rubric
+from parley.signals import Signal
 
 CRITERIA: Dict[str, str] = {
     "rapport": "Rapport & empathy",
@@ -425,11 +426,11 @@ def _wrap_up_notes(turn: Turn) -> List[Note]:
             notes.append(Note("concession_discipline", -5, quote("concession"), f"outside the company's parameters: "
                               f"{persona.money(said)} is below the floor of {persona.money(floor)}, now in writing.",
                               f"never go below {persona.money(floor)}.", kind="below_floor"))
-    elif ("close" in moves or agreed in analysis.prices) and _NEXT_STEP.search(analysis.text) and \
+    elif ("close" in moves or agreed in analysis.prices) and analysis.has(Signal.next_step) and \
             (said == agreed or agreed in analysis.prices or _names_terms(persona, before, analysis)):
         # "gr8, 23 from next order, ill email u", "I'll send the agreement with the price lock written in"
         notes.append(Note("closing", 3, quote("close"), "you confirmed the agreed terms and the next steps."))
-    elif "close" in moves and (said == agreed or _NEXT_STEP.search(analysis.text)):
+    elif "close" in moves and (said == agreed or analysis.has(Signal.next_step)):
         # "great, I'll set that up": a next step, but nobody could say from it what was agreed
         notes.append(Note("closing", 0, quote("close"), "you moved to the next step, but without restating what was "
                           "agreed.", f"restate the agreed {persona.money(agreed or 0)} and any extras with the next "
@@ -456,20 +457,9 @@ def _names_terms(persona: Persona, before: CustomerState, analysis: Analysis) ->
     """A wrap-up that restates the agreed extras ("with the channels and the price lock written in") or
     calls the terms by name ("the new terms", "the agreement")."""
     named = set(mentioned_extras(persona, analysis.text))
-    return bool(named & set(before.extras)) or bool(_TERMS.search(analysis.text))
+    return bool(named & set(before.extras)) or analysis.has(Signal.names_terms)
 
 
-_TERMS = re.compile(r"\b(?:new terms|the terms|(?:the|this|our) (?:agreement|deal|contract|renewal) (?:at|for|with)|"
-                    r"as agreed|what we agreed)\b", re.I)
-
-
-# a wrap-up that says when or how the deal happens: "from your next order", "I'll email the contract today"
-_NEXT_STEP = re.compile(
-    r"\b(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|this (?:week|afternoon|month)|"
-    r"next (?:week|month|order|invoice|bill|billing|renewal|delivery|quarter)|from (?:the|your|next|now|today)|"
-    r"starting|start(?:s)? (?:on|from|with|next)|effective|send|sending|email|e-mail|paperwork|contract|"
-    r"agreement|invoice|confirmation|in writing|written|follow up|set (?:it|that|this) up|update (?:your|the)|"
-    r"sign|signature|renewal date|\d{1,2}(?:st|nd|rd|th)\b)", re.I)
 
 
 def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysis, reaction: Reaction,
@@ -547,15 +537,10 @@ def _concession_notes(persona: Persona, before: CustomerState, analysis: Analysi
     return notes
 
 
-# "please don't leave", "whatever it takes": the rep pleading, which tells the customer the price will give
-_PLEADING = re.compile(r"\b(?:please (?:don'?t|do not) (?:leave|go|switch|cancel)|don'?t (?:leave|go|switch)|"
-                       r"just stay|whatever (?:it takes|keeps you|you want)|(?:don'?t|do not) want to lose you|"
-                       r"i'?ll match)\b", re.I)
-
 
 def _under_pressure(before: CustomerState, analysis: Analysis) -> bool:
     """The customer is hostile (threatening to leave) or the rep pleads: a concession now is a cave."""
-    return before.trust < HOSTILE_BELOW or bool(_PLEADING.search(analysis.text))
+    return before.trust < HOSTILE_BELOW or analysis.has(Signal.pleads)
 
 
 def _step_of(persona: Persona) -> float:
@@ -609,87 +594,122 @@ _SUBSTANCE = {"open_question", "closed_question", "summary", "rationale", "conce
               "conditional_trade", "hold_position", "pressure", "close", "empathy", "appreciation"}
 
 
-def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState) -> Scores:
-    """The seven criteria, 0-100, from the evidence gathered turn by turn; None where the session gave
-    nothing to judge (no offer made: concession discipline is not shown, not 100)."""
-    # a message sent again word for word is no new evidence of anything; what it costs (pressure, a hard line)
-    # it costs again, and otherwise it costs tone (idle, below)
-    fresh = [t for t in turns if not _has(t.events, EventKind.repeated)]
+class _Evidence:
+    """What the criteria are judged from: the scored turns, read once."""
 
-    def count(move: str, every: bool = False) -> int:
-        return sum(move in t.moves for t in (turns if every else fresh))
+    def __init__(self, persona: Persona, turns: Sequence[TurnScore], state: CustomerState) -> None:
+        self.persona, self.turns, self.state = persona, turns, state
+        # a message sent again word for word is no new evidence of anything; what it costs (pressure, a hard
+        # line) it costs again, and otherwise it costs tone (idle, below)
+        self.fresh = [t for t in turns if not _has(t.events, EventKind.repeated)]
+        self.negotiating = [t for t in self.fresh if not _has(t.events, EventKind.wrapped_up)]
+        self.offers = [t for t in turns if t.offer is not None]
+        self.below_floor = any((t.offer or 0) < persona.company.floor_price for t in self.offers)
+        self.deal_ok = state.outcome == "deal" and not self.below_floor
+        self.on_table = bool(self.offers) or self.options or self.trades or self.count("concession") > 0
 
+    def count(self, move: str, every: bool = False) -> int:
+        return sum(move in t.moves for t in (self.turns if every else self.fresh))
+
+    def noted(self, criterion: str, sign: int) -> List[Note]:
+        return [n for t in self.turns for n in t.notes if n.criterion == criterion and n.points * sign > 0]
+
+    @staticmethod
     def kind_of(t: TurnScore, kind: str) -> bool:
         return any(n.kind == kind for n in t.notes)
 
-    def noted(criterion: str, sign: int) -> List[Note]:
-        return [n for t in turns for n in t.notes if n.criterion == criterion and n.points * sign > 0]
+    @property
+    def options(self) -> int:
+        return sum(t.put_options for t in self.negotiating)
 
-    negotiating = [t for t in fresh if not _has(t.events, EventKind.wrapped_up)]
-    offers = [t for t in turns if t.offer is not None]
-    below_floor = any((t.offer or 0) < persona.company.floor_price for t in offers)
-    deal_ok = state.outcome == "deal" and not below_floor
-    raw: Dict[str, float | None] = {}
+    @property
+    def trades(self) -> bool:
+        return any("conditional_trade" in t.moves for t in self.negotiating)
 
-    # rapport: acknowledgement and thanks, early; sympathy with nothing behind it wears thin
-    fatigue = sum(_has(t.events, EventKind.sympathy_fatigue) for t in turns)
-    early = any({"empathy", "appreciation"} & set(t.moves) for t in turns[:2])
-    warm = count("empathy") or count("appreciation") or count("greeting")
-    raw["rapport"] = (10 * bool(count("greeting")) + 45 * bool(count("empathy")) + 35 * bool(count("appreciation"))
-                      + 10 * early - 15 * fatigue - 10 * count("pressure", every=True)) if warm else None
 
-    # exploration: questions on the deal, summaries, needs brought out
+def _rapport(e: _Evidence) -> float | None:
+    """Acknowledgement and thanks, early; sympathy with nothing behind it wears thin."""
+    if not (e.count("empathy") or e.count("appreciation") or e.count("greeting")):
+        return None
+    fatigue = sum(_has(t.events, EventKind.sympathy_fatigue) for t in e.turns)
+    early = any({"empathy", "appreciation"} & set(t.moves) for t in e.turns[:2])
+    return (10 * bool(e.count("greeting")) + 45 * bool(e.count("empathy")) + 35 * bool(e.count("appreciation"))
+            + 10 * early - 15 * fatigue - 10 * e.count("pressure", every=True))
+
+
+def _exploration(e: _Evidence) -> float | None:
+    """Questions on the deal, summaries, needs brought out."""
     asked = sum("open_question" in t.moves and not _has(t.events, EventKind.off_topic) or
-                _has(t.events, EventKind.fact_told)
-                for t in fresh)
-    closed = count("closed_question")
-    revealed = len(state.revealed) / max(1, len(persona.interests))
-    raw["exploration"] = (15 + 60 * revealed + 12.5 * min(asked, 2) + 20 * bool(count("summary"))
-                          if asked or closed or count("summary") or state.revealed else None)
+                _has(t.events, EventKind.fact_told) for t in e.fresh)
+    if not (asked or e.count("closed_question") or e.count("summary") or e.state.revealed):
+        return None
+    revealed = len(e.state.revealed) / max(1, len(e.persona.interests))
+    return 15 + 60 * revealed + 12.5 * min(asked, 2) + 20 * bool(e.count("summary"))
 
-    # value creation: options and trades put on the table while negotiating (not thrown in after the yes)
-    met_by_extras = len([n for n in noted("value_creation", 1) if n.points >= 4])
-    options = sum(t.put_options for t in negotiating)
-    trades = any("conditional_trade" in t.moves for t in negotiating)
-    on_table = options or trades or offers or count("concession")
-    raw["value_creation"] = (20 + 20 * min(options, 2) + 15 * min(met_by_extras, 2) + 25 * trades + 15 * deal_ok
-                             if on_table else None)
 
-    # concession discipline: only with something given or traded; every misstep counts
-    penalties = noted("concession_discipline", -1)
-    if on_table:
-        discipline = 100 + sum(n.points * 10 for n in penalties)
-        if below_floor or any(n.kind == "caved" for n in penalties):
-            discipline = min(discipline, 20)
-        raw["concession_discipline"] = discipline
-    else:
-        raw["concession_discipline"] = None
+def _value_creation(e: _Evidence) -> float | None:
+    """Options and trades put on the table while negotiating (not thrown in after the yes)."""
+    if not e.on_table:
+        return None
+    met_by_extras = len([n for n in e.noted("value_creation", 1) if n.points >= 4])
+    return 20 + 20 * min(e.options, 2) + 15 * min(met_by_extras, 2) + 25 * e.trades + 15 * e.deal_ok
 
-    # transparency: reasons and numbers explained; unreasoned offers and broken words count against
-    reasons = sum("rationale" in t.moves and not kind_of(t, "claim") for t in fresh)  # a bare claim is no reason
-    said_something = count("rationale") or offers or count("hold_position") or count("concession")
-    lapses = sum(n.points for n in noted("transparency", -1))  # -1 an unreasoned offer, -2/-3 a broken word
-    raw["transparency"] = 30 + 35 * min(reasons, 2) + 12 * lapses if said_something else None
 
-    # tone: judged once the trainee engaged the negotiation
-    engaged = any(_SUBSTANCE & set(t.moves) - {"empathy", "appreciation"} for t in turns)
+def _concession_discipline(e: _Evidence) -> float | None:
+    """Only with something given or traded; every misstep counts."""
+    if not e.on_table:
+        return None
+    penalties = e.noted("concession_discipline", -1)
+    discipline = 100 + sum(n.points * 10 for n in penalties)
+    if e.below_floor or any(n.kind == "caved" for n in penalties):
+        discipline = min(discipline, 20)
+    return discipline
+
+
+def _transparency(e: _Evidence) -> float | None:
+    """Reasons and numbers explained; unreasoned offers and broken words count against."""
+    if not (e.count("rationale") or e.offers or e.count("hold_position") or e.count("concession")):
+        return None
+    reasons = sum("rationale" in t.moves and not e.kind_of(t, "claim") for t in e.fresh)  # a bare claim is no reason
+    lapses = sum(n.points for n in e.noted("transparency", -1))  # -1 an unreasoned offer, -2/-3 a broken word
+    return 30 + 35 * min(reasons, 2) + 12 * lapses
+
+
+def _collaborative_tone(e: _Evidence) -> float | None:
+    """Judged once the trainee engaged the negotiation."""
+    if not any(_SUBSTANCE & set(t.moves) - {"empathy", "appreciation"} for t in e.turns):
+        return None
     # a line sent again ignores the customer's answer (a message with no move costs its own turn only: "ok" and
     # "lkjhlkjh" look alike to the detector)
-    idle = sum(kind_of(t, "repeated") and not {"pressure", "hold_position"} & set(t.moves) for t in turns)
-    raw["collaborative_tone"] = (100 - 35 * count("pressure", every=True) - 15 * count("hold_position", every=True)
-                                 - 15 * idle
-                                 if engaged else None)
+    idle = sum(e.kind_of(t, "repeated") and not {"pressure", "hold_position"} & set(t.moves) for t in e.turns)
+    return 100 - 35 * e.count("pressure", every=True) - 15 * e.count("hold_position", every=True) - 15 * idle
 
-    # closing: a close that earned its points; a wrap-up that left the terms vague or misquoted them is not one
-    loose = bool(noted("closing", -1))
-    closed_well = bool(noted("closing", 1)) and not loose
-    vague = any(n.kind == "unconfirmed" and n.points == 0 for t in turns for n in t.notes)  # "I'll set that up"
-    if state.outcome == "deal":
-        raw["closing"] = 60 + 40 * closed_well - 20 * loose - 10 * vague
-    elif count("close") or offers:
-        raw["closing"] = 10 * closed_well if state.outcome == "walked_away" else 20 + 30 * closed_well - 10 * loose
-    else:
-        raw["closing"] = None
+
+def _closing(e: _Evidence) -> float | None:
+    """A close that earned its points; a wrap-up that left the terms vague or misquoted them is not one."""
+    loose = bool(e.noted("closing", -1))
+    closed_well = bool(e.noted("closing", 1)) and not loose
+    vague = any(n.kind == "unconfirmed" and n.points == 0 for t in e.turns for n in t.notes)  # "I'll set that up"
+    if e.state.outcome == "deal":
+        return 60 + 40 * closed_well - 20 * loose - 10 * vague
+    if e.count("close") or e.offers:
+        return 10 * closed_well if e.state.outcome == "walked_away" else 20 + 30 * closed_well - 10 * loose
+    return None
+
+
+# the seven criteria, in the report's order, each judged by one function from the same evidence
+_CRITERIA: Dict[str, Callable[[_Evidence], float | None]] = {
+    "rapport": _rapport, "exploration": _exploration, "value_creation": _value_creation,
+    "concession_discipline": _concession_discipline, "transparency": _transparency,
+    "collaborative_tone": _collaborative_tone, "closing": _closing,
+}
+
+
+def criteria(persona: Persona, turns: Sequence[TurnScore], state: CustomerState) -> Scores:
+    """The seven criteria, 0-100, from the evidence gathered turn by turn; None where the session gave
+    nothing to judge (no offer made: concession discipline is not shown, not 100)."""
+    evidence = _Evidence(persona, turns, state)
+    raw = {name: judge(evidence) for name, judge in _CRITERIA.items()}
     return {k: None if v is None else int(round(max(0, min(100, v)))) for k, v in raw.items()}
 
 

@@ -1,6 +1,8 @@
-"""Typed signals of a trainee turn for the persona engine: agreement, a hedge, a retraction, "my best".
+"""Typed signals of a trainee turn for the persona engine and the scoring: agreement, a hedge, a
+retraction, "my best", pleading, a next step, the terms named.
 
-The engine never reads the trainee's raw text; it asks the analysis (`Analysis.has(Signal.agrees)`).
+The engine and the scoring never read the trainee's raw text; they ask the analysis
+(`Analysis.has(Signal.agrees)`).
 The phrases are data: parley/data/moves/signals.yml, one list of patterns per signal.
 """
 
@@ -24,6 +26,9 @@ class Signal(str, Enum):
     steps_back = "steps_back"  # "I need to go back to $25"
     best_claim = "best_claim"  # "that's the best I can do"
     retracts = "retracts"  # "actually no, we can't after all"
+    pleads = "pleads"  # "please don't leave", "whatever it takes"
+    next_step = "next_step"  # "I'll email the contract today", "from your next order"
+    names_terms = "names_terms"  # "the new terms", "as agreed"
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,9 @@ CASES = [
     (Signal.steps_back, "Thinking again, I need to go back to $25.", "I can go to $24."),
     (Signal.best_claim, "$24 is the best I can do", "I can do $24"),
     (Signal.retracts, "Actually no, we can't do that after all.", "Yes, we can do that."),
+    (Signal.pleads, "Please don't leave, I'll match whatever they offer.", "I'd hate to see you go over $1."),
+    (Signal.next_step, "Great, I'll email the contract today.", "Great, that works."),
+    (Signal.names_terms, "I'll send over the new terms.", "I'll send it over."),
 ]
 
 
