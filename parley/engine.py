@@ -21,7 +21,7 @@ from typing import Callable, Dict, List, Sequence, Tuple
 from parley.events import Event, EventKind, Events
 from parley.moves import Analysis
 from parley.personas import MISSTEP_PATIENCE, MISSTEP_TRUST, Interest, Line, Parameters, Persona
-from parley.reading import AnswerKind, Reading, Topic, fact_key, mentioned_extras, offer_sentences, read  # noqa: F401
+from parley.reading import AnswerKind, FactAnswer, Reading, Topic, fact_key, mentioned_extras, offer_sentences, read  # noqa: F401
 from parley.replies import Situation, choose, remember, text, unheard
 from parley.signals import Signal
 from parley.taxonomy import Mood
@@ -320,7 +320,11 @@ def needs_revealed(t: Turn) -> Turn:
     if aim == "told" and target is not None and not named:
         return told_again(t, target)
     if target is not None and target not in ready:
-        return t  # asked about a need the customer isn't ready to talk about yet: they don't offer another one
+        # asked about a need the customer isn't ready to talk about yet: they don't offer another one, and a
+        # detail asked by name ("what's your monthly fuel spend?") they don't have to hand
+        if reading.names_detail and reading.answer is None:
+            return replace(t, reading=replace(reading, answer=FactAnswer(AnswerKind.unknown)))
+        return t
     if ready:
         interest = target or ready[0]
         t = t.happened(EventKind.revealed, interest.id, state=replace(s, revealed=s.revealed + (interest.id,)))

@@ -66,14 +66,15 @@ class Reading:
     values: Dict[str, str] = field(default_factory=dict)  # briefing values for fact lines ({volume}...)
     asks: bool = False  # the turn has a question mark ("hi, how are you?" is not a second opening)
     asks_another: bool = False  # "what else matters?": about something not told yet, never a need told before
+    names_detail: bool = False  # "what's your monthly fuel spend?": one thing by name, in a need's own words
 
 
 def read(persona: Persona, analysis: Analysis) -> Reading:
     offering = offer_sentences(analysis)
     answer, teaching = _answer_fact(persona, analysis), _teaching_fact(persona, analysis)
     outside = _outside(persona, analysis) if answer is None and teaching is None else None
-    if answer is None and teaching is None and (outside is Outside.detail or _asks_for_detail(persona, analysis)):
-        answer = FactAnswer(AnswerKind.unknown)  # "what's your CFO's name?", "what's your monthly fuel spend?"
+    if answer is None and teaching is None and outside is Outside.detail:
+        answer = FactAnswer(AnswerKind.unknown)  # "what's your CFO's name?": not something the customer will say
     if answer is not None and answer.kind is AnswerKind.fact and answer.fact != teaching and \
             answer.fact is not None and teaching is not None and answer.fact < teaching:
         teaching = None  # "when does the RelayDesk quote expire?": the fact listed first for it is the deadline
@@ -88,6 +89,7 @@ def read(persona: Persona, analysis: Analysis) -> Reading:
         answer=answer,
         values=fact_values(persona),
         asks="?" in analysis.text,
+        names_detail=answer is None and teaching is None and _asks_for_detail(persona, analysis),
         asks_another=bool(_raw_words(" ".join(_quotes(analysis, _ASKING))) & _ANOTHER),
     )
 
@@ -191,9 +193,10 @@ def _stem(word: str) -> str:
 def _words(text: str) -> frozenset:
     text = re.sub(r"n't\b|['\u2019]\w+", "", text.lower())  # "don't" -> "do", "how's" -> "how"
     stems = (_stem(w) for w in re.findall(r"[a-z]{3,}", text) if w not in _GENERIC)
-    return frozenset(w for w in stems if w not in _GENERIC)  # "matters" -> "matter": generic too
+    return frozenset(w for w in stems if w not in _GENERIC_STEMS)  # "worries" -> "worri", as "worried"
 
 
+_GENERIC_STEMS = _GENERIC | frozenset(_stem(w) for w in _GENERIC)
 # words of a deal that small talk uses too: "any plans for the holidays?", "next week"
 _WEAK_DEAL_WORDS = frozenset(_stem(w) for w in _vocabulary("weak_deal"))
 
@@ -303,20 +306,19 @@ def _outside(persona: Persona, analysis: Analysis) -> Outside | None:
     own = _interest_words(persona)[0]
     if any(words & w for w in own.values()):
         return None  # "what does the cut mean in practice?" points at a need
-    covered = words & _known_words(persona)
-    unknown = words - covered - frozenset(_stem(w) for w in _SMALL_TALK)
+    unknown = words - _known_words(persona) - frozenset(_stem(w) for w in _SMALL_TALK)
     if not unknown:
         return None
     if any(_WHAT_IS.match(q) for q in quotes):
         return Outside.detail  # "what's your best-selling sofa?": one thing, by a name the customer has no use for
-    if not covered or _SELF_ANSWERED.search(analysis.text):
+    if _SELF_ANSWERED.search(analysis.text):
         return Outside.chat  # "why did the procurement manager cross the road? To get a better quote!"
-    return None
+    return None  # anything else may be on the deal in words this list lacks: the needs answer it
 
 
 def _asks_for_detail(persona: Persona, analysis: Analysis) -> bool:
-    """"What's your monthly fuel spend?": one thing by name, about a need (the customer answers it when ready to
-    talk about that need, else says they don't have it to hand)."""
+    """"What's your monthly fuel spend?": one thing by name, in the words of a need (the customer answers with
+    the need when ready to talk about it, else says they don't have it to hand: engine.needs_revealed)."""
     quotes = [q.lower() for q in _quotes(analysis, frozenset({"open_question"}))]
     words = _asked_words(analysis, frozenset({"open_question"}))
     return any(_WHAT_IS.match(q) for q in quotes) and \
