@@ -342,13 +342,18 @@ def told_again(t: Turn, interest: Interest) -> Turn:
         if t.reading.answer is not None or t.moves - _SMALL_TALK_MOVES:
             return t  # "how many people work in your shop?" asks for a fact; "would $23 help?" offers something
         return replace(t, reveal_line=t.line(persona.reactions["summary"][s.mood.value], "confirm"))
-    fresh = [line for line in interest.reveal if unheard(_fill(text(line), persona, s), s.heard)]
+    fresh = [line for line in interest.reveal
+             if all(unheard(words, s.heard) for words in _restated(_fill(text(line), persona, s)))]
     if fresh:
-        said = t.line(fresh, f"follow_up:{interest.id}")
-        return replace(t, reveal_line="As I said, " + (said[0].lower() if said[1:2].islower() else said[0]) + said[1:])
+        return replace(t, reveal_line=_restated(t.line(fresh, f"follow_up:{interest.id}"))[1])
     again = t.line(persona.lines.asked_again, "asked_again")
     t = t.happened(EventKind.asked_again, interest.id)
     return replace(t, reveal_line=f"{again} {t.line(interest.reveal, f'asked_again:{interest.id}')}")
+
+
+def _restated(line: str) -> Tuple[str, str]:
+    """A reveal line as first said and as said again in a follow-up ("As I said, my budget is set...")."""
+    return line, "As I said, " + (line[0].lower() if line[1:2].islower() else line[0]) + line[1:]
 
 
 _NAMED = {AnswerKind.fact, AnswerKind.briefing, AnswerKind.figure}  # answers that name what was asked
@@ -513,6 +518,9 @@ def _answer(t: Turn, again: Callable[[str], bool]) -> Tuple[str | None, str]:
         return _fill(answer.text, persona, s, **values), answer.key
     if answer.kind is AnswerKind.unknown:
         return _line(persona, s, persona.lines.unknown_fact, "unknown_fact", **values), ""
+    if answer.kind is AnswerKind.private:
+        return _line(persona, s, persona.lines.private_detail or persona.lines.unknown_fact, "private_detail",
+                     **values), ""
     return _line(persona, s, _EITHER_OR_ANSWERS, "either_or"), ""
 
 

@@ -40,6 +40,7 @@ class AnswerKind(str, Enum):
     fact = "fact"  # one of the persona's `facts`: `fact` is its index
     briefing = "briefing"  # from the briefing: `text` is the template
     unknown = "unknown"  # a question for a fact the customer does not know
+    private = "private"  # a personal detail ("what's your accountant's name?") the customer won't give here
     either_or = "either_or"  # "is it the price or the delivery?"
 
 
@@ -73,8 +74,9 @@ def read(persona: Persona, analysis: Analysis) -> Reading:
     offering = offer_sentences(analysis)
     answer, teaching = _answer_fact(persona, analysis), _teaching_fact(persona, analysis)
     outside = _outside(persona, analysis) if answer is None and teaching is None else None
-    if answer is None and teaching is None and outside is Outside.detail:
-        answer = FactAnswer(AnswerKind.unknown)  # "what's your CFO's name?": not something the customer will say
+    if answer is None and teaching is None and outside in (Outside.detail, Outside.private):
+        # "what's RelayDesk's uptime guarantee?": not sure; "what's your CFO's name?": why does that matter?
+        answer = FactAnswer(AnswerKind.unknown if outside is Outside.detail else AnswerKind.private)
     if answer is not None and answer.kind is AnswerKind.fact and answer.fact != teaching and \
             answer.fact is not None and teaching is not None and answer.fact < teaching:
         teaching = None  # "when does the RelayDesk quote expire?": the fact listed first for it is the deadline
@@ -265,7 +267,8 @@ def _interest_words(persona: Persona) -> Tuple[Dict[str, frozenset], frozenset]:
 class Outside(str, Enum):
     """How an open question is outside the deal (`_outside`)."""
 
-    detail = "detail"  # asks for a detail the customer has no answer to: "what's your accountant's name?"
+    private = "private"  # asks for a personal detail: "what's your accountant's name?"
+    detail = "detail"  # asks for a thing the customer has no answer to: "what's RelayDesk's uptime guarantee?"
     chat = "chat"  # about something else altogether: "why did the procurement manager cross the road?"
 
 
@@ -302,7 +305,7 @@ def _outside(persona: Persona, analysis: Analysis) -> Outside | None:
         return None  # "what are you having for lunch?": small talk, answered as such
     shared = frozenset(_stem(w) for w in _DEAL_WORDS)
     if _raw_words(text) & _PERSONAL and not words & shared:  # "the name of the plan" is about the plan
-        return Outside.detail
+        return Outside.private
     own = _interest_words(persona)[0]
     if any(words & w for w in own.values()):
         return None  # "what does the cut mean in practice?" points at a need

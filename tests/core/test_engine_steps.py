@@ -114,8 +114,12 @@ def test_needs_revealed_brings_out_nothing_for_a_question_outside_the_deal(perso
     name = a_turn(charlie, "What's your accountant's name?", "open_question", trust=90)
     asked = engine.needs_revealed(name)
     assert asked.events == (Event(EventKind.off_topic),) and asked.reveal_line is None
-    said = engine.reply(asked)  # an in-character "not sure", never a hidden need
-    assert said.lines[0] in charlie.lines.unknown_fact
+    said = engine.reply(asked)  # an in-character "why does that matter?", never a hidden need
+    assert said.lines[0] in charlie.lines.private_detail
+    sofa = engine.reply(engine.needs_revealed(a_turn(personas["competitor_switcher"], "What's your best-selling "
+                                                     "sofa at the moment?", "open_question", trust=90)))
+    assert sofa.events == (Event(EventKind.off_topic),)
+    assert sofa.lines[0] in personas["competitor_switcher"].lines.unknown_fact  # a thing: not sure
     generic = engine.needs_revealed(a_turn(charlie, "What's worrying you?", "open_question", trust=90))
     assert generic.events[0].kind is EventKind.revealed  # a generic question on the deal still brings one out
 
