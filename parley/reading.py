@@ -178,6 +178,7 @@ _DEAL_WORDS = _vocabulary("deal")
 _SMALL_TALK = _vocabulary("small_talk")
 # Details about a person ("what's your accountant's name?"): not something a customer answers in a renewal chat.
 _PERSONAL = _vocabulary("personal")
+_PEOPLE = _vocabulary("people")
 # "what else matters?": asks for something not told yet, never about a need already told
 _ANOTHER = _vocabulary("another")
 
@@ -189,6 +190,8 @@ def _stem(word: str) -> str:
             break
     if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "aeiouls":
         word = word[:-1]  # "planning" -> "plann" -> "plan"
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]  # "message" and "messaging" -> "messag"; "price" and "prices" -> "pric"
     return word
 
 
@@ -199,12 +202,13 @@ def _words(text: str) -> frozenset:
 
 
 _GENERIC_STEMS = _GENERIC | frozenset(_stem(w) for w in _GENERIC)
+_SMALL_TALK_STEMS = _SMALL_TALK | frozenset(_stem(w) for w in _SMALL_TALK)
 # words of a deal that small talk uses too: "any plans for the holidays?", "next week"
 _WEAK_DEAL_WORDS = frozenset(_stem(w) for w in _vocabulary("weak_deal"))
 
 
 def _is_small_talk(words: frozenset, deal_words: frozenset) -> bool:
-    return bool(words & _SMALL_TALK) and not (words - _SMALL_TALK - _WEAK_DEAL_WORDS) & deal_words
+    return bool(words & _SMALL_TALK_STEMS) and not (words - _SMALL_TALK_STEMS - _WEAK_DEAL_WORDS) & deal_words
 
 
 def _quotes(analysis: Analysis, moves: frozenset) -> List[str]:
@@ -256,7 +260,7 @@ def _interest_words(persona: Persona) -> Tuple[Dict[str, frozenset], frozenset]:
     if known is None or known[0] is not persona:
         texts = {i.id: _words(i.description + " " + " ".join(i.reveal)) for i in persona.interests}
         # small-talk words never point at a need alone: "how's your week?" is not about "it took weeks"
-        chat = frozenset(_stem(w) for w in _SMALL_TALK)
+        chat = _SMALL_TALK_STEMS
         own = {k: v - chat - frozenset().union(*(w for j, w in texts.items() if j != k)) for k, v in texts.items()}
         deal = frozenset().union(*texts.values(), _words(persona.briefing.json()), {_stem(w) for w in _DEAL_WORDS})
         deal -= _words(persona.name)  # "how's your week, Dana?" is still small talk
@@ -304,12 +308,13 @@ def _outside(persona: Persona, analysis: Analysis) -> Outside | None:
     if _is_small_talk(words, _interest_words(persona)[1]):
         return None  # "what are you having for lunch?": small talk, answered as such
     shared = frozenset(_stem(w) for w in _DEAL_WORDS)
-    if _raw_words(text) & _PERSONAL and not words & shared:  # "the name of the plan" is about the plan
+    raw = _raw_words(text)
+    if raw & _PERSONAL and (raw & _PEOPLE or not words & shared):  # "the name of the plan" is about the plan
         return Outside.private
     own = _interest_words(persona)[0]
     if any(words & w for w in own.values()):
         return None  # "what does the cut mean in practice?" points at a need
-    unknown = words - _known_words(persona) - frozenset(_stem(w) for w in _SMALL_TALK)
+    unknown = words - _known_words(persona) - _SMALL_TALK_STEMS
     if not unknown:
         return None
     if any(_WHAT_IS.match(q) for q in quotes):

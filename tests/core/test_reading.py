@@ -119,3 +119,10 @@ def test_the_briefing_s_other_word_for_the_unit_counts_it(personas, detector) ->
 def test_what_else_asks_for_something_not_told_yet(charlie: Persona, detector) -> None:
     assert read(charlie, detector.detect("Besides the budget, what else worries you?")).asks_another
     assert not read(charlie, detector.detect("How does the increase fit your quarterly budget?")).asks_another
+
+
+def test_a_person_s_detail_is_private_and_word_forms_meet(personas, detector) -> None:
+    jordan = personas["competitor_switcher"]  # a boss is a word of the deal; their email is still private
+    assert read(jordan, detector.detect("What's your boss's email?")).answer.kind is AnswerKind.private
+    gap = read(jordan, detector.detect("Tell me more about the messaging gap with WhatsApp and SMS."))
+    assert dict(gap.need_words)["messaging_channel"] >= 2  # "messaging" meets the need's "message"
