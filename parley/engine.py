@@ -21,8 +21,8 @@ from typing import Callable, Dict, List, Sequence, Tuple
 from parley.events import Event, EventKind, Events
 from parley.moves import Analysis
 from parley.personas import MISSTEP_PATIENCE, MISSTEP_TRUST, Interest, Line, Parameters, Persona
-from parley.reading import AnswerKind, Reading, Topic, fact_key, mentioned_extras, offer_sentences, read  # noqa: F401
-from parley.replies import Situation, choose, remember, unheard
+from parley.reading import AnswerKind, FactAnswer, Reading, Topic, fact_key, mentioned_extras, offer_sentences, read  # noqa: F401
+from parley.replies import Situation, choose, remember, text, unheard
 from parley.signals import Signal
 from parley.taxonomy import Mood
 
@@ -301,20 +301,30 @@ def facts_told(t: Turn) -> Turn:
 
 def needs_revealed(t: Turn) -> Turn:
     """Interests come out when asked (or when rapport lets the customer say them); a question that asked for
-    a fact gets the fact, not a need it did not ask about; a jab brings out nothing."""
+    a fact gets the fact, not a need it did not ask about; a jab brings out nothing. A question about a need
+    already told is answered with that need, not the next one (`told_again`)."""
     s, reading = t.state, t.reading
     if "pressure" in t.moves:
         return t  # "why should I care if you leave?" is a jab, not a question: nobody opens up to it
     candidates = [i for i in t.persona.interests
                   if i.id not in s.revealed and t.moves & {m.value for m in i.revealed_by}]
-    aim, target = aimed_at(reading, candidates)
-    if (t.taught is not None or reading.answer is not None and reading.answer.kind in _NAMED) and aim != "this":
+    # a summary puts what was told back to the customer on purpose: it may bring out the next need instead
+    told = [i for i in t.persona.interests if i.id in s.revealed] if "summary" not in t.moves else []
+    aim, target = aimed_at(reading, candidates, told)
+    named = t.taught is not None or reading.answer is not None and reading.answer.kind in _NAMED
+    if named and aim != "this":
         candidates = []  # "what does RelayDesk charge after the first year?": the fact is the answer
     ready = [i for i in candidates if s.trust >= i.min_trust]
     if aim == "off" or "closed_question" in t.moves and not t.moves & SUBSTANCE and reading.small_talk_closed:
         return t.happened(EventKind.off_topic)  # "how was your weekend?": friendly, but asks about nothing in the deal
+    if aim == "told" and target is not None and not named:
+        return told_again(t, target)
     if target is not None and target not in ready:
-        return t  # asked about a need the customer isn't ready to talk about yet: they don't offer another one
+        # asked about a need the customer isn't ready to talk about yet: they don't offer another one, and a
+        # detail asked by name ("what's your monthly fuel spend?") they don't have to hand
+        if reading.names_detail and reading.answer is None:
+            return replace(t, reading=replace(reading, answer=FactAnswer(AnswerKind.unknown)))
+        return t
     if ready:
         interest = target or ready[0]
         t = t.happened(EventKind.revealed, interest.id, state=replace(s, revealed=s.revealed + (interest.id,)))
@@ -322,21 +332,55 @@ def needs_revealed(t: Turn) -> Turn:
     return t
 
 
+def told_again(t: Turn, interest: Interest) -> Turn:
+    """A question about a need the customer already told. A yes-or-no one that puts it back to them ("so it's
+    the quarterly budget?") is confirmed, as a summary would be; an open one is a follow-up the first time
+    ("As I said, ..." and the need in other words) and, with nothing new left to say, asked again ("You asked
+    me that. ..."; `lines.asked_again`, and the evaluator gives the question no credit)."""
+    persona, s = t.persona, t.state
+    if "open_question" not in t.moves:
+        if t.reading.answer is not None or t.moves - _SMALL_TALK_MOVES:
+            return t  # "how many people work in your shop?" asks for a fact; "would $23 help?" offers something
+        return replace(t, reveal_line=t.line(persona.reactions["summary"][s.mood.value], "confirm"))
+    fresh = [line for line in interest.reveal
+             if all(unheard(words, s.heard) for words in _restated(_fill(text(line), persona, s)))]
+    if fresh:
+        return replace(t, reveal_line=_restated(t.line(fresh, f"follow_up:{interest.id}"))[1])
+    again = t.line(persona.lines.asked_again, "asked_again")
+    t = t.happened(EventKind.asked_again, interest.id)
+    return replace(t, reveal_line=f"{again} {t.line(interest.reveal, f'asked_again:{interest.id}')}")
+
+
+def _restated(line: str) -> Tuple[str, str]:
+    """A reveal line as first said and as said again in a follow-up ("As I said, my budget is set...")."""
+    return line, "As I said, " + (line[0].lower() if line[1:2].islower() else line[0]) + line[1:]
+
+
 _NAMED = {AnswerKind.fact, AnswerKind.briefing, AnswerKind.figure}  # answers that name what was asked
+_SMALL_TALK_MOVES = {"closed_question", "greeting", "empathy", "appreciation", "other"}
+TOLD_WORDS = 2  # a question points back at a need told before only with two of its own words ("cut", "total")
 
 
-def aimed_at(reading: Reading, candidates: Sequence[Interest]) -> Tuple[str, Interest | None]:
-    """What an open question or summary asks about: one of the needs the customer could tell now
-    ("this", that need), the deal in general ("any"), or nothing in the deal at all ("off")."""
-    if reading.topic is Topic.none:
-        return "any", None
+def aimed_at(reading: Reading, candidates: Sequence[Interest],
+             told: Sequence[Interest] = ()) -> Tuple[str, Interest | None]:
+    """What a question or summary asks about: one of the needs the customer could tell now ("this", that
+    need), one they told already ("told", unless the rep asks for something else: "what else matters?"), the
+    deal in general ("any"), or nothing in the deal at all ("off")."""
     if reading.topic is Topic.off:
         return "off", None
     # only a word that belongs to one need alone points at it ("fleet" may be in two; "trucks" in one)
     words = dict(reading.need_words)
-    overlap = [(words.get(i.id, 0), n) for n, i in enumerate(candidates)]
-    best, n = max(overlap, key=lambda o: (o[0], -o[1]), default=(0, -1))  # a tie goes to the earlier need
-    return ("this", candidates[n]) if best else ("any", None)
+
+    def best(needs: Sequence[Interest]) -> Tuple[int, Interest | None]:
+        overlap = [(words.get(i.id, 0), n) for n, i in enumerate(needs)]
+        most, n = max(overlap, key=lambda o: (o[0], -o[1]), default=(0, -1))  # a tie goes to the earlier need
+        return most, needs[n] if most else None
+
+    new, this = best(candidates)
+    old, again = best(() if reading.asks_another else told)
+    if old >= TOLD_WORDS and old > new:  # "what does the cut mean in practice: ... the yearly total?"
+        return "told", again
+    return ("this", this) if this is not None else ("any", None)
 
 
 def offer_judgement(t: Turn) -> Turn:
@@ -421,9 +465,10 @@ def reply(t: Turn) -> Turn:
     if t.reveal_line and not t.has(EventKind.accepted):
         lines.append(t.reveal_line)
     elif t.reveal_line:  # a grievance is moot once the customer says yes: unsaid, the need was not heard
-        unsaid = next(e for e in t.events if e.kind is EventKind.revealed)
-        t = replace(t, events=tuple(e for e in t.events if e is not unsaid),
-                    state=replace(t.state, revealed=tuple(r for r in t.state.revealed if r != unsaid.detail)))
+        unsaid = next((e for e in t.events if e.kind is EventKind.revealed), None)  # None: a need told before
+        if unsaid is not None:
+            t = replace(t, events=tuple(e for e in t.events if e is not unsaid),
+                        state=replace(t.state, revealed=tuple(r for r in t.state.revealed if r != unsaid.detail)))
     if t.offer_line:
         lines.append(t.offer_line)
     if t.taught is not None:
@@ -473,6 +518,9 @@ def _answer(t: Turn, again: Callable[[str], bool]) -> Tuple[str | None, str]:
         return _fill(answer.text, persona, s, **values), answer.key
     if answer.kind is AnswerKind.unknown:
         return _line(persona, s, persona.lines.unknown_fact, "unknown_fact", **values), ""
+    if answer.kind is AnswerKind.private:
+        return _line(persona, s, persona.lines.private_detail or persona.lines.unknown_fact, "private_detail",
+                     **values), ""
     return _line(persona, s, _EITHER_OR_ANSWERS, "either_or"), ""
 
 

@@ -391,6 +391,11 @@ class Lines(Schema):
     unknown_fact: List[Line] = Field(
         ["I'd have to look that up.", "Not off the top of my head. Why does it matter?"], min_items=1,
         description="a factual question (how many, which, when...) that no `facts` entry answers")
+    private_detail: List[Line] | None = Field(
+        None, min_items=1, description="a question for a personal detail (someone's name, an email, a phone "
+                                       "number: \"what's your accountant's name?\") that a customer does not "
+                                       "give in this chat: \"why does that matter?\"; without it, an "
+                                       "`unknown_fact` line")
     all_said: List[Line] = Field(
         ["I think I've told you what matters. What can you do for me?",
          "That's the whole picture, really. Over to you."], min_items=1,

@@ -15,8 +15,10 @@ import re
 import zlib
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Dict, Sequence, Tuple
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
 
+import yaml
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from parley.moves import Analysis
@@ -28,7 +30,7 @@ class Topic(str, Enum):
 
     none = "none"  # no words to go by: the deal in general
     deal = "deal"  # something in the deal (maybe one need: see `Reading.need_words`)
-    off = "off"  # nothing in the deal at all ("any plans for the holidays?")
+    off = "off"  # nothing in the deal at all ("any plans for the holidays?", "what's your accountant's name?")
 
 
 class AnswerKind(str, Enum):
@@ -38,6 +40,7 @@ class AnswerKind(str, Enum):
     fact = "fact"  # one of the persona's `facts`: `fact` is its index
     briefing = "briefing"  # from the briefing: `text` is the template
     unknown = "unknown"  # a question for a fact the customer does not know
+    private = "private"  # a personal detail ("what's your accountant's name?") the customer won't give here
     either_or = "either_or"  # "is it the price or the delivery?"
 
 
@@ -63,11 +66,17 @@ class Reading:
     answer: FactAnswer | None = None  # the answer to a closed factual question, if it is one
     values: Dict[str, str] = field(default_factory=dict)  # briefing values for fact lines ({volume}...)
     asks: bool = False  # the turn has a question mark ("hi, how are you?" is not a second opening)
+    asks_another: bool = False  # "what else matters?": about something not told yet, never a need told before
+    names_detail: bool = False  # "what's your monthly fuel spend?": one thing by name, in a need's own words
 
 
 def read(persona: Persona, analysis: Analysis) -> Reading:
     offering = offer_sentences(analysis)
     answer, teaching = _answer_fact(persona, analysis), _teaching_fact(persona, analysis)
+    outside = _outside(persona, analysis) if answer is None and teaching is None else None
+    if answer is None and teaching is None and outside in (Outside.detail, Outside.private):
+        # "what's RelayDesk's uptime guarantee?": not sure; "what's your CFO's name?": why does that matter?
+        answer = FactAnswer(AnswerKind.unknown if outside is Outside.detail else AnswerKind.private)
     if answer is not None and answer.kind is AnswerKind.fact and answer.fact != teaching and \
             answer.fact is not None and teaching is not None and answer.fact < teaching:
         teaching = None  # "when does the RelayDesk quote expire?": the fact listed first for it is the deadline
@@ -75,13 +84,15 @@ def read(persona: Persona, analysis: Analysis) -> Reading:
         said_key=said_key(analysis.text),
         offer_extras=mentioned_extras(persona, offering),
         gives=bool(_GIVES.search(offering)),
-        topic=_topic(persona, analysis),
+        topic=Topic.off if outside is not None else _topic(persona, analysis),
         need_words=_need_words(persona, analysis),
         small_talk_closed=small_talk_question(persona, analysis),
         teaching_fact=teaching,
         answer=answer,
         values=fact_values(persona),
         asks="?" in analysis.text,
+        names_detail=answer is None and teaching is None and _asks_for_detail(persona, analysis),
+        asks_another=bool(_raw_words(" ".join(_quotes(analysis, _ASKING))) & _ANOTHER),
     )
 
 
@@ -150,30 +161,26 @@ def said_key(text: str) -> int | None:
 
 # -- what a question is about ------------------------------------------------------------------------
 
+QUESTION_WORDS_FILE = Path(__file__).resolve().parent / "data" / "question_words.yml"
+
+
+def _vocabulary(name: str) -> frozenset:
+    """One word list of parley/data/question_words.yml, lowercased."""
+    data = yaml.safe_load(QUESTION_WORDS_FILE.read_text(encoding="utf-8")) or {}
+    return frozenset(str(data.get(name) or "").lower().split())
+
+
 # Words that say nothing about what a question is about ("what matters most to you?" asks about anything).
-_GENERIC = STOP_WORDS | frozenset("""
-    what how why when where which who whose whom tell talk help understand explain describe share walk say know
-    matter most more important priority priorities concern worry worried need want like look think feel work
-    make happen go get see mean thing right best ideal outcome fair good great do does did have has is are was
-    were be been being can could would should will shall may might must you your yours yourself me my we our us
-    i it its this that these those the a an and or but if so of to in on at for with about from by as into
-    there here then than just really very much many some any anything something everything else other again
-    now today currently moment time way part side situation business deal change point kind sort bit lot
-    happy ok okay sure please thanks thank hi hello dear well also still even ever look real give take keep
-""".split())
+_GENERIC = STOP_WORDS | _vocabulary("generic")
 # Words of any negotiation, on topic whatever the persona (so not 'off topic' when the persona never says them).
-_DEAL_WORDS = frozenset("""
-    price pricing cost rate fee budget money pay payment spend saving contract term renewal offer discount
-    supplier vendor provider service support product order customer client team staff company account plan
-    year month quarter annual monthly future next growth volume competitor alternative option switch
-    quality relationship experience problem issue decision approve finance manager boss board
-""".split())
+_DEAL_WORDS = _vocabulary("deal")
 # Small talk: a question about these, and nothing in the deal, is friendly but explores nothing.
-_SMALL_TALK = frozenset("""
-    weekend weather lunch dinner breakfast holiday holidays vacation trip game match football soccer cricket
-    tennis golf movie film show kids children pet pets dog cat garden hobby hobbies traffic commute
-    party birthday christmas easter summer winter sunny rain snow week day morning evening
-""".split())
+_SMALL_TALK = _vocabulary("small_talk")
+# Details about a person ("what's your accountant's name?"): not something a customer answers in a renewal chat.
+_PERSONAL = _vocabulary("personal")
+_PEOPLE = _vocabulary("people")
+# "what else matters?": asks for something not told yet, never about a need already told
+_ANOTHER = _vocabulary("another")
 
 
 def _stem(word: str) -> str:
@@ -183,24 +190,41 @@ def _stem(word: str) -> str:
             break
     if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "aeiouls":
         word = word[:-1]  # "planning" -> "plann" -> "plan"
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]  # "message" and "messaging" -> "messag"; "price" and "prices" -> "pric"
     return word
 
 
 def _words(text: str) -> frozenset:
     text = re.sub(r"n't\b|['\u2019]\w+", "", text.lower())  # "don't" -> "do", "how's" -> "how"
-    return frozenset(_stem(w) for w in re.findall(r"[a-z]{3,}", text) if w not in _GENERIC)
+    stems = (_stem(w) for w in re.findall(r"[a-z]{3,}", text) if w not in _GENERIC)
+    return frozenset(w for w in stems if w not in _GENERIC_STEMS)  # "worries" -> "worri", as "worried"
 
 
+_GENERIC_STEMS = _GENERIC | frozenset(_stem(w) for w in _GENERIC)
+_SMALL_TALK_STEMS = _SMALL_TALK | frozenset(_stem(w) for w in _SMALL_TALK)
 # words of a deal that small talk uses too: "any plans for the holidays?", "next week"
-_WEAK_DEAL_WORDS = frozenset(_stem(w) for w in "plan plans planning week month year next future time".split())
+_WEAK_DEAL_WORDS = frozenset(_stem(w) for w in _vocabulary("weak_deal"))
 
 
 def _is_small_talk(words: frozenset, deal_words: frozenset) -> bool:
-    return bool(words & _SMALL_TALK) and not (words - _SMALL_TALK - _WEAK_DEAL_WORDS) & deal_words
+    return bool(words & _SMALL_TALK_STEMS) and not (words - _SMALL_TALK_STEMS - _WEAK_DEAL_WORDS) & deal_words
 
 
-def _asked_words(analysis: Analysis) -> frozenset:
-    return _words(" ".join(d.quote for d in analysis.detections if d.move in {"open_question", "summary"}))
+def _quotes(analysis: Analysis, moves: frozenset) -> List[str]:
+    return [d.quote for d in analysis.detections if d.move in moves]
+
+
+_ASKING = frozenset({"open_question", "summary"})
+_ANY_QUESTION = _ASKING | {"closed_question"}
+
+
+def _raw_words(text: str) -> frozenset:
+    return frozenset(re.findall(r"[a-z]+", text.lower()))
+
+
+def _asked_words(analysis: Analysis, moves: frozenset = _ASKING) -> frozenset:
+    return _words(" ".join(_quotes(analysis, moves)))
 
 
 def _topic(persona: Persona, analysis: Analysis) -> Topic:
@@ -215,7 +239,7 @@ def _topic(persona: Persona, analysis: Analysis) -> Topic:
 
 def _need_words(persona: Persona, analysis: Analysis) -> Tuple[Tuple[str, int], ...]:
     """Per need, how many of the words only that need uses the question has ("trucks": one need's word)."""
-    words = _asked_words(analysis)
+    words = _asked_words(analysis, _ANY_QUESTION)  # "so it's the quarterly budget?" is about a need too
     own = _interest_words(persona)[0]
     return tuple((i.id, len(words & own.get(i.id, frozenset()))) for i in persona.interests)
 
@@ -236,12 +260,77 @@ def _interest_words(persona: Persona) -> Tuple[Dict[str, frozenset], frozenset]:
     if known is None or known[0] is not persona:
         texts = {i.id: _words(i.description + " " + " ".join(i.reveal)) for i in persona.interests}
         # small-talk words never point at a need alone: "how's your week?" is not about "it took weeks"
-        chat = frozenset(_stem(w) for w in _SMALL_TALK)
+        chat = _SMALL_TALK_STEMS
         own = {k: v - chat - frozenset().union(*(w for j, w in texts.items() if j != k)) for k, v in texts.items()}
         deal = frozenset().union(*texts.values(), _words(persona.briefing.json()), {_stem(w) for w in _DEAL_WORDS})
         deal -= _words(persona.name)  # "how's your week, Dana?" is still small talk
         known = _TOPICS[id(persona)] = (persona, own, deal)
     return known[1], known[2]
+
+
+class Outside(str, Enum):
+    """How an open question is outside the deal (`_outside`)."""
+
+    private = "private"  # asks for a personal detail: "what's your accountant's name?"
+    detail = "detail"  # asks for a thing the customer has no answer to: "what's RelayDesk's uptime guarantee?"
+    chat = "chat"  # about something else altogether: "why did the procurement manager cross the road?"
+
+
+# "what's your best-selling sofa?", "who is your CFO?": asks for one thing by name (not "what's worrying you?")
+_WHAT_IS = re.compile(r"^\W*(?:(?:so|and|ok|okay|well|right|just|also|then|anyway|quick question)\W+)*"
+                      r"(?:what|who|whose|which)(?:['\u2019]s|\s+(?:is|are|was|were))\s+(?!\w+ing\b|you\b|u\b)", re.I)
+# a question the rep answers in the same breath ("...? To get a better quote!") asks the customer nothing
+_SELF_ANSWERED = re.compile(r"\?\s*(?:to|because|cause|so that)\b", re.I)
+
+
+def _known_words(persona: Persona) -> frozenset:
+    """Every word the persona's world has: its needs, briefing, facts and tradables, and any negotiation's."""
+    known = _KNOWN.get(id(persona))
+    if known is None or known[0] is not persona:
+        texts = [" ".join(f.about) + " " + " ".join(f.answer) for f in persona.facts]
+        texts += [t.label + " " + " ".join(t.keywords) for t in persona.company.tradables]
+        known = _KNOWN[id(persona)] = (persona, _interest_words(persona)[1] | _words(" ".join(texts)))
+    return known[1]
+
+
+_KNOWN: Dict[int, Tuple[Persona, frozenset]] = {}
+
+
+def _outside(persona: Persona, analysis: Analysis) -> Outside | None:
+    """An open question about nothing in the deal that no need points at: a detail about a person ("what's the
+    name of your managing partner?"), a thing the persona has no word for ("what's RelayDesk's uptime
+    guarantee?"), or a question that is not about the customer at all (a joke). Generic on-topic questions
+    ("what matters most to you?", "tell me more") have no words left to go by, so they are never outside."""
+    quotes = [q.lower() for q in _quotes(analysis, frozenset({"open_question"}))]
+    if not quotes or "summary" in analysis.moves:
+        return None
+    text, words = " ".join(quotes), _asked_words(analysis, frozenset({"open_question"}))
+    if _is_small_talk(words, _interest_words(persona)[1]):
+        return None  # "what are you having for lunch?": small talk, answered as such
+    shared = frozenset(_stem(w) for w in _DEAL_WORDS)
+    raw = _raw_words(text)
+    if raw & _PERSONAL and (raw & _PEOPLE or not words & shared):  # "the name of the plan" is about the plan
+        return Outside.private
+    own = _interest_words(persona)[0]
+    if any(words & w for w in own.values()):
+        return None  # "what does the cut mean in practice?" points at a need
+    unknown = words - _known_words(persona) - _SMALL_TALK_STEMS
+    if not unknown:
+        return None
+    if any(_WHAT_IS.match(q) for q in quotes):
+        return Outside.detail  # "what's your best-selling sofa?": one thing, by a name the customer has no use for
+    if _SELF_ANSWERED.search(analysis.text):
+        return Outside.chat  # "why did the procurement manager cross the road? To get a better quote!"
+    return None  # anything else may be on the deal in words this list lacks: the needs answer it
+
+
+def _asks_for_detail(persona: Persona, analysis: Analysis) -> bool:
+    """"What's your monthly fuel spend?": one thing by name, in the words of a need (the customer answers with
+    the need when ready to talk about it, else says they don't have it to hand: engine.needs_revealed)."""
+    quotes = [q.lower() for q in _quotes(analysis, frozenset({"open_question"}))]
+    words = _asked_words(analysis, frozenset({"open_question"}))
+    return any(_WHAT_IS.match(q) for q in quotes) and \
+        any(words & w for w in _interest_words(persona)[0].values()) and "summary" not in analysis.moves
 
 
 # -- facts -------------------------------------------------------------------------------------------
@@ -259,8 +348,12 @@ BRIEFING_FACTS = (
                         "old fee", "used to be", "before the increase", "before the change", "before the rise"),
      "{previous_price} a {unit}, until this change."),
     # asked for their number, a customer anchors on what they used to pay; they never name their real limit
-    ("previous_price", ("what number", "what figure", "what price would", "what price do you", "feel fair",
-                        "seem fair", "would be fair", "number in mind", "price in mind", "figure in mind"),
+    ("limit", ("what number", "what figure", "what price would", "what price do you", "feel fair",
+                        "seem fair", "would be fair", "number in mind", "price in mind", "figure in mind",
+                        "lowest price", "lowest you", "least you", "you'd accept", "you would accept",
+                        "you'd take", "you would take", "your limit", "bottom line", "most you would pay",
+                        "most you'd pay", "most you could pay", "maximum you", "walk away price",
+                        "walk-away price", "your budget per"),
      "Honestly? Something a lot nearer the {previous_price} I was paying."),
 )
 
@@ -303,6 +396,8 @@ def fact_values(persona: Persona) -> Dict[str, str]:
     volume = f"{b.monthly_volume:,} {plural}" if b.monthly_volume else ""
     return {"unit": b.unit, "product": b.product, "list_price": persona.money(b.list_price),
             "previous_price": persona.money(b.previous_price) if b.previous_price else "", "volume": volume,
+            # asked their limit, a customer anchors on what they paid before (no previous price: no anchor)
+            "limit": persona.money(b.previous_price) if b.previous_price else "",
             "volume_answer": (f"{b.volume}, at the moment." if subscription else f"About {b.volume}.")
             if volume else ""}
 
@@ -355,10 +450,21 @@ def _named_fact(persona: Persona, analysis: Analysis) -> FactAnswer | None:
     return None
 
 
+def counted_as(persona: Persona) -> Tuple[str, ...]:
+    """The briefing's other words for what the customer counts: Morgan's briefing says "a regional haulier with
+    120 trucks" and her unit is a vehicle, so "trucks" counts vehicles too ("do you run 200 trucks?")."""
+    b = persona.briefing
+    if not b.monthly_volume:
+        return ()
+    text = " ".join((b.customer, b.situation, b.goal)).lower()
+    found = re.findall(r"(?<![\w.,])" + f"{b.monthly_volume:,}".replace(",", ",?") + r"\s+([a-z][a-z-]+)", text)
+    return tuple(dict.fromkeys(w for w in found if w not in _GENERIC))
+
+
 # "do you still order 150 a month?", "were you paying $20 before?": a figure put to the customer to confirm
 _FIGURE = re.compile(r"(?<![\w.])(?P<cur>[$£€])?\s?(?P<num>\d[\d,]*(?:\.\d+)?)(?!\s?%)(?![\w.])")
 _ORDERING = ("order", "orders", "ordering", "buy", "buying", "use", "using", "get through", "go through", "need",
-             "are you on", "you on", "still on")
+             "are you on", "you on", "still on", "run", "running", "operate")
 _PER_MONTH = r"(?:a|per|each|every) month|monthly|a mo"
 _CURRENT_PRICE_WORDS = ("paying", "pay now", "price now", "current price", "new price", "cost now", "costs now",
                         "renewal price", "list price")
@@ -387,11 +493,13 @@ def _check_figure(question: str, persona: Persona, values: dict) -> FactAnswer |
         now = f"{values['list_price']} a {b.unit} now."
         return FactAnswer(AnswerKind.figure, text=f"Yes, {now}" if yes else f"No, it's {now}", key="list_price")
     counted, plural, _subscription = b.counted
-    # the count of their own unit: "150 a month", "150 cartridges", "30 agents"; not "3 offices"
-    count = re.compile(r"(?<![\w.$£€])(\d[\d,]*)\s*(?:" + re.escape(plural.lower()) + "|" + re.escape(counted.lower())
-                       + r"\b|" + _PER_MONTH + r"|(?=\s*(?:[?.,!]|$|now\b|still\b|right\b|at the moment\b)))")
+    # the count of their own unit, in the briefing's other words for it too ("120 trucks" for vehicles):
+    # "150 a month", "150 cartridges", "30 agents", "200 trucks"; not "3 offices"
+    names = "|".join(re.escape(w) for w in (plural.lower(), counted.lower(), *counted_as(persona)))
+    count = re.compile(r"(?<![\w.$£€])(\d[\d,]*)\s*(?:(?:" + names + r")\b|" + _PER_MONTH +
+                       r"|(?=\s*(?:[?.,!]|$|now\b|still\b|right\b|at the moment\b)))")
     said_count = count.search(question)
-    if b.monthly_volume and said_count and mentions(question, (*_ORDERING, counted, plural)) and \
+    if b.monthly_volume and said_count and mentions(question, (*_ORDERING, counted, plural, *counted_as(persona))) and \
             not _CHANGE_WORDS.search(question):
         said = float(said_count.group(1).replace(",", ""))
         yes = abs(said - b.monthly_volume) <= 0.1 * b.monthly_volume  # "about 150" covers 140

@@ -261,6 +261,10 @@ lines:
     - "I'd have to look that up."
     - "Not off the top of my head. Why does it matter?"
     - "No idea offhand. I'd have to check."
+  private_detail:   # someone's name, an email, a phone number: not something the customer gives in this chat
+    - "Why does that matter?"
+    - "Why do you need that? Can we stick to the price?"
+    - "Why would that matter here?"
   all_said:   # an open question once every need is out
     - "I think I've told you what matters. What can you do for me?"
     - "That's the whole picture, really. Over to you."

@@ -107,3 +107,60 @@ def test_reply_answers_a_fact_before_falling_back_on_the_move_reaction(charlie: 
     assert asked.lines == ("About 150 cartridges a month.",)
     nothing = engine.reply(a_turn(charlie, "Our costs went up.", "rationale"))
     assert nothing.lines[0] in charlie.reactions["rationale"][nothing.state.mood.value]
+
+
+def test_needs_revealed_brings_out_nothing_for_a_question_outside_the_deal(personas) -> None:
+    charlie = personas["price_increase_charlie"]
+    name = a_turn(charlie, "What's your accountant's name?", "open_question", trust=90)
+    asked = engine.needs_revealed(name)
+    assert asked.events == (Event(EventKind.off_topic),) and asked.reveal_line is None
+    said = engine.reply(asked)  # an in-character "why does that matter?", never a hidden need
+    assert said.lines[0] in charlie.lines.private_detail
+    sofa = engine.reply(engine.needs_revealed(a_turn(personas["competitor_switcher"], "What's your best-selling "
+                                                     "sofa at the moment?", "open_question", trust=90)))
+    assert sofa.events == (Event(EventKind.off_topic),)
+    assert sofa.lines[0] in personas["competitor_switcher"].lines.unknown_fact  # a thing: not sure
+    generic = engine.needs_revealed(a_turn(charlie, "What's worrying you?", "open_question", trust=90))
+    assert generic.events[0].kind is EventKind.revealed  # a generic question on the deal still brings one out
+
+
+def test_a_named_detail_about_a_need_not_ready_gets_not_sure(personas) -> None:
+    morgan = personas["procurement_manager"]
+    fuel = a_turn(morgan, "What's your monthly fuel spend?", "open_question", trust=45)  # fuel_case wants 50
+    t = engine.needs_revealed(fuel)
+    assert t.events == () and engine.reply(t).lines[0] in morgan.lines.unknown_fact
+    ready = engine.needs_revealed(a_turn(morgan, "What's your monthly fuel spend?", "open_question", trust=60))
+    assert ready.events == (Event(EventKind.revealed, "fuel_case"),)  # ready to talk about it: the need answers
+
+
+def test_a_question_about_a_need_told_restates_it_then_says_it_was_asked(personas) -> None:
+    morgan = personas["procurement_manager"]
+    question = "What does the cut mean in practice: the per-vehicle price, or the yearly total?"
+    first = engine.needs_revealed(a_turn(morgan, question, "open_question", trust=70, revealed=("budget_cut",)))
+    assert first.events == () and first.reveal_line.startswith("As I said, ")
+    assert first.reveal_line[len("As I said, "):].lower() in [line.lower() for line in
+                                                               morgan.interests[0].reveal]
+    heard = engine.remember((), [engine._fill(line, morgan, first.state) for line in morgan.interests[0].reveal])
+    again = engine.needs_revealed(a_turn(morgan, question, "open_question", trust=70, revealed=("budget_cut",),
+                                         heard=heard))
+    assert again.events == (Event(EventKind.asked_again, "budget_cut"),)
+    assert any(again.reveal_line.startswith(line) for line in morgan.lines.asked_again)
+    # "beyond that, what else...?" asks for something new: the next need comes out
+    other = engine.needs_revealed(a_turn(morgan, "Beyond the cut and the yearly total, what else matters?",
+                                         "open_question", trust=70, revealed=("budget_cut",)))
+    assert other.events == (Event(EventKind.revealed, "multi_year"),)
+
+
+def test_a_yes_or_no_question_putting_a_told_need_back_is_confirmed(charlie: Persona) -> None:
+    back = a_turn(charlie, "So it's the quarterly budget and the cash flow?", "closed_question", trust=60,
+                  revealed=("cash_flow",))
+    t = engine.needs_revealed(back)
+    assert t.events == () and t.reveal_line in charlie.reactions["summary"][t.state.mood.value]
+
+
+def test_aimed_at_tells_a_need_told_from_a_new_one(personas) -> None:
+    morgan = personas["procurement_manager"]
+    budget, multi = morgan.interests[0], morgan.interests[1]
+    t = a_turn(morgan, "What does the cut mean for the yearly total?", "open_question", revealed=("budget_cut",))
+    assert engine.aimed_at(t.reading, [multi], [budget]) == ("told", budget)
+    assert engine.aimed_at(t.reading, [multi], []) == ("any", None)

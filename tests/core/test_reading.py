@@ -61,3 +61,68 @@ def test_an_open_question_that_names_a_fact_gets_the_fact_and_one_word_leaves_it
 def test_a_fact_listed_before_the_rivals_terms_answers_a_question_both_could_match(personas, detector) -> None:
     reading = read(personas["competitor_switcher"], detector.detect("When does the RelayDesk quote expire?"))
     assert reading.answer is not None and reading.answer.key == "fact:deadline" and reading.teaching_fact is None
+
+
+# -- questions outside the deal (issue 16, F7) and the customer's limit (F23) -----------------------------------
+
+def test_a_question_outside_the_deal_is_off_topic_and_a_detail_the_customer_cannot_give(personas, detector) -> None:
+    charlie, jordan, morgan = (personas[p] for p in ("price_increase_charlie", "competitor_switcher",
+                                                     "procurement_manager"))
+    for persona, question in ((charlie, "What's your accountant's name?"),  # a detail about a person
+                              (personas["loyal_customer"], "What's the name of your managing partner?"),
+                              (morgan, "What's your CFO's name?"),  # "CFO" is in a need's words: still a name
+                              (jordan, "What's your best-selling sofa at the moment?"),  # no word of the deal
+                              (jordan, "What's RelayDesk's uptime guarantee?")):
+        reading = read(persona, detector.detect(question))
+        assert reading.topic is Topic.off, question
+        detail = AnswerKind.private if "name" in question else AnswerKind.unknown  # a person's: why does it matter?
+        assert reading.answer is not None and reading.answer.kind is detail, question
+    joke = read(morgan, detector.detect("Why did the procurement manager cross the road? To get a better quote! Ha."))
+    assert joke.topic is Topic.off and joke.answer is None  # answered by the rep: small talk, not a fact to look up
+
+
+def test_generic_and_on_topic_questions_stay_on_the_deal(personas, detector) -> None:
+    for persona in personas.values():
+        for question in ("What's worrying you?", "What matters most to you?", "Tell me more.",
+                         "What's your biggest concern?", "What's driving this?", "What would help you most?",
+                         "What is the main problem for you?",
+                         "Can you tell me what this increase does to your business?"):
+            reading = read(persona, detector.detect(question))
+            assert reading.topic is not Topic.off and reading.answer is None, (persona.id, question)
+    dana = personas["loyal_customer"]  # "the name of the plan" asks about the plan, a thing of the deal
+    assert read(dana, detector.detect("What's the name of the plan you're on?")).topic is not Topic.off
+
+
+def test_a_named_detail_about_a_need_is_answered_when_nothing_else_is(personas, detector) -> None:
+    morgan = personas["procurement_manager"]
+    fuel = read(morgan, detector.detect("What's your monthly fuel spend?"))
+    assert fuel.topic is Topic.deal and dict(fuel.need_words)["fuel_case"] == 1
+    assert fuel.names_detail and fuel.answer is None  # the engine decides: the need if ready, else "not sure"
+    assert not read(morgan, detector.detect("What does the budget cut mean for you?")).names_detail
+
+
+def test_asked_their_limit_the_customer_anchors_or_points_at_the_rival(personas, detector) -> None:
+    charlie, jordan = personas["price_increase_charlie"], personas["competitor_switcher"]
+    limit = read(charlie, detector.detect("What's the lowest price you'd actually accept?")).answer
+    assert limit is not None and limit.kind is AnswerKind.briefing and limit.key == "limit"
+    assert "{previous_price}" in limit.text  # the $20 he paid before, never his real limit
+    rival = read(jordan, detector.detect("What's the lowest price you'd stay for?")).answer
+    assert rival is not None and rival.kind is AnswerKind.fact and "$29" in jordan.facts[rival.fact].answer[0]
+
+
+def test_the_briefing_s_other_word_for_the_unit_counts_it(personas, detector) -> None:
+    morgan = personas["procurement_manager"]  # "a regional haulier with 120 trucks"; the unit is a vehicle
+    assert read(morgan, detector.detect("Do you run 200 trucks?")).answer.text == "No, it's about 120 vehicles."
+    assert read(morgan, detector.detect("Do you run 120 trucks?")).answer.text == "Yes, about 120 vehicles."
+
+
+def test_what_else_asks_for_something_not_told_yet(charlie: Persona, detector) -> None:
+    assert read(charlie, detector.detect("Besides the budget, what else worries you?")).asks_another
+    assert not read(charlie, detector.detect("How does the increase fit your quarterly budget?")).asks_another
+
+
+def test_a_person_s_detail_is_private_and_word_forms_meet(personas, detector) -> None:
+    jordan = personas["competitor_switcher"]  # a boss is a word of the deal; their email is still private
+    assert read(jordan, detector.detect("What's your boss's email?")).answer.kind is AnswerKind.private
+    gap = read(jordan, detector.detect("Tell me more about the messaging gap with WhatsApp and SMS."))
+    assert dict(gap.need_words)["messaging_channel"] >= 2  # "messaging" meets the need's "message"
