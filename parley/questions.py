@@ -280,69 +280,140 @@ def _char_to_token(sent: Span, offset: int) -> int:
 
 
 def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
+    """The shape of one clause of a sentence, its first word at token i (fillers skipped)."""
     if i + 1 >= end:
         return None
-    w0 = word(doc[i])
-    w1 = word(doc[i + 1])
-    w2 = word(doc[i + 2]) if i + 2 < end else ""
-    lemma1 = doc[i + 1].lemma_ if i + 1 < end else ""
-    rest = [word(t) for t in doc[i + 1: end] if not t.is_punct]
-    if w0 in _PREP and w1 in _WH:  # "in what ways ...", "to what extent ..."
-        # without a "?", only an inverted auxiliary makes it a question: "in what ways would it help"
-        # asks; "about how the price had gone up" and "from what I've heard" report
-        if w2 in {"you", "u", "i", "we", "they", "he", "she"}:
-            return None  # "from what you said, is it the price?": a relative clause; the question comes after
-        if w1 == "how" and w2 in _FACT_HOW:
-            return Shape(Kind.closed, i)  # "about how many do you use?" asks for a figure
-        return Shape(Kind.open, i) if asks or len(rest) > 3 and _inverted(doc, i + 2, end) else None
-    if w0 == "how" and w1 == "come":
-        return Shape(Kind.open, i)  # "how come you're unhappy" asks why
-    if w0 in _WH:
-        return wh_shape(Clause.at(doc, i, end, asks))
-    if w0 in AUX_FORMS and (w1 in _SUBJECTS or doc[i + 1].lemma_ in _SUBJECTS or w1 == "n't"
-                             or doc[i + 1].like_num or doc[i + 1].is_title) \
-            and (asks or _unmarked_question(doc, i, end)):
-        subject_at = i + 2 if w1 in {"n't", "not", "nt"} else i + 1
-        after = [word(t) for t in doc[subject_at + 1: end] if not t.is_punct]
-        verb = doc[subject_at + 1].lemma_ if subject_at + 1 < end else ""
-        polite = verb == "be" and "kind" in after[1:4] and any(  # "would you be so kind as to explain ..."
-            doc[j].lemma_ in _ASK_VERBS - {"say", "run", "fill", "catch"}
-            for j in range(subject_at + 2, min(end, subject_at + 8)))
-        # "could you tell me more?" asks them to talk; "did you tell finance?", "are you talking to other
-        # vendors?" ask whether they did: only a request (a modal) hands them the floor
-        if w1 in {"you", "u"} and w0 in _REQUEST_AUX and \
-                (verb in _ASK_VERBS or polite or verb == "help" and after[1:2] in (["me"], ["us"])):
-            return Shape(Kind.open, i)
-        if w1 in {"you", "u"} and verb == "mind" and after[1:2] and after[1].endswith("ing") and \
-                doc[subject_at + 2].lemma_ in _ASK_VERBS:
-            return Shape(Kind.open, i)
-        if w0 in {"can", "could", "may", "might"} and w1 == "i" and verb == "ask":
-            nested = [j for j in range(subject_at + 2, min(end, subject_at + 5)) if word(doc[j]) in _WH]
-            if nested:  # "may I ask what you need?": the nested clause decides ("how many" stays closed)
-                return wh_shape(Clause.at(doc, nested[0], end, True)) or Shape(Kind.open, i)
-        if w1 in {"you", "u"} and verb == "have" and "any" in after[:2] and \
-                any(doc[j].lemma_ in {"thought", "idea", "view", "sense", "feeling", "suggestion", "theory"}
-                    for j in range(subject_at + 2, min(end, subject_at + 5))):
-            return Shape(Kind.open, i)
-        lemmas_after = [doc[j].lemma_ for j in range(subject_at + 1, end)]
-        if w1 in {"you", "u"} and (verb == "think" and "of" in after[1:2] and w0 in {"can", "could", "ca"} or
-                                   verb == "give" and "example" in after[:5]):
-            return Shape(Kind.open, i)  # "can you think of ...?", "could you give me an example?"
-        if w1 in {"you", "u"} and verb == "have" and {"thought", "think"} & set(lemmas_after[1:4]) and \
-                "about" in after[:6]:
-            return Shape(Kind.open, i)  # "have you thought about ...?"
-        wider = " ".join(after)
-        if re.search(r"\bany ?(?:thing|one|body)? (?:other|else)\b|\bany other\b", wider) and \
-                not re.search(r"\b(?:i|we) (?:can|could) (?:help|do)\b", wider):
-            return Shape(Kind.open, i)  # "is there anything else ...?", "are there any other ...?" invite more
-        if _either_or(rest):
-            return Shape(Kind.closed, i)
-        if lemma1 in {"that", "this", "it"} and verb in {"work", "sound", "suit", "seem"}:
-            return Shape(Kind.check, i)
-        return Shape(Kind.closed, i)
-    if w0 in AUX_FORMS and asks and w1 in {"we", "i"}:
-        return Shape(Kind.proposal, i)
+    return decide(CLAUSE_RULES, Clause.at(doc, i, end, asks))
+
+
+def prep_wh(q: Clause) -> Verdict:
+    """"in what ways ...?", "to what extent ...?" ask; without "?", only an inverted auxiliary makes it a question
+    ("in what ways would it help" asks; "about how the price had gone up", "from what I've heard" report)."""
+    if not (q.w0 in _PREP and q.w1 in _WH):
+        return None
+    if q.w2 in {"you", "u", "i", "we", "they", "he", "she"}:
+        return STATEMENT  # "from what you said, is it the price?": a relative clause; the question comes after
+    if q.w1 == "how" and q.w2 in _FACT_HOW:
+        return q.shape(Kind.closed)  # "about how many do you use?" asks for a figure
+    return q.shape(Kind.open) if q.asks or len(q.rest) > 3 and _inverted(q.doc, q.i + 2, q.end) else STATEMENT
+
+
+def how_come(q: Clause) -> Verdict:
+    """"how come you're unhappy" asks why."""
+    return q.shape(Kind.open) if q.w0 == "how" and q.w1 == "come" else None
+
+
+def wh_question(q: Clause) -> Verdict:
+    """A clause opening with a wh-word: the wh-rules decide (WH_RULES)."""
+    if q.w0 not in _WH:
+        return None
+    return wh_shape(q) or STATEMENT
+
+
+def yes_no_question(q: Clause) -> Verdict:
+    """An auxiliary before its subject ("do you ...?", "is it ...?", "r u ..."): the yes/no rules decide (AUX_RULES)."""
+    doc, i = q.doc, q.i
+    if q.w0 in AUX_FORMS and (q.w1 in _SUBJECTS or q.lemma(1) in _SUBJECTS or q.w1 == "n't" or doc[i + 1].like_num
+                              or doc[i + 1].is_title) and (q.asks or _unmarked_question(doc, i, q.end)):
+        return decide(AUX_RULES, q)
     return None
+
+
+def we_proposal(q: Clause) -> Verdict:
+    """"shall we ...?", "can I offer ...?" without a subject rule above: a proposal."""
+    return q.shape(Kind.proposal) if q.w0 in AUX_FORMS and q.asks and q.w1 in {"we", "i"} else None
+
+
+CLAUSE_RULES: Tuple[Rule, ...] = (prep_wh, how_come, wh_question, yes_no_question, we_proposal)
+
+
+# -- yes/no forms (an auxiliary first) -----------------------------------------------------------
+def _subject_at(q: Clause) -> int:
+    return q.i + 2 if q.w1 in {"n't", "not", "nt"} else q.i + 1
+
+
+def _after_subject(q: Clause) -> List[str]:
+    return [word(t) for t in q.doc[_subject_at(q) + 1: q.end] if not t.is_punct]
+
+
+def _verb(q: Clause) -> str:
+    at = _subject_at(q) + 1
+    return q.doc[at].lemma_ if at < q.end else ""
+
+
+def request_to_talk(q: Clause) -> Verdict:
+    """"could you tell me more?", "would you mind explaining ...?", "would you be so kind as to explain ...?" hand
+    the customer the floor; "did you tell finance?" asks whether they did: only a request (a modal) does."""
+    if q.w1 not in {"you", "u"}:
+        return None
+    doc, subject_at, after, verb = q.doc, _subject_at(q), _after_subject(q), _verb(q)
+    polite = verb == "be" and "kind" in after[1:4] and any(
+        doc[j].lemma_ in _ASK_VERBS - {"say", "run", "fill", "catch"}
+        for j in range(subject_at + 2, min(q.end, subject_at + 8)))
+    if q.w0 in _REQUEST_AUX and (verb in _ASK_VERBS or polite or verb == "help" and after[1:2] in (["me"], ["us"])):
+        return q.shape(Kind.open)
+    if verb == "mind" and after[1:2] and after[1].endswith("ing") and doc[subject_at + 2].lemma_ in _ASK_VERBS:
+        return q.shape(Kind.open)
+    return None
+
+
+def may_i_ask(q: Clause) -> Verdict:
+    """"may I ask what you need?": the nested clause decides ("may I ask how many ...?" stays closed)."""
+    if q.w0 in {"can", "could", "may", "might"} and q.w1 == "i" and _verb(q) == "ask":
+        subject_at = _subject_at(q)
+        nested = [j for j in range(subject_at + 2, min(q.end, subject_at + 5)) if word(q.doc[j]) in _WH]
+        if nested:
+            return wh_shape(Clause.at(q.doc, nested[0], q.end, True)) or q.shape(Kind.open)
+    return None
+
+
+def asks_for_ideas(q: Clause) -> Verdict:
+    """"do you have any thoughts on ...?", "can you think of ...?", "could you give me an example?", "have you thought
+    about ...?" invite ideas, not a yes."""
+    if q.w1 not in {"you", "u"}:
+        return None
+    subject_at, after, verb = _subject_at(q), _after_subject(q), _verb(q)
+    if verb == "have" and "any" in after[:2] and \
+            q.lemmas(subject_at - q.i + 2, subject_at - q.i + 5) & {"thought", "idea", "view", "sense", "feeling",
+                                                                  "suggestion", "theory"}:
+        return q.shape(Kind.open)
+    if verb == "think" and "of" in after[1:2] and q.w0 in {"can", "could", "ca"} or \
+            verb == "give" and "example" in after[:5]:
+        return q.shape(Kind.open)
+    lemmas_after = [q.doc[j].lemma_ for j in range(subject_at + 1, q.end)]
+    if verb == "have" and {"thought", "think"} & set(lemmas_after[1:4]) and "about" in after[:6]:
+        return q.shape(Kind.open)
+    return None
+
+
+def anything_else(q: Clause) -> Verdict:
+    """"is there anything else ...?", "are there any other ...?" invite more ("anything else I can help with?" is
+    a courtesy answered yes or no)."""
+    wider = " ".join(_after_subject(q))
+    if re.search(r"\bany ?(?:thing|one|body)? (?:other|else)\b|\bany other\b", wider) and \
+            not re.search(r"\b(?:i|we) (?:can|could) (?:help|do)\b", wider):
+        return q.shape(Kind.open)
+    return None
+
+
+def either_or(q: Clause) -> Verdict:
+    """"would you prefer monthly or quarterly?" offers a choice: closed."""
+    return q.shape(Kind.closed) if _either_or(list(q.rest)) else None
+
+
+def does_that_work(q: Clause) -> Verdict:
+    """"does that work for you?", "would this suit you?" check agreement."""
+    return q.shape(Kind.check) if q.lemma(1) in {"that", "this", "it"} and \
+        _verb(q) in {"work", "sound", "suit", "seem"} else None
+
+
+def yes_no(q: Clause) -> Verdict:
+    """Any other auxiliary-first question asks for a yes or a no."""
+    return q.shape(Kind.closed)
+
+
+AUX_RULES: Tuple[Rule, ...] = (request_to_talk, may_i_ask, asks_for_ideas, anything_else, either_or, does_that_work,
+                               yes_no)
 
 
 def _inverted(doc: Doc, i: int, end: int) -> bool:
