@@ -47,6 +47,10 @@ _FACT_HOW = _words("fact_how")
 # "how important / confident / ready ...": the answer is a judgement the other side explains
 _WEIGH_HOW = _words("weigh_how")
 _FACT_NOUNS = _words("fact_nouns")
+_DATE_NOUNS = _words("date_nouns")
+_WEIGH_MUCH_VERBS = _words("weigh_much_verbs")
+_WEIGH_MUCH_NOUNS = _words("weigh_much_nouns")
+_OPEN_ALTERNATIVES = _words("open_alternatives")
 _OPEN_NOUNS = _words("open_nouns")
 _EMBED_OPEN = re.compile(
     r"\b(i|we)(?: a?m|'m| are|'re| would|'d| really| just| was| were|'ve| have| do| also| still)*\s*(?:be\s+)?"
@@ -324,7 +328,6 @@ def we_proposal(q: Clause) -> Verdict:
     return q.shape(Kind.proposal) if q.w0 in AUX_FORMS and q.asks and q.w1 in {"we", "i"} else None
 
 
-CLAUSE_RULES: Tuple[Rule, ...] = (prep_wh, how_come, wh_question, yes_no_question, we_proposal)
 
 
 # -- yes/no forms (an auxiliary first) -----------------------------------------------------------
@@ -396,6 +399,16 @@ def anything_else(q: Clause) -> Verdict:
     return None
 
 
+def or_something_else(q: Clause) -> Verdict:
+    """"is it just the price, or something else?", "is that it, or is there more?": the last alternative leaves the
+    answer to the customer; it invites more, like "anything else?"."""
+    if "or" not in q.rest:
+        return None
+    k = len(q.rest) - 1 - q.rest[::-1].index("or")
+    after = q.rest[k + 1:]
+    return q.shape(Kind.open) if after and set(after[:4]) & _OPEN_ALTERNATIVES else None
+
+
 def either_or(q: Clause) -> Verdict:
     """"would you prefer monthly or quarterly?" offers a choice: closed."""
     return q.shape(Kind.closed) if _either_or(list(q.rest)) else None
@@ -412,8 +425,11 @@ def yes_no(q: Clause) -> Verdict:
     return q.shape(Kind.closed)
 
 
-AUX_RULES: Tuple[Rule, ...] = (request_to_talk, may_i_ask, asks_for_ideas, anything_else, either_or, does_that_work,
-                               yes_no)
+AUX_RULES: Tuple[Rule, ...] = (request_to_talk, may_i_ask, asks_for_ideas, anything_else, or_something_else,
+                               either_or, does_that_work, yes_no)
+
+
+CLAUSE_RULES: Tuple[Rule, ...] = (prep_wh, how_come, wh_question, yes_no_question, we_proposal)
 
 
 def _inverted(doc: Doc, i: int, end: int) -> bool:
@@ -600,6 +616,17 @@ def how_many(q: Clause) -> Verdict:
     return None
 
 
+def how_much_it_weighs(q: Clause) -> Verdict:
+    """"how much does delivery speed matter to you?", "how much of an impact has it had?", "how much wiggle room does
+    finance give you?": the weight of a concern, explained like "how important", not a figure looked up."""
+    if not (q.w0 == "how" and q.w1 == "much"):
+        return None
+    lemmas = q.lemmas(2)
+    if lemmas & _WEIGH_MUCH_VERBS or lemmas & _WEIGH_MUCH_NOUNS and q.w2 in {"of", "wiggle", "room", "say"}:
+        return q.shape(Kind.open)
+    return None
+
+
 def how_important(q: Clause) -> Verdict:
     """"how important is delivery to you?" asks them to weigh and explain."""
     return q.shape(Kind.open) if q.w0 == "how" and q.w1 in _WEIGH_HOW else None
@@ -620,6 +647,15 @@ def when_was_a_time(q: Clause) -> Verdict:
             not (q.i + 4 < q.end and word(q.doc[q.i + 4]) == "of"):
         return q.shape(Kind.open)
     return None
+
+
+def what_date(q: Clause) -> Verdict:
+    """"what's the timeline for your budget submission?", "what timeline are you working to?": a date."""
+    if q.w0 not in {"what", "whats"}:
+        return None
+    noun = q.w1 if q.w1 not in {"'s", "is", "s", "was"} else (q.rest[2] if q.w2 in {"the", "your", "ur"} and
+                                                                len(q.rest) > 2 else "")
+    return q.shape(Kind.closed) if noun in _DATE_NOUNS else None
 
 
 def what_fact(q: Clause) -> Verdict:
@@ -665,7 +701,8 @@ def wh_open(q: Clause) -> Verdict:
 
 WH_RULES: Tuple[Rule, ...] = (
     wh_unmarked_statement, wh_subject_clause, wh_about, what_if_proposal, why_not_proposal, how_does_that_sound,
-    how_many, how_important, what_kind_of_story, when_was_a_time, what_fact, which_one, when_where_who, wh_open,
+    how_much_it_weighs, how_many, how_important, what_kind_of_story, when_was_a_time,
+    what_date, what_fact, which_one, when_where_who, wh_open,
 )
 
 
