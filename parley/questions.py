@@ -621,8 +621,8 @@ def how_much_it_weighs(q: Clause) -> Verdict:
     finance give you?": the weight of a concern, explained like "how important", not a figure looked up."""
     if not (q.w0 == "how" and q.w1 == "much"):
         return None
-    lemmas = q.lemmas(2)
-    if lemmas & _WEIGH_MUCH_VERBS or lemmas & _WEIGH_MUCH_NOUNS and q.w2 in {"of", "wiggle", "room", "say"}:
+    forms = q.lemmas(2) | set(q.rest[1:])  # the word as typed too: the lookup lemmatizer reads "matter" as "matt"
+    if forms & _WEIGH_MUCH_VERBS or forms & _WEIGH_MUCH_NOUNS and q.w2 in {"of", "wiggle", "room", "say"}:
         return q.shape(Kind.open)
     return None
 
