@@ -182,74 +182,147 @@ def _stutter(doc: Doc, i: int, end: int) -> bool:
     return restart.startswith(cut) or cut.startswith(restart) and len(restart) > 1
 
 
-def question_shape(sent: Span) -> Shape | None:
-    """The question form of a sentence, from its words alone (None: not a question)."""
-    text = sent.text.strip()
-    if not text:
-        return None
-    asks = "?" in text
-    lowered = " ".join(text.lower().split())
-    if _PHATIC.match(lowered):
-        return Shape(Kind.phatic, sent.start)
-    tail = lowered.rsplit(",", 1)[-1]
-    if "," in lowered and asks and _PHATIC.match(tail.strip()) and \
-            re.match(r"\W*" + _HELLO + r"\b", lowered):
-        # "hi lena, good to hear from you, how's your week?": still the greeting
-        return Shape(Kind.phatic, _char_to_token(sent, len(lowered) - len(tail.lstrip())))
-    if asks and _RHETORICAL.search(lowered):
-        return Shape(Kind.rhetorical, sent.start)
-    doc = sent.doc
-    end = sent.end
-    embedded = _EMBED_OPEN.search(lowered)
-    if embedded and not (embedded.group(2) and re.match(r"\s*(?:if|whether)\b", lowered[embedded.end(2):])):
-        return Shape(Kind.open, _char_to_token(sent, embedded.start()))
-    if asks and re.search(r"\bscale\b|\b(?:1|one|0|zero) (?:to|and|-) (?:10|ten|5|five|100)\b", lowered) and \
-            not re.search(r"\bhow (?:" + "|".join(sorted(_WEIGH_HOW)) + r")\b", lowered):
-        return Shape(Kind.closed, sent.start)  # "on a scale of 1 to 10, what number ...?" asks for one number
-    found: List[Shape] = []
-    for start in _clause_starts(sent):
+class _Statement:
+    """A rule's verdict that the clause states, not asks ("what I can do is ...")."""
+
+
+STATEMENT = _Statement()
+Verdict = Union[Shape, _Statement, None]  # a shape, a statement, or no opinion (the next rule decides)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence as the sentence rules read it: the span, its text lower-cased with single spaces, and whether it
+    has a "?"."""
+
+    sent: Span
+    lowered: str
+    asks: bool
+
+    @property
+    def words(self) -> List[Token]:
+        return [t for t in self.sent if not t.is_punct and not t.is_space and not is_symbol(t)]
+
+    def shape(self, kind: Kind, start: int | None = None) -> Shape:
+        return Shape(kind, self.sent.start if start is None else start)
+
+
+SentenceRule = Callable[[Sentence], Verdict]
+
+
+def small_talk(s: Sentence) -> Verdict:
+    """"how are you?", "hi lena, good to hear from you, how's your week?": a greeting, not a question."""
+    if _PHATIC.match(s.lowered):
+        return s.shape(Kind.phatic)
+    tail = s.lowered.rsplit(",", 1)[-1]
+    if "," in s.lowered and s.asks and _PHATIC.match(tail.strip()) and re.match(r"\W*" + _HELLO + r"\b", s.lowered):
+        return s.shape(Kind.phatic, _char_to_token(s.sent, len(s.lowered) - len(tail.lstrip())))
+    return None
+
+
+def rhetorical_jab(s: Sentence) -> Verdict:
+    """A jab dressed as a question (`patterns.rhetorical` in questions.yml): pressure, not a question."""
+    return s.shape(Kind.rhetorical) if s.asks and _RHETORICAL.search(s.lowered) else None
+
+
+def embedded_question(s: Sentence) -> Verdict:
+    """"I'm curious what made you look elsewhere", "I'd love to hear more about ...": open, with or without "?"
+    ("I wonder if ..." asks for a yes or a no: the clause rules decide)."""
+    embedded = _EMBED_OPEN.search(s.lowered)
+    if embedded and not (embedded.group(2) and re.match(r"\s*(?:if|whether)\b", s.lowered[embedded.end(2):])):
+        return s.shape(Kind.open, _char_to_token(s.sent, embedded.start()))
+    return None
+
+
+def scale_question(s: Sentence) -> Verdict:
+    """"on a scale of 1 to 10, what number ...?" asks for one number ("..., how confident are you?" weighs)."""
+    if s.asks and re.search(r"\bscale\b|\b(?:1|one|0|zero) (?:to|and|-) (?:10|ten|5|five|100)\b", s.lowered) and \
+            not re.search(r"\bhow (?:" + "|".join(sorted(_WEIGH_HOW)) + r")\b", s.lowered):
+        return s.shape(Kind.closed)
+    return None
+
+
+def clause_questions(s: Sentence) -> Verdict:
+    """Each clause of the sentence in turn (fillers skipped): an open clause decides at once; else a statement said
+    as a question, then closed, proposal, check ("do you have a plan or?" leaves the options open)."""
+    doc, end, found = s.sent.doc, s.sent.end, []
+    for start in _clause_starts(s.sent):
         i = _skip_fillers(doc, start, end)
         if i >= end:
             continue
-        clause = " ".join(doc[i:end].text.lower().split())
-        if _IMPERATIVE_OPEN.match(clause):
-            return Shape(Kind.open, i)
-        if re.match(r"(?:please )?(?:tell me|let me know) (?:if|whether)\b", clause):
-            return Shape(Kind.closed, i)  # "tell me if that's a problem" asks for a yes or a no
-        head = word(doc[i])
-        thoughts = head == "any" and i + 1 < end and doc[i + 1].lemma_ in {"thought", "idea", "suggestion"}
-        if (asks or thoughts) and head in {"any", "anything", "anyone", "anybody", "anywhere"}:
-            shape = _any_shape(doc, i, end)
-        else:
-            shape = _clause_shape(doc, i, end, asks)
+        shape = _clause_head(doc, i, end, s.asks)
         if shape:
             found.append(shape)
-            if shape.kind == "open":
+            if shape.kind == Kind.open:
                 return shape
-    if found:
-        kinds = [s.kind for s in found]
-        tail = [t for t in sent if not t.is_punct and not t.is_space]
-        if tail and word(tail[-1]) == "or" and kinds[0] in {"closed", "question"}:
-            return Shape(Kind.open, found[0].start)  # "do you have a plan or?" leaves the other options to them
-        for kind in ("question", "closed", "proposal", "check"):
-            if kind in kinds:
-                return found[kinds.index(kind)]
-    words = [t for t in sent if not t.is_punct and not t.is_space and not is_symbol(t)]
-    if [word(t) for t in words] in (["why"], ["how", "come"], ["y"]):
-        return Shape(Kind.open, sent.start)  # "why?" asks them to explain
-    if not asks:
+    if not found:
         return None
+    kinds = [f.kind for f in found]
+    tail = [t for t in s.sent if not t.is_punct and not t.is_space]
+    if tail and word(tail[-1]) == "or" and kinds[0] in {Kind.closed, Kind.question}:
+        return Shape(Kind.open, found[0].start)
+    for kind in (Kind.question, Kind.closed, Kind.proposal, Kind.check):
+        if kind in kinds:
+            return found[kinds.index(kind)]
+    return None
+
+
+def _clause_head(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
+    """One clause from token i: a request to talk ("tell me about ..."), "tell me if ..." (yes or no), an elliptical
+    "anything else?", or the clause rules."""
+    clause = " ".join(doc[i:end].text.lower().split())
+    if _IMPERATIVE_OPEN.match(clause):
+        return Shape(Kind.open, i)
+    if re.match(r"(?:please )?(?:tell me|let me know) (?:if|whether)\b", clause):
+        return Shape(Kind.closed, i)  # "tell me if that's a problem" asks for a yes or a no
+    head = word(doc[i])
+    thoughts = head == "any" and i + 1 < end and doc[i + 1].lemma_ in {"thought", "idea", "suggestion"}
+    if (asks or thoughts) and head in {"any", "anything", "anyone", "anybody", "anywhere"}:
+        return _any_shape(doc, i, end)
+    return _clause_shape(doc, i, end, asks)
+
+
+def lone_why(s: Sentence) -> Verdict:
+    """"why?", "how come?" alone ask them to explain."""
+    return s.shape(Kind.open) if [word(t) for t in s.words] in (["why"], ["how", "come"], ["y"]) else None
+
+
+def said_as_a_question(s: Sentence) -> Verdict:
+    """No question form found: with a "?", a continuer ("Yeah?") hands the turn back, "... or?" and "acting out would
+    be what?" leave it open, "..., right?" checks, a few words ask for a yes or a no, and a longer statement is said
+    as a question (closed, or a summary checked); a lilt the speaker talks on after is a reflection."""
+    if not s.asks:
+        return STATEMENT
+    words, doc, end = s.words, s.sent.doc, s.sent.end
     if not words or all(word(t) in _BACKCHANNEL for t in words):
-        return None  # "Yeah?", "Okay?": a continuer that hands the turn back, not a question
+        return STATEMENT
     if word(words[-1]) == "or" or word(words[-1]) in _WH and len(words) > 1:
-        return Shape(Kind.open, sent.start)  # "... or?" leaves it open; "acting out would be what?"
-    if _CHECK_TAIL.search(lowered):
-        return Shape(Kind.check, sent.start)
+        return s.shape(Kind.open)
+    if _CHECK_TAIL.search(s.lowered):
+        return s.shape(Kind.check)
     if len(words) <= 4:
-        return Shape(Kind.closed, sent.start)
+        return s.shape(Kind.closed)
     if any(not t.is_punct and not t.is_space for t in doc[end:]) and "?" not in doc[end:].text:
-        return None  # a statement with a lilt, then the speaker carries on: a reflection, not a question
-    return Shape(Kind.question, sent.start)  # a statement said as a question: closed, or checking a summary
+        return STATEMENT
+    return s.shape(Kind.question)
+
+
+SENTENCE_RULES: Tuple[SentenceRule, ...] = (small_talk, rhetorical_jab, embedded_question, scale_question,
+                                            clause_questions, lone_why, said_as_a_question)
+
+
+def question_shape(sent: Span) -> Shape | None:
+    """The question form of a sentence, from its words alone (None: not a question): the first sentence rule with
+    a verdict decides."""
+    text = sent.text.strip()
+    if not text:
+        return None
+    sentence = Sentence(sent, " ".join(text.lower().split()), "?" in text)
+    for rule in SENTENCE_RULES:
+        verdict = rule(sentence)
+        if verdict is not None:
+            return verdict if isinstance(verdict, Shape) else None
+    return None
 
 
 SO_CHECK = re.compile(r"^\W*(?:(?:ok|okay|right|alright|and|oh|yeah|mm|hmm)\W+)*so\b"
@@ -517,12 +590,6 @@ class Clause:
         return Shape(kind, self.i)
 
 
-class _Statement:
-    """A rule's verdict that the clause states, not asks ("what I can do is ...")."""
-
-
-STATEMENT = _Statement()
-Verdict = Union["Shape", _Statement, None]  # a shape, a statement, or no opinion (the next rule decides)
 Rule = Callable[[Clause], Verdict]
 
 

@@ -140,3 +140,42 @@ def test_the_word_lists_come_from_the_data_file():
     assert set(data["words"]) >= {"fillers", "fact_nouns", "open_nouns", "weigh_how", "date_nouns", "open_alternatives"}
     assert "timeline" in questions._DATE_NOUNS and "tell" in questions._ASK_VERBS
     assert questions._RHETORICAL.search("is a 15% cut really my problem?")
+
+
+@pytest.fixture(scope="module")
+def sentence(detector):
+    """The first sentence of a text, as the sentence rules read it."""
+    def make(text: str) -> questions.Sentence:
+        sent = next(iter(detector.read_many([text])[0].doc.sents))
+        stripped = sent.text.strip()
+        return questions.Sentence(sent, " ".join(stripped.lower().split()), "?" in stripped)
+
+    return make
+
+
+@pytest.mark.parametrize("rule, text, expected", [
+    (questions.small_talk, "Hi, how are you today?", "phatic"),
+    (questions.small_talk, "How are the renewals going for your team?", None),
+    (questions.rhetorical_jab, "Do you really think anyone will beat this price?", "rhetorical"),
+    (questions.rhetorical_jab, "Is a 15% cut really my problem?", "rhetorical"),
+    (questions.rhetorical_jab, "Is the 15% cut the main problem?", None),
+    (questions.embedded_question, "I'm curious what made you start looking at other options.", "open"),
+    (questions.embedded_question, "I wonder if the price is the issue", None),
+    (questions.scale_question, "On a scale of 1 to 10, what number would you give us?", "closed"),
+    (questions.scale_question, "On a scale of 1 to 10, how confident are you?", None),
+    (questions.clause_questions, "Sorry about that, what would make it right?", "open"),
+    (questions.clause_questions, "Do you have a plan or?", "open"),
+    (questions.clause_questions, "The renewal is due in May", None),
+    (questions.lone_why, "Why?", "open"),
+    (questions.said_as_a_question, "Yeah?", "statement"),
+    (questions.said_as_a_question, "The Pro plan, right?", "check"),
+    (questions.said_as_a_question, "You're still on the Pro plan with us?", "question"),
+    (questions.said_as_a_question, "The renewal is due in May", "statement"),
+])
+def test_each_sentence_rule_on_its_own(sentence, rule, text, expected):
+    assert kind(rule(sentence(text))) == expected
+
+
+def test_the_sentence_rules_run_in_order():
+    assert questions.SENTENCE_RULES[0] is questions.small_talk
+    assert questions.SENTENCE_RULES[-1] is questions.said_as_a_question
