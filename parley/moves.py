@@ -843,6 +843,14 @@ def classifier_moves(detector: Detector, c: Candidate) -> None:
             c.add(move, span, "model", score, k)
 
 
+def _belittled(c: Candidate, k: int, clause: Span) -> bool:
+    """A jab dressed as a question ("is $5 really such a big deal for a shop your size?"): its amount is belittled,
+    not put forward (play-test F1; the jabs are `rhetorical` in parley/data/moves/questions.yml).  An offer in the
+    same sentence still offers: "I can do $23, is that really too much?"."""
+    shape = c.shapes[k]
+    return shape is not None and shape.kind == "rhetorical" and not _WE_CAN.search(clause.text)
+
+
 def _amount_role(c: Candidate, n: int, amount: Amount, span: Span, k: int, rivals: Set[int]) -> bool | None:
     """Whether the rep puts amount n forward (True), only names, weighs or refuses it (False), or the
     words don't say (None).  A refusal marks the sentence in `c.refused`."""
@@ -850,6 +858,9 @@ def _amount_role(c: Candidate, n: int, amount: Amount, span: Span, k: int, rival
     clause = next((cl for cl in _clauses(sent) if cl.start <= span.start < cl.end), sent)
     before, after = doc.text[clause.start_char: span.start_char], doc.text[span.end_char: clause.end_char]
     in_sentence = doc.text[sent.start_char: span.start_char]
+    if _belittled(c, k, clause):
+        rivals.add(n)
+        return False
     if _RIVAL_BEFORE.search(in_sentence) or n - 1 in rivals and \
             _RIVAL_GOES_ON.match(text[c.amounts[n - 1].end: amount.start]) or \
             _JUDGED_AFTER.match(after) or _WHY.match(sent.text):

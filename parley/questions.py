@@ -13,50 +13,45 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Set
+from enum import Enum
+from pathlib import Path
+from typing import Callable, FrozenSet, List, Sequence, Set, Tuple, Union
 
+import yaml
 from spacy.tokens import Doc, Span, Token
 
-_FILLERS = {
-    "so", "and", "ok", "okay", "well", "also", "but", "right", "then", "now", "alright", "just", "oh", "sure",
-    "um", "uh", "er", "erm", "ah", "yeah", "yes", "yep", "hmm", "mm", "mhm", "mm-hmm", "uh-huh", "great", "cool",
-    "like", "anyway", "look", "listen", "hey", "hi", "hello", "fine", "good", "perfect", "thanks", "thank",
-    "honestly", "actually", "first", "firstly", "second", "next", "finally", "lastly", "wow", "hm", "ooh",
-    "or", "because", "cause", "'cause", "no", "absolutely", "exactly", "indeed", "interesting", "wonderful",
-    "excellent", "nice", "gotcha", "understood", "roughly", "approximately", "approx",
-}
+QUESTIONS_FILE = Path(__file__).resolve().parent / "data" / "moves" / "questions.yml"
+_DATA = yaml.safe_load(QUESTIONS_FILE.read_text(encoding="utf-8"))
+
+
+def _words(name: str) -> FrozenSet[str]:
+    return frozenset(str(w) for w in _DATA["words"][name])
+
+
+_FILLERS = _words("fillers")
 # a filler run like "you know" or "I mean" is skipped only as a whole (the words alone are not fillers)
-_FILLER_PAIRS = {("you", "know"), ("i", "mean"), ("i", "guess"), ("i", "see"), ("got", "it"), ("all", "right")}
+_FILLER_PAIRS = {tuple(pair) for pair in _DATA["words"]["filler_pairs"]}
 _WH = {"what", "how", "why", "where", "when", "who", "whom", "whose", "which", "whats", "hows", "whys"}
 _AUX = {"be", "do", "can", "could", "would", "will", "shall", "should", "have", "may", "might", "must", "need"}
 AUX_FORMS = {"is", "are", "am", "was", "were", "do", "does", "did", "can", "could", "would", "will", "shall",
               "should", "have", "has", "had", "may", "might", "must", "ca", "wo", "sha", "isnt", "arent", "dont",
               "doesnt", "didnt", "cant", "wont", "wouldnt", "couldnt", "shouldnt", "havent", "hasnt", "aint"}
 _PREP = {"in", "to", "for", "on", "from", "at", "by", "with", "of", "about", "into", "under", "between", "since"}
-_ASK_VERBS = {"tell", "describe", "explain", "walk", "talk", "share", "elaborate", "expand", "outline", "paint",
-              "fill", "catch", "run", "say"}
+_ASK_VERBS = _words("ask_verbs")
 _REQUEST_AUX = {"can", "could", "would", "will", "may", "might", "ca", "wo"}
 _SUBJECTS = {"you", "we", "i", "it", "they", "he", "she", "that", "this", "there", "your", "the", "these", "those",
              "anyone", "anybody", "anything", "everything", "everyone", "something", "someone", "people", "u"}
 _INVERTED_SUBJECTS = {"you", "u", "your", "we", "our", "they", "their", "it", "that", "this", "the", "he", "she",
                       "his", "her"}
-_FACT_HOW = {"many", "much", "long", "often", "old", "soon", "far", "big", "large", "frequently", "late", "early"}
+_FACT_HOW = _words("fact_how")
 # "how important / confident / ready ...": the answer is a judgement the other side explains
-_WEIGH_HOW = {"important", "confident", "ready", "willing", "motivated", "committed", "comfortable", "concerned",
-              "worried", "satisfied", "happy", "serious", "keen", "interested", "likely", "critical", "essential",
-              "flexible", "attached", "open"}
-_FACT_NOUNS = {
-    "time", "day", "date", "year", "month", "week", "size", "model", "number", "name", "address", "email",
-    "postcode", "zip", "account", "reference", "version", "plan", "package", "tier", "colour", "color", "age",
-    "percentage", "price", "budget", "amount", "quantity", "volume", "figure", "total", "deadline", "brand",
-    "kind", "type", "sort", "make", "quote", "rate", "fee", "cost", "phone", "contract", "length", "term",
-}
-_OPEN_NOUNS = {
-    "thought", "concern", "worry", "priority", "need", "goal", "plan", "idea", "view", "feeling", "experience",
-    "reason", "situation", "challenge", "problem", "issue", "question", "take", "sense", "opinion", "impression",
-    "preference", "main", "big", "biggest", "top", "most", "real", "ideal", "hope", "expectation", "objective",
-    "requirement", "option", "alternative", "suggestion", "story", "process", "approach",
-}
+_WEIGH_HOW = _words("weigh_how")
+_FACT_NOUNS = _words("fact_nouns")
+_DATE_NOUNS = _words("date_nouns")
+_WEIGH_MUCH_VERBS = _words("weigh_much_verbs")
+_WEIGH_MUCH_NOUNS = _words("weigh_much_nouns")
+_OPEN_ALTERNATIVES = _words("open_alternatives")
+_OPEN_NOUNS = _words("open_nouns")
 _EMBED_OPEN = re.compile(
     r"\b(i|we)(?: a?m|'m| are|'re| would|'d| really| just| was| were|'ve| have| do| also| still)*\s*(?:be\s+)?"
     r"(wonder(?:ing)?|curious|interested|keen|eager|(?:like|love|want|need|trying|hoping) to (?:know|hear|"
@@ -79,18 +74,7 @@ _IMPERATIVE_OPEN = re.compile(
     r"(?!,?\s*(?:if|whether)\b)",  # "tell me if it hurts" asks for a yes or a no
     re.I,
 )
-_RHETORICAL = re.compile(
-    r"\b(?:you|u) (?:really|honestly|seriously) (?:think|believe|expect|imagine|suppose)\b|"
-    r"\bwhat did you expect\b|\bwho else (?:is going to|will|would|'s going to)\b|"
-    r"\bwhere else (?:are you going to|will you|would you|'re you going to)\b|"
-    r"\b(?:do|did|can|could|would|will) (?:you|u) (?:really|honestly|seriously) (?:think|want|need|believe|expect|"
-    r"imagine|suppose|care|mean to)\b|\bare you (?:really|seriously|"
-    r"honestly|kidding|joking|serious)\b|\bdo you (?:even|actually) (?:know|understand|realise|realize|read)\b|"
-    r"\bwhy (?:are|do|would|should) you (?:even|keep|always)\b|\bis (?:\$?\d+|it|that|this) really worth\b|"
-    r"\bhave you (?:even|actually) (?:read|looked|thought)\b|\bwhat (?:more|else) do you want\b|"
-    r"\bwho do you think\b|\byes or no\b|\bhow (?:hard|difficult) (?:can it be|is it)\b",
-    re.I,
-)
+_RHETORICAL = re.compile("|".join(_DATA["patterns"]["rhetorical"]), re.I)
 _HELLO = r"(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening))"
 _PHATIC = re.compile(
     r"^" + _HELLO + r"?[\s,!.]*(?:[a-z]+[\s,!.]+)?"
@@ -100,9 +84,7 @@ _PHATIC = re.compile(
     r"hope you(?:'re| are) (?:well|good|keeping well))\s*(?:today|this morning|this afternoon)?[?!.\s]*$",
     re.I,
 )
-_PROPOSAL_NEXT = {"i", "we", "you", "me", "us", "this", "that", "#", "a", "an", "if", "$", "£", "€", "my", "our",
-                  "just", "the", "doing", "making", "giving", "taking", "getting", "going", "meeting", "moving",
-                  "splitting", "switching", "signing", "paying", "adding", "u"}
+_PROPOSAL_NEXT = _words("proposal_next")
 _CHECK_TAIL = re.compile(
     r"(?:,|\s)\s*(right|correct|yeah|yes|no|ok|okay|yep|eh|true|isn't it|aren't you|don't you|didn't you|"
     r"wasn't it|doesn't it|is that right|is that correct|is that fair|am i right|yeah\?|no\?|fair|innit|do you)"
@@ -111,11 +93,23 @@ _CHECK_TAIL = re.compile(
 )
 
 
+class Kind(str, Enum):
+    """What the form of a clause says (a str, so `shape.kind == "open"` reads as before)."""
+
+    open = "open"  # invites an explanation: "what would make this work for you?"
+    closed = "closed"  # a yes, a no, a choice or one fact: "is it the price?", "how many seats?"
+    proposal = "proposal"  # an offer dressed as a question: "how about $23?"
+    check = "check"  # asks the customer to confirm: "does that work for you?", "..., right?"
+    rhetorical = "rhetorical"  # a jab: "do you really think ...?", "is a 15% cut really my problem?"
+    phatic = "phatic"  # small talk: "how are you?"
+    question = "question"  # a statement said as a question: closed, or checking a summary
+
+
 @dataclass(frozen=True)
 class Shape:
     """What the form of a clause says: a question (open / closed), a proposal, a check, a jab."""
 
-    kind: str  # "open", "closed", "proposal", "check", "rhetorical", "phatic", "question" (type unclear)
+    kind: Kind
     start: int  # token index (in the doc) where the question begins
 
 
@@ -188,83 +182,154 @@ def _stutter(doc: Doc, i: int, end: int) -> bool:
     return restart.startswith(cut) or cut.startswith(restart) and len(restart) > 1
 
 
-def question_shape(sent: Span) -> Shape | None:
-    """The question form of a sentence, from its words alone (None: not a question)."""
-    text = sent.text.strip()
-    if not text:
-        return None
-    asks = "?" in text
-    lowered = " ".join(text.lower().split())
-    if _PHATIC.match(lowered):
-        return Shape("phatic", sent.start)
-    tail = lowered.rsplit(",", 1)[-1]
-    if "," in lowered and asks and _PHATIC.match(tail.strip()) and \
-            re.match(r"\W*" + _HELLO + r"\b", lowered):
-        # "hi lena, good to hear from you, how's your week?": still the greeting
-        return Shape("phatic", _char_to_token(sent, len(lowered) - len(tail.lstrip())))
-    if asks and _RHETORICAL.search(lowered):
-        return Shape("rhetorical", sent.start)
-    doc = sent.doc
-    end = sent.end
-    embedded = _EMBED_OPEN.search(lowered)
-    if embedded and not (embedded.group(2) and re.match(r"\s*(?:if|whether)\b", lowered[embedded.end(2):])):
-        return Shape("open", _char_to_token(sent, embedded.start()))
-    if asks and re.search(r"\bscale\b|\b(?:1|one|0|zero) (?:to|and|-) (?:10|ten|5|five|100)\b", lowered) and \
-            not re.search(r"\bhow (?:" + "|".join(sorted(_WEIGH_HOW)) + r")\b", lowered):
-        return Shape("closed", sent.start)  # "on a scale of 1 to 10, what number ...?" asks for one number
-    found: List[Shape] = []
-    for start in _clause_starts(sent):
+class _Statement:
+    """A rule's verdict that the clause states, not asks ("what I can do is ...")."""
+
+
+STATEMENT = _Statement()
+Verdict = Union[Shape, _Statement, None]  # a shape, a statement, or no opinion (the next rule decides)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence as the sentence rules read it: the span, its text lower-cased with single spaces, and whether it
+    has a "?"."""
+
+    sent: Span
+    lowered: str
+    asks: bool
+
+    @property
+    def words(self) -> List[Token]:
+        return [t for t in self.sent if not t.is_punct and not t.is_space and not is_symbol(t)]
+
+    def shape(self, kind: Kind, start: int | None = None) -> Shape:
+        return Shape(kind, self.sent.start if start is None else start)
+
+
+SentenceRule = Callable[[Sentence], Verdict]
+
+
+def small_talk(s: Sentence) -> Verdict:
+    """"how are you?", "hi lena, good to hear from you, how's your week?": a greeting, not a question."""
+    if _PHATIC.match(s.lowered):
+        return s.shape(Kind.phatic)
+    tail = s.lowered.rsplit(",", 1)[-1]
+    if "," in s.lowered and s.asks and _PHATIC.match(tail.strip()) and re.match(r"\W*" + _HELLO + r"\b", s.lowered):
+        return s.shape(Kind.phatic, _char_to_token(s.sent, len(s.lowered) - len(tail.lstrip())))
+    return None
+
+
+def rhetorical_jab(s: Sentence) -> Verdict:
+    """A jab dressed as a question (`patterns.rhetorical` in questions.yml): pressure, not a question."""
+    return s.shape(Kind.rhetorical) if s.asks and _RHETORICAL.search(s.lowered) else None
+
+
+def embedded_question(s: Sentence) -> Verdict:
+    """"I'm curious what made you look elsewhere", "I'd love to hear more about ...": open, with or without "?"
+    ("I wonder if ..." asks for a yes or a no: the clause rules decide)."""
+    embedded = _EMBED_OPEN.search(s.lowered)
+    if embedded and not (embedded.group(2) and re.match(r"\s*(?:if|whether)\b", s.lowered[embedded.end(2):])):
+        return s.shape(Kind.open, _char_to_token(s.sent, embedded.start()))
+    return None
+
+
+def scale_question(s: Sentence) -> Verdict:
+    """"on a scale of 1 to 10, what number ...?" asks for one number ("..., how confident are you?" weighs)."""
+    if s.asks and re.search(r"\bscale\b|\b(?:1|one|0|zero) (?:to|and|-) (?:10|ten|5|five|100)\b", s.lowered) and \
+            not re.search(r"\bhow (?:" + "|".join(sorted(_WEIGH_HOW)) + r")\b", s.lowered):
+        return s.shape(Kind.closed)
+    return None
+
+
+def clause_questions(s: Sentence) -> Verdict:
+    """Each clause of the sentence in turn (fillers skipped): an open clause decides at once; else a statement said
+    as a question, then closed, proposal, check ("do you have a plan or?" leaves the options open)."""
+    doc, end, found = s.sent.doc, s.sent.end, []
+    for start in _clause_starts(s.sent):
         i = _skip_fillers(doc, start, end)
         if i >= end:
             continue
-        clause = " ".join(doc[i:end].text.lower().split())
-        if _IMPERATIVE_OPEN.match(clause):
-            return Shape("open", i)
-        if re.match(r"(?:please )?(?:tell me|let me know) (?:if|whether)\b", clause):
-            return Shape("closed", i)  # "tell me if that's a problem" asks for a yes or a no
-        head = word(doc[i])
-        thoughts = head == "any" and i + 1 < end and doc[i + 1].lemma_ in {"thought", "idea", "suggestion"}
-        if (asks or thoughts) and head in {"any", "anything", "anyone", "anybody", "anywhere"}:
-            shape = _any_shape(doc, i, end)
-        else:
-            shape = _clause_shape(doc, i, end, asks)
+        shape = _clause_head(doc, i, end, s.asks)
         if shape:
             found.append(shape)
-            if shape.kind == "open":
+            if shape.kind == Kind.open:
                 return shape
-    if found:
-        kinds = [s.kind for s in found]
-        tail = [t for t in sent if not t.is_punct and not t.is_space]
-        if tail and word(tail[-1]) == "or" and kinds[0] in {"closed", "question"}:
-            return Shape("open", found[0].start)  # "do you have a plan or?" leaves the other options to them
-        for kind in ("question", "closed", "proposal", "check"):
-            if kind in kinds:
-                return found[kinds.index(kind)]
-    words = [t for t in sent if not t.is_punct and not t.is_space and not is_symbol(t)]
-    if [word(t) for t in words] in (["why"], ["how", "come"], ["y"]):
-        return Shape("open", sent.start)  # "why?" asks them to explain
-    if not asks:
+    if not found:
         return None
+    kinds = [f.kind for f in found]
+    tail = [t for t in s.sent if not t.is_punct and not t.is_space]
+    if tail and word(tail[-1]) == "or" and kinds[0] in {Kind.closed, Kind.question}:
+        return Shape(Kind.open, found[0].start)
+    for kind in (Kind.question, Kind.closed, Kind.proposal, Kind.check):
+        if kind in kinds:
+            return found[kinds.index(kind)]
+    return None
+
+
+def _clause_head(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
+    """One clause from token i: a request to talk ("tell me about ..."), "tell me if ..." (yes or no), an elliptical
+    "anything else?", or the clause rules."""
+    clause = " ".join(doc[i:end].text.lower().split())
+    if _IMPERATIVE_OPEN.match(clause):
+        return Shape(Kind.open, i)
+    if re.match(r"(?:please )?(?:tell me|let me know) (?:if|whether)\b", clause):
+        return Shape(Kind.closed, i)  # "tell me if that's a problem" asks for a yes or a no
+    head = word(doc[i])
+    thoughts = head == "any" and i + 1 < end and doc[i + 1].lemma_ in {"thought", "idea", "suggestion"}
+    if (asks or thoughts) and head in {"any", "anything", "anyone", "anybody", "anywhere"}:
+        return _any_shape(doc, i, end)
+    return _clause_shape(doc, i, end, asks)
+
+
+def lone_why(s: Sentence) -> Verdict:
+    """"why?", "how come?" alone ask them to explain."""
+    return s.shape(Kind.open) if [word(t) for t in s.words] in (["why"], ["how", "come"], ["y"]) else None
+
+
+def said_as_a_question(s: Sentence) -> Verdict:
+    """No question form found: with a "?", a continuer ("Yeah?") hands the turn back, "... or?" and "acting out would
+    be what?" leave it open, "..., right?" checks, a few words ask for a yes or a no, and a longer statement is said
+    as a question (closed, or a summary checked); a lilt the speaker talks on after is a reflection."""
+    if not s.asks:
+        return STATEMENT
+    words, doc, end = s.words, s.sent.doc, s.sent.end
     if not words or all(word(t) in _BACKCHANNEL for t in words):
-        return None  # "Yeah?", "Okay?": a continuer that hands the turn back, not a question
+        return STATEMENT
     if word(words[-1]) == "or" or word(words[-1]) in _WH and len(words) > 1:
-        return Shape("open", sent.start)  # "... or?" leaves it open; "acting out would be what?"
-    if _CHECK_TAIL.search(lowered):
-        return Shape("check", sent.start)
+        return s.shape(Kind.open)
+    if _CHECK_TAIL.search(s.lowered):
+        return s.shape(Kind.check)
     if len(words) <= 4:
-        return Shape("closed", sent.start)
+        return s.shape(Kind.closed)
     if any(not t.is_punct and not t.is_space for t in doc[end:]) and "?" not in doc[end:].text:
-        return None  # a statement with a lilt, then the speaker carries on: a reflection, not a question
-    return Shape("question", sent.start)  # a statement said as a question: closed, or checking a summary
+        return STATEMENT
+    return s.shape(Kind.question)
+
+
+SENTENCE_RULES: Tuple[SentenceRule, ...] = (small_talk, rhetorical_jab, embedded_question, scale_question,
+                                            clause_questions, lone_why, said_as_a_question)
+
+
+def question_shape(sent: Span) -> Shape | None:
+    """The question form of a sentence, from its words alone (None: not a question): the first sentence rule with
+    a verdict decides."""
+    text = sent.text.strip()
+    if not text:
+        return None
+    sentence = Sentence(sent, " ".join(text.lower().split()), "?" in text)
+    for rule in SENTENCE_RULES:
+        verdict = rule(sentence)
+        if verdict is not None:
+            return verdict if isinstance(verdict, Shape) else None
+    return None
 
 
 SO_CHECK = re.compile(r"^\W*(?:(?:ok|okay|right|alright|and|oh|yeah|mm|hmm)\W+)*so\b"
                        r"(?!\s+(?:can|could|would|will|shall|wat|wats|wot|wht|hw|"
                        r"do|does|did|is|are|what|how|why|when|where|who|which|if|(?:you|we|i)(?:'ll| will)|"
                        r"(?:we|i) (?:can|could|cud|cld|would|'d|might))\b)", re.I)
-_BACKCHANNEL = {"hello", "hi", "hey",  # "hello?": are you there, not a question
-                "yeah", "yes", "yep", "yup", "okay", "ok", "right", "alright", "all", "really", "hmm", "huh", "mm",
-                "mhm", "mm-hmm", "uh-huh", "sure", "eh", "oh", "so", "no", "and"}
+_BACKCHANNEL = _words("backchannel")
 
 
 def _any_shape(doc: Doc, i: int, end: int) -> Shape:
@@ -273,8 +338,8 @@ def _any_shape(doc: Doc, i: int, end: int) -> Shape:
     chance = following[1:2] == ["chance"] and not _ASK_VERBS & set(following)  # "any chance $32 gets us there?"
     if chance or {"question", "questions"} & set(following) or \
             ({"i", "we"} & set(following) and {"help", "do"} & set(following)):
-        return Shape("closed", i)
-    return Shape("open", i)
+        return Shape(Kind.closed, i)
+    return Shape(Kind.open, i)
 
 
 def is_symbol(token: Token) -> bool:
@@ -292,72 +357,152 @@ def _char_to_token(sent: Span, offset: int) -> int:
 
 
 def _clause_shape(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
+    """The shape of one clause of a sentence, its first word at token i (fillers skipped)."""
     if i + 1 >= end:
         return None
-    w0 = word(doc[i])
-    w1 = word(doc[i + 1])
-    w2 = word(doc[i + 2]) if i + 2 < end else ""
-    lemma1 = doc[i + 1].lemma_ if i + 1 < end else ""
-    rest = [word(t) for t in doc[i + 1: end] if not t.is_punct]
-    if w0 in _PREP and w1 in _WH:  # "in what ways ...", "to what extent ..."
-        # without a "?", only an inverted auxiliary makes it a question: "in what ways would it help"
-        # asks; "about how the price had gone up" and "from what I've heard" report
-        if w2 in {"you", "u", "i", "we", "they", "he", "she"}:
-            return None  # "from what you said, is it the price?": a relative clause; the question comes after
-        if w1 == "how" and w2 in _FACT_HOW:
-            return Shape("closed", i)  # "about how many do you use?" asks for a figure
-        return Shape("open", i) if asks or len(rest) > 3 and _inverted(doc, i + 2, end) else None
-    if w0 == "how" and w1 == "come":
-        return Shape("open", i)  # "how come you're unhappy" asks why
-    if w0 in _WH:
-        return _wh_shape(doc, i, end, asks, w0, w1, w2, rest)
-    if w0 in AUX_FORMS and (w1 in _SUBJECTS or doc[i + 1].lemma_ in _SUBJECTS or w1 == "n't"
-                             or doc[i + 1].like_num or doc[i + 1].is_title) \
-            and (asks or _unmarked_question(doc, i, end)):
-        subject_at = i + 2 if w1 in {"n't", "not", "nt"} else i + 1
-        after = [word(t) for t in doc[subject_at + 1: end] if not t.is_punct]
-        verb = doc[subject_at + 1].lemma_ if subject_at + 1 < end else ""
-        polite = verb == "be" and "kind" in after[1:4] and any(  # "would you be so kind as to explain ..."
-            doc[j].lemma_ in _ASK_VERBS - {"say", "run", "fill", "catch"}
-            for j in range(subject_at + 2, min(end, subject_at + 8)))
-        # "could you tell me more?" asks them to talk; "did you tell finance?", "are you talking to other
-        # vendors?" ask whether they did: only a request (a modal) hands them the floor
-        if w1 in {"you", "u"} and w0 in _REQUEST_AUX and \
-                (verb in _ASK_VERBS or polite or verb == "help" and after[1:2] in (["me"], ["us"])):
-            return Shape("open", i)
-        if w1 in {"you", "u"} and verb == "mind" and after[1:2] and after[1].endswith("ing") and \
-                doc[subject_at + 2].lemma_ in _ASK_VERBS:
-            return Shape("open", i)
-        if w0 in {"can", "could", "may", "might"} and w1 == "i" and verb == "ask":
-            nested = [j for j in range(subject_at + 2, min(end, subject_at + 5)) if word(doc[j]) in _WH]
-            if nested:  # "may I ask what you need?": the nested clause decides ("how many" stays closed)
-                return _wh_shape(doc, nested[0], end, True, word(doc[nested[0]]),
-                                 word(doc[nested[0] + 1]) if nested[0] + 1 < end else "",
-                                 word(doc[nested[0] + 2]) if nested[0] + 2 < end else "",
-                                 [word(t) for t in doc[nested[0] + 1: end] if not t.is_punct]) or Shape("open", i)
-        if w1 in {"you", "u"} and verb == "have" and "any" in after[:2] and \
-                any(doc[j].lemma_ in {"thought", "idea", "view", "sense", "feeling", "suggestion", "theory"}
-                    for j in range(subject_at + 2, min(end, subject_at + 5))):
-            return Shape("open", i)
-        lemmas_after = [doc[j].lemma_ for j in range(subject_at + 1, end)]
-        if w1 in {"you", "u"} and (verb == "think" and "of" in after[1:2] and w0 in {"can", "could", "ca"} or
-                                   verb == "give" and "example" in after[:5]):
-            return Shape("open", i)  # "can you think of ...?", "could you give me an example?"
-        if w1 in {"you", "u"} and verb == "have" and {"thought", "think"} & set(lemmas_after[1:4]) and \
-                "about" in after[:6]:
-            return Shape("open", i)  # "have you thought about ...?"
-        wider = " ".join(after)
-        if re.search(r"\bany ?(?:thing|one|body)? (?:other|else)\b|\bany other\b", wider) and \
-                not re.search(r"\b(?:i|we) (?:can|could) (?:help|do)\b", wider):
-            return Shape("open", i)  # "is there anything else ...?", "are there any other ...?" invite more
-        if _either_or(rest):
-            return Shape("closed", i)
-        if lemma1 in {"that", "this", "it"} and verb in {"work", "sound", "suit", "seem"}:
-            return Shape("check", i)
-        return Shape("closed", i)
-    if w0 in AUX_FORMS and asks and w1 in {"we", "i"}:
-        return Shape("proposal", i)
+    return decide(CLAUSE_RULES, Clause.at(doc, i, end, asks))
+
+
+def prep_wh(q: Clause) -> Verdict:
+    """"in what ways ...?", "to what extent ...?" ask; without "?", only an inverted auxiliary makes it a question
+    ("in what ways would it help" asks; "about how the price had gone up", "from what I've heard" report)."""
+    if not (q.w0 in _PREP and q.w1 in _WH):
+        return None
+    if q.w2 in {"you", "u", "i", "we", "they", "he", "she"}:
+        return STATEMENT  # "from what you said, is it the price?": a relative clause; the question comes after
+    if q.w1 == "how" and q.w2 in _FACT_HOW:
+        return q.shape(Kind.closed)  # "about how many do you use?" asks for a figure
+    return q.shape(Kind.open) if q.asks or len(q.rest) > 3 and _inverted(q.doc, q.i + 2, q.end) else STATEMENT
+
+
+def how_come(q: Clause) -> Verdict:
+    """"how come you're unhappy" asks why."""
+    return q.shape(Kind.open) if q.w0 == "how" and q.w1 == "come" else None
+
+
+def wh_question(q: Clause) -> Verdict:
+    """A clause opening with a wh-word: the wh-rules decide (WH_RULES)."""
+    if q.w0 not in _WH:
+        return None
+    return wh_shape(q) or STATEMENT
+
+
+def yes_no_question(q: Clause) -> Verdict:
+    """An auxiliary before its subject ("do you ...?", "is it ...?", "r u ..."): the yes/no rules decide (AUX_RULES)."""
+    doc, i = q.doc, q.i
+    if q.w0 in AUX_FORMS and (q.w1 in _SUBJECTS or q.lemma(1) in _SUBJECTS or q.w1 == "n't" or doc[i + 1].like_num
+                              or doc[i + 1].is_title) and (q.asks or _unmarked_question(doc, i, q.end)):
+        return decide(AUX_RULES, q)
     return None
+
+
+def we_proposal(q: Clause) -> Verdict:
+    """"shall we ...?", "can I offer ...?" without a subject rule above: a proposal."""
+    return q.shape(Kind.proposal) if q.w0 in AUX_FORMS and q.asks and q.w1 in {"we", "i"} else None
+
+
+
+
+# -- yes/no forms (an auxiliary first) -----------------------------------------------------------
+def _subject_at(q: Clause) -> int:
+    return q.i + 2 if q.w1 in {"n't", "not", "nt"} else q.i + 1
+
+
+def _after_subject(q: Clause) -> List[str]:
+    return [word(t) for t in q.doc[_subject_at(q) + 1: q.end] if not t.is_punct]
+
+
+def _verb(q: Clause) -> str:
+    at = _subject_at(q) + 1
+    return q.doc[at].lemma_ if at < q.end else ""
+
+
+def request_to_talk(q: Clause) -> Verdict:
+    """"could you tell me more?", "would you mind explaining ...?", "would you be so kind as to explain ...?" hand
+    the customer the floor; "did you tell finance?" asks whether they did: only a request (a modal) does."""
+    if q.w1 not in {"you", "u"}:
+        return None
+    doc, subject_at, after, verb = q.doc, _subject_at(q), _after_subject(q), _verb(q)
+    polite = verb == "be" and "kind" in after[1:4] and any(
+        doc[j].lemma_ in _ASK_VERBS - {"say", "run", "fill", "catch"}
+        for j in range(subject_at + 2, min(q.end, subject_at + 8)))
+    if q.w0 in _REQUEST_AUX and (verb in _ASK_VERBS or polite or verb == "help" and after[1:2] in (["me"], ["us"])):
+        return q.shape(Kind.open)
+    if verb == "mind" and after[1:2] and after[1].endswith("ing") and doc[subject_at + 2].lemma_ in _ASK_VERBS:
+        return q.shape(Kind.open)
+    return None
+
+
+def may_i_ask(q: Clause) -> Verdict:
+    """"may I ask what you need?": the nested clause decides ("may I ask how many ...?" stays closed)."""
+    if q.w0 in {"can", "could", "may", "might"} and q.w1 == "i" and _verb(q) == "ask":
+        subject_at = _subject_at(q)
+        nested = [j for j in range(subject_at + 2, min(q.end, subject_at + 5)) if word(q.doc[j]) in _WH]
+        if nested:
+            return wh_shape(Clause.at(q.doc, nested[0], q.end, True)) or q.shape(Kind.open)
+    return None
+
+
+def asks_for_ideas(q: Clause) -> Verdict:
+    """"do you have any thoughts on ...?", "can you think of ...?", "could you give me an example?", "have you thought
+    about ...?" invite ideas, not a yes."""
+    if q.w1 not in {"you", "u"}:
+        return None
+    subject_at, after, verb = _subject_at(q), _after_subject(q), _verb(q)
+    if verb == "have" and "any" in after[:2] and \
+            q.lemmas(subject_at - q.i + 2, subject_at - q.i + 5) & {"thought", "idea", "view", "sense", "feeling",
+                                                                  "suggestion", "theory"}:
+        return q.shape(Kind.open)
+    if verb == "think" and "of" in after[1:2] and q.w0 in {"can", "could", "ca"} or \
+            verb == "give" and "example" in after[:5]:
+        return q.shape(Kind.open)
+    lemmas_after = [q.doc[j].lemma_ for j in range(subject_at + 1, q.end)]
+    if verb == "have" and {"thought", "think"} & set(lemmas_after[1:4]) and "about" in after[:6]:
+        return q.shape(Kind.open)
+    return None
+
+
+def anything_else(q: Clause) -> Verdict:
+    """"is there anything else ...?", "are there any other ...?" invite more ("anything else I can help with?" is
+    a courtesy answered yes or no)."""
+    wider = " ".join(_after_subject(q))
+    if re.search(r"\bany ?(?:thing|one|body)? (?:other|else)\b|\bany other\b", wider) and \
+            not re.search(r"\b(?:i|we) (?:can|could) (?:help|do)\b", wider):
+        return q.shape(Kind.open)
+    return None
+
+
+def or_something_else(q: Clause) -> Verdict:
+    """"is it just the price, or something else?", "is that it, or is there more?": the last alternative leaves the
+    answer to the customer; it invites more, like "anything else?"."""
+    if "or" not in q.rest:
+        return None
+    k = len(q.rest) - 1 - q.rest[::-1].index("or")
+    after = q.rest[k + 1:]
+    return q.shape(Kind.open) if after and set(after[:4]) & _OPEN_ALTERNATIVES else None
+
+
+def either_or(q: Clause) -> Verdict:
+    """"would you prefer monthly or quarterly?" offers a choice: closed."""
+    return q.shape(Kind.closed) if _either_or(list(q.rest)) else None
+
+
+def does_that_work(q: Clause) -> Verdict:
+    """"does that work for you?", "would this suit you?" check agreement."""
+    return q.shape(Kind.check) if q.lemma(1) in {"that", "this", "it"} and \
+        _verb(q) in {"work", "sound", "suit", "seem"} else None
+
+
+def yes_no(q: Clause) -> Verdict:
+    """Any other auxiliary-first question asks for a yes or a no."""
+    return q.shape(Kind.closed)
+
+
+AUX_RULES: Tuple[Rule, ...] = (request_to_talk, may_i_ask, asks_for_ideas, anything_else, or_something_else,
+                               either_or, does_that_work, yes_no)
+
+
+CLAUSE_RULES: Tuple[Rule, ...] = (prep_wh, how_come, wh_question, yes_no_question, we_proposal)
 
 
 def _inverted(doc: Doc, i: int, end: int) -> bool:
@@ -407,96 +552,239 @@ def _either_or(rest: List[str]) -> bool:
     return k < len(rest) - 1 and rest[k + 1] not in {"not", "anything", "something", "so", "what"}
 
 
-def _wh_shape(doc: Doc, i: int, end: int, asks: bool, w0: str, w1: str, w2: str, rest: List[str]) -> Shape | None:
-    if not asks:
-        # "what would help you most", "how many do you order" typed without "?" still ask (the verb
-        # comes before its subject); "what I can do is ..." states
-        aux_next = w1 in AUX_FORMS or doc[i + 1].lemma_ in _AUX if i + 1 < end else False
-        inverted = any((a in AUX_FORMS or a in {"'s", "s", "'re", "re"}) and b in _INVERTED_SUBJECTS
-                       for a, b in zip(rest[:8], rest[1:9]))
-        # "how much of your volume comes in over whatsapp": a quantity asked for, not an exclamation
-        quantity = w0 == "how" and w1 in {"many", "much", "often", "long"} and \
-            (w2 in {"of"} | AUX_FORMS or _opens_sentence(doc, i, end))  # "how many agents log in right now"
-        # "whats ur finance person looking at", "what is for you most important", "what would make this right
-        # for you", "why relaydesk": chat questions without "?" (a statement would go on "... is ...")
-        # only a sentence opens this way: "..., which is why" is a clause, not a question
-        opens = _opens_sentence(doc, i, end)
-        contracted = opens and doc[i].lower_ in {"whats", "wats", "hows"} and \
-            w1 in {"you", "u", "ur", "your", "the", "it", "that", "this"}
-        copula = opens and w0 != "which" and w1 in {"is", "are", "'s", "s"} and "is" not in rest[1:] and len(rest) >= 2
-        modal = opens and w1 in {"would", "could", "might", "should", "can", "will"} and i + 2 < end and \
-            doc[i + 2].lemma_ in {"make", "help", "work", "change", "matter", "it", "need", "happen", "have", "get"} \
-            and "is" not in rest[2:]
-        short_why = opens and w0 == "why" and len(rest) <= 4
-        # "how did support hold up in tax season", "what else matters to you": the auxiliary or "else"
-        # right after the wh-word opening a sentence asks, whatever the subject
-        aux_open = opens and w1 in {"did", "does", "do", "has", "have", "had", "will", "would", "can", "could",
-                                    "should", "was", "were", "else"}
-        if "is" in rest[2:] and not quantity and not contracted:
-            return None  # "what would help is a longer contract": a statement built on "what"
-        if not (aux_next and w2 in {"you", "u", "your", "we", "it", "that", "this", "matter", "help"}) \
-                and not (w0 in {"why", "how"} and w1 in {"not", "about"} and len(rest) <= 6) and not inverted \
-                and not (quantity or contracted or copula or modal or short_why or aux_open):
-            return None
-    if w1 in {"i", "we", "you", "he", "she", "they", "u"} and w0 in {"what", "how", "why", "where", "when"} and \
-            i + 2 < end and not doc[i + 2].is_punct and not _CLITIC.search(doc[i].lower_):
-        return None  # "what I'm hearing is ...", "how you feel matters": a clause ("what'd you think" asks)
-    if w0 in {"how", "what"} and w1 == "about":
-        nxt = w2
-        asks_back = _asks_back(doc, i + 2, end)
-        if asks_back:
-            return Shape("open", i)  # "how about you tell me ...", "what about you?"
-        if nxt in _PROPOSAL_NEXT or (i + 2 < end and (doc[i + 2].like_num or doc[i + 2].is_currency)) or \
-                (w0 == "how" and nxt.endswith("ing")):
-            return Shape("proposal", i)  # "how about $23?", "what if we ...": an offer, answered yes or no
-        return Shape("open", i)  # "what about the delivery side?" opens a topic
-    if w0 == "what" and w1 == "if" and w2 in {"i", "we", "you", "u"}:
-        return Shape("proposal", i)
-    if w0 == "why" and (w1 == "not" or (w1 in {"don't", "do", "dont"} and w2 in {"we", "i", "n't", "nt", "not"})):
-        return Shape("open", i) if _asks_back(doc, i + 2, end) else Shape("proposal", i)
-    if w0 in {"how", "hows"} and (w1 in {"do", "does", "'s", "is", "s", "would", "will"}) and \
-            w2 in {"that", "this", "it"} and any(r in {"sound", "sounds", "work", "works", "suit", "seem", "seems",
-                                                       "feel", "look", "looks"} for r in rest[2:4]):
-        return Shape("check", i)  # "how does that sound?" after an offer checks agreement
-    if w0 == "how" and w1 in {"do", "does", "would"} and i + 2 < end and \
-            (doc[i + 2].is_currency or doc[i + 2].like_num) and {"sound", "sounds", "suit", "work"} & set(rest):
-        return Shape("proposal", i)  # "how does $33 an agent sound?" puts a number up for a yes or a no
-    if w0 in {"how", "hows"} and w1 in _FACT_HOW:
-        # "how long a contract would suit you?" asks what they want, not a figure to look up
-        wants = re.search(r"\b(?:would|will|could) (?:you|suit|work)\b|\bprefer|\bideal", " ".join(rest))
-        return Shape("open" if wants and w1 in {"long", "often", "soon", "far"} else "closed", i)
-    if w0 == "how" and w1 in _WEIGH_HOW:
-        return Shape("open", i)  # "how important is delivery to you?" asks them to weigh and explain
-    if w0 in {"what", "whats"} and w1 in {"kind", "sort", "type", "kinds", "sorts", "types"} and w2 == "of" and \
-            i + 3 < end and doc[i + 3].lemma_ in (_OPEN_NOUNS - _FACT_NOUNS) | {"situation", "thing", "way"}:
-        return Shape("open", i)  # "what sort of situations / thoughts ...?" asks for a description
-    if w0 == "when" and w1 in {"was", "is", "'s"} and w2 in {"a", "the"} and \
-            i + 3 < end and word(doc[i + 3]) == "time" and not (i + 4 < end and word(doc[i + 4]) == "of"):
-        return Shape("open", i)  # "when was a time that ...?" asks for a story, not a date
-    if w0 in {"what", "whats"} and (w1 in _FACT_NOUNS or doc[i + 1].lemma_ in _FACT_NOUNS if i + 1 < end else False) \
-            and len(rest) <= 7 and "you" not in rest[1:2] and w1 not in {"makes", "made", "making"}:
-        return Shape("closed", i)
-    if w0 in {"what", "whats"} and w1 in {"did", "do", "does", "were", "was", "are", "is"} and len(rest) <= 7 and \
-            {doc[j].lemma_ for j in range(i + 2, min(end, i + 5))} & {"pay", "spend", "cost", "charge", "paying"}:
-        return Shape("closed", i)  # "what did you pay before?" asks for a figure
-    if w0 in {"what", "whats"} and w1 in {"'s", "is", "s", "are", "was"} and len(rest) <= 4:
-        nouns = {doc[j].lemma_ for j in range(i + 2, end)}
+# -- wh-questions: small named rules over a typed clause, tried in order ----------------------------
+@dataclass(frozen=True)
+class Clause:
+    """A clause that may ask: its first word (after fillers) at token `i` of `doc`, up to `end`; whether
+    the sentence has a "?" (`asks`); its first three words (chat spellings mapped) and the words after
+    the first (punctuation left out)."""
+
+    doc: Doc
+    i: int
+    end: int
+    asks: bool
+    w0: str
+    w1: str
+    w2: str
+    rest: Tuple[str, ...]
+
+    @classmethod
+    def at(cls, doc: Doc, i: int, end: int, asks: bool) -> Clause:
+        return cls(doc, i, end, asks, word(doc[i]), word(doc[i + 1]) if i + 1 < end else "",
+                   word(doc[i + 2]) if i + 2 < end else "", tuple(word(t) for t in doc[i + 1: end] if not t.is_punct))
+
+    def lemma(self, offset: int) -> str:
+        """The lemma of the word `offset` tokens after the first ("" past the end)."""
+        return self.doc[self.i + offset].lemma_ if self.i + offset < self.end else ""
+
+    def lemmas(self, start: int, stop: int | None = None) -> Set[str]:
+        """The lemmas from `start` to `stop` tokens after the first (to the end by default)."""
+        last = self.end if stop is None else min(self.end, self.i + stop)
+        return {self.doc[j].lemma_ for j in range(self.i + start, last)}
+
+    @property
+    def opens_sentence(self) -> bool:
+        return _opens_sentence(self.doc, self.i, self.end)
+
+    def shape(self, kind: Kind) -> Shape:
+        return Shape(kind, self.i)
+
+
+Rule = Callable[[Clause], Verdict]
+
+
+def wh_unmarked_statement(q: Clause) -> Verdict:
+    """Without "?", a wh-word opens a question only when the verb comes before its subject or the sentence is
+    one of chat's short question forms ("what would help you most", "whats ur finance person looking at", "how
+    many agents log in right now"); "what I can do is ...", "..., which is why" state."""
+    if q.asks:
+        return None
+    w0, w1, w2, rest, doc, i, end = q.w0, q.w1, q.w2, q.rest, q.doc, q.i, q.end
+    aux_next = w1 in AUX_FORMS or doc[i + 1].lemma_ in _AUX if i + 1 < end else False
+    inverted = any((a in AUX_FORMS or a in {"'s", "s", "'re", "re"}) and b in _INVERTED_SUBJECTS
+                   for a, b in zip(rest[:8], rest[1:9]))
+    # "how much of your volume comes in over whatsapp": a quantity asked for, not an exclamation
+    quantity = w0 == "how" and w1 in {"many", "much", "often", "long"} and \
+        (w2 in {"of"} | AUX_FORMS or q.opens_sentence)
+    opens = q.opens_sentence
+    contracted = opens and doc[i].lower_ in {"whats", "wats", "hows"} and \
+        w1 in {"you", "u", "ur", "your", "the", "it", "that", "this"}
+    copula = opens and w0 != "which" and w1 in {"is", "are", "'s", "s"} and "is" not in rest[1:] and len(rest) >= 2
+    modal = opens and w1 in {"would", "could", "might", "should", "can", "will"} and i + 2 < end and \
+        q.lemma(2) in {"make", "help", "work", "change", "matter", "it", "need", "happen", "have", "get"} \
+        and "is" not in rest[2:]
+    short_why = opens and w0 == "why" and len(rest) <= 4
+    # "how did support hold up in tax season", "what else matters to you": the auxiliary or "else" right after
+    # the wh-word opening a sentence asks, whatever the subject
+    aux_open = opens and w1 in {"did", "does", "do", "has", "have", "had", "will", "would", "can", "could",
+                                "should", "was", "were", "else"}
+    if "is" in rest[2:] and not quantity and not contracted:
+        return STATEMENT  # "what would help is a longer contract": a statement built on "what"
+    if not (aux_next and w2 in {"you", "u", "your", "we", "it", "that", "this", "matter", "help"}) \
+            and not (w0 in {"why", "how"} and w1 in {"not", "about"} and len(rest) <= 6) and not inverted \
+            and not (quantity or contracted or copula or modal or short_why or aux_open):
+        return STATEMENT
+    return None
+
+
+def wh_subject_clause(q: Clause) -> Verdict:
+    """"what I'm hearing is ...", "how you feel matters": a wh-clause with its subject straight after is part
+    of a statement ("what'd you think" asks: the clitic is the auxiliary)."""
+    if q.w1 in {"i", "we", "you", "he", "she", "they", "u"} and q.w0 in {"what", "how", "why", "where", "when"} and \
+            q.i + 2 < q.end and not q.doc[q.i + 2].is_punct and not _CLITIC.search(q.doc[q.i].lower_):
+        return STATEMENT
+    return None
+
+
+def wh_about(q: Clause) -> Verdict:
+    """"how about $23?" / "what about we ..." put an offer up for a yes or a no; "what about you?", "how about you
+    tell me ..." hand the floor over; "what about the delivery side?" opens a topic."""
+    if not (q.w0 in {"how", "what"} and q.w1 == "about"):
+        return None
+    if _asks_back(q.doc, q.i + 2, q.end):
+        return q.shape(Kind.open)
+    if q.w2 in _PROPOSAL_NEXT or (q.i + 2 < q.end and (q.doc[q.i + 2].like_num or q.doc[q.i + 2].is_currency)) or \
+            (q.w0 == "how" and q.w2.endswith("ing")):
+        return q.shape(Kind.proposal)
+    return q.shape(Kind.open)
+
+
+def what_if_proposal(q: Clause) -> Verdict:
+    """"what if we ...?" proposes."""
+    return q.shape(Kind.proposal) if q.w0 == "what" and q.w1 == "if" and q.w2 in {"i", "we", "you", "u"} else None
+
+
+def why_not_proposal(q: Clause) -> Verdict:
+    """"why not split it?", "why don't we ...?" propose; "why don't you tell me ...?" asks."""
+    if q.w0 == "why" and (q.w1 == "not" or
+                          q.w1 in {"don't", "do", "dont"} and q.w2 in {"we", "i", "n't", "nt", "not"}):
+        return q.shape(Kind.open) if _asks_back(q.doc, q.i + 2, q.end) else q.shape(Kind.proposal)
+    return None
+
+
+def how_does_that_sound(q: Clause) -> Verdict:
+    """"how does that sound?" after an offer checks agreement; "how does $33 an agent sound?" puts a number up."""
+    if q.w0 in {"how", "hows"} and q.w1 in {"do", "does", "'s", "is", "s", "would", "will"} and \
+            q.w2 in {"that", "this", "it"} and any(r in {"sound", "sounds", "work", "works", "suit", "seem", "seems",
+                                                     "feel", "look", "looks"} for r in q.rest[2:4]):
+        return q.shape(Kind.check)
+    if q.w0 == "how" and q.w1 in {"do", "does", "would"} and q.i + 2 < q.end and \
+            (q.doc[q.i + 2].is_currency or q.doc[q.i + 2].like_num) and \
+            {"sound", "sounds", "suit", "work"} & set(q.rest):
+        return q.shape(Kind.proposal)
+    return None
+
+
+def how_many(q: Clause) -> Verdict:
+    """"how many / long / often ...?" asks for a figure; "how long a contract would suit you?" asks what they want."""
+    if q.w0 in {"how", "hows"} and q.w1 in _FACT_HOW:
+        wants = re.search(r"\b(?:would|will|could) (?:you|suit|work)\b|\bprefer|\bideal", " ".join(q.rest))
+        return q.shape(Kind.open if wants and q.w1 in {"long", "often", "soon", "far"} else Kind.closed)
+    return None
+
+
+def how_much_it_weighs(q: Clause) -> Verdict:
+    """"how much does delivery speed matter to you?", "how much of an impact has it had?", "how much wiggle room does
+    finance give you?": the weight of a concern, explained like "how important", not a figure looked up."""
+    if not (q.w0 == "how" and q.w1 == "much"):
+        return None
+    forms = q.lemmas(2) | set(q.rest[1:])  # the word as typed too: the lookup lemmatizer reads "matter" as "matt"
+    if forms & _WEIGH_MUCH_VERBS or forms & _WEIGH_MUCH_NOUNS and q.w2 in {"of", "wiggle", "room", "say"}:
+        return q.shape(Kind.open)
+    return None
+
+
+def how_important(q: Clause) -> Verdict:
+    """"how important is delivery to you?" asks them to weigh and explain."""
+    return q.shape(Kind.open) if q.w0 == "how" and q.w1 in _WEIGH_HOW else None
+
+
+def what_kind_of_story(q: Clause) -> Verdict:
+    """"what sort of situations / thoughts ...?" asks for a description ("what kind of plan?" for a category)."""
+    if q.w0 in {"what", "whats"} and q.w1 in {"kind", "sort", "type", "kinds", "sorts", "types"} and q.w2 == "of" \
+            and q.lemma(3) in (_OPEN_NOUNS - _FACT_NOUNS) | {"situation", "thing", "way"}:
+        return q.shape(Kind.open)
+    return None
+
+
+def when_was_a_time(q: Clause) -> Verdict:
+    """"when was a time that ...?" asks for a story, not a date ("when was the time of ..." a date)."""
+    if q.w0 == "when" and q.w1 in {"was", "is", "'s"} and q.w2 in {"a", "the"} and \
+            q.i + 3 < q.end and word(q.doc[q.i + 3]) == "time" and \
+            not (q.i + 4 < q.end and word(q.doc[q.i + 4]) == "of"):
+        return q.shape(Kind.open)
+    return None
+
+
+def what_date(q: Clause) -> Verdict:
+    """"what's the timeline for your budget submission?", "what timeline are you working to?": a date."""
+    if q.w0 not in {"what", "whats"}:
+        return None
+    noun = q.w1 if q.w1 not in {"'s", "is", "s", "was"} else (q.rest[2] if q.w2 in {"the", "your", "ur"} and
+                                                                len(q.rest) > 2 else "")
+    return q.shape(Kind.closed) if noun in _DATE_NOUNS else None
+
+
+def what_fact(q: Clause) -> Verdict:
+    """"what date / price / plan ...?", "what did you pay?", "what's the deadline?": one fact."""
+    if q.w0 not in {"what", "whats"}:
+        return None
+    if (q.w1 in _FACT_NOUNS or q.lemma(1) in _FACT_NOUNS) and len(q.rest) <= 7 and "you" not in q.rest[1:2] and \
+            q.w1 not in {"makes", "made", "making"}:
+        return q.shape(Kind.closed)
+    if q.w1 in {"did", "do", "does", "were", "was", "are", "is"} and len(q.rest) <= 7 and \
+            q.lemmas(2, 5) & {"pay", "spend", "cost", "charge", "paying"}:
+        return q.shape(Kind.closed)  # "what did you pay before?" asks for a figure
+    if q.w1 in {"'s", "is", "s", "are", "was"} and len(q.rest) <= 4:
+        nouns = q.lemmas(2)
         if nouns & _FACT_NOUNS and not nouns & _OPEN_NOUNS:
-            return Shape("closed", i)
-    if w0 == "which" and not _either_or(rest) and \
-            {doc[j].lemma_ for j in range(i + 1, end)} & {"matter", "important", "priority", "concern", "care",
-                                                          "useful", "helpful"}:
-        return Shape("open", i)  # "which of those matters most to you?" asks them to weigh, like "how important"
-    if w0 in {"which", "whose"}:
-        return Shape("closed", i)
-    if w0 in {"when", "where", "who", "whom"}:
-        modal = w1 in {"would", "could", "might", "should", "can", "ca", "will", "d", "'d", "else"}
-        thinks = bool({"think", "feel", "see", "want", "plan", "imagine", "hope"} &
-                      {doc[j].lemma_ for j in range(i + 1, min(end, i + 5))})
-        if modal or thinks or (w0 in {"who", "where"} and "else" in rest[:2]):
-            return Shape("open", i)
-        return Shape("question", i)
-    return Shape("open", i)
+            return q.shape(Kind.closed)
+    return None
+
+
+def which_one(q: Clause) -> Verdict:
+    """"which of those matters most to you?" asks them to weigh (like "how important"); "which plan?" a fact."""
+    if q.w0 == "which" and not _either_or(list(q.rest)) and \
+            q.lemmas(1) & {"matter", "important", "priority", "concern", "care", "useful", "helpful"}:
+        return q.shape(Kind.open)
+    return q.shape(Kind.closed) if q.w0 in {"which", "whose"} else None
+
+
+def when_where_who(q: Clause) -> Verdict:
+    """"when / where / who ...?" asks one fact, unless it asks what they would do or think ("who else ...?")."""
+    if q.w0 not in {"when", "where", "who", "whom"}:
+        return None
+    modal = q.w1 in {"would", "could", "might", "should", "can", "ca", "will", "d", "'d", "else"}
+    thinks = bool({"think", "feel", "see", "want", "plan", "imagine", "hope"} & q.lemmas(1, 5))
+    if modal or thinks or (q.w0 in {"who", "where"} and "else" in q.rest[:2]):
+        return q.shape(Kind.open)
+    return q.shape(Kind.question)
+
+
+def wh_open(q: Clause) -> Verdict:
+    """Any other "what / how / why ...?" invites an explanation."""
+    return q.shape(Kind.open)
+
+
+WH_RULES: Tuple[Rule, ...] = (
+    wh_unmarked_statement, wh_subject_clause, wh_about, what_if_proposal, why_not_proposal, how_does_that_sound,
+    how_much_it_weighs, how_many, how_important, what_kind_of_story, when_was_a_time,
+    what_date, what_fact, which_one, when_where_who, wh_open,
+)
+
+
+def decide(rules: Sequence[Rule], q: Clause) -> Shape | None:
+    """The first rule with a verdict decides (a statement: no question)."""
+    for rule in rules:
+        verdict = rule(q)
+        if verdict is not None:
+            return verdict if isinstance(verdict, Shape) else None
+    return None
+
+
+def wh_shape(q: Clause) -> Shape | None:
+    """The shape of a clause opening with a wh-word."""
+    return decide(WH_RULES, q)
 
 
 _ASKING_WORDS = _WH | {"tell", "describe", "explain", "walk", "talk", "share", "say", "elaborate", "expand", "help",

@@ -329,7 +329,8 @@ def test_reasons_checks_and_typed_questions_as_people_write_them(moves_of):
     ("Might I ask what matters most to you in this renewal", {"open_question"}, set()),
     ("Is there anything else you'd like me to know", {"open_question"}, set()),
     ("Would you be so kind as to explain how your partners approve the budget?", {"open_question"}, {"rationale"}),
-    ("is it the price or something else", {"closed_question"}, {"hold_position"}),
+    # "... or something else" leaves the answer open (docs/evaluator.md, "Question shapes")
+    ("is it the price or something else", {"open_question"}, {"hold_position", "closed_question"}),
     ("how come you're unhappy", {"open_question"}, {"pressure"}),
     ("wats ur main concern", {"open_question"}, {"summary"}),
     ("how many agents log into the helpdesk right now", {"closed_question"}, set()),
