@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
+import textwrap
 from pathlib import Path
 from typing import Dict, List, Set
 
@@ -112,19 +113,11 @@ def test_names_cover_every_criterion_with_the_default_rubric_labels():
 # -- the computed texts name scoring.py's numbers ------------------------------------------------------
 
 def _criteria_blocks() -> Dict[str, List[ast.stmt]]:
-    """scoring.criteria() split into one block of statements per criterion: from after the previous
-    raw[...] assignment up to and including the one for this criterion."""
-    tree = ast.parse(inspect.getsource(scoring.criteria))
-    body = tree.body[0].body  # type: ignore[attr-defined]
+    """The statements that judge each criterion: the body of its judge function in scoring._CRITERIA."""
     blocks: Dict[str, List[ast.stmt]] = {}
-    pending: List[ast.stmt] = []
-    for stmt in body:
-        pending.append(stmt)
-        assigned = [n.slice.value for n in ast.walk(stmt) if isinstance(n, ast.Subscript)  # type: ignore[attr-defined]
-                    and isinstance(n.value, ast.Name) and n.value.id == "raw" and isinstance(n.ctx, ast.Store)]
-        if assigned:
-            blocks[assigned[0]] = pending
-            pending = []
+    for name, judge in scoring._CRITERIA.items():
+        tree = ast.parse(textwrap.dedent(inspect.getsource(judge)))
+        blocks[name] = tree.body[0].body  # type: ignore[attr-defined]
     return blocks
 
 
@@ -134,13 +127,15 @@ def _literals(nodes: List[ast.AST]) -> Set[float]:
 
 
 def _score_expressions(block: List[ast.stmt]) -> List[ast.AST]:
-    """The assignments that make the score itself: raw[...] = <formula>, and when the formula is kept
-    in a variable first (raw[...] = discipline), every assignment to that variable; not the helper
-    counts before them (e.g. the 4 points that mark an option meeting a need)."""
+    """The expressions that make the score itself: what the judge returns, and when it returns a
+    variable (return discipline), every assignment to that variable; not the helper counts before
+    them (e.g. the 4 points that mark an option meeting a need)."""
+    returned = [node.value for stmt in block for node in ast.walk(stmt)
+                if isinstance(node, ast.Return) and node.value is not None]
+    kept = {v.id for v in returned if isinstance(v, ast.Name)}
     assigns = [node for stmt in block for node in ast.walk(stmt) if isinstance(node, ast.Assign)]
-    to_raw = [a for a in assigns if any(isinstance(t, ast.Subscript) for t in a.targets)]
-    kept = {a.value.id for a in to_raw if isinstance(a.value, ast.Name)}
-    return to_raw + [a for a in assigns if any(isinstance(t, ast.Name) and t.id in kept for t in a.targets)]
+    return [v for v in returned if not isinstance(v, ast.Name)] + \
+        [a for a in assigns if any(isinstance(t, ast.Name) and t.id in kept for t in a.targets)]
 
 
 def _penalty_points(criterion: str) -> Set[float]:
