@@ -202,10 +202,18 @@ lines:
       when: {rep_did: [earned]}          # only a rep who acknowledged __NAME__ and heard what matters
     - say: "Fine, {price}. Not how I'd have liked to get there."
       when: {rep_did: [pushed], rep_did_not: [earned]}   # after a take-it-or-leave-it start
-  counter:    # the offer is above what __NAME__ will pay (may use {price} and {counter})
+  counter:    # the rep's price came down but is above what __NAME__ will pay (may use {price} and {counter})
     - "{price} is still more than I can justify. Could you do {counter}?"
     - "Closer, but not there. Meet me at {counter} and we have a deal."
     - "I can't make {price} work on my margins. {counter}, and I'll stay."
+  counter_first:   # the rep's first price is too high: nothing is "closer" yet (may use {price} and {counter})
+    - "{price} doesn't work for me. Could you do {counter}?"
+    - "Not at {price}. I was thinking more like {counter}."
+    - "That's a start, but {counter} is where I need to be."
+  same_offer:      # the same price again, nothing new: __NAME__ repeats the counter (may use {price} and {counter})
+    - "Still {price}? I said {counter}."
+    - "That's the same {price} as before. My answer's still {counter}."
+    - "Nothing's changed since {price}. {counter} would do it."
   push_for_more:   # a big price drop in one go invites more pushing (may use {price} and {counter})
     - "If you can drop to {price} that easily, why not {counter}?"
     - "That came quickly. So there's more room: how about {counter}?"
