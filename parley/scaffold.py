@@ -170,8 +170,8 @@ reactions:
     hostile: ["Then we have a problem.", "That's not an answer.", "Then why are we talking?"]
     guarded: ["So you won't move at all?", "That's disappointing.", "So that's a no."]
     open: ["I hoped for a bit more flexibility.", "Really? Nothing at all?", "I thought we were getting somewhere."]
-  pressure:
-    hostile: ["Don't threaten me. There are other roasters.", "Is that how you talk to regulars?",
+  pressure:   # any kind of pressure (a threat, a deadline, a jab): name none in particular
+    hostile: ["Don't talk to me like that. There are other roasters.", "Is that how you talk to regulars?",
               "Pushing me won't keep me as a customer."]
     guarded: ["I don't like being pushed.", "That's not the tone I expected.", "Let's keep this civil, please."]
     open: ["Steady on, we were getting somewhere.", "There's no need for that.", "That's a bit much, don't you think?"]
