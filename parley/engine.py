@@ -596,15 +596,19 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
 
 def _acknowledged(persona: Persona, params: Parameters, s: CustomerState) -> bool:
     """Has the customer been acknowledged enough to say yes (`empathy_needed`)? Counted in turns of empathy or
-    appreciation; an accurate summary of what the customer told (a summary once something is out) counts as
-    one, and so does meeting every need the customer told, at least one of them with more than money off (a
-    rep who did that has shown they understood); a customer who plainly trusts the rep (WARM) needs no more."""
+    appreciation; once there is at least one, an accurate summary of what the customer told (a summary once
+    something is out) counts as one more, and so does meeting every need the customer told, at least one of
+    them with more than money off (a rep who did that has shown they understood). They top acknowledgement
+    up, never replace it. A customer who plainly trusts the rep (WARM) needs no more of it."""
+    if s.trust >= WARM:
+        return True
+    said = s.count("empathy") + s.count("appreciation")
+    if said == 0:
+        return params.empathy_needed <= 0
     told = [i for i in persona.interests if i.id in s.revealed]
-    all_met = bool(told) and all(i.id in s.satisfied for i in told)
-    understood = all_met and any(set(i.satisfied_by) - {"concession"} for i in told)
-    shown = s.count("empathy") + s.count("appreciation") + (1 if s.revealed and s.count("summary") else 0) + \
-        (1 if understood else 0)
-    return shown >= params.empathy_needed or s.trust >= WARM
+    understood = bool(told) and all(i.id in s.satisfied for i in told) and \
+        any(set(i.satisfied_by) - {"concession"} for i in told)
+    return said + (1 if s.revealed and s.count("summary") else 0) + (1 if understood else 0) >= params.empathy_needed
 
 
 def _push_counter(offer: float, previous: float, step: float, floor: float, earlier: float | None) -> float:

@@ -167,3 +167,5 @@ def test_a_summary_and_every_told_need_met_count_as_acknowledgement(personas) ->
                                                                                     ("summary", 1))))
     assert engine._acknowledged(morgan, params, replace(thanked_once, satisfied=told))
     assert not engine._acknowledged(morgan, params, replace(thanked_once, satisfied=told[:1]))
+    # they top acknowledgement up, never replace it: with no thanks or empathy at all, still not acknowledged
+    assert not engine._acknowledged(morgan, params, replace(base, move_counts=(("summary", 2),), satisfied=told))
