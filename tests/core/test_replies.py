@@ -163,13 +163,14 @@ def test_the_shipped_personas_cover_every_reply_category_with_three_lines(person
 
 def test_coverage_names_the_file_line_and_category(tmp_path: Path) -> None:
     text = CHARLIE_FILE.read_text(encoding="utf-8")
-    thin = re.sub(r'    hostile: \["Don\'t talk to me like that.*\n', '    hostile: ["Don\'t talk to me like that."]\n', text)
+    one = '    hostile: ["Don\'t talk to me like that."]'
+    thin = re.sub(r'    hostile: \["Don\'t talk to me like that.*\n', one + "\n", text)
     thin = re.sub(r'  repeated:\n(    - ".*"\n)+', "", thin)
     path = tmp_path / "price_increase_charlie.yml"
     path.write_text(thin, encoding="utf-8")
     persona = load_personas(tmp_path)["price_increase_charlie"]
     warnings = [str(w) for w in coverage_problems(path, persona)]
-    line_of = thin.splitlines().index('    hostile: ["Don\'t talk to me like that."]') + 1
+    line_of = thin.splitlines().index(one) + 1
     assert f"{path}:{line_of}: reactions.pressure.hostile: has 1 line(s); write at least 3" in "\n".join(warnings)
     assert any("`lines.repeated` is not written" in w for w in warnings)
     assert len(coverage_warnings(persona)) == 2
