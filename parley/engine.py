@@ -50,6 +50,7 @@ class CustomerState:
     offers: Tuple[float, ...] = ()
     extras: Tuple[str, ...] = ()  # tradable ids the rep has offered
     counter: float | None = None
+    counter_said: int = 0  # the turn the customer last named their counter: only that counter is taken by a "yes"
     pushed: bool = False
     outcome: str | None = None  # "deal", "walked_away" or "ended"
     deal_price: float | None = None
@@ -403,7 +404,7 @@ def offer_judgement(t: Turn) -> Turn:
             t = t.happened(EventKind.below_best, s.best_claim)  # "my best is $24", and then $23
         if t.analysis.has(Signal.best_claim):
             t = replace(t, state=replace(t.state, best_claim=offer))
-        return _judged(t, offer)
+        return _judged(t, offer, new_extras=t.has(EventKind.extras))
     names_price = _names_price(t.analysis, s, persona)
     if "concession" in moves and not (t.extras and names_price):
         return replace(t, state=replace(s, satisfied=_satisfy_concession(persona, s)))
@@ -414,7 +415,7 @@ def offer_judgement(t: Turn) -> Turn:
         # "I can keep $25 but add free shipping": the customer answers at the price standing now (the
         # last offer, else the list price); no new concession
         standing = s.offers[-1] if s.offers else persona.briefing.list_price
-        judged = _judged(replace(t, events=()), standing)
+        judged = _judged(replace(t, events=()), standing, new_extras=t.has(EventKind.extras))
         kept = tuple(e for e in judged.events if e.kind is not EventKind.offer)
         return replace(judged, events=t.events + (Event(EventKind.standing_offer),) + kept)
     return t
@@ -429,10 +430,11 @@ def _offer_in(t: Turn) -> Tuple[float | None, Turn]:
         # "let's meet in the middle": halfway between the rep's last price and the customer's counter
         middle = ((s.offers[-1] if s.offers else list_price) + s.counter) / 2
         offer = round(middle, 2) if list_price < 100 else _nice(middle, _step(list_price) / 2)
-    if offer is None and s.counter is not None and analysis.has(Signal.agrees) and \
-            not analysis.has(Signal.hedged) and not _restates_own(analysis, s) and \
+    if offer is None and s.counter is not None and s.counter_said == s.turn - 1 and \
+            analysis.has(Signal.agrees) and not analysis.has(Signal.hedged) and not _restates_own(analysis, s) and \
             not moves & {"hold_position", "pressure", "open_question"} and not any(a.offered for a in analysis.amounts):
         # "yes, we can do that" to the customer's "meet me at $22.50": the customer's own number is the offer
+        # (only a counter of the customer's last reply: a yes three turns later answers something else)
         offer = s.counter
         t = t.happened(EventKind.took_counter)
     if offer is None and s.offers and not moves & {"open_question", "closed_question", "summary"}:
@@ -444,8 +446,8 @@ def _offer_in(t: Turn) -> Tuple[float | None, Turn]:
     return offer, t
 
 
-def _judged(t: Turn, offer: float) -> Turn:
-    s, line, events = _judge_offer(t.persona, t.params, t.state, offer, set(t.moves))
+def _judged(t: Turn, offer: float, new_extras: bool = False) -> Turn:
+    s, line, events = _judge_offer(t.persona, t.params, t.state, offer, set(t.moves), new_extras)
     return replace(t, state=s, offer_line=line, events=t.events + tuple(events))
 
 
@@ -574,9 +576,11 @@ def _wrap_up(persona: Persona, state: CustomerState, analysis: Analysis) -> Reac
 
 
 def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: float,
-                 moves: set) -> Tuple[CustomerState, str, List[Event]]:
+                 moves: set, new_extras: bool = False) -> Tuple[CustomerState, str, List[Event]]:
     list_price = persona.briefing.list_price
     previous = s.offers[-1] if s.offers else list_price
+    first = not s.offers  # the rep's first price: nothing has come down yet, so nothing is "closer"
+    still = not first and offer == previous and not new_extras  # the same offer again: nothing moved
     leap = (previous - offer) / list_price >= BIG_STEP - 1e-9
     # a need for money off is met by money off: a yes asked for at the list price meets nothing
     s = replace(s, offers=s.offers + (offer,),
@@ -593,15 +597,16 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
         s = replace(s, trust=min(100.0, s.trust + 1))
         return s, _line(persona, s, persona.lines.need_unmet or persona.lines.reject, "need_unmet", need=_need(unmet),
                         **values), events + [Event(EventKind.need_unmet, unmet.id)]
-    if offer <= ceiling and leap and not s.pushed and offer > floor:
-        # giving a lot at once tells the customer there is more room
-        counter = _fair_counter(offer - (previous - offer) / 2, step, floor, s.counter)
+    if offer <= ceiling and leap and not s.pushed:
+        # giving a lot at once tells the customer there is more room, even at the company's floor, which the
+        # customer does not know (DESIGN.md: conceding fast invites pushing); once per session, and a rep who
+        # holds at a price at or below the floor then gets a yes
+        counter = _push_counter(offer, previous, step, floor, s.counter)
         if counter < offer:
-            s = replace(s, pushed=True, counter=counter)
+            s = replace(s, pushed=True, counter=counter, counter_said=s.turn)
             return s, _line(persona, s, persona.lines.push_for_more, "push", counter=persona.money(counter),
                             **values), events + [Event(EventKind.pushed_for_more)]
-    # acknowledgement is counted in turns; a customer who plainly trusts the rep (WARM) needs no more of it
-    acknowledged = s.count("empathy") + s.count("appreciation") >= params.empathy_needed or s.trust >= WARM
+    acknowledged = _acknowledged(persona, params, s)
     ready = s.trust >= params.accept_trust and acknowledged
     # difficulty (issue 4): the customer also needs to have been heard, i.e. to have told the rep at least
     # `explore_needed` hidden interests (0 at 'normal' for the seed personas, +1 on 'hard', see personas.py)
@@ -623,10 +628,45 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
                  "heard": persona.lines.reject_unheard}.get(missing[0] if missing else "")
         return s, _line(persona, s, lines or persona.lines.reject, "reject", **values), \
             events + [Event(EventKind.rejected_low_trust)] + [Event(EventKind.not_ready, n) for n in missing]
+    if still and s.counter is not None:
+        # nothing moved since the customer named their number: they say it again, and bid no higher against
+        # themselves (a counter rises only in answer to the rep moving; docs/playtest.md)
+        s = replace(s, counter_said=s.turn)
+        return s, _line(persona, s, persona.lines.same_offer, "same_offer", counter=persona.money(s.counter),
+                        **values), events + [Event(EventKind.countered)]
     counter = _fair_counter(min(offer - step, ceiling - step), step, floor, s.counter)
-    s = replace(s, counter=counter)
-    return s, _line(persona, s, persona.lines.counter, "counter", counter=persona.money(counter),
-                    **values), events + [Event(EventKind.countered)]
+    s = replace(s, counter=counter, counter_said=s.turn)
+    # the first counter answers a price that has not come down yet: its lines say nothing about "closer"
+    pool = persona.lines.counter_first if first or still else persona.lines.counter
+    return s, _line(persona, s, pool, "counter", counter=persona.money(counter), **values), \
+        events + [Event(EventKind.countered)]
+
+
+def _acknowledged(persona: Persona, params: Parameters, s: CustomerState) -> bool:
+    """Has the customer been acknowledged enough to say yes (`empathy_needed`)? Counted in turns of empathy or
+    appreciation; once there is at least one, an accurate summary of what the customer told (a summary once
+    something is out) counts as one more, and so does meeting every need the customer told, at least one of
+    them with more than money off (a rep who did that has shown they understood). They top acknowledgement
+    up, never replace it. A customer who plainly trusts the rep (WARM) needs no more of it."""
+    if s.trust >= WARM:
+        return True
+    said = s.count("empathy") + s.count("appreciation")
+    if said == 0:
+        return params.empathy_needed <= 0
+    told = [i for i in persona.interests if i.id in s.revealed]
+    understood = bool(told) and all(i.id in s.satisfied for i in told) and \
+        any(set(i.satisfied_by) - {"concession"} for i in told)
+    return said + (1 if s.revealed and s.count("summary") else 0) + (1 if understood else 0) >= params.empathy_needed
+
+
+def _push_counter(offer: float, previous: float, step: float, floor: float, earlier: float | None) -> float:
+    """After a big drop, "if you can do $22, why not $20?": half the drop again. Above the floor the push never
+    asks below it (the usual fair counter); a rep already at or below the floor gets pushed below it, as a
+    customer who does not know the floor would, and a yes once they hold."""
+    wanted = offer - (previous - offer) / 2
+    if offer > floor:
+        return _fair_counter(wanted, step, floor, earlier)
+    return _nice(wanted, step)
 
 
 def _fair_counter(wanted: float, step: float, floor: float, earlier: float | None) -> float:

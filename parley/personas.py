@@ -348,8 +348,20 @@ class Lines(Schema):
     """Situational customer lines; the placeholders in braces are filled in by the engine."""
 
     accept: List[Line] = Field(..., min_items=1, description="the customer takes the offer; may use `{price}`")
-    counter: List[Line] = Field(..., min_items=1, description="asks for a lower price; may use `{price}` and "
+    counter: List[Line] = Field(..., min_items=1, description="asks for a lower price after the rep's price came "
+                                                              "down (\"closer\" fits here); may use `{price}` and "
                                                               "`{counter}`")
+    counter_first: List[Line] = Field(
+        ["{price} doesn't work for me. Could you do {counter}?", "Not at {price}. I was thinking more like {counter}.",
+         "That's a start, but {counter} is where I need to be."], min_items=1,
+        description="asks for a lower price when the rep's price has not come down yet: the first price of the "
+                    "session (nothing is \"closer\" or \"better\" yet); may use `{price}` and `{counter}`")
+    same_offer: List[Line] = Field(
+        ["Still {price}? I said {counter}.", "That's the same {price} as before. My answer's still {counter}.",
+         "Nothing's changed since {price}. {counter} would do it."], min_items=1,
+        description="the rep names the same price again (or asks for a yes at it) with nothing new, after the "
+                    "customer named their counter: the customer repeats it and bids no higher; may use `{price}` "
+                    "and `{counter}`")
     push_for_more: List[Line] = Field(..., min_items=1, description="after a big fast concession; may use `{price}` "
                                                                     "and `{counter}`")
     reject: List[Line] = Field(..., min_items=1, description="an acceptable offer while the customer is not ready "
@@ -555,6 +567,7 @@ def parameters_at(hidden: Hidden, list_price: float, floor: float, levels: Diffi
 PLACEHOLDERS = {"name", "currency", "unit", "product", "list_price"}
 FACT_PLACEHOLDERS = {"volume", "previous_price"}
 LINE_PLACEHOLDERS = {"accept": {"price"}, "counter": {"price", "counter"}, "push_for_more": {"price", "counter"},
+                     "counter_first": {"price", "counter"}, "same_offer": {"price", "counter"},
                      "reject": {"price"}, "reject_unacknowledged": {"price"}, "reject_unheard": {"price"},
                      "need_unmet": {"price", "need"},
                      "goodbye": {"price"}, "went_back": {"price", "previous"}, "reneged": {"price"},

@@ -170,8 +170,8 @@ reactions:
     hostile: ["Then we have a problem.", "That's not an answer.", "Then why are we talking?"]
     guarded: ["So you won't move at all?", "That's disappointing.", "So that's a no."]
     open: ["I hoped for a bit more flexibility.", "Really? Nothing at all?", "I thought we were getting somewhere."]
-  pressure:
-    hostile: ["Don't threaten me. There are other roasters.", "Is that how you talk to regulars?",
+  pressure:   # any kind of pressure (a threat, a deadline, a jab): name none in particular
+    hostile: ["Don't talk to me like that. There are other roasters.", "Is that how you talk to regulars?",
               "Pushing me won't keep me as a customer."]
     guarded: ["I don't like being pushed.", "That's not the tone I expected.", "Let's keep this civil, please."]
     open: ["Steady on, we were getting somewhere.", "There's no need for that.", "That's a bit much, don't you think?"]
@@ -202,10 +202,18 @@ lines:
       when: {rep_did: [earned]}          # only a rep who acknowledged __NAME__ and heard what matters
     - say: "Fine, {price}. Not how I'd have liked to get there."
       when: {rep_did: [pushed], rep_did_not: [earned]}   # after a take-it-or-leave-it start
-  counter:    # the offer is above what __NAME__ will pay (may use {price} and {counter})
+  counter:    # the rep's price came down but is above what __NAME__ will pay (may use {price} and {counter})
     - "{price} is still more than I can justify. Could you do {counter}?"
     - "Closer, but not there. Meet me at {counter} and we have a deal."
     - "I can't make {price} work on my margins. {counter}, and I'll stay."
+  counter_first:   # the rep's first price is too high: nothing is "closer" yet (may use {price} and {counter})
+    - "{price} doesn't work for me. Could you do {counter}?"
+    - "Not at {price}. I was thinking more like {counter}."
+    - "That's a start, but {counter} is where I need to be."
+  same_offer:      # the same price again, nothing new: __NAME__ repeats the counter (may use {price} and {counter})
+    - "Still {price}? I said {counter}."
+    - "That's the same {price} as before. My answer's still {counter}."
+    - "Nothing's changed since {price}. {counter} would do it."
   push_for_more:   # a big price drop in one go invites more pushing (may use {price} and {counter})
     - "If you can drop to {price} that easily, why not {counter}?"
     - "That came quickly. So there's more room: how about {counter}?"

@@ -164,3 +164,65 @@ def test_aimed_at_tells_a_need_told_from_a_new_one(personas) -> None:
     t = a_turn(morgan, "What does the cut mean for the yearly total?", "open_question", revealed=("budget_cut",))
     assert engine.aimed_at(t.reading, [multi], [budget]) == ("told", budget)
     assert engine.aimed_at(t.reading, [multi], []) == ("any", None)
+
+
+# -- offers: how the customer answers a price (F12, F13, W3, W6, F27 in tests/playtest/FINDINGS.md) ----------
+
+def test_a_first_price_gets_a_first_counter_and_a_lower_one_a_closer_counter(charlie: Persona) -> None:
+    first = engine.offer_judgement(a_turn(charlie, "I can do $24 a cartridge.", "concession"))
+    assert has(first.events, EventKind.countered) and first.state.counter == 22.5
+    assert any(first.offer_line == engine._fill(str(line), charlie, first.state, price="$24", counter="$22.50")
+               for line in charlie.lines.counter_first), first.offer_line  # nothing is "closer" yet
+    moved = engine.offer_judgement(a_turn(charlie, "I can do $23.50 a cartridge.", "concession",
+                                          offers=(24.0,), counter=22.5, counter_said=1))
+    assert has(moved.events, EventKind.countered) and moved.state.counter == 22.5
+    assert any(moved.offer_line.startswith(str(line).split("{")[0]) for line in charlie.lines.counter)
+
+
+def test_the_same_price_again_repeats_the_counter_and_never_raises_it(charlie: Persona) -> None:
+    # the ceiling rose since the counter was said (a need met): a fresh counter would be $23, the kept one is $22.50
+    again = engine.offer_judgement(a_turn(charlie, "Can we go ahead at $24?", "concession", offers=(24.0,),
+                                          counter=22.5, counter_said=1, satisfied=("cash_flow",)))
+    assert has(again.events, EventKind.same_offer) and has(again.events, EventKind.countered)
+    assert again.state.counter == 22.5 and "$22.50" in again.offer_line and "$24" in again.offer_line
+    assert any(again.offer_line == engine._fill(str(line), charlie, again.state, price="$24", counter="$22.50")
+               for line in charlie.lines.same_offer)
+    # a close with nothing new is judged at the standing price: the same answer, the same counter
+    standing = engine.offer_judgement(a_turn(charlie, "Thanks Charlie, I'll send it over.", "close", offers=(24.0,),
+                                             counter=22.5, counter_said=1, satisfied=("cash_flow",)))
+    assert has(standing.events, EventKind.standing_offer) and standing.state.counter == 22.5
+    assert "Closer" not in standing.offer_line and "$22.50" in standing.offer_line
+
+
+def test_a_yes_takes_only_the_counter_of_the_customers_last_reply(charlie: Persona) -> None:
+    said_last_turn = engine.offer_judgement(a_turn(charlie, "Yes, we can do that.", "close", offers=(24.0,),
+                                                   counter=22.5, counter_said=1, turn=1))
+    assert has(said_last_turn.events, EventKind.took_counter) and said_last_turn.offer == 22.5
+    long_ago = engine.offer_judgement(a_turn(charlie, "Yes, we can do that.", "close", offers=(24.0,),
+                                             counter=22.5, counter_said=1, turn=3))
+    assert not has(long_ago.events, EventKind.took_counter) and long_ago.offer is None
+
+
+def test_a_first_leap_to_the_floor_is_pushed_once_then_a_held_floor_is_accepted(charlie: Persona) -> None:
+    caved = engine.offer_judgement(a_turn(charlie, "I can do $22 right away.", "concession", trust=60.0,
+                                          move_counts=(("empathy", 1),)))
+    assert has(caved.events, EventKind.leap) and has(caved.events, EventKind.pushed_for_more)
+    assert caved.state.counter < charlie.company.floor_price and caved.state.pushed
+    held = engine.offer_judgement(a_turn(charlie, "Sorry, $22 is as low as I can go.", "concession",
+                                         offers=(22.0,), counter=caved.state.counter, pushed=True, counter_said=1))
+    assert has(held.events, EventKind.accepted) and held.state.deal_price == 22
+
+
+def test_a_summary_and_every_told_need_met_count_as_acknowledgement(personas) -> None:
+    morgan = personas["procurement_manager"]
+    params = morgan.parameters("hard")
+    told = tuple(i.id for i in morgan.interests)
+    base = replace(start(morgan, params, "hard", 3)[0], trust=77.0, revealed=told)
+    thanked_once = replace(base, move_counts=(("appreciation", 1),))
+    assert params.empathy_needed == 2 and not engine._acknowledged(morgan, params, thanked_once)
+    assert engine._acknowledged(morgan, params, replace(thanked_once, move_counts=(("appreciation", 1),
+                                                                                    ("summary", 1))))
+    assert engine._acknowledged(morgan, params, replace(thanked_once, satisfied=told))
+    assert not engine._acknowledged(morgan, params, replace(thanked_once, satisfied=told[:1]))
+    # they top acknowledgement up, never replace it: with no thanks or empathy at all, still not acknowledged
+    assert not engine._acknowledged(morgan, params, replace(base, move_counts=(("summary", 2),), satisfied=told))

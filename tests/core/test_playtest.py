@@ -129,11 +129,12 @@ BROKEN_AND_RIGHT = {
     "prices_consistent": (
         [("I can do $24.", ["concession"], ["offer:24", "countered"], "$24 is too much. Could you do $24.50?")],
         [("I can do $24.", ["concession"], ["offer:24", "countered"], "$24 is too much. Could you do $22.50?")]),
-    "counters_never_rise": (
+    "counters_never_rise": (  # a rise with nothing moved is bidding against oneself; in answer to a cut it is
+        # ordinary haggling (docs/playtest.md, "Decisions from the findings")
         [("$24", ["concession"], ["offer:24", "countered"], "Could you do $22.50?"),
-         ("$23.50", ["concession"], ["offer:23.5", "countered"], "Could you do $23?")],
+         ("Shall we go ahead?", ["close"], ["standing_offer", "countered"], "Could you do $23?")],
         [("$24", ["concession"], ["offer:24", "countered"], "Could you do $22.50?"),
-         ("$23.50", ["concession"], ["offer:23.5", "countered"], "Could you do $22.50?")]),
+         ("$23.50", ["concession"], ["offer:23.5", "countered"], "Could you do $23?")]),
     "no_agreement_to_pressure": (
         [("do you want to leave then?", ["closed_question"], [], "Yes, roughly.", ["pressure"])],
         [("do you want to leave then?", ["closed_question"], [], "Is that how you talk to customers?",

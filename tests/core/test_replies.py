@@ -163,13 +163,14 @@ def test_the_shipped_personas_cover_every_reply_category_with_three_lines(person
 
 def test_coverage_names_the_file_line_and_category(tmp_path: Path) -> None:
     text = CHARLIE_FILE.read_text(encoding="utf-8")
-    thin = re.sub(r'    hostile: \["Don\'t threaten me.*\n', '    hostile: ["Don\'t threaten me."]\n', text)
+    one = '    hostile: ["Don\'t talk to me like that."]'
+    thin = re.sub(r'    hostile: \["Don\'t talk to me like that.*\n', one + "\n", text)
     thin = re.sub(r'  repeated:\n(    - ".*"\n)+', "", thin)
     path = tmp_path / "price_increase_charlie.yml"
     path.write_text(thin, encoding="utf-8")
     persona = load_personas(tmp_path)["price_increase_charlie"]
     warnings = [str(w) for w in coverage_problems(path, persona)]
-    line_of = thin.splitlines().index('    hostile: ["Don\'t threaten me."]') + 1
+    line_of = thin.splitlines().index(one) + 1
     assert f"{path}:{line_of}: reactions.pressure.hostile: has 1 line(s); write at least 3" in "\n".join(warnings)
     assert any("`lines.repeated` is not written" in w for w in warnings)
     assert len(coverage_warnings(persona)) == 2
@@ -192,8 +193,10 @@ def _play(persona: Persona, *turns):
 
 
 def test_charlie_thanks_a_rep_who_listened_and_not_one_who_stonewalled_then_caved(charlie: Persona) -> None:
+    # the cave is pushed once (a first leap, W6 in tests/playtest/FINDINGS.md); holding at it gets the grudging yes
     caved = _play(charlie, turn("The price is 25 now for everyone, that's just how it is.", "hold_position"),
-                  turn("Do you want to leave then?", "pressure"), turn("fine, i can do 21.", "concession"))
+                  turn("Do you want to leave then?", "pressure"), turn("fine, i can do 21.", "concession"),
+                  turn("$21 is the best I can do.", "concession"))
     assert has(caved.events, EventKind.accepted)
     assert not re.search(r"\bthank|listen", caved.lines[-1], re.I), caved.lines
     earned = _play(charlie, turn("I'm sorry, and thank you for five years with us.", "empathy", "appreciation"),

@@ -634,7 +634,7 @@ def test_the_coach_flags_a_counter_below_the_floor_the_rep_accepts(personas, det
     talk = Conversation(charlie, detector)
     talk.say("Hi Charlie, what matters most to you right now?")
     # a counter below the floor, as a session stored before counters kept to the floor could hold
-    talk.state = replace(talk.state, counter=21.0, offers=(23.0,))
+    talk.state = replace(talk.state, counter=21.0, offers=(23.0,), counter_said=talk.state.turn)  # in his last reply
     score = talk.say("Yes, we can do that.")
     assert has(score.events, EventKind.took_counter) and score.offer == 21.0
     flagged = next(n for n in score.notes if n.kind == "accepted_below_floor")
@@ -821,7 +821,10 @@ def test_taking_the_customers_counter_with_no_reason_or_trade_is_a_concession_wi
     talk = Conversation(personas["price_increase_charlie"], detector)
     talk.say("Thanks for five years, Charlie. What matters most to you?")
     assert has(talk.say("Because you order 150 a month I can do $24.").events, EventKind.countered)
-    talk.say("Let me think about it.")  # the reason is now two turns back: it no longer carries the next step
+    # the reason is now two turns back and no longer carries the next step; Charlie repeats his counter, so the
+    # yes answers his last reply (a yes takes only the counter of the customer's last reply)
+    talk.say("Can we go ahead at $24?")
+    assert "$22.50" in talk.state.last_lines[-1], talk.state.last_lines
     yes = talk.say("Yes, we can do that.")
     assert has(yes.events, EventKind.took_counter)
     gift = [n for n in yes.notes if n.kind == "gift"]

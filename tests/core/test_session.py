@@ -242,8 +242,9 @@ def test_slash_text_that_is_no_command_is_answered_and_not_said(trainer: Trainer
 # -- retry from this turn -------------------------------------------------------------------------
 CAVER = ["The increase isn't my decision, Charlie, I just work here.",
          "Everyone's prices went up this year, it's the same everywhere.",  # no blame: see docs/evaluator.md
-         "Please don't leave. I can do $22.",
-         "Fine, I'll set it up."]
+         "Please don't leave. I can do $22.",  # a first leap to the floor: Charlie pushes once (W6)
+         "Fine, I'll set it up.",  # holding at $22 gets the yes
+         "Thanks Charlie, I'll send it over today."]  # the wrap-up turn: the session ends
 
 
 def test_retry_from_turn_replays_the_same_words_and_keeps_the_first_report(trainer: Trainer) -> None:

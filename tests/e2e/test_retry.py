@@ -12,8 +12,9 @@ from tests.e2e.test_web import BOT, END_BUTTON, browser, new_page, shot, start, 
 
 CAVER = ["The increase isn't my decision, Charlie, I just work here.",
          "Everyone's prices went up this year, it's the same everywhere.",  # no blame: see docs/evaluator.md
-         "Please don't leave. I can do $22.",
-         "Fine, I'll set it up."]
+         "Please don't leave. I can do $22.",  # a first leap to the floor: Charlie pushes once (W6)
+         "Fine, I'll set it up.",  # holding at $22 gets the yes
+         "Thanks Charlie, I'll send it over today."]  # the wrap-up turn: the report follows
 BETTER = "I'm sorry this landed on you, Charlie. What would make staying work for you?"
 
 
