@@ -242,7 +242,9 @@ def rapport(t: Turn) -> Turn:
         t = replace(t, state=s)
     gains = (("greeting", t.state.count("greeting") == 1, 2),
              ("rationale", True, 6 / max(1, t.state.count("rationale"))),
-             ("open_question", True, 3), ("summary", bool(t.state.revealed), 4), ("conditional_trade", True, 3))
+             # a question about the deal builds trust; small talk ("any plans for the weekend?") does not
+             ("open_question", t.reading.topic is not Topic.off, 3), ("summary", bool(t.state.revealed), 4),
+             ("conditional_trade", True, 3))
     s = t.state
     for move, applies, gain in gains:
         if move in moves and applies:

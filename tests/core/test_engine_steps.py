@@ -51,6 +51,13 @@ def test_rapport_rewards_acknowledgement_and_charges_pressure(charlie: Persona) 
     assert has(tired.events, EventKind.sympathy_fatigue) and tired.lines[0] in charlie.lines.sympathy_fatigue
 
 
+def test_rapport_gives_trust_for_a_question_on_the_deal_not_for_small_talk(charlie: Persona) -> None:
+    asked = a_turn(charlie, "What worries you most about the new price?", "open_question")
+    assert engine.rapport(asked).state.trust == asked.state.trust + 3
+    chat = a_turn(charlie, "What's your accountant's name?", "open_question")  # W5: friendly, builds nothing
+    assert chat.reading.topic is Topic.off and engine.rapport(chat).state.trust == chat.state.trust
+
+
 def test_needs_met_puts_named_extras_on_the_table_and_meets_needs(charlie: Persona) -> None:
     t = engine.needs_met(a_turn(charlie, "I can add free shipping on every order.", "value_add"))
     assert t.events[0] == Event(EventKind.extras, ("free_shipping",)) and t.state.extras == ("free_shipping",)
