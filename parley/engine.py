@@ -467,7 +467,7 @@ def reply(t: Turn) -> Turn:
     answer to the question, small talk, or the persona's reaction to the turn's main move in this mood."""
     lines = list(t.lines)
     if t.reveal_line and not t.has(EventKind.accepted):
-        lines.append(t.reveal_line)
+        lines.extend(_summary_confirmed(t) + (t.reveal_line,))
     elif t.reveal_line:  # a grievance is moot once the customer says yes: unsaid, the need was not heard
         unsaid = next((e for e in t.events if e.kind is EventKind.revealed), None)  # None: a need told before
         if unsaid is not None:
@@ -497,6 +497,16 @@ def reply(t: Turn) -> Turn:
         return replace(t, lines=(t.line(persona.lines.all_said, "all_said"),))
     move = analysis.primary
     return replace(t, lines=(t.line(persona.reactions[move][s.mood.value], f"react:{move}"),))  # type: ignore[index]
+
+
+def _summary_confirmed(t: Turn) -> Tuple[str, ...]:
+    """A summary of what was told that brings out the next need is confirmed first ("Yes, you've got it.
+    Truthfully, I don't want to migrate..."), so the rep hears that the summary landed (W2)."""
+    told_before = [i for i in t.state.revealed if not any(e.kind is EventKind.revealed and e.detail == i
+                                                          for e in t.events)]
+    if "summary" not in t.moves or not told_before or not t.has(EventKind.revealed):
+        return ()
+    return (t.line(t.persona.reactions["summary"][t.state.mood.value], "react:summary"),)  # type: ignore[index]
 
 
 STEPS: Tuple[Callable[[Turn], Turn], ...] = (repeat_check, rapport, needs_met, facts_told, needs_revealed,

@@ -233,3 +233,13 @@ def test_a_summary_and_every_told_need_met_count_as_acknowledgement(personas) ->
     assert not engine._acknowledged(morgan, params, replace(thanked_once, satisfied=told[:1]))
     # they top acknowledgement up, never replace it: with no thanks or empathy at all, still not acknowledged
     assert not engine._acknowledged(morgan, params, replace(base, move_counts=(("summary", 2),), satisfied=told))
+
+
+def test_a_summary_that_brings_out_the_next_need_is_confirmed_first(charlie: Persona) -> None:
+    summary = "So the jump landed in the middle of a quarter you had already budgeted?"
+    t = engine.reply(engine.needs_revealed(a_turn(charlie, summary, "summary", trust=80,
+                                                  revealed=("cash_flow",))))
+    assert has(t.events, EventKind.revealed) and len(t.lines) == 2  # W2: "Yes, you've got it." then the need
+    assert t.lines[0] in charlie.reactions["summary"][t.state.mood.value]
+    first = engine.reply(engine.needs_revealed(a_turn(charlie, summary, "summary", trust=80)))
+    assert len(first.lines) == 1  # nothing told yet: nothing to confirm, the need is the answer
