@@ -512,8 +512,6 @@ def _summary_confirmed(t: Turn) -> Tuple[str, ...]:
 STEPS: Tuple[Callable[[Turn], Turn], ...] = (repeat_check, rapport, needs_met, facts_told, needs_revealed,
                                               offer_judgement, outcome, reply)
 
-# "is it the price or the delivery?": a short answer that fits either half, not a bare yes or no
-_EITHER_OR_ANSWERS = ("A bit of both, honestly.", "Both, if I'm honest.", "Honestly, a bit of each.")
 
 
 def _answer(t: Turn, again: Callable[[str], bool]) -> Tuple[str | None, str]:
@@ -535,7 +533,7 @@ def _answer(t: Turn, again: Callable[[str], bool]) -> Tuple[str | None, str]:
     if answer.kind is AnswerKind.private:
         return _line(persona, s, persona.lines.private_detail or persona.lines.unknown_fact, "private_detail",
                      **values), ""
-    return _line(persona, s, _EITHER_OR_ANSWERS, "either_or"), ""
+    return _line(persona, s, persona.lines.either_or, "either_or"), ""  # "is it the price or the delivery?"
 
 
 def _restates_own(analysis: Analysis, s: CustomerState) -> bool:
@@ -743,7 +741,7 @@ def _line(persona: Persona, state: CustomerState, options: Sequence[Line], salt:
 
     line = _fill(_pick(options, state, salt, persona, fresh), persona, state, **values)
     if salt.startswith("fact:") and not fresh(line) and line[:1].isalpha():
-        return "As I said, " + (line[0].lower() if line[1:2].islower() else line[0]) + line[1:]  # asked again
+        return _restated(line)[1]  # asked again
     return line
 
 

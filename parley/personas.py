@@ -403,6 +403,10 @@ class Lines(Schema):
     unknown_fact: List[Line] = Field(
         ["I'd have to look that up.", "Not off the top of my head. Why does it matter?"], min_items=1,
         description="a factual question (how many, which, when...) that no `facts` entry answers")
+    either_or: List[Line] = Field(
+        ["A bit of both, honestly.", "Both, if I'm honest.", "Honestly, a bit of each."], min_items=1,
+        description="an either/or question no `facts` entry answers (\"is it the price or the timing?\"): a "
+                    "short answer that fits either half, never a bare yes or no")
     private_detail: List[Line] | None = Field(
         None, min_items=1, description="a question for a personal detail (someone's name, an email, a phone "
                                        "number: \"what's your accountant's name?\") that a customer does not "

@@ -265,6 +265,10 @@ lines:
     - "Right. The deal stands, but I won't forget how this ended."
     - "Fine. Let's leave it there."
     - "OK. {price}. I'll be watching the next invoice."
+  either_or:   # an either/or question no `facts` entry answers: fits either half, never a bare yes or no
+    - "A bit of both, honestly."
+    - "Both, if I'm honest."
+    - "Honestly, a bit of each."
   unknown_fact:   # a factual question no `facts` entry answers
     - "I'd have to look that up."
     - "Not off the top of my head. Why does it matter?"
