@@ -36,6 +36,7 @@ import platform
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Dict, Iterable, List, Sequence, Set
 
@@ -49,6 +50,7 @@ from parley.crossval import confusions, macro_f1, prf, spread  # noqa: E402
 from parley.move_data import (  # noqa: E402
     HELDOUT_FILE,
     UNSEEN_FILE,
+    Labelled,
     load_examples,
     training_examples,
 )
@@ -97,6 +99,12 @@ def pooled(gold: Sequence[Set[str]], pred: Sequence[Set[str]], moves: Sequence[s
 
 
 # -- (1)-(3) cross-validated figures ----------------------------------------------------------------
+def turns_per_move(examples: Sequence[Labelled]) -> Dict[str, int]:
+    """How many hand-written trainee turns label each move (issue 15 asks for at least 200 per move)."""
+    counts = Counter(move for e in examples if e.source == "trainee" for move in e.moves)
+    return {move: counts[move] for move in (*REAL_MOVES, "other")}
+
+
 def bench_cv(k: int, architecture: str = ARCHITECTURE, calibrate: bool = False, max_folds: int | None = None) -> dict:
     examples = training_examples()
     held = load_examples(HELDOUT_FILE)
@@ -105,6 +113,7 @@ def bench_cv(k: int, architecture: str = ARCHITECTURE, calibrate: bool = False, 
     fold_list = crossval.run(examples, k, architecture=architecture, max_folds=max_folds,
                              extra={"heldout": [e.text for e in held], "unseen": [e.text for e in unseen]})
     results: dict = {"folds": len(fold_list), "of_k": k, "architecture": architecture, "train_examples": len(examples),
+                     "train_turns_per_move": turns_per_move(examples),
                      "cv_seconds": round(time.perf_counter() - started)}
     thresholds = load_thresholds()
     if calibrate:
@@ -275,6 +284,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     results["cv"] = cv
     print(f"{cv['folds']} of {args.folds} folds, cross-validation grouped by conversation, "
           f"{cv['train_examples']} training examples ({args.architecture}, {cv['cv_seconds']} s)\n")
+    counts = cv["train_turns_per_move"]
+    print("trainee turns per move in the training split: "
+          + ", ".join(f"{move} {n}" for move, n in counts.items()) + f" (fewest: {min(counts.values())})\n")
     print_cv("train_cv", "(1) training split (train.yml + extra/*.yml), out of fold", cv["train_cv"])
     print_cv("heldout", f"(2) {HELDOUT_FILE.name} read by each fold's detector", cv["heldout"])
     if "unseen" in cv:

@@ -826,6 +826,15 @@ def _model_vetoed(c: Candidate, move: str, score: float, k: int) -> bool:
     return move == "summary" and shape is not None and shape.kind == "open"
 
 
+def _denied_in(detector: Detector, span: Span, move: str) -> bool:
+    """The model's reading of an offer, thanks or a close whose cue word is negated or the subject of a
+    refusal: "nobody else will give you free delivery", "Free shipping doesn't apply to consumables"."""
+    if move not in _NEGATABLE:
+        return False
+    cue = next((t for t in span if t.lemma_ in detector.move_words.get(move, ())), None)
+    return cue is not None and (_negated(span.doc[cue.i: cue.i + 1]) or _denied_after(span.doc[cue.i: cue.i + 1]))
+
+
 def classifier_moves(detector: Detector, c: Candidate) -> None:
     """Pass 4: the classifier's moves above their calibrated thresholds, where no rule vetoes them."""
     for k, scores in enumerate(c.cats):
@@ -833,11 +842,8 @@ def classifier_moves(detector: Detector, c: Candidate) -> None:
             if score < detector.thresholds[move] or (move, k) in c.found or _model_vetoed(c, move, score, k):
                 continue
             span = detector._model_span(c.sents[k], move)
-            if move in _NEGATABLE:
-                cue = next((t for t in span if t.lemma_ in detector.move_words.get(move, ())), None)
-                if cue is not None and (_negated(span.doc[cue.i: cue.i + 1]) or
-                                        _denied_after(span.doc[cue.i: cue.i + 1])):
-                    continue  # "nobody else will give you free delivery" offers nothing
+            if _denied_in(detector, span, move):
+                continue  # "nobody else will give you free delivery" offers nothing
             if move == "value_add" and _sold_not_given(span):
                 continue  # "training is available at the standard day rate" sells it
             c.add(move, span, "model", score, k)
@@ -1020,8 +1026,9 @@ def fallback(detector: Detector, c: Candidate) -> None:
         bool(_NOT_OFFER.search(sents[k].text)) and not _WE_CAN.search(sents[k].text) or
         bool(in_k) and False in in_k and True not in in_k) or \
         best in {"value_add", "conditional_trade"} and bool(_SOLD_NOT_GIVEN.search(sents[k].text)) or \
-        best == "appreciation" and _to_everyone(sents[k])
-    # "the price went to $25" offers nothing; "priority support is available as a paid option" sells it
+        best == "appreciation" and _to_everyone(sents[k]) or _denied_in(detector, sents[k], best)
+    # "the price went to $25" offers nothing; "priority support is available as a paid option" sells it;
+    # "free shipping doesn't apply to consumables" refuses it (the same guard as the classifier pass)
     greets = best != "greeting" or k == 0 and bool(_GREETING_WORD.search(sents[k].text))
     if (best != "empathy" or c.empathy_ok(k)) and not reported and greets:
         c.add(best, sents[k], "model", top, k)

@@ -164,3 +164,16 @@ def test_phrase_patterns_vetoes_a_tradable_sold_or_refused(detector):
 def test_fallback_reads_no_gift_into_a_tradable_sold(detector):
     c = run_until(detector, "Priority support is available as a paid option.", moves.fallback)
     assert not found(c) & {"value_add", "conditional_trade"}
+
+
+def test_fallback_reads_no_gift_into_a_tradable_refused(detector):
+    def fallback_with_value_add(text: str) -> set:
+        c = run_until(detector, text, moves.sign_off)
+        c.found.clear()  # as if nothing else were found: the guard alone decides
+        c.cats = [{move: 0.0 for move in scores} for scores in c.cats]
+        c.cats[0]["value_add"] = moves.FALLBACK + 0.1
+        moves.fallback(detector, c)
+        return found(c)
+
+    assert fallback_with_value_add("Free shipping doesn't apply to consumables.") == set()
+    assert fallback_with_value_add("Free shipping applies to every order from now on.") == {"value_add"}
