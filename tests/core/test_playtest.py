@@ -75,7 +75,7 @@ def test_session(session: Session, personas: Dict[str, Persona]) -> None:
 
 
 def test_known_defects_name_real_checks_and_findings(personas: Dict[str, Persona]) -> None:
-    anchors = set(re.findall(r"^## (F\d+)\b", FINDINGS.read_text(encoding="utf-8"), re.M))
+    anchors = set(re.findall(r"^## ([FR]\d+)\b", FINDINGS.read_text(encoding="utf-8"), re.M))
     expect_keys = {"outcome", "price_between", "within_parameters", "overall_at_least", "overall_at_most",
                    "customer_says", "customer_never_says", "revealed"}
     markers = [(s, name, finding) for s in CORPUS for name, finding in s.known_defect.items()]
@@ -85,9 +85,10 @@ def test_known_defects_name_real_checks_and_findings(personas: Dict[str, Persona
             f"{session.id}: known_defect {name!r} is not a check of this session"
         assert finding in anchors, f"{session.id}: known_defect {name} names {finding}, which FINDINGS.md lacks"
     by_finding = Counter(finding for _, _, finding in markers)
+    ordered = sorted(by_finding.items(), key=lambda x: (x[0][0], int(x[0][1:])))  # F1..F27, then R1..
     warnings.warn(f"play-test corpus: {len(markers)} check(s) in {len({s.id for s, _, _ in markers})} of "
                   f"{len(CORPUS)} sessions kept out of the enabled set as known defects "
-                  f"({', '.join(f'{f}: {n}' for f, n in sorted(by_finding.items(), key=lambda x: int(x[0][1:])))}); "
+                  f"({', '.join(f'{f}: {n}' for f, n in ordered)}); "
                   "see tests/playtest/FINDINGS.md", stacklevel=1)
 
 

@@ -117,8 +117,8 @@ def load_session(path: Path) -> Session:
     if not 6 <= len(turns) <= 16:
         raise ValueError(f"{path.name}: a play-test session has 6 to 16 turns, not {len(turns)}")
     known = {str(k): str(v) for k, v in (data.get("known_defect") or {}).items()}
-    if any(not re.fullmatch(r"F\d+", v) for v in known.values()):
-        raise ValueError(f"{path.name}: known_defect values name a finding, e.g. F3 (FINDINGS.md#F3)")
+    if any(not re.fullmatch(r"[FR]\d+", v) for v in known.values()):
+        raise ValueError(f"{path.name}: known_defect values name a finding, e.g. F3 or R1 (FINDINGS.md#F3)")
     return Session(path.stem, path, data["persona"], data.get("difficulty"), style, " ".join(header), tuple(turns),
                    {**expect, "outcome": outcomes}, known)
 

@@ -198,7 +198,9 @@ def not_a_concession_at_or_above_list(played: Played, persona: Persona) -> List[
         # unit prices only: "$43,200 a year" is a total, not a price per unit
         listed = persona.briefing.list_price
         prices = [v for v in _figures(t.text) if 0.3 * listed <= v <= 2 * listed]
-        if not prices or min(prices) < listed or re.search(r"\b(?:off|discount)\b", t.text, re.I):
+        # "$2 off", "a discount", "10% less" cut the price the turn also names (e.g. the list price in a total)
+        if not prices or min(prices) < listed or re.search(r"\b(?:off|discount)\b|\d\s?%\s*(?:less|lower|cheaper)\b",
+                                                           t.text, re.I):
             continue
         if "concession" in t.moves:
             found.append((t.number, f"{t.text!r} read as a concession"))

@@ -30,7 +30,7 @@ def fixed_and_new(session: Session, personas: Dict[str, Persona]) -> tuple[List[
 def remove_markers(text: str, names: List[str]) -> str:
     """The session file without the given `known_defect` entries (and without the section once it is empty)."""
     for name in names:
-        text = re.sub(rf"^  {re.escape(name)}: F\d+\n", "", text, flags=re.M)
+        text = re.sub(rf"^  {re.escape(name)}: [FR]\d+\n", "", text, flags=re.M)
     if re.search(r"^known_defect:\n(?!  )", text + "\n", flags=re.M) or text.rstrip().endswith("known_defect:"):
         text = re.sub(r"(?:^#[^\n]*\n)?^known_defect:\n?(?=(?!  )|\Z)", "", text, flags=re.M)
     return text
