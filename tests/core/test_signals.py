@@ -13,6 +13,7 @@ CASES = [
     (Signal.split_difference, "Let's meet in the middle on this one.", "Let's meet on Tuesday."),
     (Signal.agrees, "yes, we can do that", "we can talk about it"),
     (Signal.agrees, "ok, you've got a deal", "I'll think about a deal"),
+    (Signal.agrees, "👍👍", "hmm 🤔"),  # a thumbs-up on its own is a yes (R6)
     (Signal.hedged, "I'll check whether we can do that", "we can do that"),
     (Signal.steps_back, "Thinking again, I need to go back to $25.", "I can go to $24."),
     (Signal.best_claim, "$24 is the best I can do", "I can do $24"),
