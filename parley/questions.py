@@ -67,7 +67,8 @@ _EMBED_OPEN = re.compile(
 _IMPERATIVE_OPEN = re.compile(
     r"^(?:(?:so|and|but|okay|ok|well|now|then|please|just|also|yeah|right|alright|first|actually)\b[,\s]*)*"
     r"(?:can you |could you |would you |will you |do you mind |would you mind |maybe |perhaps )?"
-    r"(tell me|tell us|talk me|talk to me|talk us|walk me|walk us|describe|explain|share|say more|elaborate|"
+    r"(tell me|tell us|say me|say us|explain me|talk me|talk to me|talk us|walk me|walk us|describe|explain|share|"
+    r"say more|elaborate|"
     r"expand on|help me understand|help me see|help me get|help us understand|give me (?:a|an|some) "
     r"(?:sense|idea|picture|feel|flavour|flavor|overview)|paint (?:me )?a picture|fill me in|catch me up|"
     r"run me through|take me through|let me know (?:what|how|why|where|more))\b"

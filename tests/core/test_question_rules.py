@@ -179,3 +179,10 @@ def test_each_sentence_rule_on_its_own(sentence, rule, text, expected):
 def test_the_sentence_rules_run_in_order():
     assert questions.SENTENCE_RULES[0] is questions.small_talk
     assert questions.SENTENCE_RULES[-1] is questions.said_as_a_question
+
+
+@pytest.mark.parametrize("text", ["Please can you say me what is important for you, not only the price?",
+                                  "Can you explain me how the budget works?"])
+def test_a_non_native_request_to_talk_is_an_open_question(detector, text):
+    # "say me" / "explain me" for "tell me" / "explain to me" (play-test R7): the floor is handed over all the same
+    assert "open_question" in detector.detect(text).moves and "closed_question" not in detector.detect(text).moves
