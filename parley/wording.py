@@ -124,13 +124,29 @@ def _at(words: Sequence[str], i: int, phrase: Tuple[str, ...], prefix: bool) -> 
     return words[i + n - 1].startswith(phrase[-1]) if prefix else words[i + n - 1] == phrase[-1]
 
 
+@lru_cache(maxsize=1024)
+def _index(words: Tuple[str, ...]) -> Dict[str, Tuple[int, ...]]:
+    """Where each word stands in a run of words, so a phrase is looked for only where its first word is."""
+    found: Dict[str, list] = {}
+    for i, w in enumerate(words):
+        found.setdefault(w, []).append(i)
+    return {w: tuple(at) for w, at in found.items()}
+
+
 def mentions(words: Sequence[str], phrases: Iterable[str]) -> bool:
     """Whether any phrase stands in the words, word by word ("how many" in "so how many do you order?", not in
     "however many"). A phrase ending in "*" matches a word that begins so ("includ*": "included")."""
+    words = tuple(words)
+    index = _index(words)
     for phrase in phrases:
         prefix = phrase.endswith("*")
         tokens = phrase_words((phrase[:-1] if prefix else phrase).lower())
-        if tokens and any(_at(words, i, tokens, prefix) for i in range(len(words) - len(tokens) + 1)):
+        if not tokens:
+            continue
+        if prefix and len(tokens) == 1:
+            if any(w.startswith(tokens[0]) for w in index):
+                return True
+        elif any(_at(words, i, tokens, prefix) for i in index.get(tokens[0], ())):
             return True
     return False
 
