@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from pathlib import Path
 from typing import Dict, FrozenSet, Sequence, Tuple
+
+import yaml
 
 from parley.moves import Analysis
 from parley.personas import Persona
@@ -316,27 +319,20 @@ def _asks_for_detail(persona: Persona, analysis: Analysis) -> bool:
 
 # -- facts -------------------------------------------------------------------------------------------
 
-# Facts every persona can answer from its briefing, unless its own `facts` say otherwise.
-BRIEFING_FACTS = (
-    # {counted}: the briefing's unit ("cartridges", "seats"); a count of anything else is not the volume
-    ("volume", ("how many {counted}", "how many {counted_one}", "how many do you", "how much do you order",
-                "how much do you buy", "how much do you use", "your volume", "monthly volume", "order volume",
-                "quantity", "order size", "how many are you on", "how many have you got"),
-     "{volume_answer}"),
-    ("previous_price", ("used to pay", "did you pay", "were you paying", "pay before", "paid before",
-                        "paying before", "price before", "previous price", "old price", "was the price",
-                        "rate before", "previous rate", "old rate", "was the rate", "fee before", "previous fee",
-                        "old fee", "used to be", "before the increase", "before the change", "before the rise"),
-     "{previous_price} a {unit}, until this change."),
-    # asked for their number, a customer anchors on what they used to pay; they never name their real limit
-    ("limit", ("what number", "what figure", "what price would", "what price do you", "feel fair",
-                        "seem fair", "would be fair", "number in mind", "price in mind", "figure in mind",
-                        "lowest price", "lowest you", "least you", "you'd accept", "you would accept",
-                        "you'd take", "you would take", "your limit", "bottom line", "most you would pay",
-                        "most you'd pay", "most you could pay", "maximum you", "walk away price",
-                        "walk-away price", "your budget per"),
-     "Honestly? Something a lot nearer the {previous_price} I was paying."),
-)
+# Facts every persona can answer from its briefing, unless its own `facts` say otherwise, and the lines that
+# confirm or correct a figure put to the customer (parley/data/briefing_facts.yml): (key, phrases, answer).
+BRIEFING_FACTS_FILE = Path(__file__).resolve().parent / "data" / "briefing_facts.yml"
+_BRIEFING = yaml.safe_load(BRIEFING_FACTS_FILE.read_text(encoding="utf-8"))
+BRIEFING_FACTS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = tuple(
+    (f["key"], tuple(str(p) for p in f["phrases"]), str(f["answer"])) for f in _BRIEFING["facts"])
+_FIGURE_LINES: Dict[str, Dict[str, str]] = _BRIEFING["figures"]
+
+
+def _figure_answer(key: str, agrees: bool, persona: Persona, values: Dict[str, str]) -> FactAnswer:
+    """A figure put to the customer, confirmed or corrected, with the real one (parley/data/briefing_facts.yml)."""
+    line = _FIGURE_LINES[key]["agrees" if agrees else "corrects"]
+    return FactAnswer(AnswerKind.figure, text=line.format(**values, briefing_volume=persona.briefing.volume), key=key)
+
 
 _SMALL_MOVES = {"greeting", "empathy", "appreciation", "closed_question", "other"}
 
@@ -444,16 +440,12 @@ def _check_figure(question: Question, persona: Persona, values: dict) -> FactAns
         return None
     if b.previous_price and question.mentions(_PREVIOUS_PRICE_WORDS):
         said = figures[0][1]
-        yes = abs(said - b.previous_price) < 0.005
-        was = f"{values['previous_price']} a {b.unit}, until this change."
-        return FactAnswer(AnswerKind.figure, text=f"Yes, {was}" if yes else f"No, it was {was}", key="previous_price")
+        return _figure_answer("previous_price", abs(said - b.previous_price) < 0.005, persona, values)
     if question.mentions(_CURRENT_PRICE_WORDS) and any(cur for cur, _n in figures) and \
             not any(question.mentions(fact.about) for fact in persona.facts):  # "RelayDesk's price now": a fact
         # "are you paying $25 now?": the list price is what they are asked to pay now
         said = next(n for cur, n in figures if cur)
-        yes = abs(said - b.list_price) < 0.005
-        now = f"{values['list_price']} a {b.unit} now."
-        return FactAnswer(AnswerKind.figure, text=f"Yes, {now}" if yes else f"No, it's {now}", key="list_price")
+        return _figure_answer("list_price", abs(said - b.list_price) < 0.005, persona, values)
     counted, plural, _subscription = b.counted
     # the count of their own unit, in the briefing's other words for it too ("120 trucks" for vehicles):
     # "150 a month", "150 cartridges", "30 agents", "200 trucks"; not "3 offices"
@@ -462,7 +454,6 @@ def _check_figure(question: Question, persona: Persona, values: dict) -> FactAns
     if b.monthly_volume and said_count and question.mentions((*_ORDERING, counted, plural, *counted_as(persona))) and \
             not question.change:
         said = said_count.value
-        yes = abs(said - b.monthly_volume) <= 0.1 * b.monthly_volume  # "about 150" covers 140
-        return FactAnswer(AnswerKind.figure, text=f"Yes, about {b.volume}." if yes else f"No, it's about {b.volume}.",
-                          key="volume")
+        # "about 150" covers 140
+        return _figure_answer("volume", abs(said - b.monthly_volume) <= 0.1 * b.monthly_volume, persona, values)
     return None
