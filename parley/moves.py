@@ -44,7 +44,7 @@ from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc, Span, Token
 from spacy.training import Example
 
-from parley import empathy, signals
+from parley import empathy, signals, wording
 from parley.amounts import FINAL_WORD, Amount, find_amounts
 from parley.move_data import (  # noqa: F401  (re-exported: other modules import them from here)
     DATA_DIR,
@@ -149,6 +149,9 @@ class Analysis:
     scores: Dict[str, float] = field(default_factory=dict)
     # typed signals the persona engine reacts to (parley/signals.py); None: read from the text on demand
     signal_names: Tuple[str, ...] | None = None
+    # a record of each question (and summary) found, with its words, flags, figures and counts
+    # (parley/wording.py); None: worked out from the text and the detections on demand
+    asked: Tuple[wording.Question, ...] | None = None
 
     def has(self, signal: Signal) -> bool:
         """Whether the turn carries a signal: "yes, we can do that" agrees, "my best is $24" claims a best."""
@@ -164,6 +167,23 @@ class Analysis:
     def primary(self) -> str:
         return primary_move(self.moves)
 
+    def questions(self, moves: Iterable[str] = wording.QUESTION_MOVES) -> Tuple[wording.Question, ...]:
+        """The record of each question (or summary) the turn carries, in the order of its detections: what it
+        asks, in which words, and the figures put in it (parley/wording.py)."""
+        found = wording.current(self.text, self.detections, self.asked)
+        wanted = set(moves)
+        return tuple(q for q in found if q.move in wanted)
+
+    @property
+    def words(self) -> Tuple[wording.Word, ...]:
+        """The turn's words, lower-cased, each with its span and sentence (parley/wording.py)."""
+        return wording.words_of(self.text)
+
+    @property
+    def said_key(self) -> int | None:
+        """The message's words, to notice the same message sent again (None for a reply of a word or two)."""
+        return wording.said_key(self.text)
+
     def quotes(self, move: str) -> List[str]:
         return [d.quote for d in self.detections if d.move == move]
 
@@ -177,14 +197,17 @@ class Analysis:
         return {"text": self.text, "moves": list(self.moves), "truncated": self.truncated,
                 "detections": [d.__dict__ for d in self.detections],
                 "amounts": [a.__dict__ for a in self.amounts], "scores": self.scores,
-                "signals": None if self.signal_names is None else list(self.signal_names)}
+                "signals": None if self.signal_names is None else list(self.signal_names),
+                "questions": None if self.asked is None else [q.to_dict() for q in self.asked]}
 
     @classmethod
     def from_dict(cls, data: dict) -> Analysis:
         return cls(data["text"], tuple(data["moves"]), tuple(Detection(**d) for d in data.get("detections", [])),
                    tuple(Amount(**a) for a in data.get("amounts", [])), bool(data.get("truncated")),
                    dict(data.get("scores", {})),
-                   None if data.get("signals") is None else tuple(data["signals"]))
+                   None if data.get("signals") is None else tuple(data["signals"]),
+                   None if data.get("questions") is None else
+                   tuple(wording.Question.from_dict(q) for q in data["questions"]))
 
 
 def primary_move(moves: Iterable[str]) -> str:
@@ -692,8 +715,10 @@ class Candidate:
             key=lambda d: (d.start, PRIORITY.index(d.move))))
         moves = tuple(dict.fromkeys(d.move for d in detections)) or (Move.other.value,)
         scores = {m: round(max((c.get(m, 0.0) for c in self.cats), default=0.0), 4) for m in REAL_MOVES}
+        kinds = {(move, e.span.start_char): self.shapes[k].kind for (move, k), e in self.found.items()
+                 if self.shapes[k] is not None}
         return Analysis(self.text, moves, detections, self.amounts, self.reading.truncated, scores,
-                        tuple(sorted(signals.read(self.text))))
+                        tuple(sorted(signals.read(self.text))), wording.questions(self.text, detections, kinds))
 
 
 def question_shapes(detector: Detector, c: Candidate) -> None:

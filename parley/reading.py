@@ -6,23 +6,36 @@ about, which of its facts a question asks for, whether a figure put to it matche
 `read(persona, analysis)` answers all of that from the turn's analysis as one typed `Reading`, so the
 engine (parley/engine.py) decides on typed values and never looks at the raw words itself.
 
-Like parley/persona_phrases.py, this is plain Python over the public `Analysis`.
+Like parley/persona_phrases.py, this is plain Python over the public `Analysis`, and it reads only its typed
+values: the question records and words of parley/wording.py (each question's words, flags, figures and counts),
+the detections and the amounts. It runs no regular expression over the trainee's text
+(tests/core/test_reading.py checks that); persona phrases are matched on the analysis's words.
 """
 
 from __future__ import annotations
 
-import re
-import zlib
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, FrozenSet, Sequence, Tuple
 
 import yaml
-from spacy.lang.en.stop_words import STOP_WORDS
 
 from parley.moves import Analysis
 from parley.personas import Persona
+from parley.wording import (
+    GENERIC,
+    GENERIC_STEMS,
+    PHRASES,
+    Question,
+    Word,
+    content_words,
+    mentions,
+    number_after,
+    stem,
+    vocabulary,
+    words_of,
+)
 
 
 class Topic(str, Enum):
@@ -81,18 +94,18 @@ def read(persona: Persona, analysis: Analysis) -> Reading:
             answer.fact is not None and teaching is not None and answer.fact < teaching:
         teaching = None  # "when does the RelayDesk quote expire?": the fact listed first for it is the deadline
     return Reading(
-        said_key=said_key(analysis.text),
+        said_key=analysis.said_key,
         offer_extras=mentioned_extras(persona, offering),
-        gives=bool(_GIVES.search(offering)),
+        gives=_gives(offering),
         topic=Topic.off if outside is not None else _topic(persona, analysis),
         need_words=_need_words(persona, analysis),
         small_talk_closed=small_talk_question(persona, analysis),
         teaching_fact=teaching,
         answer=answer,
         values=fact_values(persona),
-        asks="?" in analysis.text,
+        asks=any("?" in w.text for w in analysis.words),
         names_detail=answer is None and teaching is None and _asks_for_detail(persona, analysis),
-        asks_another=bool(_raw_words(" ".join(_quotes(analysis, _ASKING))) & _ANOTHER),
+        asks_another=bool(_plain(analysis, _ASKING) & _ANOTHER),
     )
 
 
@@ -122,56 +135,52 @@ def at_list_price(persona: Persona, analysis: Analysis) -> Analysis:
 
 # -- tradables -------------------------------------------------------------------------------------
 
-def mentioned_extras(persona: Persona, text: str) -> Tuple[str, ...]:
-    """The tradables a turn names. Keywords match as word beginnings ("deliver" in "delivery"); a short one
-    ("AV", "IT") only as a whole word, so "availability" is not the AV package."""
-    # chat shorthand and determiners don't hide a keyword: "3 yrs" is "3 years", "lock that price" "lock the price"
-    lowered = re.sub(r"(?<=\d)\s*-?\s*yr(s?)\b", r" year\1", text.lower())
-    lowered = re.sub(r"\b(?:that|this|your|our)\b", "the", lowered)
-    return tuple(t.id for t in persona.company.tradables
-                 if any(re.search(r"\b" + re.escape(k.lower()) + (r"s?\b" if len(k) <= 3 else ""), lowered)
-                        for k in t.keywords))
+# said before an extra, these read as "the": "lock that price", "your price lock" (parley/data/wording.yml)
+_SAME_AS_THE = frozenset(PHRASES["same_as_the"])
+
+
+def mentioned_extras(persona: Persona, words: Sequence[Word] | str) -> Tuple[str, ...]:
+    """The tradables a turn's words name (`Analysis.words`, or the words of a quote). Keywords match as word
+    beginnings ("deliver" in "delivery"); a short one ("AV", "IT") only as a whole word (or its plural), so
+    "availability" is not the AV package. Chat shorthand and determiners don't hide a keyword: "3 yrs" reads
+    "3 years" (parley/wording.py), "lock that price" "lock the price"."""
+    if isinstance(words, str):
+        words = words_of(words)
+    said = ["the" if w.text in _SAME_AS_THE else w.text for w in words]
+    found = []
+    for tradable in persona.company.tradables:
+        for keyword in tradable.keywords:
+            short = len(keyword) <= 3
+            if mentions(said, [keyword.lower()] if short else [keyword.lower() + "*"]) or \
+                    short and mentions(said, [keyword.lower() + "s"]):
+                found.append(tradable.id)
+                break
+    return tuple(found)
 
 
 _OFFER_MOVES = {"value_add", "conditional_trade", "concession", "close"}
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 
-def offer_sentences(analysis: Analysis) -> str:
-    """The sentences of a turn that carry an offer or a close: an extra named only in a reason ("prices rose
-    because shipping went up. I can do $23") is not put on the table."""
+def offer_sentences(analysis: Analysis) -> Tuple[Word, ...]:
+    """The words of the sentences of a turn that carry an offer or a close: an extra named only in a reason
+    ("prices rose because shipping went up. I can do $23") is not put on the table."""
     spans = [(d.start, d.end) for d in analysis.detections if d.move in _OFFER_MOVES]
     if not spans:
-        return analysis.text  # moves without spans (a transcript scored from its labels): the whole turn
-    return " ".join(m.group() for m in _SENTENCE.finditer(analysis.text)
-                    if any(start < m.end() and end > m.start() for start, end in spans))
+        return analysis.words  # moves without spans (a transcript scored from its labels): the whole turn
+    offering = {w.sentence for w in analysis.words
+                if w.sentence >= 0 and any(start < w.end and end > w.start for start, end in spans)}
+    return tuple(w for w in analysis.words if w.sentence in offering)
 
 
-# a close names an extra as part of the deal only with a word that gives it: "shall I send it over with free
-# shipping included?"; "are you happy with delivery times?" gives nothing
-_GIVES = re.compile(r"\b(?:free|includ\w*|add\w*|throw(?:ing)? in|plus|bundl\w*|on us|at no (?:extra )?cost|"
-                    r"complimentary|waive\w*)\b|\+", re.I)
-
-
-def said_key(text: str) -> int | None:
-    """A message's words, for noticing a repeat; short replies ("ok", "yes please") may well come twice."""
-    words = re.findall(r"\w+", text.lower())
-    return zlib.crc32(" ".join(words).encode("utf-8")) if len(words) >= 3 else None
+def _gives(words: Sequence[Word]) -> bool:
+    """A close names an extra as part of the deal only with a word that gives it: "shall I send it over with free
+    shipping included?" ("+" too: "$23 + free shipping"); "are you happy with delivery times?" gives nothing."""
+    return mentions([w.text for w in words], PHRASES["gives"]) or any("+" in w.text for w in words)
 
 
 # -- what a question is about ------------------------------------------------------------------------
 
-QUESTION_WORDS_FILE = Path(__file__).resolve().parent / "data" / "question_words.yml"
-
-
-def _vocabulary(name: str) -> frozenset:
-    """One word list of parley/data/question_words.yml, lowercased."""
-    data = yaml.safe_load(QUESTION_WORDS_FILE.read_text(encoding="utf-8")) or {}
-    return frozenset(str(data.get(name) or "").lower().split())
-
-
-# Words that say nothing about what a question is about ("what matters most to you?" asks about anything).
-_GENERIC = STOP_WORDS | _vocabulary("generic")
+_vocabulary = vocabulary  # the word lists of parley/data/question_words.yml
 # Words of any negotiation, on topic whatever the persona (so not 'off topic' when the persona never says them).
 _DEAL_WORDS = _vocabulary("deal")
 # Small talk: a question about these, and nothing in the deal, is friendly but explores nothing.
@@ -183,25 +192,8 @@ _PEOPLE = _vocabulary("people")
 _ANOTHER = _vocabulary("another")
 
 
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "ly", "es", "s", "th"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)]
-            break
-    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "aeiouls":
-        word = word[:-1]  # "planning" -> "plann" -> "plan"
-    if len(word) > 4 and word.endswith("e"):
-        word = word[:-1]  # "message" and "messaging" -> "messag"; "price" and "prices" -> "pric"
-    return word
-
-
-def _words(text: str) -> frozenset:
-    text = re.sub(r"n't\b|['\u2019]\w+", "", text.lower())  # "don't" -> "do", "how's" -> "how"
-    stems = (_stem(w) for w in re.findall(r"[a-z]{3,}", text) if w not in _GENERIC)
-    return frozenset(w for w in stems if w not in _GENERIC_STEMS)  # "worries" -> "worri", as "worried"
-
-
-_GENERIC_STEMS = _GENERIC | frozenset(_stem(w) for w in _GENERIC)
+_stem, _words = stem, content_words  # what a persona's text is about, as a question's `content`
+_GENERIC, _GENERIC_STEMS = GENERIC, GENERIC_STEMS
 _SMALL_TALK_STEMS = _SMALL_TALK | frozenset(_stem(w) for w in _SMALL_TALK)
 # words of a deal that small talk uses too: "any plans for the holidays?", "next week"
 _WEAK_DEAL_WORDS = frozenset(_stem(w) for w in _vocabulary("weak_deal"))
@@ -211,20 +203,20 @@ def _is_small_talk(words: frozenset, deal_words: frozenset) -> bool:
     return bool(words & _SMALL_TALK_STEMS) and not (words - _SMALL_TALK_STEMS - _WEAK_DEAL_WORDS) & deal_words
 
 
-def _quotes(analysis: Analysis, moves: frozenset) -> List[str]:
-    return [d.quote for d in analysis.detections if d.move in moves]
-
-
 _ASKING = frozenset({"open_question", "summary"})
 _ANY_QUESTION = _ASKING | {"closed_question"}
+_OPEN = frozenset({"open_question"})
+_CLOSED = frozenset({"closed_question"})
 
 
-def _raw_words(text: str) -> frozenset:
-    return frozenset(re.findall(r"[a-z]+", text.lower()))
+def _asked_words(analysis: Analysis, moves: frozenset = _ASKING) -> FrozenSet[str]:
+    """What the turn's questions of these moves are about: their content words (`Question.content`)."""
+    return frozenset().union(*(q.content for q in analysis.questions(moves)))
 
 
-def _asked_words(analysis: Analysis, moves: frozenset = _ASKING) -> frozenset:
-    return _words(" ".join(_quotes(analysis, moves)))
+def _plain(analysis: Analysis, moves: frozenset) -> FrozenSet[str]:
+    """Every word of the turn's questions of these moves, as written (`Question.plain`)."""
+    return frozenset().union(*(q.plain for q in analysis.questions(moves)))
 
 
 def _topic(persona: Persona, analysis: Analysis) -> Topic:
@@ -246,7 +238,7 @@ def _need_words(persona: Persona, analysis: Analysis) -> Tuple[Tuple[str, int], 
 
 def small_talk_question(persona: Persona, analysis: Analysis) -> bool:
     """A closed question about nothing in the deal ("did you catch the game last night?")."""
-    words = _words(" ".join(d.quote for d in analysis.detections if d.move == "closed_question"))
+    words = _asked_words(analysis, _CLOSED)
     return bool(words) and _is_small_talk(words, _interest_words(persona)[1])
 
 
@@ -276,13 +268,6 @@ class Outside(str, Enum):
     chat = "chat"  # about something else altogether: "why did the procurement manager cross the road?"
 
 
-# "what's your best-selling sofa?", "who is your CFO?": asks for one thing by name (not "what's worrying you?")
-_WHAT_IS = re.compile(r"^\W*(?:(?:so|and|ok|okay|well|right|just|also|then|anyway|quick question)\W+)*"
-                      r"(?:what|who|whose|which)(?:['\u2019]s|\s+(?:is|are|was|were))\s+(?!\w+ing\b|you\b|u\b)", re.I)
-# a question the rep answers in the same breath ("...? To get a better quote!") asks the customer nothing
-_SELF_ANSWERED = re.compile(r"\?\s*(?:to|because|cause|so that)\b", re.I)
-
-
 def _known_words(persona: Persona) -> frozenset:
     """Every word the persona's world has: its needs, briefing, facts and tradables, and any negotiation's."""
     known = _KNOWN.get(id(persona))
@@ -301,14 +286,14 @@ def _outside(persona: Persona, analysis: Analysis) -> Outside | None:
     name of your managing partner?"), a thing the persona has no word for ("what's RelayDesk's uptime
     guarantee?"), or a question that is not about the customer at all (a joke). Generic on-topic questions
     ("what matters most to you?", "tell me more") have no words left to go by, so they are never outside."""
-    quotes = [q.lower() for q in _quotes(analysis, frozenset({"open_question"}))]
-    if not quotes or "summary" in analysis.moves:
+    asked = analysis.questions(_OPEN)
+    if not asked or "summary" in analysis.moves:
         return None
-    text, words = " ".join(quotes), _asked_words(analysis, frozenset({"open_question"}))
+    words = _asked_words(analysis, _OPEN)
     if _is_small_talk(words, _interest_words(persona)[1]):
         return None  # "what are you having for lunch?": small talk, answered as such
     shared = frozenset(_stem(w) for w in _DEAL_WORDS)
-    raw = _raw_words(text)
+    raw = _plain(analysis, _OPEN)
     if raw & _PERSONAL and (raw & _PEOPLE or not words & shared):  # "the name of the plan" is about the plan
         return Outside.private
     own = _interest_words(persona)[0]
@@ -317,9 +302,9 @@ def _outside(persona: Persona, analysis: Analysis) -> Outside | None:
     unknown = words - _known_words(persona) - _SMALL_TALK_STEMS
     if not unknown:
         return None
-    if any(_WHAT_IS.match(q) for q in quotes):
+    if any(q.what_is for q in asked):
         return Outside.detail  # "what's your best-selling sofa?": one thing, by a name the customer has no use for
-    if _SELF_ANSWERED.search(analysis.text):
+    if any(q.self_answered for q in analysis.questions()):
         return Outside.chat  # "why did the procurement manager cross the road? To get a better quote!"
     return None  # anything else may be on the deal in words this list lacks: the needs answer it
 
@@ -327,60 +312,39 @@ def _outside(persona: Persona, analysis: Analysis) -> Outside | None:
 def _asks_for_detail(persona: Persona, analysis: Analysis) -> bool:
     """"What's your monthly fuel spend?": one thing by name, in the words of a need (the customer answers with
     the need when ready to talk about it, else says they don't have it to hand: engine.needs_revealed)."""
-    quotes = [q.lower() for q in _quotes(analysis, frozenset({"open_question"}))]
-    words = _asked_words(analysis, frozenset({"open_question"}))
-    return any(_WHAT_IS.match(q) for q in quotes) and \
+    words = _asked_words(analysis, _OPEN)
+    return any(q.what_is for q in analysis.questions(_OPEN)) and \
         any(words & w for w in _interest_words(persona)[0].values()) and "summary" not in analysis.moves
 
 
 # -- facts -------------------------------------------------------------------------------------------
 
-# Facts every persona can answer from its briefing, unless its own `facts` say otherwise.
-BRIEFING_FACTS = (
-    # {counted}: the briefing's unit ("cartridges", "seats"); a count of anything else is not the volume
-    ("volume", ("how many {counted}", "how many {counted_one}", "how many do you", "how much do you order",
-                "how much do you buy", "how much do you use", "your volume", "monthly volume", "order volume",
-                "quantity", "order size", "how many are you on", "how many have you got"),
-     "{volume_answer}"),
-    ("previous_price", ("used to pay", "did you pay", "were you paying", "pay before", "paid before",
-                        "paying before", "price before", "previous price", "old price", "was the price",
-                        "rate before", "previous rate", "old rate", "was the rate", "fee before", "previous fee",
-                        "old fee", "used to be", "before the increase", "before the change", "before the rise"),
-     "{previous_price} a {unit}, until this change."),
-    # asked for their number, a customer anchors on what they used to pay; they never name their real limit
-    ("limit", ("what number", "what figure", "what price would", "what price do you", "feel fair",
-                        "seem fair", "would be fair", "number in mind", "price in mind", "figure in mind",
-                        "lowest price", "lowest you", "least you", "you'd accept", "you would accept",
-                        "you'd take", "you would take", "your limit", "bottom line", "most you would pay",
-                        "most you'd pay", "most you could pay", "maximum you", "walk away price",
-                        "walk-away price", "your budget per"),
-     "Honestly? Something a lot nearer the {previous_price} I was paying."),
-)
+# Facts every persona can answer from its briefing, unless its own `facts` say otherwise, and the lines that
+# confirm or correct a figure put to the customer (parley/data/briefing_facts.yml): (key, phrases, answer).
+BRIEFING_FACTS_FILE = Path(__file__).resolve().parent / "data" / "briefing_facts.yml"
+_BRIEFING = yaml.safe_load(BRIEFING_FACTS_FILE.read_text(encoding="utf-8"))
+BRIEFING_FACTS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = tuple(
+    (f["key"], tuple(str(p) for p in f["phrases"]), str(f["answer"])) for f in _BRIEFING["facts"])
+_FIGURE_LINES: Dict[str, Dict[str, str]] = _BRIEFING["figures"]
+
+
+def _figure_answer(key: str, agrees: bool, persona: Persona, values: Dict[str, str]) -> FactAnswer:
+    """A figure put to the customer, confirmed or corrected, with the real one (parley/data/briefing_facts.yml)."""
+    line = _FIGURE_LINES[key]["agrees" if agrees else "corrects"]
+    return FactAnswer(AnswerKind.figure, text=line.format(**values, briefing_volume=persona.briefing.volume), key=key)
+
 
 _SMALL_MOVES = {"greeting", "empathy", "appreciation", "closed_question", "other"}
-# "how long a contract would you consider?" asks what they want, not a fact to look up
-_PREFERENCE = re.compile(r"\b(?:would|will) (?:you|suit)\b|\b(?:prefer|want|like|consider|rather|better|best|"
-                         r"works? (?:better |best )?for you)\b", re.I)
-# "how many trucks are you adding next year?" asks about a change, which today's volume doesn't answer
-_CHANGE_WORDS = re.compile(r"\b(?:add|adding|added|new|next|more|extra|grow|growing|growth|expand\w*|will|going to|"
-                           r"plan|planning|future|coming)\b")
-_WH_START = re.compile(r"^\W*(?:(?:so|and|ok|okay|well|right|just|also|quick question|about|roughly)\W+)*"
-                       r"(?:how|what|which|when|where|who|whose)\b", re.I)
-_EITHER_OR = re.compile(r"\w \bor\b (?!not\b|so\b|anything\b|something\b|what\b|is it\b|no\b)\w", re.I)
-
-
-def mentions(question: str, phrases: Sequence[str]) -> bool:
-    return any(re.search(r"\b" + re.escape(p.lower()) + r"\b", question) for p in phrases)
 
 
 def _teaching_fact(persona: Persona, analysis: Analysis) -> int | None:
     """A question about a fact the persona `teaches` (one a criterion depends on), asked as an open or a
     closed question; None when the turn asks for none or also offers something."""
-    asked = [d.quote.lower() for d in analysis.detections if d.move in {"open_question", "closed_question"}]
+    asked = analysis.questions(_OPEN | _CLOSED)
     if not asked or set(analysis.moves) - _SMALL_MOVES - {"open_question", "summary"}:
         return None
     return next((n for n, fact in enumerate(persona.facts)
-                 if fact.teaches and any(mentions(q, fact.about) for q in asked)), None)
+                 if fact.teaches and any(q.mentions(fact.about) for q in asked)), None)
 
 
 def fact_key(about: Sequence[str]) -> str:
@@ -404,7 +368,7 @@ def fact_values(persona: Persona) -> Dict[str, str]:
 
 def _answer_fact(persona: Persona, analysis: Analysis) -> FactAnswer | None:
     """A factual question gets a factual answer ("About 150 cartridges a month."), not a yes or a no."""
-    asked = [d.quote for d in analysis.detections if d.move == "closed_question"]
+    asked = analysis.questions(_CLOSED)
     if not asked and set(analysis.moves) <= _SMALL_MOVES | {"open_question"}:
         return _named_fact(persona, analysis)  # "what were you paying before?": a fact, however it is asked
     if not asked or set(analysis.moves) - _SMALL_MOVES:
@@ -412,23 +376,22 @@ def _answer_fact(persona: Persona, analysis: Analysis) -> FactAnswer | None:
     b = persona.briefing
     counted, plural, _subscription = b.counted
     values = fact_values(persona)
-    for question in (q.lower() for q in asked):
+    for question in asked:
         checked = _check_figure(question, persona, values)
         if checked is not None:
             return checked
         for n, fact in enumerate(persona.facts):
-            if mentions(question, fact.about):
+            if question.mentions(fact.about):
                 return FactAnswer(AnswerKind.fact, fact=n, key=fact_key(fact.about))
         for key, phrases, answer in BRIEFING_FACTS:
             phrases = tuple(p.format(counted=plural, counted_one=counted) for p in phrases)
-            if key == "volume" and _CHANGE_WORDS.search(question):
+            if key == "volume" and question.change:
                 continue
-            if values[key] and mentions(question, phrases):  # key: the briefing value it needs
+            if values[key] and question.mentions(phrases):  # key: the briefing value it needs
                 return FactAnswer(AnswerKind.briefing, text=answer, key=key)
-    if analysis.primary == "closed_question" and \
-            any(_WH_START.match(q) and not _PREFERENCE.search(q) for q in asked):
+    if analysis.primary == "closed_question" and any(q.wh_start and not q.preference for q in asked):
         return FactAnswer(AnswerKind.unknown)
-    if analysis.primary == "closed_question" and any(_EITHER_OR.search(q) for q in asked):
+    if analysis.primary == "closed_question" and any(q.either_or for q in asked):
         return FactAnswer(AnswerKind.either_or)
     return None
 
@@ -439,13 +402,13 @@ def _named_fact(persona: Persona, analysis: Analysis) -> FactAnswer | None:
     that names none, or only a single word of one ("what does RelayDesk give you?"), is left to the needs it
     may bring out."""
     values, (counted, plural, _subscription) = fact_values(persona), persona.briefing.counted
-    for question in (d.quote.lower() for d in analysis.detections if d.move == "open_question"):
+    for question in analysis.questions(_OPEN):
         for fact in persona.facts:  # named precisely: "by when", "used to pay"; "RelayDesk" alone asks about needs
-            if not fact.teaches and mentions(question, [a for a in fact.about if " " in a.strip()]):
+            if not fact.teaches and question.mentions([a for a in fact.about if " " in a.strip()]):
                 return FactAnswer(AnswerKind.fact, fact=persona.facts.index(fact), key=fact_key(fact.about))
         for key, phrases, _answer in BRIEFING_FACTS:
             phrases = tuple(p.format(counted=plural, counted_one=counted) for p in phrases)
-            if values[key] and mentions(question, phrases) and not (key == "volume" and _CHANGE_WORDS.search(question)):
+            if values[key] and question.mentions(phrases) and not (key == "volume" and question.change):
                 return FactAnswer(AnswerKind.briefing, text=_answer, key=key)
     return None
 
@@ -456,53 +419,41 @@ def counted_as(persona: Persona) -> Tuple[str, ...]:
     b = persona.briefing
     if not b.monthly_volume:
         return ()
-    text = " ".join((b.customer, b.situation, b.goal)).lower()
-    found = re.findall(r"(?<![\w.,])" + f"{b.monthly_volume:,}".replace(",", ",?") + r"\s+([a-z][a-z-]+)", text)
-    return tuple(dict.fromkeys(w for w in found if w not in _GENERIC))
+    found = number_after(" ".join((b.customer, b.situation, b.goal)), b.monthly_volume)
+    return tuple(w for w in found if w not in _GENERIC)
 
 
-# "do you still order 150 a month?", "were you paying $20 before?": a figure put to the customer to confirm
-_FIGURE = re.compile(r"(?<![\w.])(?P<cur>[$£€])?\s?(?P<num>\d[\d,]*(?:\.\d+)?)(?!\s?%)(?![\w.])")
-_ORDERING = ("order", "orders", "ordering", "buy", "buying", "use", "using", "get through", "go through", "need",
-             "are you on", "you on", "still on", "run", "running", "operate")
-_PER_MONTH = r"(?:a|per|each|every) month|monthly|a mo"
-_CURRENT_PRICE_WORDS = ("paying", "pay now", "price now", "current price", "new price", "cost now", "costs now",
-                        "renewal price", "list price")
+# "do you still order 150 a month?", "are you paying $25 now?": the words that say what a figure is about
+_ORDERING = PHRASES["ordering"]
+_CURRENT_PRICE_WORDS = PHRASES["current_price"]
 _PREVIOUS_PRICE_WORDS = next(phrases for key, phrases, _answer in BRIEFING_FACTS if key == "previous_price")
 
 
-def _check_figure(question: str, persona: Persona, values: dict) -> FactAnswer | None:
+def _check_figure(question: Question, persona: Persona, values: dict) -> FactAnswer | None:
     """A yes or a no that agrees with the briefing, then the real figure: a customer does not let a wrong
     number about their own account pass, nor say "No." to the right one."""
-    if _WH_START.match(question):
+    if question.wh_start:
         return None  # "how many do you order?" asks for the figure; the fact phrases answer it
     b = persona.briefing
-    figures = [(bool(m.group("cur")), float(m.group("num").replace(",", ""))) for m in _FIGURE.finditer(question)]
+    figures = [(f.currency, f.value) for f in question.figures]
     if not figures:
         return None
-    if b.previous_price and mentions(question, _PREVIOUS_PRICE_WORDS):
+    if b.previous_price and question.mentions(_PREVIOUS_PRICE_WORDS):
         said = figures[0][1]
-        yes = abs(said - b.previous_price) < 0.005
-        was = f"{values['previous_price']} a {b.unit}, until this change."
-        return FactAnswer(AnswerKind.figure, text=f"Yes, {was}" if yes else f"No, it was {was}", key="previous_price")
-    if mentions(question, _CURRENT_PRICE_WORDS) and any(cur for cur, _n in figures) and \
-            not any(mentions(question, fact.about) for fact in persona.facts):  # "RelayDesk's price now": a fact
+        return _figure_answer("previous_price", abs(said - b.previous_price) < 0.005, persona, values)
+    if question.mentions(_CURRENT_PRICE_WORDS) and any(cur for cur, _n in figures) and \
+            not any(question.mentions(fact.about) for fact in persona.facts):  # "RelayDesk's price now": a fact
         # "are you paying $25 now?": the list price is what they are asked to pay now
         said = next(n for cur, n in figures if cur)
-        yes = abs(said - b.list_price) < 0.005
-        now = f"{values['list_price']} a {b.unit} now."
-        return FactAnswer(AnswerKind.figure, text=f"Yes, {now}" if yes else f"No, it's {now}", key="list_price")
+        return _figure_answer("list_price", abs(said - b.list_price) < 0.005, persona, values)
     counted, plural, _subscription = b.counted
     # the count of their own unit, in the briefing's other words for it too ("120 trucks" for vehicles):
     # "150 a month", "150 cartridges", "30 agents", "200 trucks"; not "3 offices"
-    names = "|".join(re.escape(w) for w in (plural.lower(), counted.lower(), *counted_as(persona)))
-    count = re.compile(r"(?<![\w.$£€])(\d[\d,]*)\s*(?:(?:" + names + r")\b|" + _PER_MONTH +
-                       r"|(?=\s*(?:[?.,!]|$|now\b|still\b|right\b|at the moment\b)))")
-    said_count = count.search(question)
-    if b.monthly_volume and said_count and mentions(question, (*_ORDERING, counted, plural, *counted_as(persona))) and \
-            not _CHANGE_WORDS.search(question):
-        said = float(said_count.group(1).replace(",", ""))
-        yes = abs(said - b.monthly_volume) <= 0.1 * b.monthly_volume  # "about 150" covers 140
-        return FactAnswer(AnswerKind.figure, text=f"Yes, about {b.volume}." if yes else f"No, it's about {b.volume}.",
-                          key="volume")
+    names = (plural.lower(), counted.lower(), *counted_as(persona))
+    said_count = next((c for c in question.counts if c.counts(names)), None)
+    if b.monthly_volume and said_count and question.mentions((*_ORDERING, counted, plural, *counted_as(persona))) and \
+            not question.change:
+        said = said_count.value
+        # "about 150" covers 140
+        return _figure_answer("volume", abs(said - b.monthly_volume) <= 0.1 * b.monthly_volume, persona, values)
     return None

@@ -6,9 +6,8 @@ been better, so the score is never a hidden rule.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, FrozenSet, Iterable, List, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Sequence, Tuple
 
 from parley.engine import HOSTILE_BELOW, CustomerState, Reaction, _step, willingness
 from parley.events import Detail, Event, EventKind, Events, load
@@ -17,6 +16,7 @@ from parley.personas import Persona
 from parley.reading import mentioned_extras
 from parley.rubrics import Rubric
 from parley.signals import Signal
+from parley.wording import Word
 
 CRITERIA: Dict[str, str] = {
     "rapport": "Rapport & empathy",
@@ -286,7 +286,19 @@ def _words_meeting(turn: Turn, extras: Sequence[str]) -> str | None:
     analysis = turn.analysis
     return next((c for d in analysis.detections if d.move in {"value_add", "conditional_trade", "concession"}
                  for c in (d.quote, d.trigger) if meets(c)), None) or \
-        next((part.strip() for part in re.split(r"[,;]|\band\b", analysis.text) if meets(part)), None)
+        next((analysis.text[part[0].start: part[-1].end] for part in _parts(analysis.words) if meets(part)), None)
+
+
+def _parts(words: Sequence[Word]) -> Iterator[Sequence[Word]]:
+    """A turn's words in the parts a comma, a semicolon or "and" separates ("free shipping, and a price lock")."""
+    part: List[Word] = []
+    for word in (*words, None):
+        if word is None or word.text in {",", ";", "and"}:
+            if part:
+                yield part
+            part = []
+        else:
+            part.append(word)
 
 
 def _offer_notes(turn: Turn) -> List[Note]:
@@ -456,7 +468,7 @@ def _wrap_up_notes(turn: Turn) -> List[Note]:
 def _names_terms(persona: Persona, before: CustomerState, analysis: Analysis) -> bool:
     """A wrap-up that restates the agreed extras ("with the channels and the price lock written in") or
     calls the terms by name ("the new terms", "the agreement")."""
-    named = set(mentioned_extras(persona, analysis.text))
+    named = set(mentioned_extras(persona, analysis.words))
     return bool(named & set(before.extras)) or analysis.has(Signal.names_terms)
 
 

@@ -53,6 +53,18 @@ async def test_customer_turn_uses_the_analysis_from_nlu() -> None:
     assert {"event": "slot", "name": "session_active", "value": True, "timestamp": None} in events
 
 
+async def test_a_question_s_record_travels_in_the_nlu_analysis_to_the_customer_s_answer() -> None:
+    """The NLU analysis carries a typed record per question (parley/wording.py); the action server's persona
+    reads the figure put to it from that record: "$24" is corrected to Charlie's $25 list price."""
+    text = "Are you paying $24 now?"
+    payload = tracker(text, "closed_question", analysis=True).latest_message["parley_analysis"]
+    assert [(q["move"], q["figures"]) for q in payload["questions"]] == [("closed_question", [[24.0, True]])]
+    await run(actions.ActionStartSession(), tracker("/start_session", "start_session",
+                                                     [{"entity": "persona", "value": "price_increase_charlie"}]))
+    messages, _ = await run(actions.ActionCustomerTurn(), tracker(text, "closed_question", analysis=True))
+    assert "No, it's $25 a cartridge now." in messages[0]["text"]
+
+
 async def test_end_session_sends_report_text_and_payload() -> None:
     await run(actions.ActionStartSession(), tracker("/start_session", "start_session",
                                                      [{"entity": "persona", "value": "competitor_switcher"}]))

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+from typing import List
+
+from parley import reading
 from parley.personas import Persona
 from parley.reading import AnswerKind, Topic, at_list_price, read
 from tests.core.conftest import turn
@@ -126,3 +131,40 @@ def test_a_person_s_detail_is_private_and_word_forms_meet(personas, detector) ->
     assert read(jordan, detector.detect("What's your boss's email?")).answer.kind is AnswerKind.private
     gap = read(jordan, detector.detect("Tell me more about the messaging gap with WhatsApp and SMS."))
     assert dict(gap.need_words)["messaging_channel"] >= 2  # "messaging" meets the need's "message"
+
+
+# -- the analysis is the only code that reads the trainee's raw text (issue 15, item 3) -------------------------
+
+def _regex_uses(path: Path) -> List[str]:
+    """Where a module imports `re` (or `regex`) or calls one of its functions, by line."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] in {"re", "regex"} for a in node.names):
+            found.append(f"{path.name}:{node.lineno}: import {', '.join(a.name for a in node.names)}")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in {"re", "regex"}:
+            found.append(f"{path.name}:{node.lineno}: from {node.module} import ...")
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in {"re", "regex"}:
+            found.append(f"{path.name}:{node.lineno}: {node.value.id}.{node.attr}")
+    return found
+
+
+def test_reading_engine_and_scoring_run_no_regular_expression_over_the_trainee_s_text(tmp_path) -> None:
+    """reading.py, engine.py and scoring.py decide on the analysis's typed values (parley/wording.py,
+    parley/signals.py): none imports `re`, so none can run a pattern over `analysis.text`."""
+    root = Path(reading.__file__).resolve().parent
+    assert [use for name in ("reading.py", "engine.py", "scoring.py") for use in _regex_uses(root / name)] == []
+    probe = tmp_path / "probe.py"  # the check itself sees a regex when there is one
+    probe.write_text("import re\nfrom re import search\nre.search('x', 'y')\n", encoding="utf-8")
+    assert len(_regex_uses(probe)) == 3
+
+
+def test_the_reading_matches_persona_phrases_on_the_analysis_s_words(personas, detector) -> None:
+    charlie = personas["price_increase_charlie"]
+    # a fact's `about` phrase is matched word by word: "how long have" in the question's words
+    years = read(charlie, detector.detect("How long have you been ordering from us?")).answer
+    assert years is not None and years.kind is AnswerKind.fact and "Five years" in charlie.facts[years.fact].answer[0]
+    # the offer's words name an extra ("lock that price": "lock the price"), and a giving word gives it
+    offer = read(charlie, detector.detect("I'll lock that price for the year, shipping included."))
+    assert set(offer.offer_extras) == {"price_lock", "free_shipping"} and offer.gives
+    assert not read(charlie, detector.detect("Are you happy with delivery times?")).gives

@@ -843,3 +843,13 @@ def test_the_better_line_for_going_back_stands_by_the_earlier_number(personas, d
     note = next(n for n in back.notes if n.kind == "went_back")
     line = better_line(talk.persona, talk.state, talk.turns[:-1], back, note, load_rubric("default"))
     assert line.startswith("$24 is the price on the table") and "$25" not in line
+
+
+def test_the_words_naming_an_extra_are_cut_at_commas_and_and_never_inside_a_number() -> None:
+    """The coach quotes the part of a turn that names an extra: its words split at ",", ";" and "and" (any case),
+    so "$3,600 a year" is cited whole, not as "$3" (parley/scoring.py `_parts` over `Analysis.words`)."""
+    from parley.scoring import _parts
+
+    text = "Free shipping, and that's $3,600 a year back. And a named contact for tax season."
+    parts = [text[p[0].start: p[-1].end] for p in _parts(Analysis(text, ("value_add",), ()).words)]
+    assert parts == ["Free shipping", "that's $3,600 a year back.", "a named contact for tax season."]
