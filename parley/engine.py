@@ -567,6 +567,8 @@ def _wrap_up(persona: Persona, state: CustomerState, analysis: Analysis) -> Reac
     price = persona.money(state.deal_price) if state.deal_price is not None else ""
     # restating the agreed price confirms it; a lower price or a new extra gives more away
     price_now = offered_price(analysis, persona.briefing.list_price)
+    if price_now is None:  # "That's $25.50 a vehicle. I'll send the contract." after a yes at $27 names $25.50
+        price_now = closed_at(analysis, state, persona.briefing.list_price)
     agreed = state.deal_price
     named = analysis.prices
     if agreed is not None and ("hold_position" in moves and any(v > agreed for v in named) or

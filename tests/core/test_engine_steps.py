@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from parley import engine
+from parley.amounts import Amount
 from parley.engine import Turn, begin, start
 from parley.events import Event, EventKind, has
-from parley.amounts import Amount
 from parley.moves import Detection
 from parley.personas import Persona
 from parley.reading import Topic
@@ -273,3 +273,15 @@ def test_a_hedged_proposal_is_an_offer_and_never_a_reason_to_ask_for_more(person
     t = engine.offer_judgement(begin(morgan, params, state, detector.detect(
         "I'm really sorry, I don't think I'm allowed to go lower. Maybe $27.50? If that's alright?")))
     assert t.offer == 27.5 and "no movement" not in (t.offer_line or "")
+
+
+def test_a_wrap_up_close_that_names_a_lower_price_gives_it(personas) -> None:
+    """After a yes at $27, "That's $25.50 a vehicle a month. I'll send the contract." puts $25.50 in writing: the
+    customer holds the company to it (the evaluator says it was given after the deal)."""
+    morgan = personas["procurement_manager"]
+    params = morgan.parameters("normal")
+    agreed = replace(start(morgan, params, "normal", 3)[0], offers=(27.0,), outcome="deal", deal_price=27.0)
+    text = "That's $25.50 a vehicle a month. Shall I send the contract?"
+    said = replace(turn(text, "close"), amounts=(Amount(25.5, "money", "price", 7, 13),))
+    wrap = engine.react(morgan, params, agreed, said)
+    assert has(wrap.events, EventKind.gave_after_deal) and wrap.state.deal_price == 25.5 and wrap.offer == 25.5
