@@ -332,9 +332,12 @@ _PERIOD_PRICE = re.compile(r"\b(?:i|we) (?:can|could|'ll|will) (?:do|offer|go|br
 _PROPOSED_AT = re.compile(r"(?:\b(?:how about|what about|hows about|how's|maybe|perhaps|possibly|"
                           r"(?:let'?s|shall we) say|"
                           r"(?:would|could|might|can|will)(?: you (?:take|accept|consider|go for|do))?|"
-                          r"(?:could|can|shall) we (?:do|go with|settle on|agree on))|"
+                          r"(?:could|can|shall) we (?:do|go with|settle on|agree on)|"
+                          r"(?:think|thoughts|feel|feeling)s? (?:about|of|on))|"
                           r"^\W*(?:(?:ok|okay|so|well|or)\W+)?say)"
                           r"\s+(?:(?:just|perhaps|maybe|possibly|something like|around|about|roughly)\s+)*$", re.I)
+# a hedge after the number: "hmm, 27.50 maybe?", "$28, perhaps?"
+_HEDGED_AFTER = re.compile(r"^\W*(?:maybe|perhaps|possibly)\b[^.!?]{0,20}\?", re.I)
 # a calculation that lands on a unit price: "That's $25.50 a vehicle a month", "which works out at $27 a seat";
 # the rep spells out a price (their own, usually: whose it is the words don't say); "that's $5 more than
 # last year" compares, it names no price
@@ -898,7 +901,7 @@ def _amount_role(c: Candidate, n: int, amount: Amount, span: Span, k: int, rival
         # a price compared, weighed or asked about; nobody puts it forward
         rivals.add(n)
         return False
-    proposed = bool(_PROPOSED_AT.search(before))
+    proposed = bool(_PROPOSED_AT.search(before) or _HEDGED_AFTER.match(doc.text[span.end_char: sent.end_char]))
     # "how about $24 ... so it fits your budget?" proposes $24 for their budget; "your budget is $22" and "you
     # mentioned maybe $22?" are theirs
     their_words = [m.start() for m in _THEIR_NUMBER.finditer(clause.text)]

@@ -549,12 +549,20 @@ def test_keeping_a_number_without_conceding_the_point_still_holds(moves_of, text
     ("Perhaps 26 a seat?", 26.0),
     ("How about $24 a cartridge and we switch you to quarterly invoicing so it fits your budget?", 24.0),
     ("what about $31 an agent, so it sits inside what you need to spend?", 31.0),
+    ("Hmm, 27.50 maybe?", 27.5),  # the hedge after the number
 ])
 def test_a_hedged_proposal_is_a_concession_not_a_summary_or_a_refusal(detector, text, price):
     analysis = detector.detect(text)
     assert "concession" in analysis.moves and "closed_question" in analysis.moves
     assert not {"summary", "hold_position"} & set(analysis.moves)
     assert [a.value for a in analysis.amounts if a.offered] == [price]
+
+
+def test_a_price_asked_about_is_put_forward(detector):
+    """"What do you think of $28 a vehicle?" asks the customer's view of a price the rep puts up (its question shape,
+    open, is the question rules' call)."""
+    analysis = detector.detect("What do you think of $28 a vehicle?")
+    assert "concession" in analysis.moves and [a.value for a in analysis.amounts if a.offered] == [28.0]
 
 
 @pytest.mark.parametrize("text", ["You mentioned maybe $22?", "Your budget is maybe $22, is that right?",
