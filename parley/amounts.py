@@ -119,16 +119,31 @@ _PERIOD_MONTHS = (
 _SENTENCE_END = re.compile(r"[.!?;]\s")
 
 
+# a total over several years: "$110,160 over the three years", "the three-year total of $110,160"
+_YEARS = {"two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
+_OVER_YEARS_AFTER = re.compile(r"^\s*(?:in total\s+)?(?:over|for|across)\s+(?:the\s+)?(?:next\s+|whole\s+|full\s+)?"
+                               r"(two|three|four|five|[2-5])[\s-]*(?:years?|yrs?)\b", re.I)
+_YEARS_TOTAL_BEFORE = re.compile(r"\b(two|three|four|five|[2-5])[\s-]*(?:years?|yrs?)\s+(?:total|bill|cost|spend|"
+                                 r"contract value)\b(?:\s+\w+){0,3}\s*$", re.I)
+
+
 def _period_named(text: str, amount: Amount) -> int | None:
-    """The months a total covers by the words next to it: after it first ("$38,880 a year"), else the period
-    word nearest before it in its sentence ("take the annual total to $36,720")."""
-    after = text[amount.end: amount.end + 20]
+    """The months a total covers by the words next to it: after it first ("$38,880 a year", "$110,160 over three
+    years"), else the period words nearest before it in its sentence ("take the annual total to $36,720", "the
+    three-year total of $110,160")."""
+    after = text[amount.end: amount.end + 40]
+    several = _OVER_YEARS_AFTER.match(after)
+    if several:
+        return 12 * _YEARS[several.group(1).lower()]
     for pattern, months in _PERIOD_MONTHS:
-        if re.match(r"^\s*(?:/|per|a|an|each|every)?\s*" + pattern.pattern, after, re.I):
+        if re.match(r"^\s*(?:/|per|a|an|each|every)?\s*" + pattern.pattern, after[:20], re.I):
             return months
     before = text[max(0, amount.start - 60): amount.start]
     ends = list(_SENTENCE_END.finditer(before))
     before = before[ends[-1].end():] if ends else before
+    several = _YEARS_TOTAL_BEFORE.search(before)
+    if several:
+        return 12 * _YEARS[several.group(1).lower()]
     nearest = [(m.end(), months) for pattern, months in _PERIOD_MONTHS for m in pattern.finditer(before)]
     return max(nearest)[1] if nearest else None
 

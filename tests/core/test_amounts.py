@@ -55,6 +55,8 @@ def test_amounts_written_in_words(text, value, kind, role):
     ("your monthly bill drops to $3,240", 27.0, "price"),
     ("that's a saving of $4,320 a year", 3.0, "reduction"),
     ("a quarterly invoice of $9,720", 27.0, "price"),
+    ("I can do $110,160 over the three years.", 25.5, "price"),  # 120 x 36 months
+    ("the three-year total comes to $110,160", 25.5, "price"),
 ])
 def test_a_total_is_read_as_the_unit_price_it_stands_for(text, value, role):
     (amount,) = [a for a in find_amounts(text) if a.kind == "money"]
