@@ -9,7 +9,7 @@ around it; parley/moves.py decides that and records it in `Amount.offered`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Tuple
 
 
@@ -107,3 +107,59 @@ def find_amounts(text: str) -> Tuple[Amount, ...]:
         start = m.start(group) if group in {"package", "verbnum", "asked"} else m.start()
         amounts.append(Amount(value, kind, _role(text, start, m.end(), kind), start, m.end()))
     return tuple(sorted(amounts, key=lambda a: a.start))
+
+
+# -- totals --------------------------------------------------------------------------------------------
+# the period a total covers, said next to it: "$38,880 a year", "the annual total to $36,720", "a monthly bill of"
+_PERIOD_MONTHS = (
+    (re.compile(r"\b(?:years?|yearly|annual(?:ly)?|annum|yr)\b", re.I), 12),
+    (re.compile(r"\b(?:quarters?|quarterly)\b", re.I), 3),
+    (re.compile(r"\b(?:months?|monthly|mo)\b", re.I), 1),
+)
+_SENTENCE_END = re.compile(r"[.!?;]\s")
+
+
+# a total over several years: "$110,160 over the three years", "the three-year total of $110,160"
+_YEARS = {"two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
+_OVER_YEARS_AFTER = re.compile(r"^\s*(?:in total\s+)?(?:over|for|across)\s+(?:the\s+)?(?:next\s+|whole\s+|full\s+)?"
+                               r"(two|three|four|five|[2-5])[\s-]*(?:years?|yrs?)\b", re.I)
+_YEARS_TOTAL_BEFORE = re.compile(r"\b(two|three|four|five|[2-5])[\s-]*(?:years?|yrs?)\s+(?:total|bill|cost|spend|"
+                                 r"contract value)\b(?:\s+\w+){0,3}\s*$", re.I)
+
+
+def _period_named(text: str, amount: Amount) -> int | None:
+    """The months a total covers by the words next to it: after it first ("$38,880 a year", "$110,160 over three
+    years"), else the period words nearest before it in its sentence ("take the annual total to $36,720", "the
+    three-year total of $110,160")."""
+    after = text[amount.end: amount.end + 40]
+    several = _OVER_YEARS_AFTER.match(after)
+    if several:
+        return 12 * _YEARS[several.group(1).lower()]
+    for pattern, months in _PERIOD_MONTHS:
+        if re.match(r"^\s*(?:/|per|a|an|each|every)?\s*" + pattern.pattern, after[:20], re.I):
+            return months
+    before = text[max(0, amount.start - 60): amount.start]
+    ends = list(_SENTENCE_END.finditer(before))
+    before = before[ends[-1].end():] if ends else before
+    several = _YEARS_TOTAL_BEFORE.search(before)
+    if several:
+        return 12 * _YEARS[several.group(1).lower()]
+    nearest = [(m.end(), months) for pattern, months in _PERIOD_MONTHS for m in pattern.finditer(before)]
+    return max(nearest)[1] if nearest else None
+
+
+def per_unit(amount: Amount, text: str, volume: int, list_price: float) -> Amount:
+    """A money total turned into the unit price it stands for, with the customer's monthly volume: "$38,880 a
+    year" for 120 vehicles at a $30 list price is $27 a vehicle a month; "a saving of $4,320 a year" is $3 off.
+    Only an amount that cannot be a unit price (more than twice the list price) and only makes sense as
+    volume x months (a unit price between 30% and 150% of the list price; a saving below it) is converted, over
+    the period its words name (else a year, then a month). Anything else comes back as it was."""
+    if amount.kind != "money" or amount.role == "other" or amount.value <= 2 * list_price or volume <= 0:
+        return amount
+    named = _period_named(text, amount)
+    for months in (named,) if named else (12, 1):
+        unit = round(amount.value / (volume * months), 2)
+        fits = 0 < unit < list_price if amount.role == "reduction" else 0.3 * list_price <= unit <= 1.5 * list_price
+        if fits:
+            return replace(amount, value=unit, role="reduction" if amount.role == "reduction" else "price")
+    return amount

@@ -445,7 +445,23 @@ def _offer_in(t: Turn) -> Tuple[float | None, Turn]:
         higher = [a.value for a in analysis.amounts if a.kind == "money" and a.role == "price" and
                   (a.offered or back) and min(s.offers) < a.value <= list_price]
         offer = max(higher) if higher else None
+    if offer is None:
+        offer = closed_at(analysis, s, list_price)
     return offer, t
+
+
+def closed_at(analysis: Analysis, s: CustomerState, list_price: float) -> float | None:
+    """The price a close names below the one standing: "That's $25.50 a vehicle a month. Shall I draw up the
+    contract?" is judged at $25.50, not at the last price or the list price (R1). Any price the rep names that is
+    not refused, reported or someone else's counts; a close at the standing price (or none named) is left to
+    the standing-offer branch of `offer_judgement`."""
+    moves = set(analysis.moves)
+    if "close" not in moves or moves & {"hold_position", "pressure"}:
+        return None
+    standing = s.offers[-1] if s.offers else list_price
+    named = [a.value for a in analysis.amounts if a.kind == "money" and a.role == "price" and a.offered is not False
+             and 0.3 * list_price <= a.value < standing]
+    return round(min(named), 2) if named else None
 
 
 def _judged(t: Turn, offer: float, new_extras: bool = False) -> Turn:
@@ -551,6 +567,8 @@ def _wrap_up(persona: Persona, state: CustomerState, analysis: Analysis) -> Reac
     price = persona.money(state.deal_price) if state.deal_price is not None else ""
     # restating the agreed price confirms it; a lower price or a new extra gives more away
     price_now = offered_price(analysis, persona.briefing.list_price)
+    if price_now is None:  # "That's $25.50 a vehicle. I'll send the contract." after a yes at $27 names $25.50
+        price_now = closed_at(analysis, state, persona.briefing.list_price)
     agreed = state.deal_price
     named = analysis.prices
     if agreed is not None and ("hold_position" in moves and any(v > agreed for v in named) or

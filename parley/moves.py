@@ -350,6 +350,24 @@ _TAKES_NUMBER = re.compile(r"\d\S*\s+(?:it is|it's|works|agreed|is agreed|is a d
 _SIGN_OFF = re.compile(r"^\W*(?:kind|best|warm|many)?\s*(?:regards|wishes|thanks)\b|^\W*(?:yours (?:sincerely|truly|"
                        r"faithfully)|sincerely|cheers),", re.I)
 _PERIOD_PRICE = re.compile(r"\b(?:i|we) (?:can|could|'ll|will) (?:do|offer|go|bring|drop|charge|make it)\b", re.I)
+# a number put up for the customer's yes, however hedged: "how about $24 ...?", "would $28 perhaps be OK?",
+# "maybe $27.50?", "perhaps 27?": the word just before the number proposes it (R1, R3)
+_PROPOSED_AT = re.compile(r"(?:\b(?:how about|what about|hows about|how's|maybe|perhaps|possibly|"
+                          r"(?:let'?s|shall we) say|"
+                          r"(?:would|could|might|can|will)(?: you (?:take|accept|consider|go for|do))?|"
+                          r"(?:could|can|shall) we (?:do|go with|settle on|agree on)|"
+                          r"(?:think|thoughts|feel|feeling)s? (?:about|of|on))|"
+                          r"^\W*(?:(?:ok|okay|so|well|or)\W+)?say)"
+                          r"\s+(?:(?:just|perhaps|maybe|possibly|something like|around|about|roughly)\s+)*$", re.I)
+# a hedge after the number: "hmm, 27.50 maybe?", "$28, perhaps?"
+_HEDGED_AFTER = re.compile(r"^\W*(?:maybe|perhaps|possibly)\b[^.!?]{0,20}\?", re.I)
+# a calculation that lands on a unit price: "That's $25.50 a vehicle a month", "which works out at $27 a seat";
+# the rep spells out a price (their own, usually: whose it is the words don't say); "that's $5 more than
+# last year" compares, it names no price
+_WORKED_OUT_TO = re.compile(r"\b(?:that'?s|thats|that is|which is|which'?s|it'?s|works? out (?:at|to)|"
+                            r"comes? (?:down )?to|making it|bringing it to)\s*(?:just\s+|only\s+|exactly\s+)?$", re.I)
+_COMPARED_AFTER = re.compile(r"^\s*(?:[a-z]+\s+){0,3}?(?:more|less|cheaper|dearer|higher|lower|than|extra|"
+                             r"over|under|above|below|up|down)\b", re.I)
 
 
 def _offers(sent: Span) -> bool:
@@ -824,6 +842,13 @@ def shape_moves(detector: Detector, c: Candidate) -> None:
             c.add("greeting", span, "pattern", 1.0, k)
 
 
+# a sentence that is nothing but an apology: "Sorry, sorry.", "Oh gosh, I'm so sorry!", "My apologies."
+_APOLOGY_ONLY = re.compile(r"^\W*(?:(?:oh|gosh|god|dear|um+|er+|so|very|really|truly|terribly|awfully|i'?m|i am|im|"
+                           r"my|again|sorry|sry|soz|apologies|apologise|apologize)\b\W*)*"
+                           r"(?:sorry|sry|soz|apologies|apologise|apologize)\b(?:\W*(?:sorry|again|about that)\b)*\W*$",
+                           re.I)
+
+
 def _model_vetoed(c: Candidate, move: str, score: float, k: int) -> bool:
     """Where the classifier's reading of a sentence cannot stand, whatever its score."""
     sent, shape = c.sents[k], c.shapes[k]
@@ -837,6 +862,8 @@ def _model_vetoed(c: Candidate, move: str, score: float, k: int) -> bool:
         return True  # a trade asks for something back: "because you've ordered for years" asks nothing
     if move == "greeting" and (k != 0 or not _GREETING_WORD.search(sent.text) and not confident):
         return True  # "well its up to u" greets nobody; "Good day to you, Mr Okafor" does
+    if move == "hold_position" and _APOLOGY_ONLY.match(sent.text):
+        return True  # "Sorry, sorry." apologises; it refuses nothing (R3)
     weak_no = move == "hold_position" and shape is not None and shape.kind in {"open", "closed"}
     # a plain question is rarely pressure (the rhetorical ones have their own shape)
     weak_push = move == "pressure" and shape is not None and shape.kind in PRESSURE_NEEDS_MORE
@@ -899,7 +926,12 @@ def _amount_role(c: Candidate, n: int, amount: Amount, span: Span, k: int, rival
         # a price compared, weighed or asked about; nobody puts it forward
         rivals.add(n)
         return False
-    theirs = (_THEIR_NUMBER.search(clause.text) or _NAMED_BEFORE.search(before) and _NAMED_AFTER.match(after)) \
+    proposed = bool(_PROPOSED_AT.search(before) or _HEDGED_AFTER.match(doc.text[span.end_char: sent.end_char]))
+    # "how about $24 ... so it fits your budget?" proposes $24 for their budget; "your budget is $22" and "you
+    # mentioned maybe $22?" are theirs
+    their_words = [m.start() for m in _THEIR_NUMBER.finditer(clause.text)]
+    theirs = (any(at < len(before) for at in their_words) or their_words and not proposed or
+              _NAMED_BEFORE.search(before) and _NAMED_AFTER.match(after)) \
         and not (_WE_CAN.search(clause.text) or _REVISES.search(clause.text))
     # "what does the 15% cut mean for you?" names their number
     if _honours(in_sentence, after):
@@ -909,16 +941,22 @@ def _amount_role(c: Candidate, n: int, amount: Amount, span: Span, k: int, rival
         if not theirs:  # "I can't match $29", "$42 isn't something I can offer", "you need 15% off"
             c.refused.add(k)
         return False
-    if (_NOT_OFFER.search(clause.text) or _CALCULATION.search(clause.text)) and not _WE_CAN.search(clause.text):
-        return False  # "it went up to $25", "they average $33.50", "that saves you $600 a year": not given
-    if (c.by("summary", k, "pattern") or c.by("empathy", k, "pattern")) and \
+    if _NOT_OFFER.search(clause.text) and not _WE_CAN.search(clause.text):
+        return False  # "it went up to $25", "they average $33.50": not given
+    if _CALCULATION.search(clause.text) and not _WE_CAN.search(clause.text):
+        # "that saves you $600 a year" gives nothing; "That's $25.50 a vehicle a month" spells out a unit price
+        # (the engine hears it where the rep closes on it); "that's $5 more than last year" compares
+        worked_out = amount.kind == "money" and amount.role == "price" and _WORKED_OUT_TO.search(before) and \
+            not _COMPARED_AFTER.match(after)
+        return None if worked_out else False
+    if (c.by("summary", k, "pattern") or c.by("empathy", k, "pattern")) and not proposed and \
             not (_WE_CAN.search(sent.text) or _TAKES_NUMBER.search(sent.text)):
         # "so a 15% lower total is the target, right?" sums up their number, "I get it, a 15% cut is a lot"
         # feels for them: a number said back in a summary or in empathy offers nothing
         return False
-    if not (_offers(clause) or _PROPOSES_BEFORE.search(in_sentence) or
+    if not (_offers(clause) or _PROPOSES_BEFORE.search(in_sentence) or proposed and "?" in sent.text or
             _OFFER_GOES_ON.search(before) and _WE_CAN_DO.search(in_sentence)):
-        return None
+        return None  # "maybe $27.50?" asks for a yes to a price: proposed, however nervously
     if amount.role == "period" and not (_TAKES_NUMBER.search(clause.text) or _PERIOD_PRICE.search(clause.text)):
         return None  # "$600 a year" is a total; "would £29 a month get us there?" is a monthly price
     return True
@@ -951,6 +989,21 @@ def amount_roles(detector: Detector, c: Candidate) -> None:
     for k in c.refused:
         if not any(key[1] == k for key in c.found):
             c.add("hold_position", c.sents[k], "pattern", 1.0, k)  # "we're unable to go to $29": a plain no
+    for _move, k in [key for key in c.found if key[0] == "concession"]:
+        _proposal_not_summary(c, k)
+
+
+def _proposal_not_summary(c: Candidate, k: int) -> None:
+    """"Would $28 perhaps be OK?" has the form of a check, which pass 3 read as a summary because no offer was
+    found yet; with its price put forward it asks a yes or a no to a proposal (as "would $23 work for you?"
+    does), and sums up nothing (R3). A summary of the customer's words ("so a 15% cut is the target, right?")
+    never gets here: its number is theirs, not put forward."""
+    shape, found = c.shapes[k], c.found.get(("summary", k))
+    if shape is None or found is None or shape.kind not in {"check", "question"} or \
+            (found.span.start, found.span.end) != (shape.start, c.sents[k].end):
+        return  # a summary phrase ("if I've got this right, ...") stays a summary
+    del c.found[("summary", k)]
+    c.add("closed_question", found.span, "pattern", 1.0, k)
 
 
 def conflicts(detector: Detector, c: Candidate) -> None:

@@ -111,7 +111,9 @@ class Briefing(Schema):
     monthly_volume: int | None = Field(None, gt=0, description="units the customer buys per month, if it matters; "
                                                                "the briefing then tells the trainee 'They buy about "
                                                                "20 bags a month.' (with a unit such as 'seat per "
-                                                               "month': 'They have 20 seats.')")
+                                                               "month': 'They have 20 seats.'); an offer said as a "
+                                                               "total ('$38,880 a year') is heard as the unit price "
+                                                               "it stands for with it")
 
     @property
     def counted(self) -> Tuple[str, str, bool]:

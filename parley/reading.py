@@ -21,6 +21,7 @@ from typing import Dict, FrozenSet, Sequence, Tuple
 
 import yaml
 
+from parley.amounts import per_unit
 from parley.moves import Analysis
 from parley.personas import Persona
 from parley.wording import (
@@ -107,6 +108,21 @@ def read(persona: Persona, analysis: Analysis) -> Reading:
         names_detail=answer is None and teaching is None and _asks_for_detail(persona, analysis),
         asks_another=bool(_plain(analysis, _ASKING) & _ANOTHER),
     )
+
+
+# -- totals and the list price -----------------------------------------------------------------------
+
+def unit_prices(persona: Persona, analysis: Analysis) -> Analysis:
+    """The analysis with every total that only makes sense as the customer's volume x months read as the unit
+    price it stands for: "$38,880 a year" to Morgan (120 vehicles, $30 list) is $27 a vehicle a month
+    (parley/amounts.py `per_unit`). The detector knows no volume; the persona does, so this runs per persona,
+    before `at_list_price` (a total is never "at or above the list price") and the engine. A persona without a
+    `monthly_volume` hears totals as they are."""
+    volume = persona.briefing.monthly_volume
+    if not volume or not analysis.amounts:
+        return analysis
+    amounts = tuple(per_unit(a, analysis.text, volume, persona.briefing.list_price) for a in analysis.amounts)
+    return analysis if amounts == analysis.amounts else replace(analysis, amounts=amounts)
 
 
 # -- the list price ----------------------------------------------------------------------------------

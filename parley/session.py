@@ -154,6 +154,7 @@ class Trainer:
             # the NLU component's analysis of this very message (one source of truth); detect only without it
             analysis = analysis if analysis is not None else self.detect(text)
             analysis = persona_phrases.apply(persona, analysis)  # the persona's domain words (its `phrases:`)
+            analysis = reading.unit_prices(persona, analysis)  # "$38,880 a year" for 120 vehicles: $27 each
             analysis = reading.at_list_price(persona, analysis)  # "$30" against a $25 list price gives nothing
             reaction = engine.react(persona, persona.parameters(record.difficulty), state, analysis)
         score = replace(assess_turn(persona, state, analysis, reaction), text=text)  # keep a long paste whole

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parley.amounts import find_amounts
+from parley.amounts import find_amounts, per_unit
 
 
 def test_amounts_with_their_roles():
@@ -46,3 +46,26 @@ def test_counts_and_durations_are_not_prices(text):
 ])
 def test_amounts_written_in_words(text, value, kind, role):
     assert [(a.value, a.kind, a.role) for a in find_amounts(text)] == [(value, kind, role)]
+
+
+# -- totals read as unit prices (play-test R1) ---------------------------------------------------------
+@pytest.mark.parametrize("text, value, role", [
+    ("I can bring that down to $38,880 a year, 10% less.", 27.0, "price"),  # 120 vehicles x 12 months
+    ("If you sign for three years, I can take the annual total to $36,720.", 25.5, "price"),
+    ("your monthly bill drops to $3,240", 27.0, "price"),
+    ("that's a saving of $4,320 a year", 3.0, "reduction"),
+    ("a quarterly invoice of $9,720", 27.0, "price"),
+    ("I can do $110,160 over the three years.", 25.5, "price"),  # 120 x 36 months
+    ("the three-year total comes to $110,160", 25.5, "price"),
+])
+def test_a_total_is_read_as_the_unit_price_it_stands_for(text, value, role):
+    (amount,) = [a for a in find_amounts(text) if a.kind == "money"]
+    unit = per_unit(amount, text, volume=120, list_price=30.0)
+    assert (unit.value, unit.role) == (value, role) and (unit.start, unit.end) == (amount.start, amount.end)
+
+
+@pytest.mark.parametrize("text", ["I can do $27 a vehicle.", "The hardware swap costs $1,000,000.",
+                                  "We have 120 trucks and $500 of setup fees."])
+def test_an_amount_that_is_no_total_of_the_volume_stays_as_it_is(text):
+    for amount in find_amounts(text):
+        assert per_unit(amount, text, volume=120, list_price=30.0) == amount

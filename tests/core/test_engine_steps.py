@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from parley import engine
+from parley.amounts import Amount
 from parley.engine import Turn, begin, start
 from parley.events import Event, EventKind, has
 from parley.moves import Detection
@@ -243,3 +244,44 @@ def test_a_summary_that_brings_out_the_next_need_is_confirmed_first(charlie: Per
     assert t.lines[0] in charlie.reactions["summary"][t.state.mood.value]
     first = engine.reply(engine.needs_revealed(a_turn(charlie, summary, "summary", trust=80)))
     assert len(first.lines) == 1  # nothing told yet: nothing to confirm, the need is the answer
+
+
+def test_a_close_that_names_a_lower_price_is_judged_at_that_price(personas) -> None:
+    """"That's $25.50 a vehicle a month. Shall I draw up the contract?" after $27: the customer answers $25.50,
+    never the price standing before it nor the list price (R1); a close at the standing price is judged as before."""
+    morgan = personas["procurement_manager"]
+    text = "That's $25.50 a vehicle a month. Shall I draw up the three-year contract?"
+    named = a_turn(morgan, text, "close", offers=(27.0,))
+    named = replace(named, analysis=replace(named.analysis, amounts=(Amount(25.5, "money", "price", 7, 13),)))
+    judged = engine.offer_judgement(named)
+    assert judged.offer == 25.5 and judged.events[0] == Event(EventKind.offer, 25.5)
+    assert "$27" not in judged.offer_line and "$30" not in judged.offer_line
+    standing = engine.offer_judgement(a_turn(morgan, "Shall I draw up the contract?", "close", offers=(27.0,)))
+    assert standing.offer is None and has(standing.events, EventKind.standing_offer)
+    refused = replace(named, analysis=replace(named.analysis, amounts=(
+        Amount(25.5, "money", "price", 7, 13, offered=False),)))  # a rival's or a refused price is not the rep's
+    assert engine.offer_judgement(refused).offer is None
+    pushy = a_turn(morgan, text, "close", "pressure", offers=(27.0,))
+    assert engine.closed_at(replace(pushy.analysis, amounts=named.analysis.amounts), pushy.state, 30.0) is None
+
+
+def test_a_hedged_proposal_is_an_offer_and_never_a_reason_to_ask_for_more(personas, detector) -> None:
+    """"Maybe $27.50? If that's alright?" after $28 is a step down the customer hears at $27.50 (R3)."""
+    morgan = personas["procurement_manager"]
+    params = morgan.parameters("normal")
+    state = replace(start(morgan, params, "normal", 3)[0], offers=(28.0,), counter=26.5, counter_said=2, turn=2)
+    t = engine.offer_judgement(begin(morgan, params, state, detector.detect(
+        "I'm really sorry, I don't think I'm allowed to go lower. Maybe $27.50? If that's alright?")))
+    assert t.offer == 27.5 and "no movement" not in (t.offer_line or "")
+
+
+def test_a_wrap_up_close_that_names_a_lower_price_gives_it(personas) -> None:
+    """After a yes at $27, "That's $25.50 a vehicle a month. I'll send the contract." puts $25.50 in writing: the
+    customer holds the company to it (the evaluator says it was given after the deal)."""
+    morgan = personas["procurement_manager"]
+    params = morgan.parameters("normal")
+    agreed = replace(start(morgan, params, "normal", 3)[0], offers=(27.0,), outcome="deal", deal_price=27.0)
+    text = "That's $25.50 a vehicle a month. Shall I send the contract?"
+    said = replace(turn(text, "close"), amounts=(Amount(25.5, "money", "price", 7, 13),))
+    wrap = engine.react(morgan, params, agreed, said)
+    assert has(wrap.events, EventKind.gave_after_deal) and wrap.state.deal_price == 25.5 and wrap.offer == 25.5

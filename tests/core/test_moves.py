@@ -540,3 +540,50 @@ def test_agreeing_then_keeping_a_number_honours_it(detector, text):
 @pytest.mark.parametrize("text", ["$25 stands.", "Sorry, $25 stands.", "Fair enough, but $25 stands."])
 def test_keeping_a_number_without_conceding_the_point_still_holds(moves_of, text):
     assert moves_of(text) == {"hold_position"}
+
+
+# -- offers the customer must hear (play-test R1, R3) -------------------------------------------------
+@pytest.mark.parametrize("text, price", [
+    ("Sorry, sorry. Would $28 perhaps be OK?", 28.0),  # a hedged proposal has the form of a check
+    ("I'm really sorry, I don't think I'm allowed to go lower. Maybe $27.50? If that's alright?", 27.5),
+    ("Perhaps 26 a seat?", 26.0),
+    ("How about $24 a cartridge and we switch you to quarterly invoicing so it fits your budget?", 24.0),
+    ("what about $31 an agent, so it sits inside what you need to spend?", 31.0),
+    ("Hmm, 27.50 maybe?", 27.5),  # the hedge after the number
+])
+def test_a_hedged_proposal_is_a_concession_not_a_summary_or_a_refusal(detector, text, price):
+    analysis = detector.detect(text)
+    assert "concession" in analysis.moves and "closed_question" in analysis.moves
+    assert not {"summary", "hold_position"} & set(analysis.moves)
+    assert [a.value for a in analysis.amounts if a.offered] == [price]
+
+
+def test_a_price_asked_about_is_put_forward(detector):
+    """"What do you think of $28 a vehicle?" asks the customer's view of a price the rep puts up (its question shape,
+    open, is the question rules' call)."""
+    analysis = detector.detect("What do you think of $28 a vehicle?")
+    assert "concession" in analysis.moves and [a.value for a in analysis.amounts if a.offered] == [28.0]
+
+
+@pytest.mark.parametrize("text", ["You mentioned maybe $22?", "Your budget is maybe $22, is that right?",
+                                  "So a 15% lower total is the target, right?"])
+def test_their_number_said_back_stays_theirs_however_hedged(detector, text):
+    analysis = detector.detect(text)
+    assert "concession" not in analysis.moves and all(a.offered is False for a in analysis.amounts)
+
+
+def test_a_calculation_that_lands_on_a_unit_price_leaves_whose_price_open(detector):
+    """"That's $25.50 a vehicle a month" spells out a unit price (the engine hears it where a close names it);
+    a comparison or a saving is never a price put forward."""
+    spelled = detector.detect("That's $25.50 a vehicle a month. Shall I draw up the three-year contract?")
+    assert [(a.value, a.offered) for a in spelled.amounts] == [(25.5, None)] and "close" in spelled.moves
+    assert [a.offered for a in detector.detect("That's $5 more than last year, I know.").amounts] == [False]
+    assert [a.offered for a in detector.detect("We can offer $23; that saves you $3,600 a year.").amounts] == \
+        [True, False]
+
+
+@pytest.mark.parametrize("text", ["Sorry, sorry. What would help you most?", "Oh gosh, I'm so sorry.",
+                                  "Sorry, sorry."])
+def test_an_apology_is_not_a_refusal(moves_of, text):
+    assert "hold_position" not in moves_of(text)
+    assert "hold_position" in moves_of("Sorry, that is the price.")  # a refusal said with an apology still refuses

@@ -177,3 +177,14 @@ def test_fallback_reads_no_gift_into_a_tradable_refused(detector):
 
     assert fallback_with_value_add("Free shipping doesn't apply to consumables.") == set()
     assert fallback_with_value_add("Free shipping applies to every order from now on.") == {"value_add"}
+
+
+def test_amount_roles_turns_a_check_with_its_price_put_forward_into_a_yes_or_no_question(detector):
+    """Pass 3 reads "Would $28 perhaps be OK?" as a summary check (no offer found yet); once pass 5 finds the price
+    put forward it is a proposal asked yes or no (R3). A summary phrase stays a summary."""
+    shaped = run_until(detector, "Sorry, sorry. Would $28 perhaps be OK?", moves.shape_moves)
+    assert ("summary", 1) in shaped.found
+    c = run_until(detector, "Sorry, sorry. Would $28 perhaps be OK?", moves.amount_roles)
+    assert ("summary", 1) not in c.found and {("concession", 1), ("closed_question", 1)} <= set(c.found)
+    kept = run_until(detector, "If I've got this right, you need it under $27?", moves.amount_roles)
+    assert "concession" not in found(kept)

@@ -8,7 +8,7 @@ from typing import List
 
 from parley import reading
 from parley.personas import Persona
-from parley.reading import AnswerKind, Topic, at_list_price, read
+from parley.reading import AnswerKind, Topic, at_list_price, read, unit_prices
 from tests.core.conftest import turn
 
 
@@ -168,3 +168,20 @@ def test_the_reading_matches_persona_phrases_on_the_analysis_s_words(personas, d
     offer = read(charlie, detector.detect("I'll lock that price for the year, shipping included."))
     assert set(offer.offer_extras) == {"price_lock", "free_shipping"} and offer.gives
     assert not read(charlie, detector.detect("Are you happy with delivery times?")).gives
+
+
+def test_totals_are_heard_as_the_unit_price_with_the_personas_volume(personas, detector) -> None:
+    """Morgan buys for 120 vehicles at a $30 list price: "$38,880 a year" is $27 a vehicle a month, and an annual
+    total offered is a concession at that price, not a price above the list (R1)."""
+    morgan = personas["procurement_manager"]
+    offer = detector.detect("If you sign for three years, I can take the annual total to $36,720, "
+                            "which is exactly 15% lower.")
+    unit = unit_prices(morgan, offer)
+    assert [(a.value, a.role, a.offered) for a in unit.amounts if a.kind == "money"] == [(25.5, "price", True)]
+    assert "concession" in at_list_price(morgan, unit).moves
+    assert "concession" not in at_list_price(morgan, offer).moves  # read as $36,720 a vehicle it gave nothing
+    small = detector.detect("I can do $27 a vehicle.")
+    assert unit_prices(morgan, small) is small
+    # a briefing that names no monthly volume: totals stay totals
+    no_volume = morgan.copy(update={"briefing": morgan.briefing.copy(update={"monthly_volume": None})})
+    assert unit_prices(no_volume, offer) is offer
