@@ -25,6 +25,9 @@ class Amount:
     # True: put forward by the rep; False: refused, reported or the customer's own ("I can't do $40",
     # "it went up to $25", "your budget has to come down 15%"); None: the words don't say
     offered: bool | None = None
+    # the months a money amount covers by the words next to it ("$38,880 a year": 12, "over three years": 36);
+    # None: the words name no period. Read with the amount, so a per-persona reading never reads the text again
+    months: int | None = None
 
 _NUMBER = r"\d(?:[\d,]*\d)?(?:\.\d+)?"  # "$24, saving..." ends at the 4, not the comma
 # words after a number that make it the rep's last word on price: "24 is my best", "44 final", "$45 locked"
@@ -106,7 +109,11 @@ def find_amounts(text: str) -> Tuple[Amount, ...]:
         # the number, not the words before it
         start = m.start(group) if group in {"package", "verbnum", "asked"} else m.start()
         amounts.append(Amount(value, kind, _role(text, start, m.end(), kind), start, m.end()))
-    return tuple(sorted(amounts, key=lambda a: a.start))
+    return tuple(sorted((_with_period(a, text) for a in amounts), key=lambda a: a.start))
+
+
+def _with_period(amount: Amount, text: str) -> Amount:
+    return replace(amount, months=_period_named(text, amount)) if amount.kind == "money" else amount
 
 
 # -- totals --------------------------------------------------------------------------------------------
@@ -148,7 +155,7 @@ def _period_named(text: str, amount: Amount) -> int | None:
     return max(nearest)[1] if nearest else None
 
 
-def per_unit(amount: Amount, text: str, volume: int, list_price: float) -> Amount:
+def per_unit(amount: Amount, volume: int, list_price: float) -> Amount:
     """A money total turned into the unit price it stands for, with the customer's monthly volume: "$38,880 a
     year" for 120 vehicles at a $30 list price is $27 a vehicle a month; "a saving of $4,320 a year" is $3 off.
     Only an amount that cannot be a unit price (more than twice the list price) and only makes sense as
@@ -156,8 +163,7 @@ def per_unit(amount: Amount, text: str, volume: int, list_price: float) -> Amoun
     the period its words name (else a year, then a month). Anything else comes back as it was."""
     if amount.kind != "money" or amount.role == "other" or amount.value <= 2 * list_price or volume <= 0:
         return amount
-    named = _period_named(text, amount)
-    for months in (named,) if named else (12, 1):
+    for months in (amount.months,) if amount.months else (12, 1):
         unit = round(amount.value / (volume * months), 2)
         fits = 0 < unit < list_price if amount.role == "reduction" else 0.3 * list_price <= unit <= 1.5 * list_price
         if fits:

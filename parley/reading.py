@@ -121,7 +121,7 @@ def unit_prices(persona: Persona, analysis: Analysis) -> Analysis:
     volume = persona.briefing.monthly_volume
     if not volume or not analysis.amounts:
         return analysis
-    amounts = tuple(per_unit(a, analysis.text, volume, persona.briefing.list_price) for a in analysis.amounts)
+    amounts = tuple(per_unit(a, volume, persona.briefing.list_price) for a in analysis.amounts)
     return analysis if amounts == analysis.amounts else replace(analysis, amounts=amounts)
 
 

@@ -60,12 +60,22 @@ def test_amounts_written_in_words(text, value, kind, role):
 ])
 def test_a_total_is_read_as_the_unit_price_it_stands_for(text, value, role):
     (amount,) = [a for a in find_amounts(text) if a.kind == "money"]
-    unit = per_unit(amount, text, volume=120, list_price=30.0)
+    unit = per_unit(amount, volume=120, list_price=30.0)
     assert (unit.value, unit.role) == (value, role) and (unit.start, unit.end) == (amount.start, amount.end)
+
+
+@pytest.mark.parametrize("text, months", [
+    ("$38,880 a year", 12), ("a quarterly invoice of $9,720", 3), ("$110,160 over the three years", 36),
+    ("the three-year total comes to $110,160", 36), ("$3,240 per month", 1), ("I can do $27.", None),
+])
+def test_a_money_amount_carries_the_period_its_words_name(text, months):
+    """The period is read with the amount, so the persona's reading converts totals without the text."""
+    (amount,) = [a for a in find_amounts(text) if a.kind == "money"]
+    assert amount.months == months
 
 
 @pytest.mark.parametrize("text", ["I can do $27 a vehicle.", "The hardware swap costs $1,000,000.",
                                   "We have 120 trucks and $500 of setup fees."])
 def test_an_amount_that_is_no_total_of_the_volume_stays_as_it_is(text):
     for amount in find_amounts(text):
-        assert per_unit(amount, text, volume=120, list_price=30.0) == amount
+        assert per_unit(amount, volume=120, list_price=30.0) == amount
