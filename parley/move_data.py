@@ -2,8 +2,10 @@
 
 * `parley/data/moves/train.yml`: hand-written trainee turns, every move labelled;
 * `parley/data/moves/extra/*.yml`: more hand-written trainee turns in other styles (chat shorthand,
-  British spelling, multi-move turns), same format; `extra/heldout_unseen.yml` is **never** read
-  here: it is kept as an unseen-style check (bench/bench_evaluator.py);
+  British spelling, multi-move turns), same format; the held-out files among them
+  (`extra/heldout_unseen.yml`, the unseen-style check, and `extra/heldout_fresh.yml`, the fresh
+  held-out set nobody tuned on) are **never** read here: only bench/bench_evaluator.py measures on
+  them (`MEASURING_ONLY`);
 * `parley/data/moves/casino/casino_strategies.jsonl`: CaSiNo negotiation utterances (CC BY 4.0,
   see NOTICE), mapped to Parley's taxonomy by one rule (`casino_moves`): CaSiNo's
   `showing-empathy` is Parley's `empathy`, every other utterance is "not empathy", and every other
@@ -30,6 +32,9 @@ TRAIN_FILE = DATA_DIR / "train.yml"
 HELDOUT_FILE = DATA_DIR / "heldout.yml"
 EXTRA_DIR = DATA_DIR / "extra"
 UNSEEN_FILE = EXTRA_DIR / "heldout_unseen.yml"  # written in another style; measured, never trained on
+FRESH_FILE = EXTRA_DIR / "heldout_fresh.yml"  # a second, fresh held-out set; measured, never trained on
+# files under extra/ that only the bench reads: never training data, never in the detector's cache key
+MEASURING_ONLY = (UNSEEN_FILE, FRESH_FILE)
 CASINO_FILE = DATA_DIR / "casino" / "casino_strategies.jsonl"
 CASINO_EMPATHY = "showing-empathy"
 
@@ -56,10 +61,11 @@ def load_examples(path: Path = TRAIN_FILE) -> List[Labelled]:
 
 
 def extra_files() -> List[Path]:
-    """The extra trainee-turn files that are training data (every one except the unseen-style check)."""
+    """The extra trainee-turn files that are training data (every one except the measuring-only files)."""
     if not EXTRA_DIR.is_dir():
         return []
-    return sorted(p for p in EXTRA_DIR.glob("*.yml") if p.name != UNSEEN_FILE.name)
+    held_out = {p.name for p in MEASURING_ONLY}
+    return sorted(p for p in EXTRA_DIR.glob("*.yml") if p.name not in held_out)
 
 
 def trainee_examples() -> List[Labelled]:

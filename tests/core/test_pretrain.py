@@ -17,7 +17,7 @@ TEXTS = ["thx for sticking with us 5 yrs, what would make this work for u?",
 def test_the_corpus_is_casino_and_the_training_turns_never_a_held_out_file():
     corpus = {t.strip().lower() for t in pretrain.corpus_texts()}
     assert {e.text.strip().lower() for e in move_data.casino_examples()} <= corpus
-    for path in (move_data.HELDOUT_FILE, move_data.UNSEEN_FILE):
+    for path in (move_data.HELDOUT_FILE, *move_data.MEASURING_ONLY):
         held = {e.text.strip().lower() for e in move_data.load_examples(path)}
         assert not held & corpus, path.name
 
