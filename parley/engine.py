@@ -548,8 +548,13 @@ def reply(t: Turn) -> Turn:
     elif t.reveal_line:  # a grievance is moot once the customer says yes: unsaid, the need was not heard
         unsaid = next((e for e in t.events if e.kind is EventKind.revealed), None)  # None: a need told before
         if unsaid is not None:
-            t = replace(t, events=tuple(e for e in t.events if e is not unsaid),
-                        state=replace(t.state, revealed=tuple(r for r in t.state.revealed if r != unsaid.detail)))
+            # nor met by what came with it (`_told`): a need never said is not one the rep met
+            met_as_told = next((e for n, e in enumerate(t.events) if e.kind is EventKind.satisfied and
+                                e.detail == unsaid.detail and n > t.events.index(unsaid)), None)
+            s = replace(t.state, revealed=tuple(r for r in t.state.revealed if r != unsaid.detail))
+            if met_as_told is not None:
+                s = replace(s, satisfied=tuple(r for r in s.satisfied if r != unsaid.detail))
+            t = replace(t, events=tuple(e for e in t.events if e is not unsaid and e is not met_as_told), state=s)
     if t.offer_line:
         lines.append(t.offer_line)
     if t.taught is not None:
