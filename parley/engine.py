@@ -606,8 +606,8 @@ def _summary_confirmed(t: Turn) -> Tuple[str, ...]:
     return (t.line(t.persona.reactions["summary"][t.state.mood.value], "react:summary"),)  # type: ignore[index]
 
 
-STEPS: Tuple[Callable[[Turn], Turn], ...] = (repeat_check, summary_check, rapport, needs_met, facts_told, needs_revealed,
-                                              offer_judgement, outcome, reply)
+STEPS: Tuple[Callable[[Turn], Turn], ...] = (repeat_check, summary_check, rapport, needs_met, facts_told,
+                                              needs_revealed, offer_judgement, outcome, reply)
 
 
 

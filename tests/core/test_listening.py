@@ -3,8 +3,15 @@ feelings questions, non-apologies and thinking noises."""
 
 from __future__ import annotations
 
-from parley.listening import (check_summary, claims, feelings_moves, known_figures, money_said, non_apology,
-                              thinking_noise)
+from parley.listening import (
+    check_summary,
+    claims,
+    feelings_moves,
+    known_figures,
+    money_said,
+    non_apology,
+    thinking_noise,
+)
 from parley.moves import Analysis, Detection
 from parley.taxonomy import Claim
 from tests.core.conftest import turn as bare
