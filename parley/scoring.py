@@ -649,9 +649,10 @@ def _exploration(e: _Evidence) -> float | None:
     if not (asked or e.count("closed_question") or e.count("summary") or e.state.revealed):
         return None
     revealed = len(e.state.revealed) / max(1, len(e.persona.interests))
-    # a summary that got the customer wrong is no evidence of understanding
+    # a summary that got the customer wrong is no evidence of understanding, and shows the rep misheard
     summed_up = any("summary" in t.moves and not _has(t.events, EventKind.wrong_summary) for t in e.fresh)
-    return 15 + 60 * revealed + 12.5 * min(asked, 2) + 20 * summed_up
+    misheard = sum(_has(t.events, EventKind.wrong_summary) for t in e.fresh)
+    return 15 + 60 * revealed + 12.5 * min(asked, 2) + 20 * summed_up - 10 * misheard
 
 
 def _value_creation(e: _Evidence) -> float | None:

@@ -255,9 +255,14 @@ def test_a_wrong_summary_earns_no_exploration_credit(personas, detector):
     assert has(wrong.events, EventKind.wrong_summary)
     assert not any(n.criterion == "exploration" and n.points > 0 for n in wrong.notes)
     assert any(n.kind == "wrong_summary" for n in wrong.notes)
-    right = dana.say("So you'd like something nearer the $42 you were paying, and to be treated as a partner?")
+    right_text = "So you'd like something nearer the $42 you were paying, and to be treated as a partner?"
+    right = dana.say(right_text)
     assert not has(right.events, EventKind.wrong_summary)
     assert any(n.criterion == "exploration" and n.points > 0 for n in right.notes)
+    listened = Conversation(personas["loyal_customer"], detector)  # the same rep without the wrong summary
+    for text in [t.text for t in dana.turns[:2]] + [right_text]:
+        listened.say(text)
+    assert dana.criteria()["exploration"] == listened.criteria()["exploration"] - 10  # misheard once
 
 
 def test_the_tip_never_calls_a_criticism_good(talk):
