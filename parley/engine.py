@@ -407,6 +407,11 @@ def corrected(t: Turn) -> Turn:
     if interest is None:
         return t
     if interest.id in s.revealed:
+        # in words not said yet if there are some ("Look, I don't want to change suppliers..."), else again
+        fresh = [line for line in interest.reveal
+                 if all(unheard(words, s.heard) for words in _restated(_fill(text(line), t.persona, s)))]
+        if fresh:
+            return replace(t, reveal_line=t.line(fresh, f"corrected:{interest.id}"))
         return replace(t, reveal_line=_restated(t.line(interest.reveal, f"corrected:{interest.id}"))[1])
     return _told(t, interest) if s.trust >= interest.min_trust else t
 
