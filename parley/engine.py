@@ -584,7 +584,9 @@ def reply(t: Turn) -> Turn:
         return replace(t, lines=(t.line(persona.lines.all_said, "all_said"),))
     if set(analysis.moves) == {"other"} and thinking_noise(analysis):
         return replace(t, lines=(t.line(persona.lines.thinking, "thinking"),))  # "hmm 🤔": the customer waits
-    move = analysis.primary
+    # asked how they feel, with nothing new to tell, the customer says how it landed (as to empathy), never
+    # "let me explain" about the deal
+    move = "empathy" if analysis.primary in t.feelings else analysis.primary
     return replace(t, lines=(t.line(persona.reactions[move][s.mood.value], f"react:{move}"),))  # type: ignore[index]
 
 

@@ -21,6 +21,7 @@ import yaml
 from parley.amounts import find_amounts
 from parley.moves import Analysis
 from parley.personas import Interest, Persona
+from parley.reading import QUESTION_WORDS_FILE
 from parley.taxonomy import Claim
 
 LISTENING_FILE = Path(__file__).resolve().parent / "data" / "listening.yml"
@@ -40,6 +41,10 @@ _NEGATION = re.compile(r"\b(?:" + "|".join(re.escape(str(n)) for n in _DATA.get(
 _HEDGE = re.compile(r"\b(?:think\w*|consider\w*|might|may|could|maybe|perhaps|tempted|wonder\w*|looking at|if|"
                     r"option|weigh\w*|explor\w*)\b")
 _FEELINGS = _phrases(_DATA.get("feelings") or ())
+# "how do you feel about a three-year lock?" asks for an opinion on the deal, not how the customer feels: the
+# negotiation's own words (parley/data/question_words.yml `deal`, shared with parley/reading.py)
+_DEAL = frozenset(str((yaml.safe_load(QUESTION_WORDS_FILE.read_text(encoding="utf-8")) or {}).get("deal") or "")
+                  .lower().split())
 _NON_APOLOGY = _phrases(_DATA.get("non_apology") or ())
 _THINKING = _phrases(_DATA.get("thinking") or ())
 _SUMMARY_LIKE = re.compile(r"^\W*(?:so|sounds like|it sounds like|you mean|in other words)\b", re.I)
@@ -143,7 +148,12 @@ def feelings_moves(analysis: Analysis) -> FrozenSet[str]:
     for d in analysis.detections:
         if d.move in _ABOUT_FEELINGS:
             quotes.setdefault(d.move, []).append(d.quote.lower())
-    return frozenset(m for m, qs in quotes.items() if all(_FEELINGS.search(q) for q in qs))
+    return frozenset(m for m, qs in quotes.items() if all(_FEELINGS.search(q) and not _on_the_deal(q) for q in qs))
+
+
+def _on_the_deal(quote: str) -> bool:
+    words = re.findall(r"[a-z]+", quote)
+    return any(w in _DEAL or w.rstrip("s") in _DEAL for w in words)
 
 
 def feelings_question(analysis: Analysis) -> bool:

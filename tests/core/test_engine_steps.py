@@ -325,6 +325,10 @@ def test_a_feelings_question_brings_out_feelings_not_business_needs(personas) ->
     deal = engine.needs_revealed(a_turn(dana, "What matters most to you in the next contract?", "open_question",
                                         trust=80, revealed=("loyalty_recognised",)))
     assert deal.events == (Event(EventKind.revealed, "budget_cycle"),)
+    # nothing left that feelings bring out: an answer about how it landed, as to empathy
+    told = ("loyalty_recognised", "wants_to_stay")
+    felt = _through(a_turn(dana, "How does that make you feel?", "open_question", trust=80, revealed=told))
+    assert not has(felt.events, EventKind.revealed) and felt.lines[0] in dana.reactions["empathy"]["open"]
 
 
 def test_a_non_apology_gets_an_answer_about_tone(personas) -> None:

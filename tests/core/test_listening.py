@@ -57,6 +57,7 @@ def test_feelings_moves_only_when_every_quote_speaks_of_feelings() -> None:
     assert feelings_moves(turn("How does that make you feel?", "open_question")) == {"open_question"}
     assert feelings_moves(turn("It sounds like you feel undervalued.", "summary")) == {"summary"}
     assert feelings_moves(turn("What would make the renewal fair?", "open_question")) == frozenset()
+    assert feelings_moves(turn("How do you feel about a longer contract?", "open_question")) == frozenset()
 
 
 def test_non_apology_and_thinking_noise() -> None:
