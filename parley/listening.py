@@ -49,6 +49,7 @@ _NON_APOLOGY = _phrases(_DATA.get("non_apology") or ())
 _THINKING = _phrases(_DATA.get("thinking") or ())
 _SUMMARY_LIKE = re.compile(r"^\W*(?:so|sounds like|it sounds like|you mean|in other words)\b", re.I)
 _ABOUT_YOU = re.compile(r"\b(?:you|your|yours|you['’]\w+|u|ur)\b", re.I)
+_OFFERS = frozenset({"concession", "conditional_trade", "value_add"})
 _WINDOW = 5  # words before a claim that may turn it round ("you don't really want to leave")
 _MONEY_SIGN = re.compile(r"[$£€]\s?(\d[\d,]*(?:\.\d+)?)")
 
@@ -129,9 +130,13 @@ def check_summary(persona: Persona, analysis: Analysis, revealed: Sequence[str],
     # tokens); only words about the customer ("you want", "quoted you") put a figure in their mouth: "would $28
     # be OK?" proposes one
     spans = [(i, i + len(q)) for q in quotes if _ABOUT_YOU.search(q) for i in [analysis.text.find(q)] if i >= 0]
+    # a figure in an offer's own words is put forward, whatever else the sentence does ("so if I did $44, would
+    # you sign?" is a proposal; the offer step answers it)
+    offering = [(i, i + len(d.quote)) for d in analysis.detections if d.move in _OFFERS
+                for i in [analysis.text.find(d.quote)] if i >= 0]
     known = known_figures(persona, said, offers)
     figure = next((a.value for a in analysis.amounts if a.kind == "money" and a.offered is not True and
-                   any(s <= a.start < e for s, e in spans) and
+                   any(s <= a.start < e for s, e in spans) and not any(s <= a.start < e for s, e in offering) and
                    not any(abs(a.value - k) <= 0.005 * max(1.0, k) for k in known)), None)
     need = _contradicted(persona, claimed, revealed)
     return SummaryCheck(claimed, figure, need.id if need is not None else None)

@@ -49,6 +49,8 @@ def test_check_summary_in_words_about_the_customer(personas) -> None:
     wrong = check_summary(dana, turn("So you want $41, like the other tool quoted you?", "summary"), (), (48.0,))
     assert wrong is not None and wrong.wrong and wrong.figure == 41.0 and wrong.need is None
     assert check_summary(dana, turn("What matters to you?", "open_question"), (), ()) is None
+    proposal = check_summary(dana, turn("So if I did $44, would you sign?", "concession", "closed_question"), (), ())
+    assert proposal is not None and not proposal.wrong  # a figure in an offer's words is put forward
     so_question = check_summary(dana, turn("So you're leaving us?", "closed_question"), (), ())
     assert so_question is not None and so_question.need == "wants_to_stay"  # a "so...?" question sums up too
 
