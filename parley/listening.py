@@ -38,8 +38,10 @@ CLAIMS: Dict[Claim, re.Pattern] = {Claim(k): _phrases(v) for k, v in (_DATA.get(
 _NEGATION = re.compile(r"\b(?:" + "|".join(re.escape(str(n)) for n in _DATA.get("negations") or () if n != "n't")
                        + r")\b|n't\b|n’t\b")
 # a hedged claim is a question about a possibility, not a claim: "so you're thinking of switching?" is fair
-_HEDGE = re.compile(r"\b(?:think\w*|consider\w*|might|may|could|maybe|perhaps|tempted|wonder\w*|looking at|if|"
-                    r"option|weigh\w*|explor\w*)\b")
+_HEDGE = re.compile(r"\b(?:think\w*|consider\w*|might|may|could|would|maybe|perhaps|tempted|wonder\w*|"
+                    r"looking at|if|option|weigh\w*|explor\w*)\b|\w'd\b")
+# ...and so is one with a condition after it: "so you'll switch unless we close the gap"
+_CONDITION = re.compile(r"\b(?:unless|if|otherwise|except|until)\b")
 _FEELINGS = _phrases(_DATA.get("feelings") or ())
 # "how do you feel about a three-year lock?" asks for an opinion on the deal, not how the customer feels: the
 # negotiation's own words (parley/data/question_words.yml `deal`, shared with parley/reading.py)
@@ -82,7 +84,8 @@ def claims(text: str) -> FrozenSet[Claim]:
     for claim, pattern in CLAIMS.items():
         for m in pattern.finditer(lowered):
             before = " ".join(re.findall(r"[\w']+", lowered[: m.start()])[-_WINDOW:])
-            if not _NEGATION.search(before) and not _HEDGE.search(before):
+            after = " ".join(re.findall(r"[\w']+", lowered[m.end():])[:_WINDOW + 3])
+            if not _NEGATION.search(before) and not _HEDGE.search(before) and not _CONDITION.search(after):
                 found.add(claim)
                 break
     if {Claim.leaving, Claim.staying} <= found:  # "stay or go?": no claim either way

@@ -29,8 +29,11 @@ def test_claims_read_a_decision_to_leave_but_not_a_negated_or_hedged_one() -> No
     assert claims("so ur switching to relaydesk then") == {Claim.leaving}
     assert claims("So you're going to take your business elsewhere?") == {Claim.leaving}
     assert claims("you don't want to move to another tool") == frozenset()
-    assert claims("you'd rather stay than switch") == {Claim.staying}
+    assert claims("you'd rather stay than switch") == frozenset()  # a preference, no decision
+    assert claims("so you're staying with us whatever happens") == {Claim.staying}
     assert claims("so you're thinking of switching?") == frozenset()
+    assert claims("so you'll go with RelayDesk unless we close the gap?") == frozenset()
+    assert claims("so you'd go with RelayDesk?") == frozenset()
     assert claims("so you'd stay or switch depending on price") == frozenset()  # both: no claim either way
     assert claims("so it's really just about the price for you?") == {Claim.price_only}
 
