@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Sequence, Tuple
 
 from parley.events import Event, EventKind, Events
+from parley.listening import SummaryCheck, check_summary, feelings_moves, money_said, non_apology, thinking_noise
 from parley.moves import Analysis
 from parley.personas import MISSTEP_PATIENCE, MISSTEP_TRUST, Interest, Line, Parameters, Persona
 from parley.reading import AnswerKind, FactAnswer, Reading, Topic, fact_key, mentioned_extras, offer_sentences, read  # noqa: F401
@@ -62,6 +63,10 @@ class CustomerState:
     rubric: str | None = None  # the rubric an assignment chose for this session (None: the persona's own)
     heard: Tuple[int, ...] = ()  # fingerprints of every sentence the customer has said (replies.remember)
     told: Tuple[str, ...] = ()  # the facts told so far ("fact:how long", "volume"): asked again, the customer says so
+    figures: Tuple[float, ...] = ()  # money figures the customer has said (opening included): a summary may name them
+    wrong_summaries: int = 0  # summaries that got the customer wrong (no acknowledgement for those)
+    feelings_asked: int = 0  # questions about the customer's feelings so far (asked again, they wear thin)
+    counter_extras: Tuple[str, ...] = ()  # the extras on the table when the customer last named their counter
 
     @property
     def mood(self) -> Mood:
@@ -107,7 +112,8 @@ def session_seed(session_key: str) -> int:
 
 def start(persona: Persona, params: Parameters, difficulty: str, seed: int) -> Tuple[CustomerState, str]:
     state = CustomerState(persona.id, difficulty, seed, float(params.trust), float(params.patience))
-    return state, _fill(_pick(persona.opening, state, "opening"), persona, state)
+    opening = _fill(_pick(persona.opening, state, "opening"), persona, state)
+    return replace(state, figures=money_said(opening)), opening
 
 
 def willingness(persona: Persona, params: Parameters, state: CustomerState) -> float:
@@ -163,11 +169,27 @@ class Turn:
     taught: str | None = None  # a fact a criterion depends on, told
     offer: float | None = None
     offer_line: str | None = None
+    summary: SummaryCheck | None = None  # how the turn's summary compares with what the customer said
     done: bool = False
 
     @property
     def moves(self) -> frozenset:
         return frozenset(self.analysis.moves)
+
+    @property
+    def feelings(self) -> frozenset:
+        """The turn's questions and summaries that speak only of how the customer feels ("how does that make you
+        feel?", "it sounds like you feel undervalued"): sympathy, not substance."""
+        return feelings_moves(self.analysis) & self.moves
+
+    @property
+    def non_apology(self) -> bool:
+        """"I'm sorry you feel that way": sorry for the customer's reaction, not for anything done."""
+        return non_apology(self.analysis)
+
+    @property
+    def wrong_summary(self) -> bool:
+        return self.summary is not None and self.summary.wrong
 
     def happened(self, kind: EventKind, detail: object = None, **changes: object) -> Turn:
         """The turn with one more event (and any other fields changed)."""
@@ -186,7 +208,8 @@ class Turn:
 def react(persona: Persona, params: Parameters, state: CustomerState, analysis: Analysis) -> Reaction:
     """The customer's response to one trainee turn."""
     reaction = _react(persona, params, state, analysis)
-    return replace(reaction, state=replace(reaction.state, last_lines=reaction.lines,
+    said = tuple(dict.fromkeys(reaction.state.figures + tuple(f for line in reaction.lines for f in money_said(line))))
+    return replace(reaction, state=replace(reaction.state, last_lines=reaction.lines, figures=said,
                                            heard=remember(reaction.state.heard, reaction.lines)))
 
 
@@ -224,11 +247,29 @@ def repeat_check(t: Turn) -> Turn:
     return replace(t, state=replace(s, said=s.said + (said,))) if said is not None else t
 
 
+def summary_check(t: Turn) -> Turn:
+    """A summary compared with what the customer said and keeps to themselves (parley/listening.py): one that
+    names a figure the customer never said ("so you want us to match the $41 the other tool quoted?") or says
+    the opposite of one of their needs ("so you've decided to move anyway?") is wrong, and the customer will
+    correct it (`reply`), not confirm it; it earns no trust and no credit."""
+    s = t.state
+    check = check_summary(t.persona, t.analysis, s.revealed, s.figures, s.offers)
+    if check is None or not check.wrong:
+        return replace(t, summary=check)
+    what = check.need if check.need is not None else t.persona.money(check.figure or 0)
+    return t.happened(EventKind.wrong_summary, what, summary=check,
+                      state=replace(s, wrong_summaries=s.wrong_summaries + 1))
+
+
 def rapport(t: Turn) -> Turn:
     """Trust and patience from the turn's tone: acknowledgement is real but wears thin when nothing else
     comes with it; reasons, questions and trades build trust; holding the line and pressure cost it."""
     moves, s = t.moves, t.state
-    rapport_only = bool(moves & set(RAPPORT_GAIN)) and not moves & SUBSTANCE
+    # a question about feelings is sympathy too: asked again and again with nothing else, it wears thin
+    feelings = t.feelings
+    # (an apology for the customer's feelings is no sympathy at all: it gets its own answer, `reply`)
+    rapport_only = bool(moves & set(RAPPORT_GAIN) or feelings) and not (moves - feelings) & SUBSTANCE and \
+        not t.non_apology
     streak = s.rapport_streak + 1 if rapport_only else 0
     s = replace(s, rapport_streak=streak)
     if rapport_only and streak >= 3:
@@ -243,9 +284,13 @@ def rapport(t: Turn) -> Turn:
     gains = (("greeting", t.state.count("greeting") == 1, 2),
              ("rationale", True, 6 / max(1, t.state.count("rationale"))),
              # a question about the deal builds trust; small talk ("any plans for the weekend?") does not
-             ("open_question", t.reading.topic is not Topic.off, 3), ("summary", bool(t.state.revealed), 4),
+             # ...nor does asking how they feel a second time
+             ("open_question", t.reading.topic is not Topic.off and not ("open_question" in feelings and
+                                                                          t.state.feelings_asked), 3),
+             # a summary that gets the customer wrong builds nothing (summary_check)
+             ("summary", bool(t.state.revealed) and not t.wrong_summary and "summary" not in feelings, 4),
              ("conditional_trade", True, 3))
-    s = t.state
+    s = replace(t.state, feelings_asked=t.state.feelings_asked + bool(feelings))
     for move, applies, gain in gains:
         if move in moves and applies:
             s = replace(s, trust=s.trust + gain)
@@ -307,10 +352,17 @@ def needs_revealed(t: Turn) -> Turn:
     a fact gets the fact, not a need it did not ask about; a jab brings out nothing. A question about a need
     already told is answered with that need, not the next one (`told_again`)."""
     s, reading = t.state, t.reading
-    if "pressure" in t.moves:
-        return t  # "why should I care if you leave?" is a jab, not a question: nobody opens up to it
+    if "pressure" in t.moves or t.non_apology or t.has(EventKind.sympathy_fatigue):
+        # "why should I care if you leave?" is a jab, not a question, "I'm sorry you feel that way" no apology,
+        # and sympathy worn thin brings nothing new out: nobody opens up to them
+        return t
+    if t.wrong_summary:
+        return corrected(t)
+    # a question about feelings brings out what the customer feels (needs an acknowledgement brings out), not
+    # their business needs
+    moves = (t.moves - t.feelings) | {"empathy"} if t.feelings else t.moves
     candidates = [i for i in t.persona.interests
-                  if i.id not in s.revealed and t.moves & {m.value for m in i.revealed_by}]
+                  if i.id not in s.revealed and moves & {m.value for m in i.revealed_by}]
     # a summary puts what was told back to the customer on purpose: it may bring out the next need instead
     told = [i for i in t.persona.interests if i.id in s.revealed] if "summary" not in t.moves else []
     aim, target = aimed_at(reading, candidates, told)
@@ -329,10 +381,39 @@ def needs_revealed(t: Turn) -> Turn:
             return replace(t, reading=replace(reading, answer=FactAnswer(AnswerKind.unknown)))
         return t
     if ready:
-        interest = target or ready[0]
-        t = t.happened(EventKind.revealed, interest.id, state=replace(s, revealed=s.revealed + (interest.id,)))
-        return replace(t, reveal_line=t.line(interest.reveal, f"reveal:{interest.id}"))
+        return _told(t, target or ready[0])
     return t
+
+
+def _told(t: Turn, interest: Interest) -> Turn:
+    """A need comes out; what the rep does in the same message may meet it at once ("thanks for eight years
+    with us" and the customer's wish to be recognised), as it would a turn later (`needs_met`)."""
+    s = t.state
+    t = t.happened(EventKind.revealed, interest.id, state=replace(s, revealed=s.revealed + (interest.id,)))
+    t = replace(t, reveal_line=t.line(interest.reveal, f"reveal:{interest.id}"))
+    if interest.id not in s.satisfied and t.moves & set(interest.satisfied_by) - {"concession"}:
+        s = t.state
+        t = t.happened(EventKind.satisfied, interest.id,
+                       state=replace(s, satisfied=s.satisfied + (interest.id,), trust=s.trust + 8))
+    return t
+
+
+def corrected(t: Turn) -> Turn:
+    """A wrong summary: the need it got wrong, in the customer's words: told now if the customer is ready to say
+    it (a customer who is told they are leaving says they want to stay), said again if told before. A wrong
+    figure alone brings nothing out."""
+    check, s = t.summary, t.state
+    interest = next((i for i in t.persona.interests if check is not None and i.id == check.need), None)
+    if interest is None:
+        return t
+    if interest.id in s.revealed:
+        # in words not said yet if there are some ("Look, I don't want to change suppliers..."), else again
+        fresh = [line for line in interest.reveal
+                 if all(unheard(words, s.heard) for words in _restated(_fill(text(line), t.persona, s)))]
+        if fresh:
+            return replace(t, reveal_line=t.line(fresh, f"corrected:{interest.id}"))
+        return replace(t, reveal_line=_restated(t.line(interest.reveal, f"corrected:{interest.id}"))[1])
+    return _told(t, interest) if s.trust >= interest.min_trust else t
 
 
 def told_again(t: Turn, interest: Interest) -> Turn:
@@ -480,15 +561,21 @@ def outcome(t: Turn) -> Turn:
 
 def reply(t: Turn) -> Turn:
     """What the customer says: the need that came out, the answer to the offer, a fact asked for; else an
-    answer to the question, small talk, or the persona's reaction to the turn's main move in this mood."""
-    lines = list(t.lines)
+    answer to the question, small talk, or the persona's reaction to the turn's main move in this mood. A wrong
+    summary is corrected first, a non-apology answered first."""
+    lines = list(t.lines) + list(_heard_wrong(t))
     if t.reveal_line and not t.has(EventKind.accepted):
         lines.extend(_summary_confirmed(t) + (t.reveal_line,))
     elif t.reveal_line:  # a grievance is moot once the customer says yes: unsaid, the need was not heard
         unsaid = next((e for e in t.events if e.kind is EventKind.revealed), None)  # None: a need told before
         if unsaid is not None:
-            t = replace(t, events=tuple(e for e in t.events if e is not unsaid),
-                        state=replace(t.state, revealed=tuple(r for r in t.state.revealed if r != unsaid.detail)))
+            # nor met by what came with it (`_told`): a need never said is not one the rep met
+            met_as_told = next((e for n, e in enumerate(t.events) if e.kind is EventKind.satisfied and
+                                e.detail == unsaid.detail and n > t.events.index(unsaid)), None)
+            s = replace(t.state, revealed=tuple(r for r in t.state.revealed if r != unsaid.detail))
+            if met_as_told is not None:
+                s = replace(s, satisfied=tuple(r for r in s.satisfied if r != unsaid.detail))
+            t = replace(t, events=tuple(e for e in t.events if e is not unsaid and e is not met_as_told), state=s)
     if t.offer_line:
         lines.append(t.offer_line)
     if t.taught is not None:
@@ -511,8 +598,25 @@ def reply(t: Turn) -> Turn:
         # every need is out: "happy to explain" would promise more than there is
         t = t.happened(EventKind.all_said)
         return replace(t, lines=(t.line(persona.lines.all_said, "all_said"),))
-    move = analysis.primary
+    if set(analysis.moves) == {"other"} and thinking_noise(analysis):
+        return replace(t, lines=(t.line(persona.lines.thinking, "thinking"),))  # "hmm 🤔": the customer waits
+    # asked how they feel, with nothing new to tell, the customer says how it landed (as to empathy), never
+    # "let me explain" about the deal
+    move = "empathy" if analysis.primary in t.feelings else analysis.primary
     return replace(t, lines=(t.line(persona.reactions[move][s.mood.value], f"react:{move}"),))  # type: ignore[index]
+
+
+def _heard_wrong(t: Turn) -> Tuple[str, ...]:
+    """What the customer says first when the rep got them wrong: a figure they never said, a summary that says
+    the opposite of a need (its correction follows: `corrected`), an apology for their feelings."""
+    said: List[str] = []
+    if t.summary is not None and t.summary.figure is not None:
+        said.append(t.line(t.persona.lines.wrong_figure, "wrong_figure", said=t.persona.money(t.summary.figure)))
+    if t.summary is not None and t.summary.need is not None:
+        said.append(t.line(t.persona.lines.wrong_summary, "wrong_summary"))
+    if t.non_apology and not t.has(EventKind.sympathy_fatigue):
+        said.append(t.line(t.persona.lines.non_apology, "non_apology"))
+    return tuple(said)
 
 
 def _summary_confirmed(t: Turn) -> Tuple[str, ...]:
@@ -520,13 +624,13 @@ def _summary_confirmed(t: Turn) -> Tuple[str, ...]:
     Truthfully, I don't want to migrate..."), so the rep hears that the summary landed (W2)."""
     told_before = [i for i in t.state.revealed if not any(e.kind is EventKind.revealed and e.detail == i
                                                           for e in t.events)]
-    if "summary" not in t.moves or not told_before or not t.has(EventKind.revealed):
+    if "summary" not in t.moves or not told_before or not t.has(EventKind.revealed) or t.wrong_summary:
         return ()
     return (t.line(t.persona.reactions["summary"][t.state.mood.value], "react:summary"),)  # type: ignore[index]
 
 
-STEPS: Tuple[Callable[[Turn], Turn], ...] = (repeat_check, rapport, needs_met, facts_told, needs_revealed,
-                                              offer_judgement, outcome, reply)
+STEPS: Tuple[Callable[[Turn], Turn], ...] = (repeat_check, summary_check, rapport, needs_met, facts_told,
+                                              needs_revealed, offer_judgement, outcome, reply)
 
 
 
@@ -608,7 +712,9 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
     list_price = persona.briefing.list_price
     previous = s.offers[-1] if s.offers else list_price
     first = not s.offers  # the rep's first price: nothing has come down yet, so nothing is "closer"
-    still = not first and offer == previous and not new_extras  # the same offer again: nothing moved
+    # the same offer again: nothing moved since the customer named their number (extras given since count)
+    still = not first and offer == previous and not new_extras and \
+        (s.counter is None or set(s.extras) <= set(s.counter_extras))
     leap = (previous - offer) / list_price >= BIG_STEP - 1e-9
     # a need for money off is met by money off: a yes asked for at the list price meets nothing
     s = replace(s, offers=s.offers + (offer,),
@@ -631,7 +737,7 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
         # holds at a price at or below the floor then gets a yes
         counter = _push_counter(offer, previous, step, floor, s.counter)
         if counter < offer:
-            s = replace(s, pushed=True, counter=counter, counter_said=s.turn)
+            s = replace(s, pushed=True, counter=counter, counter_said=s.turn, counter_extras=s.extras)
             return s, _line(persona, s, persona.lines.push_for_more, "push", counter=persona.money(counter),
                             **values), events + [Event(EventKind.pushed_for_more)]
     acknowledged = _acknowledged(persona, params, s)
@@ -659,11 +765,11 @@ def _judge_offer(persona: Persona, params: Parameters, s: CustomerState, offer: 
     if still and s.counter is not None:
         # nothing moved since the customer named their number: they say it again, and bid no higher against
         # themselves (a counter rises only in answer to the rep moving; docs/playtest.md)
-        s = replace(s, counter_said=s.turn)
+        s = replace(s, counter_said=s.turn, counter_extras=s.extras)
         return s, _line(persona, s, persona.lines.same_offer, "same_offer", counter=persona.money(s.counter),
                         **values), events + [Event(EventKind.countered)]
     counter = _fair_counter(min(offer - step, ceiling - step), step, floor, s.counter)
-    s = replace(s, counter=counter, counter_said=s.turn)
+    s = replace(s, counter=counter, counter_said=s.turn, counter_extras=s.extras)
     # the first counter answers a price that has not come down yet: its lines say nothing about "closer"
     pool = persona.lines.counter_first if first or still else persona.lines.counter
     return s, _line(persona, s, pool, "counter", counter=persona.money(counter), **values), \
@@ -684,7 +790,8 @@ def _acknowledged(persona: Persona, params: Parameters, s: CustomerState) -> boo
     told = [i for i in persona.interests if i.id in s.revealed]
     understood = bool(told) and all(i.id in s.satisfied for i in told) and \
         any(set(i.satisfied_by) - {"concession"} for i in told)
-    return said + (1 if s.revealed and s.count("summary") else 0) + (1 if understood else 0) >= params.empathy_needed
+    summed_up = s.revealed and s.count("summary") > s.wrong_summaries  # a wrong summary shows no understanding
+    return said + (1 if summed_up else 0) + (1 if understood else 0) >= params.empathy_needed
 
 
 def _push_counter(offer: float, previous: float, step: float, floor: float, earlier: float | None) -> float:

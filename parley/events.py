@@ -27,6 +27,7 @@ class EventKind(str, Enum):
     repeated = "repeated"  # the same message again, word for word
     not_english = "not_english"  # the customer asked for English (session core)
     asked_again = "asked_again"  # a fact already told or a need already revealed asked for again; detail: its id
+    wrong_summary = "wrong_summary"  # a summary that got the customer wrong; detail: the need or the figure
     # rapport and tone
     sympathy_fatigue = "sympathy_fatigue"  # a third sympathy-only turn in a row
     held_position = "held_position"

@@ -37,7 +37,7 @@ from pydantic import (
 
 from parley.replies import FACT_DESCRIPTIONS, SessionFact, text
 from parley.rubrics import Criterion
-from parley.taxonomy import MOODS, MOVE_DESCRIPTIONS, MOVES, Mood, Move
+from parley.taxonomy import MOODS, MOVE_DESCRIPTIONS, MOVES, Claim, Mood, Move
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +168,14 @@ class Interest(Schema):
     required: bool = Field(False, description="the customer says yes to no price until this need is met (e.g. a "
                                               "budget that must come down: `satisfied_by: [concession]`); an offer "
                                               "before that gets a counter")
+    contradicted_by: List[Claim] = Field(
+        default_factory=list, description="what a rep's summary may claim that says the opposite of this need: "
+                                          "`leaving` (\"so you've decided to move to the other tool\"), `staying` "
+                                          "(\"so you'll renew anyway\"), `price_only` (\"so it's all about the "
+                                          "price?\"; a need money alone doesn't meet is contradicted by it anyway, "
+                                          "once told). Such a summary gets a `lines.wrong_summary` line and this "
+                                          "need in the customer's words, told or not (phrases: "
+                                          "parley/data/listening.yml)")
 
 
 class Fact(Schema):
@@ -432,6 +440,26 @@ class Lines(Schema):
         ["You asked me that already.", "I told you that a minute ago.", "We've been through that."], min_items=1,
         description="the rep asks again for a fact the customer already told or a need already out; said before "
                     "the answer again")
+    wrong_summary: List[Line] = Field(
+        ["Not quite, no.", "No, that's not what I said.", "That's not it, actually."], min_items=1,
+        description="a summary that gets the customer wrong (says the opposite of one of their needs, or that it "
+                    "is only about the price once they told more): a \"not quite\", said before the need it got "
+                    "wrong, in the customer's words")
+    wrong_figure: List[Line] = Field(
+        ["{said}? I never said {said}.", "Where did {said} come from? I didn't say that.",
+         "Hang on, I never mentioned {said}."], min_items=1,
+        description="a summary that puts a figure in the customer's mouth they never said (their walk-away "
+                    "price, a rival's quote they kept to themselves): corrected, not confirmed; may use `{said}` "
+                    "(the figure)")
+    non_apology: List[Line] = Field(
+        ["That's not really an apology, is it?", "Sorry I feel that way? The quote did this, not me.",
+         "I don't need you to be sorry about my feelings. I need you to look at the price."], min_items=1,
+        description="an apology for the customer's reaction, not for anything the company did (\"I'm sorry you "
+                    "feel that way\"): the customer answers the tone")
+    thinking: List[Line] = Field(
+        ["Well?", "Take your time. I'm listening.", "Go on, I'm waiting."], min_items=1,
+        description="a thinking noise on its own (\"hmm\", \"🤔\", \"let me think\"): the customer waits for "
+                    "the answer")
 
 
 class Story(Schema):
@@ -577,7 +605,7 @@ LINE_PLACEHOLDERS = {"accept": {"price"}, "counter": {"price", "counter"}, "push
                      "reject": {"price"}, "reject_unacknowledged": {"price"}, "reject_unheard": {"price"},
                      "need_unmet": {"price", "need"},
                      "goodbye": {"price"}, "went_back": {"price", "previous"}, "reneged": {"price"},
-                     "misquoted": {"price", "said"}, "sour_goodbye": {"price"}}
+                     "misquoted": {"price", "said"}, "sour_goodbye": {"price"}, "wrong_figure": {"said"}}
 
 
 def coherence_problems(values: Dict[str, Any]) -> List[Tuple[Tuple[Any, ...], str]]:

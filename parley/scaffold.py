@@ -94,6 +94,7 @@ interests:
       - "Honestly, I don't want to change supplier. I just need you to meet me somewhere."
       - "Three years with you. I'd like to stay, but not at any price."
     satisfied_by: [concession]   # a price move meets this need once it is out
+    contradicted_by: [leaving]   # "so you've decided to go anyway?" says the opposite: __NAME__ corrects it
   - id: cash_flow
     description: "Paying for every delivery up front squeezes the café's cash in quiet weeks."
     revealed_by: [open_question, summary]
@@ -289,6 +290,22 @@ lines:
     - "I told you that already."
     - "You asked me that a minute ago."
     - "Like I said."
+  wrong_summary:   # a summary that gets __NAME__ wrong ("so you've decided to leave anyway?"): said before the need
+    - "No, that's not it at all."
+    - "Not quite. That's not what I said."
+    - "No, you've got me wrong there."
+  wrong_figure:    # a summary with a figure __NAME__ never said, such as the rival's quote (may use {said})
+    - "{said}? I never said {said}."
+    - "Where did {said} come from? I didn't say that."
+    - "Hang on, I never mentioned {said}."
+  non_apology:     # "I'm sorry you feel that way": sorry for __NAME__'s reaction, not for anything done
+    - "Sorry I feel that way? The price did that, not me."
+    - "That's not really an apology, is it?"
+    - "Don't be sorry about my feelings. Look at the price."
+  thinking:        # a thinking noise on its own ("hmm", "let me think"): __NAME__ waits
+    - "Well?"
+    - "Take your time. I'm listening."
+    - "Go on, I'm waiting."
 
 # Example conversations for Rasa's dialogue model, written as trainee moves. Each one starts just
 # after the session start. After every `intent` (a trainee move) comes `action: action_customer_turn`.

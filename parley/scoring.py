@@ -223,7 +223,12 @@ def _exploration_notes(turn: Turn) -> List[Note]:
         found = next((i.description for i in persona.interests if i.id in revealed), None)
         what = f" that brought out a hidden need: {found.rstrip('.')}" if found else " invites the customer to explain"
         notes.append(turn.credit("exploration", 3, "open_question", f"an open question{what}."))
-    if "summary" in moves:
+    if "summary" in moves and turn.has(EventKind.wrong_summary):
+        notes.append(Note("exploration", 0, turn.quote("summary"), f"your summary put words in {persona.name}'s "
+                          "mouth (a figure never said, or the opposite of what matters to them), so it shows no "
+                          "understanding.", "sum up only what the customer told you, in their words, and ask if "
+                          "you got it right.", kind="wrong_summary"))
+    elif "summary" in moves:
         notes.append(turn.credit("exploration", 2, "summary", "checking your understanding shows you listened."))
     if turn.has(EventKind.fact_told):
         asked_for = "open_question" if "open_question" in moves else "closed_question"
@@ -656,7 +661,10 @@ def _exploration(e: _Evidence) -> float | None:
     if not (asked or e.count("closed_question") or e.count("summary") or e.state.revealed):
         return None
     revealed = len(e.state.revealed) / max(1, len(e.persona.interests))
-    return 15 + 60 * revealed + 12.5 * min(asked, 2) + 20 * bool(e.count("summary"))
+    # a summary that got the customer wrong is no evidence of understanding, and shows the rep misheard
+    summed_up = any("summary" in t.moves and not _has(t.events, EventKind.wrong_summary) for t in e.fresh)
+    misheard = sum(_has(t.events, EventKind.wrong_summary) for t in e.fresh)
+    return 15 + 60 * revealed + 12.5 * min(asked, 2) + 20 * summed_up - 10 * misheard
 
 
 def _value_creation(e: _Evidence) -> float | None:

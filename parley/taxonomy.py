@@ -55,3 +55,12 @@ class Mood(str, Enum):
 
 
 MOODS: tuple[str, ...] = tuple(m.value for m in Mood)
+
+
+class Claim(str, Enum):
+    """What a rep's summary may claim about the customer's position (phrases in parley/data/listening.yml);
+    a persona's interest names the claims that say the opposite of it (`contradicted_by`)."""
+
+    leaving = "leaving"  # the customer has decided to go ("so you've decided to move to the other tool")
+    staying = "staying"  # the customer will stay whatever happens ("so you're happy to renew anyway")
+    price_only = "price_only"  # it is only about the price ("so it's all about the price for you?")

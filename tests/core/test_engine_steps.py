@@ -23,8 +23,9 @@ def a_turn(persona: Persona, text: str, *moves: str, **state_changes) -> Turn:
 
 
 def test_the_pipeline_names_its_steps_in_order() -> None:
-    assert [s.__name__ for s in engine.STEPS] == ["repeat_check", "rapport", "needs_met", "facts_told",
-                                                  "needs_revealed", "offer_judgement", "outcome", "reply"]
+    assert [s.__name__ for s in engine.STEPS] == ["repeat_check", "summary_check", "rapport", "needs_met",
+                                                  "facts_told", "needs_revealed", "offer_judgement", "outcome",
+                                                  "reply"]
 
 
 def test_begin_counts_the_turn_and_reads_it_once(charlie: Persona) -> None:
@@ -285,3 +286,131 @@ def test_a_wrap_up_close_that_names_a_lower_price_gives_it(personas) -> None:
     said = replace(turn(text, "close"), amounts=(Amount(25.5, "money", "price", 7, 13),))
     wrap = engine.react(morgan, params, agreed, said)
     assert has(wrap.events, EventKind.gave_after_deal) and wrap.state.deal_price == 25.5 and wrap.offer == 25.5
+
+
+# -- a customer who makes sense of the rep's words (R2, R9, RW1, RW3 in tests/playtest/FINDINGS.md) ----------
+
+def _through(t: Turn) -> Turn:
+    for step in engine.STEPS:
+        t = step(t)
+        if t.done:
+            break
+    return t
+
+
+def test_summary_check_catches_a_figure_the_customer_never_said(personas) -> None:
+    dana = personas["loyal_customer"]
+    said = (48.0, 42.0)  # her opening
+    wrong = engine.summary_check(a_turn(dana, "So you want us to match $41, like the other tool quoted you?",
+                                        "summary", trust=80, figures=said))
+    assert wrong.events == (Event(EventKind.wrong_summary, "$41"),) and wrong.state.wrong_summaries == 1
+    assert engine.rapport(wrong).state.trust == wrong.state.trust  # no credit for putting words in her mouth
+    said_back = _through(a_turn(dana, "So you want us to match $41, like the other tool quoted you?", "summary",
+                                trust=80, figures=said))
+    assert said_back.lines[0] in [engine._fill(str(line), dana, said_back.state, said="$41")
+                                  for line in dana.lines.wrong_figure]
+    assert not set(said_back.lines) & set(dana.reactions["summary"]["open"])  # never "That's exactly it."
+    right = engine.summary_check(a_turn(dana, "So you'd like something nearer the $42 you were paying?", "summary",
+                                        trust=80, figures=said))
+    assert right.events == () and right.summary is not None and not right.summary.wrong
+    proposal = engine.summary_check(a_turn(dana, "Would $44 be OK?", "summary", figures=said))
+    assert proposal.events == ()  # a figure proposed, not put in her mouth
+
+
+def test_a_summary_saying_the_opposite_of_a_need_is_corrected_with_that_need(personas) -> None:
+    dana = personas["loyal_customer"]
+    text = "So you've pretty much decided to move to the other tool anyway?"
+    t = _through(a_turn(dana, text, "summary", trust=80, revealed=("loyalty_recognised",)))
+    assert Event(EventKind.wrong_summary, "wants_to_stay") in t.events
+    assert Event(EventKind.revealed, "wants_to_stay") in t.events  # she says she wants to stay
+    assert t.lines[0] in dana.lines.wrong_summary and t.lines[1] in dana.interests[2].reveal
+    told = _through(a_turn(dana, text, "summary", trust=80, revealed=("wants_to_stay",)))
+    assert told.lines[0] in dana.lines.wrong_summary and told.lines[1] in dana.interests[2].reveal  # not said yet
+    heard = engine.remember((), dana.interests[2].reveal)
+    again = _through(a_turn(dana, text, "summary", trust=80, revealed=("wants_to_stay",), heard=heard))
+    assert again.lines[0] in dana.lines.wrong_summary and again.lines[1].startswith("As I said, ")
+    for fair in ("So you're thinking of switching to the other tool?", "So you don't want to move to the other "
+                 "tool, you want a fair renewal?", "So you'd like to stay?"):
+        assert engine.summary_check(a_turn(dana, fair, "summary", trust=80)).events == (), fair
+
+
+def test_a_price_only_summary_is_wrong_once_a_need_money_does_not_meet_is_told(personas) -> None:
+    dana = personas["loyal_customer"]
+    early = engine.summary_check(a_turn(dana, "So it's all about the price for you?", "summary", trust=80))
+    assert early.events == ()  # nothing else told yet: a fair guess
+    told = _through(a_turn(dana, "So it's all about the price for you?", "summary", trust=80,
+                           revealed=("tax_season_support",)))
+    assert Event(EventKind.wrong_summary, "tax_season_support") in told.events
+    assert told.lines[0] in dana.lines.wrong_summary and told.lines[1] in dana.interests[3].reveal
+
+
+def test_feelings_questions_wear_thin_like_sympathy(personas) -> None:
+    dana = personas["loyal_customer"]
+    first = engine.rapport(a_turn(dana, "How does that make you feel?", "open_question"))
+    assert first.state.trust == first.persona.parameters("normal").trust + 3 and first.state.feelings_asked == 1
+    second = engine.rapport(a_turn(dana, "How are you feeling now?", "open_question", feelings_asked=1))
+    assert second.state.trust == second.persona.parameters("normal").trust  # asked again: nothing gained
+    third = engine.rapport(a_turn(dana, "I understand. How are you feeling now?", "empathy", "open_question",
+                                  rapport_streak=2, feelings_asked=2))
+    assert has(third.events, EventKind.sympathy_fatigue) and third.lines[0] in dana.lines.sympathy_fatigue
+    assert engine.needs_revealed(third).events == third.events  # sympathy worn thin brings nothing out
+    deal = engine.rapport(a_turn(dana, "What would make the renewal work for you?", "open_question",
+                                 rapport_streak=2))
+    assert not has(deal.events, EventKind.sympathy_fatigue) and deal.state.rapport_streak == 0
+
+
+def test_a_feelings_question_brings_out_feelings_not_business_needs(personas) -> None:
+    dana = personas["loyal_customer"]  # budget_cycle comes out only for questions about the deal
+    t = engine.needs_revealed(a_turn(dana, "How does that make you feel?", "open_question", trust=80,
+                                     revealed=("loyalty_recognised",)))
+    assert t.events == (Event(EventKind.revealed, "wants_to_stay"),)
+    deal = engine.needs_revealed(a_turn(dana, "What matters most to you in the next contract?", "open_question",
+                                        trust=80, revealed=("loyalty_recognised",)))
+    assert deal.events == (Event(EventKind.revealed, "budget_cycle"),)
+    # nothing left that feelings bring out: an answer about how it landed, as to empathy
+    told = ("loyalty_recognised", "wants_to_stay")
+    felt = _through(a_turn(dana, "How does that make you feel?", "open_question", trust=80, revealed=told))
+    assert not has(felt.events, EventKind.revealed) and felt.lines[0] in dana.reactions["empathy"]["open"]
+
+
+def test_a_non_apology_gets_an_answer_about_tone(personas) -> None:
+    dana = personas["loyal_customer"]
+    t = _through(a_turn(dana, "I'm sorry you feel that way. What emotions come up?", "hold_position",
+                        "open_question", trust=80))
+    assert t.lines[0] in dana.lines.non_apology and not has(t.events, EventKind.revealed)
+    assert not has(t.events, EventKind.sympathy_fatigue)
+    owned = _through(a_turn(dana, "I'm sorry you feel we've let you down.", "empathy", trust=80))
+    assert not set(owned.lines) & set(dana.lines.non_apology)  # owns up to something: an apology
+
+
+def test_a_thinking_noise_is_waited_on(charlie: Persona) -> None:
+    for noise in ("hmm 🤔", "Hmm...", "let me think"):
+        t = _through(a_turn(charlie, noise, "other"))
+        assert t.lines[0] in charlie.lines.thinking, noise
+    other = _through(a_turn(charlie, "purple monkey dishwasher", "other"))
+    assert other.lines[0] not in charlie.lines.thinking
+
+
+def test_a_need_told_in_the_turn_that_meets_it_is_met(personas) -> None:
+    dana = personas["loyal_customer"]  # RW1: her thanks came with the turn that brought the need out
+    t = engine.needs_revealed(a_turn(dana, "Thank you for eight years with us.", "appreciation", trust=60))
+    assert t.events == (Event(EventKind.revealed, "loyalty_recognised"), Event(EventKind.satisfied,
+                                                                              "loyalty_recognised"))
+    assert "loyalty_recognised" in t.state.satisfied
+
+
+def test_extras_given_since_the_counter_are_not_the_same_offer_again(personas) -> None:
+    dana = personas["loyal_customer"]  # RW1: training and seats one turn, "$48, shall we go ahead?" the next
+    before = dict(offers=(48.0,), counter=46.5, counter_said=7, satisfied=("new_staff",), trust=100)
+
+    def said_again(t: Turn) -> bool:
+        return any(t.offer_line == engine._fill(str(line), dana, t.state, price="$48", counter="$46.50")
+                   for line in dana.lines.same_offer)
+
+    same = engine.offer_judgement(a_turn(dana, "Shall we go ahead at $48?", "close", **before,
+                                         extras=("price_lock",), counter_extras=("price_lock",)))
+    assert has(same.events, EventKind.countered) and said_again(same) and same.state.counter == 46.5
+    moved = engine.offer_judgement(a_turn(dana, "Shall we go ahead at $48?", "close", **before,
+                                          extras=("price_lock", "training"), counter_extras=("price_lock",)))
+    assert has(moved.events, EventKind.countered) and not said_again(moved)
+    assert moved.state.counter_extras == ("price_lock", "training")

@@ -238,11 +238,31 @@ def test_writing_the_deal_up_before_a_yes_is_not_praised(personas, detector):
     dana = Conversation(personas["loyal_customer"], detector)
     dana.say("Hi Dana, thank you so much for eight years, we really value you.")
     dana.say("How would you like the renewal to look?")
-    dana.say("I can offer $46 a seat with priority support.")
+    # $47: her thanks in the first turn meets her wish to be recognised as it comes out (RW1), so with priority
+    # support $46 is a price she would take; the point here is a write-up before any yes
+    dana.say("I can offer $47 a seat with priority support.")
     assert not has(dana.turns[-1].events, EventKind.accepted)
-    score = dana.say("Great, I'll send the contract for $46 today.")
+    score = dana.say("Great, I'll send the contract for $47 today.")
     assert not has(score.events, EventKind.accepted) and not score.tip.startswith("Good:")
     assert "before Dana had said yes" in messages(score)
+
+
+def test_a_wrong_summary_earns_no_exploration_credit(personas, detector):
+    dana = Conversation(personas["loyal_customer"], detector)  # R2: the rival's $41 is hers, never said
+    dana.say("Hi Dana, thanks for eight years with us. I'm sorry the quote was a shock.")
+    dana.say("What would make this renewal feel fair to you?")
+    wrong = dana.say("So basically you want us to match $41, like the other tool quoted you. Is that right?")
+    assert has(wrong.events, EventKind.wrong_summary)
+    assert not any(n.criterion == "exploration" and n.points > 0 for n in wrong.notes)
+    assert any(n.kind == "wrong_summary" for n in wrong.notes)
+    right_text = "So you'd like something nearer the $42 you were paying, and to be treated as a partner?"
+    right = dana.say(right_text)
+    assert not has(right.events, EventKind.wrong_summary)
+    assert any(n.criterion == "exploration" and n.points > 0 for n in right.notes)
+    listened = Conversation(personas["loyal_customer"], detector)  # the same rep without the wrong summary
+    for text in [t.text for t in dana.turns[:2]] + [right_text]:
+        listened.say(text)
+    assert dana.criteria()["exploration"] == listened.criteria()["exploration"] - 10  # misheard once
 
 
 def test_the_tip_never_calls_a_criticism_good(talk):

@@ -122,18 +122,21 @@ def prices_consistent(played: Played, persona: Persona) -> List[Violation]:
 
 def counters_never_rise(played: Played, persona: Persona) -> List[Violation]:
     """The customer never bids against themselves: a counter-offer (a turn the engine records as `countered` or
-    `pushed_for_more`) never asks more than their previous counter unless the rep moved in that turn (a price
-    lower than their last offer, or a new extra on the table). A buyer's counter rising in answer to the rep's
+    `pushed_for_more`) never asks more than their previous counter unless the rep moved since that counter (a
+    price lower than their last offer in that turn, or a new extra on the table since the counter: training
+    offered one turn, the price asked for the next, RW1). A buyer's counter rising in answer to the rep's
     concession is ordinary haggling (both sides move); rising with nothing moved is bidding against oneself
     (decision in docs/playtest.md)."""
-    found, last, offered = [], None, None
+    found, last, offered, extras_since = [], None, None, False
     for t in played.turns:
         turn_offers = [float(d) for d in details(t.events, EventKind.offer)]
         lower = bool(turn_offers) and (offered is None or turn_offers[-1] < offered)
-        moved = lower or has(t.events, EventKind.extras)
+        extras_since = extras_since or has(t.events, EventKind.extras)
+        moved = lower or extras_since
         offered = turn_offers[-1] if turn_offers else offered
         if not {EventKind.countered, EventKind.pushed_for_more} & kinds(t.events):
             continue
+        extras_since = False
         own = [v for v in _figures(t.reply) if v not in _numbers(t.text)][-1:]  # "$24 is... Could you do $22.50?"
         for value in own:
             if last is not None and value > last and not moved:
