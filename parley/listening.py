@@ -21,7 +21,7 @@ import yaml
 from parley.amounts import find_amounts
 from parley.moves import Analysis
 from parley.personas import Interest, Persona
-from parley.reading import QUESTION_WORDS_FILE
+from parley.wording import QUESTION_WORDS_FILE
 from parley.taxonomy import Claim
 
 LISTENING_FILE = Path(__file__).resolve().parent / "data" / "listening.yml"
