@@ -247,8 +247,9 @@ def understanding_check(s: Sentence) -> Verdict:
 
 def indirect_question(s: Sentence) -> Verdict:
     """"I wonder whether there is anything else ...", "I was wondering if you'd consider ...", "could you tell me if
-    ...", "do you know whether ...": a question put indirectly (`patterns.indirect_yes_no`), a wish to know or a request even without "?", "I wonder ..." only with one;
-    the clause after "if" / "whether" decides: it invites more or hands the floor over (open), else yes or no."""
+    ...", "do you know whether ...": a question put indirectly (`patterns.indirect_yes_no`; a wish to know or a
+    request asks even without "?", "I wonder ..." only with one); the clause after "if" / "whether" decides: it
+    invites more or hands the floor over (open), else yes or no."""
     found = _INDIRECT_YES_NO.search(s.lowered)
     if not found or not s.asks and not _INDIRECT_REQUEST.search(found.group(0)):
         return None  # "I'm wondering whether it's worth trying" muses aloud; with "?" it asks
