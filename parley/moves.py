@@ -954,6 +954,8 @@ def conflicts(detector: Detector, c: Candidate) -> None:
             del found[(move, k)]
         elif move == "close" and c.by("summary", k, "pattern") and found[(move, k)].source == "model":
             del found[(move, k)]  # "have I got that right?" checks understanding; it closes nothing
+        elif move == "close" and ("open_question", k) in found and found[(move, k)].source == "model":
+            del found[(move, k)]  # "anything looking further ahead?" explores; only a rule's close stands (R5)
         elif move == "close" and c.by("hold_position", k, "pattern") and found[(move, k)].source == "model":
             del found[(move, k)]  # "we have to stick with the new price" refuses; it finalises nothing
         elif move == "conditional_trade" and ("open_question", k) in found and not _WE_CAN.search(c.sents[k].text):
@@ -1059,7 +1061,8 @@ _STOP = {"i", "you", "we", "the", "a", "an", "be", "to", "for", "of", "it", "tha
          "your", "our", "my", "do", "have", "'s", "not", "can", "will", "would", "so", "what", "with", "by", "me", "us"}
 
 
-_GREETING_WORD = re.compile(r"\b(?:hi|hello|hey|hiya|morning|afternoon|evening|greetings|dear|welcome|meet|"
+_GREETING_WORD = re.compile(r"\b(?:hi|hello|hey|hiya|hallo|howdy|yo|salut|bonjour|hola|ciao|namaste|good day|g'day|"
+                            r"morning|afternoon|evening|greetings|dear|welcome|meet|"
                             r"hear from|speak|chat|talk)\b", re.I)
 
 
