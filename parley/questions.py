@@ -267,7 +267,7 @@ def _embedded_yes_no(doc: Doc, i: int, end: int) -> Kind:
     if "or" in words and set(words[len(words) - words[::-1].index("or"):][:4]) & _OPEN_ALTERNATIVES:
         return Kind.open
     if words[:1] in (["you"], ["u"]) and len(words) > 2 and words[1] in _REQUEST_AUX | {"'d", "d", "might"} and \
-            doc[i + 2].lemma_ in _ASK_VERBS:
+            i + 2 < end and doc[i + 2].lemma_ in _ASK_VERBS:
         return Kind.open  # "I was wondering if you could walk me through ..." asks them to talk
     return Kind.closed
 
