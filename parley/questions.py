@@ -802,6 +802,7 @@ def when_was_a_time(q: Clause) -> Verdict:
     return None
 
 
+_PERSONAL = {"name", "email", "address", "phone", "postcode", "zip", "age"}
 _DETERMINERS = {"the", "your", "ur", "yr", "a", "an", "our", "this", "that", "their", "my", "his", "her", "its"}
 _NP_ENDS = _PREP | AUX_FORMS | {"that", "which", "who", "you", "u", "we", "they", "i", "he", "she", "it", "and", "or",
                                 "if", "when", "so", "for", "right", "then", "now"}
@@ -823,8 +824,10 @@ def _asked_noun(q: Clause) -> Tuple[str, ...]:
     for w in words[1:]:
         if w in _PREP or w in {"w", "abt", "re"}:  # chat's "w" for "with"
             break  # "the end date of your lease": the phrase ends at its preposition
-        if w in _NP_ENDS or w in _DETERMINERS or len(phrase) == 4:
-            return ()  # "the budget you're working with": a clause follows, it asks for more than the figure
+        if w in _NP_ENDS or w in _DETERMINERS or w in {"'s", "s", "’s"} or len(phrase) == 4:
+            # "the budget you're working with": a clause follows, it asks for more than the figure; "your
+            # accountant's name": a person's detail, which the reading answers as private (parley/reading.py)
+            return ()
         phrase.append(w)
     return tuple(phrase)
 
@@ -854,7 +857,8 @@ def what_fact(q: Clause) -> Verdict:
         if nouns & _FACT_NOUNS and not nouns & _OPEN_NOUNS:
             return q.shape(Kind.closed)
     phrase = _asked_noun(q)  # "whats the ref number?", "what's the exact renewal price for 40 seats?"
-    if phrase and phrase[-1] in _FACT_NOUNS and not set(phrase) & _OPEN_NOUNS and len(q.rest) <= 10:
+    # (a person's name or e-mail is left to the rules after: the reading answers it as private, off topic)
+    if phrase and phrase[-1] in _FACT_NOUNS - _PERSONAL and not set(phrase) & _OPEN_NOUNS and len(q.rest) <= 10:
         return q.shape(Kind.closed)
     return None
 
