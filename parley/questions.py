@@ -599,6 +599,8 @@ def _unmarked_question(doc: Doc, i: int, end: int) -> bool:
     if not _opens_sentence(doc, i, end) or i + 2 >= end:
         return False
     w0, w1, w2 = word(doc[i]), word(doc[i + 1]), word(doc[i + 2])
+    if w0 in {"were", "should", "had"} and any(t.text == "," for t in doc[i:end]):
+        return False  # "were you to pay upfront, I could ...", "should you need more, ...": a condition, no question
     if w0 in {"can", "could", "may", "might"} and w1 == "i" and doc[i + 2].lemma_ == "ask":
         return True  # "might I ask what matters most to you"
     if w0 in {"is", "are"} and w1 == "there" and w2 in {"anything", "any", "anyone", "anybody", "something"}:

@@ -257,3 +257,13 @@ def test_each_new_wh_rule_on_its_own(clause, sentence, rule, text, expected):
         assert kind(rule(questions.Clause.at(doc, i, len(doc), True))) == expected
     else:
         assert kind(rule(clause(text))) == expected
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("Were you to pay the year upfront, I could bring it to £17 a month.", False),
+    ("Should you need more seats, we can add them at the same rate.", False),
+    ("do you have a budget in mind", True),
+])
+def test_an_inverted_condition_is_no_question(detector, text, asks):
+    moves = detector.detect(text).moves
+    assert ("closed_question" in moves or "open_question" in moves) is asks
