@@ -209,6 +209,8 @@ def test_an_indirect_question_is_read_by_what_it_embeds(sentence, text, expected
     ("Deal?", "check"),
     ("Have I got that right?", "check"),
     ("Fair summary?", "check"),
+    ("Is that about right?", "check"),
+    ("Am I reading that right?", "check"),
     ("Does the deal include training?", None),
 ])
 def test_a_few_words_asking_to_confirm_are_a_check(sentence, text, expected):
