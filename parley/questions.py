@@ -826,7 +826,9 @@ def _asked_noun(q: Clause) -> Tuple[str, ...]:
     for w in words[1:]:
         if w in _PREP or w in {"w", "abt", "re"}:  # chat's "w" for "with"
             break  # "the end date of your lease": the phrase ends at its preposition
-        if w in _NP_ENDS or w in _DETERMINERS or w in {"'s", "s", "’s"} or len(phrase) == 4:
+        if w in _DETERMINERS - {"that"} and phrase:
+            break  # "the budget this year": a time said after the noun
+        if w in _NP_ENDS or w in {"'s", "s", "’s"} or len(phrase) == 4:
             # "the budget you're working with": a clause follows, it asks for more than the figure; "your
             # accountant's name": a person's detail, which the reading answers as private (parley/reading.py)
             return ()

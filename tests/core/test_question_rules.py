@@ -249,6 +249,8 @@ def test_requests_read_by_what_they_ask_for(detector, text, expected):
     (questions.what_date, "whats ur deadline w relaydesk?", "closed"),
     (questions.what_fact, "whats the ref number?", "closed"),
     (questions.what_fact, "What's the budget you're working with?", None),
+    (questions.what_fact, "whats the budget this yr?", "closed"),
+    (questions.what_kind_of_story, "What kinds of constraints are you working within?", "open"),
     (questions.which_one, "Which trips matter most to keep?", "open"),
     (questions.which_one, "I can freeze it or add rooms; which matters more to you?", "closed"),
 ])
