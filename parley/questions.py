@@ -275,7 +275,12 @@ def _embedded_yes_no(doc: Doc, i: int, end: int) -> Kind:
 def _embedded_wh(doc: Doc, i: int, end: int) -> Kind:
     """The kind of a wh-question embedded in a request or a wish to know ("could you tell me how many seats you
     have?", "I'd like to know what matters most"): a figure, a date or one fact is closed, anything else open."""
-    verdict = decide(EMBEDDED_WH_RULES, Clause.at(doc, i, end, True)) if i + 1 < end else None
+    if i + 1 >= end:
+        return Kind.open
+    q = Clause.at(doc, i, end, True)
+    verdict = decide(EMBEDDED_WH_RULES, q)
+    if verdict is None and q.w0 == "when":  # "may I ask when finance confirmed it?": a date ("where ..." stays open)
+        verdict = when_where_who(q)
     return Kind.closed if isinstance(verdict, Shape) and verdict.kind in {Kind.closed, Kind.question} else Kind.open
 
 

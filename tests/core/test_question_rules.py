@@ -234,6 +234,7 @@ def test_a_wish_to_know_is_read_by_the_question_it_embeds(sentence, text, expect
     ("Kindly confirm your customer ID please.", "closed"),
     ("Please let me know the number of rooms.", "closed"),
     ("May I know what is troubling you about the contract?", "open"),
+    ("Might I ask when finance confirmed the cut?", "closed"),
     ("Any corrections?", "closed"),
     ("Anything else on your mind?", "open"),
 ])
