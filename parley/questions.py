@@ -65,7 +65,7 @@ _EMBED_OPEN = re.compile(
     re.I,
 )
 _IMPERATIVE_OPEN = re.compile(
-    r"^(?:(?:so|and|but|okay|ok|well|now|then|please|just|also|yeah|right|alright|first|actually)\b[,\s]*)*"
+    r"^(?:(?:so|and|but|okay|ok|well|now|then|please|pls|kindly|just|also|yeah|right|alright|first|actually)\b[,\s]*)*"
     r"(?:can you |could you |would you |will you |do you mind |would you mind |maybe |perhaps )?"
     r"(tell me|tell us|say me|say us|explain me|talk me|talk to me|talk us|walk me|walk us|describe|explain|share|"
     r"say more|elaborate|"
@@ -76,6 +76,19 @@ _IMPERATIVE_OPEN = re.compile(
     re.I,
 )
 _RHETORICAL = re.compile("|".join(_DATA["patterns"]["rhetorical"]), re.I)
+
+
+def _patterns(name: str) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in _DATA["patterns"][name]), re.I)
+
+
+_INDIRECT_YES_NO = _patterns("indirect_yes_no")
+_IMPERATIVE_CLOSED = _patterns("imperative_closed")
+_CHECKS = _patterns("checks")
+_INDIRECT_REQUEST = re.compile(r"\b(?:tell|let|know|remember|recall)\b")  # "could you tell me if ...": asks without "?"
+_ANY_CLOSED = _words("any_closed")
+_ANY_ELSE = re.compile(r"\bany ?(?:thing|one|body)? (?:other|else)\b|\bany other\b")
+_HELPS = re.compile(r"\b(?:i|we) (?:can|could) (?:help|do)\b")
 _HELLO = r"(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening))"
 _PHATIC = re.compile(
     r"^" + _HELLO + r"?[\s,!.]*(?:[a-z]+[\s,!.]+)?"
@@ -226,12 +239,72 @@ def rhetorical_jab(s: Sentence) -> Verdict:
     return s.shape(Kind.rhetorical) if s.asks and _RHETORICAL.search(s.lowered) else None
 
 
+def understanding_check(s: Sentence) -> Verdict:
+    """"Sound alright?", "deal?", "have I got that right?", "fair summary?": a few words that ask the customer to
+    confirm what was just said or put up (`patterns.checks`): a check, not a question that explores."""
+    return s.shape(Kind.check) if s.asks and _CHECKS.search(s.lowered) else None
+
+
+def indirect_question(s: Sentence) -> Verdict:
+    """"I wonder whether there is anything else ...", "I was wondering if you'd consider ...", "could you tell me if
+    ...", "do you know whether ...": a question put indirectly (`patterns.indirect_yes_no`; a wish to know or a
+    request asks even without "?", "I wonder ..." only with one); the clause after "if" / "whether" decides: it
+    invites more or hands the floor over (open), else yes or no."""
+    found = _INDIRECT_YES_NO.search(s.lowered)
+    if not found or not s.asks and not _INDIRECT_REQUEST.search(found.group(0)):
+        return None  # "I'm wondering whether it's worth trying" muses aloud; with "?" it asks
+    inner = _char_to_token(s.sent, found.end())
+    return s.shape(_embedded_yes_no(s.sent.doc, inner, s.sent.end), _char_to_token(s.sent, found.start()))
+
+
+def _embedded_yes_no(doc: Doc, i: int, end: int) -> Kind:
+    """The kind of a yes/no question embedded after "if" / "whether", read in statement order ("there is anything
+    else ...", "you could tell me more ...", "it's the price or something else")."""
+    words = [word(t) for t in doc[i:end] if not t.is_punct and not t.is_space]
+    text = " ".join(words)
+    if _ANY_ELSE.search(text) and not _HELPS.search(text):
+        return Kind.open
+    if "or" in words and set(words[len(words) - words[::-1].index("or"):][:4]) & _OPEN_ALTERNATIVES:
+        return Kind.open
+    if words[:1] in (["you"], ["u"]) and len(words) > 2 and words[1] in _REQUEST_AUX | {"'d", "d", "might"} and \
+            i + 2 < end and doc[i + 2].lemma_ in _ASK_VERBS:
+        return Kind.open  # "I was wondering if you could walk me through ..." asks them to talk
+    return Kind.closed
+
+
+def _embedded_wh(doc: Doc, i: int, end: int) -> Kind:
+    """The kind of a wh-question embedded in a request or a wish to know ("could you tell me how many seats you
+    have?", "I'd like to know what matters most"): a figure, a date or one fact is closed, anything else open."""
+    if i + 1 >= end:
+        return Kind.open
+    q = Clause.at(doc, i, end, True)
+    verdict = decide(EMBEDDED_WH_RULES, q)
+    if verdict is None and q.w0 == "when":  # "may I ask when finance confirmed it?": a date ("where ..." stays open)
+        verdict = when_where_who(q)
+    return Kind.closed if isinstance(verdict, Shape) and verdict.kind in {Kind.closed, Kind.question} else Kind.open
+
+
+def _wh_after(span: Span, offset: int, within: int = 3) -> int | None:
+    """The token index of a wh-word that the words before a character offset of the span's normalised text embed:
+    within a few words, no punctuation between ("tell me how many ..."; "so tell me, how often ...?" asks the
+    second question on its own)."""
+    at = _char_to_token(span, offset)
+    for j in range(at, min(span.end, at + within)):
+        if span.doc[j].is_punct:
+            return None
+        if word(span.doc[j]) in _WH:
+            return j
+    return None
+
+
 def embedded_question(s: Sentence) -> Verdict:
     """"I'm curious what made you look elsewhere", "I'd love to hear more about ...": open, with or without "?"
     ("I wonder if ..." asks for a yes or a no: the clause rules decide)."""
     embedded = _EMBED_OPEN.search(s.lowered)
     if embedded and not (embedded.group(2) and re.match(r"\s*(?:if|whether)\b", s.lowered[embedded.end(2):])):
-        return s.shape(Kind.open, _char_to_token(s.sent, embedded.start()))
+        wh = next((n for n in (3, 7) if embedded.group(n)), None)
+        kind = _embedded_wh(s.sent.doc, _char_to_token(s.sent, embedded.start(wh)), s.sent.end) if wh else Kind.open
+        return s.shape(kind, _char_to_token(s.sent, embedded.start()))
     return None
 
 
@@ -272,8 +345,12 @@ def _clause_head(doc: Doc, i: int, end: int, asks: bool) -> Shape | None:
     """One clause from token i: a request to talk ("tell me about ..."), "tell me if ..." (yes or no), an elliptical
     "anything else?", or the clause rules."""
     clause = " ".join(doc[i:end].text.lower().split())
-    if _IMPERATIVE_OPEN.match(clause):
-        return Shape(Kind.open, i)
+    request = _IMPERATIVE_OPEN.match(clause)
+    if request:
+        wh = _wh_after(doc[i:end], request.end())  # "can you tell me how many seats ...?" asks for a figure
+        return Shape(_embedded_wh(doc, wh, end) if wh is not None else Kind.open, i)
+    if _IMPERATIVE_CLOSED.match(clause):
+        return Shape(Kind.closed, i)  # "kindly confirm your customer ID": one fact, or a yes
     if re.match(r"(?:please )?(?:tell me|let me know) (?:if|whether)\b", clause):
         return Shape(Kind.closed, i)  # "tell me if that's a problem" asks for a yes or a no
     head = word(doc[i])
@@ -308,8 +385,9 @@ def said_as_a_question(s: Sentence) -> Verdict:
     return s.shape(Kind.question)
 
 
-SENTENCE_RULES: Tuple[SentenceRule, ...] = (small_talk, rhetorical_jab, embedded_question, scale_question,
-                                            clause_questions, lone_why, said_as_a_question)
+SENTENCE_RULES: Tuple[SentenceRule, ...] = (small_talk, rhetorical_jab, understanding_check, indirect_question,
+                                            embedded_question, scale_question, clause_questions, lone_why,
+                                            said_as_a_question)
 
 
 def question_shape(sent: Span) -> Shape | None:
@@ -337,7 +415,7 @@ def _any_shape(doc: Doc, i: int, end: int) -> Shape:
     """"Anything else?", "any thoughts on that?": elliptical questions that invite more."""
     following = [word(t) for t in doc[i:end]]
     chance = following[1:2] == ["chance"] and not _ASK_VERBS & set(following)  # "any chance $32 gets us there?"
-    if chance or {"question", "questions"} & set(following) or \
+    if chance or {"question", "questions"} & set(following) or _ANY_CLOSED & set(following[1:3]) or \
             ({"i", "we"} & set(following) and {"help", "do"} & set(following)):
         return Shape(Kind.closed, i)
     return Shape(Kind.open, i)
@@ -435,12 +513,13 @@ def request_to_talk(q: Clause) -> Verdict:
 
 
 def may_i_ask(q: Clause) -> Verdict:
-    """"may I ask what you need?": the nested clause decides ("may I ask how many ...?" stays closed)."""
-    if q.w0 in {"can", "could", "may", "might"} and q.w1 == "i" and _verb(q) == "ask":
+    """"may I ask what you need?", "may I know how it affects you?": the nested clause decides ("may I ask how many
+    ...?" stays closed)."""
+    if q.w0 in {"can", "could", "may", "might"} and q.w1 == "i" and _verb(q) in {"ask", "know", "enquire", "inquire"}:
         subject_at = _subject_at(q)
         nested = [j for j in range(subject_at + 2, min(q.end, subject_at + 5)) if word(q.doc[j]) in _WH]
-        if nested:
-            return wh_shape(Clause.at(q.doc, nested[0], q.end, True)) or q.shape(Kind.open)
+        if nested:  # "may I know what is troubling you?": the nested question decides
+            return q.shape(_embedded_wh(q.doc, nested[0], q.end))
     return None
 
 
@@ -525,6 +604,8 @@ def _unmarked_question(doc: Doc, i: int, end: int) -> bool:
     if not _opens_sentence(doc, i, end) or i + 2 >= end:
         return False
     w0, w1, w2 = word(doc[i]), word(doc[i + 1]), word(doc[i + 2])
+    if w0 in {"were", "should", "had"} and any(t.text == "," for t in doc[i:end]):
+        return False  # "were you to pay upfront, I could ...", "should you need more, ...": a condition, no question
     if w0 in {"can", "could", "may", "might"} and w1 == "i" and doc[i + 2].lemma_ == "ask":
         return True  # "might I ask what matters most to you"
     if w0 in {"is", "are"} and w1 == "there" and w2 in {"anything", "any", "anyone", "anybody", "something"}:
@@ -650,6 +731,17 @@ def wh_about(q: Clause) -> Verdict:
     return q.shape(Kind.open)
 
 
+def what_say_to(q: Clause) -> Verdict:
+    """"what do you say to €71 a week?", "what would you say to $40 for two years?": a figure put up for a yes or a
+    no ("what do you say to that?" asks what they think)."""
+    if q.w0 == "what" and q.w1 in {"do", "would", "'d", "d", "will"} and q.w2 in {"you", "u"} and \
+            q.rest[2:4] == ("say", "to"):
+        after = q.doc[q.i + 5: min(q.end, q.i + 7)]
+        if any(t.like_num or t.is_currency or any(ch.isdigit() for ch in t.text) for t in after):
+            return q.shape(Kind.proposal)
+    return None
+
+
 def what_if_proposal(q: Clause) -> Verdict:
     """"what if we ...?" proposes."""
     return q.shape(Kind.proposal) if q.w0 == "what" and q.w1 == "if" and q.w2 in {"i", "we", "you", "u"} else None
@@ -717,13 +809,46 @@ def when_was_a_time(q: Clause) -> Verdict:
     return None
 
 
+_PERSONAL = {"name", "email", "address", "phone", "postcode", "zip", "age"}
+_DETERMINERS = {"the", "your", "ur", "yr", "a", "an", "our", "this", "that", "their", "my", "his", "her", "its"}
+_NP_ENDS = _PREP | AUX_FORMS | {"that", "which", "who", "you", "u", "we", "they", "i", "he", "she", "it", "and", "or",
+                                "if", "when", "so", "for", "right", "then", "now"}
+
+
+def _asked_noun(q: Clause) -> Tuple[str, ...]:
+    """The noun phrase a "what's / what is the ...?" asks about, its determiner left out, up to a preposition or the
+    end ("what's the exact end date of your lease?" -> exact, end, date); () for other forms, and where a clause
+    follows the noun ("what's the budget you're working with?" asks about more than a figure)."""
+    if q.doc[q.i].lower_ in {"whats", "wats", "wots"}:  # typed without the apostrophe: one word, the "is" inside
+        words: Sequence[str] = q.rest
+    elif q.w1 in {"'s", "is", "s", "was", "are", "were"}:
+        words = q.rest[1:]
+    else:
+        return ()
+    if not words or words[0] not in _DETERMINERS:
+        return ()  # "what was different this time?" asks no noun
+    phrase: List[str] = []
+    for w in words[1:]:
+        if w in _PREP or w in {"w", "abt", "re"}:  # chat's "w" for "with"
+            break  # "the end date of your lease": the phrase ends at its preposition
+        if w in _DETERMINERS - {"that"} and phrase:
+            break  # "the budget this year": a time said after the noun
+        if w in _NP_ENDS or w in {"'s", "s", "’s"} or len(phrase) == 4:
+            # "the budget you're working with": a clause follows, it asks for more than the figure; "your
+            # accountant's name": a person's detail, which the reading answers as private (parley/reading.py)
+            return ()
+        phrase.append(w)
+    return tuple(phrase)
+
+
 def what_date(q: Clause) -> Verdict:
-    """"what's the timeline for your budget submission?", "what timeline are you working to?": a date."""
+    """"what's the timeline for your budget submission?", "what timeline are you working to?", "what's the exact end
+    date of your lease?": a date."""
     if q.w0 not in {"what", "whats"}:
         return None
-    noun = q.w1 if q.w1 not in {"'s", "is", "s", "was"} else (q.rest[2] if q.w2 in {"the", "your", "ur"} and
-                                                                len(q.rest) > 2 else "")
-    return q.shape(Kind.closed) if noun in _DATE_NOUNS else None
+    phrase = _asked_noun(q)
+    nouns = set(phrase) if phrase else {q.w1}
+    return q.shape(Kind.closed) if nouns & _DATE_NOUNS and not nouns & _OPEN_NOUNS else None
 
 
 def what_fact(q: Clause) -> Verdict:
@@ -740,14 +865,22 @@ def what_fact(q: Clause) -> Verdict:
         nouns = q.lemmas(2)
         if nouns & _FACT_NOUNS and not nouns & _OPEN_NOUNS:
             return q.shape(Kind.closed)
+    phrase = _asked_noun(q)  # "whats the ref number?", "what's the exact renewal price for 40 seats?"
+    # (a person's name or e-mail is left to the rules after: the reading answers it as private, off topic)
+    if phrase and phrase[-1] in _FACT_NOUNS - _PERSONAL and not set(phrase) & _OPEN_NOUNS and len(q.rest) <= 10:
+        return q.shape(Kind.closed)
     return None
+
+
+_COMPARATIVES = {"more", "better", "rather", "less", "first"}
 
 
 def which_one(q: Clause) -> Verdict:
     """"which of those matters most to you?" asks them to weigh (like "how important"); "which plan?" a fact."""
-    if q.w0 == "which" and not _either_or(list(q.rest)) and \
-            q.lemmas(1) & {"matter", "important", "priority", "concern", "care", "useful", "helpful"}:
-        return q.shape(Kind.open)
+    weighs = (q.lemmas(1) | set(q.rest)) & {"matter", "matters", "important", "priority", "concern", "care", "useful",
+                                            "helpful"}  # the word as typed too: the lookup lemmatizer reads "matt"
+    if q.w0 == "which" and weighs and not _either_or(list(q.rest)) and not set(q.rest) & _COMPARATIVES:
+        return q.shape(Kind.open)  # "which of those matters most?"; "which matters more, X or Y?" picks one
     return q.shape(Kind.closed) if q.w0 in {"which", "whose"} else None
 
 
@@ -768,10 +901,16 @@ def wh_open(q: Clause) -> Verdict:
 
 
 WH_RULES: Tuple[Rule, ...] = (
-    wh_unmarked_statement, wh_subject_clause, wh_about, what_if_proposal, why_not_proposal, how_does_that_sound,
-    how_much_it_weighs, how_many, how_important, what_kind_of_story, when_was_a_time,
+    wh_unmarked_statement, wh_subject_clause, wh_about, what_say_to, what_if_proposal, why_not_proposal,
+    how_does_that_sound, how_much_it_weighs, how_many, how_important, what_kind_of_story, when_was_a_time,
     what_date, what_fact, which_one, when_where_who, wh_open,
 )
+
+
+# a wh-question embedded in a request or a wish to know ("could you tell me how many ...", "I'd like to know what
+# ..."): its words are in statement order, so only the rules that read what is asked for apply
+EMBEDDED_WH_RULES: Tuple[Rule, ...] = (how_much_it_weighs, how_many, how_important, what_kind_of_story, what_date,
+                                       what_fact, which_one)
 
 
 def decide(rules: Sequence[Rule], q: Clause) -> Shape | None:
@@ -790,7 +929,8 @@ def wh_shape(q: Clause) -> Shape | None:
 
 _ASKING_WORDS = _WH | {"tell", "describe", "explain", "walk", "talk", "share", "say", "elaborate", "expand", "help",
                        "give", "fill", "catch", "run", "take", "paint", "outline", "wonder", "curious", "interested",
-                       "keen", "like", "love", "want", "need", "hope", "eager", "let"}
+                       "keen", "like", "love", "want", "need", "hope", "eager", "let", "confirm", "verify", "provide",
+                       "send", "quote"}
 
 
 def quoted(sent: Span, start: int) -> bool:

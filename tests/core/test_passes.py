@@ -188,3 +188,28 @@ def test_amount_roles_turns_a_check_with_its_price_put_forward_into_a_yes_or_no_
     assert ("summary", 1) not in c.found and {("concession", 1), ("closed_question", 1)} <= set(c.found)
     kept = run_until(detector, "If I've got this right, you need it under $27?", moves.amount_roles)
     assert "concession" not in found(kept)
+
+
+def test_conflicts_an_open_question_outweighs_the_classifiers_close(detector):
+    # play-test R5: "Anything looking further ahead?" explores; a close only the classifier read in it goes
+    c = run_until(detector, "Anything looking further ahead?", moves.amount_roles)
+    c.found.pop(("close", 0), None)
+    c.add("close", c.sents[0], "model", 0.45, 0)
+    moves.conflicts(detector, c)
+    assert ("open_question", 0) in c.found and ("close", 0) not in c.found
+    # a close a rule found ("how do you feel about going ahead on those terms?") stands beside the open question
+    c = run_until(detector, "Anything looking further ahead?", moves.amount_roles)
+    c.add("close", c.sents[0], "pattern", 1.0, 0)
+    moves.conflicts(detector, c)
+    assert {("open_question", 0), ("close", 0)} <= set(c.found)
+
+
+@pytest.mark.parametrize("text, move", [
+    ("Hallo Tobias, thanks for the ticket.", "greeting"),
+    ("Good day Mr Lee, you are chatting with Sam from accounts.", "greeting"),
+    ("In short: the service is fine, the price is not, and you decide on Friday.", "summary"),
+    ("If I'm reading you right, timing matters more than the amount.", "summary"),
+    ("Let me restate where we are: two sites, one invoice.", "summary"),
+])
+def test_phrase_patterns_reads_other_hellos_and_restatements(detector, text, move):
+    assert move in found(run_until(detector, text, moves.phrase_patterns))

@@ -186,3 +186,89 @@ def test_the_sentence_rules_run_in_order():
 def test_a_non_native_request_to_talk_is_an_open_question(detector, text):
     # "say me" / "explain me" for "tell me" / "explain to me" (play-test R7): the floor is handed over all the same
     assert "open_question" in detector.detect(text).moves and "closed_question" not in detector.detect(text).moves
+
+
+@pytest.mark.parametrize("text, expected", [
+    # an indirect yes/no question: open or closed by the clause it embeds (play-test R8)
+    ("Dear Charlie, I wonder whether there is anything else that would make the coming months easier?", "open"),
+    ("I was wondering if you'd be open to a two-year term?", "closed"),
+    ("I was wondering if you could walk me through how the budget gets set?", "open"),
+    ("Could you tell me if it's the price or something else?", "open"),
+    ("could you let me know whether the 40 seats are still right", "closed"),
+    ("Do you happen to know whether finance has signed off?", "closed"),
+    # musing aloud without "?" asks nothing
+    ("I'm wondering whether it's worth trying a different approach.", None),
+])
+def test_an_indirect_question_is_read_by_what_it_embeds(sentence, text, expected):
+    assert kind(questions.indirect_question(sentence(text))) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Sound alright?", "check"),
+    ("ok so does that sound fair to you?", "check"),
+    ("Deal?", "check"),
+    ("Have I got that right?", "check"),
+    ("Fair summary?", "check"),
+    ("Is that about right?", "check"),
+    ("Am I reading that right?", "check"),
+    ("Does the deal include training?", None),
+])
+def test_a_few_words_asking_to_confirm_are_a_check(sentence, text, expected):
+    assert kind(questions.understanding_check(sentence(text))) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I'd like to know how many seats you need.", "closed"),
+    ("I'm curious what made you start looking around.", "open"),
+    ("I'd love to know what matters most to you", "open"),
+])
+def test_a_wish_to_know_is_read_by_the_question_it_embeds(sentence, text, expected):
+    assert kind(questions.embedded_question(sentence(text))) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Could you tell me how many seats you have?", "closed"),
+    ("Could you tell me what matters most to you?", "open"),
+    ("So tell me, how is the season going?", "open"),
+    ("Kindly share what the new fee does to your monthly costs.", "open"),
+    ("Kindly confirm your customer ID please.", "closed"),
+    ("Please let me know the number of rooms.", "closed"),
+    ("May I know what is troubling you about the contract?", "open"),
+    ("Might I ask when finance confirmed the cut?", "closed"),
+    ("Any corrections?", "closed"),
+    ("Anything else on your mind?", "open"),
+])
+def test_requests_read_by_what_they_ask_for(detector, text, expected):
+    moves = detector.detect(text).moves
+    assert f"{expected}_question" in moves and f"{'open' if expected == 'closed' else 'closed'}_question" not in moves
+
+
+@pytest.mark.parametrize("rule, text, expected", [
+    (questions.what_say_to, "What do you say to $71 a week per machine?", "proposal"),
+    (questions.what_say_to, "What do you say to that?", None),
+    (questions.what_date, "What's the exact end date of your current lease?", "closed"),
+    (questions.what_date, "whats ur deadline w relaydesk?", "closed"),
+    (questions.what_fact, "whats the ref number?", "closed"),
+    (questions.what_fact, "What's the budget you're working with?", None),
+    (questions.what_fact, "whats the budget this yr?", "closed"),
+    (questions.what_kind_of_story, "What kinds of constraints are you working within?", "open"),
+    (questions.which_one, "Which trips matter most to keep?", "open"),
+    (questions.which_one, "I can freeze it or add rooms; which matters more to you?", "closed"),
+])
+def test_each_new_wh_rule_on_its_own(clause, sentence, rule, text, expected):
+    if rule is questions.which_one and ";" in text:  # the clause after the semicolon
+        doc = sentence(text).sent.doc
+        i = next(t.i for t in doc if t.lower_ == "which")
+        assert kind(rule(questions.Clause.at(doc, i, len(doc), True))) == expected
+    else:
+        assert kind(rule(clause(text))) == expected
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("Were you to pay the year upfront, I could bring it to £17 a month.", False),
+    ("Should you need more seats, we can add them at the same rate.", False),
+    ("do you have a budget in mind", True),
+])
+def test_an_inverted_condition_is_no_question(detector, text, asks):
+    moves = detector.detect(text).moves
+    assert ("closed_question" in moves or "open_question" in moves) is asks
