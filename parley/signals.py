@@ -13,7 +13,7 @@ import re
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, Tuple
+from typing import Dict, FrozenSet, Iterable, Tuple
 
 import yaml
 
@@ -34,8 +34,8 @@ class Signal(str, Enum):
     thinking = "thinking"  # "hmm 🤔", "let me think...": nothing but a thinking noise
 
 
-def _phrases(items) -> str:
-    """Any of the phrases, as whole words (an emoji or "..." as itself)."""
+def phrases_pattern(items: Iterable[str]) -> str:
+    """A regular expression for any of the phrases, as whole words, any case (an emoji or "..." as itself)."""
     parts = sorted({str(p).lower() for p in items}, key=len, reverse=True)
     return "|".join(r"(?<!\w)" + re.escape(p) + (r"(?!\w)" if p[-1:].isalnum() else "") for p in parts)
 
@@ -53,7 +53,7 @@ def _specs() -> Dict[str, dict]:
 def patterns() -> Dict[str, re.Pattern]:
     """One pattern per signal: its regular expressions, or its plain phrases as whole words."""
     return {name: re.compile("|".join([f"(?:{p})" for p in spec.get("patterns") or ()] +
-                                      ([_phrases(spec["phrases"])] if spec.get("phrases") else [])), re.I)
+                                      ([phrases_pattern(spec["phrases"])] if spec.get("phrases") else [])), re.I)
             for name, spec in _specs().items()}
 
 

@@ -33,6 +33,7 @@ import yaml
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from parley.questions import Kind
+from parley.signals import phrases_pattern
 from parley.taxonomy import Claim
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -249,9 +250,8 @@ _HEARD: Dict[str, re.Pattern] = {name: re.compile(p, re.I) for name, p in (_HEAR
 
 
 def _phrases(items: Iterable[str]) -> re.Pattern:
-    """Any of the phrases, as whole words (an emoji or "..." as itself)."""
-    parts = sorted({str(p).lower() for p in items}, key=len, reverse=True)
-    return re.compile("|".join(r"(?<!\w)" + re.escape(p) + (r"(?!\w)" if p[-1:].isalnum() else "") for p in parts))
+    """Any of the phrases, as whole words (parley/signals.py reads its plain phrases the same way)."""
+    return re.compile(phrases_pattern(items))
 
 
 CLAIMS: Dict[Claim, re.Pattern] = {Claim(k): _phrases(v) for k, v in (_HEARING.get("claims") or {}).items()}
