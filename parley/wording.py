@@ -33,15 +33,22 @@ import yaml
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from parley.questions import Kind
+from parley.signals import phrases_pattern
+from parley.taxonomy import Claim
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 WORDING_FILE = DATA_DIR / "wording.yml"
 QUESTION_WORDS_FILE = DATA_DIR / "question_words.yml"
+LISTENING_FILE = DATA_DIR / "listening.yml"
 _DATA = yaml.safe_load(WORDING_FILE.read_text(encoding="utf-8"))
 _PATTERNS: Dict[str, re.Pattern] = {name: re.compile(p, re.I) for name, p in _DATA["patterns"].items()}
 PHRASES: Dict[str, Tuple[str, ...]] = {name: tuple(str(p).lower() for p in v) for name, v in _DATA["phrases"].items()}
 # the moves a question record is kept for: what the customer is asked, and what is summed up back to them
 QUESTION_MOVES = frozenset({"open_question", "closed_question", "summary"})
+# ...and the other words put to the customer, whose span and wording the customer hears too (a close may ask
+# only how they feel; a figure in an offer's words is put forward, not put in their mouth: parley/listening.py)
+OFFER_MOVES = frozenset({"concession", "conditional_trade", "value_add"})
+RECORD_MOVES = QUESTION_MOVES | OFFER_MOVES | {"close"}
 
 
 def vocabulary(name: str) -> FrozenSet[str]:
@@ -236,6 +243,66 @@ def _counts(lowered: str) -> Tuple[Count, ...]:
     return tuple(counts)
 
 
+# -- what the customer hears: claims, summing-up, feelings -------------------------------------------------
+
+_HEARING = yaml.safe_load(LISTENING_FILE.read_text(encoding="utf-8")) or {}
+_HEARD: Dict[str, re.Pattern] = {name: re.compile(p, re.I) for name, p in (_HEARING.get("patterns") or {}).items()}
+
+
+def _phrases(items: Iterable[str]) -> re.Pattern:
+    """Any of the phrases, as whole words (parley/signals.py reads its plain phrases the same way)."""
+    return re.compile(phrases_pattern(items))
+
+
+CLAIMS: Dict[Claim, re.Pattern] = {Claim(k): _phrases(v) for k, v in (_HEARING.get("claims") or {}).items()}
+_NEGATION = re.compile(r"\b(?:" + "|".join(re.escape(str(n)) for n in _HEARING.get("negations") or ()
+                                           if n != "n't") + r")\b|n't\b|n’t\b")
+_FEELINGS = _phrases(_HEARING.get("feelings") or ())
+# "how do you feel about a three-year lock?" asks for an opinion on the deal, not how the customer feels: the
+# negotiation's own words (parley/data/question_words.yml `deal`, shared with parley/reading.py)
+_DEAL = vocabulary("deal")
+_WINDOW = 5  # words before a claim that may turn it round ("you don't really want to leave")
+
+
+def claims(text: str) -> FrozenSet[Claim]:
+    """What the words claim about the customer; a claim after a negation or a hedge in the few words before it,
+    or with a condition after it, claims nothing ("you don't want to leave", "rather stay than switch",
+    "thinking of switching", "you'll switch unless we close the gap")."""
+    lowered = text.lower().replace("’", "'")
+    found = set()
+    for claim, pattern in CLAIMS.items():
+        for m in pattern.finditer(lowered):
+            before = " ".join(re.findall(r"[\w']+", lowered[: m.start()])[-_WINDOW:])
+            after = " ".join(re.findall(r"[\w']+", lowered[m.end():])[:_WINDOW + 3])
+            if not _NEGATION.search(before) and not _HEARD["hedge"].search(before) and \
+                    not _HEARD["condition"].search(after):
+                found.add(claim)
+                break
+    return both_ways(found)
+
+
+def both_ways(claimed: Iterable[Claim]) -> FrozenSet[Claim]:
+    """Claims taken together: "stay or go?" claims neither."""
+    found = set(claimed)
+    if {Claim.leaving, Claim.staying} <= found:
+        found -= {Claim.leaving, Claim.staying}
+    return frozenset(found)
+
+
+def _names_deal(lowered: str) -> bool:
+    return any(w in _DEAL or w.rstrip("s") in _DEAL for w in re.findall(r"[a-z]+", lowered))
+
+
+@lru_cache(maxsize=2048)
+def heard(quote: str) -> Dict[str, object]:
+    """What the customer hears in a question's words: the fields of its record (`Question.claims`, `sums_up`,
+    `about_you`, `feelings`, `names_deal`)."""
+    lowered = quote.lower()
+    return {"claims": claims(quote), "sums_up": bool(_HEARD["sums_up"].match(quote)),
+            "about_you": bool(_HEARD["about_you"].search(quote)), "feelings": bool(_FEELINGS.search(lowered)),
+            "names_deal": _names_deal(lowered)}
+
+
 # -- questions -----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -258,6 +325,12 @@ class Question:
     self_answered: bool = False  # answered in the same breath: "why...? To get a better quote!"
     figures: Tuple[Figure, ...] = ()
     counts: Tuple[Count, ...] = ()
+    # what the customer hears in it (phrases: parley/data/listening.yml)
+    claims: FrozenSet[Claim] = frozenset()  # what it claims about the customer: "so you've decided to leave"
+    sums_up: bool = False  # opens as a summing-up: "so you're leaving us?", "sounds like...", "you mean..."
+    about_you: bool = False  # speaks about the customer ("you", "your"): only then a figure is put in their mouth
+    feelings: bool = False  # uses a feelings word: "how does that make you feel?"
+    names_deal: bool = False  # names the deal: "how do you feel about a three-year lock?" asks about the deal
 
     def mentions(self, phrases: Iterable[str]) -> bool:
         return mentions(self.words, phrases)
@@ -267,21 +340,28 @@ class Question:
                 "end": self.end, "text": self.text, "words": list(self.words), "content": sorted(self.content),
                 "plain": sorted(self.plain), "flags": [f for f in _FLAGS if getattr(self, f)],
                 "figures": [[f.value, f.currency] for f in self.figures],
-                "counts": [[c.value, c.per_month, c.alone, list(c.after)] for c in self.counts]}
+                "counts": [[c.value, c.per_month, c.alone, list(c.after)] for c in self.counts],
+                "claims": sorted(c.value for c in self.claims)}
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Question:
-        flags = set(data.get("flags") or ())
+        flags = {f: f in set(data.get("flags") or ()) for f in _FLAGS}
+        if data.get("claims") is None:  # stored before the customer's hearing was recorded: read it now
+            flags.update(heard(data["text"]))
+        else:
+            flags["claims"] = frozenset(Claim(c) for c in data["claims"])
         return cls(data["move"], None if data.get("kind") is None else Kind(data["kind"]), int(data["start"]),
                    int(data["end"]), data["text"], tuple(data.get("words") or ()),
                    frozenset(data.get("content") or ()), frozenset(data.get("plain") or ()),
-                   **{f: f in flags for f in _FLAGS},
+                   **flags,
                    figures=tuple(Figure(float(v), bool(c)) for v, c in data.get("figures") or ()),
                    counts=tuple(Count(float(v), bool(p), bool(a), tuple(after))
                                 for v, p, a, after in data.get("counts") or ()))
 
 
 _FLAGS = ("wh_start", "what_is", "preference", "either_or", "change", "self_answered")
+_HEARD_FLAGS = ("sums_up", "about_you", "feelings", "names_deal")
+_FLAGS = _FLAGS + _HEARD_FLAGS
 
 
 def _located(text: str, quote: str, start: int, end: int) -> int:
@@ -305,7 +385,7 @@ def question(text: str, move: str, quote: str, trigger_start: int, trigger_end: 
         preference=bool(_PATTERNS["preference"].search(lowered)),
         either_or=bool(_PATTERNS["either_or"].search(lowered)), change=bool(_PATTERNS["change"].search(lowered)),
         self_answered=mark >= 0 and bool(_PATTERNS["self_answered"].match(text, mark)),
-        figures=_figures(lowered), counts=_counts(lowered))
+        figures=_figures(lowered), counts=_counts(lowered), **heard(quote))
 
 
 def questions(text: str, detections: Sequence, kinds: Mapping[Tuple[str, int], Kind] | None = None
@@ -314,7 +394,7 @@ def questions(text: str, detections: Sequence, kinds: Mapping[Tuple[str, int], K
     of each one's sentence, by (move, start of its trigger)."""
     kinds = kinds or {}
     return tuple(question(text, d.move, d.quote, d.start, d.end, kinds.get((d.move, d.start)))
-                 for d in detections if d.move in QUESTION_MOVES)
+                 for d in detections if d.move in RECORD_MOVES)
 
 
 @lru_cache(maxsize=1024)
@@ -324,4 +404,4 @@ def current(text: str, detections: Tuple, stored: Tuple[Question, ...] | None) -
     from its text."""
     known = {(q.move, q.text): q for q in stored or ()}
     return tuple(known.get((d.move, d.quote)) or question(text, d.move, d.quote, d.start, d.end)
-                 for d in detections if d.move in QUESTION_MOVES)
+                 for d in detections if d.move in RECORD_MOVES)

@@ -3,6 +3,8 @@ feelings questions, non-apologies and thinking noises."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from parley.listening import (
     check_summary,
     claims,
@@ -72,3 +74,17 @@ def test_non_apology_and_thinking_noise() -> None:
     assert not non_apology(turn("I'm sorry you're upset.", "empathy"))  # the seed dialogue's plain empathy
     assert thinking_noise(turn("hmm 🤔", "other")) and thinking_noise(turn("Umm... let me think", "other"))
     assert not thinking_noise(turn("hmm, $24?", "other")) and not thinking_noise(turn("blue", "other"))
+
+
+def test_the_checks_decide_on_the_records_and_signals_not_on_the_text(personas) -> None:
+    """What a summary claims and where it stands come from its record, the apology and the thinking noise from
+    the analysis's signals: a record that says otherwise than the words wins (the analysis read the words)."""
+    dana = personas["loyal_customer"]
+    said = turn("So you're staying with us?", "closed_question")
+    record = said.questions()[0]
+    assert record.sums_up and record.claims == {Claim.staying}
+    told = replace(said, asked=(replace(record, claims=frozenset({Claim.leaving})),))
+    check = check_summary(dana, told, (), ())
+    assert check is not None and check.claims == {Claim.leaving} and check.need == "wants_to_stay"
+    assert non_apology(replace(said, signal_names=("non_apology",))) and not non_apology(said)
+    assert thinking_noise(replace(said, signal_names=("thinking",)))

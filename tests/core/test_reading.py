@@ -150,10 +150,11 @@ def _regex_uses(path: Path) -> List[str]:
 
 
 def test_reading_engine_and_scoring_run_no_regular_expression_over_the_trainee_s_text(tmp_path) -> None:
-    """reading.py, engine.py and scoring.py decide on the analysis's typed values (parley/wording.py,
-    parley/signals.py): none imports `re`, so none can run a pattern over `analysis.text`."""
+    """reading.py, engine.py, scoring.py and listening.py decide on the analysis's typed values
+    (parley/wording.py, parley/signals.py): none imports `re`, so none can run a pattern over `analysis.text`."""
     root = Path(reading.__file__).resolve().parent
-    assert [use for name in ("reading.py", "engine.py", "scoring.py") for use in _regex_uses(root / name)] == []
+    assert [use for name in ("reading.py", "engine.py", "scoring.py", "listening.py")
+            for use in _regex_uses(root / name)] == []
     probe = tmp_path / "probe.py"  # the check itself sees a regex when there is one
     probe.write_text("import re\nfrom re import search\nre.search('x', 'y')\n", encoding="utf-8")
     assert len(_regex_uses(probe)) == 3

@@ -21,6 +21,12 @@ CASES = [
     (Signal.pleads, "Please don't leave, I'll match whatever they offer.", "I'd hate to see you go over $1."),
     (Signal.next_step, "Great, I'll email the contract today.", "Great, that works."),
     (Signal.names_terms, "I'll send over the new terms.", "I'll send it over."),
+    # an apology for the customer's reaction, not for anything done; a curly apostrophe reads the same
+    (Signal.non_apology, "I’m sorry if you’re upset, but that's the price.", "I'm sorry you're upset."),
+    (Signal.non_apology, "Sorry you see it like that.", "I'm sorry the quote came as a shock."),
+    # a thinking noise only when the turn holds nothing else
+    (Signal.thinking, "Hmm... bear with me 🤔", "hmm, $24?"),
+    (Signal.thinking, "let me see…", "let me see what I can do on price"),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from parley.moves import Analysis, Detection
 from parley.questions import Kind
+from parley.taxonomy import Claim
 from parley.wording import Count, Question, content_words, mentions, number_after, phrase_words, words_of
 
 
@@ -103,3 +104,57 @@ def test_a_question_detection_added_later_gets_a_record_worked_out_from_its_word
                                                             1.0),), asked=())
     assert [q.text for q in added.questions()] == [text] and added.questions()[0].kind is None
     assert Analysis(text, ("other",), ()).questions() == ()
+
+
+# -- what the customer hears in a question (phrases: parley/data/listening.yml) ------------------------
+
+def _record(text: str, move: str = "closed_question") -> Question:
+    found = Analysis(text, (move,), (Detection(move, 0, len(text), text, text, "pattern", 1.0),)).questions({move})
+    assert len(found) == 1
+    return found[0]
+
+
+def test_a_record_holds_what_it_claims_about_the_customer() -> None:
+    assert _record("So you've decided to move to the other tool?").claims == {Claim.leaving}
+    assert _record("So you’re not going to switch?").claims == frozenset()  # negated (curly apostrophe too)
+    assert _record("So you might switch?").claims == frozenset()  # hedged
+    assert _record("So you'll switch unless we close the gap?").claims == frozenset()  # conditional
+    assert _record("So you'll stay or switch?").claims == frozenset()  # both ways: neither
+    assert _record("It's all about the price for you.", "summary").claims == {Claim.price_only}
+
+
+def test_a_record_knows_a_summing_up_question_and_words_about_the_customer() -> None:
+    so = _record("So you're leaving us?")
+    assert so.sums_up and so.about_you
+    assert _record("In other words, the price?").sums_up and not _record("In other words, the price?").about_you
+    assert not _record("Would $28 be OK?").sums_up and not _record("Would $28 be OK?").about_you
+    assert _record("Sounds like ur team needs more seats?").about_you  # chat shorthand for "your"
+    assert not _record("Are we good?").sums_up
+
+
+def test_a_record_knows_a_feelings_word_and_a_deal_word() -> None:
+    feel = _record("How does that make you feel?", "open_question")
+    assert feel.feelings and not feel.names_deal
+    deal = _record("How do you feel about a longer contract?", "open_question")
+    assert deal.feelings and deal.names_deal
+    plain = _record("What would make the renewal fair?", "open_question")
+    assert not plain.feelings and plain.names_deal
+
+
+def test_offers_and_closes_get_a_record_with_their_span_but_are_not_asked_questions() -> None:
+    text = "I can do $44. Shall we go ahead?"
+    analysis = Analysis(text, ("concession", "close"), (
+        Detection("concession", 0, 13, "I can do $44.", "I can do $44.", "pattern", 1.0),
+        Detection("close", 14, len(text), "Shall we go ahead?", "Shall we go ahead?", "pattern", 1.0)))
+    offer, close = analysis.questions({"concession", "close"})
+    assert (offer.start, offer.end) == (0, 13) and text[close.start:close.end] == "Shall we go ahead?"
+    assert analysis.questions() == ()  # the persona's reading asks only about questions and summaries
+
+
+def test_the_hearing_travels_with_the_record_and_an_old_record_reads_it_again() -> None:
+    record = _record("So you've made up your mind to leave?")
+    assert Question.from_dict(record.to_dict()) == record
+    stored = record.to_dict()
+    del stored["claims"]  # stored before the hearing was recorded
+    stored["flags"] = [f for f in stored["flags"] if f not in {"sums_up", "about_you", "feelings", "names_deal"}]
+    assert Question.from_dict(stored) == record
