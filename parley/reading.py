@@ -196,23 +196,22 @@ def _gives(words: Sequence[Word]) -> bool:
 
 # -- what a question is about ------------------------------------------------------------------------
 
-_vocabulary = vocabulary  # the word lists of parley/data/question_words.yml
 # Words of any negotiation, on topic whatever the persona (so not 'off topic' when the persona never says them).
-_DEAL_WORDS = _vocabulary("deal")
+_DEAL_WORDS = vocabulary("deal")
 # Small talk: a question about these, and nothing in the deal, is friendly but explores nothing.
-_SMALL_TALK = _vocabulary("small_talk")
+_SMALL_TALK = vocabulary("small_talk")
 # Details about a person ("what's your accountant's name?"): not something a customer answers in a renewal chat.
-_PERSONAL = _vocabulary("personal")
-_PEOPLE = _vocabulary("people")
+_PERSONAL = vocabulary("personal")
+_PEOPLE = vocabulary("people")
 # "what else matters?": asks for something not told yet, never about a need already told
-_ANOTHER = _vocabulary("another")
+_ANOTHER = vocabulary("another")
 
 
 _stem, _words = stem, content_words  # what a persona's text is about, as a question's `content`
 _GENERIC, _GENERIC_STEMS = GENERIC, GENERIC_STEMS
 _SMALL_TALK_STEMS = _SMALL_TALK | frozenset(_stem(w) for w in _SMALL_TALK)
 # words of a deal that small talk uses too: "any plans for the holidays?", "next week"
-_WEAK_DEAL_WORDS = frozenset(_stem(w) for w in _vocabulary("weak_deal"))
+_WEAK_DEAL_WORDS = frozenset(_stem(w) for w in vocabulary("weak_deal"))
 
 
 def _is_small_talk(words: frozenset, deal_words: frozenset) -> bool:

@@ -51,10 +51,14 @@ OFFER_MOVES = frozenset({"concession", "conditional_trade", "value_add"})
 RECORD_MOVES = QUESTION_MOVES | OFFER_MOVES | {"close"}
 
 
+@lru_cache(maxsize=1)
+def _question_words() -> Dict[str, object]:
+    return yaml.safe_load(QUESTION_WORDS_FILE.read_text(encoding="utf-8")) or {}
+
+
 def vocabulary(name: str) -> FrozenSet[str]:
-    """One word list of parley/data/question_words.yml, lower-cased."""
-    data = yaml.safe_load(QUESTION_WORDS_FILE.read_text(encoding="utf-8")) or {}
-    return frozenset(str(data.get(name) or "").lower().split())
+    """One word list of parley/data/question_words.yml, lower-cased (the file is read once)."""
+    return frozenset(str(_question_words().get(name) or "").lower().split())
 
 
 # -- words ---------------------------------------------------------------------------------------
