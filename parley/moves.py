@@ -27,7 +27,6 @@ import hashlib
 import json
 import logging
 import os
-import random
 import re
 import shutil
 import uuid
@@ -40,12 +39,19 @@ import spacy
 import yaml
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.pipeline import Lemmatizer
-from spacy.tokens import Doc, Span, Token
-from spacy.training import Example
+from spacy.tokens import Doc, Span
 
-from parley import empathy, signals, wording
+from parley import classifier, empathy, signals, wording
 from parley.amounts import FINAL_WORD, Amount, find_amounts
+from parley.classifier import (  # noqa: F401  (re-exported)
+    ARCHITECTURE,
+    ARCHITECTURES,
+    ENSEMBLE_PIPE,
+    THRESHOLD,
+    TOK2VEC,
+    TRAINING_MODULES,
+    feature_words,
+)
 from parley.move_data import (  # noqa: F401  (re-exported: other modules import them from here)
     DATA_DIR,
     HELDOUT_FILE,
@@ -55,7 +61,6 @@ from parley.move_data import (  # noqa: F401  (re-exported: other modules import
     load_examples,
     training_examples,
 )
-from parley.phrases import files as phrase_files
 from parley.phrases import load_phrases
 from parley.questions import AUX_FORMS, SO_CHECK, Shape, may_ask, question_shape, quoted, word
 from parley.signals import Signal
@@ -64,14 +69,12 @@ from parley.taxonomy import REAL_MOVES, Move
 logger = logging.getLogger(__name__)
 THRESHOLDS_FILE = DATA_DIR / "thresholds.yml"
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".parley" / "detector"
-# the code the trained detector depends on: a change to any of it retrains.  parley/questions.py is not in
-# it: the question rules run over a trained detector's readings (pass 1), training never calls them
-# (tests/core/test_detector_cache.py trains with every question rule made to fail), so a rule edit
-# needs no retraining
-DETECTOR_MODULES = tuple(Path(__file__).resolve().parent / f"{name}.py"
-                         for name in ("moves", "move_data", "phrases", "empathy", "amounts", "signals", "pretrain"))
+# the code the trained detector depends on: a change to any of it retrains (parley/classifier.py holds
+# the pipeline, its features and the training loop).  The passes, phrase tables, question rules,
+# amounts and signals are not in it: they run over a trained detector's readings, training never calls
+# them (tests/core/test_detector_cache.py trains with every one made to fail), so an edit re-reads
+DETECTOR_MODULES = TRAINING_MODULES
 MAX_CHARS = 2000  # a pasted essay is analysed on its first 2,000 characters
-THRESHOLD = 0.5
 
 
 def load_thresholds(path: Path = THRESHOLDS_FILE) -> Dict[str, float]:
@@ -103,25 +106,9 @@ QUESTION_OVERRIDE: float | None = None
 PRESSURE_NEEDS_MORE = {"open", "closed"}
 PRESSURE_IN_QUESTION = 0.75
 QUESTIONS = ("open_question", "closed_question")
-# The shipped classifier (docs/evaluator.md weighs them): "bow", a bag of lemma uni- and bigrams;
-# "ensemble", spaCy's TextCatEnsemble (that bag plus a CNN over a tok2vec trained from scratch);
-# "ensemble-pretrained", the same with the tok2vec first pretrained by parley/pretrain.py;
-# "blend", both "bow" and "ensemble" trained side by side, their scores mixed with BLEND.
-ARCHITECTURES = ("bow", "ensemble", "ensemble-pretrained", "blend")
-ARCHITECTURE = "blend"
 # The weight of the ensemble's score in "blend" (the bag of n-grams has the rest), chosen on
-# 5-fold cross-validation among 0, 0.3, 0.5, 0.7 and 1 (docs/evaluator.md).
+# 5-fold cross-validation among 0, 0.3, 0.5, 0.7 and 1 (docs/evaluator.md).  Applied at reading time.
 BLEND = 0.3
-ENSEMBLE_PIPE = "textcat_ensemble"  # the second classifier of "blend"
-# The tok2vec of the `ensemble` classifier: word vectors hashed from the lemma's norm, prefix, suffix
-# and shape (sub-word features: "apprecaite" shares a prefix with "appreciate"), and a CNN over
-# them; `parley/pretrain.py` pretrains exactly this layer.
-TOK2VEC = {"@architectures": "spacy.Tok2Vec.v2",
-           "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": 64,
-                     "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"], "rows": [2000, 1000, 1000, 1000],
-                     "include_static_vectors": False},
-           "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 64, "depth": 2,
-                      "window_size": 1, "maxout_pieces": 3}}
 
 # When a turn carries several moves, the Rasa intent is the most consequential one.
 PRIORITY: Tuple[str, ...] = (
@@ -215,50 +202,6 @@ class Analysis:
 def primary_move(moves: Iterable[str]) -> str:
     present = set(moves)
     return next((m for m in PRIORITY if m in present), Move.other.value)
-
-
-# -- lemmas ---------------------------------------------------------------------------------------
-# Chat spellings and the lookup table's few surprises ("does" -> "doe", "'s" -> "have").
-_LEMMA_FIXES: Dict[str, str] = {
-    "does": "do", "doesn": "do", "'s": "'s", "s": "'s", "ca": "can", "wo": "will", "sha": "shall", "'re": "be",
-    "re": "be", "m": "be", "r": "be", "ve": "have", "nt": "not", "n't": "not", "u": "you", "ya": "you",
-    "ur": "your", "yr": "your", "thx": "thank", "thanks": "thank", "ty": "thank", "pls": "please",
-    "plz": "please", "bout": "about", "shiping": "shipping", "shipin": "shipping", "quartrly": "quarterly",
-    "quarterley": "quarterly", "invocing": "invoicing", "invoicng": "invoicing", "wanna": "want", "gon": "go",
-    "na": "to", "better": "better", "worse": "worse",
-    "left": "left", "data": "data", "us": "us", "cos": "because", "coz": "because", "cuz": "because",
-    "bc": "because", "apologies": "apology", "sorry": "sorry", "sry": "sorry", "soz": "sorry",
-    "hiya": "hi", "howdy": "hi", "ok": "okay", "k": "okay", "kk": "okay", "dunno": "know", "lemme": "let",
-    "gimme": "give", "gotta": "have", "importantly": "importantly", "frustrated": "frustrate",
-    # common chat misspellings of the words that carry rapport
-    "thnaks": "thank", "thnks": "thank", "thnx": "thank", "tnx": "thank", "thanx": "thank", "tx": "thank",
-    "apreciate": "appreciate", "appriciate": "appreciate", "appreciat": "appreciate", "apprecaite": "appreciate",
-    "realy": "really", "totaly": "totally", "totes": "totally", "yeras": "year", "yrs": "year", "yeards": "year",
-    "sory": "sorry", "soory": "sorry", "sorri": "sorry", "undrstand": "understand", "understnad": "understand",
-    "udnerstand": "understand", "frustating": "frustrating", "frustation": "frustration",
-}
-
-
-class LowercaseLemmatizer(Lemmatizer):
-    """spaCy's lookup lemmatizer, applied to the lower-cased word (the table is case-sensitive)."""
-
-    _table: dict | None = None
-
-    def lookup_lemmatize(self, token: Token) -> List[str]:
-        if self._table is None:
-            self._table = self.lookups.get_table("lemma_lookup", {}) if self.lookups else {}
-        text = token.lower_.lstrip("-") or token.lower_
-        fixed = _LEMMA_FIXES.get(text)
-        return [fixed if fixed else self._table.get(text, text)]
-
-    def initialize(self, get_examples=None, *, nlp=None, lookups=None):  # type: ignore[override]
-        super().initialize(get_examples, nlp=nlp, lookups=lookups)
-        self._table = None
-
-
-@Language.factory("parley_lemmatizer", default_config={"model": None, "mode": "lookup", "overwrite": True})
-def make_lemmatizer(nlp, model, name, mode, overwrite):  # no annotations: spaCy's config reads them
-    return LowercaseLemmatizer(nlp.vocab, model, name, mode=mode, overwrite=overwrite)
 
 
 # -- the phrase lexicon ---------------------------------------------------------------------------
@@ -534,59 +477,12 @@ class Detector:
         return [self.lemmatizer.lookup_lemmatize(t)[0] for t in self.nlp.make_doc(text)]
 
     # -- building ------------------------------------------------------------------------------
-    @staticmethod
-    def blank(architecture: str = "bow") -> Language:
-        """The pipeline: sentences, lemmas and a multi-label classifier.  `bow` is a bag of lemma uni-
-        and bigrams; `ensemble` adds a CNN over a tok2vec (`TOK2VEC`, trained from scratch or
-        initialised by `parley/pretrain.py`), spaCy's TextCatEnsemble; measured in docs/evaluator.md."""
-        nlp = spacy.blank("en")
-        nlp.add_pipe("sentencizer")
-        nlp.add_pipe("parley_lemmatizer")
-        bow = {"@architectures": "spacy.TextCatBOW.v2", "exclusive_classes": False, "ngram_size": 2,
-               "no_output_layer": False}
-        ensemble = {"@architectures": "spacy.TextCatEnsemble.v2", "linear_model": bow, "tok2vec": TOK2VEC}
-        nlp.add_pipe("textcat_multilabel", config={"model": bow if architecture == "bow" else ensemble,
-                                                   "threshold": THRESHOLD})
-        return nlp
-
     @classmethod
-    def train(cls, examples: Sequence[Labelled], epochs: int = 12, seed: int = 7, architecture: str = ARCHITECTURE,
-              thresholds: Dict[str, float] | None = None, tok2vec_weights: bytes | None = None) -> Detector:
-        """Train the classifier on whole examples (lemma features); a move an example does not label
-        (a CaSiNo row knows only empathy) is masked out of the loss.  `tok2vec_weights` (an ensemble
-        only): the tok2vec's starting weights, by default from `parley/pretrain.py` for
-        "ensemble-pretrained" (built once and cached), random for "ensemble"."""
-        if architecture not in ARCHITECTURES:
-            raise ValueError(f"unknown architecture {architecture!r}: one of {', '.join(ARCHITECTURES)}")
-        if architecture == "blend":  # each classifier trained exactly as on its own, then put side by side
-            bow = cls.train(examples, epochs, seed, "bow", thresholds)
-            ensemble = cls.train(examples, epochs, seed, "ensemble", thresholds, tok2vec_weights)
-            bow.nlp.add_pipe("textcat_multilabel", name=ENSEMBLE_PIPE, source=ensemble.nlp)
-            return cls(bow.nlp, thresholds)
-        if architecture == "ensemble-pretrained" and tok2vec_weights is None:
-            from parley import pretrain  # imports this module
-            tok2vec_weights = pretrain.tok2vec_weights()
-        spacy.util.fix_random_seed(seed)
-        nlp = cls.blank(architecture)
-        textcats = [nlp.get_pipe(name) for name in nlp.pipe_names if name.startswith("textcat")]
-        for textcat in textcats:
-            for move in REAL_MOVES:
-                textcat.add_label(move)
-        nlp.get_pipe("parley_lemmatizer").initialize(nlp=nlp)
-        with nlp.select_pipes(enable=["parley_lemmatizer"]):
-            docs = list(nlp.pipe(e.text for e in examples))
-        data = [Example.from_dict(_features(nlp, doc[:]), {"cats": e.cats()}) for doc, e in zip(docs, examples)]
-        optimizer = nlp.initialize(lambda: data)
-        if tok2vec_weights is not None:
-            for textcat in textcats:
-                if textcat.model.has_ref("tok2vec"):
-                    textcat.model.get_ref("tok2vec").from_bytes(tok2vec_weights)
-        rng = random.Random(seed)
-        for _ in range(epochs):
-            rng.shuffle(data)
-            for batch in spacy.util.minibatch(data, size=16):
-                nlp.update(batch, sgd=optimizer, drop=0.1)
-        return cls(nlp, thresholds)
+    def train(cls, examples: Sequence[Labelled], epochs: int = classifier.EPOCHS, seed: int = classifier.SEED,
+              architecture: str = ARCHITECTURE, thresholds: Dict[str, float] | None = None,
+              tok2vec_weights: bytes | None = None) -> Detector:
+        """A detector around a classifier trained on `examples` (`parley.classifier.train`)."""
+        return cls(classifier.train(examples, epochs, seed, architecture, tok2vec_weights), thresholds)
 
     def to_disk(self, path: Path) -> None:
         self.nlp.to_disk(path)
@@ -620,7 +516,7 @@ class Detector:
         lemmas = [[t.lemma_ for t in doc] for doc in docs]
         features = []
         for doc, doc_lemmas, sents in zip(docs, lemmas, sentences):
-            words = _feature_words(doc, doc_lemmas)
+            words = feature_words(doc, doc_lemmas)
             features.extend(Doc(self.nlp.vocab, words=[w for w in words[s.start:s.end] if w] or ["<empty>"])
                             for s in sents)
         scored = iter(self._scores(features, batch_size))
@@ -1204,34 +1100,6 @@ def _quote(span: Span, sent: Span) -> str:
 _LEADING_LINK = re.compile(r"^(?:and|but|so|or|then)\s+(?=\S)", re.I)
 
 
-# -- classifier input -----------------------------------------------------------------------------
-def _feature_words(doc: Doc, lemmas: Sequence[str]) -> List[str]:
-    """What the classifier reads, token by token: lemmas, with numbers and amounts as placeholders
-    ("" for whitespace, which it skips)."""
-    words: List[str] = []
-    for token, lemma in zip(doc, lemmas):
-        if token.is_space:
-            words.append("")
-        elif token.is_currency:
-            words.append("<cur>")
-        elif token.like_num or any(ch.isdigit() for ch in token.text):
-            if words and words[-1] == "<cur>":
-                words[-1] = "<money>"
-                words.append("")
-            else:
-                words.append("<num>")
-        elif token.text == "%":
-            words.append("<pct>")
-        else:
-            words.append(lemma or token.lower_)
-    return words
-
-
-def _features(nlp: Language, span: Span) -> Doc:
-    words = _feature_words(span.as_doc(), [t.lemma_ for t in span])
-    return Doc(nlp.vocab, words=[w for w in words if w] or ["<empty>"])
-
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -1242,10 +1110,11 @@ def _prepare(text: str) -> Tuple[str, bool]:
 
 # -- the shared detector --------------------------------------------------------------------------
 def training_fingerprint() -> str:
-    """A key for the trained detector: its data files, its code and its thresholds; a change retrains."""
+    """A key for the trained detector: its examples, the code that trains it (`DETECTOR_MODULES`) and
+    the thresholds it is saved with; a change retrains.  Phrase tables and passes are read at load and
+    reading time, so they are not in it."""
     digest = hashlib.sha256()
-    for path in (*data_files(), *DETECTOR_MODULES, *phrase_files(),
-                 *([THRESHOLDS_FILE] if THRESHOLDS_FILE.exists() else [])):
+    for path in (*data_files(), *DETECTOR_MODULES, *([THRESHOLDS_FILE] if THRESHOLDS_FILE.exists() else [])):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -4,7 +4,7 @@ spaCy's pretraining objective (`spacy.PretrainCharacters.v1`: a masked word's fi
 characters predicted from its neighbours, the default of `spacy pretrain`) is run here through
 spaCy's own functions (`spacy.training.pretrain.make_update`) rather than the command line,
 because the classifier reads *feature* docs (lemmas, numbers as placeholders, see
-`parley.moves._feature_words`), and the tok2vec has to learn on the same words it will read.
+`parley.classifier.feature_words`), and the tok2vec has to learn on the same words it will read.
 
 The corpus is openly licensed text already in the repository, no label used:
 * the CaSiNo utterances (CC BY 4.0, see NOTICE),
@@ -54,10 +54,10 @@ def corpus_texts() -> List[str]:
 def fingerprint(texts: Sequence[str]) -> str:
     digest = hashlib.sha256()
     digest.update(Path(__file__).read_bytes())
-    from parley import moves  # the tok2vec's shape and the feature words are defined there
-    digest.update(repr(moves.TOK2VEC).encode())
-    digest.update(inspect.getsource(moves._feature_words).encode())
-    digest.update(repr(sorted(moves._LEMMA_FIXES.items())).encode())
+    from parley import classifier  # the tok2vec's shape and the feature words are defined there
+    digest.update(repr(classifier.TOK2VEC).encode())
+    digest.update(inspect.getsource(classifier.feature_words).encode())
+    digest.update(repr(sorted(classifier._LEMMA_FIXES.items())).encode())
     for text in texts:
         digest.update(text.encode("utf-8"))
         digest.update(b"\0")
@@ -65,16 +65,16 @@ def fingerprint(texts: Sequence[str]) -> str:
 
 
 def feature_docs(texts: Sequence[str]) -> List[Doc]:
-    from parley.moves import Detector, _features
-    nlp = Detector.blank("ensemble")
+    from parley.classifier import blank, features
+    nlp = blank("ensemble")
     nlp.get_pipe("parley_lemmatizer").initialize(nlp=nlp)
     with nlp.select_pipes(enable=["parley_lemmatizer"]):
-        return [_features(nlp, doc[:]) for doc in nlp.pipe(texts)]
+        return [features(nlp, doc[:]) for doc in nlp.pipe(texts)]
 
 
 def pretrain(texts: Sequence[str], epochs: int = EPOCHS, seed: int = SEED) -> bytes:
     """spaCy's character objective over the corpus; returns the tok2vec's (averaged) weights."""
-    from parley.moves import TOK2VEC
+    from parley.classifier import TOK2VEC
     spacy.util.fix_random_seed(seed)
     docs = [d for d in feature_docs(texts) if len(d) >= 3]
     registry = spacy.util.registry

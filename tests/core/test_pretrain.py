@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from parley import move_data, pretrain
-from parley.moves import ARCHITECTURE, ARCHITECTURES, Detector
+from parley.classifier import ARCHITECTURE, ARCHITECTURES, blank
+from parley.moves import Detector
 
 TEXTS = ["thx for sticking with us 5 yrs, what would make this work for u?",
          "I can do $23 if you sign for two years.", "That must have been a shock when the invoice came.",
@@ -25,7 +26,7 @@ def test_the_corpus_is_casino_and_the_training_turns_never_a_held_out_file():
 def test_pretrained_weights_load_into_the_ensembles_tok2vec_and_are_reproducible():
     weights = pretrain.pretrain(TEXTS, epochs=1)
     assert weights == pretrain.pretrain(TEXTS, epochs=1)  # fixed seed: anyone building them gets these
-    nlp = Detector.blank("ensemble")
+    nlp = blank("ensemble")
     textcat = nlp.get_pipe("textcat_multilabel")
     textcat.add_label("empathy")
     nlp.initialize()
