@@ -432,6 +432,7 @@ class Detector:
         self.matcher = Matcher(nlp.vocab)
         self.phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self.weak: Set[str] = set()
+        self.ours: Set[str] = set()  # phrases of the company's side (`ours`): not after "your"
         self.move_words: Dict[str, Set[str]] = {}
         for move, phrases in load_phrases().items():
             self.move_words[move] = {lemma for p in phrases for w in p.text.split() if w not in {"*", "#"}
@@ -447,6 +448,8 @@ class Detector:
                     self.phrases.add(key, [Doc(nlp.vocab, words=seq, lemmas=seq) for seq in sequences])
                 if phrase.weak:
                     self.weak.add(key)
+                if phrase.ours:
+                    self.ours.add(key)
 
     def _pattern(self, phrase: str) -> List[dict]:
         pattern: List[dict] = []
@@ -644,6 +647,14 @@ def question_shapes(detector: Detector, c: Candidate) -> None:
         c.shapes[k] = None if shape is not None and quoted(sent, shape.start) else shape
 
 
+_YOURS = {"your", "ur", "yr", "you", "u"}
+
+
+def _customers_own(c: Candidate, span: Span, k: int) -> bool:
+    """"your" in the three words before a phrase of the company's side (a phrase flagged `ours`)."""
+    return any(word(t) in _YOURS for t in c.doc[max(c.sents[k].start, span.start - 3): span.start])
+
+
 def _pattern_vetoed(c: Candidate, move: str, span: Span, k: int, weak: bool) -> bool:
     """The look-alikes of a phrase match: true when the words are there but the move is not."""
     doc, sent, shape = c.doc, c.sents[k], c.shapes[k]
@@ -697,7 +708,7 @@ def phrase_patterns(detector: Detector, c: Candidate) -> None:
             c.add("hold_position", c.sents[k], "pattern", 1.0, k)
             continue
         span = c.doc[start:end]
-        if _pattern_vetoed(c, move, span, k, weak):
+        if _pattern_vetoed(c, move, span, k, weak) or key in detector.ours and _customers_own(c, span, k):
             c.vetoed.add((move, k))
         else:
             c.add(move, span, "pattern", 1.0 if not weak else max(score, SUPPORT), k)

@@ -1,7 +1,9 @@
 """The phrase tables of the move detector: data files, one per move, in parley/data/moves/phrases/.
 
 Each file lists a move's phrases once, each with its flags (`weak`: the words often, but not
-always, carry the move, so they count only with some support from the classifier).  The phrase
+always, carry the move, so they count only with some support from the classifier; `ours`: the words
+speak of the company's side, so "your" just before them makes them the customer's: "our energy bills
+doubled" explains a price, "I know your energy bills doubled" does not).  The phrase
 mini-syntax (matched on lemmas) is described at the top of every file; parley/moves.py compiles
 the phrases into spaCy matchers.
 """
@@ -25,6 +27,7 @@ class Phrase:
     move: str
     text: str  # mini-syntax, see the files
     weak: bool = False
+    ours: bool = False  # the company's side: not when "your" comes just before
 
 
 @lru_cache(maxsize=1)
@@ -36,7 +39,7 @@ def load_phrases(folder: Path = PHRASES_DIR) -> Dict[str, Tuple[Phrase, ...]]:
         move = data.get("move")
         if move not in REAL_MOVES:
             raise ValueError(f"{path}: 'move' must be one of {', '.join(REAL_MOVES)}, not {move!r}")
-        phrases = tuple(Phrase(move, str(p["phrase"]), bool(p.get("weak", False))) for p in data.get("phrases", []))
+        phrases = tuple(Phrase(move, str(p["phrase"]), bool(p.get("weak", False)), bool(p.get("ours", False))) for p in data.get("phrases", []))
         seen = [p.text for p in phrases]
         twice = sorted({t for t in seen if seen.count(t) > 1})
         if twice:

@@ -56,3 +56,11 @@ def test_a_phrase_file_for_an_unknown_move_is_refused(tmp_path):
     (tmp_path / "bad.yml").write_text("move: haggling\nphrases:\n  - {phrase: \"meet me\"}\n", encoding="utf-8")
     with pytest.raises(ValueError, match="bad.yml"):
         phrases.load_phrases.__wrapped__(tmp_path)
+
+
+def test_a_phrase_can_be_flagged_as_the_companys_side(tmp_path):
+    (tmp_path / "rationale.yml").write_text(
+        "move: rationale\nphrases:\n  - {phrase: \"cost rise\", ours: true}\n  - {phrase: \"because\"}\n",
+        encoding="utf-8")
+    listed = phrases.load_phrases.__wrapped__(tmp_path)["rationale"]
+    assert [p.ours for p in listed] == [True, False]

@@ -587,3 +587,20 @@ def test_a_calculation_that_lands_on_a_unit_price_leaves_whose_price_open(detect
 def test_an_apology_is_not_a_refusal(moves_of, text):
     assert "hold_position" not in moves_of(text)
     assert "hold_position" in moves_of("Sorry, that is the price.")  # a refusal said with an apology still refuses
+
+
+@pytest.mark.parametrize("text, expected, absent", [
+    # a cost of the company's that rose is the reason given for a price (phrases/rationale.yml)
+    ("Freight from Rotterdam doubled, and we can't absorb all of that.", {"rationale"}, set()),
+    ("Energy bills for the bakery tripled over winter.", {"rationale"}, set()),
+    ("Honestly the old price was below our cost, we were losing money on every unit.", {"rationale"}, set()),
+    ("The licence fee is set by the vendor, not by us.", {"rationale"}, set()),
+    ("The new rate reflects the extra engineers we put on your account.", {"rationale"}, set()),
+    # `ours`: the customer's own costs explain no price of ours
+    ("I know your energy bills have doubled, that must be hard.", {"empathy"}, {"rationale"}),
+    # absorbing a cost for them gives something
+    ("We'll absorb the shipping cost for you this quarter.", set(), {"rationale"}),
+])
+def test_a_cost_that_rose_is_a_reason(moves_of, text, expected, absent):
+    found = set(moves_of(text))
+    assert expected <= found and not absent & found, found
