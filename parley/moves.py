@@ -647,11 +647,13 @@ def question_shapes(detector: Detector, c: Candidate) -> None:
         c.shapes[k] = None if shape is not None and quoted(sent, shape.start) else shape
 
 
-_YOURS = {"your", "ur", "yr", "you", "u"}
+# whose cost it is: "your bills doubled" is the customer's, and so is "my bill" in "I'd be annoyed too
+# if my bill jumped like that"
+_YOURS = {"your", "ur", "yr", "you", "u", "my"}
 
 
 def _customers_own(c: Candidate, span: Span, k: int) -> bool:
-    """"your" in the three words before a phrase of the company's side (a phrase flagged `ours`)."""
+    """"your" (or "my") in the three words before a phrase of the company's side (flagged `ours`)."""
     return any(word(t) in _YOURS for t in c.doc[max(c.sents[k].start, span.start - 3): span.start])
 
 

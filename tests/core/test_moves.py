@@ -598,6 +598,7 @@ def test_an_apology_is_not_a_refusal(moves_of, text):
     ("The new rate reflects the extra engineers we put on your account.", {"rationale"}, set()),
     # `ours`: the customer's own costs explain no price of ours
     ("I know your energy bills have doubled, that must be hard.", {"empathy"}, {"rationale"}),
+    ("I'd be annoyed too if my bill jumped like that.", {"empathy"}, {"rationale"}),
     # absorbing a cost for them gives something
     ("We'll absorb the shipping cost for you this quarter.", set(), {"rationale"}),
 ])
