@@ -39,7 +39,8 @@ def load_phrases(folder: Path = PHRASES_DIR) -> Dict[str, Tuple[Phrase, ...]]:
         move = data.get("move")
         if move not in REAL_MOVES:
             raise ValueError(f"{path}: 'move' must be one of {', '.join(REAL_MOVES)}, not {move!r}")
-        phrases = tuple(Phrase(move, str(p["phrase"]), bool(p.get("weak", False)), bool(p.get("ours", False))) for p in data.get("phrases", []))
+        phrases = tuple(Phrase(move, str(p["phrase"]), bool(p.get("weak", False)), bool(p.get("ours", False)))
+                        for p in data.get("phrases", []))
         seen = [p.text for p in phrases]
         twice = sorted({t for t in seen if seen.count(t) > 1})
         if twice:
