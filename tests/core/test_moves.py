@@ -594,7 +594,8 @@ def test_an_apology_is_not_a_refusal(moves_of, text):
     ("Freight from Rotterdam doubled, and we can't absorb all of that.", {"rationale"}, set()),
     ("Energy bills for the bakery tripled over winter.", {"rationale"}, set()),
     ("Honestly the old price was below our cost, we were losing money on every unit.", {"rationale"}, set()),
-    ("The licence fee is set by the vendor, not by us.", {"rationale"}, set()),
+    ("Running your account at a loss is not something I can do.", {"rationale"}, set()),
+    ("I'll pass that on to my manager today.", set(), {"rationale"}),
     ("The new rate reflects the extra engineers we put on your account.", {"rationale"}, set()),
     # `ours`: the customer's own costs explain no price of ours
     ("I know your energy bills have doubled, that must be hard.", {"empathy"}, {"rationale"}),
