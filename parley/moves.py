@@ -653,8 +653,10 @@ _YOURS = {"your", "ur", "yr", "you", "u", "my"}
 
 
 def _customers_own(c: Candidate, span: Span, k: int) -> bool:
-    """"your" (or "my") in the three words before a phrase of the company's side (flagged `ours`)."""
-    return any(word(t) in _YOURS for t in c.doc[max(c.sents[k].start, span.start - 3): span.start])
+    """"your" (or "my") in the three words before a phrase of the company's side (flagged `ours`), or the
+    phrase said back in a summary ("So fuel costs jumped and the budget didn't")."""
+    return ("summary", k) in c.found or \
+        any(word(t) in _YOURS for t in c.doc[max(c.sents[k].start, span.start - 3): span.start])
 
 
 def _pattern_vetoed(c: Candidate, move: str, span: Span, k: int, weak: bool) -> bool:
