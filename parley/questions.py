@@ -36,6 +36,7 @@ _AUX = {"be", "do", "can", "could", "would", "will", "shall", "should", "have", 
 AUX_FORMS = {"is", "are", "am", "was", "were", "do", "does", "did", "can", "could", "would", "will", "shall",
               "should", "have", "has", "had", "may", "might", "must", "ca", "wo", "sha", "isnt", "arent", "dont",
               "doesnt", "didnt", "cant", "wont", "wouldnt", "couldnt", "shouldnt", "havent", "hasnt", "aint"}
+_RELATIVE = {"which", "who", "whom", "whose"}  # mid-sentence without "?", these open a relative clause
 _PREP = {"in", "to", "for", "on", "from", "at", "by", "with", "of", "about", "into", "under", "between", "since"}
 _ASK_VERBS = _words("ask_verbs")
 _REQUEST_AUX = {"can", "could", "would", "will", "may", "might", "ca", "wo"}
@@ -251,10 +252,21 @@ def indirect_question(s: Sentence) -> Verdict:
     request asks even without "?", "I wonder ..." only with one); the clause after "if" / "whether" decides: it
     invites more or hands the floor over (open), else yes or no."""
     found = _INDIRECT_YES_NO.search(s.lowered)
-    if not found or not s.asks and not _INDIRECT_REQUEST.search(found.group(0)):
-        return None  # "I'm wondering whether it's worth trying" muses aloud; with "?" it asks
+    if not found:
+        return None
     inner = _char_to_token(s.sent, found.end())
+    if not s.asks and not _INDIRECT_REQUEST.search(found.group(0)) and \
+            not _asks_to_talk(s.sent.doc, inner, s.sent.end):
+        return None  # "I'm wondering whether it's worth trying" muses aloud; with "?" it asks
+    # "I'm wondering if you could tell me a bit about ..." hands the floor over, with or without "?"
     return s.shape(_embedded_yes_no(s.sent.doc, inner, s.sent.end), _char_to_token(s.sent, found.start()))
+
+
+def _asks_to_talk(doc: Doc, i: int, end: int) -> bool:
+    """The clause from token i asks the listener to talk: "you could walk me through ...", "you can tell me ..."."""
+    words = [word(t) for t in doc[i:end] if not t.is_punct and not t.is_space]
+    return words[:1] in (["you"], ["u"]) and len(words) > 2 and words[1] in _REQUEST_AUX | {"'d", "d", "might"} and \
+        i + 2 < end and doc[i + 2].lemma_ in _ASK_VERBS
 
 
 def _embedded_yes_no(doc: Doc, i: int, end: int) -> Kind:
@@ -266,8 +278,7 @@ def _embedded_yes_no(doc: Doc, i: int, end: int) -> Kind:
         return Kind.open
     if "or" in words and set(words[len(words) - words[::-1].index("or"):][:4]) & _OPEN_ALTERNATIVES:
         return Kind.open
-    if words[:1] in (["you"], ["u"]) and len(words) > 2 and words[1] in _REQUEST_AUX | {"'d", "d", "might"} and \
-            i + 2 < end and doc[i + 2].lemma_ in _ASK_VERBS:
+    if _asks_to_talk(doc, i, end):
         return Kind.open  # "I was wondering if you could walk me through ..." asks them to talk
     return Kind.closed
 
@@ -308,10 +319,14 @@ def embedded_question(s: Sentence) -> Verdict:
     return None
 
 
+_FEEL_ABOUT = re.compile(r"\bhow (?:are|do|did|would|r) (?:you|u) (?:feel|feeling)\b")
+
+
 def scale_question(s: Sentence) -> Verdict:
     """"on a scale of 1 to 10, what number ...?" asks for one number ("..., how confident are you?" weighs)."""
     if s.asks and re.search(r"\bscale\b|\b(?:1|one|0|zero) (?:to|and|-) (?:10|ten|5|five|100)\b", s.lowered) and \
-            not re.search(r"\bhow (?:" + "|".join(sorted(_WEIGH_HOW)) + r")\b", s.lowered):
+            not re.search(r"\bhow (?:" + "|".join(sorted(_WEIGH_HOW)) + r")\b", s.lowered) and \
+            not _FEEL_ABOUT.search(s.lowered):  # "..., how are you feeling about these goals?" asks them to explain
         return s.shape(Kind.closed)
     return None
 
@@ -374,6 +389,8 @@ def said_as_a_question(s: Sentence) -> Verdict:
     words, doc, end = s.words, s.sent.doc, s.sent.end
     if not words or all(word(t) in _BACKCHANNEL for t in words):
         return STATEMENT
+    if len(words) <= 3 and word(words[0]).rstrip(".") in _HONORIFICS:
+        return STATEMENT  # "Mr. Johnson?": calling someone, like "Hello?"
     if word(words[-1]) == "or" or word(words[-1]) in _WH and len(words) > 1:
         return s.shape(Kind.open)
     if _CHECK_TAIL.search(s.lowered):
@@ -409,6 +426,7 @@ SO_CHECK = re.compile(r"^\W*(?:(?:ok|okay|right|alright|and|oh|yeah|mm|hmm)\W+)*
                        r"do|does|did|is|are|what|how|why|when|where|who|which|if|(?:you|we|i)(?:'ll| will)|"
                        r"(?:we|i) (?:can|could|cud|cld|would|'d|might))\b)", re.I)
 _BACKCHANNEL = _words("backchannel")
+_HONORIFICS = _words("honorifics")
 
 
 def _any_shape(doc: Doc, i: int, end: int) -> Shape:
@@ -548,7 +566,8 @@ def anything_else(q: Clause) -> Verdict:
     wider = " ".join(_after_subject(q))
     if re.search(r"\bany ?(?:thing|one|body)? (?:other|else)\b|\bany other\b", wider) and \
             not re.search(r"\b(?:i|we) (?:can|could) (?:help|do)\b", wider):
-        return q.shape(Kind.open)
+        # "do you have any other questions?" is the same courtesy as "any questions?" (`_any_shape`): a yes or a no
+        return q.shape(Kind.closed if re.search(r"\bother questions?\b", wider) else Kind.open)
     return None
 
 
@@ -702,6 +721,8 @@ def wh_unmarked_statement(q: Clause) -> Verdict:
                                 "should", "was", "were", "else"}
     if "is" in rest[2:] and not quantity and not contracted:
         return STATEMENT  # "what would help is a longer contract": a statement built on "what"
+    if w0 in _RELATIVE and not opens and not inverted:
+        return STATEMENT  # "... patches, which can help with the cravings": a relative clause inside a statement
     if not (aux_next and w2 in {"you", "u", "your", "we", "it", "that", "this", "matter", "help"}) \
             and not (w0 in {"why", "how"} and w1 in {"not", "about"} and len(rest) <= 6) and not inverted \
             and not (quantity or contracted or copula or modal or short_why or aux_open):
@@ -729,6 +750,7 @@ def wh_about(q: Clause) -> Verdict:
             (q.w0 == "how" and q.w2.endswith("ing")):
         return q.shape(Kind.proposal)
     return q.shape(Kind.open)
+
 
 
 def what_say_to(q: Clause) -> Verdict:
@@ -940,7 +962,13 @@ def quoted(sent: Span, start: int) -> bool:
     if before.count('"') % 2 == 1 or before.count("\u201c") > before.count("\u201d"):
         return True
     outside = re.sub(r'"[^"]*"|\u201c[^\u201d]*\u201d', " ", sent.text)
-    return "?" in sent.text and "?" not in outside  # 'he said "what are you going to do about it?"'
+    if "?" in sent.text and "?" not in outside:
+        return True  # 'he said "what are you going to do about it?"'
+    # a quotation opened in an earlier sentence and closed in this one: 'you think, "Oh no. What if it fails?"'
+    earlier = sent.doc.text[: sent.start_char]
+    after = sent.doc.text[sent.doc[start].idx: sent.end_char]
+    return earlier.count('"') % 2 == 1 and '"' in after or \
+        earlier.count("\u201c") > earlier.count("\u201d") and "\u201d" in after
 
 
 def may_ask(sent: Span, lemmas: Set[str]) -> bool:
