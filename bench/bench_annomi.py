@@ -1,7 +1,8 @@
 """AnnoMI questions in two halves, and the training split's question confusions out of fold.
 
     .venv/bin/python bench/bench_annomi.py                  (both halves' figures, shipped detector)
-    .venv/bin/python bench/bench_annomi.py --errors          (half A's disagreements, by kind: study these)
+    .venv/bin/python bench/bench_annomi.py --kinds           (half A's disagreements counted by kind)
+    .venv/bin/python bench/bench_annomi.py --errors          (half A's disagreements, turn by turn: study these)
     .venv/bin/python bench/bench_annomi.py --train-folds 2   (+ the training split's open/closed out of fold)
     .venv/bin/python bench/bench_annomi.py --train-folds 2 --train-errors   (+ those out-of-fold question errors)
 
@@ -106,6 +107,63 @@ def print_errors(detector: Detector, rows: Sequence[dict], limit: int) -> None:
             print(f"- {rows[n]['id']}: {rows[n]['text']}\n    read: {_sentences(analyses[n])}\n    prev: ...{prev}")
 
 
+# -- kinds of disagreement (half A) ---------------------------------------------------------------------------------
+_AUX_OPENING = re.compile(r"^\W*(?:(?:so|and|okay|ok|well|now|um|uh|then|but|yeah|oh|you know|like)\W+)*"
+                          r"(?:do|does|did|is|are|was|were|have|has|had|can|could|would|will|shall|should|may|might|"
+                          r"am|don't|doesn't|didn't|isn't|aren't|haven't|won't|wouldn't)\b", re.I)
+_FIGURE = re.compile(r"\bhow (?:many|much|long|often|far|old)\b|\bwhat (?:kind|sort|type|number)\b", re.I)
+_TAG = re.compile(r"(?:,|\s)\s*(?:right|okay|ok|yeah|isn't it|aren't you|don't you|didn't you|wasn't it|no|yes)"
+                  r"\s*\?\s*$", re.I)
+
+
+def kind_of(gold: str, read_as: str, analysis: Analysis) -> str:
+    """What kind of disagreement a turn is (docs/evaluator.md counts these on half A before fixing any)."""
+    last = max((d for d in analysis.detections if d.move in {"open_question", "closed_question", "summary"}
+                and (d.move != "summary" or "?" in d.quote)), key=lambda d: d.start, default=None)
+    closes = [d for d in analysis.detections if d.move == "close" and "?" in d.quote]
+    quote = last.quote if last else ""
+    if read_as == "closed_question" and last is not None:
+        if last.move == "summary":
+            return "a summary said as a question (Parley: summary, counted closed)"
+        if _TAG.search(quote):
+            return "a tag or check: '..., right?', 'okay?'"
+        if gold == "open_question" and _AUX_OPENING.search(quote):
+            return "a yes/no form AnnoMI calls open"
+        if gold == "open_question" and _FIGURE.search(quote):
+            return "a figure or a kind ('how many / often', 'what kind of') AnnoMI calls open"
+        if not _AUX_OPENING.search(quote) and not re.match(r"^\W*\w*\W*(?:what|how|why|who|where|when|which)\b",
+                                                            quote, re.I):
+            return "a statement said as a question (Parley: closed)"
+        return "another closed form"
+    if read_as == "no_question":
+        if closes:
+            return "a yes/no question read as a close (the classifier)"
+        if any(d.move == "greeting" for d in analysis.detections) and "?" in analysis.text:
+            return "a greeting question ('how are you?')"
+        if "?" not in analysis.text:
+            return "no question mark"
+        if len(re.findall(r"\w+", analysis.text)) <= 3:
+            return "a continuer or a check alone ('Yeah?', 'Okay?')"
+        return "another question not found"
+    if read_as == "open_question":
+        if gold == "closed_question" and _FIGURE.search(quote):
+            return "a figure or a kind read open"
+        return "an open form (wh / tell me) AnnoMI labels " + SHORT[gold]
+    return "other"
+
+
+def print_kinds(detector: Detector, rows: Sequence[dict]) -> None:
+    """Half A's disagreements counted by kind (never call this on half B)."""
+    analyses, predicted = read(detector, rows)
+    counts: Counter = Counter()
+    for row, analysis, p in zip(rows, analyses, predicted):
+        if row["label"] != p:
+            counts[(SHORT[row["label"]], SHORT[p], kind_of(row["label"], p, analysis))] += 1
+    print("\nhalf A's disagreements by kind (labelled -> read: kind)")
+    for (g, p, k), n in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1], -kv[1])):
+        print(f"  {g:>6} -> {p:<6} {n:>3}  {k}")
+
+
 # -- the training split out of fold ------------------------------------------------------------------
 def train_oof(max_folds: int, k: int = 5) -> Tuple[List[str], List[Set[str]], List[Set[str]]]:
     """Texts, labelled moves and out-of-fold moves of the training split's trainee turns (cached fold detectors)."""
@@ -159,6 +217,7 @@ def print_train(max_folds: int, errors: bool) -> None:
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--errors", action="store_true", help="print half A's disagreements by kind (never B's)")
+    parser.add_argument("--kinds", action="store_true", help="count half A's disagreements by kind (never B's)")
     parser.add_argument("--limit", type=int, default=40, help="turns shown per kind of disagreement")
     parser.add_argument("--train-folds", type=int, default=0, help="also read the training split out of fold "
                                                                     "with the first N cached fold detectors")
@@ -173,6 +232,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     print(f"AnnoMI questions ({path.name}), the shipped detector; halves by conversation (even / odd ids)")
     print_half("A (study)", measure(detector, half_a))
     print_half("B (measure only)", measure(detector, half_b))
+    if args.kinds:
+        print_kinds(detector, half_a)
     if args.errors:
         print_errors(detector, half_a, args.limit)
     if args.train_folds:

@@ -326,6 +326,13 @@ def main(argv: Iterable[str] | None = None) -> int:
         for label in ("open_question", "closed_question"):
             sp = results["annomi"]["per_move"][label]["folds"]
             print(f"  {label} F1 across the fold detectors: mean {sp['mean']:.3f}, sd {sp['sd']:.3f}")
+        # the two halves by conversation (bench/bench_annomi.py): A is where rules are studied, B is only measured
+        import bench_annomi as halves
+        results["annomi_halves"] = {}
+        for name, half in zip("AB", halves.halves(read_jsonl(path))):
+            results["annomi_halves"][name] = halves.measure(shipped, half)
+            halves.print_half(name + (" (study)" if name == "A" else " (measure only)"),
+                                    results["annomi_halves"][name])
         print()
     else:
         print(f"(4) {path} not found: AnnoMI skipped\n")

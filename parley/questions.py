@@ -93,7 +93,7 @@ _HELPS = re.compile(r"\b(?:i|we) (?:can|could) (?:help|do)\b")
 _HELLO = r"(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening))"
 _PHATIC = re.compile(
     r"^" + _HELLO + r"?[\s,!.]*(?:[a-z]+[\s,!.]+)?"
-    r"(how are (?:you|u|things)(?: doing| keeping| today| this (?:morning|afternoon|evening)| going)*|"
+    r"(how (?:are|r) (?:you|u|things)(?: doing| keeping| today| this (?:morning|afternoon|evening)| going)*|"
     r"how(?:'s| is| has|s) (?:it going|things|your (?:day|week|morning|afternoon)(?: going| been)?|everything)|"
     r"how have you been|how(?:'s| is) life|how do you do|you (?:ok|okay|alright|well)|are you well|"
     r"hope you(?:'re| are) (?:well|good|keeping well))\s*(?:today|this morning|this afternoon)?[?!.\s]*$",
@@ -509,8 +509,15 @@ def _after_subject(q: Clause) -> List[str]:
     return [word(t) for t in q.doc[_subject_at(q) + 1: q.end] if not t.is_punct]
 
 
+_SOFTENERS = {"just", "please", "pls", "kindly", "maybe", "perhaps", "possibly", "quickly", "briefly", "also",
+              "actually", "really", "now"}
+
+
 def _verb(q: Clause) -> str:
+    """The verb after the subject, past a softener ("can you just tell me ...", "could you please explain ...")."""
     at = _subject_at(q) + 1
+    while at < q.end - 1 and word(q.doc[at]) in _SOFTENERS:
+        at += 1
     return q.doc[at].lemma_ if at < q.end else ""
 
 
@@ -561,8 +568,8 @@ def asks_for_ideas(q: Clause) -> Verdict:
 
 
 def anything_else(q: Clause) -> Verdict:
-    """"is there anything else ...?", "are there any other ...?" invite more ("anything else I can help with?" is
-    a courtesy answered yes or no)."""
+    """"is there anything else ...?", "are there any other ...?" invite more ("anything else I can help with?" and
+    "any other questions?" are courtesies answered yes or no)."""
     wider = " ".join(_after_subject(q))
     if re.search(r"\bany ?(?:thing|one|body)? (?:other|else)\b|\bany other\b", wider) and \
             not re.search(r"\b(?:i|we) (?:can|could) (?:help|do)\b", wider):
@@ -721,7 +728,9 @@ def wh_unmarked_statement(q: Clause) -> Verdict:
                                 "should", "was", "were", "else"}
     if "is" in rest[2:] and not quantity and not contracted:
         return STATEMENT  # "what would help is a longer contract": a statement built on "what"
-    if w0 in _RELATIVE and not opens and not inverted:
+    asks_someone = any(a in AUX_FORMS and b in {"you", "u", "we", "they", "i", "he", "she"}
+                       for a, b in zip(rest[:4], rest[1:5]))  # "..., which would you prefer": still asks
+    if w0 in _RELATIVE and not opens and not asks_someone:
         return STATEMENT  # "... patches, which can help with the cravings": a relative clause inside a statement
     if not (aux_next and w2 in {"you", "u", "your", "we", "it", "that", "this", "matter", "help"}) \
             and not (w0 in {"why", "how"} and w1 in {"not", "about"} and len(rest) <= 6) and not inverted \
@@ -734,9 +743,19 @@ def wh_subject_clause(q: Clause) -> Verdict:
     """"what I'm hearing is ...", "how you feel matters": a wh-clause with its subject straight after is part
     of a statement ("what'd you think" asks: the clitic is the auxiliary)."""
     if q.w1 in {"i", "we", "you", "he", "she", "they", "u"} and q.w0 in {"what", "how", "why", "where", "when"} and \
-            q.i + 2 < q.end and not q.doc[q.i + 2].is_punct and not _CLITIC.search(q.doc[q.i].lower_):
+            q.i + 2 < q.end and not q.doc[q.i + 2].is_punct and not _CLITIC.search(q.doc[q.i].lower_) and \
+            not _uninverted_question(q):
         return STATEMENT
     return None
+
+
+def _uninverted_question(q: Clause) -> bool:
+    """"What we can do for you?", "why you want change now?": a learner's question left in statement order; it opens
+    the sentence, ends at its "?" and is built on no "is" ("what I'm hearing is ...?" states)."""
+    last = q.doc[q.end - 1]
+    return q.asks and q.opens_sentence and last.text == "?" and \
+        not {"is", "was", "'s", "s"} & set(q.rest[1:]) and \
+        not any(t.is_punct and t.text != "?" for t in q.doc[q.i + 1: q.end - 1])
 
 
 def wh_about(q: Clause) -> Verdict:
@@ -781,7 +800,8 @@ def how_does_that_sound(q: Clause) -> Verdict:
     """"how does that sound?" after an offer checks agreement; "how does $33 an agent sound?" puts a number up."""
     if q.w0 in {"how", "hows"} and q.w1 in {"do", "does", "'s", "is", "s", "would", "will"} and \
             q.w2 in {"that", "this", "it"} and any(r in {"sound", "sounds", "work", "works", "suit", "seem", "seems",
-                                                     "feel", "look", "looks"} for r in q.rest[2:4]):
+                                                     "feel", "look", "looks", "sit", "sits", "land", "lands"}
+                                                 for r in q.rest[2:4]):
         return q.shape(Kind.check)
     if q.w0 == "how" and q.w1 in {"do", "does", "would"} and q.i + 2 < q.end and \
             (q.doc[q.i + 2].is_currency or q.doc[q.i + 2].like_num) and \
@@ -790,11 +810,14 @@ def how_does_that_sound(q: Clause) -> Verdict:
     return None
 
 
+_WANTED_HOW = {"long", "often", "soon", "far", "quickly", "fast"}  # "how soon would suit you?" asks what they want
+
+
 def how_many(q: Clause) -> Verdict:
     """"how many / long / often ...?" asks for a figure; "how long a contract would suit you?" asks what they want."""
     if q.w0 in {"how", "hows"} and q.w1 in _FACT_HOW:
         wants = re.search(r"\b(?:would|will|could) (?:you|suit|work)\b|\bprefer|\bideal", " ".join(q.rest))
-        return q.shape(Kind.open if wants and q.w1 in {"long", "often", "soon", "far"} else Kind.closed)
+        return q.shape(Kind.open if wants and q.w1 in _WANTED_HOW else Kind.closed)
     return None
 
 
@@ -868,9 +891,20 @@ def what_date(q: Clause) -> Verdict:
     date of your lease?": a date."""
     if q.w0 not in {"what", "whats"}:
         return None
-    phrase = _asked_noun(q)
+    phrase = _asked_noun(q) or _noun_before_clause(q)
     nouns = set(phrase) if phrase else {q.w1}
     return q.shape(Kind.closed) if nouns & _DATE_NOUNS and not nouns & _OPEN_NOUNS else None
+
+
+def _noun_before_clause(q: Clause) -> Tuple[str, ...]:
+    """"what's the timeline you're working to?": the noun right after "what's the", where a clause follows it."""
+    if q.doc[q.i].lower_ in {"whats", "wats", "wots"}:
+        words: Sequence[str] = q.rest
+    elif q.w1 in {"'s", "is", "s", "was"}:
+        words = q.rest[1:]
+    else:
+        return ()
+    return (words[1],) if len(words) > 2 and words[0] in _DETERMINERS and words[2] in _NP_ENDS else ()
 
 
 def what_fact(q: Clause) -> Verdict:

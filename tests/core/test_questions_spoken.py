@@ -165,3 +165,67 @@ def test_the_halves_report_aggregates_only(bench_annomi):
                                    ["open_question", "open_question", "no_question"])
     assert figures["open_question"]["f1"] == pytest.approx(2 / 3, abs=0.01)
     assert figures["closed_question"]["recall"] == 0
+
+
+# -- round 4, from the training split's out-of-fold confusions ----------------------------------------------------
+@pytest.mark.parametrize("text, expected", [
+    ("Can you just tell me what it would take to keep you?", "open"),  # a softener before the verb
+    ("Could you perhaps walk me through the sign-off?", "open"),
+    ("Can you just confirm the seat count?", None),  # not a request to talk: the next rules decide
+])
+def test_a_request_to_talk_past_a_softener(clause, text, expected):
+    assert kind(questions.request_to_talk(clause(text))) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("What's the timeline you're working to?", "closed"),  # a date, though a clause follows the noun
+    ("What's the deadline you've been given?", "closed"),
+    ("What's the budget you're working with?", None),  # not a date: the next rules decide (open)
+])
+def test_a_date_noun_before_a_clause_is_one_fact(clause, text, expected):
+    assert kind(questions.what_date(clause(text))) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("How quickly do they restock?", "closed"),
+    ("How fast can your team switch over?", "closed"),
+    ("How quickly would you want the new units?", "open"),  # what they want, like "how soon would suit you?"
+])
+def test_how_quickly_asks_for_a_figure(clause, text, expected):
+    assert kind(questions.how_many(clause(text))) == expected
+
+
+@pytest.mark.parametrize("text", ["How does that sit with you?", "How does this land?"])
+def test_how_does_that_sit_checks_agreement(clause, text):
+    assert kind(questions.how_does_that_sound(clause(text))) == "check"
+
+
+def test_how_r_u_is_a_greeting(sentence):
+    assert kind(questions.small_talk(sentence("hi hi, how r u doing today?"))) == "phatic"
+
+
+@pytest.mark.parametrize("text", ["What exactly did you expect, a gift?", "Why are we still talking about $2?"])
+def test_more_jabs_are_rhetorical(sentence, text):
+    assert kind(questions.rhetorical_jab(sentence(text))) == "rhetorical"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("What we can do for you?", None),  # a learner's question in statement order: the wh-rules decide (open)
+    ("Why you want change now?", None),
+    ("What I'm hearing is you need more time?", "statement"),  # built on "is": a summary said as a question
+    ("What you said makes sense.", "statement"),
+    ("What we can do, if you sign today, is $23?", "statement"),  # a clause break inside: a statement
+])
+def test_a_question_left_in_statement_order(clause, text, expected):
+    assert kind(questions.wh_subject_clause(clause(text))) == expected
+
+
+@pytest.mark.parametrize("text", ["What we can do for you?", "Why you want change now?", "how I can help you?"])
+def test_a_learners_question_reads_open(detector, text):
+    found = moves(detector, text)
+    assert "open_question" in found and "closed_question" not in found
+
+
+def test_which_is_after_a_comma_is_a_relative_clause(detector):
+    found = moves(detector, "You've recommended us to others, which is the best compliment we get.")
+    assert not found & {"open_question", "closed_question"}
