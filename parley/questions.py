@@ -53,6 +53,10 @@ _WEIGH_MUCH_VERBS = _words("weigh_much_verbs")
 _WEIGH_MUCH_NOUNS = _words("weigh_much_nouns")
 _OPEN_ALTERNATIVES = _words("open_alternatives")
 _OPEN_NOUNS = _words("open_nouns")
+_SMALL_TALK_TOPICS = _words("small_talk_topics")
+# the words of any negotiation (parley/data/question_words.yml `deal`, which the persona's reading uses too)
+_DEAL_WORDS = frozenset(str(yaml.safe_load((QUESTIONS_FILE.parent.parent / "question_words.yml").read_text(
+    encoding="utf-8"))["deal"]).lower().split())
 _EMBED_OPEN = re.compile(
     r"\b(i|we)(?: a?m|'m| are|'re| would|'d| really| just| was| were|'ve| have| do| also| still)*\s*(?:be\s+)?"
     r"(wonder(?:ing)?|curious|interested|keen|eager|(?:like|love|want|need|trying|hoping) to (?:know|hear|"
@@ -235,6 +239,22 @@ def small_talk(s: Sentence) -> Verdict:
     return None
 
 
+def small_talk_question(s: Sentence) -> Verdict:
+    """"Did you catch the match last night?", "is it sunny where you are?": a yes/no question to the customer about
+    the weather or a game, with no word of the deal and no number in it, is small talk (`other`), not a closed question
+    that explores their situation (no question: the classifier and the greeting phrases read the rest)."""
+    if not s.asks or not s.words:
+        return None
+    words = [word(t) for t in s.words]
+    at = next((n for n, w in enumerate(words) if w not in _FILLERS), len(words))
+    # "did you catch ...", "is it sunny ...", not "did the snow ..."
+    person = words[at + 1: at + 2] in (["you"], ["u"], ["it"])
+    if words[at: at + 1] and words[at] in AUX_FORMS and person and set(words) & _SMALL_TALK_TOPICS and \
+            not set(words) & _DEAL_WORDS and not any(t.like_num for t in s.words):
+        return STATEMENT
+    return None
+
+
 def rhetorical_jab(s: Sentence) -> Verdict:
     """A jab dressed as a question (`patterns.rhetorical` in questions.yml): pressure, not a question."""
     return s.shape(Kind.rhetorical) if s.asks and _RHETORICAL.search(s.lowered) else None
@@ -402,9 +422,9 @@ def said_as_a_question(s: Sentence) -> Verdict:
     return s.shape(Kind.question)
 
 
-SENTENCE_RULES: Tuple[SentenceRule, ...] = (small_talk, rhetorical_jab, understanding_check, indirect_question,
-                                            embedded_question, scale_question, clause_questions, lone_why,
-                                            said_as_a_question)
+SENTENCE_RULES: Tuple[SentenceRule, ...] = (small_talk, small_talk_question, rhetorical_jab, understanding_check,
+                                            indirect_question, embedded_question, scale_question, clause_questions,
+                                            lone_why, said_as_a_question)
 
 
 def question_shape(sent: Span) -> Shape | None:

@@ -229,3 +229,19 @@ def test_a_learners_question_reads_open(detector, text):
 def test_which_is_after_a_comma_is_a_relative_clause(detector):
     found = moves(detector, "You've recommended us to others, which is the best compliment we get.")
     assert not found & {"open_question", "closed_question"}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Did you catch the match last night?", "statement"),
+    ("Is it snowing where you are?", "statement"),
+    ("Did the snow delay your deliveries?", None),  # about the customer's business: a real question
+    ("Did you see the match-day price of $30?", None),  # a number: the deal is in it
+    ("Are you watching the football with the team or is the contract review on?", None),  # a word of the deal
+])
+def test_a_yes_no_question_about_the_weather_or_a_game_is_small_talk(sentence, text, expected):
+    assert kind(questions.small_talk_question(sentence(text))) == expected
+
+
+def test_small_talk_asks_no_question(detector):
+    found = moves(detector, "Did you catch the match last night?")
+    assert not found & {"open_question", "closed_question"}
