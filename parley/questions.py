@@ -830,7 +830,7 @@ def how_does_that_sound(q: Clause) -> Verdict:
     return None
 
 
-_WANTED_HOW = {"long", "often", "soon", "far", "quickly", "fast"}  # "how soon would suit you?" asks what they want
+_WANTED_HOW = {"long", "often", "soon", "far"}  # "how soon would suit you?" asks what they want
 
 
 def how_many(q: Clause) -> Verdict:

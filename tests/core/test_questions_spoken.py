@@ -186,15 +186,6 @@ def test_a_date_noun_before_a_clause_is_one_fact(clause, text, expected):
     assert kind(questions.what_date(clause(text))) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("How quickly do they restock?", "closed"),
-    ("How fast can your team switch over?", "closed"),
-    ("How quickly would you want the new units?", "open"),  # what they want, like "how soon would suit you?"
-])
-def test_how_quickly_asks_for_a_figure(clause, text, expected):
-    assert kind(questions.how_many(clause(text))) == expected
-
-
 @pytest.mark.parametrize("text", ["How does that sit with you?", "How does this land?"])
 def test_how_does_that_sit_checks_agreement(clause, text):
     assert kind(questions.how_does_that_sound(clause(text))) == "check"
