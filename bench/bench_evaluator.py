@@ -15,7 +15,8 @@ detectors read the held-out files, so each figure has a mean and a fold-to-fold 
       voices, products and scenarios nobody had tuned on (never trained on, never used to choose
       anything): the estimate of the tracker's "unseen realistic trainee turns" figure;
   (4) ../shared/eval/questions.dev.jsonl (AnnoMI, not in the repository, never trained on; it was
-      used to choose question rules, so this is a dev figure, not an unseen one);
+      used to choose question rules, so this is a dev figure, not an unseen one), and its two halves by
+      conversation (bench/bench_annomi.py): A, where rules are studied, and B, which is only measured;
   (5) the moves most often mixed up (out-of-fold training turns and the held-out files);
   (6) the speed of the shipped detector: batch turns/s on one core (nlp.pipe) and a live turn.
 Prints tables and writes every figure to results/evaluator.json.
