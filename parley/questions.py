@@ -529,8 +529,7 @@ def _after_subject(q: Clause) -> List[str]:
     return [word(t) for t in q.doc[_subject_at(q) + 1: q.end] if not t.is_punct]
 
 
-_SOFTENERS = {"just", "please", "pls", "kindly", "maybe", "perhaps", "possibly", "quickly", "briefly", "also",
-              "actually", "really", "now"}
+_SOFTENERS = _words("softeners")
 
 
 def _verb(q: Clause) -> str:
@@ -789,7 +788,6 @@ def wh_about(q: Clause) -> Verdict:
             (q.w0 == "how" and q.w2.endswith("ing")):
         return q.shape(Kind.proposal)
     return q.shape(Kind.open)
-
 
 
 def what_say_to(q: Clause) -> Verdict:
