@@ -15,7 +15,8 @@ detectors read the held-out files, so each figure has a mean and a fold-to-fold 
       voices, products and scenarios nobody had tuned on (never trained on, never used to choose
       anything): the estimate of the tracker's "unseen realistic trainee turns" figure;
   (4) ../shared/eval/questions.dev.jsonl (AnnoMI, not in the repository, never trained on; it was
-      used to choose question rules, so this is a dev figure, not an unseen one);
+      used to choose question rules, so this is a dev figure, not an unseen one), and its two halves by
+      conversation (bench/bench_annomi.py): A, where rules are studied, and B, which is only measured;
   (5) the moves most often mixed up (out-of-fold training turns and the held-out files);
   (6) the speed of the shipped detector: batch turns/s on one core (nlp.pipe) and a live turn.
 Prints tables and writes every figure to results/evaluator.json.
@@ -326,6 +327,13 @@ def main(argv: Iterable[str] | None = None) -> int:
         for label in ("open_question", "closed_question"):
             sp = results["annomi"]["per_move"][label]["folds"]
             print(f"  {label} F1 across the fold detectors: mean {sp['mean']:.3f}, sd {sp['sd']:.3f}")
+        # the two halves by conversation (bench/bench_annomi.py): A is where rules are studied, B is only measured
+        import bench_annomi as halves
+        results["annomi_halves"] = {}
+        for name, half in zip("AB", halves.halves(read_jsonl(path))):
+            results["annomi_halves"][name] = halves.measure(shipped, half)
+            halves.print_half(name + (" (study)" if name == "A" else " (measure only)"),
+                                    results["annomi_halves"][name])
         print()
     else:
         print(f"(4) {path} not found: AnnoMI skipped\n")

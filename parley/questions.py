@@ -36,6 +36,7 @@ _AUX = {"be", "do", "can", "could", "would", "will", "shall", "should", "have", 
 AUX_FORMS = {"is", "are", "am", "was", "were", "do", "does", "did", "can", "could", "would", "will", "shall",
               "should", "have", "has", "had", "may", "might", "must", "ca", "wo", "sha", "isnt", "arent", "dont",
               "doesnt", "didnt", "cant", "wont", "wouldnt", "couldnt", "shouldnt", "havent", "hasnt", "aint"}
+_RELATIVE = {"which", "who", "whom", "whose"}  # mid-sentence without "?", these open a relative clause
 _PREP = {"in", "to", "for", "on", "from", "at", "by", "with", "of", "about", "into", "under", "between", "since"}
 _ASK_VERBS = _words("ask_verbs")
 _REQUEST_AUX = {"can", "could", "would", "will", "may", "might", "ca", "wo"}
@@ -52,6 +53,10 @@ _WEIGH_MUCH_VERBS = _words("weigh_much_verbs")
 _WEIGH_MUCH_NOUNS = _words("weigh_much_nouns")
 _OPEN_ALTERNATIVES = _words("open_alternatives")
 _OPEN_NOUNS = _words("open_nouns")
+_SMALL_TALK_TOPICS = _words("small_talk_topics")
+# the words of any negotiation (parley/data/question_words.yml `deal`, which the persona's reading uses too)
+_DEAL_WORDS = frozenset(str(yaml.safe_load((QUESTIONS_FILE.parent.parent / "question_words.yml").read_text(
+    encoding="utf-8"))["deal"]).lower().split())
 _EMBED_OPEN = re.compile(
     r"\b(i|we)(?: a?m|'m| are|'re| would|'d| really| just| was| were|'ve| have| do| also| still)*\s*(?:be\s+)?"
     r"(wonder(?:ing)?|curious|interested|keen|eager|(?:like|love|want|need|trying|hoping) to (?:know|hear|"
@@ -92,7 +97,7 @@ _HELPS = re.compile(r"\b(?:i|we) (?:can|could) (?:help|do)\b")
 _HELLO = r"(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening))"
 _PHATIC = re.compile(
     r"^" + _HELLO + r"?[\s,!.]*(?:[a-z]+[\s,!.]+)?"
-    r"(how are (?:you|u|things)(?: doing| keeping| today| this (?:morning|afternoon|evening)| going)*|"
+    r"(how (?:are|r) (?:you|u|things)(?: doing| keeping| today| this (?:morning|afternoon|evening)| going)*|"
     r"how(?:'s| is| has|s) (?:it going|things|your (?:day|week|morning|afternoon)(?: going| been)?|everything)|"
     r"how have you been|how(?:'s| is) life|how do you do|you (?:ok|okay|alright|well)|are you well|"
     r"hope you(?:'re| are) (?:well|good|keeping well))\s*(?:today|this morning|this afternoon)?[?!.\s]*$",
@@ -234,6 +239,22 @@ def small_talk(s: Sentence) -> Verdict:
     return None
 
 
+def small_talk_question(s: Sentence) -> Verdict:
+    """"Did you catch the match last night?", "is it sunny where you are?": a yes/no question to the customer about
+    the weather or a game, with no word of the deal and no number in it, is small talk (`other`), not a closed question
+    that explores their situation (no question: the classifier and the greeting phrases read the rest)."""
+    if not s.asks or not s.words:
+        return None
+    words = [word(t) for t in s.words]
+    at = next((n for n, w in enumerate(words) if w not in _FILLERS), len(words))
+    # "did you catch ...", "is it sunny ...", not "did the snow ..."
+    person = words[at + 1: at + 2] in (["you"], ["u"], ["it"])
+    if words[at: at + 1] and words[at] in AUX_FORMS and person and set(words) & _SMALL_TALK_TOPICS and \
+            not set(words) & _DEAL_WORDS and not any(t.like_num for t in s.words):
+        return STATEMENT
+    return None
+
+
 def rhetorical_jab(s: Sentence) -> Verdict:
     """A jab dressed as a question (`patterns.rhetorical` in questions.yml): pressure, not a question."""
     return s.shape(Kind.rhetorical) if s.asks and _RHETORICAL.search(s.lowered) else None
@@ -251,10 +272,21 @@ def indirect_question(s: Sentence) -> Verdict:
     request asks even without "?", "I wonder ..." only with one); the clause after "if" / "whether" decides: it
     invites more or hands the floor over (open), else yes or no."""
     found = _INDIRECT_YES_NO.search(s.lowered)
-    if not found or not s.asks and not _INDIRECT_REQUEST.search(found.group(0)):
-        return None  # "I'm wondering whether it's worth trying" muses aloud; with "?" it asks
+    if not found:
+        return None
     inner = _char_to_token(s.sent, found.end())
+    if not s.asks and not _INDIRECT_REQUEST.search(found.group(0)) and \
+            not _asks_to_talk(s.sent.doc, inner, s.sent.end):
+        return None  # "I'm wondering whether it's worth trying" muses aloud; with "?" it asks
+    # "I'm wondering if you could tell me a bit about ..." hands the floor over, with or without "?"
     return s.shape(_embedded_yes_no(s.sent.doc, inner, s.sent.end), _char_to_token(s.sent, found.start()))
+
+
+def _asks_to_talk(doc: Doc, i: int, end: int) -> bool:
+    """The clause from token i asks the listener to talk: "you could walk me through ...", "you can tell me ..."."""
+    words = [word(t) for t in doc[i:end] if not t.is_punct and not t.is_space]
+    return words[:1] in (["you"], ["u"]) and len(words) > 2 and words[1] in _REQUEST_AUX | {"'d", "d", "might"} and \
+        i + 2 < end and doc[i + 2].lemma_ in _ASK_VERBS
 
 
 def _embedded_yes_no(doc: Doc, i: int, end: int) -> Kind:
@@ -266,8 +298,7 @@ def _embedded_yes_no(doc: Doc, i: int, end: int) -> Kind:
         return Kind.open
     if "or" in words and set(words[len(words) - words[::-1].index("or"):][:4]) & _OPEN_ALTERNATIVES:
         return Kind.open
-    if words[:1] in (["you"], ["u"]) and len(words) > 2 and words[1] in _REQUEST_AUX | {"'d", "d", "might"} and \
-            i + 2 < end and doc[i + 2].lemma_ in _ASK_VERBS:
+    if _asks_to_talk(doc, i, end):
         return Kind.open  # "I was wondering if you could walk me through ..." asks them to talk
     return Kind.closed
 
@@ -308,10 +339,14 @@ def embedded_question(s: Sentence) -> Verdict:
     return None
 
 
+_FEEL_ABOUT = re.compile(r"\bhow (?:are|do|did|would|r) (?:you|u) (?:feel|feeling)\b")
+
+
 def scale_question(s: Sentence) -> Verdict:
     """"on a scale of 1 to 10, what number ...?" asks for one number ("..., how confident are you?" weighs)."""
     if s.asks and re.search(r"\bscale\b|\b(?:1|one|0|zero) (?:to|and|-) (?:10|ten|5|five|100)\b", s.lowered) and \
-            not re.search(r"\bhow (?:" + "|".join(sorted(_WEIGH_HOW)) + r")\b", s.lowered):
+            not re.search(r"\bhow (?:" + "|".join(sorted(_WEIGH_HOW)) + r")\b", s.lowered) and \
+            not _FEEL_ABOUT.search(s.lowered):  # "..., how are you feeling about these goals?" asks them to explain
         return s.shape(Kind.closed)
     return None
 
@@ -374,6 +409,8 @@ def said_as_a_question(s: Sentence) -> Verdict:
     words, doc, end = s.words, s.sent.doc, s.sent.end
     if not words or all(word(t) in _BACKCHANNEL for t in words):
         return STATEMENT
+    if len(words) <= 3 and word(words[0]).rstrip(".") in _HONORIFICS:
+        return STATEMENT  # "Mr. Johnson?": calling someone, like "Hello?"
     if word(words[-1]) == "or" or word(words[-1]) in _WH and len(words) > 1:
         return s.shape(Kind.open)
     if _CHECK_TAIL.search(s.lowered):
@@ -385,9 +422,9 @@ def said_as_a_question(s: Sentence) -> Verdict:
     return s.shape(Kind.question)
 
 
-SENTENCE_RULES: Tuple[SentenceRule, ...] = (small_talk, rhetorical_jab, understanding_check, indirect_question,
-                                            embedded_question, scale_question, clause_questions, lone_why,
-                                            said_as_a_question)
+SENTENCE_RULES: Tuple[SentenceRule, ...] = (small_talk, small_talk_question, rhetorical_jab, understanding_check,
+                                            indirect_question, embedded_question, scale_question, clause_questions,
+                                            lone_why, said_as_a_question)
 
 
 def question_shape(sent: Span) -> Shape | None:
@@ -409,6 +446,7 @@ SO_CHECK = re.compile(r"^\W*(?:(?:ok|okay|right|alright|and|oh|yeah|mm|hmm)\W+)*
                        r"do|does|did|is|are|what|how|why|when|where|who|which|if|(?:you|we|i)(?:'ll| will)|"
                        r"(?:we|i) (?:can|could|cud|cld|would|'d|might))\b)", re.I)
 _BACKCHANNEL = _words("backchannel")
+_HONORIFICS = _words("honorifics")
 
 
 def _any_shape(doc: Doc, i: int, end: int) -> Shape:
@@ -491,8 +529,14 @@ def _after_subject(q: Clause) -> List[str]:
     return [word(t) for t in q.doc[_subject_at(q) + 1: q.end] if not t.is_punct]
 
 
+_SOFTENERS = _words("softeners")
+
+
 def _verb(q: Clause) -> str:
+    """The verb after the subject, past a softener ("can you just tell me ...", "could you please explain ...")."""
     at = _subject_at(q) + 1
+    while at < q.end - 1 and word(q.doc[at]) in _SOFTENERS:
+        at += 1
     return q.doc[at].lemma_ if at < q.end else ""
 
 
@@ -543,12 +587,13 @@ def asks_for_ideas(q: Clause) -> Verdict:
 
 
 def anything_else(q: Clause) -> Verdict:
-    """"is there anything else ...?", "are there any other ...?" invite more ("anything else I can help with?" is
-    a courtesy answered yes or no)."""
+    """"is there anything else ...?", "are there any other ...?" invite more ("anything else I can help with?" and
+    "any other questions?" are courtesies answered yes or no)."""
     wider = " ".join(_after_subject(q))
     if re.search(r"\bany ?(?:thing|one|body)? (?:other|else)\b|\bany other\b", wider) and \
             not re.search(r"\b(?:i|we) (?:can|could) (?:help|do)\b", wider):
-        return q.shape(Kind.open)
+        # "do you have any other questions?" is the same courtesy as "any questions?" (`_any_shape`): a yes or a no
+        return q.shape(Kind.closed if re.search(r"\bother questions?\b", wider) else Kind.open)
     return None
 
 
@@ -702,6 +747,10 @@ def wh_unmarked_statement(q: Clause) -> Verdict:
                                 "should", "was", "were", "else"}
     if "is" in rest[2:] and not quantity and not contracted:
         return STATEMENT  # "what would help is a longer contract": a statement built on "what"
+    asks_someone = any(a in AUX_FORMS and b in {"you", "u", "we", "they", "i", "he", "she"}
+                       for a, b in zip(rest[:4], rest[1:5]))  # "..., which would you prefer": still asks
+    if w0 in _RELATIVE and not opens and not asks_someone:
+        return STATEMENT  # "... patches, which can help with the cravings": a relative clause inside a statement
     if not (aux_next and w2 in {"you", "u", "your", "we", "it", "that", "this", "matter", "help"}) \
             and not (w0 in {"why", "how"} and w1 in {"not", "about"} and len(rest) <= 6) and not inverted \
             and not (quantity or contracted or copula or modal or short_why or aux_open):
@@ -713,9 +762,19 @@ def wh_subject_clause(q: Clause) -> Verdict:
     """"what I'm hearing is ...", "how you feel matters": a wh-clause with its subject straight after is part
     of a statement ("what'd you think" asks: the clitic is the auxiliary)."""
     if q.w1 in {"i", "we", "you", "he", "she", "they", "u"} and q.w0 in {"what", "how", "why", "where", "when"} and \
-            q.i + 2 < q.end and not q.doc[q.i + 2].is_punct and not _CLITIC.search(q.doc[q.i].lower_):
+            q.i + 2 < q.end and not q.doc[q.i + 2].is_punct and not _CLITIC.search(q.doc[q.i].lower_) and \
+            not _uninverted_question(q):
         return STATEMENT
     return None
+
+
+def _uninverted_question(q: Clause) -> bool:
+    """"What we can do for you?", "why you want change now?": a learner's question left in statement order; it opens
+    the sentence, ends at its "?" and is built on no "is" ("what I'm hearing is ...?" states)."""
+    last = q.doc[q.end - 1]
+    return q.asks and q.opens_sentence and last.text == "?" and \
+        not {"is", "was", "'s", "s"} & set(q.rest[1:]) and \
+        not any(t.is_punct and t.text != "?" for t in q.doc[q.i + 1: q.end - 1])
 
 
 def wh_about(q: Clause) -> Verdict:
@@ -759,7 +818,8 @@ def how_does_that_sound(q: Clause) -> Verdict:
     """"how does that sound?" after an offer checks agreement; "how does $33 an agent sound?" puts a number up."""
     if q.w0 in {"how", "hows"} and q.w1 in {"do", "does", "'s", "is", "s", "would", "will"} and \
             q.w2 in {"that", "this", "it"} and any(r in {"sound", "sounds", "work", "works", "suit", "seem", "seems",
-                                                     "feel", "look", "looks"} for r in q.rest[2:4]):
+                                                     "feel", "look", "looks", "sit", "sits", "land", "lands"}
+                                                 for r in q.rest[2:4]):
         return q.shape(Kind.check)
     if q.w0 == "how" and q.w1 in {"do", "does", "would"} and q.i + 2 < q.end and \
             (q.doc[q.i + 2].is_currency or q.doc[q.i + 2].like_num) and \
@@ -768,11 +828,14 @@ def how_does_that_sound(q: Clause) -> Verdict:
     return None
 
 
+_WANTED_HOW = {"long", "often", "soon", "far"}  # "how soon would suit you?" asks what they want
+
+
 def how_many(q: Clause) -> Verdict:
     """"how many / long / often ...?" asks for a figure; "how long a contract would suit you?" asks what they want."""
     if q.w0 in {"how", "hows"} and q.w1 in _FACT_HOW:
         wants = re.search(r"\b(?:would|will|could) (?:you|suit|work)\b|\bprefer|\bideal", " ".join(q.rest))
-        return q.shape(Kind.open if wants and q.w1 in {"long", "often", "soon", "far"} else Kind.closed)
+        return q.shape(Kind.open if wants and q.w1 in _WANTED_HOW else Kind.closed)
     return None
 
 
@@ -846,9 +909,20 @@ def what_date(q: Clause) -> Verdict:
     date of your lease?": a date."""
     if q.w0 not in {"what", "whats"}:
         return None
-    phrase = _asked_noun(q)
+    phrase = _asked_noun(q) or _noun_before_clause(q)
     nouns = set(phrase) if phrase else {q.w1}
     return q.shape(Kind.closed) if nouns & _DATE_NOUNS and not nouns & _OPEN_NOUNS else None
+
+
+def _noun_before_clause(q: Clause) -> Tuple[str, ...]:
+    """"what's the timeline you're working to?": the noun right after "what's the", where a clause follows it."""
+    if q.doc[q.i].lower_ in {"whats", "wats", "wots"}:
+        words: Sequence[str] = q.rest
+    elif q.w1 in {"'s", "is", "s", "was"}:
+        words = q.rest[1:]
+    else:
+        return ()
+    return (words[1],) if len(words) > 2 and words[0] in _DETERMINERS and words[2] in _NP_ENDS else ()
 
 
 def what_fact(q: Clause) -> Verdict:
@@ -940,7 +1014,13 @@ def quoted(sent: Span, start: int) -> bool:
     if before.count('"') % 2 == 1 or before.count("\u201c") > before.count("\u201d"):
         return True
     outside = re.sub(r'"[^"]*"|\u201c[^\u201d]*\u201d', " ", sent.text)
-    return "?" in sent.text and "?" not in outside  # 'he said "what are you going to do about it?"'
+    if "?" in sent.text and "?" not in outside:
+        return True  # 'he said "what are you going to do about it?"'
+    # a quotation opened in an earlier sentence and closed in this one: 'you think, "Oh no. What if it fails?"'
+    earlier = sent.doc.text[: sent.start_char]
+    after = sent.doc.text[sent.doc[start].idx: sent.end_char]
+    return earlier.count('"') % 2 == 1 and '"' in after or \
+        earlier.count("\u201c") > earlier.count("\u201d") and "\u201d" in after
 
 
 def may_ask(sent: Span, lemmas: Set[str]) -> bool:
