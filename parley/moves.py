@@ -914,8 +914,10 @@ def conflicts(detector: Detector, c: Candidate) -> None:
             # for year one and messaging is the gap. Is that right?"
             del found[("value_add", k)]
         if ("concession", k) in found and c.by("close", k, "pattern") and \
-                shape is not None and shape.kind in {"closed", "check", "question"} and "?" in sent.text:
-            # "would $23 work for you?" makes a new offer and asks yes or no; "does that work?" alone closes
+                shape is not None and shape.kind in {"closed", "check", "question"} and "?" in sent.text and \
+                _floats_offer(c, k):
+            # "would $23 work for you?" makes a new offer and asks yes or no; "I can do $23, does that work?" and
+            # "shall we agree on $23?" close on it (_floats_offer)
             c.add("closed_question", found[("close", k)].span, "pattern", 1.0, k)
             del found[("close", k)]
     for move, k in list(found):
@@ -941,6 +943,29 @@ def conflicts(detector: Detector, c: Candidate) -> None:
         elif move == "hold_position" and any(m in {"concession", "value_add", "conditional_trade"}
                                              for m, _k in found):
             del found[(move, k)]  # "I can't match $29. I can do $30." engages: not a flat no
+
+
+def _clause_index(sent: Span, token_i: int) -> int:
+    return next((j for j, cl in enumerate(_clauses(sent)) if cl.start <= token_i < cl.end), 0)
+
+
+def _floats_offer(c: Candidate, k: int) -> bool:
+    """Sentence k is a yes/no question with an offer and a close phrase in it: does the question float the offer
+    (a concession asked yes or no, DESIGN.md: "would $23 work for you?", "if I could do $23, would that work?")
+    or close on it?  The rep proposing to finalise ("shall we agree on $23?", "can we agree $32 today?", "... $23,
+    shall I draw that up?") closes, and so does a check said after the offer's own clause ("I can do $23, does that
+    work for you?", "ill go to 23, deal?": README conventions, "Does that work for you?" after an offer)."""
+    sent, shape, doc = c.sents[k], c.shapes[k], c.doc
+    asks = word(doc[shape.start])
+    subject = word(doc[shape.start + 1]) if shape.start + 1 < sent.end else ""
+    if asks in AUX_FORMS and subject in {"we", "i"}:
+        return False
+    if asks in {"would", "could", "might"}:
+        return True
+    offered = [a for a in c.amounts if a.offered and sent.start_char <= a.start < sent.end_char]
+    offer_at = c.doc.char_span(offered[0].start, offered[0].end, alignment_mode="expand").start if offered \
+        else c.found[("concession", k)].span.start
+    return _clause_index(sent, offer_at) == _clause_index(sent, c.found[("close", k)].span.start)
 
 
 def _checked_after(c: Candidate, k: int) -> bool:

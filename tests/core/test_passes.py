@@ -92,6 +92,16 @@ def test_conflicts_reads_an_offer_asked_as_a_question_as_a_closed_question(detec
     assert found(after) == {"concession", "closed_question"}
 
 
+@pytest.mark.parametrize("text", ["I can do $23, does that work for you?", "Shall we agree on $23 and move on?",
+                                  "If you sign for 12 months I can do $23, shall I draw that up?",
+                                  "if u can commit 150/mo for the yr ill go to 23, deal?"])
+def test_conflicts_a_close_on_an_offer_stays_a_close(detector, text):
+    """A check said after the offer's own clause, or the rep proposing to finalise, closes on the offer (README
+    conventions); only a question that floats the offer ("would $23 work?") is the yes/no question."""
+    after = run_until(detector, text, moves.conflicts)
+    assert {"close", "concession"} <= found(after) and "closed_question" not in found(after)
+
+
 @pytest.mark.parametrize("text", ["Why should I care if you leave?", "do you want to leave then?",
                                   "What makes you think I care? Just go with RelayDesk then, see if I care."])
 def test_dismissive_questions_a_jab_dressed_as_a_question_asks_nothing(detector, text):
