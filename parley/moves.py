@@ -665,6 +665,8 @@ def _pattern_vetoed(c: Candidate, move: str, span: Span, k: int, weak: bool) -> 
         return True  # "if you could tell me more about your team, I can see what fits" asks; it trades nothing
     if move == "close" and span.start > sent.start and word(doc[span.start - 1]) in {"who", "that", "which"}:
         return True  # "are you the person who signs off the order?" asks who; it closes nothing
+    if move == "close" and _asks_about_others(c, k, span):
+        return True  # "has your finance team signed off the budget?" asks a fact about someone else; it closes nothing
     if move == "pressure" and span[0].lower_ == "pain" and \
             not {word(t) for t in doc[max(sent.start, span.start - 4): span.start]} & {"you", "u", "ur", "your"}:
         return True  # "a rival quote is a pain to deal with" feels for them; "you're a pain to deal with" insults
@@ -677,6 +679,23 @@ def _pattern_vetoed(c: Candidate, move: str, span: Span, k: int, weak: bool) -> 
             word(doc[span.start - 1]) in AUX_FORMS:
         return True  # "have you mentioned this to your manager?" asks; "you mentioned ..." sums up
     return False
+
+
+# who a yes/no question may ask to close: the rep, the customer, the two of them, or the offer on the table
+_CLOSING_SUBJECTS = {"i", "we", "you", "u", "ya", "that", "this", "it", "everything", "everyone", "all", "there"}
+
+
+def _asks_about_others(c: Candidate, k: int, span: Span) -> bool:
+    """A yes/no question about a third party ("are the partners open to a multi-year deal?", "is ur partner signing
+    off or u?"): its close phrase asks whether someone else signs or agrees, a fact; it proposes to finalise
+    nothing ("shall I send it over?", "are you happy to sign?", "is that a deal?" close)."""
+    shape, doc = c.shapes[k], c.doc
+    if shape is None or shape.kind not in {"closed", "check"} or word(doc[shape.start]) not in AUX_FORMS:
+        return False
+    at = shape.start + 1
+    if at < c.sents[k].end and word(doc[at]) in {"n't", "not", "nt"}:
+        at += 1
+    return at < span.start and at < c.sents[k].end and word(doc[at]) not in _CLOSING_SUBJECTS
 
 
 def phrase_patterns(detector: Detector, c: Candidate) -> None:
@@ -904,8 +923,42 @@ def _proposal_not_summary(c: Candidate, k: int) -> None:
     c.add("closed_question", found.span, "pattern", 1.0, k)
 
 
+QUESTION_MOVES_FILE = DATA_DIR / "question_moves.yml"
+
+
+@lru_cache(maxsize=1)
+def _question_moves() -> dict:
+    return yaml.safe_load(QUESTION_MOVES_FILE.read_text(encoding="utf-8")) or {}
+
+
+_OFFERS = ("concession", "value_add", "conditional_trade")
+
+
+def _confirmed_before(c: Candidate, k: int) -> bool:
+    """Sentence k is a bare confirmation ("Correct?", "Right?", "Yes?") of the statement before it."""
+    if k == 0 or "?" not in c.sents[k].text or c.shapes[k - 1] is not None:
+        return False
+    said = " ".join(t.lower_ for t in c.sents[k] if not t.is_punct)
+    return said in _question_moves().get("confirmations", ())
+
+
+def confirmations(c: Candidate) -> None:
+    """"You need 40 seats and a named contact. Correct?": the bare check asks the customer to confirm the statement
+    before it, a summary (a close when that statement makes an offer: "I can do $23 from March. Ok?" is not this, "ok"
+    is no confirmation word); it asks no closed question of its own."""
+    for k in range(1, len(c.sents)):
+        if not _confirmed_before(c, k):
+            continue
+        c.found.pop(("closed_question", k), None)
+        offers = any((m, k - 1) in c.found for m in _OFFERS) and _WE_CAN.search(c.sents[k - 1].text)
+        move = "close" if offers else "summary"
+        if (move, k - 1) not in c.found:
+            c.add(move, c.sents[k], "pattern", 1.0, k)
+
+
 def conflicts(detector: Detector, c: Candidate) -> None:
     """Pass 6: one reading per sentence where two moves exclude each other."""
+    confirmations(c)
     found = c.found
     for k, (sent, shape) in enumerate(zip(c.sents, c.shapes)):
         if ("value_add", k) in found and (c.by("summary", k, "pattern") or _checked_after(c, k)) and \

@@ -223,3 +223,23 @@ def test_conflicts_an_open_question_outweighs_the_classifiers_close(detector):
 ])
 def test_phrase_patterns_reads_other_hellos_and_restatements(detector, text, move):
     assert move in found(run_until(detector, text, moves.phrase_patterns))
+
+
+def test_phrase_patterns_a_close_phrase_in_a_question_about_someone_else_asks_a_fact(detector):
+    c = run_until(detector, "Has your finance team signed off the budget?", moves.phrase_patterns)
+    assert ("close", 0) in c.vetoed and "close" not in found(c)
+    c = run_until(detector, "is ur partner signing off or u?", moves.phrase_patterns)
+    assert "close" not in found(c)
+    # the rep, the customer or the offer itself: a close
+    for text in ("Are you happy to sign off on that?", "Shall I send the paperwork over?", "Is it a deal?"):
+        assert "close" in found(run_until(detector, text, moves.phrase_patterns)), text
+
+
+def test_conflicts_a_bare_confirmation_checks_the_statement_before_it(detector):
+    c = run_until(detector, "You need 40 seats, monthly billing and a named contact. Correct?", moves.conflicts)
+    assert ("summary", 1) in c.found and "closed_question" not in found(c) and "value_add" not in found(c)
+    c = run_until(detector, "I can do $23 a month from March. Correct?", moves.conflicts)
+    assert {"close", "concession"} <= found(c) and not found(c) & {"summary", "closed_question"}
+    # a question before it is no statement to confirm
+    c = run_until(detector, "Is the delivery address still the same? Correct?", moves.conflicts)
+    assert "summary" not in found(c)
