@@ -243,3 +243,12 @@ def test_conflicts_a_bare_confirmation_checks_the_statement_before_it(detector):
     # a question before it is no statement to confirm
     c = run_until(detector, "Is the delivery address still the same? Correct?", moves.conflicts)
     assert "summary" not in found(c)
+
+
+@pytest.mark.parametrize("text", ["Can I put you down for the two-year plan?", "Shall I get the ball rolling?",
+                                  "Are you ready to move forward with the upgrade?"])
+def test_conflicts_a_close_asked_as_a_question_is_a_close(detector, text):
+    """The rep booking the customer in or getting the deal moving closes, in question form too (issue 15)."""
+    after = run_until(detector, text, moves.conflicts)
+    assert ("close", 0) in after.found and after.found[("close", 0)].source == "pattern"
+    assert "closed_question" not in found(after)
