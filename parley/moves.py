@@ -1047,6 +1047,10 @@ def dismissive_questions(detector: Detector, c: Candidate) -> None:
         if move in QUESTIONS and jab is not None and jab.source == "pattern" and \
                 jab.span.start <= c.found[(move, k)].span.start:
             del c.found[(move, k)]
+        elif move in QUESTIONS and jab is not None and jab.source == "model":
+            # the classifier's pressure stands in a question only when it is sure (PRESSURE_IN_QUESTION): then the
+            # question form is the jab ("Don't you think you're overreacting?"), and asks nothing
+            del c.found[(move, k)]
 
 
 def _acceptance_asked_at_a_price(c: Candidate, k: int) -> bool:

@@ -252,3 +252,18 @@ def test_conflicts_a_close_asked_as_a_question_is_a_close(detector, text):
     after = run_until(detector, text, moves.conflicts)
     assert ("close", 0) in after.found and after.found[("close", 0)].source == "pattern"
     assert "closed_question" not in found(after)
+
+
+def test_dismissive_questions_a_question_the_classifier_is_sure_is_pressure_asks_nothing(detector):
+    """The classifier's pressure stands in a question only when it is sure (PRESSURE_IN_QUESTION); then the
+    question form is the jab: no exploration credit."""
+    text = "Don't you think you're overreacting?"
+    c = run_until(detector, text, moves.conflicts)
+    c.found.pop(("pressure", 0), None)
+    c.add("pressure", c.sents[0], "model", moves.PRESSURE_IN_QUESTION, 0)
+    assert ("closed_question", 0) in c.found
+    moves.dismissive_questions(detector, c)
+    assert ("pressure", 0) in c.found and ("closed_question", 0) not in c.found
+    # a question with no pressure read in it still asks
+    c = run_until(detector, "Are you thinking of renewing for two years?", moves.dismissive_questions)
+    assert "closed_question" in found(c)
