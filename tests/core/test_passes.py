@@ -267,3 +267,10 @@ def test_dismissive_questions_a_question_the_classifier_is_sure_is_pressure_asks
     # a question with no pressure read in it still asks
     c = run_until(detector, "Are you thinking of renewing for two years?", moves.dismissive_questions)
     assert "closed_question" in found(c)
+
+
+@pytest.mark.parametrize("text", ["Do you want the upgrade or not?", "Were you not listening?",
+                                  "How many times do I have to explain this?"])
+def test_dismissive_questions_a_jab_asked_yes_or_no_asks_nothing(detector, text):
+    after = run_until(detector, text, moves.dismissive_questions)
+    assert "pressure" in found(after) and not found(after) & {"open_question", "closed_question"}
