@@ -742,7 +742,8 @@ def shape_moves(detector: Detector, c: Candidate) -> None:
         elif shape.kind == "question":
             # a statement said as a question asks for a yes or a no, unless it checks a summary:
             # "so it's the WhatsApp side mostly?" sums up what the customer said
-            if SO_CHECK.match(sent.text):
+            if any(SO_CHECK.match(clause.text) for clause in _clauses(sent)):
+                # "hi sam, so its the delivery fee thats bugging you?": the clause that sums up may follow a hello
                 c.add("summary", span, "pattern", 1.0, k)
             elif scores.get("summary", 0.0) < detector.thresholds["summary"] or \
                     scores.get("closed_question", 0.0) >= scores.get("summary", 0.0):

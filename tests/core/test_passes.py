@@ -274,3 +274,8 @@ def test_dismissive_questions_a_question_the_classifier_is_sure_is_pressure_asks
 def test_dismissive_questions_a_jab_asked_yes_or_no_asks_nothing(detector, text):
     after = run_until(detector, text, moves.dismissive_questions)
     assert "pressure" in found(after) and not found(after) & {"open_question", "closed_question"}
+
+
+def test_shape_moves_a_so_summary_after_a_hello_is_a_summary(detector):
+    c = run_until(detector, "hi sam, so its the delivery fee thats bugging you?", moves.shape_moves)
+    assert ("summary", 0) in c.found and ("closed_question", 0) not in c.found
