@@ -279,3 +279,10 @@ def test_dismissive_questions_a_jab_asked_yes_or_no_asks_nothing(detector, text)
 def test_shape_moves_a_so_summary_after_a_hello_is_a_summary(detector):
     c = run_until(detector, "hi sam, so its the delivery fee thats bugging you?", moves.shape_moves)
     assert ("summary", 0) in c.found and ("closed_question", 0) not in c.found
+
+
+@pytest.mark.parametrize("text", ["What you're after is some certainty for next year?",
+                                  "Let me get this straight, you'd stay if we matched them?"])
+def test_phrase_patterns_a_summary_said_as_a_question_is_a_summary(detector, text):
+    after = run_until(detector, text, moves.conflicts)
+    assert ("summary", 0) in after.found and "closed_question" not in found(after)
