@@ -680,6 +680,8 @@ def _pattern_vetoed(c: Candidate, move: str, span: Span, k: int, weak: bool) -> 
         return True  # "if you could tell me more about your team, I can see what fits" asks; it trades nothing
     if move == "close" and span.start > sent.start and word(doc[span.start - 1]) in {"who", "that", "which"}:
         return True  # "are you the person who signs off the order?" asks who; it closes nothing
+    if move == "close" and _asks_about_others(c, k, span):
+        return True  # "has your finance team signed off the budget?" asks a fact about someone else; it closes nothing
     if move == "pressure" and span[0].lower_ == "pain" and \
             not {word(t) for t in doc[max(sent.start, span.start - 4): span.start]} & {"you", "u", "ur", "your"}:
         return True  # "a rival quote is a pain to deal with" feels for them; "you're a pain to deal with" insults
@@ -692,6 +694,23 @@ def _pattern_vetoed(c: Candidate, move: str, span: Span, k: int, weak: bool) -> 
             word(doc[span.start - 1]) in AUX_FORMS:
         return True  # "have you mentioned this to your manager?" asks; "you mentioned ..." sums up
     return False
+
+
+# who a yes/no question may ask to close: the rep, the customer, the two of them, or the offer on the table
+_CLOSING_SUBJECTS = {"i", "we", "you", "u", "ya", "that", "this", "it", "everything", "everyone", "all", "there"}
+
+
+def _asks_about_others(c: Candidate, k: int, span: Span) -> bool:
+    """A yes/no question about a third party ("are the partners open to a multi-year deal?", "is ur partner signing
+    off or u?"): its close phrase asks whether someone else signs or agrees, a fact; it proposes to finalise
+    nothing ("shall I send it over?", "are you happy to sign?", "is that a deal?" close)."""
+    shape, doc = c.shapes[k], c.doc
+    if shape is None or shape.kind not in {"closed", "check"} or word(doc[shape.start]) not in AUX_FORMS:
+        return False
+    at = shape.start + 1
+    if at < c.sents[k].end and word(doc[at]) in {"n't", "not", "nt"}:
+        at += 1
+    return at < span.start and at < c.sents[k].end and word(doc[at]) not in _CLOSING_SUBJECTS
 
 
 def phrase_patterns(detector: Detector, c: Candidate) -> None:
@@ -738,7 +757,8 @@ def shape_moves(detector: Detector, c: Candidate) -> None:
         elif shape.kind == "question":
             # a statement said as a question asks for a yes or a no, unless it checks a summary:
             # "so it's the WhatsApp side mostly?" sums up what the customer said
-            if SO_CHECK.match(sent.text):
+            if any(SO_CHECK.match(clause.text) for clause in _clauses(sent)):
+                # "hi sam, so its the delivery fee thats bugging you?": the clause that sums up may follow a hello
                 c.add("summary", span, "pattern", 1.0, k)
             elif scores.get("summary", 0.0) < detector.thresholds["summary"] or \
                     scores.get("closed_question", 0.0) >= scores.get("summary", 0.0):
@@ -919,8 +939,42 @@ def _proposal_not_summary(c: Candidate, k: int) -> None:
     c.add("closed_question", found.span, "pattern", 1.0, k)
 
 
+QUESTION_MOVES_FILE = DATA_DIR / "question_moves.yml"
+
+
+@lru_cache(maxsize=1)
+def _question_moves() -> dict:
+    return yaml.safe_load(QUESTION_MOVES_FILE.read_text(encoding="utf-8")) or {}
+
+
+_OFFERS = ("concession", "value_add", "conditional_trade")
+
+
+def _confirmed_before(c: Candidate, k: int) -> bool:
+    """Sentence k is a bare confirmation ("Correct?", "Right?", "Yes?") of the statement before it."""
+    if k == 0 or "?" not in c.sents[k].text or c.shapes[k - 1] is not None:
+        return False
+    said = " ".join(t.lower_ for t in c.sents[k] if not t.is_punct)
+    return said in _question_moves().get("confirmations", ())
+
+
+def confirmations(c: Candidate) -> None:
+    """"You need 40 seats and a named contact. Correct?": the bare check asks the customer to confirm the statement
+    before it, a summary (a close when that statement makes an offer: "I can do $23 from March. Ok?" is not this, "ok"
+    is no confirmation word); it asks no closed question of its own."""
+    for k in range(1, len(c.sents)):
+        if not _confirmed_before(c, k):
+            continue
+        c.found.pop(("closed_question", k), None)
+        offers = any((m, k - 1) in c.found for m in _OFFERS) and _WE_CAN.search(c.sents[k - 1].text)
+        move = "close" if offers else "summary"
+        if (move, k - 1) not in c.found:
+            c.add(move, c.sents[k], "pattern", 1.0, k)
+
+
 def conflicts(detector: Detector, c: Candidate) -> None:
     """Pass 6: one reading per sentence where two moves exclude each other."""
+    confirmations(c)
     found = c.found
     for k, (sent, shape) in enumerate(zip(c.sents, c.shapes)):
         if ("value_add", k) in found and (c.by("summary", k, "pattern") or _checked_after(c, k)) and \
@@ -929,8 +983,10 @@ def conflicts(detector: Detector, c: Candidate) -> None:
             # for year one and messaging is the gap. Is that right?"
             del found[("value_add", k)]
         if ("concession", k) in found and c.by("close", k, "pattern") and \
-                shape is not None and shape.kind in {"closed", "check", "question"} and "?" in sent.text:
-            # "would $23 work for you?" makes a new offer and asks yes or no; "does that work?" alone closes
+                shape is not None and shape.kind in {"closed", "check", "question"} and "?" in sent.text and \
+                _floats_offer(c, k):
+            # "would $23 work for you?" makes a new offer and asks yes or no; "I can do $23, does that work?" and
+            # "shall we agree on $23?" close on it (_floats_offer)
             c.add("closed_question", found[("close", k)].span, "pattern", 1.0, k)
             del found[("close", k)]
     for move, k in list(found):
@@ -981,6 +1037,29 @@ def recaps(detector: Detector, c: Candidate) -> None:
             del c.found[("value_add", k)]
 
 
+def _clause_index(sent: Span, token_i: int) -> int:
+    return next((j for j, cl in enumerate(_clauses(sent)) if cl.start <= token_i < cl.end), 0)
+
+
+def _floats_offer(c: Candidate, k: int) -> bool:
+    """Sentence k is a yes/no question with an offer and a close phrase in it: does the question float the offer
+    (a concession asked yes or no, DESIGN.md: "would $23 work for you?", "if I could do $23, would that work?")
+    or close on it?  The rep proposing to finalise ("shall we agree on $23?", "can we agree $32 today?", "... $23,
+    shall I draw that up?") closes, and so does a check said after the offer's own clause ("I can do $23, does that
+    work for you?", "ill go to 23, deal?": README conventions, "Does that work for you?" after an offer)."""
+    sent, shape, doc = c.sents[k], c.shapes[k], c.doc
+    asks = word(doc[shape.start])
+    subject = word(doc[shape.start + 1]) if shape.start + 1 < sent.end else ""
+    if asks in AUX_FORMS and subject in {"we", "i"}:
+        return False
+    if asks in {"would", "could", "might"}:
+        return True
+    offered = [a for a in c.amounts if a.offered and sent.start_char <= a.start < sent.end_char]
+    offer_at = c.doc.char_span(offered[0].start, offered[0].end, alignment_mode="expand").start if offered \
+        else c.found[("concession", k)].span.start
+    return _clause_index(sent, offer_at) == _clause_index(sent, c.found[("close", k)].span.start)
+
+
 def _checked_after(c: Candidate, k: int) -> bool:
     """Sentence k is what a bare check after it ("Is that right?", "Have I got that right?") asks the customer
     to confirm: a summary of what they said."""
@@ -1006,6 +1085,10 @@ def dismissive_questions(detector: Detector, c: Candidate) -> None:
         # question asks about ("what made you look elsewhere?")
         if move in QUESTIONS and jab is not None and jab.source == "pattern" and \
                 jab.span.start <= c.found[(move, k)].span.start:
+            del c.found[(move, k)]
+        elif move in QUESTIONS and jab is not None and jab.source == "model":
+            # the classifier's pressure stands in a question only when it is sure (PRESSURE_IN_QUESTION): then the
+            # question form is the jab ("Don't you think you're overreacting?"), and asks nothing
             del c.found[(move, k)]
 
 

@@ -27,8 +27,8 @@ def found(candidate: Candidate) -> set:
 
 def test_the_passes_run_in_their_documented_order():
     assert [p.__name__ for p in PASSES] == ["question_shapes", "phrase_patterns", "shape_moves", "classifier_moves",
-                                          "amount_roles", "conflicts", "recaps", "dismissive_questions", "sign_off", "fallback",
-                                          "no_words"]
+                                          "amount_roles", "conflicts", "recaps", "dismissive_questions", "sign_off",
+                                          "fallback", "no_words"]
 
 
 def test_question_shapes_reads_each_sentence_and_ignores_a_quoted_question(detector):
@@ -90,6 +90,16 @@ def test_conflicts_reads_an_offer_asked_as_a_question_as_a_closed_question(detec
     after = run_until(detector, "I can do $23, would that work for you?", moves.conflicts)
     assert "close" in found(before)
     assert found(after) == {"concession", "closed_question"}
+
+
+@pytest.mark.parametrize("text", ["I can do $23, does that work for you?", "Shall we agree on $23 and move on?",
+                                  "If you sign for 12 months I can do $23, shall I draw that up?",
+                                  "if u can commit 150/mo for the yr ill go to 23, deal?"])
+def test_conflicts_a_close_on_an_offer_stays_a_close(detector, text):
+    """A check said after the offer's own clause, or the rep proposing to finalise, closes on the offer (README
+    conventions); only a question that floats the offer ("would $23 work?") is the yes/no question."""
+    after = run_until(detector, text, moves.conflicts)
+    assert {"close", "concession"} <= found(after) and "closed_question" not in found(after)
 
 
 @pytest.mark.parametrize("text", ["Why should I care if you leave?", "do you want to leave then?",
@@ -225,3 +235,66 @@ def test_phrase_patterns_reads_other_hellos_and_restatements(detector, text, mov
 def test_recaps_a_close_that_reads_the_terms_back_gives_nothing_new(detector, text, kept):
     assert "value_add" in found(run_until(detector, text, moves.conflicts))  # named in the close
     assert ("value_add" in found(run_until(detector, text, moves.recaps))) is kept
+
+
+def test_phrase_patterns_a_close_phrase_in_a_question_about_someone_else_asks_a_fact(detector):
+    c = run_until(detector, "Has your finance team signed off the budget?", moves.phrase_patterns)
+    assert ("close", 0) in c.vetoed and "close" not in found(c)
+    c = run_until(detector, "is ur partner signing off or u?", moves.phrase_patterns)
+    assert "close" not in found(c)
+    # the rep, the customer or the offer itself: a close
+    for text in ("Are you happy to sign off on that?", "Shall I send the paperwork over?", "Is it a deal?"):
+        assert "close" in found(run_until(detector, text, moves.phrase_patterns)), text
+
+
+def test_conflicts_a_bare_confirmation_checks_the_statement_before_it(detector):
+    c = run_until(detector, "You need 40 seats, monthly billing and a named contact. Correct?", moves.conflicts)
+    assert ("summary", 1) in c.found and "closed_question" not in found(c) and "value_add" not in found(c)
+    c = run_until(detector, "I can do $23 a month from March. Correct?", moves.conflicts)
+    assert {"close", "concession"} <= found(c) and not found(c) & {"summary", "closed_question"}
+    # a question before it is no statement to confirm
+    c = run_until(detector, "Is the delivery address still the same? Correct?", moves.conflicts)
+    assert "summary" not in found(c)
+
+
+@pytest.mark.parametrize("text", ["Can I put you down for the two-year plan?", "Shall I get the ball rolling?",
+                                  "Are you ready to move forward with the upgrade?"])
+def test_conflicts_a_close_asked_as_a_question_is_a_close(detector, text):
+    """The rep booking the customer in or getting the deal moving closes, in question form too (issue 15)."""
+    after = run_until(detector, text, moves.conflicts)
+    assert ("close", 0) in after.found and after.found[("close", 0)].source == "pattern"
+    assert "closed_question" not in found(after)
+
+
+def test_dismissive_questions_a_question_the_classifier_is_sure_is_pressure_asks_nothing(detector):
+    """The classifier's pressure stands in a question only when it is sure (PRESSURE_IN_QUESTION); then the
+    question form is the jab: no exploration credit."""
+    text = "Don't you think you're overreacting?"
+    c = run_until(detector, text, moves.conflicts)
+    c.found.pop(("pressure", 0), None)
+    c.add("pressure", c.sents[0], "model", moves.PRESSURE_IN_QUESTION, 0)
+    assert ("closed_question", 0) in c.found
+    moves.dismissive_questions(detector, c)
+    assert ("pressure", 0) in c.found and ("closed_question", 0) not in c.found
+    # a question with no pressure read in it still asks
+    c = run_until(detector, "Are you thinking of renewing for two years?", moves.dismissive_questions)
+    assert "closed_question" in found(c)
+
+
+@pytest.mark.parametrize("text", ["Do you want the upgrade or not?", "Were you not listening?",
+                                  "How many times do I have to explain this?"])
+def test_dismissive_questions_a_jab_asked_yes_or_no_asks_nothing(detector, text):
+    after = run_until(detector, text, moves.dismissive_questions)
+    assert "pressure" in found(after) and not found(after) & {"open_question", "closed_question"}
+
+
+def test_shape_moves_a_so_summary_after_a_hello_is_a_summary(detector):
+    c = run_until(detector, "hi sam, so its the delivery fee thats bugging you?", moves.shape_moves)
+    assert ("summary", 0) in c.found and ("closed_question", 0) not in c.found
+
+
+@pytest.mark.parametrize("text", ["What you're after is some certainty for next year?",
+                                  "Let me get this straight, you'd stay if we matched them?"])
+def test_phrase_patterns_a_summary_said_as_a_question_is_a_summary(detector, text):
+    after = run_until(detector, text, moves.conflicts)
+    assert ("summary", 0) in after.found and "closed_question" not in found(after)
