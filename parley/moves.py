@@ -610,10 +610,12 @@ class Candidate:
         return k + 1 < len(self.sents) and empathy.turns_to_self(self.sents[k], self.sents[k + 1])
 
     def empathy_ok(self, k: int) -> bool:
-        """May the classifier's empathy stand in sentence k?  It needs a feeling word, turned towards
-        the customer or their situation, not a refusal, not the speaker's own feelings."""
+        """May the classifier's empathy stand in sentence k?  It needs a feeling word turned towards
+        the customer, or an acknowledgement of their situation ("I know your kids need it"), and no
+        refusal, not the speaker's own feelings."""
         lemmas = self.lemma_sets[k]
-        return bool(lemmas & empathy.CUES) and bool(lemmas & _TOWARDS) and not self.dismissive(k) \
+        feels = bool(lemmas & empathy.CUES) and bool(lemmas & _TOWARDS) or empathy.acknowledges_situation(self.sents[k])
+        return feels and not self.dismissive(k) \
             and not empathy.look_alike(self.sents[k]) and not empathy.own_feelings(self.sents[k]) \
             and not self.turns_to_self(k)
 
