@@ -97,6 +97,9 @@ FALLBACK = 0.3  # chosen on cross-validation (0.4 before): fewer turns left as "
 # word, a greeting without "hi", a trade without "if"); the hard ones (a dismissive "I understand,
 # but", a negated offer, a look-alike) still hold.  Chosen on cross-validation (docs/evaluator.md).
 CONFIDENT = 0.7
+# The same for empathy alone (a classifier this sure finds empathy with no feeling word: "That's a
+# completely fair reaction"); chosen on 5-fold cross-validation (docs/evaluator.md, "Empathy").
+EMPATHY_CONFIDENT = 0.7
 # When a sentence's form says one kind of question and the classifier is this sure of the other
 # (and gives the form's kind less than 0.3), the classifier decides: "is it just the price or smth
 # else too" invites an answer, "whats the budget this yr" asks for one fact.  None: the form alone.
@@ -756,7 +759,7 @@ def _model_vetoed(c: Candidate, move: str, score: float, k: int) -> bool:
         return True  # the sentence's form decides whether, and which kind of, question it asks
     confident = CONFIDENT is not None and score >= CONFIDENT
     if move == "empathy" and not c.empathy_ok(k) and \
-            not (confident and c.empathy_plausible(k) and (move, k) not in c.vetoed):
+            not (score >= EMPATHY_CONFIDENT and c.empathy_plausible(k) and (move, k) not in c.vetoed):
         return True  # "I understand you're reviewing suppliers" was found a look-alike: no override
     if move == "conditional_trade" and not _CONDITION.search(sent.text) and not confident:
         return True  # a trade asks for something back: "because you've ordered for years" asks nothing

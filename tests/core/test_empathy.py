@@ -162,3 +162,71 @@ def test_an_apology_for_ones_own_state_is_not_empathy(moves_of, text):
 ])
 def test_an_apology_that_turns_to_the_customer_is_still_empathy(moves_of, text):
     assert "empathy" in moves_of(text)
+
+
+# -- acknowledging the other side's situation (issue 15: DESIGN.md's "acknowledges feelings/situation") -----
+@pytest.mark.parametrize("text", [
+    "I understand you need the water for your kids.",
+    "I understand that your son is in hospital this week.",
+    "I know you're swamped with the audit this month.",
+    "I understand you're under a lot of pressure from finance.",
+])
+def test_acknowledging_their_situation_is_empathy(moves_of, text):
+    assert "empathy" in moves_of(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I understand you're reviewing suppliers this quarter.",  # a fact they told: "I gather"
+    "I understand you need a 15% cut.",  # their ask restated: no circumstance weighs on them
+    "I understand your partners need to sign off.",  # business partners: not a hardship
+])
+def test_i_understand_you_with_a_neutral_fact_is_still_no_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+
+
+def test_the_situation_words_are_data(detector):
+    from parley import empathy
+    assert {"kid", "sick", "deadline"} <= empathy.SITUATION and "budget" not in empathy.SITUATION
+    assert "sorry" in empathy.CUES and "understand" in empathy.ACKNOWLEDGE
+    doc = detector.nlp("I know your kids need it. I could get this extra water if you have kids.")
+    first, second = list(doc.sents)
+    assert empathy.acknowledges_situation(first)
+    assert not empathy.acknowledges_situation(second)  # "I could get" acquires; it acknowledges nothing
+
+
+@pytest.mark.parametrize("text", ["yeah that sucks. can do 23 tho", "oh no, hope he gets better soon",
+                                  "That's a big jump, I'd be mad too."])
+def test_sympathy_for_their_situation_is_empathy(moves_of, text):
+    assert "empathy" in moves_of(text)
+    assert "empathy" not in moves_of("I hope the new quote is better for you.")
+
+
+def test_hearing_about_their_trouble_is_not_the_speakers_own_feeling(detector):
+    from parley import empathy
+    doc = detector.nlp("I hear the new price has been a real problem.")
+    assert not empathy.own_feelings(next(iter(doc.sents)))
+    doc = detector.nlp("I'm worried we'd run at a loss on that.")
+    assert empathy.own_feelings(next(iter(doc.sents)))
+
+
+# -- brush-offs and look-alikes found on the training split's out-of-fold readings -------------------
+@pytest.mark.parametrize("text", [
+    "I hear you. But we can't move on the price.",  # the bare formula, brushed aside next
+    "I hear you. The rate stays as quoted though.",  # the "but" said at the end
+    "I understand, but my hands are tied on the unit price.",
+    "I understand, but the fleet price is the same for every customer.",
+    "No discount, sorry.",
+    "we're not dropping below 46, sorry",
+])
+def test_more_brush_offs_are_refusals_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text) and "hold_position" in moves_of(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I'm not going to apologise for a price that's still below the market average.",
+    "Sorry, wrong chat window.",
+    "Have I understood that correctly?",
+])
+def test_a_refused_apology_a_slip_or_a_check_is_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+    assert "empathy" in moves_of("No problem, sorry for the wait.")
