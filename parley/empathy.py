@@ -40,17 +40,22 @@ _REFUSAL = re.compile(
     r"will only|only (?:consider|do|accept)|not willing|not my|(?:we|i) (?:don'?t|do not|never) (?:match|do|offer|"
     r"give|discount|negotiate|change|budge|move)|stands|appl(?:y|ies) to (?:everyone|everybody|all)|"
     r"same for (?:everyone|everybody|all|every|each)|for (?:everyone|everybody|all (?:our |the )?customers)|"
-    r"hands? (?:are|is|'re|r) tied|"
+    r"hands? (?:are|is|'re|r) tied|set centrally|gone for good|"
     r"(?:the|our) (?:new )?(?:price|rate) is (?:now )?[$£€]?\d+|"  # "I understand, but the price is $25"
     r"(?:everyone|everybody|all (?:our |the )?customers)(?:'s| is| are|'re)? "
     r"(?:paying|pays|pay|on)\b)\b",
     re.I,
 )
+# "I get that you're upset, but you should have read the email": the "but" blames them
+_BLAME = re.compile(r"\b(?:you|u) (?:should|shoulda|could|ought to)(?:'ve| have| of)? (?:\w+ )?"
+                    r"(?:read|known|checked|looked|signed|asked|noticed|thought)|"
+                    r"\byour (?:own )?(?:fault|problem|lookout)|\bwaste of (?:\w+ )?(?:our|my|everyone'?s) time|"
+                    r"\bnot my (?:problem|concern)", re.I)
 _DISMISSIVE = re.compile(_ACK + r"\w*(?:\s+[\w']+){0,6}?[,.]?\s*(but|however|though|still|unfortunately)\b", re.I)
 # an "understand" / "see" that is not acknowledgement: negated, or asked for ("help me understand")
 _NOT_ACK_BEFORE = re.compile(
     r"(?:n'?t|\bnot|\bnever|\bno one|\bnobody|\bif|\bso|\bmake sure|\bto|\bhelp me|\btrying to|\bwant to|\bneed to|"
-    r"\b(?:have|did|am)|\bdo(?=\s*$)|"
+    r"\b(?:have|did|am)|\bdo(?=\s*$)|\bthe way|^\W*as|\bfrom what|"
     r"\blike to|\bkeen to|\blet me|\bdo you|\bcan you|\bcould you|\bwhat)\s+(?:\w+\s+)?(?:i\s+)?$",
     re.I,
 )
@@ -91,7 +96,8 @@ _REFUSAL_BEFORE = re.compile(r"(?:\b(?:price|rate|renewal|it)(?:'s| is) (?:now )
                              r"(?<!oh )(?<!oh, )\bno\b(?=\s*[,.!;]|\s*$|\s+(?:sorry|i|we|way|can|that|it)\b)|"
                              r"not possible|can'?t|cannot|won'?t|not going to|locked|fixed|"
                              r"\b(?:have|has|need|needs|got|must)\s+(?:to\s+)?(?:keep|stay|stick|hold|remain)\b|"
-                             r"final|isn'?t negotiable|not negotiable|"
+                             r"final|isn'?t negotiable|not negotiable|set centrally|gone for good|"
+                             r"^\W*(?:(?:it'?s|that'?s|its|thats|still)\s+)+[$£€]?\d[\d.,]*\W*$|"  # "Still $25, sorry."
                              # "No discount, sorry.", "we're not dropping below 46, sorry"
                              r"^\W*no\s+(?!problem|worries|worry|need|rush|offence|offense)[a-z]+\W*$|"
                              r"\b(?:are|'re|am|'m|is|'s)\s+not\s+(?:dropping|going|moving|budging|changing|"
@@ -109,7 +115,7 @@ def dismissive(sent: Span) -> bool:
     if _NON_APOLOGY.search(sent.text):
         return True
     m = _DISMISSIVE.search(sent.text)
-    if m and (_REFUSAL.search(sent.text[m.end():]) or
+    if m and (_REFUSAL.search(sent.text[m.end():]) or _BLAME.search(sent.text[m.end():]) or
               re.search(r"\b(?:i|we) (?:really |just |still |also )?(?:need|want|do not need|don'?t need)\b",
                         sent.text[m.end():], re.I)):
         return True
@@ -224,6 +230,8 @@ def look_alike(sent: Span, span: Span | None = None) -> bool:
         return True
     if _OWN_VERDICT.search(sent.text if span is None else sent.doc.text[span.start_char: sent.end_char]):
         return True
+    if _EXCUSE_ME.match(sent.text) and not any(t.lemma_ in (CUES | SITUATION) - _APOLOGY_WORDS for t in sent):
+        return True  # "Sorry, what?", "I'm sorry, can we come back to the price in a minute?"
     if _NOT_SORRY.search(sent.text):
         return True  # "I'm not going to apologise for a price below the market"
     if span is None:
@@ -242,6 +250,11 @@ def look_alike(sent: Span, span: Span | None = None) -> bool:
     return False
 
 
+# "sorry" as "excuse me": an apology that only opens a question of the speaker's ("sorry, what?")
+_EXCUSE_ME = re.compile(r"^\W*(?:(?:oh|um+|er+|hi|ok|okay)\W+)?(?:i'?m |i am |im )?(?:so |very )?"
+                        r"(?:sorry|sry|soz|apologies)\W+(?:(?:but|just|quick question)\W+)?"
+                        r"(?:what|can|could|would|will|do|did|may|who|which|where|when|is|are)\b[^.!]*\?\W*$", re.I)
+_APOLOGY_WORDS = {"sorry", "apologise", "apologize", "apology", "apologies"}
 # an apology refused: "I'm not going to apologise for ...", "I won't apologise", "no need for me to say sorry"
 _NOT_SORRY = re.compile(r"(?:n'?t|\bnot|\bnever)\s+(?:\w+\s+){0,2}?(?:apologi[sz]e|say sorry|be sorry)\b", re.I)
 # "I understand / I hear (that) you ..." followed by a fact, not a feeling

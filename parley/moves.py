@@ -617,7 +617,9 @@ class Candidate:
         the customer, or an acknowledgement of their situation ("I know your kids need it"), and no
         refusal, not the speaker's own feelings."""
         lemmas = self.lemma_sets[k]
-        feels = bool(lemmas & empathy.CUES) and bool(lemmas & _TOWARDS) or empathy.acknowledges_situation(self.sents[k])
+        # a feeling word turned to them ("that must be hard") or acknowledged ("I know the upfront payment is hard")
+        feels = bool(lemmas & empathy.CUES) and bool(lemmas & (_TOWARDS | empathy.ACKNOWLEDGE)) or \
+            empathy.acknowledges_situation(self.sents[k])
         return feels and not self.dismissive(k) \
             and not empathy.look_alike(self.sents[k]) and not empathy.own_feelings(self.sents[k]) \
             and not self.turns_to_self(k)

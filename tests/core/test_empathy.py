@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from parley.moves import Candidate
+
 
 def test_dismissive_i_understand_but_is_a_refusal_not_empathy(moves_of):
     assert moves_of("I understand, but the price is the price.") == {"hold_position"}
@@ -230,3 +232,34 @@ def test_more_brush_offs_are_refusals_not_empathy(moves_of, text):
 def test_a_refused_apology_a_slip_or_a_check_is_not_empathy(moves_of, text):
     assert "empathy" not in moves_of(text)
     assert "empathy" in moves_of("No problem, sorry for the wait.")
+
+
+@pytest.mark.parametrize("text", [
+    "I get that you're upset, but honestly, you should have read the renewal email.",  # the "but" blames them
+    "Still $25, sorry.",
+    "Sorry Grace, the flour price is set centrally.",
+])
+def test_blame_or_a_bare_price_next_to_the_formula_is_no_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+
+
+@pytest.mark.parametrize("text", ["sorry, what?", "I'm sorry, can we come back to the price in a minute?",
+                                  "Sorry, can you remind me of your company name?",
+                                  "The way I understand it, your partners approve spending once a year."])
+def test_sorry_as_excuse_me_and_i_understand_as_i_gather_are_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+    assert "empathy" in moves_of("I'm so sorry, is the new rate hurting you badly?")  # the question feels with them
+
+
+@pytest.mark.parametrize("text", ["You're right that it went up a lot.", "ur right, we messed up the notice. my bad"])
+def test_validating_their_complaint_with_its_content_is_empathy(moves_of, text):
+    assert "empathy" in moves_of(text)
+
+
+def test_an_acknowledged_feeling_word_needs_no_you(detector):
+    """"I know the upfront payment is hard right now": the classifier's empathy may stand on an acknowledging
+    verb and a feeling word, without "you" or "that"."""
+    c = Candidate(detector.read_many(["I know the upfront payment is hard right now."])[0])
+    assert c.empathy_ok(0)
+    c = Candidate(detector.read_many(["The upfront payment is hard."])[0])
+    assert not c.empathy_ok(0)
