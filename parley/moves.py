@@ -97,9 +97,10 @@ FALLBACK = 0.3  # chosen on cross-validation (0.4 before): fewer turns left as "
 # word, a greeting without "hi", a trade without "if"); the hard ones (a dismissive "I understand,
 # but", a negated offer, a look-alike) still hold.  Chosen on cross-validation (docs/evaluator.md).
 CONFIDENT = 0.7
-# The same for empathy alone (a classifier this sure finds empathy with no feeling word: "That's a
-# completely fair reaction"); chosen on 5-fold cross-validation (docs/evaluator.md, "Empathy").
-EMPATHY_CONFIDENT = 0.7
+# The same for empathy alone (a classifier this sure finds empathy with no feeling word, in a sentence
+# turned to the other side: "That's a completely fair reaction"); chosen on cross-validation of the
+# training split and CaSiNo (docs/evaluator.md, "Empathy: what the guards accept").
+EMPATHY_CONFIDENT = 0.65
 # When a sentence's form says one kind of question and the classifier is this sure of the other
 # (and gives the form's kind less than 0.3), the classifier decides: "is it just the price or smth
 # else too" invites an answer, "whats the budget this yr" asks for one fact.  None: the form alone.
@@ -626,9 +627,12 @@ class Candidate:
 
     def empathy_plausible(self, k: int) -> bool:
         """Empathy without a feeling word may still be empathy ("it sounds like you've been taken for
-        granted"), but never a refusal, a look-alike, the speaker's own feelings or a turn to self."""
-        return not self.dismissive(k) and not empathy.look_alike(self.sents[k]) and \
-            not empathy.own_feelings(self.sents[k]) and not self.turns_to_self(k)
+        granted"), if the sentence turns to the other side or to what they said ("you", "that", "it sounds"),
+        and never a refusal, a look-alike, the speaker's own feelings or a turn to self: "I know my sister
+        and I want to make s'mores" is about the speaker, however sure the classifier is."""
+        return bool(self.lemma_sets[k] & _TOWARDS) and not self.dismissive(k) and \
+            not empathy.look_alike(self.sents[k]) and not empathy.own_feelings(self.sents[k]) and \
+            not self.turns_to_self(k)
 
     def analysis(self) -> Analysis:
         detections = tuple(sorted(
