@@ -286,3 +286,16 @@ def acknowledges_situation(sent: Span) -> bool:
         if len(rest) and word(rest[0]) in _SECOND_PERSON and names_situation(rest):
             return True  # "I know | your kids need it": the acknowledging verb, then them and their situation
     return False
+
+
+_OWN_PLAN = {"want", "need", "plan", "like", "hope", "wish", "intend", "prefer"}
+
+
+def about_self(sent: Span) -> bool:
+    """"I know my sister and I want to make s'mores": the speaker's own wants or plans, with no word for the
+    other side; however sure the classifier is, that acknowledges nothing of theirs."""
+    words = [word(t) for t in sent]
+    if any(w in _SECOND_PERSON for w in words):
+        return False
+    return any(t.lemma_ in _OWN_PLAN and any(word(b) in _FIRST_PERSON for b in sent.doc[max(sent.start, t.i - 3): t.i])
+               for t in sent)

@@ -627,10 +627,10 @@ class Candidate:
 
     def empathy_plausible(self, k: int) -> bool:
         """Empathy without a feeling word may still be empathy ("it sounds like you've been taken for
-        granted"), if the sentence turns to the other side or to what they said ("you", "that", "it sounds"),
-        and never a refusal, a look-alike, the speaker's own feelings or a turn to self: "I know my sister
-        and I want to make s'mores" is about the speaker, however sure the classifier is."""
-        return bool(self.lemma_sets[k] & _TOWARDS) and not self.dismissive(k) and \
+        granted"), but never a refusal, a look-alike, the speaker's own feelings, a turn to self, or the
+        speaker's own wants: "I know my sister and I want to make s'mores" is about the speaker, however sure
+        the classifier is."""
+        return not empathy.about_self(self.sents[k]) and not self.dismissive(k) and \
             not empathy.look_alike(self.sents[k]) and not empathy.own_feelings(self.sents[k]) and \
             not self.turns_to_self(k)
 

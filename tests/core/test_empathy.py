@@ -263,3 +263,11 @@ def test_an_acknowledged_feeling_word_needs_no_you(detector):
     assert c.empathy_ok(0)
     c = Candidate(detector.read_many(["The upfront payment is hard."])[0])
     assert not c.empathy_ok(0)
+
+
+def test_about_self_is_the_speakers_own_wants_with_no_word_for_the_other_side(detector):
+    from parley import empathy
+    first, second, third = detector.nlp("I know my sister and I want to make pancakes. I know you want it sorted. "
+                                        "I know, the jump is big.").sents
+    assert empathy.about_self(first)
+    assert not empathy.about_self(second) and not empathy.about_self(third)

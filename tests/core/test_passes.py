@@ -141,7 +141,7 @@ def test_a_confident_classifier_outweighs_a_soft_guard_but_not_a_hard_one(detect
         detector.thresholds = saved
 
 
-def test_a_confident_empathy_without_a_feeling_word_must_turn_to_the_other_side(detector):
+def test_a_confident_empathy_without_a_feeling_word_is_never_about_the_speakers_own_wants(detector):
     def empathy_with(text: str, score: float) -> bool:
         c = run_until(detector, text, moves.shape_moves)
         c.cats[0] = {**c.cats[0], "empathy": score}
@@ -153,7 +153,7 @@ def test_a_confident_empathy_without_a_feeling_word_must_turn_to_the_other_side(
     try:
         assert empathy_with("That's a completely fair reaction.", moves.EMPATHY_CONFIDENT + 0.02)
         assert not empathy_with("That's a completely fair reaction.", moves.EMPATHY_CONFIDENT - 0.02)
-        # about the speaker alone: no "you", "that", "it sounds": not empathy however sure the classifier is
+        # the speaker's own wants, no word for the other side: not empathy however sure the classifier is
         assert not empathy_with("I know my sister and I want to make pancakes in the evening.", 0.95)
     finally:
         detector.thresholds = saved
