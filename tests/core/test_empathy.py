@@ -190,6 +190,10 @@ def test_the_situation_words_are_data(detector):
     from parley import empathy
     assert {"kid", "sick", "deadline"} <= empathy.SITUATION and "budget" not in empathy.SITUATION
     assert "sorry" in empathy.CUES and "understand" in empathy.ACKNOWLEDGE
+    import yaml
+    data = yaml.safe_load(empathy.WORDS_FILE.read_text(encoding="utf-8"))
+    for name, words in data.items():
+        assert len(words) == len(set(words)), f"{name}: a word listed twice"
     doc = detector.nlp("I know your kids need it. I could get this extra water if you have kids.")
     first, second = list(doc.sents)
     assert empathy.acknowledges_situation(first)
