@@ -12,10 +12,22 @@ speaker's own feeling (`own_feelings`); "Oh no. I need the upgrade too." is dism
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import yaml
 from spacy.tokens import Span, Token
 
 from parley.questions import is_symbol, word
+
+WORDS_FILE = Path(__file__).resolve().parent / "data" / "moves" / "empathy_words.yml"
+_WORDS = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+# Empathy is a marked speech act: the classifier may find it only where one of these words is.
+CUES = frozenset(str(w) for w in _WORDS["cues"])
+# a circumstance of theirs that weighs on them ("your kids", "you're swamped"): acknowledging it is empathy
+SITUATION = frozenset(str(w) for w in _WORDS["situation"])
+ACKNOWLEDGE = frozenset(str(w) for w in _WORDS["acknowledge"])
+WITH_THEM = frozenset(str(w) for w in _WORDS["with_them"])
+_SECOND_PERSON = {"you", "your", "yours", "u", "ur", "youre", "yourself"}
 
 _ACK = (r"(?:understand|hear you|hear that|get it|get that|see that|appreciate that|appreciate it|know|sorry|"
         r"apologi[sz]e|makes? (?:total |perfect |complete )?sense)")
@@ -27,16 +39,23 @@ _REFUSAL = re.compile(
     r"that doesn'?t work|that won'?t work|"
     r"will only|only (?:consider|do|accept)|not willing|not my|(?:we|i) (?:don'?t|do not|never) (?:match|do|offer|"
     r"give|discount|negotiate|change|budge|move)|stands|appl(?:y|ies) to (?:everyone|everybody|all)|"
-    r"same for (?:everyone|everybody|all)|for (?:everyone|everybody|all (?:our |the )?customers)|"
+    r"same for (?:everyone|everybody|all|every|each)|for (?:everyone|everybody|all (?:our |the )?customers)|"
+    r"hands? (?:are|is|'re|r) tied|set centrally|gone for good|"
     r"(?:the|our) (?:new )?(?:price|rate) is (?:now )?[$£€]?\d+|"  # "I understand, but the price is $25"
     r"(?:everyone|everybody|all (?:our |the )?customers)(?:'s| is| are|'re)? "
     r"(?:paying|pays|pay|on)\b)\b",
     re.I,
 )
+# "I get that you're upset, but you should have read the email": the "but" blames them
+_BLAME = re.compile(r"\b(?:you|u) (?:should|shoulda|could|ought to)(?:'ve| have| of)? (?:\w+ )?"
+                    r"(?:read|known|checked|looked|signed|asked|noticed|thought)|"
+                    r"\byour (?:own )?(?:fault|problem|lookout)|\bwaste of (?:\w+ )?(?:our|my|everyone'?s) time|"
+                    r"\bnot my (?:problem|concern)", re.I)
 _DISMISSIVE = re.compile(_ACK + r"\w*(?:\s+[\w']+){0,6}?[,.]?\s*(but|however|though|still|unfortunately)\b", re.I)
 # an "understand" / "see" that is not acknowledgement: negated, or asked for ("help me understand")
 _NOT_ACK_BEFORE = re.compile(
     r"(?:n'?t|\bnot|\bnever|\bno one|\bnobody|\bif|\bso|\bmake sure|\bto|\bhelp me|\btrying to|\bwant to|\bneed to|"
+    r"\b(?:have|did|am)|\bdo(?=\s*$)|\bthe way|^\W*as|\bfrom what|"
     r"\blike to|\bkeen to|\blet me|\bdo you|\bcan you|\bcould you|\bwhat)\s+(?:\w+\s+)?(?:i\s+)?$",
     re.I,
 )
@@ -49,7 +68,8 @@ _SORRY_NOT_EMPATHY = re.compile(
     r"\b(meant|mean to(?! (?:be|sound|come|upset|offend|hurt|annoy|rush|pressure|push|snap))|"  # "to be short": regret
     r"typo|misspell\w*|mistyp\w*|misread|"
     r"misclick\w*|click\w*|button|pressed|hit (?:the|enter|send)|too (?:early|soon)|submitted|sent (?:that|it) too|"
-    r"autocorrect|keyboard|glitch\w*|emoticons?|emojis?|spelling|wrong (?:number|key|button|figure)|"
+    r"autocorrect|keyboard|glitch\w*|emoticons?|emojis?|spelling|"
+    r"wrong (?:number|key|button|figure|chat|window|tab|thread|conversation|person|customer|message|file|link)|"
     r"accidentally (?:sent|hit|pressed|clicked|submitted|typed)|i was mistaken|i misunderstood|i misspoke|"
     r"(?:not|n't|didn'?t|don'?t) (?:understand|follow|catch|get) (?:you|that|what|it|the)?|what do you mean|"
     r"come again|(?:say|repeat|explain) (?:that|it)? ?again|can you (?:explain|repeat|rephrase)|"
@@ -76,7 +96,13 @@ _REFUSAL_BEFORE = re.compile(r"(?:\b(?:price|rate|renewal|it)(?:'s| is) (?:now )
                              r"(?<!oh )(?<!oh, )\bno\b(?=\s*[,.!;]|\s*$|\s+(?:sorry|i|we|way|can|that|it)\b)|"
                              r"not possible|can'?t|cannot|won'?t|not going to|locked|fixed|"
                              r"\b(?:have|has|need|needs|got|must)\s+(?:to\s+)?(?:keep|stay|stick|hold|remain)\b|"
-                             r"final|isn'?t negotiable|not negotiable)[^.!?]*$", re.I)  # "oh no, sorry!" is sympathy
+                             r"final|isn'?t negotiable|not negotiable|set centrally|gone for good|"
+                             r"^\W*(?:(?:it'?s|that'?s|its|thats|still)\s+)+[$£€]?\d[\d.,]*\W*$|"  # "Still $25, sorry."
+                             # "No discount, sorry.", "we're not dropping below 46, sorry"
+                             r"^\W*no\s+(?!problem|worries|worry|need|rush|offence|offense)[a-z]+\W*$|"
+                             r"\b(?:are|'re|am|'m|is|'s)\s+not\s+(?:dropping|going|moving|budging|changing|"
+                             r"lowering|matching|discounting|negotiating|offering)\b"
+                             r")[^.!?]*$", re.I)  # "oh no, sorry!" is sympathy
 
 
 # the non-apology: regret that they feel it, not for what happened to them
@@ -89,7 +115,7 @@ def dismissive(sent: Span) -> bool:
     if _NON_APOLOGY.search(sent.text):
         return True
     m = _DISMISSIVE.search(sent.text)
-    if m and (_REFUSAL.search(sent.text[m.end():]) or
+    if m and (_REFUSAL.search(sent.text[m.end():]) or _BLAME.search(sent.text[m.end():]) or
               re.search(r"\b(?:i|we) (?:really |just |still |also )?(?:need|want|do not need|don'?t need)\b",
                         sent.text[m.end():], re.I)):
         return True
@@ -111,6 +137,11 @@ def dismissive(sent: Span) -> bool:
 
 
 _BUT_NEXT = re.compile(r"^\W*(?:but|however|unfortunately|still|that said)\b", re.I)
+# "The rate stays as quoted though.": the "but" said at the end
+_THOUGH_END = re.compile(r"\b(?:though|tho)\W*$", re.I)
+# "I hear you." / "I get you.": the bare formula with its object, as bare as "I understand."
+_BARE_ACK_YOU = re.compile(r"^\W*(?:(?:ok|okay|yeah|yes|right|sure|look|hmm)\W+)?(?:i|we)\s+"
+                           r"(?:do\s+|totally\s+|really\s+)?(?:hear|get|understand|see)\s+(?:you|ya|u)\W*$", re.I)
 _FIRST_PERSON = {"i", "me", "my", "we", "us", "our", "'m", "im", "myself", "ourselves"}
 
 
@@ -118,10 +149,10 @@ def brushed_aside(sent: Span, following: Span) -> bool:
     """"I understand. But we can't..." is the dismissive "I understand, but" split over two sentences.
     Only a bare formula counts: "I understand this is frustrating. But..." still acknowledges something."""
     words = [t for t in sent if not t.is_punct and not is_symbol(t)]
-    if len(words) > 5 or \
+    if len(words) > 5 or not _BARE_ACK_YOU.match(sent.text) and \
             any(t.lemma_ in CUES - {"hear", "sorry"} or word(t) in {"you", "your", "u"} for t in words):
         return False
-    if not _BUT_NEXT.match(following.text):
+    if not _BUT_NEXT.match(following.text) and not _THOUGH_END.search(following.text):
         # "I'm sorry. We can't go lower than $25.": a bare apology that only announces a no
         return any(t.lemma_ == "sorry" for t in words) and bool(_SORRY_REFUSAL.match(following.text)) and \
             bool(_REFUSAL.search(following.text)) and not any(t.lemma_ in CUES for t in following)
@@ -159,7 +190,8 @@ def own_feelings(sent: Span) -> bool:
     words = {word(t) for t in sent}
     if words & {"you", "your", "yours", "u", "ur"} or words & {"sorry", "apologise", "apologize", "apologies"}:
         return False
-    cues = [t for t in sent if t.lemma_ in CUES]
+    # "I hear the new price has been a problem", "I can imagine": acknowledging is turned to them, whoever says it
+    cues = [t for t in sent if t.lemma_ in CUES and t.lemma_ not in WITH_THEM]
     return bool(cues) and all(any(word(t) in _FIRST_PERSON for t in sent.doc[max(sent.start, c.i - 4): c.i])
                               for c in cues)
 
@@ -198,6 +230,10 @@ def look_alike(sent: Span, span: Span | None = None) -> bool:
         return True
     if _OWN_VERDICT.search(sent.text if span is None else sent.doc.text[span.start_char: sent.end_char]):
         return True
+    if _EXCUSE_ME.match(sent.text) and not any(t.lemma_ in (CUES | SITUATION) - _APOLOGY_WORDS for t in sent):
+        return True  # "Sorry, what?", "I'm sorry, can we come back to the price in a minute?"
+    if _NOT_SORRY.search(sent.text):
+        return True  # "I'm not going to apologise for a price below the market"
     if span is None:
         return bool(re.search(r"(?:n'?t|\bnot|\bnever)\s+(?:\w+\s+)?(?:understand|get it|see why)\b", sent.text, re.I))
     if any(t.lemma_ == "sense" for t in span):  # "does that make sense?" checks, "if that makes sense" hedges
@@ -206,13 +242,21 @@ def look_alike(sent: Span, span: Span | None = None) -> bool:
     if any(t.lemma_ in {"understand", "see", "get", "know", "hear", "imagine"} for t in span):
         before = sent.doc.text[sent.start_char: span.start_char]
         after = sent.doc.text[span.end_char: sent.end_char]
-        if _INFORMED.match(after) and not any(t.lemma_ in CUES | _FEELING_WORDS
-                                              for t in sent.doc[span.end: sent.end]):
+        rest = sent.doc[span.end: sent.end]
+        if _INFORMED.match(after) and not any(t.lemma_ in CUES | _FEELING_WORDS for t in rest) and \
+                not names_situation(rest):
             return True  # "I understand you're reviewing suppliers": I gather, not I feel for you
         return bool(_NOT_ACK_BEFORE.search(before) or _NOT_ACK_AFTER.search(after))
     return False
 
 
+# "sorry" as "excuse me": an apology that only opens a question of the speaker's ("sorry, what?")
+_EXCUSE_ME = re.compile(r"^\W*(?:(?:oh|um+|er+|hi|ok|okay)\W+)?(?:i'?m |i am |im )?(?:so |very )?"
+                        r"(?:sorry|sry|soz|apologies)\W+(?:(?:but|just|quick question)\W+)?"
+                        r"(?:what|can|could|would|will|do|did|may|who|which|where|when|is|are)\b[^.!]*\?\W*$", re.I)
+_APOLOGY_WORDS = {"sorry", "apologise", "apologize", "apology", "apologies"}
+# an apology refused: "I'm not going to apologise for ...", "I won't apologise", "no need for me to say sorry"
+_NOT_SORRY = re.compile(r"(?:n'?t|\bnot|\bnever)\s+(?:\w+\s+){0,2}?(?:apologi[sz]e|say sorry|be sorry)\b", re.I)
 # "I understand / I hear (that) you ..." followed by a fact, not a feeling
 _INFORMED = re.compile(r"^\s*(?:that\s+)?(?:you|you're|you've|you'd|your)\b", re.I)
 _FEELING_WORDS = {"happy", "unhappy", "pleased", "feel", "like", "mad", "let", "surprised", "caught", "cross", "fed"}
@@ -222,15 +266,36 @@ _OWN_VERDICT = re.compile(r"\b(?:unfair|fair|good|right|great|okay|ok|ideal)\s+(
 _SENSE_NOT_ACK = re.compile(r"(?:\b(?:do|does|did|would|will|could|should|if|not|never|hope|hopefully|think|guess)|"
                             r"n't)\s+(?:(?:that|this|it|all|really|quite)\s+){0,2}$", re.I)
 
-# Empathy is a marked speech act: the classifier may find it only where one of these words is.
-CUES = {
-    "sorry", "apologise", "apologize", "apology", "regret", "understandable", "understandably", "hear",
-    "imagine", "realise", "realize", "feeling", "frustrate", "frustrating", "frustration", "annoy", "annoying",
-    "annoyed", "upset", "upsetting", "stress", "stressful", "stressed", "worry", "worrying", "worried", "concern",
-    "concerned", "disappoint", "disappointing", "disappointed", "hard", "difficult", "tough", "rough", "awful",
-    "terrible", "horrible", "unfair", "shame", "pain", "headache", "nightmare", "hassle", "blow", "shock", "shocking",
-    "surprise", "unfortunate", "sad", "valid", "sympathise", "sympathize", "empathise", "empathize", "sympathy",
-    "blame", "relate", "rubbish", "ugh", "yikes", "ouch", "brutal", "mess", "disruption", "inconvenience",
-    "trouble", "struggle", "angry", "cross", "furious", "heard", "wonder", "stretch", "stretched", "squeeze",
-    "squeezed", "tight", "overwhelm", "overwhelmed", "overwhelming", "strain", "strained", "pinch",
-}
+
+def names_situation(span: Span) -> bool:
+    """Words that name a circumstance weighing on the other side: the people they look after, health,
+    hardship, pressure of time or work ("... you need the water for your kids", "... you're swamped")."""
+    return any(t.lemma_ in SITUATION or word(t) in SITUATION for t in span)
+
+
+def acknowledges_situation(sent: Span) -> bool:
+    """"I know your kids need it", "I can see you're swamped": an acknowledging verb, the other side,
+    and a circumstance of theirs (DESIGN.md: empathy "acknowledges feelings/situation")."""
+    for t in sent:
+        said_by_me = any(word(b) in _FIRST_PERSON for b in sent.doc[max(sent.start, t.i - 3): t.i])
+        if t.lemma_ not in ACKNOWLEDGE or not said_by_me:
+            continue
+        rest = sent.doc[t.i + 1: sent.end]
+        if len(rest) and word(rest[0]) == "that":
+            rest = rest[1:]
+        if len(rest) and word(rest[0]) in _SECOND_PERSON and names_situation(rest):
+            return True  # "I know | your kids need it": the acknowledging verb, then them and their situation
+    return False
+
+
+_OWN_PLAN = {"want", "need", "plan", "like", "hope", "wish", "intend", "prefer"}
+
+
+def about_self(sent: Span) -> bool:
+    """"I know my sister and I want to make s'mores": the speaker's own wants or plans, with no word for the
+    other side; however sure the classifier is, that acknowledges nothing of theirs."""
+    words = [word(t) for t in sent]
+    if any(w in _SECOND_PERSON for w in words):
+        return False
+    return any(t.lemma_ in _OWN_PLAN and any(word(b) in _FIRST_PERSON for b in sent.doc[max(sent.start, t.i - 3): t.i])
+               for t in sent)

@@ -97,6 +97,10 @@ FALLBACK = 0.3  # chosen on cross-validation (0.4 before): fewer turns left as "
 # word, a greeting without "hi", a trade without "if"); the hard ones (a dismissive "I understand,
 # but", a negated offer, a look-alike) still hold.  Chosen on cross-validation (docs/evaluator.md).
 CONFIDENT = 0.7
+# The same for empathy alone (a classifier this sure finds empathy with no feeling word, in a sentence
+# turned to the other side: "That's a completely fair reaction"); chosen on cross-validation of the
+# training split and CaSiNo (docs/evaluator.md, "Empathy: what the guards accept").
+EMPATHY_CONFIDENT = 0.65
 # When a sentence's form says one kind of question and the classifier is this sure of the other
 # (and gives the form's kind less than 0.3), the classifier decides: "is it just the price or smth
 # else too" invites an answer, "whats the budget this yr" asks for one fact.  None: the form alone.
@@ -613,18 +617,25 @@ class Candidate:
         return k + 1 < len(self.sents) and empathy.turns_to_self(self.sents[k], self.sents[k + 1])
 
     def empathy_ok(self, k: int) -> bool:
-        """May the classifier's empathy stand in sentence k?  It needs a feeling word, turned towards
-        the customer or their situation, not a refusal, not the speaker's own feelings."""
+        """May the classifier's empathy stand in sentence k?  It needs a feeling word turned towards
+        the customer, or an acknowledgement of their situation ("I know your kids need it"), and no
+        refusal, not the speaker's own feelings."""
         lemmas = self.lemma_sets[k]
-        return bool(lemmas & empathy.CUES) and bool(lemmas & _TOWARDS) and not self.dismissive(k) \
+        # a feeling word turned to them ("that must be hard") or acknowledged ("I know the upfront payment is hard")
+        feels = bool(lemmas & empathy.CUES) and bool(lemmas & (_TOWARDS | empathy.ACKNOWLEDGE)) or \
+            empathy.acknowledges_situation(self.sents[k])
+        return feels and not self.dismissive(k) \
             and not empathy.look_alike(self.sents[k]) and not empathy.own_feelings(self.sents[k]) \
             and not self.turns_to_self(k)
 
     def empathy_plausible(self, k: int) -> bool:
         """Empathy without a feeling word may still be empathy ("it sounds like you've been taken for
-        granted"), but never a refusal, a look-alike, the speaker's own feelings or a turn to self."""
-        return not self.dismissive(k) and not empathy.look_alike(self.sents[k]) and \
-            not empathy.own_feelings(self.sents[k]) and not self.turns_to_self(k)
+        granted"), but never a refusal, a look-alike, the speaker's own feelings, a turn to self, or the
+        speaker's own wants: "I know my sister and I want to make s'mores" is about the speaker, however sure
+        the classifier is."""
+        return not empathy.about_self(self.sents[k]) and not self.dismissive(k) and \
+            not empathy.look_alike(self.sents[k]) and not empathy.own_feelings(self.sents[k]) and \
+            not self.turns_to_self(k)
 
     def analysis(self) -> Analysis:
         detections = tuple(sorted(
@@ -789,7 +800,7 @@ def _model_vetoed(c: Candidate, move: str, score: float, k: int) -> bool:
         return True  # the sentence's form decides whether, and which kind of, question it asks
     confident = CONFIDENT is not None and score >= CONFIDENT
     if move == "empathy" and not c.empathy_ok(k) and \
-            not (confident and c.empathy_plausible(k) and (move, k) not in c.vetoed):
+            not (score >= EMPATHY_CONFIDENT and c.empathy_plausible(k) and (move, k) not in c.vetoed):
         return True  # "I understand you're reviewing suppliers" was found a look-alike: no override
     if move == "conditional_trade" and not _CONDITION.search(sent.text) and not confident:
         return True  # a trade asks for something back: "because you've ordered for years" asks nothing

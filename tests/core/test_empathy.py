@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from parley.moves import Candidate
+
 
 def test_dismissive_i_understand_but_is_a_refusal_not_empathy(moves_of):
     assert moves_of("I understand, but the price is the price.") == {"hold_position"}
@@ -162,3 +164,114 @@ def test_an_apology_for_ones_own_state_is_not_empathy(moves_of, text):
 ])
 def test_an_apology_that_turns_to_the_customer_is_still_empathy(moves_of, text):
     assert "empathy" in moves_of(text)
+
+
+# -- acknowledging the other side's situation (issue 15: DESIGN.md's "acknowledges feelings/situation") -----
+@pytest.mark.parametrize("text", [
+    "I understand you need the water for your kids.",
+    "I understand that your son is in hospital this week.",
+    "I know you're swamped with the audit this month.",
+    "I understand you're under a lot of pressure from finance.",
+])
+def test_acknowledging_their_situation_is_empathy(moves_of, text):
+    assert "empathy" in moves_of(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I understand you're reviewing suppliers this quarter.",  # a fact they told: "I gather"
+    "I understand you need a 15% cut.",  # their ask restated: no circumstance weighs on them
+    "I understand your partners need to sign off.",  # business partners: not a hardship
+])
+def test_i_understand_you_with_a_neutral_fact_is_still_no_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+
+
+def test_the_situation_words_are_data(detector):
+    from parley import empathy
+    assert {"kid", "sick", "deadline"} <= empathy.SITUATION and "budget" not in empathy.SITUATION
+    assert "sorry" in empathy.CUES and "understand" in empathy.ACKNOWLEDGE
+    import yaml
+    data = yaml.safe_load(empathy.WORDS_FILE.read_text(encoding="utf-8"))
+    for name, words in data.items():
+        assert len(words) == len(set(words)), f"{name}: a word listed twice"
+    doc = detector.nlp("I know your kids need it. I could get this extra water if you have kids.")
+    first, second = list(doc.sents)
+    assert empathy.acknowledges_situation(first)
+    assert not empathy.acknowledges_situation(second)  # "I could get" acquires; it acknowledges nothing
+
+
+@pytest.mark.parametrize("text", ["yeah that sucks. can do 23 tho", "oh no, hope he gets better soon",
+                                  "That's a big jump, I'd be mad too."])
+def test_sympathy_for_their_situation_is_empathy(moves_of, text):
+    assert "empathy" in moves_of(text)
+    assert "empathy" not in moves_of("I hope the new quote is better for you.")
+
+
+def test_hearing_about_their_trouble_is_not_the_speakers_own_feeling(detector):
+    from parley import empathy
+    doc = detector.nlp("I hear the new price has been a real problem.")
+    assert not empathy.own_feelings(next(iter(doc.sents)))
+    doc = detector.nlp("I'm worried we'd run at a loss on that.")
+    assert empathy.own_feelings(next(iter(doc.sents)))
+
+
+# -- brush-offs and look-alikes found on the training split's out-of-fold readings -------------------
+@pytest.mark.parametrize("text", [
+    "I hear you. But we can't move on the price.",  # the bare formula, brushed aside next
+    "I hear you. The rate stays as quoted though.",  # the "but" said at the end
+    "I understand, but my hands are tied on the unit price.",
+    "I understand, but the fleet price is the same for every customer.",
+    "No discount, sorry.",
+    "we're not dropping below 46, sorry",
+])
+def test_more_brush_offs_are_refusals_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text) and "hold_position" in moves_of(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I'm not going to apologise for a price that's still below the market average.",
+    "Sorry, wrong chat window.",
+    "Have I understood that correctly?",
+])
+def test_a_refused_apology_a_slip_or_a_check_is_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+    assert "empathy" in moves_of("No problem, sorry for the wait.")
+
+
+@pytest.mark.parametrize("text", [
+    "I get that you're upset, but honestly, you should have read the renewal email.",  # the "but" blames them
+    "Still $25, sorry.",
+    "Sorry Grace, the flour price is set centrally.",
+])
+def test_blame_or_a_bare_price_next_to_the_formula_is_no_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+
+
+@pytest.mark.parametrize("text", ["sorry, what?", "I'm sorry, can we come back to the price in a minute?",
+                                  "Sorry, can you remind me of your company name?",
+                                  "The way I understand it, your partners approve spending once a year."])
+def test_sorry_as_excuse_me_and_i_understand_as_i_gather_are_not_empathy(moves_of, text):
+    assert "empathy" not in moves_of(text)
+    assert "empathy" in moves_of("I'm so sorry, is the new rate hurting you badly?")  # the question feels with them
+
+
+@pytest.mark.parametrize("text", ["You're right that it went up a lot.", "ur right, we messed up the notice. my bad"])
+def test_validating_their_complaint_with_its_content_is_empathy(moves_of, text):
+    assert "empathy" in moves_of(text)
+
+
+def test_an_acknowledged_feeling_word_needs_no_you(detector):
+    """"I know the upfront payment is hard right now": the classifier's empathy may stand on an acknowledging
+    verb and a feeling word, without "you" or "that"."""
+    c = Candidate(detector.read_many(["I know the upfront payment is hard right now."])[0])
+    assert c.empathy_ok(0)
+    c = Candidate(detector.read_many(["The upfront payment is hard."])[0])
+    assert not c.empathy_ok(0)
+
+
+def test_about_self_is_the_speakers_own_wants_with_no_word_for_the_other_side(detector):
+    from parley import empathy
+    first, second, third = detector.nlp("I know my sister and I want to make pancakes. I know you want it sorted. "
+                                        "I know, the jump is big.").sents
+    assert empathy.about_self(first)
+    assert not empathy.about_self(second) and not empathy.about_self(third)

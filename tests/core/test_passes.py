@@ -151,6 +151,24 @@ def test_a_confident_classifier_outweighs_a_soft_guard_but_not_a_hard_one(detect
         detector.thresholds = saved
 
 
+def test_a_confident_empathy_without_a_feeling_word_is_never_about_the_speakers_own_wants(detector):
+    def empathy_with(text: str, score: float) -> bool:
+        c = run_until(detector, text, moves.shape_moves)
+        c.cats[0] = {**c.cats[0], "empathy": score}
+        moves.classifier_moves(detector, c)
+        return ("empathy", 0) in c.found
+
+    saved = detector.thresholds
+    detector.thresholds = {**saved, "empathy": 0.5}
+    try:
+        assert empathy_with("That's a completely fair reaction.", moves.EMPATHY_CONFIDENT + 0.02)
+        assert not empathy_with("That's a completely fair reaction.", moves.EMPATHY_CONFIDENT - 0.02)
+        # the speaker's own wants, no word for the other side: not empathy however sure the classifier is
+        assert not empathy_with("I know my sister and I want to make pancakes in the evening.", 0.95)
+    finally:
+        detector.thresholds = saved
+
+
 def test_amount_roles_honours_a_number_kept_after_conceding_the_point(detector):
     c = run_until(detector, "Fair, $33 stands.", moves.amount_roles)
     assert [(a.value, a.offered) for a in c.amounts] == [(33.0, True)] and not c.refused
