@@ -74,16 +74,3 @@ def test_trainee_turns_follow_the_labelling_conventions():
         assert "other" not in e.moves or e.moves == ("other",), e.text
         assert "conditional_trade" not in e.moves or {"concession", "value_add"} & set(e.moves), e.text
 
-
-def test_the_third_varied_batch_is_training_data_written_fresh():
-    """extra/varied_3.yml (issue 15 item 2): trained on, about 300 turns, 45 % multi-move, and no turn
-    repeats one of another training file."""
-    path = move_data.EXTRA_DIR / "varied_3.yml"
-    assert path in extra_files()
-    batch = move_data.load_examples(path)
-    assert len(batch) >= 300
-    assert sum(len(e.moves) > 1 for e in batch) / len(batch) >= 0.4
-    texts = [e.text.strip().lower() for e in batch]
-    assert len(texts) == len(set(texts))
-    elsewhere = {e.text.strip().lower() for e in move_data.trainee_examples() if not e.group.startswith("varied_3:")}
-    assert not set(texts) & elsewhere
