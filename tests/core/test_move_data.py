@@ -3,12 +3,14 @@ CaSiNo mapped by its one rule, phrase tables with each phrase once."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from parley import move_data, phrases
 from parley.crossval import folds
 from parley.move_data import MEASURING_ONLY, UNSEEN_FILE, casino_examples, casino_moves, extra_files, training_examples
-from parley.taxonomy import REAL_MOVES
+from parley.taxonomy import MOVES, REAL_MOVES
 
 
 def test_the_held_out_files_are_never_training_data():
@@ -64,3 +66,19 @@ def test_a_phrase_can_be_flagged_as_the_companys_side(tmp_path):
         encoding="utf-8")
     listed = phrases.load_phrases.__wrapped__(tmp_path)["rationale"]
     assert [p.ours for p in listed] == [True, False]
+
+
+def test_every_move_has_at_least_200_trainee_turns():
+    """Issue 15 asks for at least 200 hand-written trainee turns per move (`other` included)."""
+    counts = Counter(move for e in move_data.trainee_examples() for move in e.moves)
+    assert {move: counts[move] for move in (*REAL_MOVES, "other") if counts[move] < 200} == {}
+
+
+def test_trainee_turns_follow_the_labelling_conventions():
+    """parley/data/moves/README.md: `other` only on its own, a conditional trade always trades a
+    concession or a value-add, every label from the taxonomy, no label twice."""
+    for e in move_data.trainee_examples():
+        assert e.moves and set(e.moves) <= set(MOVES) and len(set(e.moves)) == len(e.moves), e.text
+        assert "other" not in e.moves or e.moves == ("other",), e.text
+        assert "conditional_trade" not in e.moves or {"concession", "value_add"} & set(e.moves), e.text
+
