@@ -1025,29 +1025,6 @@ def conflicts(detector: Detector, c: Candidate) -> None:
             del found[(move, k)]  # "I can't match $29. I can do $30." engages: not a flat no
 
 
-# a benefit given now: one of these verbs with the speaker giving it ("I'll throw in", "we can add", "let me
-# upgrade you"); a benefit only named in a close ("... with free delivery", "fuel reports included") restates
-_GIVES = {"add", "include", "throw", "give", "offer", "waive", "upgrade", "extend", "lock", "cover", "bundle",
-          "comp", "switch", "move"}
-_GIVER = {"i", "we", "'ll", "will", "can", "could", "would", "happy", "glad", "let", "me", "cn", "cud"}
-
-
-def _gives_now(sent: Span) -> bool:
-    return any(t.lemma_ in _GIVES and any(word(u) in _GIVER for u in sent.doc[max(sent.start, t.i - 3): t.i])
-               for t in sent)
-
-
-def recaps(detector: Detector, c: Candidate) -> None:
-    """Pass 6b: a close that reads the terms back ("So that's $23 from the next order with free delivery",
-    "Great, I'll send the order form with the channels included") restates the benefits it names; it gives
-    nothing new, so no value_add is read in it unless the speaker gives something there and then
-    ("I'll send the contract and throw in free delivery")."""
-    for k, sent in enumerate(c.sents):
-        if ("value_add", k) in c.found and ("close", k) in c.found and "?" not in sent.text and \
-                not _gives_now(sent):
-            del c.found[("value_add", k)]
-
-
 def _clause_index(sent: Span, token_i: int) -> int:
     return next((j for j, cl in enumerate(_clauses(sent)) if cl.start <= token_i < cl.end), 0)
 
@@ -1150,7 +1127,7 @@ def no_words(detector: Detector, c: Candidate) -> None:
         c.found.clear()
 
 
-PASSES = (question_shapes, phrase_patterns, shape_moves, classifier_moves, amount_roles, conflicts, recaps,
+PASSES = (question_shapes, phrase_patterns, shape_moves, classifier_moves, amount_roles, conflicts,
           dismissive_questions, sign_off, fallback, no_words)
 
 
