@@ -100,7 +100,8 @@ _PHATIC = re.compile(
     r"(how (?:are|r) (?:you|u|things)(?: doing| keeping| today| this (?:morning|afternoon|evening)| going)*|"
     r"how(?:'s| is| has|s) (?:it going|things|your (?:day|week|morning|afternoon)(?: going| been)?|everything)|"
     r"how have you been|how(?:'s| is) life|how do you do|you (?:ok|okay|alright|well)|are you well|"
-    r"hope you(?:'re| are) (?:well|good|keeping well))\s*(?:today|this morning|this afternoon)?[?!.\s]*$",
+    r"hope you(?:'re| are) (?:well|good|keeping well))\s*(?:today|this morning|this afternoon|so far|"
+    r"on your (?:side|end)|at your end|over there|with you)?[?!.\s]*$",
     re.I,
 )
 _PROPOSAL_NEXT = _words("proposal_next")

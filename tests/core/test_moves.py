@@ -606,3 +606,16 @@ def test_an_apology_is_not_a_refusal(moves_of, text):
 def test_a_cost_that_rose_is_a_reason(moves_of, text, expected, absent):
     found = set(moves_of(text))
     assert expected <= found and not absent & found, found
+
+
+@pytest.mark.parametrize("text, expected, absent", [
+    ("Hope this email finds you well. I've attached the revised quote.", {"greeting"}, set()),
+    ("Trust you're well. Following up on our call.", {"greeting"}, set()),
+    ("How's your week going so far?", {"greeting"}, {"open_question"}),
+    ("How are things on your side?", {"greeting"}, {"open_question"}),
+    ("How are things going with the new warehouse?", {"open_question"}, {"greeting"}),
+    ("I hope you're well aware of the deadline.", set(), {"greeting"}),
+])
+def test_the_opening_courtesies_of_an_email_or_a_chat_greet(moves_of, text, expected, absent):
+    found = set(moves_of(text))
+    assert expected <= found and not absent & found, found
