@@ -164,7 +164,11 @@ def migrate(engine: Engine) -> None:
     """Bring the database to the newest schema (Alembic revisions in parley/migrations); a no-op when it is."""
     from parley import migrations  # Alembic is imported only by processes that open a database
 
-    if migrations.current(engine) != migrations.head():
+    # the first connection switches a new SQLite file to WAL, which needs the file to itself: processes (or
+    # threads) opening the database at the same moment take the migration lock for it, then migrate one by one
+    with migrations.migration_lock(engine):
+        outdated = migrations.current(engine) != migrations.head()
+    if outdated:
         migrations.upgrade(engine)
 
 

@@ -53,7 +53,7 @@ def current(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to `revision` (default: the newest), safely from several processes at once."""
-    with _migration_lock(engine), engine.begin() as conn:
+    with migration_lock(engine), engine.begin() as conn:
         _advisory_lock(conn)
         cfg = config(conn)
         if MigrationContext.configure(conn).get_current_revision() is None and _has_parley_tables(conn):
@@ -71,7 +71,7 @@ def _advisory_lock(conn: Connection) -> None:
 
 
 @contextmanager
-def _migration_lock(engine: Engine) -> Iterator[None]:
+def migration_lock(engine: Engine) -> Iterator[None]:
     """SQLite has no advisory lock: a file lock beside the database file serialises migrating processes."""
     database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
     if not database or database == ":memory:":
