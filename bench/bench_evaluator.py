@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from parley import crossval  # noqa: E402
+from parley.classifier import ARCHITECTURE, ARCHITECTURES  # noqa: E402
 from parley.crossval import confusions, macro_f1, prf, spread  # noqa: E402
 from parley.move_data import (  # noqa: E402
     FRESH_FILE,
@@ -60,8 +61,6 @@ from parley.move_data import (  # noqa: E402
     training_examples,
 )
 from parley.moves import (  # noqa: E402
-    ARCHITECTURE,
-    ARCHITECTURES,
     THRESHOLDS_FILE,
     Analysis,
     Detector,

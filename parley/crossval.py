@@ -23,8 +23,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Sequence, Set, Tuple
 
+from parley.classifier import ARCHITECTURE
 from parley.move_data import Labelled
-from parley.moves import ARCHITECTURE, CACHE_DIR, DETECTOR_MODULES, Detector, Reading
+from parley.moves import CACHE_DIR, DETECTOR_MODULES, Detector, Reading
 from parley.taxonomy import REAL_MOVES
 
 # fold detectors are cached here, keyed by everything they are trained from (`fold_key`), so a

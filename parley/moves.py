@@ -43,15 +43,7 @@ from spacy.tokens import Doc, Span
 
 from parley import classifier, empathy, signals, wording
 from parley.amounts import FINAL_WORD, Amount, find_amounts
-from parley.classifier import (  # noqa: F401  (re-exported)
-    ARCHITECTURE,
-    ARCHITECTURES,
-    ENSEMBLE_PIPE,
-    THRESHOLD,
-    TOK2VEC,
-    TRAINING_MODULES,
-    feature_words,
-)
+from parley.classifier import ARCHITECTURE, ENSEMBLE_PIPE, THRESHOLD, TRAINING_MODULES, feature_words
 from parley.move_data import (  # noqa: F401  (re-exported: other modules import them from here)
     DATA_DIR,
     HELDOUT_FILE,
