@@ -324,6 +324,12 @@ def test_reasons_checks_and_typed_questions_as_people_write_them(moves_of):
     assert "open_question" in moves_of("wats the biggest issue for u?")
 
 
+def _reads(moves_of, text: str, expected: set, absent: set) -> None:
+    """The turn carries every expected move and none of the absent ones."""
+    found = set(moves_of(text))
+    assert expected <= found and not absent & found, found
+
+
 @pytest.mark.parametrize("text, expected, absent", [
     ("how did support hold up in tax season", {"open_question"}, set()),  # no "?" typed
     ("Might I ask what matters most to you in this renewal", {"open_question"}, set()),
@@ -361,8 +367,7 @@ def test_reasons_checks_and_typed_questions_as_people_write_them(moves_of):
     ("That's the lowest price you'll get anywhere, and it expires at midnight.", {"pressure"}, set()),
 ])
 def test_moves_from_a_play_test_of_real_chat(moves_of, text, expected, absent):
-    found = set(moves_of(text))
-    assert expected <= found and not absent & found, found
+    _reads(moves_of, text, expected, absent)
 
 
 @pytest.mark.parametrize("text, price", [
@@ -604,8 +609,7 @@ def test_an_apology_is_not_a_refusal(moves_of, text):
     ("We'll absorb the shipping cost for you this quarter.", set(), {"rationale"}),
 ])
 def test_a_cost_that_rose_is_a_reason(moves_of, text, expected, absent):
-    found = set(moves_of(text))
-    assert expected <= found and not absent & found, found
+    _reads(moves_of, text, expected, absent)
 
 
 @pytest.mark.parametrize("text, expected, absent", [
@@ -617,5 +621,4 @@ def test_a_cost_that_rose_is_a_reason(moves_of, text, expected, absent):
     ("I hope you're well aware of the deadline.", set(), {"greeting"}),
 ])
 def test_the_opening_courtesies_of_an_email_or_a_chat_greet(moves_of, text, expected, absent):
-    found = set(moves_of(text))
-    assert expected <= found and not absent & found, found
+    _reads(moves_of, text, expected, absent)

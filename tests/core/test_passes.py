@@ -132,39 +132,35 @@ def test_no_words_no_moves(detector, text):
     assert detector.detect(text).moves == ("other",)
 
 
-def test_a_confident_classifier_outweighs_a_soft_guard_but_not_a_hard_one(detector):
-    def empathy_with(text: str, score: float) -> bool:
-        c = run_until(detector, text, moves.shape_moves)
-        c.cats[0] = {**c.cats[0], "empathy": score}
-        moves.classifier_moves(detector, c)
-        return ("empathy", 0) in c.found
+def _empathy_with(detector: Detector, text: str, score: float) -> bool:
+    """Whether pass 4 reads empathy in the first sentence when the classifier gives it `score`."""
+    c = run_until(detector, text, moves.shape_moves)
+    c.cats[0] = {**c.cats[0], "empathy": score}
+    moves.classifier_moves(detector, c)
+    return ("empathy", 0) in c.found
 
+
+def test_a_confident_classifier_outweighs_a_soft_guard_but_not_a_hard_one(detector):
     saved = detector.thresholds
     detector.thresholds = {**saved, "empathy": 0.5}
     try:
         no_cue = "It sounds like you have been taken for granted."  # no feeling word: a soft guard
-        assert empathy_with(no_cue, moves.CONFIDENT + 0.05)
-        assert not empathy_with(no_cue, moves.CONFIDENT - 0.05)
+        assert _empathy_with(detector, no_cue, moves.CONFIDENT + 0.05)
+        assert not _empathy_with(detector, no_cue, moves.CONFIDENT - 0.05)
         # "I understand, but ..." is a refusal however sure the classifier is
-        assert not empathy_with("I understand, but the price is the price.", 0.99)
+        assert not _empathy_with(detector, "I understand, but the price is the price.", 0.99)
     finally:
         detector.thresholds = saved
 
 
 def test_a_confident_empathy_without_a_feeling_word_is_never_about_the_speakers_own_wants(detector):
-    def empathy_with(text: str, score: float) -> bool:
-        c = run_until(detector, text, moves.shape_moves)
-        c.cats[0] = {**c.cats[0], "empathy": score}
-        moves.classifier_moves(detector, c)
-        return ("empathy", 0) in c.found
-
     saved = detector.thresholds
     detector.thresholds = {**saved, "empathy": 0.5}
     try:
-        assert empathy_with("That's a completely fair reaction.", moves.EMPATHY_CONFIDENT + 0.02)
-        assert not empathy_with("That's a completely fair reaction.", moves.EMPATHY_CONFIDENT - 0.02)
+        assert _empathy_with(detector, "That's a completely fair reaction.", moves.EMPATHY_CONFIDENT + 0.02)
+        assert not _empathy_with(detector, "That's a completely fair reaction.", moves.EMPATHY_CONFIDENT - 0.02)
         # the speaker's own wants, no word for the other side: not empathy however sure the classifier is
-        assert not empathy_with("I know my sister and I want to make pancakes in the evening.", 0.95)
+        assert not _empathy_with(detector, "I know my sister and I want to make pancakes in the evening.", 0.95)
     finally:
         detector.thresholds = saved
 
