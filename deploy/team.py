@@ -478,9 +478,10 @@ class Team:
                     self.workdir / "log" / "nginx.log", _http_ok(f"http://127.0.0.1:{self.port}/nginx-health"))
 
 
-# Rasa's API token goes in through the environment (not argv, where `ps` shows it), as scripts/run.sh does.
+# Rasa's API token goes in through the environment (not argv, where `ps` shows it), as scripts/run.sh does;
+# joined with '=' because a generated token may start with '-', which argparse would take for an option.
 _RASA_MAIN = ("import os, sys\nfrom rasa.__main__ import main\n"
-              "sys.argv = ['rasa', *sys.argv[1:], '--auth-token', os.environ['PARLEY_API_TOKEN']]\nmain()")
+              "sys.argv = ['rasa', *sys.argv[1:], '--auth-token=' + os.environ['PARLEY_API_TOKEN']]\nmain()")
 
 
 def _free(port: int) -> bool:

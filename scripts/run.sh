@@ -59,10 +59,11 @@ read -r -a CORS_ORIGINS <<<"http://localhost:$WEB_PORT http://127.0.0.1:$WEB_POR
 .venv/bin/python -m parley_rasa.action_server --host "$PARLEY_ACTION_HOST" --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
 ACTIONS_PID=$!
 # `rasa run --auth-token ...` would show the token to every local user in `ps`: it is handed over
-# in the environment (private to this user) and added to Rasa's arguments inside the process.
+# in the environment (private to this user) and added to Rasa's arguments inside the process, as
+# --auth-token=<token>: a generated token starts with '-' 1 time in 64, which argparse would take for an option.
 PARLEY_API_TOKEN="$PARLEY_API_TOKEN" .venv/bin/python -c 'import os, sys
 from rasa.__main__ import main
-sys.argv = ["rasa", *sys.argv[1:], "--auth-token", os.environ.pop("PARLEY_API_TOKEN")]
+sys.argv = ["rasa", *sys.argv[1:], "--auth-token=" + os.environ.pop("PARLEY_API_TOKEN")]
 main()' run --enable-api --cors "${CORS_ORIGINS[@]}" --port "$RASA_PORT" --endpoints "$ENDPOINTS" \
   --credentials credentials.yml >var/log/rasa.log 2>&1 &
 RASA_PID=$!

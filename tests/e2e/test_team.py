@@ -18,6 +18,7 @@ started once for this module.
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import time
 import uuid
@@ -49,7 +50,10 @@ RESEND_MARKERS = ("send it again", "please resend")
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
-    stack = Team(tmp_path_factory.mktemp("team"), rasa_servers=2, action_servers=2,
+    workdir = tmp_path_factory.mktemp("team")
+    # an API token of the 1 in 64 that start with '-': Rasa must still take it as the token, not an option
+    (workdir / "secrets.env").write_text(f"PARLEY_API_TOKEN=-{secrets.token_urlsafe(24)}\n")
+    stack = Team(workdir, rasa_servers=2, action_servers=2,
                  extra_env={"PARLEY_ABANDON_AFTER_MINUTES": str(ABANDON_AFTER_MINUTES),
                             "PARLEY_SWEEP_INTERVAL_SECONDS": "5"})
     try:
