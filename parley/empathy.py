@@ -28,6 +28,12 @@ SITUATION = frozenset(str(w) for w in _WORDS["situation"])
 ACKNOWLEDGE = frozenset(str(w) for w in _WORDS["acknowledge"])
 WITH_THEM = frozenset(str(w) for w in _WORDS["with_them"])
 _SECOND_PERSON = {"you", "your", "yours", "u", "ur", "youre", "yourself"}
+# "I think that sounds reasonable, ...": a verdict on the deal that opens the sentence
+_VERDICT = re.compile(r"^\W*(?:(?:i think|i guess|ok|okay|yes|yeah|yep|sure|well|hmm+|alright|right|oh)\W+)*"
+                      r"(?:(?:that|this|it|which)\s*)?(?:works?|(?:'s|is|sounds?|seems?|looks?)\s*"
+                      r"(?:(?:very|pretty|quite|really|totally|perfectly|fairly)\s+)?"
+                      r"(?:" + "|".join(str(w) for w in _WORDS["verdicts"]) + r"))"
+                      r"\s*(?:[,.!;:]|$|(?:to|for|by|with) me\b)", re.I)
 
 _ACK = (r"(?:understand|hear you|hear that|get it|get that|see that|appreciate that|appreciate it|know|sorry|"
         r"apologi[sz]e|makes? (?:total |perfect |complete )?sense)")
@@ -299,3 +305,12 @@ def about_self(sent: Span) -> bool:
         return False
     return any(t.lemma_ in _OWN_PLAN and any(word(b) in _FIRST_PERSON for b in sent.doc[max(sent.start, t.i - 3): t.i])
                for t in sent)
+
+
+def verdict(sent: Span) -> bool:
+    """The sentence opens with a verdict on the deal ("sounds reasonable", "that works for me, ...") and does not turn
+    to the other side after it ("that's fine, and I'm glad you said it" does): agreement, which is not empathy
+    however warm (docs/evaluator.md, "Taxonomy decisions")."""
+    found = _VERDICT.match(sent.text)
+    return found is not None and not any(word(t) in _SECOND_PERSON for t in sent
+                                         if t.idx - sent.start_char >= found.end())

@@ -624,10 +624,10 @@ class Candidate:
         """Empathy without a feeling word may still be empathy ("it sounds like you've been taken for
         granted"), but never a refusal, a look-alike, the speaker's own feelings, a turn to self, or the
         speaker's own wants: "I know my sister and I want to make s'mores" is about the speaker, however sure
-        the classifier is."""
+        the classifier is; nor is a verdict on the deal ("sounds reasonable")."""
         return not empathy.about_self(self.sents[k]) and not self.dismissive(k) and \
             not empathy.look_alike(self.sents[k]) and not empathy.own_feelings(self.sents[k]) and \
-            not self.turns_to_self(k)
+            not self.turns_to_self(k) and not empathy.verdict(self.sents[k])
 
     def analysis(self) -> Analysis:
         detections = tuple(sorted(
@@ -809,6 +809,8 @@ def _model_vetoed(c: Candidate, move: str, score: float, k: int) -> bool:
         return True
     if move == "appreciation" and _to_everyone(sent):
         return True  # "We value all our customers equally": esteem for everyone alike, none for this customer
+    if move == "summary" and _OFFER_OPENING.match(sent.text):
+        return True  # "I could offer quarterly invoicing so the cost is spread out" offers; it restates nothing
     # "what matters most to you?" asks; a restating open question ("so you're worried about cash flow,
     # what would help?") was already found by the summary phrases
     return move == "summary" and shape is not None and shape.kind == "open"
@@ -1132,6 +1134,12 @@ _NEGATABLE = {"concession", "value_add", "conditional_trade", "appreciation", "c
 _CALCULATION = re.compile(r"\b(works? out|sav(?:e|es|ing) you|comes? to|adds? up|in total|that's|that is|which is|"
                           r"compared|versus|vs)\b", re.I)
 _WE_CAN = re.compile(r"\b(i|we) (can|could|'ll|will)\b", re.I)
+# a sentence that opens with the rep's own offer ("I could offer ...", "we'll add ..."); a summary phrase ("so you
+# need ...", "you said ...") is found by the patterns before the classifier is asked, so only its guess is vetoed.
+# "I can see / hear / imagine ..." reflects what the customer said and is left alone.
+_OFFER_OPENING = re.compile(r"^\W*(?:(?:ok(?:ay)?|well|right|look|and|but|then|now)\W+)?(?:i|we)\s*"
+                            r"(?:can|could|'ll|will|'d|would)\s+"
+                            r"(?!(?:see|hear|tell|imagine|understand|appreciate|sense|get)\b)", re.I)
 _STOP = {"i", "you", "we", "the", "a", "an", "be", "to", "for", "of", "it", "that", "this", "and", "in", "on", "at",
          "your", "our", "my", "do", "have", "'s", "not", "can", "will", "would", "so", "what", "with", "by", "me", "us"}
 

@@ -275,3 +275,20 @@ def test_about_self_is_the_speakers_own_wants_with_no_word_for_the_other_side(de
                                         "I know, the jump is big.").sents
     assert empathy.about_self(first)
     assert not empathy.about_self(second) and not empathy.about_self(third)
+
+
+@pytest.mark.parametrize("text, plausible", [
+    # a verdict on the deal agrees; it feels nothing for them (CaSiNo's "sounds reasonable", read out of fold)
+    ("sounds reasonable", False),
+    ("I think that sounds reasonable, i dont get too thirsty!", False),
+    ("ok that's fine, we can do it", False),
+    ("That works for me.", False),
+    # the same opening that turns to them afterwards, validation and a situation may still be empathy
+    ("That's fine, and I'm glad you said it.", True),
+    ("That's fair.", True),
+    ("It sounds like a rough month for your team.", True),
+])
+def test_a_verdict_on_the_deal_never_carries_the_classifiers_empathy(detector, text, plausible):
+    """Agreement is not empathy (docs/evaluator.md, "Taxonomy decisions"): however sure the classifier is, a
+    sentence that opens with a verdict on the deal and does not turn to the other side gets no empathy from it."""
+    assert Candidate(detector.read_many([text])[0]).empathy_plausible(0) is plausible

@@ -622,3 +622,16 @@ def test_a_cost_that_rose_is_a_reason(moves_of, text, expected, absent):
 ])
 def test_the_opening_courtesies_of_an_email_or_a_chat_greet(moves_of, text, expected, absent):
     _reads(moves_of, text, expected, absent)
+
+
+@pytest.mark.parametrize("text, expected, absent", [
+    # the rep's own offer with its purpose ("so ...") restates nothing, whatever the classifier guesses
+    ("I could offer quarterly invoicing so the cost is spread out.", {"value_add"}, {"summary"}),
+    ("We can move the invoice to the 28th so it lands after payday.", {"value_add"}, {"summary"}),
+    # a summary phrase still sums up, before or inside the offer
+    ("So you need the cost spread out. I could offer quarterly invoicing.", {"summary", "value_add"}, set()),
+    ("You said the invoice timing is the real problem, so I can bill you quarterly.", {"summary", "value_add"},
+     set()),
+])
+def test_an_offer_with_its_purpose_is_no_summary(moves_of, text, expected, absent):
+    _reads(moves_of, text, expected, absent)
