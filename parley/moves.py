@@ -222,6 +222,13 @@ _OFFER_WORDS = re.compile(r"\b(offer|can do|could do|give you|bring|reduce|lower
                           re.I)
 # a number refused, wished for or the customer's own, not one put forward
 # (what `_negated` does not already catch: a refusal without "not", or a wish)
+# the rep says a price again, and says so in the turn: "As I said, £345 a month is the figure", "We've been through
+# this. $48.", "£45 a session. Same as I said before.". Said again it gives nothing new: a hold, unless the rep
+# offers in the amount's own clause ("as I said, I can do $23 if you sign").
+_RESTATED = re.compile(r"\b(?:as|like|what) (?:i|we)(?:'ve| have)? (?:already )?(?:said|say|mentioned|told you)\b|"
+                       r"\b(?:i'?ve|i have|we'?ve|we have) (?:already )?"
+                       r"(?:told you|said)\b|\bbeen (?:over|through) (?:this|that)\b|\bfor the last time\b|"
+                       r"\blast time i'?m (?:going to|gonna) say\b|\bas (?:already )?mentioned\b", re.I)
 _REFUSED_BEFORE = re.compile(r"(?:unable to|wish (?:i|we) could)\s+(?:\w+\s+){0,3}$", re.I)
 _REFUSED_AFTER = re.compile(r"^\W*(?:\S+\s+){0,4}?(?:is not|isn'?t|is off the table|won'?t work|doesn'?t work|"
                             r"is too low|is below|is not possible|isn'?t possible|is out of the question|"
@@ -874,6 +881,9 @@ def _amount_role(c: Candidate, n: int, amount: Amount, span: Span, k: int, rival
     # "what does the 15% cut mean for you?" names their number
     if _honours(in_sentence, after):
         return True  # "Fair, $33 stands.": the rep keeps the better number they went back on
+    if _RESTATED.search(text) and not proposed and not _WE_CAN.search(clause.text):
+        c.refused.add(k)  # "We've been through this. $48.": the same price again, a hold
+        return False
     refused_before = _REFUSED_BEFORE.search(in_sentence)  # across clauses
     if _negated(span, window=8) or refused_before or _REFUSED_AFTER.match(after) or theirs:
         if not theirs:  # "I can't match $29", "$42 isn't something I can offer", "you need 15% off"

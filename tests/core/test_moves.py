@@ -657,3 +657,16 @@ def test_a_price_kept_for_a_period_is_a_value_add(moves_of, text, expected, abse
 ])
 def test_the_cost_behind_a_price_is_a_rationale(moves_of, text):
     assert "rationale" in moves_of(text)
+
+
+@pytest.mark.parametrize("text, expected, absent", [
+    # a price said again, with the turn saying so, gives nothing new: a hold
+    ("We've been through this. $48.", {"hold_position"}, {"concession"}),
+    ("As I said, £345 a month is the figure.", {"hold_position"}, {"concession"}),
+    ("like i said, 30 a truck", {"hold_position"}, {"concession"}),
+    ("£45 a session. Same as I said before.", {"hold_position"}, {"concession"}),
+    # an offer made while recalling what was said still offers
+    ("As I said, I can do $23 if you sign today.", {"concession"}, {"hold_position"}),
+])
+def test_a_price_said_again_is_a_hold_not_a_concession(moves_of, text, expected, absent):
+    _reads(moves_of, text, expected, absent)
