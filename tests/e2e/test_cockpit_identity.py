@@ -162,6 +162,29 @@ def test_open_assignments_come_first_in_the_picker_and_choose_their_settings(sta
     page.context.close()
 
 
+def test_what_the_trainee_types_survives_the_page_finishing_loading(stack, page_url, browser):
+    """The page re-draws the who-are-you box when /config.json arrives (the rubric link); a name typed before that
+    must still be there, with the cursor in it (CI once caught the name wiped and "Type your name" shown)."""
+    page = new_page(browser)
+    held = []
+    page.route("**/config.json", lambda route: held.append(route))  # answered once the trainee has typed
+    page.goto(page_url)
+    name = page.locator("#whoami-form input[name=name]")
+    name.fill("Dev Early")
+    page.locator("#whoami-form input[name=team]").fill("Retention")
+    page.locator("#whoami-form input[name=team]").focus()
+    assert len(held) == 2, held  # app.js and whoami.js each ask for it
+    for route in held:
+        route.continue_()
+    expect(page.locator("#whoami a", has_text="How scoring works")).to_be_visible()  # the box was re-drawn
+    expect(name).to_have_value("Dev Early")
+    expect(page.locator("#whoami-form input[name=team]")).to_have_value("Retention")
+    expect(page.locator("#whoami-form input[name=team]")).to_be_focused()
+    page.locator("#whoami-form button").click()
+    expect(page.locator("#whoami-name")).to_contain_text("Dev Early")
+    page.context.close()
+
+
 def test_whoami_refuses_bad_input_with_a_clear_answer(page_url):
     r = requests.post(f"{page_url}/whoami", data="name=x", headers={"Content-Type": "text/plain"}, timeout=30)
     assert r.status_code == 415

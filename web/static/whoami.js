@@ -32,9 +32,20 @@
     window.history.replaceState(null, '', window.location.pathname + (rest ? '?' + rest : ''));
   }
 
+  // What the trainee has typed into the form so far: a re-render (the rubric link arriving from /config.json, an
+  // answer from the page server) must never wipe it, nor move the cursor out of the field they are typing in.
+  function typed(box) {
+    var kept = {};
+    Array.prototype.forEach.call(box.querySelectorAll('#whoami-form input'), function (input) {
+      kept[input.name] = { value: input.value, focused: document.activeElement === input };
+    });
+    return kept;
+  }
+
   function render(message) {
     var box = document.getElementById('whoami');
     if (!box) return;
+    var kept = typed(box);
     while (box.firstChild) box.removeChild(box.firstChild);
     box.hidden = false;
     var links = el('p', { 'class': 'whoami-links' });
@@ -64,6 +75,10 @@
       var team = el('input', { name: 'team', maxlength: '100', placeholder: 'Team (optional)', 'aria-label': 'Team' });
       var ok = el('button', { type: 'submit' }, 'Save');
       form.appendChild(name); form.appendChild(team); form.appendChild(ok);
+      [name, team].forEach(function (input) {
+        var was = kept[input.getAttribute('name')];
+        if (was) input.value = was.value;
+      });
       form.addEventListener('submit', function (event) {
         event.preventDefault();
         var n = name.value.replace(/\s+/g, ' ').trim();
@@ -78,6 +93,10 @@
     if (message) box.appendChild(el('p', { 'class': 'error', role: 'alert' }, message));
     renderAssignments(box);
     box.appendChild(links);
+    Object.keys(kept).forEach(function (field) {
+      var input = box.querySelector('#whoami-form input[name="' + field + '"]');
+      if (input && kept[field].focused) input.focus();
+    });
   }
 
   // Open assignments first: each one picks its persona, difficulty and mode in the picker below.
