@@ -670,3 +670,22 @@ def test_the_cost_behind_a_price_is_a_rationale(moves_of, text):
 ])
 def test_a_price_said_again_is_a_hold_not_a_concession(moves_of, text, expected, absent):
     _reads(moves_of, text, expected, absent)
+
+
+@pytest.mark.parametrize("text", [
+    # false deadlines said in other words
+    "Sorry to be pushy, but I need a decision by four.",
+    "I can do $33, but that's only good until I log off at five.",
+    "If I don't hear back today the slot goes to the next school on the list.",
+    # threats and belittling
+    "We'll have to suspend your deliveries if this drags on.",
+    "Keep pushing and the discount disappears.",
+    "You'd be mad to move 120 trucks over a few dollars.",
+])
+def test_deadlines_threats_and_jabs_in_other_words_are_pressure(moves_of, text):
+    assert "pressure" in moves_of(text)
+
+
+def test_their_own_deadline_said_back_is_no_pressure(moves_of):
+    assert "pressure" not in moves_of("So to recap: you like the coffee, you hate the new price, and you need an "
+                                      "answer by Friday.")
