@@ -637,19 +637,6 @@ def test_an_offer_with_its_purpose_is_no_summary(moves_of, text, expected, absen
     _reads(moves_of, text, expected, absent)
 
 
-@pytest.mark.parametrize("text, expected, absent", [
-    # today's price kept for a period is a benefit (README conventions), said in many ways
-    ("I can lock $48 for three years so it doesn't rise again.", {"value_add"}, set()),
-    ("I'll hold $23 for the year so there are no more surprises.", {"value_add"}, set()),
-    ("I can offer $46 per seat, locked for two years.", {"value_add"}, set()),
-    ("Then let's do that: $45 for three years, locked.", {"value_add"}, set()),
-    # a price that simply is fixed holds it; nothing is given
-    ("The price is fixed, I'm afraid.", {"hold_position"}, {"value_add"}),
-])
-def test_a_price_kept_for_a_period_is_a_value_add(moves_of, text, expected, absent):
-    _reads(moves_of, text, expected, absent)
-
-
 @pytest.mark.parametrize("text", [
     "it's not a random number - it's what the new courier charges us per parcel plus a small margin",
     "the supplier put ours up and it's a straight pass-through",
