@@ -676,3 +676,17 @@ def test_deadlines_threats_and_jabs_in_other_words_are_pressure(moves_of, text):
 def test_their_own_deadline_said_back_is_no_pressure(moves_of):
     assert "pressure" not in moves_of("So to recap: you like the coffee, you hate the new price, and you need an "
                                       "answer by Friday.")
+
+
+@pytest.mark.parametrize("text, expected, absent", [
+    # reflections said in other words sum up
+    ("Just recapping: 150 cartridges a month, budget set quarterly, happy with quality. Did I get it?", {"summary"},
+     set()),
+    ("What you're describing is a budget that was set before the increase was announced.", {"summary"}, set()),
+    ("You're saying the new features don't help your team much.", {"summary"}, {"pressure"}),
+    ("You need it cheaper and sooner. Fair summary?", {"summary"}, set()),
+    # "I hear what you're saying, but ..." brushes it aside
+    ("I hear what you're saying, but I'm not able to change the terms.", {"hold_position"}, {"summary"}),
+])
+def test_reflections_in_other_words_are_summaries(moves_of, text, expected, absent):
+    _reads(moves_of, text, expected, absent)
