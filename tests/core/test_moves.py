@@ -690,3 +690,16 @@ def test_their_own_deadline_said_back_is_no_pressure(moves_of):
 ])
 def test_reflections_in_other_words_are_summaries(moves_of, text, expected, absent):
     _reads(moves_of, text, expected, absent)
+
+
+@pytest.mark.parametrize("text", [
+    # finalising and next steps in other words
+    "Can I take that as a yes?",
+    "Please sign and return the attached agreement at your convenience.",
+    "Let me get that set up for you right away.",
+    "All done, your new price is live.",
+    "Hey, no pressure at all. Think it over and I'll check in Thursday morning.",
+    "It's okay to take time. If you need a week to talk to the partners, I'll keep the offer open until then.",
+])
+def test_finalising_and_next_steps_in_other_words_close(moves_of, text):
+    assert "close" in moves_of(text)
