@@ -703,3 +703,18 @@ def test_reflections_in_other_words_are_summaries(moves_of, text, expected, abse
 ])
 def test_finalising_and_next_steps_in_other_words_close(moves_of, text):
     assert "close" in moves_of(text)
+
+
+@pytest.mark.parametrize("text", [
+    # the condition said formally or inverted still trades
+    "Were you to pay the year upfront, I could bring it to £17 a month.",
+    "Should you order 1,000 cartridges this year, you'd get a 15% rebate.",
+    "So long as you order the uniforms by June, we'll embroider the school crest for free.",
+    "Assuming you keep the current volume, I can go to $23.",
+])
+def test_a_formal_or_inverted_condition_is_a_trade(moves_of, text):
+    assert "conditional_trade" in moves_of(text)
+
+
+def test_should_you_need_anything_trades_nothing(moves_of):
+    assert "conditional_trade" not in moves_of("Should you need anything else, just let me know.")
