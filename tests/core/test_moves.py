@@ -718,3 +718,13 @@ def test_a_formal_or_inverted_condition_is_a_trade(moves_of, text):
 
 def test_should_you_need_anything_trades_nothing(moves_of):
     assert "conditional_trade" not in moves_of("Should you need anything else, just let me know.")
+
+
+@pytest.mark.parametrize("text", [
+    # information shared to explain is a rationale
+    "What's the ideal monthly figure for you? For context, $23 is the lowest I can get approved.",
+    "I can do $31 an agent, the lowest I've been approved for.",
+    "Switching providers usually takes about two weeks of staff time to migrate everything.",
+])
+def test_information_shared_to_explain_is_a_rationale(moves_of, text):
+    assert "rationale" in moves_of(text)
