@@ -637,94 +637,55 @@ def test_an_offer_with_its_purpose_is_no_summary(moves_of, text, expected, absen
     _reads(moves_of, text, expected, absent)
 
 
-@pytest.mark.parametrize("text", [
-    "it's not a random number - it's what the new courier charges us per parcel plus a small margin",
-    "the supplier put ours up and it's a straight pass-through",
-    "Honestly the main driver is wages: our cleaners got the new living wage.",
-])
-def test_the_cost_behind_a_price_is_a_rationale(moves_of, text):
-    assert "rationale" in moves_of(text)
-
-
 @pytest.mark.parametrize("text, expected, absent", [
+    # the cost behind a price, and information shared to explain it, are rationales
+    ("it's not a random number - it's what the new courier charges us per parcel plus a small margin", {"rationale"},
+     set()),
+    ("the supplier put ours up and it's a straight pass-through", {"rationale"}, set()),
+    ("Honestly the main driver is wages: our cleaners got the new living wage.", {"rationale"}, set()),
+    ("What's the ideal monthly figure for you? For context, $23 is the lowest I can get approved.", {"rationale"},
+     set()),
+    ("I can do $31 an agent, the lowest I've been approved for.", {"rationale"}, set()),
+    ("Switching providers usually takes about two weeks of staff time to migrate everything.", {"rationale"}, set()),
     # a price said again, with the turn saying so, gives nothing new: a hold
     ("We've been through this. $48.", {"hold_position"}, {"concession"}),
     ("As I said, £345 a month is the figure.", {"hold_position"}, {"concession"}),
     ("like i said, 30 a truck", {"hold_position"}, {"concession"}),
     ("£45 a session. Same as I said before.", {"hold_position"}, {"concession"}),
-    # an offer made while recalling what was said still offers
-    ("As I said, I can do $23 if you sign today.", {"concession"}, {"hold_position"}),
-])
-def test_a_price_said_again_is_a_hold_not_a_concession(moves_of, text, expected, absent):
-    _reads(moves_of, text, expected, absent)
-
-
-@pytest.mark.parametrize("text", [
-    # false deadlines said in other words
-    "Sorry to be pushy, but I need a decision by four.",
-    "I can do $33, but that's only good until I log off at five.",
-    "If I don't hear back today the slot goes to the next school on the list.",
-    # threats and belittling
-    "We'll have to suspend your deliveries if this drags on.",
-    "Keep pushing and the discount disappears.",
-    "You'd be mad to move 120 trucks over a few dollars.",
-])
-def test_deadlines_threats_and_jabs_in_other_words_are_pressure(moves_of, text):
-    assert "pressure" in moves_of(text)
-
-
-def test_their_own_deadline_said_back_is_no_pressure(moves_of):
-    assert "pressure" not in moves_of("So to recap: you like the coffee, you hate the new price, and you need an "
-                                      "answer by Friday.")
-
-
-@pytest.mark.parametrize("text, expected, absent", [
-    # reflections said in other words sum up
+    ("As I said, I can do $23 if you sign today.", {"concession"}, {"hold_position"}),  # an offer still offers
+    # false deadlines, threats and jabs said in other words are pressure; their own deadline said back is not
+    ("Sorry to be pushy, but I need a decision by four.", {"pressure"}, set()),
+    ("I can do $33, but that's only good until I log off at five.", {"pressure"}, set()),
+    ("If I don't hear back today the slot goes to the next school on the list.", {"pressure"}, set()),
+    ("We'll have to suspend your deliveries if this drags on.", {"pressure"}, set()),
+    ("Keep pushing and the discount disappears.", {"pressure"}, set()),
+    ("You'd be mad to move 120 trucks over a few dollars.", {"pressure"}, set()),
+    ("So to recap: you like the coffee, you hate the new price, and you need an answer by Friday.", {"summary"},
+     {"pressure"}),
+    # reflections said in other words sum up; "I hear what you're saying, but ..." brushes it aside
     ("Just recapping: 150 cartridges a month, budget set quarterly, happy with quality. Did I get it?", {"summary"},
      set()),
     ("What you're describing is a budget that was set before the increase was announced.", {"summary"}, set()),
     ("You're saying the new features don't help your team much.", {"summary"}, {"pressure"}),
     ("You need it cheaper and sooner. Fair summary?", {"summary"}, set()),
-    # "I hear what you're saying, but ..." brushes it aside
     ("I hear what you're saying, but I'm not able to change the terms.", {"hold_position"}, {"summary"}),
+    # finalising and next steps in other words close
+    ("Can I take that as a yes?", {"close"}, set()),
+    ("Please sign and return the attached agreement at your convenience.", {"close"}, set()),
+    ("Let me get that set up for you right away.", {"close"}, set()),
+    ("All done, your new price is live.", {"close"}, set()),
+    ("Hey, no pressure at all. Think it over and I'll check in Thursday morning.", {"close"}, set()),
+    ("It's okay to take time. If you need a week to talk to the partners, I'll keep the offer open until then.",
+     {"close"}, set()),
+    # a condition said formally or inverted still trades; "should you need anything" trades nothing
+    ("Were you to pay the year upfront, I could bring it to £17 a month.", {"conditional_trade"}, set()),
+    ("Should you order 1,000 cartridges this year, you'd get a 15% rebate.", {"conditional_trade"}, set()),
+    ("So long as you order the uniforms by June, we'll embroider the school crest for free.", {"conditional_trade"},
+     set()),
+    ("Assuming you keep the current volume, I can go to $23.", {"conditional_trade"}, set()),
+    ("Should you need anything else, just let me know.", set(), {"conditional_trade"}),
 ])
-def test_reflections_in_other_words_are_summaries(moves_of, text, expected, absent):
+def test_moves_said_in_other_words(moves_of, text, expected, absent):
+    """Phrases and passes added in the sixth session from the training split's out-of-fold misses
+    (docs/evaluator.md, "Figures as measured")."""
     _reads(moves_of, text, expected, absent)
-
-
-@pytest.mark.parametrize("text", [
-    # finalising and next steps in other words
-    "Can I take that as a yes?",
-    "Please sign and return the attached agreement at your convenience.",
-    "Let me get that set up for you right away.",
-    "All done, your new price is live.",
-    "Hey, no pressure at all. Think it over and I'll check in Thursday morning.",
-    "It's okay to take time. If you need a week to talk to the partners, I'll keep the offer open until then.",
-])
-def test_finalising_and_next_steps_in_other_words_close(moves_of, text):
-    assert "close" in moves_of(text)
-
-
-@pytest.mark.parametrize("text", [
-    # the condition said formally or inverted still trades
-    "Were you to pay the year upfront, I could bring it to £17 a month.",
-    "Should you order 1,000 cartridges this year, you'd get a 15% rebate.",
-    "So long as you order the uniforms by June, we'll embroider the school crest for free.",
-    "Assuming you keep the current volume, I can go to $23.",
-])
-def test_a_formal_or_inverted_condition_is_a_trade(moves_of, text):
-    assert "conditional_trade" in moves_of(text)
-
-
-def test_should_you_need_anything_trades_nothing(moves_of):
-    assert "conditional_trade" not in moves_of("Should you need anything else, just let me know.")
-
-
-@pytest.mark.parametrize("text", [
-    # information shared to explain is a rationale
-    "What's the ideal monthly figure for you? For context, $23 is the lowest I can get approved.",
-    "I can do $31 an agent, the lowest I've been approved for.",
-    "Switching providers usually takes about two weeks of staff time to migrate everything.",
-])
-def test_information_shared_to_explain_is_a_rationale(moves_of, text):
-    assert "rationale" in moves_of(text)
