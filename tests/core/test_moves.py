@@ -684,6 +684,13 @@ def test_an_offer_with_its_purpose_is_no_summary(moves_of, text, expected, absen
      set()),
     ("Assuming you keep the current volume, I can go to $23.", {"conditional_trade"}, set()),
     ("Should you need anything else, just let me know.", set(), {"conditional_trade"}),
+    # putting oneself in their place, and naming how hard it is, is empathy; thanks for their patience is not
+    ("$6 a seat more after eight years, I'd be irritated too.", {"empathy"}, set()),
+    ("Fair enough, I'd want to think it over too.", {"empathy"}, set()),
+    ("That sounds really awkward with the partners.", {"empathy"}, set()),
+    ("Seeing $48 after paying $42 for three years must have felt like a step backwards.", {"empathy"}, set()),
+    ("I recognise that this places you in an awkward position with your partners.", {"empathy"}, set()),
+    ("I really appreciate how patient you've been with us on this, Dana.", {"appreciation"}, {"empathy"}),
 ])
 def test_moves_said_in_other_words(moves_of, text, expected, absent):
     """Phrases and passes added in the sixth session from the training split's out-of-fold misses
