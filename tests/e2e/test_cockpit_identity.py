@@ -180,6 +180,9 @@ def test_what_the_trainee_types_survives_the_page_finishing_loading(stack, page_
     expect(name).to_have_value("Dev Early")
     expect(page.locator("#whoami-form input[name=team]")).to_have_value("Retention")
     expect(page.locator("#whoami-form input[name=team]")).to_be_focused()
+    page.set_viewport_size({"width": 390, "height": 844})  # how a trainee on a phone sees the kept form
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "trainee-page-whoami-typed-phone.png"))
     page.locator("#whoami-form button").click()
     expect(page.locator("#whoami-name")).to_contain_text("Dev Early")
     page.context.close()
