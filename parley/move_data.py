@@ -33,8 +33,10 @@ HELDOUT_FILE = DATA_DIR / "heldout.yml"
 EXTRA_DIR = DATA_DIR / "extra"
 UNSEEN_FILE = EXTRA_DIR / "heldout_unseen.yml"  # written in another style; measured, never trained on
 FRESH_FILE = EXTRA_DIR / "heldout_fresh.yml"  # a second, fresh held-out set; measured, never trained on
+# a third, labelled from DESIGN.md alone (not the README's conventions); measured, never trained on
+DESIGN_ONLY_FILE = EXTRA_DIR / "heldout_design_only.yml"
 # files under extra/ that only the bench reads: never training data, never in the detector's cache key
-MEASURING_ONLY = (UNSEEN_FILE, FRESH_FILE)
+MEASURING_ONLY = (UNSEEN_FILE, FRESH_FILE, DESIGN_ONLY_FILE)
 CASINO_FILE = DATA_DIR / "casino" / "casino_strategies.jsonl"
 CASINO_EMPATHY = "showing-empathy"
 

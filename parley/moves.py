@@ -221,12 +221,13 @@ _OFFER_WORDS = re.compile(r"\b(offer|can do|could do|give you|bring|reduce|lower
                           r"(?:be|feel|seem|sound) (?:ok|okay|acceptable|enough|fine|better|fair|doable|right)))\b",
                           re.I)
 # the rep says a price again, and says so in the turn: "As I said, £345 a month is the figure", "We've been through
-# this. $48.", "£45 a session. Same as I said before.". Said again it gives nothing new: a hold, unless the rep
-# offers in the amount's own clause ("as I said, I can do $23 if you sign").
+# this. $48.", "£45 a session. Same as I said before.", "the answer is the same: £14 a box". Said again it gives
+# nothing new: a hold, unless the rep offers in the amount's own clause ("as I said, I can do $23 if you sign").
 _RESTATED = re.compile(r"\b(?:as|like|what) (?:i|we)(?:'ve| have)? (?:already )?(?:said|say|mentioned|told you)\b|"
                        r"\b(?:i'?ve|i have|we'?ve|we have) (?:already )?"
                        r"(?:told you|said)\b|\bbeen (?:over|through) (?:this|that)\b|\bfor the last time\b|"
-                       r"\blast time i'?m (?:going to|gonna) say\b|\bas (?:already )?mentioned\b", re.I)
+                       r"\blast time i'?m (?:going to|gonna) say\b|\bas (?:already )?mentioned\b|"
+                       r"\bthe answer(?:'s| is) (?:still )?the same\b", re.I)
 # a number refused, wished for or the customer's own, not one put forward
 # (what `_negated` does not already catch: a refusal without "not", or a wish)
 _REFUSED_BEFORE = re.compile(r"(?:unable to|wish (?:i|we) could)\s+(?:\w+\s+){0,3}$", re.I)

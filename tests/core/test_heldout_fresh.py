@@ -1,6 +1,6 @@
-"""The fresh held-out file (parley/data/moves/extra/heldout_fresh.yml, issue 15): a second set of
-trainee turns nobody tuned on. It must parse, use only the taxonomy's moves, be big and varied
-enough to measure every move, and never be read by training."""
+"""The fresh held-out files (issue 15): parley/data/moves/extra/heldout_fresh.yml, trainee turns nobody
+tuned on, and extra/heldout_design_only.yml, labelled from DESIGN.md alone. Each must parse, use only
+the taxonomy's moves, be big and varied enough to measure every move, and never be read by training."""
 
 from __future__ import annotations
 
@@ -12,21 +12,26 @@ from typing import List
 import pytest
 
 from parley import crossval, move_data, pretrain
-from parley.move_data import FRESH_FILE, MEASURING_ONLY, Labelled, load_examples
+from parley.move_data import DESIGN_ONLY_FILE, FRESH_FILE, MEASURING_ONLY, Labelled, load_examples
 from parley.taxonomy import MOVES, REAL_MOVES
 
-MIN_TURNS = 260
-MIN_PER_MOVE = 12
+# each file's counts: (turns, turns per real move, `other` turns) at least
+COUNTS = {FRESH_FILE: (260, 12, 12), DESIGN_ONLY_FILE: (400, 18, 10)}
 MULTI_SHARE = (0.40, 0.50)  # "about 45 %" of the turns carry two or more moves
 
 
-@pytest.fixture(scope="module")
-def fresh() -> List[Labelled]:
-    return load_examples(FRESH_FILE)
+@pytest.fixture(params=list(COUNTS), ids=lambda p: p.stem)
+def path(request) -> Path:
+    return request.param
 
 
-def test_the_fresh_file_says_it_is_for_measuring_only():
-    header = FRESH_FILE.read_text(encoding="utf-8").split("examples:")[0]
+@pytest.fixture
+def fresh(path: Path) -> List[Labelled]:
+    return load_examples(path)
+
+
+def test_the_fresh_file_says_it_is_for_measuring_only(path):
+    header = path.read_text(encoding="utf-8").split("examples:")[0]
     assert "MEASURING ONLY" in header and "never train" in header
 
 
@@ -40,25 +45,28 @@ def test_every_turn_has_text_and_only_known_moves(fresh):
             assert example.moves == ("other",), example.text
 
 
-def test_the_file_meets_its_counts(fresh):
-    assert len(fresh) >= MIN_TURNS
+def test_the_file_meets_its_counts(path, fresh):
+    min_turns, min_per_move, min_other = COUNTS[path]
+    assert len(fresh) >= min_turns
     per_move = Counter(m for e in fresh for m in e.moves)
-    short = {m: per_move[m] for m in MOVES if per_move[m] < MIN_PER_MOVE}
-    assert not short, f"moves with fewer than {MIN_PER_MOVE} turns: {short}"
+    short = {m: per_move[m] for m in REAL_MOVES if per_move[m] < min_per_move}
+    assert not short, f"moves with fewer than {min_per_move} turns: {short}"
+    assert per_move["other"] >= min_other
     multi = sum(len(e.moves) > 1 for e in fresh) / len(fresh)
     assert MULTI_SHARE[0] <= multi <= MULTI_SHARE[1], f"{multi:.0%} of the turns carry several moves"
 
 
-def test_no_turn_is_repeated_or_shared_with_another_move_file(fresh):
+def test_no_turn_is_repeated_or_shared_with_another_move_file(path, fresh):
     texts = [e.text.strip().lower() for e in fresh]
     assert len(texts) == len(set(texts)), [t for t, n in Counter(texts).items() if n > 1]
     others = {e.text.strip().lower() for e in move_data.training_examples()}
-    for path in (move_data.HELDOUT_FILE, move_data.UNSEEN_FILE):
-        others |= {e.text.strip().lower() for e in load_examples(path)}
+    for other in (move_data.HELDOUT_FILE, *MEASURING_ONLY):
+        if other != path:
+            others |= {e.text.strip().lower() for e in load_examples(other)}
     assert not set(texts) & others
 
 
-def test_training_never_reads_the_fresh_file(monkeypatch):
+def test_training_never_reads_the_fresh_file(path, monkeypatch):
     read: List[Path] = []
     real = move_data.load_examples
 
@@ -69,18 +77,18 @@ def test_training_never_reads_the_fresh_file(monkeypatch):
     monkeypatch.setattr(move_data, "load_examples", spy)
     trained = move_data.training_examples()
     assert read and trained
-    assert FRESH_FILE not in read and FRESH_FILE in MEASURING_ONLY
-    assert FRESH_FILE not in move_data.extra_files()
-    assert FRESH_FILE not in move_data.data_files()  # so it is no part of the detector's cache key either
+    assert path not in read and path in MEASURING_ONLY
+    assert path not in move_data.extra_files()
+    assert path not in move_data.data_files()  # so it is no part of the detector's cache key either
     corpus = {t.strip().lower() for t in pretrain.corpus_texts()}  # nor of the unlabelled pretraining text
-    assert not {e.text.strip().lower() for e in real(FRESH_FILE)} & corpus
+    assert not {e.text.strip().lower() for e in real(path)} & corpus
 
 
 def test_any_measuring_only_file_is_kept_out_of_training(tmp_path, monkeypatch):
     """The exclusion is by the files' names, so a fresh file anywhere in extra/ stays out."""
     extra = tmp_path / "extra"
     extra.mkdir()
-    for name in ("styles.yml", move_data.UNSEEN_FILE.name, FRESH_FILE.name):
+    for name in ("styles.yml", *(p.name for p in MEASURING_ONLY)):
         (extra / name).write_text('examples:\n  - text: "hi"\n    moves: [greeting]\n', encoding="utf-8")
     monkeypatch.setattr(move_data, "EXTRA_DIR", extra)
     assert [p.name for p in move_data.extra_files()] == ["styles.yml"]
@@ -99,8 +107,8 @@ def test_the_bench_reads_the_fresh_file_with_each_fold_detector(monkeypatch):
     turn read as `other`; the bench's fresh figure, per move, must show exactly that."""
     bench = _bench_module()
     fresh = load_examples(FRESH_FILE)
-    gold_of = {e.text: set(e.moves) for path in (move_data.HELDOUT_FILE, move_data.UNSEEN_FILE) for e in
-               load_examples(path)}
+    gold_of = {e.text: set(e.moves) for path in (move_data.HELDOUT_FILE, move_data.UNSEEN_FILE, DESIGN_ONLY_FILE)
+               for e in load_examples(path)}
     planted = fresh[0]
     seen = {}
 
@@ -123,3 +131,7 @@ def test_the_bench_reads_the_fresh_file_with_each_fold_detector(monkeypatch):
     assert 0.9 < figures["macro_f1_13"] < 1.0
     found = bench.targets({"cv": results})
     assert found["heldout_fresh.yml macro-F1 (13 moves)"]["value"] == figures["macro_f1_13"]
+    design_only = results["design_only"]  # read as labelled by the stand-in: every turn right
+    assert seen["design_only"] == [e.text for e in load_examples(DESIGN_ONLY_FILE)]
+    assert design_only["wrong_turns"] == 0 and design_only["macro_f1_13"] == 1.0
+    assert found["heldout_design_only.yml macro-F1 (13 moves)"]["value"] == 1.0

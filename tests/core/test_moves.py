@@ -653,6 +653,18 @@ def test_an_offer_with_its_purpose_is_no_summary(moves_of, text, expected, absen
     ("like i said, 30 a truck", {"hold_position"}, {"concession"}),
     ("£45 a session. Same as I said before.", {"hold_position"}, {"concession"}),
     ("As I said, I can do $23 if you sign today.", {"concession"}, {"hold_position"}),  # an offer still offers
+    # a plain no in other words (seventh session): no room, a floor, the end of the matter, the same answer again
+    ("There's no wiggle room on the lift-servicing rate, I'm afraid.", {"hold_position"}, set()),
+    ("That's our floor on the boarding fee.", {"hold_position"}, set()),
+    ("The hosting fee is £60 a month, full stop.", {"hold_position"}, {"concession"}),
+    ("a cheaper rate? not happening", {"hold_position"}, set()),
+    ("I have to respectfully decline a return to last year's pricing.", {"hold_position"}, set()),
+    ("I've asked again and the answer is the same: £14 a box.", {"hold_position"}, {"concession"}),
+    ("We'll need to stick with the quote from Tuesday.", {"hold_position"}, set()),
+    ("The skip-hire charge stays where it is.", {"hold_position"}, set()),
+    ("Same-day delivery isn't something we offer on this range.", {"hold_position"}, {"value_add"}),
+    ("how much wiggle room does your budget have?", {"open_question"}, {"hold_position"}),
+    ("Regardless of what you decide, thanks for your time today.", set(), {"hold_position"}),
     # false deadlines, threats and jabs said in other words are pressure; their own deadline said back is not
     ("Sorry to be pushy, but I need a decision by four.", {"pressure"}, set()),
     ("I can do $33, but that's only good until I log off at five.", {"pressure"}, set()),
