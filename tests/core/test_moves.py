@@ -114,8 +114,23 @@ def test_taking_up_the_customers_number_is_an_offer(detector, text):
     assert "concession" in analysis.moves and analysis.amounts[0].role == "price"
 
 
-def test_offer_as_a_question_is_concession_and_closed_question(moves_of):
-    assert {"concession", "closed_question"} <= moves_of("How about $23 a cartridge?")
+def test_an_offer_asked_yes_or_no_is_concession_and_closed_question(moves_of):
+    assert {"concession", "closed_question"} <= moves_of("Would $23 a cartridge work for you?")
+
+
+@pytest.mark.parametrize("text, offer", [
+    ("How about $23 a cartridge?", "concession"),
+    ("what if we moved you to quarterly invoicing?", "value_add"),
+    ("How does $33 an agent sound?", "concession"),
+    ("ok what about 40 a month if u sign for 12 months?", "concession"),
+])
+def test_a_proposal_that_makes_an_offer_is_the_offer_not_a_closed_question(moves_of, text, offer):
+    moves = moves_of(text)
+    assert offer in moves and "closed_question" not in moves
+
+
+def test_a_proposal_without_an_offer_still_asks(moves_of):
+    assert "closed_question" in moves_of("How about we talk again on Friday?")
 
 
 # -- negation and pressure ------------------------------------------------------------------------
@@ -548,17 +563,18 @@ def test_keeping_a_number_without_conceding_the_point_still_holds(moves_of, text
 
 
 # -- offers the customer must hear (play-test R1, R3) -------------------------------------------------
-@pytest.mark.parametrize("text, price", [
-    ("Sorry, sorry. Would $28 perhaps be OK?", 28.0),  # a hedged proposal has the form of a check
-    ("I'm really sorry, I don't think I'm allowed to go lower. Maybe $27.50? If that's alright?", 27.5),
-    ("Perhaps 26 a seat?", 26.0),
-    ("How about $24 a cartridge and we switch you to quarterly invoicing so it fits your budget?", 24.0),
-    ("what about $31 an agent, so it sits inside what you need to spend?", 31.0),
-    ("Hmm, 27.50 maybe?", 27.5),  # the hedge after the number
+@pytest.mark.parametrize("text, price, asks", [
+    ("Sorry, sorry. Would $28 perhaps be OK?", 28.0, True),  # a hedged proposal has the form of a check
+    ("I'm really sorry, I don't think I'm allowed to go lower. Maybe $27.50? If that's alright?", 27.5, True),
+    ("Perhaps 26 a seat?", 26.0, True),
+    # "how / what about <offer>?" suggests: the offer only (README convention, `moves.offers_proposed`)
+    ("How about $24 a cartridge and we switch you to quarterly invoicing so it fits your budget?", 24.0, False),
+    ("what about $31 an agent, so it sits inside what you need to spend?", 31.0, False),
+    ("Hmm, 27.50 maybe?", 27.5, True),  # the hedge after the number
 ])
-def test_a_hedged_proposal_is_a_concession_not_a_summary_or_a_refusal(detector, text, price):
+def test_a_hedged_proposal_is_a_concession_not_a_summary_or_a_refusal(detector, text, price, asks):
     analysis = detector.detect(text)
-    assert "concession" in analysis.moves and "closed_question" in analysis.moves
+    assert "concession" in analysis.moves and ("closed_question" in analysis.moves) is asks
     assert not {"summary", "hold_position"} & set(analysis.moves)
     assert [a.value for a in analysis.amounts if a.offered] == [price]
 
