@@ -681,6 +681,16 @@ def test_an_offer_with_its_purpose_is_no_summary(moves_of, text, expected, absen
     ("Same-day delivery isn't something we offer on this range.", {"hold_position"}, {"value_add"}),
     ("how much wiggle room does your budget have?", {"open_question"}, {"hold_position"}),
     ("Regardless of what you decide, thanks for your time today.", set(), {"hold_position"}),
+    # blame, guilt and belittling in other words (seventh session); a size named to advise is no jab
+    ("Surely a company your size can absorb a 4% rise.", {"pressure"}, set()),
+    ("You will regret leaving, mark my words.", {"pressure"}, set()),
+    ("We are going round in circles here.", {"pressure"}, set()),
+    ("Let's be grown-ups about this.", {"pressure"}, set()),
+    ("Other venues pay it without blinking.", {"pressure"}, set()),
+    ("It's on you that you missed the notice.", {"pressure"}, set()),
+    ("We've bent over backwards for your account already.", {"pressure"}, set()),
+    ("For a shop your size, the Pro plan is the better fit.", set(), {"pressure"}),
+    ("Could you think about that and let me know?", set(), {"pressure"}),
     # false deadlines, threats and jabs said in other words are pressure; their own deadline said back is not
     ("Sorry to be pushy, but I need a decision by four.", {"pressure"}, set()),
     ("I can do $33, but that's only good until I log off at five.", {"pressure"}, set()),
