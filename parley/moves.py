@@ -833,11 +833,20 @@ def _denied_in(detector: Detector, span: Span, move: str) -> bool:
     return cue is not None and (_negated(span.doc[cue.i: cue.i + 1]) or _denied_after(span.doc[cue.i: cue.i + 1]))
 
 
+def _bar(detector: Detector, c: Candidate, move: str, k: int) -> float:
+    """The score the classifier's move must reach: its calibrated threshold, or only some support (`SUPPORT`) for
+    empathy in a sentence that acknowledges the other side's situation ("I understand you need the water for your
+    kids"), which is to the classifier what a weak phrase is to the patterns."""
+    if move == "empathy" and empathy.acknowledges_situation(c.sents[k]):
+        return min(detector.thresholds[move], SUPPORT)
+    return detector.thresholds[move]
+
+
 def classifier_moves(detector: Detector, c: Candidate) -> None:
     """Pass 4: the classifier's moves above their calibrated thresholds, where no rule vetoes them."""
     for k, scores in enumerate(c.cats):
         for move, score in scores.items():
-            if score < detector.thresholds[move] or (move, k) in c.found or _model_vetoed(c, move, score, k):
+            if score < _bar(detector, c, move, k) or (move, k) in c.found or _model_vetoed(c, move, score, k):
                 continue
             span = detector._model_span(c.sents[k], move)
             if _denied_in(detector, span, move):
@@ -1067,6 +1076,8 @@ def _floats_offer(c: Candidate, k: int) -> bool:
 def _checked_after(c: Candidate, k: int) -> bool:
     """Sentence k is what a bare check after it ("Is that right?", "Have I got that right?") asks the customer
     to confirm: a summary of what they said."""
+    if k + 1 < len(c.sents) and _confirmed_before(c, k + 1):
+        return True  # "You need 40 seats, monthly billing and a named contact. Correct?"
     if k + 1 >= len(c.sents) or not c.by("summary", k + 1, "pattern"):
         return False
     return sum(1 for t in c.sents[k + 1] if not t.is_punct) <= 6
