@@ -819,9 +819,29 @@ def _model_vetoed(c: Candidate, move: str, score: float, k: int) -> bool:
         return True  # "We value all our customers equally": esteem for everyone alike, none for this customer
     if move == "summary" and _OFFER_OPENING.match(sent.text):
         return True  # "I could offer quarterly invoicing so the cost is spread out" offers; it restates nothing
+    if move == "value_add" and _describes_service(sent):
+        return True  # "Support is provided during business hours" states a term; nobody gives anything
     # "what matters most to you?" asks; a restating open question ("so you're worried about cash flow,
     # what would help?") was already found by the summary phrases
     return move == "summary" and shape is not None and shape.kind == "open"
+
+
+OFFER_WORDS_FILE = DATA_DIR / "offer_words.yml"
+
+
+@lru_cache(maxsize=1)
+def _offer_words() -> dict:
+    return yaml.safe_load(OFFER_WORDS_FILE.read_text(encoding="utf-8")) or {}
+
+
+def _describes_service(sent: Span) -> bool:
+    """"Support is provided during business hours on working days": a service described in the passive, with nobody
+    giving it and nobody receiving it (no "we", "you", "free", "included", ...), states a term; it offers nothing
+    (the lists are data, parley/data/moves/offer_words.yml)."""
+    words = _offer_words()
+    said = [t.lower_ for t in sent]
+    passive = any(a in {"is", "are"} and b in words["service_passives"] for a, b in zip(said, said[1:]))
+    return passive and not set(said) & set(words["givers"])
 
 
 def _denied_in(detector: Detector, span: Span, move: str) -> bool:
@@ -1045,9 +1065,8 @@ def conflicts(detector: Detector, c: Candidate) -> None:
             # "would you sign at $48?" asks for a yes and nothing else: no trade.  Whether $48 is an offer
             # is the amount pass's call (at Dana's list price it is none)
             del found[(move, k)]
-        elif move == "hold_position" and any(m in {"concession", "value_add", "conditional_trade"}
-                                             for m, _k in found):
-            del found[(move, k)]  # "I can't match $29. I can do $30." engages: not a flat no
+    # A refusal next to an offer ("I can't match $29. I can do $30.") is read as both, as every labelled file
+    # labels it; the customer and the coach meet it as a no that engages (`reading.refused_with_an_offer`).
 
 
 def _clause_index(sent: Span, token_i: int) -> int:

@@ -27,6 +27,7 @@ from parley.personas import Persona
 from parley.wording import (
     GENERIC,
     GENERIC_STEMS,
+    OFFER_MOVES,
     PHRASES,
     Question,
     Word,
@@ -147,6 +148,19 @@ def at_list_price(persona: Persona, analysis: Analysis) -> Analysis:
     if not moves or moves == ("other",):
         moves, kept = ("hold_position",), tuple(sorted(kept + held, key=lambda d: d.start))
     return replace(analysis, moves=moves, detections=kept)
+
+
+def refused_with_an_offer(analysis: Analysis) -> Analysis:
+    """The analysis with a refusal that comes with an offer taken out of `hold_position`: "I can't lower the seat
+    price, but I can lock $48 for three years" keeps the price and gives something. The detector reads both moves,
+    as every labelled file does (the rep did refuse); DESIGN.md's hold_position "refuses without engaging
+    interests", and an offer engages them, so the customer does not meet it as a flat no and the coach does not
+    count it against collaboration. The session core applies this after `at_list_price` (a price restated at the
+    list price next to a free extra offers the extra), before the engine and the evaluator read the turn."""
+    if "hold_position" not in analysis.moves or not OFFER_MOVES & set(analysis.moves):
+        return analysis
+    return replace(analysis, moves=tuple(m for m in analysis.moves if m != "hold_position"),
+                   detections=tuple(d for d in analysis.detections if d.move != "hold_position"))
 
 
 # -- tradables -------------------------------------------------------------------------------------

@@ -156,6 +156,7 @@ class Trainer:
             analysis = persona_phrases.apply(persona, analysis)  # the persona's domain words (its `phrases:`)
             analysis = reading.unit_prices(persona, analysis)  # "$38,880 a year" for 120 vehicles: $27 each
             analysis = reading.at_list_price(persona, analysis)  # "$30" against a $25 list price gives nothing
+            analysis = reading.refused_with_an_offer(analysis)  # "can't go lower, but I can add X" engages
             reaction = engine.react(persona, persona.parameters(record.difficulty), state, analysis)
         score = replace(assess_turn(persona, state, analysis, reaction), text=text)  # keep a long paste whole
         lines = list(reaction.lines)

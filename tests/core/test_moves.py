@@ -18,6 +18,7 @@ from parley.moves import (
     load_examples,
     primary_move,
 )
+from parley.reading import refused_with_an_offer
 from parley.taxonomy import MOVES, REAL_MOVES
 
 
@@ -91,8 +92,11 @@ def test_a_number_called_my_best_without_the_is_an_offer(detector, moves_of):
         [(24.0, True)]
 
 
-def test_turning_a_number_down_next_to_an_option_engages(moves_of):
-    assert moves_of("Sadly we're unable to go to $29, but I can include free delivery.") == {"value_add"}
+def test_turning_a_number_down_next_to_an_option_reads_both(moves_of):
+    # the refusal and the offer, as the labelled files read it; the session core then meets it as a no that
+    # engages (reading.refused_with_an_offer, tests/core/test_reading.py)
+    assert moves_of("Sadly we're unable to go to $29, but I can include free delivery.") == \
+        {"hold_position", "value_add"}
     assert moves_of("we're unable to go to 29. what matters most to you?") == {"hold_position", "open_question"}
 
 
@@ -217,11 +221,11 @@ def test_moves_people_get_wrong_in_chat(moves_of, text, expected):
     assert moves_of(text) == expected
 
 
-def test_a_no_with_an_alternative_engages_and_is_not_a_flat_refusal(moves_of):
+def test_a_no_with_an_alternative_reads_the_no_and_the_offer(moves_of):
     found = moves_of("I'm afraid I can't do that, but what I can do is $45 a seat locked for three years.")
-    assert "concession" in found and "hold_position" not in found
+    assert {"concession", "hold_position"} <= found
     found = moves_of("I can't match $29, I'm afraid. The lowest I'm allowed to go is $30.")
-    assert "concession" in found and "hold_position" not in found  # (a reason read in "allowed" may come too)
+    assert {"concession", "hold_position"} <= found  # (a reason read in "allowed" may come too)
 
 
 def test_an_email_sign_off_offers_nothing(moves_of):
@@ -553,7 +557,9 @@ def test_an_offer_in_chat_shorthand_is_read(detector, text, price):
 @pytest.mark.parametrize("text", ["Fair, $33 stands.",  # F21
                                   "You're right, the $33 still stands.", "My mistake, $24 stands as promised."])
 def test_agreeing_then_keeping_a_number_honours_it(detector, text):
-    analysis = detector.detect(text)
+    # the number is put forward (an offer); a "stands" read beside it is a no that offers, which the session core
+    # meets as engaging (reading.refused_with_an_offer)
+    analysis = refused_with_an_offer(detector.detect(text))
     assert "hold_position" not in analysis.moves and "concession" in analysis.moves
 
 
@@ -575,7 +581,8 @@ def test_keeping_a_number_without_conceding_the_point_still_holds(moves_of, text
 def test_a_hedged_proposal_is_a_concession_not_a_summary_or_a_refusal(detector, text, price, asks):
     analysis = detector.detect(text)
     assert "concession" in analysis.moves and ("closed_question" in analysis.moves) is asks
-    assert not {"summary", "hold_position"} & set(analysis.moves)
+    assert "summary" not in analysis.moves
+    assert "hold_position" not in refused_with_an_offer(analysis).moves  # "not allowed to go lower" + an offer
     assert [a.value for a in analysis.amounts if a.offered] == [price]
 
 

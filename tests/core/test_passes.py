@@ -185,6 +185,23 @@ def test_phrase_patterns_vetoes_a_tradable_sold_or_refused(detector):
     assert "concession" not in found(c) and ("concession", 0) in c.vetoed
 
 
+@pytest.mark.parametrize("text, stands", [
+    ("Support is provided during business hours on working days with a target first response of one day.", False),
+    ("Cleaning is done on Tuesdays and Fridays.", False),
+    ("Free delivery is provided on every order from next month.", True),  # a gift word
+    ("Support is provided for your whole team.", True),  # a receiver
+    ("We can provide support at weekends too.", True),  # a giver, and no passive
+])
+def test_classifier_moves_reads_no_gift_into_a_service_described(detector, text, stands):
+    # a pasted contract describes the service in the passive, nobody giving and nobody receiving: a term, no offer
+    # (play-test dana_testing_long_repeat; the word lists are data/moves/offer_words.yml)
+    c = run_until(detector, text, moves.amount_roles)
+    c.found.clear()
+    c.cats[0]["value_add"] = 0.95  # as if the classifier were sure: the guard alone decides
+    moves.classifier_moves(detector, c)
+    assert (("value_add", 0) in c.found) is stands
+
+
 def test_fallback_reads_no_gift_into_a_tradable_sold(detector):
     c = run_until(detector, "Priority support is available as a paid option.", moves.fallback)
     assert not found(c) & {"value_add", "conditional_trade"}

@@ -8,7 +8,7 @@ from typing import List
 
 from parley import reading
 from parley.personas import Persona
-from parley.reading import AnswerKind, Topic, at_list_price, read, unit_prices
+from parley.reading import AnswerKind, Topic, at_list_price, read, refused_with_an_offer, unit_prices
 from tests.core.conftest import turn
 
 
@@ -26,6 +26,25 @@ def test_a_price_at_or_above_the_list_price_concedes_nothing(charlie: Persona, d
 def test_the_list_price_with_an_extra_keeps_the_extra(charlie: Persona) -> None:
     kept = at_list_price(charlie, turn("I can do $25 a cartridge with free shipping.", "concession", "value_add"))
     assert kept.moves == ("value_add",)
+
+
+def test_a_no_with_an_offer_engages_and_a_flat_no_holds(charlie: Persona, detector) -> None:
+    # the detector reads the refusal and the offer; the customer and the coach meet a no that offers something
+    # as engaging (DESIGN.md: hold_position "refuses without engaging interests")
+    both = detector.detect("I can't lower the unit price, but I can add free delivery on every order.")
+    assert {"hold_position", "value_add"} <= set(both.moves)
+    engaged = refused_with_an_offer(both)
+    assert "hold_position" not in engaged.moves and "value_add" in engaged.moves
+    assert not engaged.quotes("hold_position")
+    flat = detector.detect("I can't lower the unit price, I'm afraid.")
+    assert refused_with_an_offer(flat) is flat and "hold_position" in flat.moves
+    asked = detector.detect("we're unable to go to 29. what matters most to you?")
+    assert refused_with_an_offer(asked) is asked  # a question engages nothing the engine trades on: still a no
+
+
+def test_the_list_price_restated_next_to_an_extra_offers_the_extra(charlie: Persona) -> None:
+    said = turn("The price stays at $25, but I can add free shipping.", "hold_position", "value_add")
+    assert refused_with_an_offer(at_list_price(charlie, said)).moves == ("value_add",)
 
 
 def test_the_reading_answers_facts_from_the_briefing_and_the_persona(personas, detector) -> None:

@@ -118,6 +118,18 @@ def test_a_new_start_closes_a_session_without_turns_and_says_so(trainer: Trainer
     assert trainer.turn("u4", "Still there?").active
 
 
+def test_a_no_with_an_offer_is_not_coached_or_met_as_a_flat_refusal(trainer: Trainer) -> None:
+    # the detector reads "can't lower it" as hold_position beside the offer; the session core meets the turn as
+    # a no that engages: no hold in the trainee's feedback, no lost trust for it
+    trainer.start("p", "price_increase_charlie", mode="practice")
+    engaged = trainer.turn("p", "I can't lower the unit price, but I can add free shipping on every order.")
+    moves = engaged.payload("turn_feedback")["moves"]
+    assert "value_add" in moves and "hold_position" not in moves
+    trainer.start("q", "price_increase_charlie", mode="practice")
+    flat = trainer.turn("q", "I can't lower the unit price, I'm afraid.")
+    assert "hold_position" in flat.payload("turn_feedback")["moves"]
+
+
 def test_turn_feedback_only_in_practice_mode(trainer: Trainer) -> None:
     trainer.start("p", "price_increase_charlie", mode="practice")
     trainer.start("a", "price_increase_charlie", mode="assessment")
