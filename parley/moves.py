@@ -830,8 +830,10 @@ OFFER_WORDS_FILE = DATA_DIR / "offer_words.yml"
 
 
 @lru_cache(maxsize=1)
-def _offer_words() -> dict:
-    return yaml.safe_load(OFFER_WORDS_FILE.read_text(encoding="utf-8")) or {}
+def _offer_words() -> Dict[str, frozenset]:
+    """The lists of offer_words.yml as sets, read once."""
+    data = yaml.safe_load(OFFER_WORDS_FILE.read_text(encoding="utf-8")) or {}
+    return {name: frozenset(str(w).lower() for w in words) for name, words in data.items()}
 
 
 def _describes_service(sent: Span) -> bool:
@@ -841,7 +843,7 @@ def _describes_service(sent: Span) -> bool:
     words = _offer_words()
     said = [t.lower_ for t in sent]
     passive = any(a in {"is", "are"} and b in words["service_passives"] for a, b in zip(said, said[1:]))
-    return passive and not set(said) & set(words["givers"])
+    return passive and words["givers"].isdisjoint(said)
 
 
 def _denied_in(detector: Detector, span: Span, move: str) -> bool:
