@@ -1,6 +1,6 @@
 """Rasa's REST channel with one addition: a turn that produced no reply gets a clear and true one.
 
-Every Parley action answers, so a turn without a reply has one of two causes, told apart here:
+Every Parley action answers, so a turn without a reply has one of three causes, told apart here:
 
 - Rasa's own control commands `/restart`, `/back` and `/session_start` run Rasa's default actions,
   which say nothing. None of them touches Parley's store: the practice session and its turns stay
@@ -8,6 +8,11 @@ Every Parley action answers, so a turn without a reply has one of two causes, to
   finish (`/end_session`) or really start over (`/start_session{...}`).
 - Otherwise a service is missing. The action server's `/health` is checked, so the trainee is told
   it is unreachable only when it is; Rasa would return `[]` with a 200 and leave them waiting.
+- Or Rasa itself failed on the message: a store gave way mid-turn (the Redis lock of a conversation
+  vanished in a restart while the message waited for it, a database that did not come back in time).
+  Rasa's REST channel logs it and answers `[]`; the socket.io and Slack channels answer nothing. Here
+  the trainee is told to send it again (`delivered`, `NOT_FINISHED`): a resend with the same message
+  id is answered from the store if the first one was recorded after all, never played twice.
 
 `Silence` is shared with the socket.io channel (parley_rasa/webchat.py).
 
@@ -60,6 +65,8 @@ NO_REPLY = ("The trainer could not answer just now (its action server is not rea
             "not recorded. Please send it again in a moment.")
 NO_ANSWER = ("The trainer could not answer that message just now (its action server is up but sent no reply), so "
              "it may not have been recorded. Please send it again.")
+NOT_FINISHED = ("The trainer could not finish handling that message (one of its services failed while it was being "
+                "answered), so it may not have been recorded. Please send it again.")
 
 CARRY_ON = "Carry on with your next line to the customer, or send /end_session for your report."
 NEW_SESSION = 'To begin a new session, send /start_session{{"persona": "<id>"}}{personas}.'
@@ -203,7 +210,10 @@ class Silence:
         except Exception:  # noqa: BLE001  # housekeeping must never cost the trainee their answer
             logger.exception("could not shorten a conversation's history")
 
-    async def reply(self, sender_id: str) -> str:
+    async def reply(self, sender_id: str, failed: bool = False) -> str:
+        """The true reason a message got no reply; `failed`: Rasa raised while handling it (`delivered`)."""
+        if failed:
+            return NOT_FINISHED
         agent = self.agent()
         if agent is None:
             return NO_REPLY
@@ -224,14 +234,29 @@ class Silence:
         return NO_ANSWER if await action_server_is_up(agent.action_endpoint) else NO_REPLY
 
 
+async def delivered(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> bool:
+    """Hands the message to Rasa; False when Rasa raised on it (logged here), so the channel can say so.
+
+    A reply already sent stays sent: the turn was recorded by the action server before Rasa failed after it."""
+    try:
+        await on_new_message(message)
+        return True
+    except Exception:  # noqa: BLE001  # a LockError, a store that stayed away: the trainee still gets an answer
+        logger.exception("Rasa could not handle a message from %s", message.sender_id)
+        return False
+
+
 def answering(on_new_message: Callable[[UserMessage], Awaitable[Any]],
               silence: Silence | None = None) -> Callable[[UserMessage], Awaitable[None]]:
     async def handle(message: UserMessage) -> None:
         message.text, message.metadata = screened(message.text, message.metadata)
-        await on_new_message(message)
+        failed = not await delivered(on_new_message, message)
         output = message.output_channel
         if isinstance(output, CollectingOutputChannel) and not output.messages:
-            text = await silence.reply(message.sender_id) if silence is not None else NO_REPLY
+            if silence is not None:
+                text = await silence.reply(message.sender_id, failed)
+            else:
+                text = NOT_FINISHED if failed else NO_REPLY
             await output.send_text_message(message.sender_id, text)
         if silence is not None:
             await silence.handled(message.sender_id)

@@ -32,7 +32,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 from socketio import AsyncServer
 
-from parley_rasa.channels import SEND_TEXT, Silence, reserved_sender, screened
+from parley_rasa.channels import SEND_TEXT, Silence, delivered, reserved_sender, screened
 
 logger = logging.getLogger(__name__)
 
@@ -129,9 +129,9 @@ class WebchatInput(SocketIOInput):
             text, metadata = screened(text or "", self._metadata(data))
             message = UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
             try:
-                await on_new_message(message)
-                if not output.replied:  # every Parley action answers: a Rasa command or a missing service
-                    await output.send_text_message(sender_id, await silence.reply(sender_id))
+                failed = not await delivered(on_new_message, message)
+                if not output.replied:  # every Parley action answers: a Rasa command, a missing service, a failure
+                    await output.send_text_message(sender_id, await silence.reply(sender_id, failed))
             finally:
                 await output.flush()
             await silence.handled(sender_id)

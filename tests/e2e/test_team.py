@@ -10,6 +10,8 @@ started once for this module.
   equal to what the same turns give on one machine (`parley score`'s replay).
 - Two messages of one conversation sent to both Rasa servers at the same moment are serialised: both
   answered, both stored in order, both in Rasa's shared history (on main: 16 of 105 user events lost).
+- A message whose conversation lock vanishes while it waits (Redis restarted) is told to send it again, not
+  answered with nothing; sent again, it is played once.
 - A widget (socket.io long-polling through nginx, which must stay on one server) session left behind
   when its Rasa server restarted is closed as abandoned, with its report, by the action servers' sweep.
 - Readiness fails when a store is unreachable; the migration test on PostgreSQL.
@@ -380,6 +382,40 @@ def test_two_messages_at_once_for_one_conversation_are_serialised(team: Team, pa
                                    params={"token": team.env["PARLEY_API_TOKEN"]}, timeout=30).json()
             said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
             assert sorted(said[1:]) == sorted(lines), said  # every user event in the shared history, once
+
+
+def test_a_message_whose_conversation_lock_vanishes_while_it_waits_is_answered_send_it_again(
+        team: Team, parley_db) -> None:
+    """The chaos test's rare empty answer, made to happen: another server holds the conversation's lock, and Redis
+    loses it (a restart) while this message waits for it, so Rasa raises a LockError. Rasa's channel answered a 200
+    with `[]`; the trainee is told to send it again, and the message sent again is played once."""
+    import redis as redis_client
+    from rasa.core.lock import TicketLock
+
+    from parley_rasa.channels import NOT_FINISHED
+
+    tally, sender = Tally(), f"lockgone-{uuid.uuid4().hex[:6]}"
+    send([team.rasa_urls[0]], sender, '/start_session{"persona": "price_increase_charlie"}', f"{sender}-start", tally)
+    red, key = redis_client.Redis.from_url(team.env["PARLEY_REDIS_URL"]), f"lock:{sender}"
+    held = TicketLock(sender)
+    held.issue_ticket(60)  # another server is serving this conversation
+    red.set(key, held.dumps())
+    line, message_id = "What matters most to you this year?", f"{sender}-t0"
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(requests.post, f"{team.rasa_urls[0]}/webhooks/rest/webhook", timeout=90,
+                              json={"sender": sender, "message": line, "metadata": {"message_id": message_id}})
+        _wait(lambda: len(json.loads(red.get(key) or b"{}").get("tickets", [])) == 2, 60,
+              "the message waits for the conversation's lock")
+        red.delete(key)  # what a Redis restart does to every lock
+        answer = waiting.result()
+    assert answer.status_code == 200 and _texts(answer.json()) == [NOT_FINISHED], answer.text
+    again = send([team.rasa_urls[0]], sender, line, message_id, tally)
+    assert _texts(again.replies) and not _is_resend(again.replies) and again.attempts == 1
+    with parley_db.connect() as conn:
+        keys = conn.execute(text(
+            "SELECT t.message_key FROM turns t JOIN sessions s ON s.id = t.session_id JOIN trainees tr "
+            "ON tr.id = s.trainee_id WHERE tr.external_id = :s"), {"s": sender}).scalars().all()
+    assert keys == [message_id]
 
 
 def test_widget_session_left_behind_is_abandoned_with_its_report(team: Team, parley_db, widget: Widget) -> None:

@@ -14,7 +14,7 @@ from rasa.shared.core.events import ActionExecuted, Restarted, SlotSet, UserUtte
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from parley_rasa.channels import NO_ANSWER, NO_REPLY, Silence, answering, control_reply, health_url
+from parley_rasa.channels import NO_ANSWER, NO_REPLY, NOT_FINISHED, Silence, answering, control_reply, health_url
 
 DOMAIN = Domain.from_dict({
     "intents": ["open_question"],
@@ -86,6 +86,32 @@ async def test_answering_without_a_server_says_not_reachable() -> None:
     output = CollectingOutputChannel()
     await answering(silent, Silence())(UserMessage("hi", output, "s2"))
     assert [m["text"] for m in output.messages] == [NO_REPLY]
+
+
+async def test_a_message_rasa_fails_on_is_answered_send_it_again_not_with_nothing() -> None:
+    """Rasa's REST channel answers `[]` when handling raises (a conversation lock lost in a Redis restart)."""
+    from rasa.core.lock_store import LockError
+
+    async def lock_lost(_message: UserMessage) -> None:
+        raise LockError("Could not acquire lock for conversation_id 's2'.")
+
+    for silence in (Silence(), None):
+        output = CollectingOutputChannel()
+        await answering(lock_lost, silence)(UserMessage("hi", output, "s2"))
+        assert [m["text"] for m in output.messages] == [NOT_FINISHED]
+        assert "send it again" in NOT_FINISHED.lower()
+
+
+async def test_a_reply_sent_before_rasa_failed_is_kept_alone() -> None:
+    """The action server recorded the turn and answered; a tracker write after it failed: the reply stands."""
+
+    async def fails_after_reply(message: UserMessage) -> None:
+        await message.output_channel.send_text_message(message.sender_id, "The customer answers.")
+        raise RuntimeError("tracker store went away")
+
+    output = CollectingOutputChannel()
+    await answering(fails_after_reply, Silence())(UserMessage("hi", output, "s2"))
+    assert [m["text"] for m in output.messages] == ["The customer answers."]
 
 
 # -- input guards (REST body, sender namespaces, invalid code points) ------------------------------

@@ -6,20 +6,23 @@ from typing import Any, Dict, List
 
 import pytest
 from rasa.core.channels.channel import UserMessage
+from rasa.core.lock_store import LockError
 
-from parley_rasa.channels import SEND_TEXT
+from parley_rasa.channels import NOT_FINISHED, SEND_TEXT
 from parley_rasa.webchat import WebchatInput
 
 
 class Channel:
     """The real channel and socket.io server, with emits recorded instead of sent."""
 
-    def __init__(self) -> None:
+    def __init__(self, fails: bool = False) -> None:
         self.received: List[UserMessage] = []
         self.emitted: List[Dict[str, Any]] = []
 
         async def rasa(message: UserMessage) -> None:
             self.received.append(message)
+            if fails:  # as Rasa does when a conversation's lock vanished in a Redis restart
+                raise LockError(f"Could not acquire lock for conversation_id '{message.sender_id}'.")
             await message.output_channel.send_response(message.sender_id, {"text": "customer says hi"})  # as Rasa does
 
         async def emit(event: str, data: Dict[str, Any], **_: Any) -> None:
@@ -52,3 +55,9 @@ async def test_missing_message_and_half_emoji_reach_rasa_as_text() -> None:
     await chan.handle("sid1", {})
     await chan.handle("sid1", {"message": "sorry \ud83d", "metadata": {"lang": "en"}})
     assert [m.text for m in chan.received] == ["", "sorry \ufffd"] and chan.received[1].metadata == {"lang": "en"}
+
+
+async def test_a_message_rasa_fails_on_gets_send_it_again_not_silence() -> None:
+    chan = Channel(fails=True)
+    await chan.handle("sid1", {"message": "hello"})
+    assert [m.text for m in chan.received] == ["hello"] and chan.emitted == [{"text": NOT_FINISHED}]
