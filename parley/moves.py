@@ -821,6 +821,8 @@ def _model_vetoed(c: Candidate, move: str, score: float, k: int) -> bool:
         return True  # "I could offer quarterly invoicing so the cost is spread out" offers; it restates nothing
     if move == "value_add" and _describes_service(sent):
         return True  # "Support is provided during business hours" states a term; nobody gives anything
+    if move == "close" and not confident and _WANTS_TO_LEARN.search(sent.text):
+        return True  # "I want compare all contract" says why the rep asks; it finalises nothing
     # "what matters most to you?" asks; a restating open question ("so you're worried about cash flow,
     # what would help?") was already found by the summary phrases
     return move == "summary" and shape is not None and shape.kind == "open"
@@ -1191,6 +1193,11 @@ _WE_CAN = re.compile(r"\b(i|we) (can|could|'ll|will)\b", re.I)
 # a sentence that opens with the rep's own offer ("I could offer ...", "we'll add ..."); a summary phrase ("so you
 # need ...", "you said ...") is found by the patterns before the classifier is asked, so only its guess is vetoed.
 # "I can see / hear / imagine ..." reflects what the customer said and is left alone.
+# The rep saying what they want to find out ("I want compare all contract", "I'd like to understand the numbers"):
+# a reason for asking, never a proposal to finalise, so the classifier's unsure close is not taken.
+_WANTS_TO_LEARN = re.compile(r"\b(?:i|we)\s*(?:want|wanna|'d like|would like|need|am trying|'m trying)\s+"
+                             r"(?:to\s+)?(?:compare|understand|check|know|see|learn|find out|look at|get a sense|"
+                             r"work out)\b", re.I)
 _OFFER_OPENING = re.compile(r"^\W*(?:(?:ok(?:ay)?|well|right|look|and|but|then|now)\W+)?(?:i|we)\s*"
                             r"(?:can|could|'ll|will|'d|would)\s+"
                             r"(?!(?:see|hear|tell|imagine|understand|appreciate|sense|get)\b)", re.I)

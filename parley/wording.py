@@ -32,7 +32,7 @@ import spacy
 import yaml
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from parley.questions import Kind
+from parley.questions import AUX_FORMS, Kind
 from parley.signals import phrases_pattern
 from parley.taxonomy import Claim
 
@@ -376,6 +376,16 @@ def _located(text: str, quote: str, start: int, end: int) -> int:
     return max(at, 0)
 
 
+def _asked_before(text: str, start: int) -> FrozenSet[str]:
+    """The content words of a yes/no question the quote's sentence opens with, joined to the quoted one by a comma
+    ("Would a fixed price help, and how long would you want it for?": the question is about the price too)."""
+    opening = re.split(r"[.!?\n]", text[:start])[-1]
+    first = opening.split(maxsplit=1)
+    if not first or first[0].lower() not in AUX_FORMS or "," not in opening:
+        return frozenset()
+    return content_words(opening)
+
+
 def question(text: str, move: str, quote: str, trigger_start: int, trigger_end: int,
              kind: Kind | None = None) -> Question:
     """The record of one question of a turn, from its detection."""
@@ -384,7 +394,8 @@ def question(text: str, move: str, quote: str, trigger_start: int, trigger_end: 
     lowered = quote.lower()
     mark = text.find("?", max(start, end - 1))
     return Question(
-        move, kind, start, end, quote, phrase_words(lowered), content_words(quote), plain_words(quote),
+        move, kind, start, end, quote, phrase_words(lowered), content_words(quote) | _asked_before(text, start),
+        plain_words(quote),
         wh_start=bool(_PATTERNS["wh_start"].match(lowered)), what_is=bool(_PATTERNS["what_is"].match(lowered)),
         preference=bool(_PATTERNS["preference"].search(lowered)),
         either_or=bool(_PATTERNS["either_or"].search(lowered)), change=bool(_PATTERNS["change"].search(lowered)),

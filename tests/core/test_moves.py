@@ -437,6 +437,19 @@ def test_a_long_condition_still_trades_but_a_polite_request_does_not(moves_of):
     assert "conditional_trade" not in moves_of("If you could tell me more about your team, I can see what fits.")
 
 
+@pytest.mark.parametrize("text", [
+    "Morgan, thank you for two years with us and for being upfront about the cut. A 15% reduction is a hard brief.",
+    "A 20% cut to your budget is a lot to absorb."])
+def test_a_comment_on_the_customers_own_cut_offers_nothing(moves_of, text):
+    assert not {"concession", "value_add"} & moves_of(text)
+
+
+def test_saying_what_the_rep_wants_to_find_out_is_no_close(moves_of):
+    asked = "How much is RelayDesk asking after first year? I want compare all contract."
+    assert moves_of(asked) == {"closed_question"}
+    assert "close" in moves_of("I want to check the paperwork is right before you sign. Shall I send it now?")
+
+
 @pytest.mark.parametrize("text", ["renewal is 48, thats list", "Renewal is $48, that's standard."])
 def test_restating_the_list_price_holds_the_position(moves_of, text):
     assert moves_of(text) == {"hold_position"}

@@ -61,6 +61,14 @@ def test_each_question_is_a_record_with_its_move_shape_span_and_words(detector) 
     assert "cartridg" in q.content and "cartridges" in q.plain
 
 
+def test_a_yes_no_question_joined_by_a_comma_is_part_of_what_the_quoted_one_asks_about(detector) -> None:
+    q = _only(detector.detect("Would a fixed price help, and how long would you want it for?"))
+    assert q.text == "how long would you want it for?"  # feedback quotes the clause that asks
+    assert {"fix", "pric", "long"} <= q.content or {"fixed", "pric", "long"} <= q.content  # the topic is the price too
+    statement = _only(detector.detect("We have fixed prices across the board, and how long would you want it for?"))
+    assert "pric" not in statement.content  # a statement before the comma is not asked
+
+
 def test_the_flags_of_a_question_are_read_from_its_form(detector) -> None:
     assert _only(detector.detect("What's your accountant's name?"), "open_question").what_is
     assert not _only(detector.detect("What's worrying you most?"), "open_question").what_is
