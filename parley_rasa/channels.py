@@ -210,10 +210,7 @@ class Silence:
         except Exception:  # noqa: BLE001  # housekeeping must never cost the trainee their answer
             logger.exception("could not shorten a conversation's history")
 
-    async def reply(self, sender_id: str, failed: bool = False) -> str:
-        """The true reason a message got no reply; `failed`: Rasa raised while handling it (`delivered`)."""
-        if failed:
-            return NOT_FINISHED
+    async def reply(self, sender_id: str) -> str:
         agent = self.agent()
         if agent is None:
             return NO_REPLY
@@ -232,6 +229,13 @@ class Silence:
         if answer is not None:
             return answer
         return NO_ANSWER if await action_server_is_up(agent.action_endpoint) else NO_REPLY
+
+
+async def why_silent(silence: Silence | None, sender_id: str, failed: bool) -> str:
+    """What a trainee is told when a message got no reply: Rasa failed on it (`delivered`), or `Silence`'s reason."""
+    if failed:
+        return NOT_FINISHED
+    return await silence.reply(sender_id) if silence is not None else NO_REPLY
 
 
 async def delivered(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> bool:
@@ -253,11 +257,7 @@ def answering(on_new_message: Callable[[UserMessage], Awaitable[Any]],
         failed = not await delivered(on_new_message, message)
         output = message.output_channel
         if isinstance(output, CollectingOutputChannel) and not output.messages:
-            if silence is not None:
-                text = await silence.reply(message.sender_id, failed)
-            else:
-                text = NOT_FINISHED if failed else NO_REPLY
-            await output.send_text_message(message.sender_id, text)
+            await output.send_text_message(message.sender_id, await why_silent(silence, message.sender_id, failed))
         if silence is not None:
             await silence.handled(message.sender_id)
 

@@ -45,15 +45,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from parley.session import END_HINT, START_HINT
-from parley_rasa.channels import (
-    NO_REPLY,
-    NOT_FINISHED,
-    SLACK_SENDER_PREFIX,
-    Silence,
-    clean_text,
-    delivered,
-    screened,
-)
+from parley_rasa.channels import SLACK_SENDER_PREFIX, Silence, clean_text, delivered, screened, why_silent
 from parley_rasa.slack_people import PEOPLE
 
 logger = logging.getLogger(__name__)
@@ -523,9 +515,7 @@ class SlackInput(RasaSlackInput):
                 else:
                     failed = not await delivered(on_new_message, message)
                     if isinstance(output, SlackBot) and not output.replied:  # a Rasa command, missing service, failure
-                        silence = getattr(self, "silence", None)
-                        text = (await silence.reply(message.sender_id or "", failed) if silence is not None
-                                else NOT_FINISHED if failed else NO_REPLY)
+                        text = await why_silent(getattr(self, "silence", None), message.sender_id or "", failed)
                         await output.send_text_message(message.sender_id or "", text)
             finally:
                 if isinstance(output, SlackBot):

@@ -32,7 +32,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 from socketio import AsyncServer
 
-from parley_rasa.channels import SEND_TEXT, Silence, delivered, reserved_sender, screened
+from parley_rasa.channels import SEND_TEXT, Silence, delivered, reserved_sender, screened, why_silent
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class WebchatInput(SocketIOInput):
             try:
                 failed = not await delivered(on_new_message, message)
                 if not output.replied:  # every Parley action answers: a Rasa command, a missing service, a failure
-                    await output.send_text_message(sender_id, await silence.reply(sender_id, failed))
+                    await output.send_text_message(sender_id, await why_silent(silence, sender_id, failed))
             finally:
                 await output.flush()
             await silence.handled(sender_id)
