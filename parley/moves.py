@@ -1193,14 +1193,14 @@ _WE_CAN = re.compile(r"\b(i|we) (can|could|'ll|will)\b", re.I)
 # a sentence that opens with the rep's own offer ("I could offer ...", "we'll add ..."); a summary phrase ("so you
 # need ...", "you said ...") is found by the patterns before the classifier is asked, so only its guess is vetoed.
 # "I can see / hear / imagine ..." reflects what the customer said and is left alone.
+_OFFER_OPENING = re.compile(r"^\W*(?:(?:ok(?:ay)?|well|right|look|and|but|then|now)\W+)?(?:i|we)\s*"
+                            r"(?:can|could|'ll|will|'d|would)\s+"
+                            r"(?!(?:see|hear|tell|imagine|understand|appreciate|sense|get)\b)", re.I)
 # The rep saying what they want to find out ("I want compare all contract", "I'd like to understand the numbers"):
 # a reason for asking, never a proposal to finalise, so the classifier's unsure close is not taken.
 _WANTS_TO_LEARN = re.compile(r"\b(?:i|we)\s*(?:want|wanna|'d like|would like|need|am trying|'m trying)\s+"
                              r"(?:to\s+)?(?:compare|understand|check|know|see|learn|find out|look at|get a sense|"
                              r"work out)\b", re.I)
-_OFFER_OPENING = re.compile(r"^\W*(?:(?:ok(?:ay)?|well|right|look|and|but|then|now)\W+)?(?:i|we)\s*"
-                            r"(?:can|could|'ll|will|'d|would)\s+"
-                            r"(?!(?:see|hear|tell|imagine|understand|appreciate|sense|get)\b)", re.I)
 _STOP = {"i", "you", "we", "the", "a", "an", "be", "to", "for", "of", "it", "that", "this", "and", "in", "on", "at",
          "your", "our", "my", "do", "have", "'s", "not", "can", "will", "would", "so", "what", "with", "by", "me", "us"}
 
