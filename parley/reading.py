@@ -138,7 +138,8 @@ def at_list_price(persona: Persona, analysis: Analysis) -> Analysis:
         return analysis
     list_price = persona.briefing.list_price
     put = [a for a in analysis.amounts if a.offered is not False]
-    prices = [a.value for a in put if a.kind == "money" and a.role == "price"]
+    # "at £52 a month" names a price as much as "£52" does (the engine reads both roles as prices)
+    prices = [a.value for a in put if a.kind == "money" and a.role in ("price", "period")]
     cuts = [a for a in put if a.role == "reduction" or a.kind == "percent"]
     if not prices or cuts or min(prices) < list_price:
         return analysis

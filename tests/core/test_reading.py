@@ -23,6 +23,14 @@ def test_a_price_at_or_above_the_list_price_concedes_nothing(charlie: Persona, d
     assert at_list_price(charlie, cut) is cut  # a cut named with it: the detector's reading stands
 
 
+def test_a_price_per_month_at_the_list_price_concedes_nothing(charlie: Persona) -> None:
+    paused = turn("We can pause the plan while you travel, at $25 a month.", "concession", "value_add")
+    kept = at_list_price(charlie, paused)
+    assert kept.moves == ("value_add",)  # the price it names is the one they pay now: only the pause is given
+    below = turn("I can do $24 a month.", "concession")
+    assert at_list_price(charlie, below) is below
+
+
 def test_the_list_price_with_an_extra_keeps_the_extra(charlie: Persona) -> None:
     kept = at_list_price(charlie, turn("I can do $25 a cartridge with free shipping.", "concession", "value_add"))
     assert kept.moves == ("value_add",)
