@@ -12,6 +12,10 @@ import re
 from dataclasses import dataclass, replace
 from typing import Tuple
 
+# the roles in which a money amount names a price: "$23" and "$23 a month" alike (the engine and the list-price
+# step of the session core read the same ones)
+PRICE_ROLES = ("price", "period")
+
 
 @dataclass(frozen=True)
 class Amount:

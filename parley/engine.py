@@ -18,6 +18,7 @@ import zlib
 from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Sequence, Tuple
 
+from parley.amounts import PRICE_ROLES
 from parley.events import Event, EventKind, Events
 from parley.listening import SummaryCheck, check_summary, feelings_moves, money_said, non_apology, thinking_noise
 from parley.moves import Analysis
@@ -131,7 +132,7 @@ def offered_price(analysis: Analysis, list_price: float, current: float | None =
     # words leave open; never one refused, reported or the customer's own
     amounts = [a for a in analysis.amounts if a.offered] or [a for a in analysis.amounts if a.offered is None]
     for role in ("price", "reduction", "period"):
-        prices = [a.value for a in amounts if a.role == role and a.kind == "money" and role in {"price", "period"}
+        prices = [a.value for a in amounts if a.role == role and a.kind == "money" and role in PRICE_ROLES
                   and (role == "price" or a.offered) and a.value < list_price
                   # a small number is usually something else ("3 years"), but "$0" put forward is an offer
                   and (0.3 * list_price <= a.value or a.value == 0 and a.offered)]

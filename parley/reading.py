@@ -21,7 +21,7 @@ from typing import Dict, FrozenSet, Sequence, Tuple
 
 import yaml
 
-from parley.amounts import per_unit
+from parley.amounts import PRICE_ROLES, per_unit
 from parley.moves import Analysis
 from parley.personas import Persona
 from parley.wording import (
@@ -138,8 +138,7 @@ def at_list_price(persona: Persona, analysis: Analysis) -> Analysis:
         return analysis
     list_price = persona.briefing.list_price
     put = [a for a in analysis.amounts if a.offered is not False]
-    # "at £52 a month" names a price as much as "£52" does (the engine reads both roles as prices)
-    prices = [a.value for a in put if a.kind == "money" and a.role in ("price", "period")]
+    prices = [a.value for a in put if a.kind == "money" and a.role in PRICE_ROLES]  # "at £52 a month" too
     cuts = [a for a in put if a.role == "reduction" or a.kind == "percent"]
     if not prices or cuts or min(prices) < list_price:
         return analysis
