@@ -101,6 +101,16 @@ def test_a_bare_apology_that_only_announces_a_no_is_a_refusal(moves_of):
     assert moves_of("I'm sorry. I can't imagine how hard that has been.") == {"empathy"}
 
 
+@pytest.mark.parametrize("text, empathy", [
+    ("i cant imagine what that week was like for u", True),
+    ("I couldn't even imagine running a shop through that.", True),
+    ("That can't have been easy for the team.", True),
+    ("I can't imagine you'd find a better price anywhere.", False),  # "I doubt", said of the deal: no sympathy
+])
+def test_sympathy_said_with_a_negated_verb_is_empathy(moves_of, text, empathy):
+    assert ("empathy" in moves_of(text)) is empathy
+
+
 @pytest.mark.parametrize("text", ["That doesn't sound fair to me.", "that's not good for us"])
 def test_the_speakers_own_verdict_on_a_proposal_is_not_empathy(moves_of, text):
     assert "empathy" not in moves_of(text)
